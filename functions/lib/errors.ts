@@ -1,0 +1,84 @@
+/**
+ * The one error type and the one error shape of the API, modelled on Stripe:
+ * `{ error: { type, code, message, param?, requestId } }`.
+ */
+export type ErrorType =
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'permission_error'
+  | 'rate_limit_error'
+  | 'idempotency_error'
+  | 'card_error'
+  | 'api_error';
+
+export interface ErrorBody {
+  error: { type: ErrorType; code: string; message: string; param?: string; requestId: string };
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly type: ErrorType;
+  readonly code: string;
+  readonly param: string | undefined;
+  readonly headers: Record<string, string> | undefined;
+
+  constructor(
+    status: number,
+    type: ErrorType,
+    code: string,
+    message: string,
+    options: { param?: string; headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ApiError';
+    this.status = status;
+    this.type = type;
+    this.code = code;
+    this.param = options.param;
+    this.headers = options.headers;
+  }
+
+  toBody(requestId: string): ErrorBody {
+    return {
+      error: {
+        type: this.type,
+        code: this.code,
+        message: this.message,
+        ...(this.param === undefined ? {} : { param: this.param }),
+        requestId,
+      },
+    };
+  }
+}
+
+export const badRequest = (code: string, message: string, param?: string) =>
+  new ApiError(400, 'invalid_request_error', code, message, param === undefined ? {} : { param });
+
+export const unauthorized = (message = 'Missing or invalid credentials.', code = 'unauthorized') =>
+  new ApiError(401, 'authentication_error', code, message, { headers: { 'WWW-Authenticate': 'Bearer' } });
+
+export const forbidden = (code: string, message: string) => new ApiError(403, 'permission_error', code, message);
+
+export const notFound = (message = 'No such resource.', param?: string) =>
+  new ApiError(404, 'invalid_request_error', 'resource_missing', message, param === undefined ? {} : { param });
+
+export const conflict = (code: string, message: string) => new ApiError(409, 'invalid_request_error', code, message);
+
+export const unprocessable = (code: string, message: string, param?: string) =>
+  new ApiError(422, 'invalid_request_error', code, message, param === undefined ? {} : { param });
+
+export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
+  new ApiError(429, 'rate_limit_error', 'rate_limited', message, {
+    headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+  });
+
+export const serviceUnavailable = (message = 'A dependency is temporarily unavailable; retry later.', cause?: unknown) =>
+  new ApiError(503, 'api_error', 'service_unavailable', message, { headers: { 'Retry-After': '1' }, cause });
+
+export const internalError = () =>
+  new ApiError(500, 'api_error', 'internal_error', 'An internal error occurred. It has been logged.');
+
+/** Builds the error body for failures raised outside a handler (the gateway's 404/405/413/429). */
+export function errorBody(error: ApiError, requestId: string): string {
+  return JSON.stringify(error.toBody(requestId));
+}

@@ -8,7 +8,9 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => new Date() };
 
-export function fixedClock(at: Date | string): Clock & { set(at: Date | string): void; advance(ms: number): void } {
+export function fixedClock(
+  at: Date | string,
+): Clock & { set(at: Date | string): void; advance(ms: number): void } {
   let current = new Date(at);
   return {
     now: () => new Date(current),
@@ -37,7 +39,8 @@ export function clockFromSpec(spec: string | undefined): Clock {
     return offsetClock((offset[1] === '-' ? -1 : 1) * Number(offset[2]) * unitMs);
   }
   const at = new Date(spec);
-  if (Number.isNaN(at.getTime())) throw new Error(`TESSERA_CLOCK is neither an ISO date nor an offset like +3d: ${spec}`);
+  if (Number.isNaN(at.getTime()))
+    throw new Error(`TESSERA_CLOCK is neither an ISO date nor an offset like +3d: ${spec}`);
   return fixedClock(at);
 }
 

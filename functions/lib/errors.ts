@@ -57,12 +57,20 @@ export const badRequest = (code: string, message: string, param?: string) =>
 export const unauthorized = (message = 'Missing or invalid credentials.', code = 'unauthorized') =>
   new ApiError(401, 'authentication_error', code, message, { headers: { 'WWW-Authenticate': 'Bearer' } });
 
-export const forbidden = (code: string, message: string) => new ApiError(403, 'permission_error', code, message);
+export const forbidden = (code: string, message: string) =>
+  new ApiError(403, 'permission_error', code, message);
 
 export const notFound = (message = 'No such resource.', param?: string) =>
-  new ApiError(404, 'invalid_request_error', 'resource_missing', message, param === undefined ? {} : { param });
+  new ApiError(
+    404,
+    'invalid_request_error',
+    'resource_missing',
+    message,
+    param === undefined ? {} : { param },
+  );
 
-export const conflict = (code: string, message: string) => new ApiError(409, 'invalid_request_error', code, message);
+export const conflict = (code: string, message: string) =>
+  new ApiError(409, 'invalid_request_error', code, message);
 
 export const unprocessable = (code: string, message: string, param?: string) =>
   new ApiError(422, 'invalid_request_error', code, message, param === undefined ? {} : { param });
@@ -72,7 +80,10 @@ export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
     headers: { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
   });
 
-export const serviceUnavailable = (message = 'A dependency is temporarily unavailable; retry later.', cause?: unknown) =>
+export const serviceUnavailable = (
+  message = 'A dependency is temporarily unavailable; retry later.',
+  cause?: unknown,
+) =>
   new ApiError(503, 'api_error', 'service_unavailable', message, { headers: { 'Retry-After': '1' }, cause });
 
 export const internalError = () =>

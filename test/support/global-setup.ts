@@ -1,2 +1,33 @@
-// Placeholder until the DynamoDB Local launcher lands: starts nothing.
-export default function setup(): void {}
+import type { TestProject } from 'vitest/node';
+import { startDynamoDbLocal } from '../../infra/local/dynamodb-local.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    dynamodbEndpoint: string;
+  }
+}
+
+/**
+ * One in-memory DynamoDB Local for the whole run; each test file creates its own prefixed tables.
+ * The endpoint reaches workers both through `inject('dynamodbEndpoint')` and DYNAMODB_ENDPOINT
+ * (workers inherit the environment, and functions/lib/config.ts reads it from there).
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  let announced = false;
+  const dynamodb = await startDynamoDbLocal(
+    { inMemory: true },
+    {
+      // Only the first line: it explains the one slow first run without cluttering test output.
+      onProgress: (message) => {
+        if (announced) return;
+        announced = true;
+        process.stderr.write(`[dynamodb-local] ${message}\n`);
+      },
+    },
+  );
+  project.provide('dynamodbEndpoint', dynamodb.endpoint);
+  process.env.DYNAMODB_ENDPOINT = dynamodb.endpoint;
+  return async () => {
+    await dynamodb.stop();
+  };
+}

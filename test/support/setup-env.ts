@@ -4,3 +4,24 @@ process.env.AWS_SECRET_ACCESS_KEY = 'test-secret-not-real';
 process.env.AWS_REGION = 'us-east-1';
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
 process.env.POWERTOOLS_DEV = 'false';
+
+// Nothing in a test may reach beyond loopback: any other connection attempt fails loudly.
+import net from 'node:net';
+
+const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
+const originalConnect = net.Socket.prototype.connect;
+net.Socket.prototype.connect = function guardedConnect(this: net.Socket, ...args: unknown[]) {
+  const first = args[0];
+  const host =
+    typeof first === 'object' && first !== null
+      ? (first as { host?: string; path?: string }).path
+        ? 'localhost'
+        : (first as { host?: string }).host
+      : typeof args[1] === 'string'
+        ? args[1]
+        : undefined;
+  if (host !== undefined && !LOOPBACK.test(host.replace(/^\[|\]$/g, ''))) {
+    throw new Error(`test network guard: blocked a connection to ${host} (only loopback is allowed)`);
+  }
+  return (originalConnect as (...a: unknown[]) => net.Socket).apply(this, args);
+} as typeof net.Socket.prototype.connect;

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+/**
+ * Typed configuration, parsed once from the environment. In AWS the CDK sets these variables on
+ * each function; locally the start script and the test harness set them.
+ */
+const ConfigSchema = z.object({
+  STAGE: z.string().min(1).default('local'),
+  TABLE_NAME: z.string().min(1).default('tessera-local-main'),
+  VAULT_TABLE_NAME: z.string().min(1).default('tessera-local-vault'),
+  /** Set only locally: the DynamoDB Local endpoint. Never set in AWS. */
+  DYNAMODB_ENDPOINT: z.url().optional(),
+  /** "1" in the local runtime: enables sandbox-only behaviour (the outbox, http webhooks to loopback). */
+  TESSERA_LOCAL: z.enum(['0', '1']).default('0'),
+  TESSERA_DATA_DIR: z.string().min(1).default('.data'),
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  POWERTOOLS_SERVICE_NAME: z.string().min(1).default('tessera'),
+});
+
+export type Config = z.infer<typeof ConfigSchema> & { isLocal: boolean };
+
+let cached: Config | undefined;
+
+export function config(): Config {
+  if (!cached) {
+    const parsed = ConfigSchema.safeParse(process.env);
+    if (!parsed.success) {
+      const fields = parsed.error.issues.map((i) => i.path.join('.')).join(', ');
+      throw new Error(`Invalid configuration in environment: ${fields}`);
+    }
+    cached = { ...parsed.data, isLocal: parsed.data.TESSERA_LOCAL === '1' };
+  }
+  return cached;
+}
+
+/** Tests and the local runtime change the environment, then drop the cached view. */
+export function resetConfig(): void {
+  cached = undefined;
+}

@@ -1,0 +1,212 @@
+import middy from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import httpJsonBodyParser from '@middy/http-json-body-parser';
+import httpSecurityHeaders from '@middy/http-security-headers';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { type ZodType, z } from 'zod';
+import { ApiError, badRequest, internalError, unauthorized } from './errors.ts';
+import { newId } from './ids.ts';
+import { logger } from './logger.ts';
+
+export type HttpEvent = APIGatewayProxyEvent;
+
+/** What a use case returns; the kernel turns it into an API Gateway proxy result. */
+export interface HttpResult {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** Resolves the caller (merchant, customer, operator) or throws a 401/403 ApiError. */
+export type Authenticator<P> = (event: HttpEvent, requestId: string) => Promise<P>;
+
+export interface HttpInput<B, Q, P, Principal> {
+  body: B;
+  query: Q;
+  params: P;
+  principal: Principal;
+  requestId: string;
+  event: HttpEvent;
+  /** Lower-cased request headers. */
+  headers: Record<string, string | undefined>;
+}
+
+type Infer<S> = S extends ZodType ? z.infer<S> : undefined;
+
+export interface HttpSpec<BS, QS, PS, Principal> {
+  auth: Authenticator<Principal>;
+  body?: BS;
+  query?: QS;
+  params?: PS;
+}
+
+export function requestIdOf(event: HttpEvent): string {
+  return event.requestContext?.requestId || newId('request');
+}
+
+/** Anyone may call: health, the OpenAPI document. */
+export const publicAccess: Authenticator<undefined> = async () => undefined;
+
+/**
+ * Operator routes use AWS_IAM authorization at API Gateway, which fills requestContext.identity
+ * with the verified caller; the local gateway fills it after checking the operator token. The
+ * handler refuses to run without it, so a misconfigured route fails closed.
+ */
+export const operatorAccess: Authenticator<{ operatorArn: string }> = async (event) => {
+  const arn = event.requestContext?.identity?.userArn;
+  if (!arn) throw unauthorized('Operator credentials are required.');
+  return { operatorArn: arn };
+};
+
+/** zod issues become `param` paths: the first issue decides the error. */
+export function zodToApiError(
+  error: z.ZodError,
+  location: 'body' | 'query' | 'path',
+  input?: unknown,
+): ApiError {
+  const issue = error.issues[0];
+  if (!issue) return badRequest('parameter_invalid', 'The request is invalid.');
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0] ?? '';
+    const param = [...issue.path, key].join('.');
+    return badRequest('parameter_unknown', `Received unknown parameter: ${param}.`, param);
+  }
+  const param = issue.path.map(String).join('.');
+  // zod 4 does not keep the input on issues: look the value up to tell missing from invalid.
+  const missing = issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined;
+  const where = location === 'body' ? '' : ` (${location})`;
+  if (missing) {
+    return badRequest(
+      'parameter_missing',
+      `Missing required parameter: ${param}${where}.`,
+      param || undefined,
+    );
+  }
+  return badRequest(
+    'parameter_invalid',
+    param ? `Invalid ${param}${where}: ${issue.message}` : `Invalid request${where}: ${issue.message}`,
+    param || undefined,
+  );
+}
+
+function valueAt(input: unknown, path: PropertyKey[]): unknown {
+  let current = input;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
+
+function parse<S>(schema: S | undefined, value: unknown, location: 'body' | 'query' | 'path'): Infer<S> {
+  if (!schema) return undefined as Infer<S>;
+  const result = (schema as unknown as ZodType).safeParse(value);
+  if (!result.success) throw zodToApiError(result.error, location, value);
+  return result.data as Infer<S>;
+}
+
+/** Maps anything thrown to the one error shape; internals are logged (redacted), never returned. */
+export function toErrorResult(error: unknown, requestId: string): APIGatewayProxyResult {
+  let apiError: ApiError;
+  if (error instanceof ApiError) {
+    apiError = error;
+  } else if (isBodyParserError(error)) {
+    apiError =
+      error.statusCode === 415
+        ? badRequest('unsupported_content_type', 'Content-Type must be application/json.')
+        : badRequest('invalid_json', 'The request body is not valid JSON.');
+  } else {
+    logger.error('unhandled error', { requestId, error: error as Error });
+    apiError = internalError();
+  }
+  if (apiError.status >= 500 && error instanceof ApiError) {
+    logger.warn('dependency failure', {
+      requestId,
+      code: apiError.code,
+      cause: String(apiError.cause ?? ''),
+    });
+  }
+  return {
+    statusCode: apiError.status,
+    headers: { 'Content-Type': 'application/json', ...(apiError.headers ?? {}) },
+    body: JSON.stringify(apiError.toBody(requestId)),
+  };
+}
+
+function isBodyParserError(error: unknown): error is { statusCode: number } {
+  const e = error as { statusCode?: number; cause?: { package?: string } } | null;
+  return typeof e?.statusCode === 'number' && e.cause?.package === '@middy/http-json-body-parser';
+}
+
+function withStandardHeaders(request: {
+  event: HttpEvent;
+  response: APIGatewayProxyResult | null | undefined;
+}) {
+  if (!request.response) return;
+  request.response.headers = {
+    ...request.response.headers,
+    'Request-Id': requestIdOf(request.event),
+    'Cache-Control': 'no-store',
+  };
+}
+
+/** A JSON body is required exactly when the route declares a body schema. */
+const requireJsonBody: middy.MiddlewareObj<HttpEvent> = {
+  before: (request) => {
+    const { body } = request.event;
+    if (body === null || body === undefined || body === '') {
+      throw badRequest('parameter_missing', 'A JSON request body is required.');
+    }
+  },
+};
+
+/**
+ * Builds a thin Lambda handler: normalize headers -> parse JSON -> authenticate -> validate with
+ * zod -> call the use case -> map the result or error, with security headers and Request-Id.
+ */
+export function httpHandler<
+  BS extends ZodType | undefined = undefined,
+  QS extends ZodType | undefined = undefined,
+  PS extends ZodType | undefined = undefined,
+  Principal = undefined,
+>(
+  spec: HttpSpec<BS, QS, PS, Principal>,
+  useCase: (input: HttpInput<Infer<BS>, Infer<QS>, Infer<PS>, Principal>) => Promise<HttpResult>,
+) {
+  const core = async (event: HttpEvent): Promise<APIGatewayProxyResult> => {
+    const requestId = requestIdOf(event);
+    const principal = await spec.auth(event, requestId);
+    const input = {
+      body: parse(spec.body, event.body, 'body'),
+      query: parse(spec.query, event.queryStringParameters ?? {}, 'query'),
+      params: parse(spec.params, event.pathParameters ?? {}, 'path'),
+      principal,
+      requestId,
+      event,
+      headers: event.headers as Record<string, string | undefined>,
+    };
+    const result = await useCase(input);
+    return {
+      statusCode: result.status,
+      headers: { 'Content-Type': 'application/json', ...(result.headers ?? {}) },
+      body: result.body === undefined ? '' : JSON.stringify(result.body),
+    };
+  };
+
+  const handler = middy<HttpEvent, APIGatewayProxyResult, Error, Context>()
+    .use(httpHeaderNormalizer())
+    .use(httpSecurityHeaders())
+    .use({
+      // Runs before the security headers' own hooks (middy unwinds in reverse order of use).
+      after: (request) => withStandardHeaders(request),
+      onError: (request) => {
+        request.response = toErrorResult(request.error, requestIdOf(request.event));
+        withStandardHeaders(request);
+      },
+    });
+  if (spec.body) handler.use(requireJsonBody).use(httpJsonBodyParser());
+  return handler.handler(core);
+}
+
+/** Strict object: unknown fields are a 400, never silently dropped. */
+export const strictBody = z.strictObject;

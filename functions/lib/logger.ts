@@ -1,0 +1,25 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+
+/** Keys whose values never reach a log line, whatever they hold. */
+const SECRET_KEY =
+  /pass(word)?|secret|token|api[-_]?key|authorization|cookie|^number$|^pan$|cvc|cvv|^code$|otp|signature|plaintext/i;
+/** 13–19 digits, optionally split by spaces or dashes: anything that could be a card number. */
+const CARD_LIKE = /\b\d(?:[ -]?\d){12,18}\b/g;
+/** Merchant API keys and bearer tokens that slip into free text. */
+const KEY_LIKE = /\b(sk_(?:test|live)_[A-Za-z0-9]+|Bearer\s+[A-Za-z0-9._~+/=-]+)/g;
+
+export function redactText(text: string): string {
+  return text.replace(CARD_LIKE, '[REDACTED_PAN]').replace(KEY_LIKE, '[REDACTED_KEY]');
+}
+
+export function redactValue(key: string, value: unknown): unknown {
+  if (key && SECRET_KEY.test(key) && value !== null && typeof value !== 'object') return '[REDACTED]';
+  if (typeof value === 'string') return redactText(value);
+  return value;
+}
+
+/** One logger per container. Every value passes the redacting replacer before it is written. */
+export const logger = new Logger({
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'tessera',
+  jsonReplacerFn: (key, value) => redactValue(key, value),
+});

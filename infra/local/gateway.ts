@@ -1,0 +1,343 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { clock } from '../../functions/lib/clock.ts';
+import { ApiError, errorBody, tooManyRequests, unauthorized } from '../../functions/lib/errors.ts';
+import { newId } from '../../functions/lib/ids.ts';
+import { routes as allRoutes, type Route } from '../routes.ts';
+
+/** The deployed API's limits, applied identically here. */
+export const MAX_BODY_BYTES = 64 * 1024;
+export const LOCAL_OPERATOR_ARN = 'arn:aws:iam::000000000000:user/local-operator';
+
+export interface GatewayOptions {
+  port?: number;
+  host?: string;
+  operatorToken: string;
+  routes?: Route[];
+  /** Steady requests per second and burst, per API key (or per client IP when anonymous). */
+  throttle?: { ratePerSecond: number; burst: number };
+  /** Serve `localOnly` routes (the sandbox outbox). */
+  includeLocalOnly?: boolean;
+}
+
+export interface Gateway {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+type LambdaHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+interface CompiledRoute {
+  route: Route;
+  pattern: RegExp;
+  paramNames: string[];
+}
+
+const repoRoot = new URL('../../', import.meta.url);
+
+function compile(route: Route): CompiledRoute {
+  const paramNames: string[] = [];
+  const source = route.path
+    .split('/')
+    .map((segment) => {
+      const param = /^\{(\w+)\}$/.exec(segment);
+      if (!param?.[1]) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      paramNames.push(param[1]);
+      return '([^/]+)';
+    })
+    .join('/');
+  return { route, pattern: new RegExp(`^${source}$`), paramNames };
+}
+
+/** A token bucket per caller, like API Gateway's usage-plan throttling. */
+function createThrottle({ ratePerSecond, burst }: { ratePerSecond: number; burst: number }) {
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  return (key: string): number => {
+    const now = performance.now();
+    const bucket = buckets.get(key) ?? { tokens: burst, at: now };
+    bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * ratePerSecond);
+    bucket.at = now;
+    buckets.set(key, bucket);
+    if (bucket.tokens < 1) return (1 - bucket.tokens) / ratePerSecond;
+    bucket.tokens -= 1;
+    return 0;
+  };
+}
+
+class BodyTooLarge extends Error {}
+
+async function readBody(req: IncomingMessage): Promise<string | null> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_BODY_BYTES) throw new BodyTooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return size === 0 ? null : Buffer.concat(chunks).toString('utf8');
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const ha = createHash('sha256').update(a).digest();
+  const hb = createHash('sha256').update(b).digest();
+  return timingSafeEqual(ha, hb);
+}
+
+/** The API Gateway REST (v1) proxy event that AWS would deliver for this request. */
+export function buildProxyEvent(args: {
+  req: IncomingMessage;
+  url: URL;
+  route: Route;
+  pathParameters: Record<string, string>;
+  body: string | null;
+  requestId: string;
+  operatorArn?: string;
+}): APIGatewayProxyEvent {
+  const { req, url, route, pathParameters, body, requestId, operatorArn } = args;
+  const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i] as string;
+    const value = req.rawHeaders[i + 1] as string;
+    headers[name] = value;
+    multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
+  }
+  const query: Record<string, string> = {};
+  const multiQuery: Record<string, string[]> = {};
+  for (const [k, v] of url.searchParams) {
+    query[k] = v;
+    multiQuery[k] = [...(multiQuery[k] ?? []), v];
+  }
+  const hasQuery = Object.keys(query).length > 0;
+  const sourceIp = req.socket.remoteAddress ?? '127.0.0.1';
+  return {
+    resource: route.path,
+    path: url.pathname,
+    httpMethod: route.method,
+    headers,
+    multiValueHeaders,
+    queryStringParameters: hasQuery ? query : null,
+    multiValueQueryStringParameters: hasQuery ? multiQuery : null,
+    pathParameters: route.path.includes('{') ? pathParameters : null,
+    stageVariables: null,
+    body,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      authorizer: null,
+      protocol: `HTTP/${req.httpVersion}`,
+      httpMethod: route.method,
+      path: `/local${url.pathname}`,
+      stage: 'local',
+      requestId,
+      requestTimeEpoch: clock().now().getTime(),
+      resourceId: route.operationId,
+      resourcePath: route.path,
+      identity: {
+        accessKey: null,
+        accountId: null,
+        apiKey: null,
+        apiKeyId: null,
+        caller: operatorArn ? 'local-operator' : null,
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp,
+        user: null,
+        userAgent: req.headers['user-agent'] ?? null,
+        userArn: operatorArn ?? null,
+      },
+    },
+  };
+}
+
+function lambdaContext(route: Route, requestId: string): Context {
+  const deadline = performance.now() + 29_000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: `tessera-local-${route.operationId}`,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:tessera-local-${route.operationId}`,
+    memoryLimitInMB: '512',
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/tessera-local-${route.operationId}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, Math.round(deadline - performance.now())),
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+}
+
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const compiled = (options.routes ?? allRoutes)
+    .filter((r) => options.includeLocalOnly !== false || !r.localOnly)
+    .map(compile);
+  const throttle = createThrottle(options.throttle ?? { ratePerSecond: 200, burst: 400 });
+  const handlers = new Map<string, Promise<LambdaHandler>>();
+
+  const loadHandler = (route: Route): Promise<LambdaHandler> => {
+    const key = `${route.entry}#${route.handler}`;
+    let loaded = handlers.get(key);
+    if (!loaded) {
+      loaded = import(pathToFileURL(new URL(route.entry, repoRoot).pathname).href).then((mod) => {
+        const fn = (mod as Record<string, unknown>)[route.handler];
+        if (typeof fn !== 'function') throw new Error(`${route.entry} has no export ${route.handler}`);
+        return fn as LambdaHandler;
+      });
+      handlers.set(key, loaded);
+    }
+    return loaded;
+  };
+
+  const send = (res: ServerResponse, result: APIGatewayProxyResult, requestId: string) => {
+    const headers: Record<string, string | string[]> = {};
+    for (const [k, v] of Object.entries(result.headers ?? {})) headers[k] = String(v);
+    for (const [k, v] of Object.entries(result.multiValueHeaders ?? {})) headers[k] = v.map(String);
+    if (!Object.keys(headers).some((k) => k.toLowerCase() === 'request-id'))
+      headers['Request-Id'] = requestId;
+    const body = result.isBase64Encoded ? Buffer.from(result.body, 'base64') : Buffer.from(result.body ?? '');
+    headers['Content-Length'] = String(body.length);
+    res.writeHead(result.statusCode, headers);
+    res.end(body);
+  };
+
+  const sendError = (
+    res: ServerResponse,
+    error: ApiError,
+    requestId: string,
+    extra: Record<string, string> = {},
+  ) =>
+    send(
+      res,
+      {
+        statusCode: error.status,
+        headers: { 'Content-Type': 'application/json', ...(error.headers ?? {}), ...extra },
+        body: errorBody(error, requestId),
+      },
+      requestId,
+    );
+
+  const server = createServer(async (req, res) => {
+    const requestId = newId('request');
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const matches = compiled
+        .map((c) => ({ c, m: c.pattern.exec(url.pathname) }))
+        .filter((x): x is { c: CompiledRoute; m: RegExpExecArray } => x.m !== null);
+      if (matches.length === 0) {
+        req.resume();
+        return sendError(
+          res,
+          new ApiError(404, 'invalid_request_error', 'route_not_found', `No route for ${url.pathname}.`),
+          requestId,
+        );
+      }
+      const match = matches.find((x) => x.c.route.method === req.method);
+      if (!match) {
+        req.resume();
+        const allow = [...new Set(matches.map((x) => x.c.route.method))].join(', ');
+        return sendError(
+          res,
+          new ApiError(
+            405,
+            'invalid_request_error',
+            'method_not_allowed',
+            `${req.method} is not allowed on ${url.pathname}; use ${allow}.`,
+          ),
+          requestId,
+          { Allow: allow },
+        );
+      }
+      const { route } = match.c;
+      const authorization = req.headers.authorization ?? '';
+      const wait = throttle(
+        authorization
+          ? createHash('sha256').update(authorization).digest('hex')
+          : (req.socket.remoteAddress ?? ''),
+      );
+      if (wait > 0) {
+        req.resume();
+        return sendError(res, tooManyRequests('Too many requests; slow down.', wait), requestId);
+      }
+      let operatorArn: string | undefined;
+      if (route.auth === 'operator') {
+        // Stands in for API Gateway's AWS_IAM authorizer: the handler never sees an unverified operator.
+        const token = authorization.startsWith('Bearer ') ? authorization.slice(7) : '';
+        if (!token || !sameSecret(token, options.operatorToken)) {
+          req.resume();
+          return sendError(res, unauthorized('Operator credentials are required.'), requestId);
+        }
+        operatorArn = LOCAL_OPERATOR_ARN;
+      }
+      let body: string | null;
+      try {
+        body = await readBody(req);
+      } catch (error) {
+        if (!(error instanceof BodyTooLarge)) throw error;
+        res.setHeader('Connection', 'close');
+        return sendError(
+          res,
+          new ApiError(
+            413,
+            'invalid_request_error',
+            'body_too_large',
+            `The request body exceeds ${MAX_BODY_BYTES} bytes.`,
+          ),
+          requestId,
+        );
+      }
+      const pathParameters: Record<string, string> = {};
+      match.c.paramNames.forEach((name, i) => {
+        pathParameters[name] = decodeURIComponent(match.m[i + 1] ?? '');
+      });
+      const event = buildProxyEvent({
+        req,
+        url,
+        route,
+        pathParameters,
+        body,
+        requestId,
+        ...(operatorArn ? { operatorArn } : {}),
+      });
+      const handler = await loadHandler(route);
+      const result = await handler(event, lambdaContext(route, requestId));
+      send(res, result, requestId);
+    } catch (error) {
+      // Like API Gateway on a crashed integration: a bare 500 in the error shape, no internals.
+      process.stderr.write(`gateway: handler failed (${requestId}): ${(error as Error)?.name ?? 'Error'}\n`);
+      if (!res.headersSent) {
+        sendError(
+          res,
+          new ApiError(502, 'api_error', 'bad_gateway', 'The handler failed to respond.'),
+          requestId,
+        );
+      }
+    }
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

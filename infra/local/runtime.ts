@@ -1,0 +1,109 @@
+import { mkdirSync } from 'node:fs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { resetConfig } from '../../functions/lib/config.ts';
+import { resetDdb } from '../../functions/lib/dynamodb.ts';
+import { createTables, tableEnv } from './bootstrap-tables.ts';
+import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
+import { type Gateway, startGateway } from './gateway.ts';
+import { resolveOperatorToken } from './operator-token.ts';
+import type { OnProgress } from './progress.ts';
+import { type Scheduler, startScheduler } from './scheduler.ts';
+import { seedDemoMerchant } from './seed.ts';
+
+export interface LocalRuntimeOptions {
+  dataDir: string;
+  port?: number;
+  /** Use an already running DynamoDB Local (tests), or start one persisting under the data dir. */
+  dynamodb: { endpoint: string } | { dbPath: string; port?: number };
+  tablePrefix?: string;
+  operatorToken?: string;
+  seed?: boolean;
+  scheduler?: boolean;
+  throttle?: { ratePerSecond: number; burst: number };
+  onProgress?: OnProgress;
+}
+
+export interface LocalRuntime {
+  url: string;
+  operatorToken: string;
+  operatorTokenSource: string;
+  dynamodbEndpoint: string;
+  demoMerchant?: { merchantId: string; apiKey?: string };
+  scheduler?: Scheduler;
+  close(): Promise<void>;
+}
+
+/**
+ * The whole system in one process: DynamoDB Local, tables, the handlers behind the local gateway,
+ * the scheduler and the seed. `npm start` and the e2e tests both use it.
+ */
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const progress = options.onProgress ?? (() => {});
+  mkdirSync(options.dataDir, { recursive: true });
+  const operator = options.operatorToken
+    ? { token: options.operatorToken, source: 'option' }
+    : resolveOperatorToken(options.dataDir);
+
+  let dynamo: DynamoDbLocal | undefined;
+  let endpoint: string;
+  if ('endpoint' in options.dynamodb) {
+    endpoint = options.dynamodb.endpoint;
+  } else {
+    progress('starting DynamoDB Local…');
+    dynamo = await startDynamoDbLocal(
+      { dbPath: options.dynamodb.dbPath },
+      { ...(options.dynamodb.port ? { port: options.dynamodb.port } : {}), onProgress: progress },
+    );
+    endpoint = dynamo.endpoint;
+  }
+
+  const prefix = options.tablePrefix ?? 'tessera-local-';
+  Object.assign(process.env, {
+    ...tableEnv(prefix),
+    DYNAMODB_ENDPOINT: endpoint,
+    TESSERA_LOCAL: '1',
+    TESSERA_DATA_DIR: options.dataDir,
+    STAGE: 'local',
+    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+    // DynamoDB Local accepts any credentials (-sharedDb); never pick up real ones.
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+  });
+  delete process.env.AWS_SESSION_TOKEN;
+  delete process.env.AWS_PROFILE;
+  resetConfig();
+  resetDdb();
+
+  try {
+    progress('creating tables…');
+    const admin = new DynamoDBClient({ endpoint, region: process.env.AWS_REGION ?? 'us-east-1' });
+    await createTables(admin, prefix, undefined, { onProgress: progress });
+    admin.destroy();
+
+    const demoMerchant = options.seed ? await seedDemoMerchant() : undefined;
+    const scheduler = options.scheduler ? startScheduler() : undefined;
+    const gateway: Gateway = await startGateway({
+      operatorToken: operator.token,
+      includeLocalOnly: true,
+      ...(options.port !== undefined ? { port: options.port } : {}),
+      ...(options.throttle ? { throttle: options.throttle } : {}),
+    });
+    return {
+      url: gateway.url,
+      operatorToken: operator.token,
+      operatorTokenSource: operator.source,
+      dynamodbEndpoint: endpoint,
+      ...(demoMerchant ? { demoMerchant } : {}),
+      ...(scheduler ? { scheduler } : {}),
+      close: async () => {
+        scheduler?.stop();
+        await gateway.close();
+        resetDdb();
+        await dynamo?.stop();
+      },
+    };
+  } catch (error) {
+    await dynamo?.stop();
+    throw error;
+  }
+}

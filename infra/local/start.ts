@@ -1,0 +1,51 @@
+// `npm start`: the whole system on this machine, no AWS account needed.
+import { join, resolve } from 'node:path';
+import { consoleProgress } from './progress.ts';
+import { startLocalRuntime } from './runtime.ts';
+
+const dataDir = resolve(process.env.TESSERA_DATA_DIR ?? '.data');
+const port = Number(process.env.PORT ?? 3000);
+const dynamoPort = process.env.DYNAMODB_PORT ? Number(process.env.DYNAMODB_PORT) : undefined;
+const progress = consoleProgress('tessera');
+
+const started = performance.now();
+const runtime = await startLocalRuntime({
+  dataDir,
+  port,
+  dynamodb: { dbPath: join(dataDir, 'dynamodb'), ...(dynamoPort ? { port: dynamoPort } : {}) },
+  seed: true,
+  scheduler: true,
+  onProgress: progress,
+}).catch((error: Error) => {
+  process.stderr.write(`tessera: failed to start: ${error.message}\n`);
+  process.exit(1);
+});
+
+const demo = runtime.demoMerchant;
+const lines = [
+  `tessera: listening on ${runtime.url} (ready in ${Math.round(performance.now() - started)} ms)`,
+  `  DynamoDB Local:   ${runtime.dynamodbEndpoint} (data in ${join(dataDir, 'dynamodb')})`,
+  `  operator token:   ${runtime.operatorTokenSource}`,
+  `  scheduler jobs:   ${runtime.scheduler?.jobs.join(', ') || 'none registered'}`,
+  `  demo merchant:    ${demo?.merchantId}`,
+  demo?.apiKey
+    ? `  demo API key:     ${demo.apiKey}   (shown this once; rotate with POST /v1/admin/merchants/${demo.merchantId}/keys)`
+    : '  demo API key:     shown on the first start only; rotate it to get a new one',
+  '',
+  'try:',
+  `  curl -s ${runtime.url}/v1/health`,
+  `  curl -s ${runtime.url}/v1/config -H "Authorization: Bearer ${demo?.apiKey ?? '<demo API key>'}"`,
+  '',
+];
+process.stdout.write(`${lines.join('\n')}\n`);
+
+let stopping = false;
+const stop = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  process.stderr.write(`tessera: ${signal}, shutting down…\n`);
+  await runtime.close();
+  process.exit(0);
+};
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -1,0 +1,36 @@
+import { readFileSync } from 'node:fs';
+import { validate } from '@readme/openapi-parser';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { renderOpenApi } from '../../infra/openapi.ts';
+import { routes } from '../../infra/routes.ts';
+import { startTestApp, type TestApp } from '../support/app.ts';
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp();
+});
+afterAll(async () => {
+  await app?.close();
+});
+
+it('the checked-in docs/openapi.json is current (run `npm run openapi` after changing routes or schemas)', () => {
+  expect(readFileSync(new URL('../../docs/openapi.json', import.meta.url), 'utf8')).toBe(renderOpenApi());
+});
+
+it('GET /v1/openapi.json serves a valid OpenAPI 3.1 document covering every deployed route', async () => {
+  const res = await app.call<{ openapi: string; paths: Record<string, Record<string, unknown>> }>(
+    'GET',
+    '/v1/openapi.json',
+  );
+  expect(res.status).toBe(200);
+  expect(res.json.openapi).toBe('3.1.0');
+  const result = await validate(structuredClone(res.json) as never);
+  expect(result.errors ?? []).toEqual([]);
+  expect(result.valid).toBe(true);
+  for (const route of routes.filter((r) => !r.localOnly)) {
+    expect(
+      res.json.paths[route.path]?.[route.method.toLowerCase()],
+      `${route.method} ${route.path}`,
+    ).toBeDefined();
+  }
+});

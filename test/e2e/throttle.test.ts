@@ -1,0 +1,21 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../support/app.ts';
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp({ throttle: { ratePerSecond: 1, burst: 5 } });
+});
+afterAll(async () => {
+  await app?.close();
+});
+
+it('throttles a caller past its burst with 429 and Retry-After, like the usage plan', async () => {
+  const statuses = [];
+  for (let i = 0; i < 8; i++) statuses.push((await app.call('GET', '/v1/health')).status);
+  expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
+  expect(statuses.slice(5)).toContain(429);
+  const limited = await app.call('GET', '/v1/health');
+  expect(limited.status).toBe(429);
+  expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+  expect(limited.json).toMatchObject({ error: { type: 'rate_limit_error', code: 'rate_limited' } });
+});

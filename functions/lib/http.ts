@@ -1,10 +1,20 @@
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { type ZodType, z } from 'zod';
+import { clock } from './clock.ts';
+import { ddb } from './dynamodb.ts';
 import { ApiError, badRequest, internalError, unauthorized } from './errors.ts';
+import {
+  claim,
+  readIdempotencyKey,
+  requestHash,
+  type TransactItem,
+  toStoredResponse,
+} from './idempotency.ts';
 import { newId } from './ids.ts';
 import { logger } from './logger.ts';
 
@@ -29,6 +39,11 @@ export interface HttpInput<B, Q, P, Principal> {
   event: HttpEvent;
   /** Lower-cased request headers. */
   headers: Record<string, string | undefined>;
+  /**
+   * Writes the use case's items in ONE transaction; on idempotent routes the stored response joins
+   * that transaction. Call it at most once, with the result the use case is about to return.
+   */
+  commit(items: TransactItem[], result: HttpResult): Promise<HttpResult>;
 }
 
 type Infer<S> = S extends ZodType ? z.infer<S> : undefined;
@@ -38,6 +53,8 @@ export interface HttpSpec<BS, QS, PS, Principal> {
   body?: BS;
   query?: QS;
   params?: PS;
+  /** Requires `Idempotency-Key`; the scope isolates keys per tenant (e.g. the merchant id). */
+  idempotency?: { scope: (principal: Principal) => string };
 }
 
 export function requestIdOf(event: HttpEvent): string {
@@ -150,6 +167,14 @@ function withStandardHeaders(request: {
   };
 }
 
+function toProxyResult(result: HttpResult): APIGatewayProxyResult {
+  return {
+    statusCode: result.status,
+    headers: { 'Content-Type': 'application/json', ...(result.headers ?? {}) },
+    body: result.body === undefined ? '' : JSON.stringify(result.body),
+  };
+}
+
 /** A JSON body is required exactly when the route declares a body schema. */
 const requireJsonBody: middy.MiddlewareObj<HttpEvent> = {
   before: (request) => {
@@ -176,21 +201,54 @@ export function httpHandler<
   const core = async (event: HttpEvent): Promise<APIGatewayProxyResult> => {
     const requestId = requestIdOf(event);
     const principal = await spec.auth(event, requestId);
-    const input = {
-      body: parse(spec.body, event.body, 'body'),
-      query: parse(spec.query, event.queryStringParameters ?? {}, 'query'),
-      params: parse(spec.params, event.pathParameters ?? {}, 'path'),
-      principal,
-      requestId,
-      event,
-      headers: event.headers as Record<string, string | undefined>,
-    };
-    const result = await useCase(input);
-    return {
-      statusCode: result.status,
-      headers: { 'Content-Type': 'application/json', ...(result.headers ?? {}) },
-      body: result.body === undefined ? '' : JSON.stringify(result.body),
-    };
+    const headers = event.headers as Record<string, string | undefined>;
+    const idempotencyKey = spec.idempotency ? readIdempotencyKey(headers) : undefined;
+    const body = parse(spec.body, event.body, 'body');
+    const query = parse(spec.query, event.queryStringParameters ?? {}, 'query');
+    const params = parse(spec.params, event.pathParameters ?? {}, 'path');
+
+    if (!spec.idempotency || idempotencyKey === undefined) {
+      let committed = false;
+      const commit = async (items: TransactItem[], result: HttpResult) => {
+        if (committed) throw new Error('commit() called twice');
+        committed = true;
+        if (items.length > 0) await ddb().send(new TransactWriteCommand({ TransactItems: items }));
+        return result;
+      };
+      return toProxyResult(
+        await useCase({ body, query, params, principal, requestId, event, headers, commit }),
+      );
+    }
+
+    // The parsed body is hashed, so the same JSON with other whitespace is the same request.
+    const hash = requestHash(event.httpMethod, event.path, JSON.stringify(event.body ?? null));
+    const outcome = await claim(spec.idempotency.scope(principal), idempotencyKey, hash, clock());
+    if (outcome.kind === 'replay') {
+      const { statusCode, contentType, body: stored } = outcome.response;
+      return {
+        statusCode,
+        headers: { 'Content-Type': contentType, 'Idempotent-Replayed': 'true' },
+        body: stored,
+      };
+    }
+    const { scope, release } = outcome;
+    try {
+      const commit = async (items: TransactItem[], result: HttpResult) => {
+        await scope.commit(items, toStoredResponse(toProxyResult(result)));
+        return result;
+      };
+      const result = toProxyResult(
+        await useCase({ body, query, params, principal, requestId, event, headers, commit }),
+      );
+      if (!scope.committed) await scope.commit([], toStoredResponse(result));
+      return result;
+    } catch (error) {
+      // A definitive client error is stored like a success; anything transient frees the key for a retry.
+      const definitive =
+        error instanceof ApiError && error.status < 500 && error.status !== 409 && error.status !== 429;
+      await release?.(definitive ? toStoredResponse(toErrorResult(error, requestId)) : undefined);
+      throw error;
+    }
   };
 
   const handler = middy<HttpEvent, APIGatewayProxyResult, Error, Context>()

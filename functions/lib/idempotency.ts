@@ -1,0 +1,209 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import type { Clock } from './clock.ts';
+import { ddb, isConditionFailure, tableName, transactionCancelReasons } from './dynamodb.ts';
+import { ApiError, badRequest, conflict } from './errors.ts';
+
+/**
+ * Stripe-style idempotency for merchant POSTs.
+ *
+ * - The first request claims `IDEM#<scope>#<key>` as in flight (conditional put).
+ * - The use case's business write and the completed record (the exact response) commit in ONE
+ *   TransactWriteItems, conditioned on still holding the claim, so a crash can never leave a
+ *   business write without its record or a record without its write.
+ * - A replay returns the stored status, body and content type byte-for-byte.
+ * - The same key with a different request is 422 `idempotency_key_reused`; a request still in
+ *   flight under the key is 409 `idempotency_request_in_progress`.
+ * - Records live 24 h (TTL, and expiry is checked in code since TTL deletion is lazy). A claim
+ *   abandoned by a crashed invocation can be taken over after LOCK_MS.
+ */
+export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
+export const LOCK_MS = 30_000;
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+export type TransactItem = NonNullable<
+  ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
+>[number];
+
+export interface StoredResponse {
+  statusCode: number;
+  contentType: string;
+  body: string;
+}
+
+interface IdempotencyRecord {
+  pk: string;
+  sk: string;
+  status: 'in_flight' | 'complete';
+  requestHash: string;
+  lockToken?: string;
+  lockedUntil?: number;
+  response?: StoredResponse;
+  createdAt: string;
+  expiresAtMs: number;
+  ttl: number;
+}
+
+export interface IdempotencyScope {
+  /** Commits the business items together with the stored response; returns the response. */
+  commit(items: TransactItem[], response: StoredResponse): Promise<void>;
+  readonly committed: boolean;
+}
+
+export function requestHash(method: string, path: string, body: string | null): string {
+  return createHash('sha256')
+    .update(`${method}\n${path}\n${body ?? ''}`)
+    .digest('hex');
+}
+
+export function readIdempotencyKey(headers: Record<string, string | undefined>): string {
+  const key = headers['idempotency-key'];
+  if (key === undefined || key === '') {
+    throw badRequest('idempotency_key_missing', 'The Idempotency-Key header is required on this request.');
+  }
+  if (!KEY_PATTERN.test(key)) {
+    throw badRequest('idempotency_key_invalid', 'Idempotency-Key must be 1–255 printable ASCII characters.');
+  }
+  return key;
+}
+
+const keyOf = (scope: string, key: string) => ({ pk: `IDEM#${scope}#${key}`, sk: 'IDEM' });
+
+export type ClaimOutcome =
+  | { kind: 'claimed'; scope: IdempotencyScope }
+  | { kind: 'replay'; response: StoredResponse };
+
+/** Claims the key, or returns the stored response, or throws 409/422. */
+export async function claim(
+  scope: string,
+  key: string,
+  hash: string,
+  clock: Clock,
+): Promise<ClaimOutcome & { release?: (response?: StoredResponse) => Promise<void> }> {
+  const now = clock.now();
+  const nowMs = now.getTime();
+  const recordKey = keyOf(scope, key);
+  const lockToken = randomBytes(16).toString('hex');
+  const fresh: IdempotencyRecord = {
+    ...recordKey,
+    status: 'in_flight',
+    requestHash: hash,
+    lockToken,
+    lockedUntil: nowMs + LOCK_MS,
+    createdAt: now.toISOString(),
+    expiresAtMs: nowMs + IDEMPOTENCY_TTL_MS,
+    ttl: Math.floor((nowMs + IDEMPOTENCY_TTL_MS) / 1000),
+  };
+  try {
+    await ddb().send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: { type: 'idempotency', ...fresh },
+        // Free, expired, or an abandoned claim of the same request.
+        ConditionExpression:
+          'attribute_not_exists(pk) OR expiresAtMs < :now OR (#status = :inFlight AND lockedUntil < :now AND requestHash = :hash)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':now': nowMs, ':inFlight': 'in_flight', ':hash': hash },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const { Item } = await ddb().send(
+      new GetCommand({ TableName: tableName(), Key: recordKey, ConsistentRead: true }),
+    );
+    const existing = Item as IdempotencyRecord | undefined;
+    if (!existing)
+      throw conflict(
+        'idempotency_request_in_progress',
+        'A request with this Idempotency-Key is in progress.',
+      );
+    if (existing.requestHash !== hash) {
+      throw new ApiError(
+        422,
+        'idempotency_error',
+        'idempotency_key_reused',
+        'This Idempotency-Key was already used with a different request. Use a new key for a new request.',
+      );
+    }
+    if (existing.status === 'complete' && existing.response)
+      return { kind: 'replay', response: existing.response };
+    throw conflict(
+      'idempotency_request_in_progress',
+      'A request with this Idempotency-Key is still in progress; retry after it completes.',
+    );
+  }
+
+  let committed = false;
+  const holdsClaim = {
+    ConditionExpression: '#status = :inFlight AND lockToken = :lock',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':inFlight': 'in_flight', ':lock': lockToken },
+  };
+  const completed = (response: StoredResponse) => ({
+    ...fresh,
+    type: 'idempotency',
+    status: 'complete' as const,
+    response,
+    lockToken: undefined,
+    lockedUntil: undefined,
+  });
+
+  const scopeApi: IdempotencyScope = {
+    get committed() {
+      return committed;
+    },
+    async commit(items, response) {
+      try {
+        await ddb().send(
+          new TransactWriteCommand({
+            TransactItems: [
+              ...items,
+              { Put: { TableName: tableName(), Item: completed(response), ...holdsClaim } },
+            ],
+          }),
+        );
+        committed = true;
+      } catch (error) {
+        const reasons = transactionCancelReasons(error);
+        if (reasons && reasons[reasons.length - 1] === 'ConditionalCheckFailed') {
+          throw conflict('idempotency_request_in_progress', 'The Idempotency-Key claim was lost; retry.');
+        }
+        throw error;
+      }
+    },
+  };
+
+  return {
+    kind: 'claimed',
+    scope: scopeApi,
+    /** Stores a final (4xx) response on its own, or frees the key (5xx) so a retry can run. */
+    release: async (response) => {
+      if (committed) return;
+      if (response) {
+        await ddb()
+          .send(new PutCommand({ TableName: tableName(), Item: completed(response), ...holdsClaim }))
+          .catch((error: unknown) => {
+            if (!isConditionFailure(error)) throw error;
+          });
+      } else {
+        await ddb()
+          .send(new DeleteCommand({ TableName: tableName(), Key: recordKey, ...holdsClaim }))
+          .catch((error: unknown) => {
+            if (!isConditionFailure(error)) throw error;
+          });
+      }
+    },
+  };
+}
+
+export function toStoredResponse(result: APIGatewayProxyResult): StoredResponse {
+  const contentType = Object.entries(result.headers ?? {}).find(
+    ([k]) => k.toLowerCase() === 'content-type',
+  )?.[1];
+  return {
+    statusCode: result.statusCode,
+    contentType: String(contentType ?? 'application/json'),
+    body: result.body,
+  };
+}

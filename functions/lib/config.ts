@@ -15,6 +15,13 @@ const ConfigSchema = z.object({
   TESSERA_DATA_DIR: z.string().min(1).default('.data'),
   AWS_REGION: z.string().min(1).default('us-east-1'),
   POWERTOOLS_SERVICE_NAME: z.string().min(1).default('tessera'),
+  /** KMS key for the card vault (CDE) and for other secrets at rest (TOTP seeds). */
+  VAULT_KEY_ID: z.string().min(1).default('alias/tessera-vault'),
+  SECRETS_KEY_ID: z.string().min(1).default('alias/tessera-secrets'),
+  /** Secrets Manager ARNs in AWS; locally the secrets are generated files under the data dir. */
+  SESSION_SIGNING_SECRET_ARN: z.string().optional(),
+  FINGERPRINT_SECRET_ARN: z.string().optional(),
+  OTP_PEPPER_SECRET_ARN: z.string().optional(),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & { isLocal: boolean };

@@ -1,7 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { resetConfig } from '../../functions/lib/config.ts';
+import { config, resetConfig } from '../../functions/lib/config.ts';
 import { resetDdb } from '../../functions/lib/dynamodb.ts';
+import { keyService, setKeyService } from '../../functions/lib/key-service.ts';
+import { resetSecrets } from '../../functions/lib/secrets.ts';
 import { createTables, tableEnv } from './bootstrap-tables.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { type Gateway, startGateway } from './gateway.ts';
@@ -73,8 +75,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   delete process.env.AWS_PROFILE;
   resetConfig();
   resetDdb();
+  resetSecrets();
+  setKeyService(undefined);
 
   try {
+    // The local key service creates its wrapping keys on first use: do it now, and prove it works.
+    progress('checking the local key service…');
+    await keyService().generateDataKey(config().SECRETS_KEY_ID, { purpose: 'startup-check' });
+
     progress('creating tables…');
     const admin = new DynamoDBClient({ endpoint, region: process.env.AWS_REGION ?? 'us-east-1' });
     await createTables(admin, prefix, undefined, { onProgress: progress });

@@ -1,0 +1,228 @@
+/**
+ * The plan catalogue: which plans exist, their terms, per-currency amount limits and fees. This is the
+ * document `GET /v1/config` publishes, so its zod schema is the contract merchants read their limits from.
+ * All amounts are integer minor units of the currency they are keyed by.
+ */
+import { z } from 'zod';
+import { unprocessable } from '../lib/errors.ts';
+import {
+  CURRENCY_CODES,
+  CURRENCY_EXPONENTS,
+  type CurrencyCode,
+  CurrencyCodeSchema,
+  MinorUnitsSchema,
+  NonNegativeMinorUnitsSchema,
+} from '../lib/money.ts';
+
+export const PLAN_IDS = ['pay_in_4', 'pay_in_30', 'monthly', 'subscription'] as const;
+export type PlanId = (typeof PLAN_IDS)[number];
+export const PlanIdSchema = z.enum(PLAN_IDS);
+
+const BasisPointsSchema = z.int().min(0).max(100_000);
+
+export const AmountRangeSchema = z
+  .object({ min: MinorUnitsSchema, max: MinorUnitsSchema })
+  .refine((range) => range.min <= range.max, { error: 'min must not exceed max', path: ['max'] });
+
+/** Per-currency limits; a currency missing from a plan's map is not offered for that plan. */
+export const AmountLimitsSchema = z.partialRecord(CurrencyCodeSchema, AmountRangeSchema);
+
+const planBase = {
+  /** False when a plan is listed for visibility but cannot be chosen yet. */
+  offered: z.boolean(),
+  description: z.string().min(1),
+  limits: AmountLimitsSchema,
+};
+
+export const PayIn4PlanSchema = z.object({
+  id: z.literal('pay_in_4'),
+  ...planBase,
+  installments: z.literal(4),
+  intervalDays: z.literal(14),
+});
+
+export const PayIn30PlanSchema = z.object({
+  id: z.literal('pay_in_30'),
+  ...planBase,
+  installments: z.literal(1),
+  dueAfterDays: z.literal(30),
+});
+
+export const MonthlyPlanSchema = z.object({
+  id: z.literal('monthly'),
+  ...planBase,
+  termMonths: z
+    .object({ min: z.int().min(1), max: z.int().max(600) })
+    .refine((t) => t.min <= t.max, { error: 'min must not exceed max', path: ['max'] }),
+  /** Nominal APR range in basis points (1250 = 12.50%). */
+  aprBps: z
+    .object({ min: BasisPointsSchema, max: BasisPointsSchema })
+    .refine((a) => a.min <= a.max, { error: 'min must not exceed max', path: ['max'] }),
+});
+
+export const SubscriptionPlanSchema = z.object({
+  id: z.literal('subscription'),
+  ...planBase,
+  cadences: z.array(z.enum(['weekly', 'monthly', 'yearly'])).min(1),
+});
+
+export const PlanSchema = z.discriminatedUnion('id', [
+  PayIn4PlanSchema,
+  PayIn30PlanSchema,
+  MonthlyPlanSchema,
+  SubscriptionPlanSchema,
+]);
+
+export const FeesSchema = z.object({
+  /** Charged per missed installment, per currency. */
+  lateFee: z.partialRecord(CurrencyCodeSchema, NonNegativeMinorUnitsSchema),
+  /** All late fees on one order together never exceed this share of the order amount (2500 = 25%). */
+  lateFeeCapBps: z.int().min(0).max(10_000),
+});
+
+export const PlanCatalogueSchema = z
+  .object({
+    currencies: z.array(
+      z.object({ code: CurrencyCodeSchema, exponent: z.union([z.literal(0), z.literal(2), z.literal(3)]) }),
+    ),
+    plans: z.array(PlanSchema),
+    fees: FeesSchema,
+  })
+  .superRefine((catalogue, ctx) => {
+    const seen = new Set<string>();
+    catalogue.plans.forEach((plan, index) => {
+      if (seen.has(plan.id))
+        ctx.addIssue({ code: 'custom', message: `duplicate plan ${plan.id}`, path: ['plans', index] });
+      seen.add(plan.id);
+    });
+  });
+
+export type PayIn4Plan = z.infer<typeof PayIn4PlanSchema>;
+export type PayIn30Plan = z.infer<typeof PayIn30PlanSchema>;
+export type MonthlyPlan = z.infer<typeof MonthlyPlanSchema>;
+export type SubscriptionPlan = z.infer<typeof SubscriptionPlanSchema>;
+export type Plan = z.infer<typeof PlanSchema>;
+export type Fees = z.infer<typeof FeesSchema>;
+export type PlanCatalogue = z.infer<typeof PlanCatalogueSchema>;
+export type AmountRange = z.infer<typeof AmountRangeSchema>;
+
+/**
+ * Minor units worth roughly one US dollar in each currency, rounded to a round number, so that one table
+ * of USD-denominated limits yields sensible limits everywhere. A default only; operators may publish
+ * their own catalogue.
+ */
+const UNITS_PER_USD: Readonly<Record<CurrencyCode, number>> = {
+  USD: 100,
+  EUR: 100,
+  GBP: 100,
+  CHF: 100,
+  CAD: 100,
+  AUD: 100,
+  NZD: 100,
+  SEK: 1_000,
+  NOK: 1_000,
+  DKK: 700,
+  PLN: 400,
+  JPY: 150,
+  KRW: 1_300,
+  KWD: 300,
+  BHD: 400,
+  JOD: 700,
+  OMR: 400,
+  TND: 3_000,
+};
+
+function limitsInUsd(min: number, max: number): Partial<Record<CurrencyCode, AmountRange>> {
+  const limits: Partial<Record<CurrencyCode, AmountRange>> = {};
+  for (const code of CURRENCY_CODES) {
+    limits[code] = { min: min * UNITS_PER_USD[code], max: max * UNITS_PER_USD[code] };
+  }
+  return limits;
+}
+
+function perCurrencyFromUsd(usd: number): Partial<Record<CurrencyCode, number>> {
+  const amounts: Partial<Record<CurrencyCode, number>> = {};
+  for (const code of CURRENCY_CODES) amounts[code] = usd * UNITS_PER_USD[code];
+  return amounts;
+}
+
+/** The catalogue served when no operator override exists; parsed at load so a bad edit fails fast. */
+export const DEFAULT_PLAN_CATALOGUE: PlanCatalogue = PlanCatalogueSchema.parse({
+  currencies: CURRENCY_CODES.map((code) => ({ code, exponent: CURRENCY_EXPONENTS[code] })),
+  plans: [
+    {
+      id: 'pay_in_4',
+      offered: true,
+      description: 'Four interest-free payments: the first at capture, then every 14 days.',
+      installments: 4,
+      intervalDays: 14,
+      limits: limitsInUsd(35, 2_000),
+    },
+    {
+      id: 'pay_in_30',
+      offered: true,
+      description: 'One interest-free payment 30 days after capture.',
+      installments: 1,
+      dueAfterDays: 30,
+      limits: limitsInUsd(10, 1_000),
+    },
+    {
+      id: 'monthly',
+      offered: true,
+      description: 'Monthly amortized payments over 3 to 36 months at a disclosed APR.',
+      termMonths: { min: 3, max: 36 },
+      aprBps: { min: 0, max: 3_600 },
+      limits: limitsInUsd(100, 10_000),
+    },
+    {
+      id: 'subscription',
+      offered: false,
+      description: 'Recurring charges on a cadence. Not yet offered.',
+      cadences: ['monthly'],
+      limits: limitsInUsd(5, 1_000),
+    },
+  ],
+  fees: { lateFee: perCurrencyFromUsd(7), lateFeeCapBps: 2_500 },
+});
+
+/** The plan with `id`; 422 `plan_not_offered` when it is absent or not yet offered. */
+export function findPlan(id: PlanId, catalogue: PlanCatalogue = DEFAULT_PLAN_CATALOGUE): Plan {
+  const plan = catalogue.plans.find((candidate) => candidate.id === id);
+  if (!plan?.offered) throw unprocessable('plan_not_offered', `The plan ${id} is not offered.`, 'plan');
+  return plan;
+}
+
+/** 422 unless `amount` is within the plan's limits for `currency`. */
+export function assertAmountWithinLimits(plan: Plan, amount: number, currency: CurrencyCode): void {
+  const range = plan.limits[currency];
+  if (!range) {
+    throw unprocessable(
+      'currency_not_offered',
+      `The plan ${plan.id} is not offered in ${currency}.`,
+      'currency',
+    );
+  }
+  if (amount < range.min || amount > range.max) {
+    throw unprocessable(
+      'amount_out_of_range',
+      `The plan ${plan.id} accepts ${currency} amounts from ${range.min} to ${range.max} minor units.`,
+      'amount',
+    );
+  }
+}
+
+/** The most that late fees may add up to on an order: floor(orderAmount * capBps / 10000), exactly. */
+export function lateFeeCap(orderAmount: number, fees: Fees = DEFAULT_PLAN_CATALOGUE.fees): number {
+  return Number((BigInt(orderAmount) * BigInt(fees.lateFeeCapBps)) / 10_000n);
+}
+
+/** The late fee to charge for one more miss, given the fees already charged on the order (never negative). */
+export function nextLateFee(
+  orderAmount: number,
+  currency: CurrencyCode,
+  feesChargedSoFar: number,
+  fees: Fees = DEFAULT_PLAN_CATALOGUE.fees,
+): number {
+  const perMiss = fees.lateFee[currency] ?? 0;
+  return Math.max(0, Math.min(perMiss, lateFeeCap(orderAmount, fees) - feesChargedSoFar));
+}

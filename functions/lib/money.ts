@@ -1,0 +1,190 @@
+/**
+ * Money in Tessera: an integer number of minor units plus an ISO 4217 currency code.
+ * Nothing here uses floating-point arithmetic on amounts; formatting and parsing are string math.
+ */
+import { z } from 'zod';
+import { badRequest, unprocessable } from './errors.ts';
+
+/** The currencies Tessera settles in. Uppercase ISO 4217 alphabetic codes only. */
+export const CURRENCY_CODES = [
+  'USD',
+  'EUR',
+  'GBP',
+  'CAD',
+  'AUD',
+  'NZD',
+  'SEK',
+  'NOK',
+  'DKK',
+  'CHF',
+  'PLN',
+  'JPY',
+  'KRW',
+  'KWD',
+  'BHD',
+  'JOD',
+  'OMR',
+  'TND',
+] as const;
+
+export type CurrencyCode = (typeof CURRENCY_CODES)[number];
+export type CurrencyExponent = 0 | 2 | 3;
+
+/** ISO 4217 minor-unit exponents (the number of decimal places of the minor unit). */
+export const CURRENCY_EXPONENTS: Readonly<Record<CurrencyCode, CurrencyExponent>> = {
+  USD: 2,
+  EUR: 2,
+  GBP: 2,
+  CAD: 2,
+  AUD: 2,
+  NZD: 2,
+  SEK: 2,
+  NOK: 2,
+  DKK: 2,
+  CHF: 2,
+  PLN: 2,
+  JPY: 0,
+  KRW: 0,
+  KWD: 3,
+  BHD: 3,
+  JOD: 3,
+  OMR: 3,
+  TND: 3,
+};
+
+export function isSupportedCurrency(code: unknown): code is CurrencyCode {
+  return typeof code === 'string' && Object.hasOwn(CURRENCY_EXPONENTS, code);
+}
+
+/** The ISO 4217 exponent of a supported currency; 400 `currency_unsupported` otherwise. */
+export function currencyExponent(code: string, param = 'currency'): CurrencyExponent {
+  if (!isSupportedCurrency(code)) {
+    throw badRequest(
+      'currency_unsupported',
+      `Unsupported currency ${JSON.stringify(code)}; use an uppercase ISO 4217 code from: ${CURRENCY_CODES.join(', ')}.`,
+      param,
+    );
+  }
+  return CURRENCY_EXPONENTS[code];
+}
+
+const AMOUNT_TYPE_MESSAGE =
+  'amount must be an integer number of minor units (1050 means 10.50 USD), not a float or a string';
+const AMOUNT_UNSAFE_MESSAGE = 'amount is outside the safe integer range';
+
+function minorUnits(min: 0 | 1) {
+  return z
+    .int({
+      error: (issue) => (issue.code === 'invalid_type' ? AMOUNT_TYPE_MESSAGE : AMOUNT_UNSAFE_MESSAGE),
+    })
+    .min(min, {
+      error: min === 1 ? 'amount must be at least 1 minor unit' : 'amount must not be negative',
+    });
+}
+
+/** A positive integer amount in minor units (floats, NaN, strings and unsafe integers are rejected). */
+export const MinorUnitsSchema = minorUnits(1);
+/** As MinorUnitsSchema but allowing zero, for balances and fees that may be nil. */
+export const NonNegativeMinorUnitsSchema = minorUnits(0);
+
+export const CurrencyCodeSchema = z.enum(CURRENCY_CODES, {
+  error: () => `currency must be an uppercase ISO 4217 code, one of: ${CURRENCY_CODES.join(', ')}`,
+});
+
+/** `{ amount, currency }` with a positive amount: what the API accepts for prices, captures, refunds. */
+export const MoneySchema = z.object({ amount: MinorUnitsSchema, currency: CurrencyCodeSchema });
+/** `{ amount, currency }` where zero is meaningful (outstanding balances, fees charged so far). */
+export const NonNegativeMoneySchema = z.object({
+  amount: NonNegativeMinorUnitsSchema,
+  currency: CurrencyCodeSchema,
+});
+
+export type Money = z.infer<typeof MoneySchema>;
+
+/**
+ * Narrows `amount` to a safe, non-negative integer of minor units or throws an ApiError naming `param`:
+ * 400 `invalid_amount` for anything malformed or negative, 422 `amount_too_small` for a zero that must be
+ * positive (a well-formed value that breaks the business rule).
+ */
+export function assertMinorUnits(
+  amount: unknown,
+  param: string,
+  options: { allowZero?: boolean } = {},
+): asserts amount is number {
+  if (typeof amount !== 'number' || !Number.isInteger(amount)) {
+    throw badRequest('invalid_amount', `${param} must be an integer number of minor units.`, param);
+  }
+  if (!Number.isSafeInteger(amount)) {
+    throw badRequest('invalid_amount', `${param} is outside the safe integer range.`, param);
+  }
+  if (amount < 0) {
+    throw badRequest('invalid_amount', `${param} must not be negative.`, param);
+  }
+  if (amount === 0 && !options.allowZero) {
+    throw unprocessable('amount_too_small', `${param} must be at least 1 minor unit.`, param);
+  }
+}
+
+/**
+ * Splits `total` minor units into `n` integer parts that sum to exactly `total`. Every part is
+ * floor(total / n) except the first, which also carries the whole remainder (the platform rule:
+ * the shopper pays any rounding difference up front, never spread over later installments).
+ */
+export function allocate(total: number, n: number): number[] {
+  assertMinorUnits(total, 'amount', { allowZero: true });
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new RangeError(`allocate: n must be a positive integer, got ${n}`);
+  // `%` is exact on safe integers, and total - remainder is an exact multiple of n, so no float rounding.
+  const remainder = total % n;
+  const base = (total - remainder) / n;
+  const parts = new Array<number>(n).fill(base);
+  parts[0] = base + remainder;
+  return parts;
+}
+
+function groupThousands(digits: string): string {
+  return digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/**
+ * Human-readable text for an amount, e.g. `USD 1,234.56`, `JPY 1,234`, `KWD 1.234`, `USD -0.05`.
+ * The currency code (not a symbol) keeps it unambiguous across CAD/AUD/USD.
+ */
+export function formatMoney(amount: number | bigint, currency: string): string {
+  if (typeof amount === 'number' && !Number.isSafeInteger(amount)) {
+    throw new RangeError(`formatMoney: amount must be a safe integer of minor units, got ${amount}`);
+  }
+  const exponent = currencyExponent(currency);
+  const value = BigInt(amount);
+  const negative = value < 0n;
+  const digits = (negative ? -value : value).toString().padStart(exponent + 1, '0');
+  const whole = groupThousands(digits.slice(0, digits.length - exponent));
+  const fraction = exponent === 0 ? '' : `.${digits.slice(digits.length - exponent)}`;
+  return `${currency} ${negative ? '-' : ''}${whole}${fraction}`;
+}
+
+/**
+ * Parses a plain decimal string in major units ("10.5", "1234.567") into minor units of `currency`.
+ * More decimals than the currency has are rejected rather than rounded: money is never silently changed.
+ */
+export function toMinorUnits(decimal: string, currency: string, param = 'amount'): number {
+  const exponent = currencyExponent(currency);
+  const match = /^(\d+)(?:\.(\d+))?$/.exec(decimal);
+  if (!match) {
+    throw badRequest('invalid_amount', `${param} must be a plain non-negative decimal like "12.34".`, param);
+  }
+  const whole = match[1] ?? '0';
+  const fraction = match[2] ?? '';
+  if (fraction.length > exponent) {
+    throw badRequest(
+      'invalid_amount',
+      `${currency} has ${exponent} decimal places; got "${decimal}".`,
+      param,
+    );
+  }
+  const minor = BigInt(whole + fraction.padEnd(exponent, '0'));
+  if (minor > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw badRequest('invalid_amount', `${param} is outside the safe integer range.`, param);
+  }
+  return Number(minor);
+}

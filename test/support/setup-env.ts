@@ -3,6 +3,8 @@ process.env.AWS_ACCESS_KEY_ID = 'AKIDTESTTESTTEST';
 process.env.AWS_SECRET_ACCESS_KEY = 'test-secret-not-real';
 process.env.AWS_REGION = 'us-east-1';
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
+delete process.env.AWS_SESSION_TOKEN;
+delete process.env.AWS_PROFILE;
 process.env.POWERTOOLS_DEV = 'false';
 
 // Nothing in a test may reach beyond loopback: any other connection attempt fails loudly.
@@ -11,7 +13,8 @@ import net from 'node:net';
 const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
 const originalConnect = net.Socket.prototype.connect;
 net.Socket.prototype.connect = function guardedConnect(this: net.Socket, ...args: unknown[]) {
-  const first = args[0];
+  // net.connect() passes its normalized arguments as one array; sockets may also get (port, host).
+  const first = Array.isArray(args[0]) ? args[0][0] : args[0];
   const host =
     typeof first === 'object' && first !== null
       ? (first as { host?: string; path?: string }).path

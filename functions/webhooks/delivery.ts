@@ -1,0 +1,273 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { clock } from '../lib/clock.ts';
+import { logger } from '../lib/logger.ts';
+import { getWebhookEndpoint } from '../merchants/webhook-endpoint.ts';
+import { decryptWebhookSecret } from './secret.ts';
+import { EVENT_ID_HEADER, SIGNATURE_HEADER, signatureHeader } from './signature.ts';
+import * as store from './store.ts';
+import { endpointUrlProblem, urlForLogs } from './url.ts';
+
+/**
+ * At-least-once delivery. Each attempt is a conditional claim (pending -> delivering, with a
+ * lease), one POST, and a conditional finish (delivered | pending at the next attempt | dead |
+ * skipped). Two workers can never both send the same attempt; a worker that dies mid-attempt
+ * leaves a lease that expires, and the delivery is found again by the same index Query.
+ */
+export interface DeliveryPolicy {
+  /** Requests per delivery before it goes `dead` (the DLQ). */
+  maxAttempts: number;
+  /** Delay after the first failure; doubles per failure up to maxDelayMs. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** ±fraction applied to every delay, so a recovering receiver isn't hit by a synchronized herd. */
+  jitter: number;
+  /** A 2xx must arrive within this; anything else is a failed attempt. */
+  timeoutMs: number;
+  /** Requests in flight at once, per run. */
+  concurrency: number;
+  /** Deliveries claimed per run at most. */
+  batchSize: number;
+  /** How long a claim is exclusive; must exceed timeoutMs plus the bookkeeping around it. */
+  leaseMs: number;
+  /** A run stops claiming new deliveries after this much wall time (fits a 1-minute schedule). */
+  budgetMs: number;
+}
+
+const EnvPolicy = z.object({
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(15),
+  WEBHOOK_BASE_DELAY_MS: z.coerce.number().int().min(1).default(60_000),
+  WEBHOOK_MAX_DELAY_MS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(6 * 3600_000),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(10_000),
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+});
+
+/** Defaults, overridable by WEBHOOK_* environment variables and then by `overrides`. */
+export function deliveryPolicy(overrides: Partial<DeliveryPolicy> = {}): DeliveryPolicy {
+  const env = EnvPolicy.parse(process.env);
+  const timeoutMs = overrides.timeoutMs ?? env.WEBHOOK_TIMEOUT_MS;
+  return {
+    maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
+    baseDelayMs: env.WEBHOOK_BASE_DELAY_MS,
+    maxDelayMs: env.WEBHOOK_MAX_DELAY_MS,
+    jitter: 0.1,
+    timeoutMs,
+    concurrency: env.WEBHOOK_CONCURRENCY,
+    batchSize: 200,
+    leaseMs: timeoutMs + 20_000,
+    budgetMs: 45_000,
+    ...overrides,
+  };
+}
+
+/** Nominal delay after the n-th failed attempt (1-based): base·2^(n-1), capped. */
+export function nominalRetryDelayMs(failedAttempts: number, policy: DeliveryPolicy): number {
+  return Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, failedAttempts - 1));
+}
+
+/** The nominal delay with ±jitter. `random` is injectable so tests can pin it. */
+export function retryDelayMs(
+  failedAttempts: number,
+  policy: DeliveryPolicy,
+  random: () => number = Math.random,
+): number {
+  const factor = 1 - policy.jitter + 2 * policy.jitter * random();
+  return Math.round(nominalRetryDelayMs(failedAttempts, policy) * factor);
+}
+
+export interface DeliveryRunResult {
+  /** Found due by the index query. */
+  due: number;
+  delivered: number;
+  retried: number;
+  dead: number;
+  skipped: number;
+  /** Claimed by another worker first, or already finished (the index lags the table). */
+  contended: number;
+  /** Attempts that failed on our side (DynamoDB, KMS); their lease expires and they run again. */
+  errors: number;
+}
+
+export interface DeliverOptions {
+  /** Deliveries due at or before this instant are sent; default the clock's now. */
+  now?: Date;
+  policy?: Partial<DeliveryPolicy>;
+  random?: () => number;
+}
+
+type Endpoint = { kind: 'ok'; url: string; secrets: string[] } | { kind: 'skip'; reason: string };
+
+async function resolveEndpoint(merchantId: string, at: Date): Promise<Endpoint> {
+  const state = await getWebhookEndpoint(merchantId);
+  if (!state) return { kind: 'skip', reason: 'merchant_not_found' };
+  if (!state.url) return { kind: 'skip', reason: 'no_endpoint' };
+  // A URL set at merchant creation has no secret yet: nothing can be signed until it is registered.
+  if (!state.secretCiphertext) return { kind: 'skip', reason: 'endpoint_not_registered' };
+  if (endpointUrlProblem(state.url)) return { kind: 'skip', reason: 'endpoint_url_rejected' };
+  const secrets = [await decryptWebhookSecret(merchantId, state.secretCiphertext)];
+  if (
+    state.previousSecretCiphertext &&
+    state.previousSecretExpiresAt &&
+    state.previousSecretExpiresAt > at.toISOString()
+  ) {
+    secrets.push(await decryptWebhookSecret(merchantId, state.previousSecretCiphertext));
+  }
+  return { kind: 'ok', url: state.url, secrets };
+}
+
+async function post(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  timeoutMs: number,
+): Promise<{ ok: boolean; statusCode?: number; error?: string }> {
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      body,
+      headers,
+      // A redirect is a failure: following it would send signed order data somewhere unregistered.
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    // The receiver's body is of no interest; drop it so the connection is freed.
+    await res.body?.cancel().catch(() => {});
+    if (res.status >= 200 && res.status < 300) return { ok: true, statusCode: res.status };
+    return { ok: false, statusCode: res.status, error: `HTTP ${res.status}` };
+  } catch (error) {
+    const e = error as { name?: string; cause?: { code?: string; message?: string } };
+    if (e.name === 'TimeoutError' || e.name === 'AbortError') {
+      return { ok: false, error: `timeout after ${timeoutMs} ms` };
+    }
+    // The code (ECONNREFUSED, ENOTFOUND, …) says enough; never the URL's path or query.
+    const detail = e.cause?.code ?? e.cause?.message?.slice(0, 100);
+    return { ok: false, error: `network error${detail ? `: ${detail}` : ''}` };
+  }
+}
+
+type AttemptResult = 'delivered' | 'retried' | 'dead' | 'skipped' | 'contended';
+
+async function attempt(
+  id: string,
+  now: Date,
+  policy: DeliveryPolicy,
+  random: () => number,
+  endpoints: Map<string, Promise<Endpoint>>,
+): Promise<AttemptResult> {
+  const leaseToken = randomBytes(16).toString('hex');
+  const delivery = await store.claimDelivery(id, now, new Date(now.getTime() + policy.leaseMs), leaseToken);
+  if (!delivery) return 'contended';
+  const finish = async (outcome: store.AttemptOutcome, result: AttemptResult): Promise<AttemptResult> => {
+    const recorded = await store.finishAttempt(delivery, leaseToken, outcome, now);
+    if (!recorded) logger.warn('webhook lease lost before the outcome was recorded', { eventId: id });
+    return recorded ? result : 'contended';
+  };
+
+  let endpoint = endpoints.get(delivery.merchantId);
+  if (!endpoint) {
+    endpoint = resolveEndpoint(delivery.merchantId, clock().now());
+    endpoints.set(delivery.merchantId, endpoint);
+  }
+  const target = await endpoint;
+  if (target.kind === 'skip') return finish({ kind: 'skipped', reason: target.reason }, 'skipped');
+
+  const event = await store.getEvent(id);
+  if (!event) throw new Error(`webhook event ${id} has a delivery but no event item`);
+  // Signed at send time, not at event time: a retry hours later still passes the 5-minute window.
+  const timestamp = Math.floor(clock().now().getTime() / 1000);
+  const result = await post(
+    target.url,
+    event.payload,
+    {
+      'Content-Type': 'application/json; charset=utf-8',
+      'User-Agent': 'Tessera-Webhooks/1.0',
+      [SIGNATURE_HEADER]: signatureHeader(event.payload, target.secrets, timestamp),
+      [EVENT_ID_HEADER]: id,
+      'Tessera-Event-Type': event.eventType,
+      'Tessera-Delivery-Attempt': String(delivery.attempts),
+    },
+    policy.timeoutMs,
+  );
+  if (result.ok) {
+    return finish({ kind: 'delivered', statusCode: result.statusCode ?? 200 }, 'delivered');
+  }
+  const failure = {
+    error: result.error ?? 'failed',
+    ...(result.statusCode !== undefined ? { statusCode: result.statusCode } : {}),
+  };
+  logger.warn('webhook attempt failed', {
+    eventId: id,
+    merchantId: delivery.merchantId,
+    host: urlForLogs(target.url),
+    attempt: delivery.attempts,
+    ...failure,
+  });
+  if (delivery.attempts >= policy.maxAttempts) return finish({ kind: 'dead', ...failure }, 'dead');
+  const nextAttemptAt = new Date(now.getTime() + retryDelayMs(delivery.attempts, policy, random));
+  return finish({ kind: 'retry', nextAttemptAt, ...failure }, 'retried');
+}
+
+/** One run: Query what is due, then attempt each with bounded concurrency. */
+export async function deliverDue(options: DeliverOptions = {}): Promise<DeliveryRunResult> {
+  const policy = deliveryPolicy(options.policy);
+  const now = options.now ?? clock().now();
+  const random = options.random ?? Math.random;
+  const started = performance.now();
+  const ids = await store.queryDue(now, policy.batchSize);
+  const result: DeliveryRunResult = {
+    due: ids.length,
+    delivered: 0,
+    retried: 0,
+    dead: 0,
+    skipped: 0,
+    contended: 0,
+    errors: 0,
+  };
+  // Per run only: a URL or secret change takes effect on the next run.
+  const endpoints = new Map<string, Promise<Endpoint>>();
+  let next = 0;
+  const worker = async () => {
+    while (next < ids.length && performance.now() - started < policy.budgetMs) {
+      const id = ids[next++];
+      if (id === undefined) break;
+      try {
+        result[await attempt(id, now, policy, random, endpoints)] += 1;
+      } catch (error) {
+        result.errors += 1;
+        logger.error('webhook attempt errored; its lease will expire and it will run again', {
+          eventId: id,
+          error: error as Error,
+        });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(policy.concurrency, ids.length) }, worker));
+  return result;
+}
+
+/**
+ * Flushes everything due now (several runs if a batch is full). The local runtime and tests use it
+ * to deliver without waiting for the scheduler.
+ */
+export async function deliverPendingNow(options: DeliverOptions = {}): Promise<DeliveryRunResult> {
+  const batchSize = deliveryPolicy(options.policy).batchSize;
+  const total: DeliveryRunResult = {
+    due: 0,
+    delivered: 0,
+    retried: 0,
+    dead: 0,
+    skipped: 0,
+    contended: 0,
+    errors: 0,
+  };
+  for (let round = 0; round < 50; round++) {
+    const run = await deliverDue(options);
+    for (const key of Object.keys(total) as (keyof DeliveryRunResult)[]) total[key] += run[key];
+    if (run.due < batchSize || run.delivered + run.retried + run.dead + run.skipped === 0) break;
+  }
+  return total;
+}

@@ -53,8 +53,11 @@ export interface HttpSpec<BS, QS, PS, Principal> {
   body?: BS;
   query?: QS;
   params?: PS;
-  /** Requires `Idempotency-Key`; the scope isolates keys per tenant (e.g. the merchant id). */
-  idempotency?: { scope: (principal: Principal) => string };
+  /**
+   * Requires `Idempotency-Key`; the scope isolates keys per tenant (e.g. the merchant id).
+   * `sensitive`: the response carries a secret, so its stored copy is encrypted with KMS.
+   */
+  idempotency?: { scope: (principal: Principal) => string; sensitive?: boolean };
 }
 
 export function requestIdOf(event: HttpEvent): string {
@@ -222,7 +225,9 @@ export function httpHandler<
 
     // The parsed body is hashed, so the same JSON with other whitespace is the same request.
     const hash = requestHash(event.httpMethod, event.path, JSON.stringify(event.body ?? null));
-    const outcome = await claim(spec.idempotency.scope(principal), idempotencyKey, hash, clock());
+    const outcome = await claim(spec.idempotency.scope(principal), idempotencyKey, hash, clock(), {
+      sensitive: spec.idempotency.sensitive === true,
+    });
     if (outcome.kind === 'replay') {
       const { statusCode, contentType, body: stored } = outcome.response;
       return {

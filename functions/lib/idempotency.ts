@@ -2,8 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import type { Clock } from './clock.ts';
+import { config } from './config.ts';
 import { ddb, isConditionFailure, tableName, transactionCancelReasons } from './dynamodb.ts';
 import { ApiError, badRequest, conflict } from './errors.ts';
+import { keyService } from './key-service.ts';
 
 /**
  * Stripe-style idempotency for merchant POSTs.
@@ -32,6 +34,36 @@ export interface StoredResponse {
   body: string;
 }
 
+/** As stored: a response that carries a secret (e.g. a webhook signing secret) is sealed with KMS. */
+interface SealedResponse {
+  statusCode: number;
+  contentType: string;
+  body?: string;
+  sealedBody?: string;
+}
+
+const sealContext = (pk: string) => ({ purpose: 'idempotency-response', record: pk });
+
+async function seal(response: StoredResponse, sensitive: boolean, pk: string): Promise<SealedResponse> {
+  if (!sensitive) return response;
+  const sealed = await keyService().encrypt(
+    config().SECRETS_KEY_ID,
+    Buffer.from(response.body, 'utf8'),
+    sealContext(pk),
+  );
+  return {
+    statusCode: response.statusCode,
+    contentType: response.contentType,
+    sealedBody: sealed.toString('base64'),
+  };
+}
+
+async function unseal(stored: SealedResponse, pk: string): Promise<StoredResponse> {
+  if (stored.sealedBody === undefined) return { ...stored, body: stored.body ?? '' };
+  const body = await keyService().decrypt(Buffer.from(stored.sealedBody, 'base64'), sealContext(pk));
+  return { statusCode: stored.statusCode, contentType: stored.contentType, body: body.toString('utf8') };
+}
+
 interface IdempotencyRecord {
   pk: string;
   sk: string;
@@ -39,7 +71,7 @@ interface IdempotencyRecord {
   requestHash: string;
   lockToken?: string;
   lockedUntil?: number;
-  response?: StoredResponse;
+  response?: SealedResponse;
   createdAt: string;
   expiresAtMs: number;
   ttl: number;
@@ -80,6 +112,7 @@ export async function claim(
   key: string,
   hash: string,
   clock: Clock,
+  options: { sensitive?: boolean } = {},
 ): Promise<ClaimOutcome & { release?: (response?: StoredResponse) => Promise<void> }> {
   const now = clock.now();
   const nowMs = now.getTime();
@@ -126,8 +159,9 @@ export async function claim(
         'This Idempotency-Key was already used with a different request. Use a new key for a new request.',
       );
     }
-    if (existing.status === 'complete' && existing.response)
-      return { kind: 'replay', response: existing.response };
+    if (existing.status === 'complete' && existing.response) {
+      return { kind: 'replay', response: await unseal(existing.response, recordKey.pk) };
+    }
     throw conflict(
       'idempotency_request_in_progress',
       'A request with this Idempotency-Key is still in progress; retry after it completes.',
@@ -140,11 +174,11 @@ export async function claim(
     ExpressionAttributeNames: { '#status': 'status' },
     ExpressionAttributeValues: { ':inFlight': 'in_flight', ':lock': lockToken },
   };
-  const completed = (response: StoredResponse) => ({
+  const completed = async (response: StoredResponse) => ({
     ...fresh,
     type: 'idempotency',
     status: 'complete' as const,
-    response,
+    response: await seal(response, options.sensitive === true, recordKey.pk),
     lockToken: undefined,
     lockedUntil: undefined,
   });
@@ -159,7 +193,7 @@ export async function claim(
           new TransactWriteCommand({
             TransactItems: [
               ...items,
-              { Put: { TableName: tableName(), Item: completed(response), ...holdsClaim } },
+              { Put: { TableName: tableName(), Item: await completed(response), ...holdsClaim } },
             ],
           }),
         );
@@ -182,7 +216,7 @@ export async function claim(
       if (committed) return;
       if (response) {
         await ddb()
-          .send(new PutCommand({ TableName: tableName(), Item: completed(response), ...holdsClaim }))
+          .send(new PutCommand({ TableName: tableName(), Item: await completed(response), ...holdsClaim }))
           .catch((error: unknown) => {
             if (!isConditionFailure(error)) throw error;
           });

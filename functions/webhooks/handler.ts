@@ -24,7 +24,11 @@ async function commitOrConflict(
 }
 
 export const createWebhookEndpoint = httpHandler(
-  { auth: merchantAccess, body: CreateWebhookEndpointBody, idempotency: { scope: (p) => p.merchantId } },
+  {
+    auth: merchantAccess,
+    body: CreateWebhookEndpointBody,
+    idempotency: { scope: (p) => p.merchantId, sensitive: true },
+  },
   async ({ body, principal, commit }) => {
     const { items, response } = await webhooks.prepareEndpointRegistration(
       principal.merchantId,

@@ -1,10 +1,15 @@
 import { pathToFileURL } from 'node:url';
-import { clock } from '../../functions/lib/clock.ts';
 import { jobs as allJobs, type ScheduledJob } from '../jobs.ts';
 
 type JobHandler = (input: { asOf?: string }) => Promise<unknown>;
 
 const repoRoot = new URL('../../', import.meta.url);
+
+/** True when a job's summary counts anything (e.g. `{ delivered: 2 }`), or is not a summary at all. */
+function didWork(result: unknown): boolean {
+  if (result === null || typeof result !== 'object') return result !== undefined;
+  return Object.values(result).some((v) => (typeof v === 'number' ? v > 0 : didWork(v)));
+}
 
 export interface Scheduler {
   jobs: string[];
@@ -40,8 +45,12 @@ export function startScheduler(
     running.add(job.name);
     const started = performance.now();
     try {
-      const result = await (await load(job))({ asOf: asOf ?? clock().now().toISOString().slice(0, 10) });
-      log(`${job.name} done in ${Math.round(performance.now() - started)} ms: ${JSON.stringify(result)}`);
+      // Timer runs pass no asOf: the job reads the injected clock, exactly as under EventBridge.
+      const result = await (await load(job))(asOf === undefined ? {} : { asOf });
+      // Quiet when a run found nothing to do, so `npm start` output stays readable.
+      if (didWork(result)) {
+        log(`${job.name} done in ${Math.round(performance.now() - started)} ms: ${JSON.stringify(result)}`);
+      }
       return result;
     } catch (error) {
       log(`${job.name} failed: ${(error as Error).message}`);

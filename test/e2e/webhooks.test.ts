@@ -113,6 +113,8 @@ describe('merchant webhook endpoints over HTTP', () => {
     expect(replay.status).toBe(201);
     expect(replay.text).toBe(first.text);
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    // The stored replay copy is sealed: no table holds the secret in clear text.
+    expect(JSON.stringify(await app.scanAll())).not.toContain(first.json.secret);
 
     clock.set(new Date(T0.getTime() + 60_000));
     const rotated = await register(merchant.apiKey, { url: receiverUrl }, 'key-2');

@@ -1,0 +1,59 @@
+import { customerAccess } from '../customers/auth.ts';
+import { httpHandler, operatorAccess } from '../lib/http.ts';
+import { requireStepUp } from '../twofa/gate.ts';
+import { rewrapAll } from './rewrap.ts';
+import { AddCardBody, CardListQuery, CardTokenParams, RewrapBody } from './schema.ts';
+import * as vault from './service.ts';
+
+/**
+ * `POST /v1/me/cards`: a fresh `add_card` step-up, then tokenize. 201 with a new token; 200 with
+ * the existing one when the customer already saved this card. The step-up is consumed in the
+ * same transaction as the card, so a failed save leaves it usable and a saved card used it up.
+ */
+export const addCard = httpHandler(
+  { auth: customerAccess, body: AddCardBody },
+  async ({ principal, body, headers, commit }) => {
+    const stepUp = await requireStepUp({ headers, customerId: principal.customerId, action: 'add_card' });
+    const toResult = (outcome: vault.AddCardOutcome) => ({
+      status: outcome.created ? 201 : 200,
+      body: outcome.card,
+    });
+    const outcome = await vault.addCard(principal.customerId, body, {
+      authorization: [stepUp],
+      commit: (items, result) => commit(items, toResult(result)),
+    });
+    return toResult(outcome);
+  },
+);
+
+export const listCards = httpHandler(
+  { auth: customerAccess, query: CardListQuery },
+  async ({ principal, query }) => ({
+    status: 200,
+    body: await vault.listCards(principal.customerId, query),
+  }),
+);
+
+export const deleteCard = httpHandler(
+  { auth: customerAccess, params: CardTokenParams },
+  async ({ principal, params, commit }) => {
+    const body = await vault.deleteCard(principal.customerId, params.token, {
+      commit: (items) => commit(items, { status: 200 }),
+    });
+    return { status: 200, body };
+  },
+);
+
+/** Operator: move records to the vault key's current version; call again while `done` is false. */
+export const rewrapVault = httpHandler(
+  { auth: operatorAccess, body: RewrapBody },
+  async ({ principal, body }) => {
+    const report = await rewrapAll({
+      ...(body.targetKeyId === undefined ? {} : { targetKeyId: body.targetKeyId }),
+      pageSize: body.pageSize,
+      maxRecords: body.maxRecords,
+      actor: principal.operatorArn,
+    });
+    return { status: 200, body: { object: 'vault_rewrap' as const, ...report } };
+  },
+);

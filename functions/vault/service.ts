@@ -1,0 +1,338 @@
+import { auditItem } from '../lib/audit.ts';
+import { type Clock, clock as processClock } from '../lib/clock.ts';
+import { config } from '../lib/config.ts';
+import { transactionCancelReasons, vaultTableName } from '../lib/dynamodb.ts';
+import { conflict, forbidden, notFound } from '../lib/errors.ts';
+import type { TransactItem } from '../lib/idempotency.ts';
+import { newId } from '../lib/ids.ts';
+import { type KeyService, keyService } from '../lib/key-service.ts';
+import { logger } from '../lib/logger.ts';
+import { getSecret } from '../lib/secrets.ts';
+import { type CardBrand, fingerprint, validateCard } from './card.ts';
+import { EnvelopeCipher } from './envelope.ts';
+import type { AddCardBody, CardResponse } from './schema.ts';
+import type { CardRecord, CardTombstone } from './store.ts';
+import * as store from './store.ts';
+
+/**
+ * The card vault's use cases. The PAN exists in plaintext only inside this module's locals and in
+ * the Buffer `detokenize` hands the charger; it is never logged, thrown, audited or written
+ * outside `ciphertext`. The CVC is validated and then dropped.
+ */
+
+/** What other capabilities may know about a card (PCI DSS: at most BIN + last 4; we give last 4). */
+export interface CardSummary {
+  token: string;
+  brand: CardBrand;
+  last4: string;
+  expMonth: number;
+  expYear: number;
+  /** Stable per card number across customers, keyed (HMAC) so it cannot be reversed. */
+  fingerprintId?: string;
+}
+
+export interface DetokenizedCard {
+  /** The caller zeroes it (`pan.fill(0)`) as soon as the charge is sent. */
+  pan: Buffer;
+  expMonth: number;
+  expYear: number;
+  brand: string;
+  customerId: string;
+}
+
+export const VAULT_PURPOSE = 'card-vault';
+
+let cipher: EnvelopeCipher | undefined;
+let cipherKeys: KeyService | undefined;
+
+/**
+ * One cipher per container, so its data-key cache spans invocations (≤1 GenerateDataKey per 1,000
+ * cards). Rebuilt only when the key service or the vault key changes (tests, the local runtime).
+ */
+export function vaultCipher(): EnvelopeCipher {
+  const keys = keyService();
+  const keyId = config().VAULT_KEY_ID;
+  if (!cipher || cipherKeys !== keys || cipher.keyId !== keyId) {
+    cipher?.clear();
+    cipher = new EnvelopeCipher({ keyService: keys, keyId, purpose: VAULT_PURPOSE });
+    cipherKeys = keys;
+  }
+  return cipher;
+}
+
+const registeredWrapKeys = new Set<string>();
+
+/** Makes sure the re-wrap can find records under this key version; one write per container and version. */
+export async function ensureWrapKeyRegistered(
+  keyId: string,
+  keyVersion: string,
+  clock: Clock,
+): Promise<void> {
+  const entry = JSON.stringify([vaultTableName(), keyId, keyVersion]);
+  if (registeredWrapKeys.has(entry)) return;
+  await store.registerWrapKey(keyId, keyVersion, clock);
+  registeredWrapKeys.add(entry);
+}
+
+/** `fp_` + base64url(HMAC-SHA-256(PAN)) under the fingerprint secret; base64url has no long digit runs. */
+export async function fingerprintOf(pan: string): Promise<string> {
+  const secret = await getSecret('fingerprint');
+  return `fp_${Buffer.from(fingerprint(pan, secret), 'hex').toString('base64url')}`;
+}
+
+const toCard = (card: {
+  token: string;
+  brand: CardBrand;
+  last4: string;
+  expMonth: number;
+  expYear: number;
+}): CardResponse => ({
+  token: card.token,
+  brand: card.brand,
+  last4: card.last4,
+  expMonth: card.expMonth,
+  expYear: card.expYear,
+});
+
+const isActive = (item: CardRecord | CardTombstone | undefined): item is CardRecord =>
+  item?.status === 'active';
+
+const noSuchCard = (token: string) => notFound(`No such card: ${token}.`, 'token');
+
+/** The customer's active card, or 404 for unknown, deleted and other customers' tokens alike. */
+async function requireOwnCard(customerId: string, token: string): Promise<CardRecord> {
+  const item = await store.getCardItem(token);
+  if (!isActive(item) || item.customerId !== customerId) throw noSuchCard(token);
+  return item;
+}
+
+export interface AddCardOutcome {
+  /** False when the customer already held this card: its existing token comes back. */
+  created: boolean;
+  card: CardResponse;
+}
+
+export interface AddCardOptions {
+  /** Items that authorize the change (the step-up's consumption): committed with the card, or not at all. */
+  authorization?: TransactItem[];
+  /** Writes the items in ONE transaction (the HTTP kernel's `commit`). Called at most once. */
+  commit: (items: TransactItem[], outcome: AddCardOutcome) => Promise<unknown>;
+  clock?: Clock;
+}
+
+const laterExpiry = (a: { expMonth: number; expYear: number }, b: { expMonth: number; expYear: number }) =>
+  a.expYear * 12 + a.expMonth > b.expYear * 12 + b.expMonth;
+
+/**
+ * Tokenizes a card: validate (422 naming the field), fingerprint, and either return the token the
+ * customer already holds for this number or encrypt and store a new one. Nothing is written
+ * unless the whole transaction (card, indexes, authorization, audit) commits.
+ */
+export async function addCard(
+  customerId: string,
+  input: AddCardBody,
+  options: AddCardOptions,
+): Promise<AddCardOutcome> {
+  const clock = options.clock ?? processClock();
+  const authorization = options.authorization ?? [];
+  const now = clock.now();
+  const at = now.toISOString();
+  const valid = validateCard(input, now);
+  const fingerprintId = await fingerprintOf(input.number);
+
+  const held = await store.findCustomerToken(customerId, fingerprintId);
+  if (held) return reuseCard(customerId, held, valid, authorization, options.commit, at);
+
+  const token = newId('token', now);
+  const pan = Buffer.from(input.number, 'ascii');
+  let envelope: Awaited<ReturnType<EnvelopeCipher['encrypt']>>;
+  try {
+    // KMS failures (a 503 after the adapter's retries) surface here, before anything is written.
+    envelope = await vaultCipher().encrypt(pan, { customerId, tokenId: token });
+  } finally {
+    pan.fill(0);
+  }
+  await ensureWrapKeyRegistered(envelope.keyId, envelope.keyVersion, clock);
+
+  const record: CardRecord = {
+    token,
+    customerId,
+    status: 'active',
+    brand: valid.brand,
+    last4: valid.last4,
+    expMonth: valid.expMonth,
+    expYear: valid.expYear,
+    fingerprintId,
+    ...envelope,
+    createdAt: at,
+    updatedAt: at,
+    version: 1,
+  };
+  const { items, dedupeIndex } = store.createCardItems(record);
+  const audit = auditItem(
+    {
+      action: 'vault.card_added',
+      subject: token,
+      actor: customerId,
+      metadata: { brand: valid.brand, last4: valid.last4 },
+    },
+    clock,
+  );
+  const all = [...items, ...authorization, audit];
+  const outcome: AddCardOutcome = { created: true, card: toCard(record) };
+  try {
+    await options.commit(all, outcome);
+  } catch (error) {
+    const reasons = transactionCancelReasons(error);
+    if (!reasons) throw error;
+    const authorizationFailed = authorization.some(
+      (_, i) => reasons[items.length + i] === 'ConditionalCheckFailed',
+    );
+    if (authorizationFailed) {
+      throw forbidden('step_up_invalid', 'The step-up token has already been used; step up again.');
+    }
+    // Most likely a concurrent save of the same card by this customer: if it won, answer with its token.
+    if (reasons[dedupeIndex] !== 'None') {
+      const winner = await store.findCustomerToken(customerId, fingerprintId);
+      const card = winner ? await store.getCardItem(winner) : undefined;
+      if (isActive(card) && card.customerId === customerId) return { created: false, card: toCard(card) };
+    }
+    throw conflict('concurrent_update', 'The card was being saved by another request; retry.');
+  }
+  // Token, brand and last 4 only: what PCI DSS lets anyone see.
+  logger.info('card tokenized', { card: token, customerId, brand: valid.brand, last4: valid.last4 });
+  return outcome;
+}
+
+async function reuseCard(
+  customerId: string,
+  token: string,
+  valid: { expMonth: number; expYear: number },
+  authorization: TransactItem[],
+  commit: AddCardOptions['commit'],
+  at: string,
+): Promise<AddCardOutcome> {
+  const existing = await requireOwnCard(customerId, token);
+  // A re-issued card keeps its number with a later expiry; an older expiry never overwrites a newer one.
+  const renewed = laterExpiry(valid, existing);
+  const card = renewed ? { ...existing, expMonth: valid.expMonth, expYear: valid.expYear } : existing;
+  const items = [
+    ...authorization,
+    ...(renewed ? store.updateExpiryItems(existing, valid.expMonth, valid.expYear, at) : []),
+  ];
+  const outcome: AddCardOutcome = { created: false, card: toCard(card) };
+  try {
+    await commit(items, outcome);
+  } catch (error) {
+    const reasons = transactionCancelReasons(error);
+    if (reasons?.slice(0, authorization.length).includes('ConditionalCheckFailed')) {
+      throw forbidden('step_up_invalid', 'The step-up token has already been used; step up again.');
+    }
+    if (reasons) throw conflict('concurrent_update', 'The card was changed by another request; retry.');
+    throw error;
+  }
+  return outcome;
+}
+
+export async function listCards(
+  customerId: string,
+  page: { limit: number; startingAfter?: string | undefined },
+): Promise<{ object: 'list'; data: CardResponse[]; hasMore: boolean }> {
+  const { cards, hasMore } = await store.listCustomerCards(customerId, page.limit, page.startingAfter);
+  return { object: 'list', data: cards.map(toCard), hasMore };
+}
+
+/** For other capabilities (orders, checkout): a customer's card by token, without the number. */
+export async function getCard(customerId: string, token: string): Promise<CardSummary> {
+  const card = await requireOwnCard(customerId, token);
+  return { ...toCard(card), fingerprintId: card.fingerprintId };
+}
+
+export interface DeleteCardOptions {
+  commit: (items: TransactItem[]) => Promise<unknown>;
+  clock?: Clock;
+}
+
+/** Crypto-shreds the card (see `store.shredCardItems`); another customer's token is a 404. */
+export async function deleteCard(
+  customerId: string,
+  token: string,
+  options: DeleteCardOptions,
+): Promise<{ token: string; deleted: true }> {
+  const clock = options.clock ?? processClock();
+  const card = await requireOwnCard(customerId, token);
+  const items = [
+    ...store.shredCardItems(card, clock.now().toISOString()),
+    auditItem({ action: 'vault.card_deleted', subject: token, actor: customerId }, clock),
+  ];
+  try {
+    await options.commit(items);
+  } catch (error) {
+    if (!transactionCancelReasons(error)) throw error;
+    // Lost to a concurrent delete (then it is gone: 404) or to another change (retry).
+    if (!isActive(await store.getCardItem(token))) throw noSuchCard(token);
+    throw conflict('concurrent_update', 'The card was changed by another request; retry.');
+  }
+  logger.info('card deleted (crypto-shredded)', { card: token, customerId });
+  return { token, deleted: true };
+}
+
+/**
+ * The charger's only way to a card number. Every call is audited in the vault table (who, why,
+ * when, which token; never the PAN), failed decryptions included. No audit record, no PAN.
+ */
+export async function detokenize(
+  token: string,
+  purpose: { actor: string; reason: string },
+  clock: Clock = processClock(),
+): Promise<DetokenizedCard> {
+  if (!purpose.actor.trim() || !purpose.reason.trim()) {
+    throw new TypeError('detokenize needs an actor and a reason for the audit trail');
+  }
+  const card = await store.getCardItem(token);
+  if (!isActive(card)) throw noSuchCard(token);
+  const audit = (action: string) =>
+    auditItem(
+      {
+        action,
+        subject: token,
+        actor: purpose.actor,
+        reason: purpose.reason,
+        metadata: { customerId: card.customerId },
+      },
+      clock,
+      vaultTableName(),
+    );
+  let pan: Buffer;
+  try {
+    pan = await vaultCipher().decrypt(card, { customerId: card.customerId, tokenId: token });
+  } catch (error) {
+    // Best effort: a failing vault must still report the original error.
+    await store.writeItems([audit('vault.detokenize_failed')]).catch(() => undefined);
+    logger.warn('card detokenization failed', {
+      card: token,
+      actor: purpose.actor,
+      code: (error as { code?: string }).code,
+    });
+    throw error;
+  }
+  try {
+    await store.writeItems([audit('vault.detokenized')]);
+  } catch (error) {
+    pan.fill(0);
+    throw error;
+  }
+  logger.info('card detokenized', { card: token, actor: purpose.actor, reason: purpose.reason });
+  return {
+    pan,
+    expMonth: card.expMonth,
+    expYear: card.expYear,
+    brand: card.brand,
+    customerId: card.customerId,
+  };
+}
+
+/** Customers who saved the card behind this fingerprint (the account-monitoring rule reads it). */
+export function customersSharingCard(fingerprintId: string): Promise<string[]> {
+  return store.customersForFingerprint(fingerprintId);
+}

@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 
 /** Keys whose values never reach a log line, whatever they hold. */
 const SECRET_KEY =
-  /pass(word)?|secret|token|api[-_]?key|authorization|cookie|^number$|^pan$|cvc|cvv|^code$|otp|signature|plaintext/i;
+  /pass(word)?|secret|token|api[-_]?key|authorization|cookie|^number$|^pan$|cvc|cvv|otp|totp|recoverycode|signature|plaintext/i;
 /** 13–19 digits, optionally split by spaces or dashes: anything that could be a card number. */
 const CARD_LIKE = /\b\d(?:[ -]?\d){12,18}\b/g;
 /** Merchant API keys and bearer tokens that slip into free text. */

@@ -239,7 +239,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         req.resume();
         return sendError(
           res,
-          new ApiError(404, 'invalid_request_error', 'route_not_found', `No route for ${url.pathname}.`),
+          new ApiError(404, 'invalid_request_error', 'route_not_found', 'No route matches this path.'),
           requestId,
         );
       }
@@ -253,7 +253,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
             405,
             'invalid_request_error',
             'method_not_allowed',
-            `${req.method} is not allowed on ${url.pathname}; use ${allow}.`,
+            `${req.method} is not allowed on this path; use ${allow}.`,
           ),
           requestId,
           { Allow: allow },

@@ -183,3 +183,11 @@ describe('the gateway', () => {
     expect(res.headers.get('strict-transport-security')).toMatch(/max-age/);
   });
 });
+
+describe('the gateway never echoes the request path', () => {
+  it('a card number typed into a URL does not come back in the 404', async () => {
+    const res = await app.call('GET', '/v1/cards/4242424242424242');
+    expect(res.status).toBe(404);
+    expect(res.text).not.toContain('4242424242424242');
+  });
+});

@@ -1,0 +1,74 @@
+import {
+  App,
+  type AppProps,
+  type IPolicyValidationContext,
+  type IPolicyValidationPlugin,
+  Validations,
+} from 'aws-cdk-lib';
+import { AwsSolutionsChecks, type NagPack, PCIDSS321Checks, ServerlessChecks } from 'cdk-nag';
+import { STAGES, type Stage, TesseraStack } from './stack.ts';
+
+export interface BuildAppOptions {
+  /** Overrides the `stage` context (`-c stage=prod`); defaults to the context, then `dev`. */
+  stage?: Stage;
+  appProps?: AppProps;
+}
+
+export interface TesseraApp {
+  app: App;
+  stack: TesseraStack;
+  /** The registered cdk-nag packs, for tests that count what they report. */
+  packs: NagPack[];
+}
+
+/**
+ * The CDK app: one `Tessera-<stage>` stack plus the AwsSolutions, PCI DSS 3.2.1 and Serverless
+ * cdk-nag packs. An unacknowledged cdk-nag error fails synthesis (exit 1); warnings are reported.
+ */
+export function buildApp(options: BuildAppOptions = {}): TesseraApp {
+  const app = new App(options.appProps);
+  const stage = options.stage ?? parseStage(app.node.tryGetContext('stage'));
+  const notifyFromAddress: unknown = app.node.tryGetContext('notifyFromAddress');
+  const stack = new TesseraStack(app, `Tessera-${stage}`, {
+    stage,
+    ...(typeof notifyFromAddress === 'string' ? { notifyFromAddress } : {}),
+  });
+  const packs: NagPack[] = [new AwsSolutionsChecks(app), new PCIDSS321Checks(app), new ServerlessChecks(app)];
+  Validations.of(app).addPlugins(...packs.map((pack) => new FailOnErrorsOnly(pack)));
+  return { app, stack, packs };
+}
+
+/**
+ * CDK fails synthesis when a plugin reports `success: false`, and a NagPack reports that for
+ * warnings too. Only cdk-nag errors should stop a synth; warnings stay visible in the report.
+ */
+class FailOnErrorsOnly implements IPolicyValidationPlugin {
+  readonly name: string;
+  readonly version?: string;
+  readonly ruleIds?: string[];
+  private readonly pack: NagPack;
+
+  constructor(pack: NagPack) {
+    this.pack = pack;
+    this.name = pack.name;
+    if (pack.version !== undefined) this.version = pack.version;
+    if (pack.ruleIds !== undefined) this.ruleIds = pack.ruleIds;
+  }
+
+  validate(context: IPolicyValidationContext) {
+    const report = this.pack.validate(context);
+    return { ...report, success: !report.violations.some((v) => v.severity === 'error') };
+  }
+}
+
+function parseStage(value: unknown): Stage {
+  const stage = value ?? 'dev';
+  if (!STAGES.includes(stage as Stage)) {
+    throw new Error(`Unknown stage "${String(stage)}": use -c stage=${STAGES.join('|')}`);
+  }
+  return stage as Stage;
+}
+
+if (import.meta.main) {
+  buildApp().app.synth();
+}

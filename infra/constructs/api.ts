@@ -1,0 +1,712 @@
+import { ArnFormat, NestedStack, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import {
+  AccessLogField,
+  AccessLogFormat,
+  AuthorizationType,
+  CfnAccount,
+  type CfnRestApi,
+  EndpointType,
+  type JsonSchema,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  type Method,
+  MethodLoggingLevel,
+  type Model,
+  Period,
+  type RequestValidator,
+  ResponseType,
+  RestApi,
+  SecurityPolicy,
+} from 'aws-cdk-lib/aws-apigateway';
+import { type ITable, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { Grant, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { CfnLoggingConfiguration, CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
+import { Construct } from 'constructs';
+import { z } from 'zod';
+import { MAIN_TABLE, TABLES, type TableDefinition, VAULT_TABLE } from '../../functions/lib/tables.ts';
+import type { Route, RouteAuth } from '../routes.ts';
+import { type Data, tableName } from './data.ts';
+import { TesseraFunction } from './function.ts';
+import { LeastPrivilegeRole } from './iam.ts';
+import { Keys } from './keys.ts';
+import type { VaultNetwork } from './network.ts';
+import type { Notifications } from './notify.ts';
+import { Secrets } from './secrets.ts';
+
+export interface ApiLimits {
+  /** Stage-wide steady-state requests per second and burst (every method). */
+  rateLimit: number;
+  burstLimit: number;
+  /** Usage plan quota per day. */
+  dailyQuota: number;
+  /** WAF: requests per source IP per 5 minutes before the IP is blocked for a while. */
+  wafRequestsPerIpPer5Min: number;
+}
+
+export interface ApiProps {
+  stage: string;
+  routes: readonly Route[];
+  data: Data;
+  keys: Keys;
+  secrets: Secrets;
+  notifications: Notifications;
+  deadLetterQueue: IQueue;
+  logRetention: RetentionDays;
+  logRemovalPolicy: RemovalPolicy;
+  limits: ApiLimits;
+  /** The cardholder data environment's network, created on first use by a vault route. */
+  vaultNetwork: () => VaultNetwork;
+}
+
+/** Why a non-operator method has no API Gateway authorizer (AwsSolutions-APIG4). */
+const NO_GATEWAY_AUTHORIZER: Record<Exclude<RouteAuth, 'operator'>, string> = {
+  public:
+    'Public by design: it serves no tenant data and no secrets. WAF, stage throttling and request ' +
+    'validation still apply.',
+  merchant:
+    "Merchants authenticate with a secret API key that the handler hashes (SHA-256) and looks up with the merchant's " +
+    'status on every request, so a rotated key or a suspension takes effect at once; an API Gateway authorizer ' +
+    'would duplicate that lookup and its result cache would keep a suspended merchant in for the cache TTL.',
+  customer:
+    'Customers authenticate with a short-lived signed session token (jose) that the handler verifies, together ' +
+    'with step-up tokens bound to the action, amount and payee in the request body; an API Gateway authorizer ' +
+    'cannot see the body, so it could not enforce that binding.',
+};
+
+/** Why no method uses a Cognito user pool authorizer (AwsSolutions-COG4). */
+const NO_COGNITO: Record<RouteAuth, string> = {
+  public: 'Public route: there is no caller identity to check, by design.',
+  merchant:
+    'Tessera has no Cognito user pool: merchants are machines authenticating with secret API keys, verified ' +
+    'in the handler against their stored SHA-256 hash.',
+  customer:
+    'Tessera has no Cognito user pool: customers use Tessera sessions (scrypt/argon2id passwords, TOTP 2FA, ' +
+    'step-up tokens), verified in the handler.',
+  operator:
+    'Operator routes use AWS_IAM (SigV4): operators are IAM principals with their own MFA and CloudTrail audit ' +
+    'trail; a Cognito pool would be a second operator identity store to secure.',
+};
+
+/**
+ * The public REST API (API Gateway v1), built from `infra/routes.ts`: one function per route, with
+ * exactly the data, key, secret and notification rights its `access` field lists. Around it: WAF,
+ * TLS 1.2+ with forward secrecy, JSON access logs, X-Ray, request validation, throttling, a usage
+ * plan, and the error envelope of the API conventions for everything the gateway itself rejects.
+ */
+export class Api extends Construct {
+  readonly api: RestApi;
+  readonly webAcl: CfnWebACL;
+  /** By operationId, in route order. */
+  readonly functions: ReadonlyMap<string, TesseraFunction>;
+  readonly methods: ReadonlyMap<string, Method>;
+  /** One nested stack of functions per capability (`functions/<capability>/…`). */
+  readonly capabilityStacks = new Map<string, CapabilityStack>();
+
+  constructor(scope: Construct, id: string, props: ApiProps) {
+    super(scope, id);
+    const { stage } = props;
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      logGroupName: `/tessera/${stage}/api-access`,
+      retention: props.logRetention,
+      encryptionKey: props.keys.ops,
+      removalPolicy: props.logRemovalPolicy,
+    });
+
+    this.api = new RestApi(this, 'RestApi', {
+      restApiName: `tessera-${stage}`,
+      description: `Tessera ${stage}: BNPL payments API`,
+      endpointTypes: [EndpointType.REGIONAL],
+      // The account-level logging role is ours (below): CDK's would carry an AWS-managed policy.
+      cloudWatchRole: false,
+      deployOptions: {
+        stageName: stage,
+        accessLogDestination: new LogGroupLogDestination(accessLogs),
+        accessLogFormat: accessLogFormat(),
+        tracingEnabled: true,
+        metricsEnabled: true,
+        // Execution logs carry errors only, and never bodies: a request body can hold a card number.
+        loggingLevel: MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        throttlingRateLimit: props.limits.rateLimit,
+        throttlingBurstLimit: props.limits.burstLimit,
+        // Responses are per tenant and per credential: never cached (see the acknowledgement below).
+        cachingEnabled: false,
+      },
+    });
+    // TLS 1.2+ with forward secrecy on the default endpoint; STRICT also rejects requests whose SNI
+    // does not match this API (domain fronting). The L2 has no prop for it yet.
+    const cfnApi = this.api.node.defaultChild as CfnRestApi;
+    cfnApi.securityPolicy = SecurityPolicy.TLS13_1_2_PFS_PQ_2025_09;
+    cfnApi.endpointAccessMode = 'STRICT';
+
+    this.addLoggingRole();
+    this.addGatewayResponses();
+
+    const validator = this.api.addRequestValidator('Validator', {
+      requestValidatorName: `tessera-${stage}-validator`,
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+
+    const functions = new Map<string, TesseraFunction>();
+    const methods = new Map<string, Method>();
+    for (const route of props.routes) {
+      if (route.localOnly) continue;
+      if (functions.has(route.operationId)) throw new Error(`Duplicate operationId "${route.operationId}"`);
+      const fn = this.addRouteFunction(route, props);
+      functions.set(route.operationId, fn);
+      methods.set(route.operationId, this.addRouteMethod(route, fn, validator));
+    }
+    this.functions = functions;
+    this.methods = methods;
+
+    const stageAcks = this.api.deploymentStage;
+    Validations.of(stageAcks).acknowledge(
+      {
+        id: 'PCI.DSS.321-APIGWCacheEnabledAndEncrypted',
+        reason:
+          'Caching is deliberately off: responses are per tenant and per credential (merchant API key, customer ' +
+          "session), so a stage cache keyed by path would serve one tenant's data to another, and payment state " +
+          'must never be stale. With no cache there is no cached data to encrypt.',
+      },
+      {
+        id: 'PCI.DSS.321-APIGWSSLEnabled',
+        reason:
+          'The rule asks for a client certificate that API Gateway presents to an HTTP backend. Every integration ' +
+          'here is a Lambda proxy invoked through IAM (lambda:InvokeFunction scoped to this API and method), so ' +
+          'there is no HTTP backend to authenticate to. Client-facing TLS 1.2+ is enforced by the API security ' +
+          'policy; a custom domain (and its certificate) is out of scope for now.',
+      },
+    );
+
+    this.api.addUsagePlan('UsagePlan', {
+      name: `tessera-${stage}-default`,
+      description:
+        'Default plan for the stage. Per-merchant plans attach API Gateway API keys issued at merchant onboarding.',
+      throttle: { rateLimit: props.limits.rateLimit, burstLimit: props.limits.burstLimit },
+      quota: { limit: props.limits.dailyQuota, period: Period.DAY },
+      apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
+    });
+
+    this.webAcl = this.addWaf(props);
+  }
+
+  /**
+   * Functions live in one nested stack per capability, so the stack stays far below
+   * CloudFormation's 500-resource limit however many routes are added (each route costs about
+   * eight resources: function, role, policy, log group, alarms). Tables are referenced there by
+   * name, which keeps every ARN in a role policy readable and its acknowledgements exact.
+   */
+  private capabilityStack(route: Route, props: ApiProps): CapabilityStack {
+    const capability = /^functions\/([^/]+)\//.exec(route.entry)?.[1];
+    if (!capability) throw new Error(`${route.operationId}: entry must be functions/<capability>/…`);
+    let found = this.capabilityStacks.get(capability);
+    if (!found) {
+      const stack = new NestedStack(this, `${pascal(capability)}Functions`, {
+        description: `Tessera ${props.stage}: ${capability} functions`,
+      });
+      const tables = new Map<string, ITable>();
+      for (const definition of TABLES) {
+        tables.set(
+          definition.logicalName,
+          Table.fromTableAttributes(stack, `${pascal(definition.logicalName)}Table`, {
+            tableName: tableName(props.stage, definition),
+            // No key here: the grant below adds the key rights itself, for DynamoDB's use only.
+            globalIndexes: definition.indexes.map((i) => i.name),
+          }),
+        );
+      }
+      found = { stack, tables };
+      this.capabilityStacks.set(capability, found);
+    }
+    return found;
+  }
+
+  private addRouteFunction(route: Route, props: ApiProps): TesseraFunction {
+    const { access } = route;
+    const { stack: scope, tables } = this.capabilityStack(route, props);
+    const table = (definition: TableDefinition) => tables.get(definition.logicalName) ?? never(definition);
+    const environment: Record<string, string> = {};
+    for (const use of access.keys ?? []) environment[Keys.envVar(use)] = props.keys.keyFor(use).keyArn;
+    for (const name of access.secrets ?? []) {
+      environment[Secrets.envVar(name)] = props.secrets.secret(name).secretArn;
+    }
+    if (access.notify) Object.assign(environment, props.notifications.environment);
+
+    // Anything that touches the vault table or key is part of the cardholder data environment.
+    const inCde = access.vault !== undefined || (access.keys ?? []).some((k) => k.startsWith('vault:'));
+    const network = inCde ? props.vaultNetwork() : undefined;
+    if (network && access.notify) {
+      throw new Error(
+        `${route.operationId}: vault functions cannot notify (no SNS/SES endpoint in the CDE); emit an event instead`,
+      );
+    }
+
+    const fn = new TesseraFunction(scope, route.operationId, {
+      entry: route.entry,
+      handler: route.handler,
+      stage: props.stage,
+      description: `${route.method} ${route.path}: ${route.summary}`.slice(0, 256),
+      environment,
+      deadLetterQueue: props.deadLetterQueue,
+      logKey: props.keys.ops,
+      logRetention: props.logRetention,
+      logRemovalPolicy: props.logRemovalPolicy,
+      ...(network ? { network } : {}),
+    });
+    const role = fn.executionRole;
+
+    const tableKey = (definition: TableDefinition) =>
+      props.data.table(definition).encryptionKey ?? never(definition);
+    grantTable(role, table(MAIN_TABLE), tableKey(MAIN_TABLE), MAIN_TABLE, access.main);
+    grantTable(role, table(VAULT_TABLE), tableKey(VAULT_TABLE), VAULT_TABLE, access.vault);
+    for (const use of access.keys ?? []) props.keys.grant(role, use);
+    for (const name of access.secrets ?? []) props.secrets.grantRead(name, role);
+    if (access.notify) props.notifications.grantSend(role);
+
+    if (network) {
+      // The CDE's endpoints admit exactly what its functions were granted.
+      if (access.main) network.allowTable(props.data.table(MAIN_TABLE));
+      if (access.vault) network.allowTable(props.data.table(VAULT_TABLE));
+      for (const use of access.keys ?? []) network.allowKey(props.keys.keyFor(use), Keys.actions(use));
+      for (const name of access.secrets ?? []) network.allowSecret(props.secrets.secret(name));
+      Validations.of(role).acknowledge(
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason:
+            'X-Ray (xray:PutTraceSegments, xray:PutTelemetryRecords) and the network interface lookups Lambda ' +
+            'makes for a VPC function (ec2:DescribeNetworkInterfaces, ec2:DescribeSubnets) do not support ' +
+            'resource-level permissions. No other statement of this role has a * resource (asserted in test/infra).',
+        },
+        {
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:*/*]`,
+          reason:
+            "Lambda creates, re-addresses and deletes this function's network interfaces in the vault subnets; " +
+            'their ids are unknown in advance, so the grant is limited to this account and region.',
+        },
+      );
+    } else {
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level ' +
+          'permissions. No other statement of this role has a * resource (asserted in test/infra).',
+      });
+      Validations.of(fn).acknowledge({
+        id: 'PCI.DSS.321-LambdaInsideVPC',
+        reason:
+          'Only the vault functions handle cardholder data, and they run in the isolated vault subnets. This ' +
+          'function never touches the vault table or the vault key, which IAM enforces.',
+      });
+    }
+    return fn;
+  }
+
+  private addRouteMethod(route: Route, fn: TesseraFunction, validator: RequestValidator): Method {
+    const resource = this.api.root.resourceForPath(route.path);
+    const requestParameters: Record<string, boolean> = {};
+    for (const match of route.path.matchAll(/\{([^}]+)\}/g)) {
+      requestParameters[`method.request.path.${match[1]}`] = true;
+    }
+    const requestModels: Record<string, Model> = {};
+    if (route.request?.body) {
+      requestModels['application/json'] = this.api.addModel(`${route.operationId}Body`, {
+        modelName: `${route.operationId}Body`,
+        contentType: 'application/json',
+        schema: toGatewaySchema(route.request.body),
+      });
+    }
+    const method = resource.addMethod(
+      route.method,
+      // allowTestInvoke: false keeps the function's resource policy to the deployed stage only.
+      new LambdaIntegration(fn, { proxy: true, allowTestInvoke: false }),
+      {
+        operationName: route.operationId,
+        authorizationType: route.auth === 'operator' ? AuthorizationType.IAM : AuthorizationType.NONE,
+        requestValidator: validator,
+        requestParameters,
+        requestModels,
+      },
+    );
+    if (route.auth !== 'operator') {
+      Validations.of(method).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason: `${route.auth} route (${route.operationId}): ${NO_GATEWAY_AUTHORIZER[route.auth]}`,
+      });
+    }
+    Validations.of(method).acknowledge({ id: 'AwsSolutions-COG4', reason: NO_COGNITO[route.auth] });
+    return method;
+  }
+
+  /**
+   * API Gateway writes execution and access logs through one account-wide role (per region). Ours
+   * has a customer-managed policy limited to API Gateway execution log groups and Tessera access log
+   * groups (`/tessera/<stage>/…`), so it also serves another stage deployed in the same account.
+   */
+  private addLoggingRole(): void {
+    const role = new LeastPrivilegeRole(this, 'CloudWatchRole', {
+      assumedBy: new ServicePrincipal('apigateway.amazonaws.com'),
+      description: 'API Gateway account role: writes execution and access logs',
+    });
+    const logGroups = (name: string) =>
+      Stack.of(this).formatArn({
+        service: 'logs',
+        resource: 'log-group',
+        resourceName: name,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+    const groups = [logGroups('API-Gateway-Execution-Logs_*'), logGroups('/tessera/*')];
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'WriteApiLogs',
+        actions: [
+          'logs:CreateLogGroup',
+          'logs:CreateLogStream',
+          'logs:PutLogEvents',
+          'logs:DescribeLogStreams',
+        ],
+        resources: [...groups, ...groups.map((group) => `${group}:log-stream:*`)],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'FindLogGroups',
+        actions: ['logs:DescribeLogGroups'],
+        resources: [logGroups('*')],
+      }),
+    );
+    const reason = (what: string) =>
+      `API Gateway names ${what} itself, so the account logging role can only be scoped by name prefix ` +
+      '(execution logs: API-Gateway-Execution-Logs_<apiId>/<stage>; Tessera access logs: /tessera/<stage>/…).';
+    for (const finding of [
+      `Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:API-Gateway-Execution-Logs_*`,
+      `Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/tessera/*`,
+    ]) {
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[${finding}]`,
+        reason: reason('its log groups'),
+      });
+    }
+    for (const finding of [
+      `Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:API-Gateway-Execution-Logs_*:log-stream:*`,
+      `Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/tessera/*:log-stream:*`,
+    ]) {
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[${finding}]`,
+        reason: reason('log streams'),
+      });
+    }
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:*]',
+      reason:
+        'logs:DescribeLogGroups is a list call: it authorizes against log-group:* only. It is read-only and ' +
+        'limited to this account and region.',
+    });
+    const account = new CfnAccount(this, 'Account', { cloudWatchRoleArn: role.roleArn });
+    account.node.addDependency(role);
+    // Execution logging on the stage fails to deploy until the account has its logging role.
+    this.api.deploymentStage.node.addDependency(account);
+  }
+
+  /**
+   * Whatever API Gateway rejects itself (WAF, throttling, validation, IAM, unknown routes) answers
+   * in the API's error envelope, like the handlers do, with the request id to quote to support.
+   */
+  private addGatewayResponses(): void {
+    // `message` is a JSON string literal: `$context.error.messageString` is one already (quoted and
+    // escaped by API Gateway). Validation details go to the access log, not into responses.
+    const envelope = (type: string, code: string, message: string) =>
+      `{"error":{"type":"${type}","code":"${code}","message":${message},"requestId":"$context.requestId"}}`;
+    const gatewayMessage = '$context.error.messageString';
+    const responses: Array<[string, ResponseType, string, string, string, string?]> = [
+      ['Default4xx', ResponseType.DEFAULT_4XX, 'invalid_request_error', 'request_rejected', gatewayMessage],
+      ['Default5xx', ResponseType.DEFAULT_5XX, 'api_error', 'internal_error', '"Internal error."'],
+      [
+        'BadBody',
+        ResponseType.BAD_REQUEST_BODY,
+        'invalid_request_error',
+        'invalid_body',
+        '"The request body does not match the schema of this operation."',
+        '400',
+      ],
+      [
+        'BadParameters',
+        ResponseType.BAD_REQUEST_PARAMETERS,
+        'invalid_request_error',
+        'invalid_parameters',
+        '"A required path, query or header parameter is missing."',
+        '400',
+      ],
+      [
+        'TooLarge',
+        ResponseType.REQUEST_TOO_LARGE,
+        'invalid_request_error',
+        'body_too_large',
+        gatewayMessage,
+        '413',
+      ],
+      ['Throttled', ResponseType.THROTTLED, 'rate_limit_error', 'rate_limited', gatewayMessage, '429'],
+      ['Quota', ResponseType.QUOTA_EXCEEDED, 'rate_limit_error', 'quota_exceeded', gatewayMessage, '429'],
+      ['Waf', ResponseType.WAF_FILTERED, 'permission_error', 'request_blocked', '"Request blocked."', '403'],
+      ['AccessDenied', ResponseType.ACCESS_DENIED, 'permission_error', 'forbidden', gatewayMessage, '403'],
+      [
+        'MissingAuth',
+        ResponseType.MISSING_AUTHENTICATION_TOKEN,
+        'authentication_error',
+        'not_found_or_unauthenticated',
+        '"No such route, or the route needs SigV4 credentials."',
+        '403',
+      ],
+      [
+        'BadSignature',
+        ResponseType.INVALID_SIGNATURE,
+        'authentication_error',
+        'invalid_signature',
+        gatewayMessage,
+        '403',
+      ],
+      [
+        'ExpiredToken',
+        ResponseType.EXPIRED_TOKEN,
+        'authentication_error',
+        'expired_credentials',
+        gatewayMessage,
+        '403',
+      ],
+    ];
+    for (const [id, type, errorType, code, message, statusCode] of responses) {
+      this.api.addGatewayResponse(id, {
+        type,
+        ...(statusCode ? { statusCode } : {}),
+        responseHeaders: {
+          'Content-Type': "'application/json'",
+          'Cache-Control': "'no-store'",
+          'X-Content-Type-Options': "'nosniff'",
+        },
+        templates: { 'application/json': envelope(errorType, code, message) },
+      });
+    }
+  }
+
+  /**
+   * WAF in front of the stage: Amazon IP reputation, the common rule set (which also caps bodies at
+   * 8 KB), known bad inputs, and a per-IP rate limit answering 429. Logs go to an encrypted log
+   * group, with credentials redacted.
+   */
+  private addWaf(props: ApiProps): CfnWebACL {
+    const name = `tessera-${props.stage}-api`;
+    const visibility = (metricName: string) => ({
+      cloudWatchMetricsEnabled: true,
+      metricName,
+      sampledRequestsEnabled: true,
+    });
+    const managed = (ruleName: string, priority: number): CfnWebACL.RuleProperty => ({
+      name: ruleName,
+      priority,
+      overrideAction: { none: {} },
+      statement: { managedRuleGroupStatement: { vendorName: 'AWS', name: ruleName } },
+      visibilityConfig: visibility(ruleName),
+    });
+    const webAcl = new CfnWebACL(this, 'WebAcl', {
+      name,
+      description: `Tessera ${props.stage}: managed rules and per-IP rate limit for the public API`,
+      scope: 'REGIONAL',
+      defaultAction: { allow: {} },
+      visibilityConfig: visibility(name),
+      rules: [
+        managed('AWSManagedRulesAmazonIpReputationList', 0),
+        {
+          name: 'RatePerIp',
+          priority: 1,
+          action: { block: { customResponse: { responseCode: 429 } } },
+          statement: {
+            rateBasedStatement: {
+              limit: props.limits.wafRequestsPerIpPer5Min,
+              evaluationWindowSec: 300,
+              aggregateKeyType: 'IP',
+            },
+          },
+          visibilityConfig: visibility('RatePerIp'),
+        },
+        managed('AWSManagedRulesCommonRuleSet', 2),
+        managed('AWSManagedRulesKnownBadInputsRuleSet', 3),
+      ],
+    });
+
+    const association = new CfnWebACLAssociation(this, 'WebAclAssociation', {
+      resourceArn: this.api.deploymentStage.stageArn,
+      webAclArn: webAcl.attrArn,
+    });
+    association.node.addDependency(this.api.deploymentStage);
+
+    // WAF requires the `aws-waf-logs-` prefix, and the log group ARN without the trailing `:*`.
+    const wafLogs = new LogGroup(this, 'WafLogs', {
+      logGroupName: `aws-waf-logs-tessera-${props.stage}`,
+      retention: props.logRetention,
+      encryptionKey: props.keys.ops,
+      removalPolicy: props.logRemovalPolicy,
+    });
+    new CfnLoggingConfiguration(this, 'WafLogging', {
+      resourceArn: webAcl.attrArn,
+      logDestinationConfigs: [
+        Stack.of(this).formatArn({
+          service: 'logs',
+          resource: 'log-group',
+          resourceName: wafLogs.logGroupName,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ],
+      // Merchant API keys and session tokens travel in these headers.
+      redactedFields: [{ singleHeader: { Name: 'authorization' } }, { singleHeader: { Name: 'cookie' } }],
+    }).node.addDependency(wafLogs);
+    return webAcl;
+  }
+}
+
+/**
+ * DynamoDB rights for one table, plus the table key's rights for DynamoDB's use only. CDK's table
+ * grant would give the role the key itself; the vault table's key is also the card envelope key,
+ * so a vault reader could then call KMS Decrypt on card data keys directly. With `kms:ViaService`
+ * the key only works for DynamoDB requests, and direct vault-key use stays with `RouteAccess.keys`.
+ */
+function grantTable(
+  role: LeastPrivilegeRole,
+  table: ITable,
+  key: IKey,
+  definition: TableDefinition,
+  level: 'read' | 'readwrite' | undefined,
+): void {
+  if (!level) return;
+  if (level === 'read') table.grantReadData(role);
+  else table.grantReadWriteData(role);
+  // The same key actions CDK's grantReadData / grantReadWriteData use, bound to DynamoDB.
+  const keyActions = ['kms:Decrypt', 'kms:DescribeKey'];
+  if (level === 'readwrite') keyActions.push('kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*');
+  Grant.addToPrincipal({
+    grantee: role,
+    actions: keyActions,
+    resourceArns: [key.keyArn],
+    conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(role).region}.amazonaws.com` } },
+  });
+  if (definition.indexes.length > 0) {
+    // The table is referenced by name in the role's stack, so its ARN renders as this string.
+    const indexes = `arn:<AWS::Partition>:dynamodb:<AWS::Region>:<AWS::AccountId>:table/${table.tableName}/index/*`;
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${indexes}]`,
+      reason: `Queries use the ${definition.logicalName} table's own GSIs (${definition.indexes
+        .map((i) => i.name)
+        .join(', ')}); the wildcard covers that one table's indexes and nothing else.`,
+    });
+  }
+  if (level === 'readwrite') {
+    const reason =
+      `Writes to the ${definition.logicalName} table, which is encrypted with a customer-managed key: DynamoDB ` +
+      'needs kms:GenerateDataKey*/kms:ReEncrypt* on that one key, and the statement is scoped to its ARN and ' +
+      'to requests made through DynamoDB (kms:ViaService).';
+    Validations.of(role).acknowledge(
+      { id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason },
+      { id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason },
+    );
+  }
+}
+
+export interface CapabilityStack {
+  stack: NestedStack;
+  /** The tables, referenced by name from inside the nested stack. */
+  tables: ReadonlyMap<string, ITable>;
+}
+
+const pascal = (name: string) =>
+  name.replace(/(^|[-_])([a-z0-9])/g, (_m, _sep, c: string) => c.toUpperCase());
+
+function never(definition: TableDefinition): never {
+  throw new Error(`No table for definition "${definition.logicalName}"`);
+}
+
+/** One JSON object per request (Serverless-APIGWStructuredLogging), including the TLS version. */
+function accessLogFormat(): AccessLogFormat {
+  return AccessLogFormat.custom(
+    JSON.stringify({
+      requestId: AccessLogField.contextRequestId(),
+      extendedRequestId: AccessLogField.contextExtendedRequestId(),
+      requestTime: AccessLogField.contextRequestTime(),
+      ip: AccessLogField.contextIdentitySourceIp(),
+      userAgent: AccessLogField.contextIdentityUserAgent(),
+      caller: AccessLogField.contextIdentityUserArn(),
+      httpMethod: AccessLogField.contextHttpMethod(),
+      resourcePath: AccessLogField.contextResourcePath(),
+      protocol: AccessLogField.contextProtocol(),
+      tlsVersion: '$context.tlsVersion',
+      cipherSuite: '$context.cipherSuite',
+      status: AccessLogField.contextStatus(),
+      responseLength: AccessLogField.contextResponseLength(),
+      responseLatency: AccessLogField.contextResponseLatency(),
+      integrationLatency: AccessLogField.contextIntegrationLatency(),
+      integrationStatus: AccessLogField.contextIntegrationStatus(),
+      wafStatus: AccessLogField.contextWafResponseCode(),
+      xrayTraceId: AccessLogField.contextXrayTraceId(),
+      // Gateway error messages carry no double quotes, so the quoted form keeps each line valid JSON.
+      errorMessage: AccessLogField.contextErrorMessage(),
+    }),
+  );
+}
+
+/**
+ * A request body model from the route's zod schema (JSON Schema draft 4, the dialect API Gateway
+ * speaks). It keeps structure only: types, properties, required fields, unknown fields. Value
+ * constraints (lengths, enums, bounds, patterns, formats) are dropped on purpose: API Gateway's
+ * validator quotes the offending value in its error ("string "4242…" is too long"), which would
+ * put card numbers, passwords or codes into gateway logs. zod in the handler checks values, with
+ * redacted logs and `param` paths.
+ */
+export function toGatewaySchema(schema: z.ZodType): JsonSchema {
+  const json = z.toJSONSchema(schema, {
+    target: 'draft-04',
+    io: 'input',
+    unrepresentable: 'any',
+    // A private registry: no `$ref`s to named schemas, every model is self-contained.
+    metadata: z.registry<Record<string, unknown>>(),
+  });
+  return structureOnly(json) as JsonSchema;
+}
+
+/** Keywords a model keeps; none of them makes the validator quote a value. */
+const STRUCTURAL = new Set([
+  'type',
+  'properties',
+  'required',
+  'additionalProperties',
+  'items',
+  'anyOf',
+  'oneOf',
+  'allOf',
+  'definitions',
+  '$ref',
+]);
+/** Keywords whose value maps user-chosen names (property names, …) to schemas. */
+const SCHEMA_MAPS = new Set(['properties', 'definitions']);
+
+function structureOnly(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(structureOnly);
+  if (node === null || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [keyword, child] of Object.entries(node)) {
+    if (!STRUCTURAL.has(keyword)) continue;
+    const value = SCHEMA_MAPS.has(keyword)
+      ? eachSchema(child)
+      : keyword === 'required'
+        ? child
+        : structureOnly(child);
+    // Without their enums, union branches can overlap: `oneOf` would then reject valid input.
+    out[keyword === 'oneOf' ? 'anyOf' : keyword] = value;
+  }
+  return out;
+}
+
+function eachSchema(map: unknown): unknown {
+  if (map === null || typeof map !== 'object' || Array.isArray(map)) return map;
+  return Object.fromEntries(Object.entries(map).map(([name, schema]) => [name, structureOnly(schema)]));
+}

@@ -1,0 +1,200 @@
+import { type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  FlowLogDestination,
+  FlowLogTrafficType,
+  GatewayVpcEndpointAwsService,
+  type InterfaceVpcEndpoint,
+  InterfaceVpcEndpointAwsService,
+  IpAddresses,
+  Peer,
+  Port,
+  SecurityGroup,
+  type SubnetSelection,
+  SubnetType,
+  Vpc,
+} from 'aws-cdk-lib/aws-ec2';
+import { AnyPrincipal, type IGrantable, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { LeastPrivilegeRole } from './iam.ts';
+
+export interface VaultNetworkProps {
+  stage: string;
+  logKey: IKey;
+  logRetention: RetentionDays;
+  logRemovalPolicy: RemovalPolicy;
+}
+
+/** Item-level DynamoDB actions the CDE may perform through its endpoint (no table admin). */
+const DYNAMODB_ITEM_ACTIONS = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:DescribeTable',
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:Query',
+  'dynamodb:Scan',
+  'dynamodb:UpdateItem',
+];
+
+/**
+ * The cardholder data environment's network: isolated subnets only (no internet gateway, no NAT),
+ * reaching AWS only through VPC endpoints whose policies name the exact tables, keys and secrets
+ * the vault functions use; anything else is unreachable from inside, even with stolen credentials.
+ * VPC flow logs record all traffic (PCI DSS 10).
+ */
+export class VaultNetwork extends Construct {
+  readonly vpc: Vpc;
+  readonly subnets: SubnetSelection = { subnetType: SubnetType.PRIVATE_ISOLATED };
+  /** Attached to every vault function: HTTPS out, nothing in. */
+  readonly functionSecurityGroup: SecurityGroup;
+  private readonly endpointSecurityGroup: SecurityGroup;
+  // Endpoints are created on first use, each with a policy naming exactly what was allowed.
+  private dynamoDbPolicy?: PolicyStatement;
+  private kms?: InterfaceVpcEndpoint;
+  private readonly kmsPolicies = new Map<string, PolicyStatement>();
+  private secretsPolicy?: PolicyStatement;
+
+  constructor(scope: Construct, id: string, props: VaultNetworkProps) {
+    super(scope, id);
+    this.vpc = new Vpc(this, 'Vpc', {
+      ipAddresses: IpAddresses.cidr('10.40.0.0/22'),
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'vault', subnetType: SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
+      // CDK restricts the default group through a custom-resource Lambda, which would itself sit
+      // outside every control here; nothing uses the default group (see the acknowledgement).
+      restrictDefaultSecurityGroup: false,
+    });
+    Validations.of(this.vpc).acknowledge({
+      id: 'PCI.DSS.321-VPCDefaultSecurityGroupClosed',
+      reason:
+        'No resource is attached to the default security group: vault functions and endpoints have their own ' +
+        'groups. Closing it needs a custom-resource Lambda, which would add an unmanaged function to the CDE.',
+    });
+
+    const flowLogs = new LogGroup(this, 'FlowLogs', {
+      retention: props.logRetention,
+      encryptionKey: props.logKey,
+      removalPolicy: props.logRemovalPolicy,
+    });
+    const flowLogRole = new LeastPrivilegeRole(this, 'FlowLogRole', {
+      assumedBy: new ServicePrincipal('vpc-flow-logs.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+      description: `Tessera ${props.stage} vault VPC flow logs delivery`,
+    });
+    this.vpc.addFlowLog('FlowLog', {
+      destination: FlowLogDestination.toCloudWatchLogs(flowLogs, flowLogRole),
+      trafficType: FlowLogTrafficType.ALL,
+    });
+
+    this.functionSecurityGroup = new SecurityGroup(this, 'FunctionSg', {
+      vpc: this.vpc,
+      description: 'Vault functions: no inbound; HTTPS out to the VPC endpoints only',
+      allowAllOutbound: false,
+    });
+    // Isolated subnets route only to the VPC and the DynamoDB gateway endpoint, so 443 "anywhere"
+    // reaches exactly the endpoints (the gateway endpoint's prefix list needs a lookup).
+    this.functionSecurityGroup.addEgressRule(Peer.anyIpv4(), Port.tcp(443), 'HTTPS to the VPC endpoints');
+    this.endpointSecurityGroup = new SecurityGroup(this, 'EndpointSg', {
+      vpc: this.vpc,
+      description: 'Interface endpoints: HTTPS from the vault functions only',
+      allowAllOutbound: false,
+    });
+    this.endpointSecurityGroup.addIngressRule(
+      this.functionSecurityGroup,
+      Port.tcp(443),
+      'HTTPS from vault functions',
+    );
+    // X-Ray segments leave through the function's network interface too.
+    this.interfaceEndpoint('XRay', InterfaceVpcEndpointAwsService.XRAY);
+  }
+
+  /** Lets the CDE reach a table through the gateway endpoint (the caller's IAM still decides). */
+  allowTable(table: ITable): void {
+    if (!this.dynamoDbPolicy) {
+      this.dynamoDbPolicy = new PolicyStatement({
+        principals: [new AnyPrincipal()],
+        actions: DYNAMODB_ITEM_ACTIONS,
+      });
+      this.vpc
+        .addGatewayEndpoint('DynamoDb', {
+          service: GatewayVpcEndpointAwsService.DYNAMODB,
+          subnets: [this.subnets],
+        })
+        .addToPolicy(this.dynamoDbPolicy);
+    }
+    if (!this.dynamoDbPolicy.resources.includes(table.tableArn)) {
+      this.dynamoDbPolicy.addResources(table.tableArn, `${table.tableArn}/index/*`);
+    }
+  }
+
+  /** Lets the CDE use a key through the KMS endpoint, for these actions only. */
+  allowKey(key: IKey, actions: string[]): void {
+    this.kms ??= this.interfaceEndpoint('Kms', InterfaceVpcEndpointAwsService.KMS);
+    let statement = this.kmsPolicies.get(key.node.path);
+    if (!statement) {
+      statement = new PolicyStatement({ principals: [new AnyPrincipal()], resources: [key.keyArn] });
+      this.kmsPolicies.set(key.node.path, statement);
+      this.kms.addToPolicy(statement);
+    }
+    const known = statement.actions;
+    statement.addActions(...actions.filter((a) => !known.includes(a)));
+  }
+
+  /** Lets the CDE read a secret through the Secrets Manager endpoint. */
+  allowSecret(secret: ISecret): void {
+    if (!this.secretsPolicy) {
+      this.secretsPolicy = new PolicyStatement({
+        principals: [new AnyPrincipal()],
+        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+      });
+      this.interfaceEndpoint('SecretsManager', InterfaceVpcEndpointAwsService.SECRETS_MANAGER).addToPolicy(
+        this.secretsPolicy,
+      );
+    }
+    if (!this.secretsPolicy.resources.includes(secret.secretArn))
+      this.secretsPolicy.addResources(secret.secretArn);
+  }
+
+  private interfaceEndpoint(name: string, service: InterfaceVpcEndpointAwsService): InterfaceVpcEndpoint {
+    return this.vpc.addInterfaceEndpoint(name, {
+      service,
+      subnets: this.subnets,
+      securityGroups: [this.endpointSecurityGroup],
+      privateDnsEnabled: true,
+      open: false,
+    });
+  }
+
+  /**
+   * Lambda manages the function's network interfaces with the execution role. Describe calls only
+   * work on `*`; the rest is limited to this account and region.
+   */
+  grantNetworkInterfaces(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'],
+        resources: ['*'],
+      }),
+    );
+    const stack = Stack.of(this);
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: [
+          'ec2:CreateNetworkInterface',
+          'ec2:DeleteNetworkInterface',
+          'ec2:AssignPrivateIpAddresses',
+          'ec2:UnassignPrivateIpAddresses',
+        ],
+        resources: [`arn:${stack.partition}:ec2:${stack.region}:${stack.account}:*/*`],
+      }),
+    );
+  }
+}

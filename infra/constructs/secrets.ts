@@ -1,0 +1,98 @@
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { RouteAccess } from '../routes.ts';
+
+/** A secret a route may read, as written in `RouteAccess.secrets`. */
+export type SecretName = NonNullable<RouteAccess['secrets']>[number];
+
+/**
+ * Every secret with what it is for and why it is not rotated automatically (AwsSolutions-SMG4).
+ * Adding a name to `RouteAccess['secrets']` without an entry here is a type error.
+ */
+const SECRETS: Record<SecretName, { description: string; noRotation: string }> = {
+  'session-signing': {
+    description: 'HMAC key that signs customer session and step-up tokens (jose HS256)',
+    noRotation:
+      'Rotating the session-signing key needs a verifier that accepts the previous key during the token ' +
+      'lifetime; until that dual-key window exists, rotation is a manual runbook step (it logs every ' +
+      'customer out).',
+  },
+  fingerprint: {
+    description: 'HMAC key for card fingerprints (duplicate and cross-customer reuse detection)',
+    noRotation:
+      'Card fingerprints are HMACs under this key and are compared across all stored cards; rotating it ' +
+      'silently breaks duplicate and cross-customer detection unless every vaulted card is re-fingerprinted, ' +
+      'which is a planned, manual re-keying job, never a scheduled rotation.',
+  },
+  'otp-pepper': {
+    description: 'Pepper for hashing 2FA recovery codes',
+    noRotation:
+      'Recovery codes are stored as peppered hashes; rotating the pepper invalidates every outstanding ' +
+      'recovery code, so it is rotated only with a planned re-enrolment.',
+  },
+};
+
+export interface SecretsProps {
+  stage: string;
+  key: IKey;
+}
+
+/** The Secrets Manager secrets functions may read, each generated at deploy time, never in code. */
+export class Secrets extends Construct {
+  readonly secrets: ReadonlyMap<SecretName, Secret>;
+  private readonly key: IKey;
+
+  constructor(scope: Construct, id: string, props: SecretsProps) {
+    super(scope, id);
+    this.key = props.key;
+    const secrets = new Map<SecretName, Secret>();
+    for (const [name, spec] of Object.entries(SECRETS) as [SecretName, (typeof SECRETS)[SecretName]][]) {
+      const secret = new Secret(this, name, {
+        secretName: `tessera/${props.stage}/${name}`,
+        description: `Tessera ${props.stage}: ${spec.description}`,
+        encryptionKey: props.key,
+        generateSecretString: { passwordLength: 64, excludePunctuation: true },
+        // Losing a signing or fingerprint key is unrecoverable; keep it past the stack.
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      Validations.of(secret).acknowledge({ id: 'AwsSolutions-SMG4', reason: spec.noRotation });
+      secrets.set(name, secret);
+    }
+    this.secrets = secrets;
+  }
+
+  secret(name: SecretName): Secret {
+    const secret = this.secrets.get(name);
+    if (!secret) throw new Error(`Unknown secret "${name}"`);
+    return secret;
+  }
+
+  /**
+   * Read access to one secret: the secret itself, and decryption under its key only when Secrets
+   * Manager asks for it. Written out rather than `secret.grantRead`, which also edits the key
+   * policy for principals in other (nested) stacks and so creates a dependency cycle.
+   */
+  grantRead(name: SecretName, grantee: IGrantable): void {
+    Grant.addToPrincipal({
+      grantee,
+      actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+      resourceArns: [this.secret(name).secretArn],
+    });
+    Grant.addToPrincipal({
+      grantee,
+      actions: ['kms:Decrypt'],
+      resourceArns: [this.key.keyArn],
+      conditions: {
+        StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` },
+      },
+    });
+  }
+
+  /** `session-signing` -> `SESSION_SIGNING_SECRET_ARN`. */
+  static envVar(name: SecretName): string {
+    return `${name.toUpperCase().replaceAll('-', '_')}_SECRET_ARN`;
+  }
+}

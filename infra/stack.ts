@@ -1,0 +1,111 @@
+import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { Api, type ApiLimits } from './constructs/api.ts';
+import { Data } from './constructs/data.ts';
+import { Keys } from './constructs/keys.ts';
+import { Monitoring } from './constructs/monitoring.ts';
+import { VaultNetwork } from './constructs/network.ts';
+import { Notifications } from './constructs/notify.ts';
+import { Secrets } from './constructs/secrets.ts';
+import { routes as allRoutes, type Route } from './routes.ts';
+
+export const STAGES = ['dev', 'prod'] as const;
+export type Stage = (typeof STAGES)[number];
+
+export interface TesseraStackProps extends StackProps {
+  stage: Stage;
+  /** Defaults to the route table; tests may pass their own. */
+  routes?: readonly Route[];
+  /** The SES identity email is sent from. */
+  notifyFromAddress?: string;
+}
+
+/** Starting limits; per-merchant usage plans refine them. */
+const LIMITS: Record<Stage, ApiLimits> = {
+  dev: { rateLimit: 50, burstLimit: 100, dailyQuota: 100_000, wafRequestsPerIpPer5Min: 3_000 },
+  prod: { rateLimit: 500, burstLimit: 1_000, dailyQuota: 5_000_000, wafRequestsPerIpPer5Min: 30_000 },
+};
+
+/**
+ * Tessera as one deployable stack (functions sit in nested stacks per capability, see `Api`),
+ * environment-agnostic (no lookups), so `cdk synth` needs no AWS account. Data (tables, keys,
+ * secrets) is always retained; logs are kept a year in prod (PCI DSS 10.7).
+ */
+export class TesseraStack extends Stack {
+  readonly keys: Keys;
+  readonly data: Data;
+  readonly secrets: Secrets;
+  readonly api: Api;
+  readonly monitoring: Monitoring;
+  readonly deadLetterQueue: Queue;
+  /** The cardholder data environment's network; exists once a route touches the vault. */
+  vaultNetwork?: VaultNetwork;
+
+  constructor(scope: Construct, id: string, props: TesseraStackProps) {
+    const { stage, routes, notifyFromAddress, ...stackProps } = props;
+    super(scope, id, { description: `Tessera ${stage}: buy-now-pay-later payments backend`, ...stackProps });
+    const prod = stage === 'prod';
+    const logRetention = prod ? RetentionDays.ONE_YEAR : RetentionDays.ONE_MONTH;
+    const logRemovalPolicy = prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+
+    this.keys = new Keys(this, 'Keys', { stage });
+    this.data = new Data(this, 'Data', { stage, vaultKey: this.keys.vault, dataKey: this.keys.data });
+    this.secrets = new Secrets(this, 'Secrets', { stage, key: this.keys.data });
+    const notifications = new Notifications(this, 'Notifications', {
+      fromAddress: notifyFromAddress ?? 'no-reply@tessera.example',
+    });
+
+    // API functions are invoked synchronously, so this queue only ever receives failed async
+    // invocations (a console test, a future event source); it still must exist and alarm.
+    this.deadLetterQueue = new Queue(this, 'FunctionsDlq', {
+      queueName: `tessera-${stage}-functions-dlq`,
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge(
+      {
+        id: 'Serverless-SQSRedrivePolicy',
+        reason:
+          'This queue is itself the dead-letter queue of the functions; a redrive target for it would only move ' +
+          'the same messages one hop further. Its depth alarm (Monitoring) is the safety net instead.',
+      },
+      {
+        id: 'AwsSolutions-SQS3',
+        reason:
+          'This queue IS a dead-letter queue: every API function names it in its DeadLetterConfig (asserted in ' +
+          'test/infra). The rule only recognises DLQ use within one template, and the functions live in nested ' +
+          'capability stacks where the queue ARN arrives as a parameter.',
+      },
+    );
+
+    this.api = new Api(this, 'Api', {
+      stage,
+      routes: routes ?? allRoutes,
+      data: this.data,
+      keys: this.keys,
+      secrets: this.secrets,
+      notifications,
+      deadLetterQueue: this.deadLetterQueue,
+      logRetention,
+      logRemovalPolicy,
+      limits: LIMITS[stage],
+      vaultNetwork: () => {
+        this.vaultNetwork ??= new VaultNetwork(this, 'VaultNetwork', {
+          stage,
+          logKey: this.keys.ops,
+          logRetention,
+          logRemovalPolicy,
+        });
+        return this.vaultNetwork;
+      },
+    });
+
+    this.monitoring = new Monitoring(this, 'Monitoring', { stage, key: this.keys.ops });
+    for (const [operationId, fn] of this.api.functions) this.monitoring.watchFunction(operationId, fn);
+    this.monitoring.watchDeadLetterQueue('FunctionsDlq', this.deadLetterQueue);
+    this.monitoring.watchApi(this.api.api);
+  }
+}

@@ -10,7 +10,7 @@
  * this is part of the format and must not change without a new prefix.
  */
 import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export interface ScryptParams {
   N: number;

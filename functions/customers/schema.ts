@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { IsoDateTime } from '../lib/schema.ts';
 import { checkPasswordStrength, PASSWORD_MAX_BYTES, PASSWORD_PROBLEM_MESSAGES } from './password.ts';
 

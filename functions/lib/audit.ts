@@ -1,7 +1,7 @@
 import type { Clock } from './clock.ts';
 import { tableName } from './dynamodb.ts';
-import { newId } from './ids.ts';
 import type { TransactItem } from './idempotency.ts';
+import { newId } from './ids.ts';
 import { redactValue } from './logger.ts';
 
 /**

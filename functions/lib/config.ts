@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Typed configuration, parsed once from the environment. In AWS the CDK sets these variables on

@@ -2,7 +2,7 @@
  * Money in Tessera: an integer number of minor units plus an ISO 4217 currency code.
  * Nothing here uses floating-point arithmetic on amounts; formatting and parsing are string math.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { badRequest, unprocessable } from './errors.ts';
 
 /** The currencies Tessera settles in. Uppercase ISO 4217 alphabetic codes only. */

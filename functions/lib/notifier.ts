@@ -13,7 +13,7 @@
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Clock, clock as defaultClock } from './clock.ts';
 import { config } from './config.ts';
 import { ddb, tableName } from './dynamodb.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type IdKind, idPattern } from './ids.ts';
 
 /** A prefixed id of one kind; anything else is a 400 before any lookup. */

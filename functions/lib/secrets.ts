@@ -12,7 +12,10 @@ import { config } from './config.ts';
  */
 export type SecretName = 'session-signing' | 'fingerprint' | 'otp-pepper';
 
-const ARN_ENV: Record<SecretName, 'SESSION_SIGNING_SECRET_ARN' | 'FINGERPRINT_SECRET_ARN' | 'OTP_PEPPER_SECRET_ARN'> = {
+const ARN_ENV: Record<
+  SecretName,
+  'SESSION_SIGNING_SECRET_ARN' | 'FINGERPRINT_SECRET_ARN' | 'OTP_PEPPER_SECRET_ARN'
+> = {
   'session-signing': 'SESSION_SIGNING_SECRET_ARN',
   fingerprint: 'FINGERPRINT_SECRET_ARN',
   'otp-pepper': 'OTP_PEPPER_SECRET_ARN',

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PlanCatalogueSchema } from '../installments/plans.ts';
 import { IsoDateTime, idOf } from '../lib/schema.ts';
 

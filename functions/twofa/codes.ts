@@ -8,7 +8,7 @@
  * challenge or customer never matches and equal codes hash differently.
  */
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const OTP_DIGITS = 6;
 export const RECOVERY_CODE_COUNT = 10;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CurrencyCodeSchema, MinorUnitsSchema } from '../lib/money.ts';
 import { IsoDateTime, idOf } from '../lib/schema.ts';
 import { otpCodeSchema, recoveryCodeSchema } from './codes.ts';

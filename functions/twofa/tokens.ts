@@ -3,7 +3,7 @@
  * audiences and `typ`s. Times come from the injected clock, never from jose's own wall clock.
  */
 import { jwtVerify, SignJWT } from 'jose';
-import { z } from 'zod';
+import * as z from 'zod';
 import { sessionTokenKey, stepUpTokenKey } from './keys.ts';
 import { SESSION_TTL_SECONDS, STEP_UP_ACTIONS, STEP_UP_TTL_SECONDS, type StepUpAction } from './policy.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { idOf } from '../lib/schema.ts';
 
 export const CardBrandSchema = z.enum([

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { clock } from '../lib/clock.ts';
 import { logger } from '../lib/logger.ts';
 import { getWebhookEndpoint } from '../merchants/webhook-endpoint.ts';

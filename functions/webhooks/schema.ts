@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { IsoDateTime, idOf } from '../lib/schema.ts';
 import { WEBHOOK_EVENT_TYPES } from './events.ts';
 

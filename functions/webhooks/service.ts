@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { auditItem } from '../lib/audit.ts';
 import { type Clock, DAY_MS } from '../lib/clock.ts';
 import { badRequest, conflict, notFound, unprocessable } from '../lib/errors.ts';

@@ -13,4 +13,23 @@ export interface ScheduledJob {
   description: string;
 }
 
-export const jobs: ScheduledJob[] = [];
+export const jobs: ScheduledJob[] = [
+  {
+    name: 'webhook-delivery',
+    schedule: 'rate(1 minute)',
+    localEveryMs: 5_000,
+    entry: 'functions/webhooks/job.ts',
+    handler: 'deliverWebhooks',
+    description:
+      'Sends due webhook deliveries (first attempts and backoff retries); needs main readwrite and secrets:decrypt.',
+  },
+  {
+    name: 'authorization-expiry',
+    schedule: 'rate(1 hour)',
+    localEveryMs: 60_000,
+    entry: 'functions/orders/jobs.ts',
+    handler: 'expireAuthorizations',
+    description:
+      'Expires lapsed order authorizations and announces those lapsing within 3 days (Query by day, no Scan); needs main readwrite.',
+  },
+];

@@ -353,14 +353,12 @@ describe('EnvelopeCipher on KMS: calls, cache bounds, failures', () => {
   });
 
   it('retries KMS throttling, then answers 503; it recovers once KMS does', async () => {
-    fake.kms
-      .on(GenerateDataKeyCommand)
-      .rejects(
-        Object.assign(new Error('Rate exceeded'), {
-          name: 'ThrottlingException',
-          $metadata: { httpStatusCode: 400 },
-        }),
-      );
+    fake.kms.on(GenerateDataKeyCommand).rejects(
+      Object.assign(new Error('Rate exceeded'), {
+        name: 'ThrottlingException',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
     const cipher = new EnvelopeCipher({ keyService: fake.service(4), keyId: ALIAS });
     const error = await caught(cipher.encrypt(PAN, ALICE));
     expect(error).toBeInstanceOf(ApiError);
@@ -378,14 +376,12 @@ describe('EnvelopeCipher on KMS: calls, cache bounds, failures', () => {
 
   it('reports a KMS refusal on decrypt as decryption_failed, not 503', async () => {
     const record = await new EnvelopeCipher({ keyService: fake.service(), keyId: ALIAS }).encrypt(PAN, ALICE);
-    fake.kms
-      .on(DecryptCommand)
-      .rejects(
-        Object.assign(new Error('denied'), {
-          name: 'AccessDeniedException',
-          $metadata: { httpStatusCode: 400 },
-        }),
-      );
+    fake.kms.on(DecryptCommand).rejects(
+      Object.assign(new Error('denied'), {
+        name: 'AccessDeniedException',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
     const error = await caught(
       new EnvelopeCipher({ keyService: fake.service(), keyId: ALIAS }).decrypt(record, ALICE),
     );

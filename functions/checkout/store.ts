@@ -1,0 +1,164 @@
+import { createHash } from 'node:crypto';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { PlanId } from '../installments/plans.ts';
+import { ddb, tableName } from '../lib/dynamodb.ts';
+import type { TransactItem } from '../lib/idempotency.ts';
+import type { CurrencyCode } from '../lib/money.ts';
+
+/**
+ * Keys (single table):
+ *   CHECKOUT#<cs> / CHECKOUT        a merchant's checkout session: amount, plans, status, expiry
+ *   AUTHZ#<sha256(token)> / AUTHZ   a shopper's approval, redeemable once by the session's merchant
+ *
+ * Authorization tokens and client tokens are secrets: only their SHA-256 is stored, so a read of
+ * the table yields nothing that can be redeemed. Both items expire by TTL after they are useless.
+ */
+export interface CheckoutSessionRecord {
+  id: string;
+  merchantId: string;
+  livemode: boolean;
+  amount: number;
+  currency: CurrencyCode;
+  merchantReference: string;
+  plans: PlanId[];
+  clientTokenHash: string;
+  status: 'open' | 'completed';
+  orderId?: string;
+  expiresAt: string;
+  expiresAtMs: number;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+  ttl: number;
+}
+
+export interface AuthorizationRecord {
+  tokenHash: string;
+  merchantId: string;
+  livemode: boolean;
+  checkoutSessionId: string;
+  merchantReference: string;
+  customerId: string;
+  plan: PlanId;
+  termMonths?: number;
+  aprBps?: number;
+  amount: number;
+  currency: CurrencyCode;
+  cardToken: string;
+  cardBrand: string;
+  cardLast4: string;
+  status: 'unused' | 'used';
+  orderId?: string;
+  expiresAt: string;
+  expiresAtMs: number;
+  createdAt: string;
+  ttl: number;
+}
+
+export const sessionKey = (id: string) => ({ pk: `CHECKOUT#${id}`, sk: 'CHECKOUT' });
+export const authorizationKey = (tokenHash: string) => ({ pk: `AUTHZ#${tokenHash}`, sk: 'AUTHZ' });
+
+export const sha256 = (secret: string) => createHash('sha256').update(secret, 'utf8').digest('hex');
+
+const strip = <T>(item: Record<string, unknown>): T => {
+  const { pk: _pk, sk: _sk, type: _type, ...rest } = item;
+  return rest as T;
+};
+
+export function putSessionItem(session: CheckoutSessionRecord): TransactItem {
+  return {
+    Put: {
+      TableName: tableName(),
+      Item: { ...sessionKey(session.id), type: 'checkoutSession', ...session },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
+
+export async function getSession(id: string): Promise<CheckoutSessionRecord | undefined> {
+  const { Item } = await ddb().send(
+    new GetCommand({ TableName: tableName(), Key: sessionKey(id), ConsistentRead: true }),
+  );
+  return Item ? strip<CheckoutSessionRecord>(Item) : undefined;
+}
+
+/** The session must still be open and unexpired when the shopper's approval is written. */
+export function sessionStillOpenItem(id: string, nowMs: number): TransactItem {
+  return {
+    ConditionCheck: {
+      TableName: tableName(),
+      Key: sessionKey(id),
+      ConditionExpression: '#status = :open AND expiresAtMs > :now',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':open': 'open', ':now': nowMs },
+    },
+  };
+}
+
+/**
+ * Completes the session when an order is created from one of its approvals: a session yields at
+ * most one order, whatever number of approvals it collected. Conditioned on the state (`open`)
+ * rather than a read version, so order creation needs no read of the session.
+ */
+export function completeSessionItem(id: string, orderId: string, at: string): TransactItem {
+  return {
+    Update: {
+      TableName: tableName(),
+      Key: sessionKey(id),
+      UpdateExpression: 'SET #status = :completed, orderId = :order, updatedAt = :at ADD version :one',
+      ConditionExpression: '#status = :open',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':completed': 'completed',
+        ':open': 'open',
+        ':order': orderId,
+        ':at': at,
+        ':one': 1,
+      },
+    },
+  };
+}
+
+export function putAuthorizationItem(record: AuthorizationRecord): TransactItem {
+  return {
+    Put: {
+      TableName: tableName(),
+      Item: { ...authorizationKey(record.tokenHash), type: 'checkoutAuthorization', ...record },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
+
+export async function getAuthorization(tokenHash: string): Promise<AuthorizationRecord | undefined> {
+  const { Item } = await ddb().send(
+    new GetCommand({ TableName: tableName(), Key: authorizationKey(tokenHash), ConsistentRead: true }),
+  );
+  return Item ? strip<AuthorizationRecord>(Item) : undefined;
+}
+
+/** Single use, enforced by DynamoDB: unused, unexpired and this merchant's, at the moment of writing. */
+export function consumeAuthorizationItem(
+  tokenHash: string,
+  merchantId: string,
+  orderId: string,
+  nowMs: number,
+  at: string,
+): TransactItem {
+  return {
+    Update: {
+      TableName: tableName(),
+      Key: authorizationKey(tokenHash),
+      UpdateExpression: 'SET #status = :used, orderId = :order, usedAt = :at',
+      ConditionExpression: '#status = :unused AND expiresAtMs > :now AND merchantId = :merchant',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':used': 'used',
+        ':unused': 'unused',
+        ':order': orderId,
+        ':at': at,
+        ':now': nowMs,
+        ':merchant': merchantId,
+      },
+    },
+  };
+}

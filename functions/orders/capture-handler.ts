@@ -1,0 +1,28 @@
+import { clock } from '../lib/clock.ts';
+import { httpHandler } from '../lib/http.ts';
+import { merchantAccess } from '../merchants/auth.ts';
+import { cardProcessor, registerCardProcessor } from '../payments/processor.ts';
+import { SandboxProcessor } from '../payments/sandbox.ts';
+import { detokenize } from '../vault/service.ts';
+import { CaptureBody, OrderIdParams, RefundBody } from './schema.ts';
+import * as orders from './service.ts';
+
+/**
+ * Order routes that move money through the CardProcessor: the first installment at capture, and
+ * collected money returned by refunds. Only the sandbox processor exists so far.
+ */
+registerCardProcessor(() => new SandboxProcessor((token, purpose) => detokenize(token, purpose)));
+
+const idempotency = { scope: (principal: { merchantId: string }) => principal.merchantId };
+
+export const captureOrder = httpHandler(
+  { auth: merchantAccess, params: OrderIdParams, body: CaptureBody, idempotency },
+  async ({ principal, params, body, commit }) =>
+    orders.capture(principal, params.id, body.amount, commit, clock(), cardProcessor),
+);
+
+export const refundOrder = httpHandler(
+  { auth: merchantAccess, params: OrderIdParams, body: RefundBody, idempotency },
+  async ({ principal, params, body, commit }) =>
+    orders.refund(principal, params.id, body, commit, clock(), cardProcessor),
+);

@@ -1,0 +1,459 @@
+import { createHash } from 'node:crypto';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Disclosure } from '../installments/amortization.ts';
+import type { PlanId } from '../installments/plans.ts';
+import type { ScheduledInstallment } from '../installments/schedule.ts';
+import { ddb, tableName } from '../lib/dynamodb.ts';
+import type { TransactItem } from '../lib/idempotency.ts';
+import type { CurrencyCode } from '../lib/money.ts';
+import { GSI1 } from '../lib/tables.ts';
+import { DUE_SHARDS } from './policy.ts';
+import { type OrderStatus, transitionCondition } from './state.ts';
+
+/**
+ * Keys (single table). One order is one partition, so a single Query reads it whole:
+ *   ORDER#<ord> / ORDER                  the order: status, amounts, version (every change bumps it)
+ *   ORDER#<ord> / CAP#<cap>              a capture and its disclosure
+ *   ORDER#<ord> / INS#<cap>#<seq>        an installment of that capture (the `due` index while collectable)
+ *   ORDER#<ord> / REF#<ref>              a refund and its per-installment breakdown
+ *   ORDER#<ord> / AUTHEXP                marker indexed by the day the authorization lapses (sweep)
+ *   CUSTOMER#<cus> / ORDER#<ord>         the shopper's orders (for GET /v1/me/orders)
+ *
+ * gsi1:
+ *   MERCHANT#<mer>#ORDERS   <ord>                   a merchant's orders, newest first (ULIDs sort by time)
+ *   AUTHEXP#<yyyy-mm-dd>    <expiresAt>#<ord>       authorizations lapsing that day (no Scan)
+ * due (sparse):
+ *   DUE#<yyyy-mm-dd>#<shard>  <ins>                 installments to collect that day
+ */
+export interface OrderRecord {
+  id: string;
+  merchantId: string;
+  livemode: boolean;
+  customerId: string;
+  checkoutSessionId: string;
+  merchantReference: string;
+  status: OrderStatus;
+  amount: number;
+  currency: CurrencyCode;
+  plan: PlanId;
+  termMonths?: number;
+  aprBps?: number;
+  cardToken: string;
+  cardBrand: string;
+  cardLast4: string;
+  capturedAmount: number;
+  refundedAmount: number;
+  /** Sum of the installments still to collect (due, charging, failed). */
+  outstandingAmount: number;
+  /** Sum collected by paid installments (before refunds returned any). */
+  collectedAmount: number;
+  captureCount: number;
+  authorizationExpiresAt: string;
+  authorizationMaxExpiresAt: string;
+  /** Set when a partly captured order's authorization lapsed: nothing more can be captured. */
+  authorizationReleased?: boolean;
+  /** The expiry instant `order.authorization_expiring` was sent for (once per expiry). */
+  expiringNotifiedFor?: string;
+  schedulePreview: { installments: ScheduledInstallment[]; disclosure: Disclosure };
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type InstallmentStatus = 'due' | 'charging' | 'paid' | 'failed' | 'cancelled';
+
+export interface InstallmentRecord {
+  id: string;
+  orderId: string;
+  merchantId: string;
+  customerId: string;
+  captureId: string;
+  seq: number;
+  dueDate: string;
+  /** Current amount: the original less refund reductions. */
+  amount: number;
+  originalAmount: number;
+  principal: number;
+  interest: number;
+  currency: CurrencyCode;
+  cardToken: string;
+  status: InstallmentStatus;
+  /** Charge attempts made so far; the processor key of attempt n is `<id>#<n>`. */
+  attempts: number;
+  /** Collected money returned by refunds (paid installments only). */
+  refunded: number;
+  chargeId?: string;
+  paidAt?: string;
+  chargingSince?: string;
+  failureCode?: string;
+  hardDecline?: boolean;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  duePk?: string;
+  dueSk?: string;
+}
+
+export interface CaptureRecord {
+  id: string;
+  orderId: string;
+  amount: number;
+  currency: CurrencyCode;
+  refundedAmount: number;
+  disclosure: Disclosure;
+  installmentIds: string[];
+  createdAt: string;
+}
+
+export interface RefundLineRecord {
+  captureId: string;
+  installmentId: string;
+  reducedBy: number;
+  refundedBy: number;
+}
+
+export interface RefundRecord {
+  id: string;
+  orderId: string;
+  amount: number;
+  currency: CurrencyCode;
+  reducedAmount: number;
+  returnedAmount: number;
+  lines: RefundLineRecord[];
+  /** Money going back to the card, per paid installment, and what the processor said. */
+  cardRefunds: Array<{
+    installmentId: string;
+    chargeId: string;
+    amount: number;
+    status: 'pending' | 'succeeded' | 'failed';
+  }>;
+  createdAt: string;
+}
+
+export const orderKey = (id: string) => ({ pk: `ORDER#${id}`, sk: 'ORDER' });
+export const captureKey = (orderId: string, captureId: string) => ({
+  pk: `ORDER#${orderId}`,
+  sk: `CAP#${captureId}`,
+});
+export const installmentKey = (orderId: string, captureId: string, seq: number) => ({
+  pk: `ORDER#${orderId}`,
+  sk: `INS#${captureId}#${String(seq).padStart(3, '0')}`,
+});
+export const refundKey = (orderId: string, refundId: string) => ({
+  pk: `ORDER#${orderId}`,
+  sk: `REF#${refundId}`,
+});
+export const authExpiryKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'AUTHEXP' });
+export const customerOrderKey = (customerId: string, orderId: string) => ({
+  pk: `CUSTOMER#${customerId}`,
+  sk: `ORDER#${orderId}`,
+});
+export const merchantOrdersPk = (merchantId: string) => `MERCHANT#${merchantId}#ORDERS`;
+export const authExpiryPk = (day: string) => `AUTHEXP#${day}`;
+
+/** The `due` index attributes of an installment collectable on `day` (YYYY-MM-DD). */
+export function dueIndex(installmentId: string, day: string): { duePk: string; dueSk: string } {
+  const shard = (createHash('sha256').update(installmentId).digest()[0] ?? 0) % DUE_SHARDS;
+  return { duePk: `DUE#${day}#${shard}`, dueSk: installmentId };
+}
+
+const INDEX_ATTRIBUTES = ['pk', 'sk', 'type', 'gsi1pk', 'gsi1sk', 'duePk', 'dueSk'] as const;
+function strip<T>(item: Record<string, unknown>, keep: readonly string[] = []): T {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(item)) {
+    if (!(INDEX_ATTRIBUTES as readonly string[]).includes(key) || keep.includes(key)) out[key] = value;
+  }
+  return out as T;
+}
+
+export function putOrderItem(order: OrderRecord): TransactItem {
+  return {
+    Put: {
+      TableName: tableName(),
+      Item: {
+        ...orderKey(order.id),
+        type: 'order',
+        ...order,
+        gsi1pk: merchantOrdersPk(order.merchantId),
+        gsi1sk: order.id,
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
+
+export function customerOrderItem(order: OrderRecord): TransactItem {
+  return {
+    Put: {
+      TableName: tableName(),
+      Item: {
+        ...customerOrderKey(order.customerId, order.id),
+        type: 'customerOrder',
+        orderId: order.id,
+        merchantId: order.merchantId,
+        amount: order.amount,
+        currency: order.currency,
+        createdAt: order.createdAt,
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
+
+/** (Re)indexes the order under the day its authorization lapses; one marker per order. */
+export function putAuthExpiryItem(
+  order: Pick<OrderRecord, 'id' | 'merchantId' | 'authorizationExpiresAt'>,
+): TransactItem {
+  return {
+    Put: {
+      TableName: tableName(),
+      Item: {
+        ...authExpiryKey(order.id),
+        type: 'authorizationExpiry',
+        orderId: order.id,
+        merchantId: order.merchantId,
+        expiresAt: order.authorizationExpiresAt,
+        gsi1pk: authExpiryPk(order.authorizationExpiresAt.slice(0, 10)),
+        gsi1sk: `${order.authorizationExpiresAt}#${order.id}`,
+      },
+    },
+  };
+}
+
+export function deleteAuthExpiryItem(orderId: string): TransactItem {
+  return { Delete: { TableName: tableName(), Key: authExpiryKey(orderId) } };
+}
+
+export function putCaptureItem(capture: CaptureRecord): TransactItem {
+  return {
+    Put: {
+      TableName: tableName(),
+      Item: { ...captureKey(capture.orderId, capture.id), type: 'capture', ...capture },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
+
+export function putInstallmentItem(installment: InstallmentRecord): TransactItem {
+  return {
+    Put: {
+      TableName: tableName(),
+      Item: {
+        ...installmentKey(installment.orderId, installment.captureId, installment.seq),
+        type: 'installment',
+        ...installment,
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
+
+export function putRefundItem(refund: RefundRecord): TransactItem {
+  return {
+    Put: {
+      TableName: tableName(),
+      Item: { ...refundKey(refund.orderId, refund.id), type: 'refund', ...refund },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
+
+/** Builds `SET a = :a, …` / `REMOVE …` with placeholders for every name (reserved words are many). */
+function updateExpression(set: Record<string, unknown>, remove: string[] = []) {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const assignments = Object.entries(set).map(([key, value], index) => {
+    names[`#u${index}`] = key;
+    values[`:u${index}`] = value;
+    return `#u${index} = :u${index}`;
+  });
+  const removals = remove.map((key, index) => {
+    names[`#r${index}`] = key;
+    return `#r${index}`;
+  });
+  const expression = [
+    assignments.length ? `SET ${assignments.join(', ')}` : '',
+    removals.length ? `REMOVE ${removals.join(', ')}` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+  return { expression, names, values };
+}
+
+/**
+ * The one way an order changes: `to` must be reachable from the stored status (the state machine),
+ * the stored version must be the one read, and the order must be the merchant's. Sets the next
+ * version and `updatedAt`, plus `set`; `extra` adds conditions on the stored order.
+ */
+export function orderTransitionItem(
+  order: Pick<OrderRecord, 'id' | 'merchantId' | 'version'>,
+  to: OrderStatus,
+  set: Record<string, unknown>,
+  at: string,
+  extra?: { condition: string; values: Record<string, unknown> },
+  remove: string[] = [],
+): TransactItem {
+  const guard = transitionCondition(to, order.version);
+  const update = updateExpression({ ...set, status: to, version: order.version + 1, updatedAt: at }, remove);
+  return {
+    Update: {
+      TableName: tableName(),
+      Key: orderKey(order.id),
+      UpdateExpression: update.expression,
+      ConditionExpression: `${guard.ConditionExpression} AND #merchant = :merchant${extra ? ` AND (${extra.condition})` : ''}`,
+      ExpressionAttributeNames: { ...update.names, ...guard.names, '#merchant': 'merchantId' },
+      ExpressionAttributeValues: {
+        ...update.values,
+        ...guard.values,
+        ':merchant': order.merchantId,
+        ...(extra?.values ?? {}),
+      },
+    },
+  };
+}
+
+/** An installment change, conditioned on the installment's version (and status) as read. */
+export function installmentUpdateItem(
+  installment: Pick<InstallmentRecord, 'orderId' | 'captureId' | 'seq' | 'version' | 'status'>,
+  set: Record<string, unknown>,
+  at: string,
+  remove: string[] = [],
+): TransactItem {
+  const update = updateExpression({ ...set, version: installment.version + 1, updatedAt: at }, remove);
+  return {
+    Update: {
+      TableName: tableName(),
+      Key: installmentKey(installment.orderId, installment.captureId, installment.seq),
+      UpdateExpression: update.expression,
+      ConditionExpression: '#iv = :iv AND #is = :is',
+      ExpressionAttributeNames: { ...update.names, '#iv': 'version', '#is': 'status' },
+      ExpressionAttributeValues: { ...update.values, ':iv': installment.version, ':is': installment.status },
+    },
+  };
+}
+
+export function captureRefundedItem(capture: CaptureRecord, refundedAmount: number): TransactItem {
+  return {
+    Update: {
+      TableName: tableName(),
+      Key: captureKey(capture.orderId, capture.id),
+      UpdateExpression: 'SET refundedAmount = :next',
+      ConditionExpression: 'refundedAmount = :prev',
+      ExpressionAttributeValues: { ':next': refundedAmount, ':prev': capture.refundedAmount },
+    },
+  };
+}
+
+export async function getOrder(id: string): Promise<OrderRecord | undefined> {
+  const { Item } = await ddb().send(
+    new GetCommand({ TableName: tableName(), Key: orderKey(id), ConsistentRead: true }),
+  );
+  return Item ? strip<OrderRecord>(Item) : undefined;
+}
+
+export interface OrderPartition {
+  order: OrderRecord;
+  captures: CaptureRecord[];
+  installments: InstallmentRecord[];
+  refunds: RefundRecord[];
+}
+
+/** The whole order in one strongly consistent Query (paged only past 1 MB). */
+export async function getOrderPartition(id: string): Promise<OrderPartition | undefined> {
+  const items: Record<string, unknown>[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await ddb().send(
+      new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `ORDER#${id}` },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    items.push(...((page.Items ?? []) as Record<string, unknown>[]));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  const orderItem = items.find((item) => item.sk === 'ORDER');
+  if (!orderItem) return undefined;
+  const ofType = (prefix: string) => items.filter((item) => String(item.sk).startsWith(prefix));
+  return {
+    order: strip<OrderRecord>(orderItem),
+    // Sort keys hold ULIDs and zero-padded sequence numbers: item order is creation order.
+    captures: ofType('CAP#').map((item) => strip<CaptureRecord>(item)),
+    installments: ofType('INS#').map((item) => strip<InstallmentRecord>(item, ['duePk', 'dueSk'])),
+    refunds: ofType('REF#').map((item) => strip<RefundRecord>(item)),
+  };
+}
+
+/** A merchant's orders, newest first, after `afterOrderId` (always inside the merchant's partition). */
+export async function listMerchantOrders(
+  merchantId: string,
+  limit: number,
+  afterOrderId?: string,
+): Promise<{ orders: OrderRecord[]; hasMore: boolean }> {
+  const partition = merchantOrdersPk(merchantId);
+  const { Items } = await ddb().send(
+    new QueryCommand({
+      TableName: tableName(),
+      IndexName: GSI1,
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': partition },
+      ScanIndexForward: false,
+      // One more than asked tells whether another page exists without a second request.
+      Limit: limit + 1,
+      ...(afterOrderId
+        ? { ExclusiveStartKey: { ...orderKey(afterOrderId), gsi1pk: partition, gsi1sk: afterOrderId } }
+        : {}),
+    }),
+  );
+  const orders = ((Items ?? []) as Record<string, unknown>[]).map((item) => strip<OrderRecord>(item));
+  return { orders: orders.slice(0, limit), hasMore: orders.length > limit };
+}
+
+/** Authorization expiry markers indexed under `day`, up to `until` (inclusive), oldest first. */
+export async function queryAuthExpiries(
+  day: string,
+  until: string,
+): Promise<Array<{ orderId: string; expiresAt: string }>> {
+  const out: Array<{ orderId: string; expiresAt: string }> = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await ddb().send(
+      new QueryCommand({
+        TableName: tableName(),
+        IndexName: GSI1,
+        KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk <= :until',
+        ExpressionAttributeValues: { ':pk': authExpiryPk(day), ':until': `${until}#~` },
+        ProjectionExpression: 'orderId, expiresAt',
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of page.Items ?? [])
+      out.push({ orderId: String(item.orderId), expiresAt: String(item.expiresAt) });
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return out;
+}
+
+/** Writes items outside an HTTP request (post-commit steps, jobs). */
+export async function writeItems(items: TransactItem[]): Promise<void> {
+  await ddb().send(new TransactWriteCommand({ TransactItems: items }));
+}
+
+export async function setCardRefundOutcomes(
+  orderId: string,
+  refundId: string,
+  outcomes: RefundRecord['cardRefunds'],
+): Promise<void> {
+  await ddb().send(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: refundKey(orderId, refundId),
+      UpdateExpression: 'SET cardRefunds = :outcomes',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':outcomes': outcomes },
+    }),
+  );
+}

@@ -1,0 +1,110 @@
+/** Public representations of orders and their parts: what merchants see, in responses and events. */
+import type {
+  CaptureResponse,
+  InstallmentResponse,
+  OrderResponse,
+  OrderSummaryResponse,
+  RefundResponse,
+} from './schema.ts';
+import type { CaptureRecord, InstallmentRecord, OrderPartition, OrderRecord, RefundRecord } from './store.ts';
+
+/** What may still be captured: nothing once the authorization lapsed or the order is closed. */
+export function remainingAuthorized(order: OrderRecord): number {
+  if (order.authorizationReleased) return 0;
+  if (order.status !== 'authorized' && order.status !== 'captured' && order.status !== 'in_arrears') return 0;
+  return order.amount - order.capturedAmount;
+}
+
+export function toSummary(order: OrderRecord): OrderSummaryResponse {
+  return {
+    id: order.id,
+    object: 'order',
+    status: order.status,
+    livemode: order.livemode,
+    amount: order.amount,
+    currency: order.currency,
+    merchantReference: order.merchantReference,
+    checkoutSessionId: order.checkoutSessionId,
+    plan: {
+      id: order.plan,
+      ...(order.termMonths === undefined ? {} : { termMonths: order.termMonths }),
+      ...(order.aprBps === undefined ? {} : { aprBps: order.aprBps }),
+    },
+    card: { brand: order.cardBrand, last4: order.cardLast4 },
+    capturedAmount: order.capturedAmount,
+    refundedAmount: order.refundedAmount,
+    outstandingAmount: order.outstandingAmount,
+    remainingAuthorizedAmount: remainingAuthorized(order),
+    authorizationExpiresAt: order.authorizationExpiresAt,
+    authorizationMaxExpiresAt: order.authorizationMaxExpiresAt,
+    version: order.version,
+    createdAt: order.createdAt,
+    updatedAt: order.updatedAt,
+  };
+}
+
+export function toInstallment(installment: InstallmentRecord): InstallmentResponse {
+  return {
+    id: installment.id,
+    captureId: installment.captureId,
+    seq: installment.seq,
+    dueDate: installment.dueDate,
+    amount: installment.amount,
+    originalAmount: installment.originalAmount,
+    principal: installment.principal,
+    interest: installment.interest,
+    status: installment.status,
+    attempts: installment.attempts,
+    refundedAmount: installment.refunded,
+    ...(installment.paidAt ? { paidAt: installment.paidAt } : {}),
+    ...(installment.failureCode ? { failureCode: installment.failureCode } : {}),
+  };
+}
+
+export function toCapture(capture: CaptureRecord, installments: InstallmentRecord[]): CaptureResponse {
+  return {
+    id: capture.id,
+    object: 'capture',
+    orderId: capture.orderId,
+    amount: capture.amount,
+    currency: capture.currency,
+    refundedAmount: capture.refundedAmount,
+    createdAt: capture.createdAt,
+    installments: installments.map(({ id, seq, dueDate, originalAmount, principal, interest }) => ({
+      id,
+      seq,
+      dueDate,
+      amount: originalAmount,
+      principal,
+      interest,
+    })),
+    disclosure: capture.disclosure,
+  };
+}
+
+export function toRefund(refund: RefundRecord): RefundResponse {
+  return {
+    id: refund.id,
+    object: 'refund',
+    orderId: refund.orderId,
+    amount: refund.amount,
+    currency: refund.currency,
+    reducedAmount: refund.reducedAmount,
+    returnedAmount: refund.returnedAmount,
+    lines: refund.lines,
+    createdAt: refund.createdAt,
+  };
+}
+
+export function toOrder({ order, captures, installments, refunds }: OrderPartition): OrderResponse {
+  return {
+    ...toSummary(order),
+    schedulePreview: order.schedulePreview,
+    captures: captures.map((capture) => {
+      const { installments: _i, disclosure: _d, ...rest } = toCapture(capture, []);
+      return rest;
+    }),
+    installments: installments.map(toInstallment),
+    refunds: refunds.map(toRefund),
+  };
+}

@@ -5,7 +5,6 @@ import type { Clock } from './clock.ts';
 import { config } from './config.ts';
 import { ddb, isConditionFailure, tableName, transactionCancelReasons } from './dynamodb.ts';
 import { ApiError, badRequest, conflict } from './errors.ts';
-import { keyService } from './key-service.ts';
 
 /**
  * Stripe-style idempotency for merchant POSTs.
@@ -43,10 +42,15 @@ interface SealedResponse {
 }
 
 const sealContext = (pk: string) => ({ purpose: 'idempotency-response', record: pk });
+/**
+ * Loaded on first use: every function bundles this kernel, but few seal responses, and evaluating
+ * the KMS client at init would add to every cold start.
+ */
+const keys = async () => (await import('./key-service.ts')).keyService();
 
 async function seal(response: StoredResponse, sensitive: boolean, pk: string): Promise<SealedResponse> {
   if (!sensitive) return response;
-  const sealed = await keyService().encrypt(
+  const sealed = await (await keys()).encrypt(
     config().SECRETS_KEY_ID,
     Buffer.from(response.body, 'utf8'),
     sealContext(pk),
@@ -60,7 +64,7 @@ async function seal(response: StoredResponse, sensitive: boolean, pk: string): P
 
 async function unseal(stored: SealedResponse, pk: string): Promise<StoredResponse> {
   if (stored.sealedBody === undefined) return { ...stored, body: stored.body ?? '' };
-  const body = await keyService().decrypt(Buffer.from(stored.sealedBody, 'base64'), sealContext(pk));
+  const body = await (await keys()).decrypt(Buffer.from(stored.sealedBody, 'base64'), sealContext(pk));
   return { statusCode: stored.statusCode, contentType: stored.contentType, body: body.toString('utf8') };
 }
 

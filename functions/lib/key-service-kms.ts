@@ -3,13 +3,7 @@
  * encryption context passed through as KMS EncryptionContext.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import {
-  DecryptCommand,
-  EncryptCommand,
-  GenerateDataKeyCommand,
-  KMSClient,
-  ReEncryptCommand,
-} from '@aws-sdk/client-kms';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import { config } from './config.ts';
 import { serviceUnavailable } from './errors.ts';
 import {
@@ -22,14 +16,27 @@ import {
   type WrappedKey,
 } from './key-service.ts';
 
+type KmsModule = typeof import('@aws-sdk/client-kms');
+
+let kmsModule: Promise<KmsModule> | undefined;
 let sharedClient: KMSClient | undefined;
+
+/**
+ * The KMS SDK is loaded on first use, not at init: many functions bundle this adapter for an
+ * occasional seal or unseal, and evaluating the client at import cost every cold start ~5 ms.
+ */
+function kms(): Promise<KmsModule> {
+  kmsModule ??= import('@aws-sdk/client-kms');
+  return kmsModule;
+}
 
 /**
  * The container's one KMS client, created on first use (so tests can mock or reconfigure first).
  * SDK retries are off: `KmsKeyService` retries itself, so attempts are counted once and the last
  * failure can be mapped to a 503. The timeouts keep a stalled connection from eating the Lambda.
  */
-export function kmsClient(): KMSClient {
+export async function kmsClient(): Promise<KMSClient> {
+  const { KMSClient } = await kms();
   sharedClient ??= new KMSClient({
     region: config().AWS_REGION,
     maxAttempts: 1,
@@ -119,7 +126,7 @@ export class KmsKeyService implements KeyService {
   }
 
   async generateDataKey(keyId: string, context: KeyContext): Promise<DataKey> {
-    const out = await this.#call('wrap', (client) =>
+    const out = await this.#call('wrap', (client, { GenerateDataKeyCommand }) =>
       client.send(
         new GenerateDataKeyCommand({ KeyId: keyId, KeySpec: 'AES_256', EncryptionContext: { ...context } }),
       ),
@@ -141,7 +148,7 @@ export class KmsKeyService implements KeyService {
   }
 
   async unwrapDataKey(wrapped: Buffer, context: KeyContext, expectedKeyId?: string): Promise<UnwrappedKey> {
-    const out = await this.#call('unwrap', (client) =>
+    const out = await this.#call('unwrap', (client, { DecryptCommand }) =>
       client.send(
         new DecryptCommand({
           CiphertextBlob: wrapped,
@@ -159,7 +166,7 @@ export class KmsKeyService implements KeyService {
   }
 
   async reWrap(wrapped: Buffer, context: KeyContext, targetKeyId: string): Promise<WrappedKey> {
-    const out = await this.#call('unwrap', (client) =>
+    const out = await this.#call('unwrap', (client, { ReEncryptCommand }) =>
       client.send(
         new ReEncryptCommand({
           CiphertextBlob: wrapped,
@@ -181,7 +188,7 @@ export class KmsKeyService implements KeyService {
     if (plaintext.byteLength > MAX_DIRECT_PLAINTEXT_BYTES) {
       throw new RangeError(`KeyService.encrypt takes at most ${MAX_DIRECT_PLAINTEXT_BYTES} bytes`);
     }
-    const out = await this.#call('wrap', (client) =>
+    const out = await this.#call('wrap', (client, { EncryptCommand }) =>
       client.send(
         new EncryptCommand({ KeyId: keyId, Plaintext: plaintext, EncryptionContext: { ...context } }),
       ),
@@ -200,11 +207,12 @@ export class KmsKeyService implements KeyService {
    * failure, never a 503: retrying would not help. Other wrap failures (a missing or disabled
    * key, no permission) are configuration faults and propagate as they are.
    */
-  async #call<T>(operation: Operation, send: (client: KMSClient) => Promise<T>): Promise<T> {
-    const client = this.#client ?? kmsClient();
+  async #call<T>(operation: Operation, send: (client: KMSClient, sdk: KmsModule) => Promise<T>): Promise<T> {
+    const sdk = await kms();
+    const client = this.#client ?? (await kmsClient());
     for (let attempt = 1; ; attempt++) {
       try {
-        return await send(client);
+        return await send(client, sdk);
       } catch (error) {
         if (!isRetryableKmsError(error)) {
           if (operation === 'unwrap') throw decryptionFailed();

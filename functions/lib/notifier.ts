@@ -10,8 +10,8 @@
  *   the key service (the sandbox must not leave codes in clear text in a table either).
  */
 
-import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { SESv2Client } from '@aws-sdk/client-sesv2';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { type Clock, clock as defaultClock } from './clock.ts';
@@ -42,26 +42,32 @@ export interface Notifier {
 let snsClient: SNSClient | undefined;
 let sesClient: SESv2Client | undefined;
 
-const sns = () => {
+// The SDKs load on the first send, not at init: most invocations of these functions send nothing.
+const snsSdk = () => import('@aws-sdk/client-sns');
+const sesSdk = () => import('@aws-sdk/client-sesv2');
+const sns = async () => {
+  const { SNSClient } = await snsSdk();
   snsClient ??= new SNSClient({ region: config().AWS_REGION });
   return snsClient;
 };
-const ses = () => {
+const ses = async () => {
+  const { SESv2Client } = await sesSdk();
   sesClient ??= new SESv2Client({ region: config().AWS_REGION });
   return sesClient;
 };
 
 /** SMS through SNS: a direct publish to the number, marked transactional (higher delivery priority). */
 export class SnsSmsNotifier implements Notifier {
-  readonly #client: () => SNSClient;
+  readonly #client: () => Promise<SNSClient>;
 
-  constructor(client: () => SNSClient = sns) {
+  constructor(client: () => Promise<SNSClient> = sns) {
     this.#client = client;
   }
 
   async send(notification: Notification): Promise<void> {
     if (notification.channel !== 'sms') throw new Error('SnsSmsNotifier sends SMS only');
-    await this.#client().send(
+    const { PublishCommand } = await snsSdk();
+    await (await this.#client()).send(
       new PublishCommand({
         PhoneNumber: notification.to,
         Message: notification.text,
@@ -75,19 +81,21 @@ export class SnsSmsNotifier implements Notifier {
 
 /** Email through SESv2, plain text only (no HTML that could be spoofed or tracked). */
 export class SesEmailNotifier implements Notifier {
-  readonly #client: () => SESv2Client;
+  readonly #client: () => Promise<SESv2Client>;
   readonly #from: () => string;
 
-  constructor(options: { client?: () => SESv2Client; from?: () => string } = {}) {
+  constructor(options: { client?: () => Promise<SESv2Client>; from?: () => string } = {}) {
     this.#client = options.client ?? ses;
     this.#from = options.from ?? fromAddress;
   }
 
   async send(notification: Notification): Promise<void> {
     if (notification.channel !== 'email') throw new Error('SesEmailNotifier sends email only');
-    await this.#client().send(
+    const from = this.#from();
+    const { SendEmailCommand } = await sesSdk();
+    await (await this.#client()).send(
       new SendEmailCommand({
-        FromEmailAddress: this.#from(),
+        FromEmailAddress: from,
         Destination: { ToAddresses: [notification.to] },
         Content: {
           Simple: {

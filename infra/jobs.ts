@@ -1,6 +1,9 @@
+import type { RouteAccess } from './routes.ts';
+
 /**
  * THE scheduled-job table, read by the CDK jobs construct (EventBridge Scheduler) and by the local
- * scheduler, like infra/routes.ts is for HTTP. A job's handler receives `{ asOf?: string }`.
+ * scheduler, like infra/routes.ts is for HTTP. A job's handler receives `{ asOf?: string }` (`{}`
+ * from EventBridge Scheduler).
  */
 export interface ScheduledJob {
   name: string;
@@ -11,6 +14,10 @@ export interface ScheduledJob {
   entry: string;
   handler: string;
   description: string;
+  /** Least-privilege grants for the job's function, exactly as for a route. */
+  access: RouteAccess;
+  /** The function's timeout; leave room beyond the job's own time budget. */
+  timeoutSeconds: number;
 }
 
 export const jobs: ScheduledJob[] = [
@@ -20,8 +27,11 @@ export const jobs: ScheduledJob[] = [
     localEveryMs: 5_000,
     entry: 'functions/webhooks/job.ts',
     handler: 'deliverWebhooks',
-    description:
-      'Sends due webhook deliveries (first attempts and backoff retries); needs main readwrite and secrets:decrypt.',
+    description: 'Sends due webhook deliveries (first attempts and backoff retries).',
+    // Claims and records deliveries in the main table; opens endpoint signing secrets (secrets key).
+    access: { main: 'readwrite', keys: ['secrets:decrypt'] },
+    // Stops claiming after 45 s (delivery.ts budgetMs); requests in flight may take 10 s more.
+    timeoutSeconds: 90,
   },
   {
     name: 'authorization-expiry',
@@ -30,6 +40,9 @@ export const jobs: ScheduledJob[] = [
     entry: 'functions/orders/jobs.ts',
     handler: 'expireAuthorizations',
     description:
-      'Expires lapsed order authorizations and announces those lapsing within 3 days (Query by day, no Scan); needs main readwrite.',
+      'Expires lapsed order authorizations and announces those lapsing within 3 days (Query by day, no Scan).',
+    // Orders, their expiry markers, events and the watermark all live in the main table.
+    access: { main: 'readwrite' },
+    timeoutSeconds: 300,
   },
 ];

@@ -80,10 +80,14 @@ export type HttpMethod = 'GET' | 'POST' | 'DELETE';
 export interface RouteAccess {
   main?: 'read' | 'readwrite';
   vault?: 'read' | 'readwrite';
-  /** KMS keys the function may use, and how. */
-  keys?: Array<'vault:encrypt' | 'vault:decrypt' | 'secrets:encrypt' | 'secrets:decrypt'>;
+  /**
+   * KMS keys the function may use, and how (the exact actions are in infra/constructs/keys.ts).
+   * `vault:rewrap` is KMS ReEncrypt only: it moves card data keys between key versions without
+   * ever holding them, so it implies neither `vault:encrypt` nor `vault:decrypt`.
+   */
+  keys?: Array<'vault:encrypt' | 'vault:decrypt' | 'vault:rewrap' | 'secrets:encrypt' | 'secrets:decrypt'>;
   /** Secrets the function may read. */
-  secrets?: Array<'session-signing' | 'fingerprint' | 'otp-pepper'>;
+  secrets?: Array<'session-signing' | 'fingerprint' | 'otp-pepper' | 'cursor-signing'>;
   /** Sends notifications (SNS/SES in AWS). */
   notify?: boolean;
 }
@@ -133,7 +137,7 @@ export const routes: Route[] = [
     operationId: 'getOpenApi',
     method: 'GET',
     path: '/v1/openapi.json',
-    entry: platformEntry,
+    entry: 'functions/platform/openapi-handler.ts',
     handler: 'openapi',
     auth: 'public',
     summary: 'This OpenAPI 3.1 document',
@@ -272,15 +276,15 @@ export const routes: Route[] = [
     operationId: 'rewrapVault',
     method: 'POST',
     path: '/v1/admin/vault/rewrap',
-    entry: 'functions/vault/handler.ts',
+    entry: 'functions/vault/rewrap-handler.ts',
     handler: 'rewrapVault',
     auth: 'operator',
     summary: "Move vault records to the vault key's current version (KMS ReEncrypt); repeat until done",
     tags: ['admin'],
     request: { body: RewrapBody },
     responses: { 200: { description: 'Progress.', schema: RewrapResponse }, ...errors(400, 401, 503) },
-    // ReEncrypt needs kms:ReEncryptFrom/To on the vault key, which no RouteAccess key use grants yet.
-    access: { vault: 'readwrite', keys: ['vault:encrypt', 'vault:decrypt'] },
+    // KMS ReEncrypt only (kms:ReEncryptFrom/To on the vault key): it never sees a data key or a PAN.
+    access: { vault: 'readwrite', keys: ['vault:rewrap'] },
   },
   {
     operationId: 'createWebhookEndpoint',
@@ -296,7 +300,9 @@ export const routes: Route[] = [
       201: { description: 'Registered.', schema: WebhookEndpointWithSecretResponse },
       ...errors(400, 401, 403, 409, 422),
     },
-    access: { main: 'readwrite', keys: ['secrets:encrypt'] },
+    // Encrypts the new signing secret, and seals / unseals the stored idempotent response that
+    // carries it (idempotency `sensitive`), so a replay needs decrypt too.
+    access: { main: 'readwrite', keys: ['secrets:encrypt', 'secrets:decrypt'] },
     idempotent: true,
   },
   {
@@ -315,7 +321,7 @@ export const routes: Route[] = [
     operationId: 'listWebhookDeliveries',
     method: 'GET',
     path: '/v1/admin/webhook-deliveries',
-    entry: webhooksEntry,
+    entry: 'functions/webhooks/deliveries-handler.ts',
     handler: 'listWebhookDeliveries',
     auth: 'operator',
     summary: 'Dead (the DLQ) or skipped webhook deliveries, newest first',
@@ -328,7 +334,7 @@ export const routes: Route[] = [
     operationId: 'retryWebhookDelivery',
     method: 'POST',
     path: '/v1/admin/webhook-deliveries/{id}/retry',
-    entry: webhooksEntry,
+    entry: 'functions/webhooks/deliveries-handler.ts',
     handler: 'retryWebhookDelivery',
     auth: 'operator',
     summary: 'Queue a dead or skipped delivery again with a fresh attempt budget (audited)',
@@ -358,7 +364,7 @@ export const routes: Route[] = [
     operationId: 'createSession',
     method: 'POST',
     path: '/v1/sessions',
-    entry: customersEntry,
+    entry: 'functions/customers/sign-in-handler.ts',
     handler: 'createSession',
     auth: 'public',
     summary: 'Sign in with email and password; returns a session, or a login challenge when 2FA is on',
@@ -374,7 +380,7 @@ export const routes: Route[] = [
     operationId: 'createMfaSession',
     method: 'POST',
     path: '/v1/sessions/mfa',
-    entry: customersEntry,
+    entry: 'functions/customers/sign-in-handler.ts',
     handler: 'createMfaSession',
     auth: 'public',
     summary: 'Complete a 2FA sign-in with a TOTP code or a recovery code',
@@ -419,7 +425,7 @@ export const routes: Route[] = [
     operationId: 'getOutbox',
     method: 'GET',
     path: '/v1/me/outbox',
-    entry: customersEntry,
+    entry: 'functions/customers/outbox-handler.ts',
     handler: 'getOutbox',
     auth: 'customer',
     summary: 'Local sandbox only: the SMS and email messages the Notifier would have sent',
@@ -468,7 +474,7 @@ export const routes: Route[] = [
     operationId: 'disableTwoFactor',
     method: 'POST',
     path: '/v1/me/2fa/disable',
-    entry: twofaEntry,
+    entry: 'functions/twofa/settings-handler.ts',
     handler: 'disableTwoFactor',
     auth: 'customer',
     summary: 'Turn 2FA off (needs a `disable_2fa` step-up token)',
@@ -483,7 +489,7 @@ export const routes: Route[] = [
     operationId: 'regenerateRecoveryCodes',
     method: 'POST',
     path: '/v1/me/2fa/recovery-codes',
-    entry: twofaEntry,
+    entry: 'functions/twofa/settings-handler.ts',
     handler: 'regenerateRecoveryCodes',
     auth: 'customer',
     summary: 'Replace all recovery codes (needs a `regenerate_recovery_codes` step-up token)',
@@ -498,7 +504,7 @@ export const routes: Route[] = [
     operationId: 'startStepUp',
     method: 'POST',
     path: '/v1/me/step-up',
-    entry: twofaEntry,
+    entry: 'functions/twofa/step-up-handler.ts',
     handler: 'startStepUp',
     auth: 'customer',
     summary: 'Start a step-up for one action (and for money, one amount and payee)',
@@ -514,7 +520,7 @@ export const routes: Route[] = [
     operationId: 'verifyStepUp',
     method: 'POST',
     path: '/v1/me/step-up/{challengeId}/verify',
-    entry: twofaEntry,
+    entry: 'functions/twofa/step-up-verify-handler.ts',
     handler: 'verifyStepUp',
     auth: 'customer',
     summary: 'Answer a step-up challenge; returns a 5-minute, single-use step-up token',
@@ -594,8 +600,8 @@ export const routes: Route[] = [
     tags: ['orders'],
     request: { query: ListOrdersQuery },
     responses: { 200: { description: 'Orders.', schema: OrderListResponse }, ...errors(400, 401, 403) },
-    // The cursor HMAC key is derived from the signing secret.
-    access: { main: 'read', secrets: ['session-signing'] },
+    // Cursors are HMAC-bound to the merchant under their own secret (functions/orders/cursor.ts).
+    access: { main: 'read', secrets: ['cursor-signing'] },
   },
   {
     operationId: 'getOrder',

@@ -2,13 +2,16 @@ import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aw
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import type { AccessContext } from './constructs/access.ts';
 import { Api, type ApiLimits } from './constructs/api.ts';
 import { Data } from './constructs/data.ts';
+import { Jobs } from './constructs/jobs.ts';
 import { Keys } from './constructs/keys.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { VaultNetwork } from './constructs/network.ts';
 import { Notifications } from './constructs/notify.ts';
 import { Secrets } from './constructs/secrets.ts';
+import { jobs as allJobs, type ScheduledJob } from './jobs.ts';
 import { routes as allRoutes, type Route } from './routes.ts';
 
 export const STAGES = ['dev', 'prod'] as const;
@@ -18,6 +21,8 @@ export interface TesseraStackProps extends StackProps {
   stage: Stage;
   /** Defaults to the route table; tests may pass their own. */
   routes?: readonly Route[];
+  /** Defaults to the scheduled-job table; tests may pass their own. */
+  jobs?: readonly ScheduledJob[];
   /** The SES identity email is sent from. */
   notifyFromAddress?: string;
 }
@@ -29,7 +34,8 @@ const LIMITS: Record<Stage, ApiLimits> = {
 };
 
 /**
- * Tessera as one deployable stack (functions sit in nested stacks per capability, see `Api`),
+ * Tessera as one deployable stack (functions sit in nested stacks per capability, see `Api`, and
+ * one for the scheduled jobs, see `Jobs`),
  * environment-agnostic (no lookups), so `cdk synth` needs no AWS account. Data (tables, keys,
  * secrets) is always retained; logs are kept a year in prod (PCI DSS 10.7).
  */
@@ -38,13 +44,14 @@ export class TesseraStack extends Stack {
   readonly data: Data;
   readonly secrets: Secrets;
   readonly api: Api;
+  readonly jobs: Jobs;
   readonly monitoring: Monitoring;
   readonly deadLetterQueue: Queue;
   /** The cardholder data environment's network; exists once a route touches the vault. */
   vaultNetwork?: VaultNetwork;
 
   constructor(scope: Construct, id: string, props: TesseraStackProps) {
-    const { stage, routes, notifyFromAddress, ...stackProps } = props;
+    const { stage, routes, jobs, notifyFromAddress, ...stackProps } = props;
     super(scope, id, { description: `Tessera ${stage}: buy-now-pay-later payments backend`, ...stackProps });
     const prod = stage === 'prod';
     const logRetention = prod ? RetentionDays.ONE_YEAR : RetentionDays.ONE_MONTH;
@@ -52,7 +59,10 @@ export class TesseraStack extends Stack {
 
     this.keys = new Keys(this, 'Keys', { stage });
     this.data = new Data(this, 'Data', { stage, vaultKey: this.keys.vault, dataKey: this.keys.data });
-    this.secrets = new Secrets(this, 'Secrets', { stage, key: this.keys.data });
+    this.secrets = new Secrets(this, 'Secrets', {
+      stage,
+      keys: { data: this.keys.data, vault: this.keys.vault },
+    });
     const notifications = new Notifications(this, 'Notifications', {
       fromAddress: notifyFromAddress ?? 'no-reply@tessera.example',
     });
@@ -81,17 +91,14 @@ export class TesseraStack extends Stack {
       },
     );
 
-    this.api = new Api(this, 'Api', {
+    const access: AccessContext = {
       stage,
-      routes: routes ?? allRoutes,
       data: this.data,
       keys: this.keys,
       secrets: this.secrets,
       notifications,
-      deadLetterQueue: this.deadLetterQueue,
       logRetention,
       logRemovalPolicy,
-      limits: LIMITS[stage],
       vaultNetwork: () => {
         this.vaultNetwork ??= new VaultNetwork(this, 'VaultNetwork', {
           stage,
@@ -101,11 +108,22 @@ export class TesseraStack extends Stack {
         });
         return this.vaultNetwork;
       },
+    };
+    this.api = new Api(this, 'Api', {
+      ...access,
+      routes: routes ?? allRoutes,
+      deadLetterQueue: this.deadLetterQueue,
+      limits: LIMITS[stage],
     });
+    this.jobs = new Jobs(this, 'Jobs', { ...access, jobs: jobs ?? allJobs });
+    // Every vault-key grant is made by now: the key policy can name its holders.
+    this.keys.restrictVaultKey();
 
     this.monitoring = new Monitoring(this, 'Monitoring', { stage, key: this.keys.ops });
     for (const [operationId, fn] of this.api.functions) this.monitoring.watchFunction(operationId, fn);
+    for (const fn of this.jobs.functions.values()) this.monitoring.watchFunction(fn.node.id, fn);
     this.monitoring.watchDeadLetterQueue('FunctionsDlq', this.deadLetterQueue);
+    this.monitoring.watchDeadLetterQueue('JobsDlq', this.jobs.deadLetterQueue);
     this.monitoring.watchApi(this.api.api);
   }
 }

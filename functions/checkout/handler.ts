@@ -3,7 +3,7 @@ import { clock } from '../lib/clock.ts';
 import { httpHandler } from '../lib/http.ts';
 import { merchantAccess } from '../merchants/auth.ts';
 import { requireStepUp } from '../twofa/gate.ts';
-import { getCard } from '../vault/service.ts';
+import { getCard } from '../vault/access.ts';
 import { AuthorizeCheckoutBody, CheckoutSessionParams, CreateCheckoutSessionBody } from './schema.ts';
 import * as checkout from './service.ts';
 

@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { CURRENCY_CODES, type CurrencyCode } from '../lib/money.ts';
+import { defineSchema } from '../lib/schema.ts';
 
 const HOUR_MS = 3_600_000;
 
@@ -12,30 +13,34 @@ export const SESSION_TTL_MS = 48 * HOUR_MS;
 /** The shopper's approval (authorizationToken) must become an order within 60 minutes, once. */
 export const AUTHORIZATION_TOKEN_TTL_MS = 60 * 60_000;
 
-const ThresholdsSchema = z.partialRecord(z.enum(CURRENCY_CODES), z.int().min(0));
+const ThresholdsSchema = /* @__PURE__ */ defineSchema(() =>
+  z.partialRecord(z.enum(CURRENCY_CODES), z.int().min(0)),
+);
 
-const CheckoutConfigSchema = z.object({
-  /**
-   * Amounts strictly above this many minor units need a step-up bound to the amount and the merchant
-   * (PSD2 dynamic linking). One number for every currency unless overridden per currency below.
-   */
-  CHECKOUT_STEP_UP_THRESHOLD: z.coerce.number().int().min(0).default(50_000),
-  /** Per-currency overrides as JSON, e.g. `{"JPY":75000,"KWD":150000}`. */
-  CHECKOUT_STEP_UP_THRESHOLDS: z
-    .string()
-    .optional()
-    .transform((raw, ctx) => {
-      if (!raw) return {};
-      try {
-        return ThresholdsSchema.parse(JSON.parse(raw));
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of currency -> minor units' });
-        return z.NEVER;
-      }
-    }),
-  /** The nominal APR of the monthly plan, in basis points (a risk-based price is a later issue). */
-  CHECKOUT_MONTHLY_APR_BPS: z.coerce.number().int().min(0).max(100_000).default(1_499),
-});
+const CheckoutConfigSchema = /* @__PURE__ */ defineSchema(() =>
+  z.object({
+    /**
+     * Amounts strictly above this many minor units need a step-up bound to the amount and the merchant
+     * (PSD2 dynamic linking). One number for every currency unless overridden per currency below.
+     */
+    CHECKOUT_STEP_UP_THRESHOLD: z.coerce.number().int().min(0).default(50_000),
+    /** Per-currency overrides as JSON, e.g. `{"JPY":75000,"KWD":150000}`. */
+    CHECKOUT_STEP_UP_THRESHOLDS: z
+      .string()
+      .optional()
+      .transform((raw, ctx) => {
+        if (!raw) return {};
+        try {
+          return ThresholdsSchema.parse(JSON.parse(raw));
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'must be a JSON object of currency -> minor units' });
+          return z.NEVER;
+        }
+      }),
+    /** The nominal APR of the monthly plan, in basis points (a risk-based price is a later issue). */
+    CHECKOUT_MONTHLY_APR_BPS: z.coerce.number().int().min(0).max(100_000).default(1_499),
+  }),
+);
 
 export interface CheckoutConfig {
   stepUpThreshold(currency: CurrencyCode): number;

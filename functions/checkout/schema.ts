@@ -1,112 +1,128 @@
 import * as z from 'zod';
 import { PlanIdSchema } from '../installments/plans.ts';
 import { CurrencyCodeSchema, MinorUnitsSchema } from '../lib/money.ts';
-import { IsoDateTime, idOf } from '../lib/schema.ts';
+import { defineSchema, IsoDateTime, idOf } from '../lib/schema.ts';
 
-export const CreateCheckoutSessionBody = z
-  .strictObject({
-    amount: MinorUnitsSchema.meta({ description: 'Integer minor units (1050 = 10.50 USD).' }),
-    currency: CurrencyCodeSchema,
-    merchantReference: z
-      .string()
-      .trim()
-      .min(1)
-      .max(255)
-      .meta({ description: "The merchant's own order reference, echoed on the order and its events." }),
-    plans: z
-      .array(PlanIdSchema)
-      .min(1)
-      .max(8)
-      .refine((plans) => new Set(plans).size === plans.length, { error: 'plans must not repeat' })
-      .optional()
-      .meta({
-        description:
-          'Plans to offer; default every offered plan. Only those whose limits admit the amount are kept.',
-      }),
-  })
-  .meta({ id: 'CreateCheckoutSessionRequest' });
+export const CreateCheckoutSessionBody = /* @__PURE__ */ defineSchema(() =>
+  z
+    .strictObject({
+      amount: MinorUnitsSchema.meta({ description: 'Integer minor units (1050 = 10.50 USD).' }),
+      currency: CurrencyCodeSchema,
+      merchantReference: z
+        .string()
+        .trim()
+        .min(1)
+        .max(255)
+        .meta({ description: "The merchant's own order reference, echoed on the order and its events." }),
+      plans: z
+        .array(PlanIdSchema)
+        .min(1)
+        .max(8)
+        .refine((plans) => new Set(plans).size === plans.length, { error: 'plans must not repeat' })
+        .optional()
+        .meta({
+          description:
+            'Plans to offer; default every offered plan. Only those whose limits admit the amount are kept.',
+        }),
+    })
+    .meta({ id: 'CreateCheckoutSessionRequest' }),
+);
 export type CreateCheckoutSessionBody = z.infer<typeof CreateCheckoutSessionBody>;
 
-export const CheckoutSessionParams = z.object({ id: idOf('checkoutSession') });
+export const CheckoutSessionParams = /* @__PURE__ */ defineSchema(() =>
+  z.object({ id: idOf('checkoutSession') }),
+);
 
-export const CheckoutSessionStatus = z.enum(['open', 'completed']);
+export const CheckoutSessionStatus = /* @__PURE__ */ defineSchema(() => z.enum(['open', 'completed']));
 
-export const CheckoutSessionResponse = z
-  .object({
-    id: z.string(),
-    object: z.literal('checkout_session'),
-    clientToken: z.string().meta({
-      description: "Hand this to the shopper's app to open the session; it is shown in this response only.",
-    }),
-    status: CheckoutSessionStatus,
-    amount: z.int(),
-    currency: CurrencyCodeSchema,
-    merchantReference: z.string(),
-    plans: z.array(PlanIdSchema),
-    livemode: z.boolean(),
-    expiresAt: IsoDateTime,
-    createdAt: IsoDateTime,
-  })
-  .meta({ id: 'CheckoutSession' });
+export const CheckoutSessionResponse = /* @__PURE__ */ defineSchema(() =>
+  z
+    .object({
+      id: z.string(),
+      object: z.literal('checkout_session'),
+      clientToken: z.string().meta({
+        description: "Hand this to the shopper's app to open the session; it is shown in this response only.",
+      }),
+      status: CheckoutSessionStatus,
+      amount: z.int(),
+      currency: CurrencyCodeSchema,
+      merchantReference: z.string(),
+      plans: z.array(PlanIdSchema),
+      livemode: z.boolean(),
+      expiresAt: IsoDateTime,
+      createdAt: IsoDateTime,
+    })
+    .meta({ id: 'CheckoutSession' }),
+);
 export type CheckoutSessionResponse = z.infer<typeof CheckoutSessionResponse>;
 
-export const AuthorizeCheckoutBody = z
-  .strictObject({
-    plan: PlanIdSchema,
-    cardToken: idOf('token').meta({ description: "A saved card of the shopper's (tok_…)." }),
-    termMonths: z
-      .int()
-      .min(1)
-      .max(600)
-      .optional()
-      .meta({ description: 'Required for the monthly plan (3–36); not allowed otherwise.' }),
-  })
-  .meta({ id: 'AuthorizeCheckoutRequest' });
+export const AuthorizeCheckoutBody = /* @__PURE__ */ defineSchema(() =>
+  z
+    .strictObject({
+      plan: PlanIdSchema,
+      cardToken: idOf('token').meta({ description: "A saved card of the shopper's (tok_…)." }),
+      termMonths: z
+        .int()
+        .min(1)
+        .max(600)
+        .optional()
+        .meta({ description: 'Required for the monthly plan (3–36); not allowed otherwise.' }),
+    })
+    .meta({ id: 'AuthorizeCheckoutRequest' }),
+);
 export type AuthorizeCheckoutBody = z.infer<typeof AuthorizeCheckoutBody>;
 
-export const ScheduledInstallmentResponse = z
-  .object({
-    seq: z.int(),
-    dueDate: z.iso.date(),
-    amount: z.int(),
-    principal: z.int(),
-    interest: z.int(),
-  })
-  .meta({ id: 'ScheduledInstallment' });
+export const ScheduledInstallmentResponse = /* @__PURE__ */ defineSchema(() =>
+  z
+    .object({
+      seq: z.int(),
+      dueDate: z.iso.date(),
+      amount: z.int(),
+      principal: z.int(),
+      interest: z.int(),
+    })
+    .meta({ id: 'ScheduledInstallment' }),
+);
 
-export const DisclosureResponse = z
-  .object({
-    amountFinanced: z.int(),
-    financeCharge: z.int(),
-    totalOfPayments: z.int(),
-    apr: z.number().meta({ description: 'Reg Z Appendix J APR in percent, two decimals.' }),
-    payment: z.int(),
-  })
-  .meta({ id: 'Disclosure' });
+export const DisclosureResponse = /* @__PURE__ */ defineSchema(() =>
+  z
+    .object({
+      amountFinanced: z.int(),
+      financeCharge: z.int(),
+      totalOfPayments: z.int(),
+      apr: z.number().meta({ description: 'Reg Z Appendix J APR in percent, two decimals.' }),
+      payment: z.int(),
+    })
+    .meta({ id: 'Disclosure' }),
+);
 
-export const SchedulePreviewResponse = z
-  .object({
-    installments: z.array(ScheduledInstallmentResponse),
-    disclosure: DisclosureResponse,
-  })
-  .meta({
-    id: 'SchedulePreview',
-    description: 'The schedule as if captured in full today; real due dates follow each capture.',
-  });
-
-export const CheckoutAuthorizationResponse = z
-  .object({
-    object: z.literal('checkout_authorization'),
-    authorizationToken: z.string().meta({
-      description: 'Give it to the merchant, who turns it into an order. Valid 60 minutes, usable once.',
+export const SchedulePreviewResponse = /* @__PURE__ */ defineSchema(() =>
+  z
+    .object({
+      installments: z.array(ScheduledInstallmentResponse),
+      disclosure: DisclosureResponse,
+    })
+    .meta({
+      id: 'SchedulePreview',
+      description: 'The schedule as if captured in full today; real due dates follow each capture.',
     }),
-    expiresAt: IsoDateTime,
-    checkoutSessionId: z.string(),
-    plan: PlanIdSchema,
-    termMonths: z.int().optional(),
-    amount: z.int(),
-    currency: CurrencyCodeSchema,
-    schedulePreview: SchedulePreviewResponse,
-  })
-  .meta({ id: 'CheckoutAuthorization' });
+);
+
+export const CheckoutAuthorizationResponse = /* @__PURE__ */ defineSchema(() =>
+  z
+    .object({
+      object: z.literal('checkout_authorization'),
+      authorizationToken: z.string().meta({
+        description: 'Give it to the merchant, who turns it into an order. Valid 60 minutes, usable once.',
+      }),
+      expiresAt: IsoDateTime,
+      checkoutSessionId: z.string(),
+      plan: PlanIdSchema,
+      termMonths: z.int().optional(),
+      amount: z.int(),
+      currency: CurrencyCodeSchema,
+      schedulePreview: SchedulePreviewResponse,
+    })
+    .meta({ id: 'CheckoutAuthorization' }),
+);
 export type CheckoutAuthorizationResponse = z.infer<typeof CheckoutAuthorizationResponse>;

@@ -1,41 +1,18 @@
-import { config } from '../lib/config.ts';
-import { notFound } from '../lib/errors.ts';
-import { type HttpEvent, httpHandler, publicAccess } from '../lib/http.ts';
-import { listOutbox } from '../lib/notifier.ts';
-import { MfaSessionBody } from '../twofa/schema.ts';
+/**
+ * Customer accounts: registration, the profile and sign-out. Signing in (passwords, second factors,
+ * new-device alerts) is in `sign-in-handler.ts`, so these functions do not bundle it.
+ */
+import { httpHandler, publicAccess } from '../lib/http.ts';
 import { customerAccess } from './auth.ts';
-import { RegisterCustomerBody, SignInBody } from './schema.ts';
+import { originOf } from './origin.ts';
+import { RegisterCustomerBody } from './schema.ts';
 import * as customers from './service.ts';
-
-/** API Gateway's view of the caller: the TCP peer (never X-Forwarded-For, which anyone can set). */
-function originOf(event: HttpEvent, headers: Record<string, string | undefined>): customers.RequestOrigin {
-  return {
-    ip: event.requestContext?.identity?.sourceIp ?? 'unknown',
-    userAgent: headers['user-agent'] ?? '',
-  };
-}
 
 export const registerCustomer = httpHandler(
   { auth: publicAccess, body: RegisterCustomerBody },
   async ({ body, event, headers }) => ({
     status: 201,
     body: await customers.register(body, originOf(event, headers)),
-  }),
-);
-
-export const createSession = httpHandler(
-  { auth: publicAccess, body: SignInBody },
-  async ({ body, event, headers }) => ({
-    status: 200,
-    body: await customers.signIn(body, originOf(event, headers)),
-  }),
-);
-
-export const createMfaSession = httpHandler(
-  { auth: publicAccess, body: MfaSessionBody },
-  async ({ body, event, headers }) => ({
-    status: 200,
-    body: await customers.completeMfa(body, originOf(event, headers)),
   }),
 );
 
@@ -48,9 +25,3 @@ export const getMe = httpHandler({ auth: customerAccess }, async ({ principal })
   status: 200,
   body: await customers.getProfile(principal.customerId),
 }));
-
-/** The local sandbox's outbox. The route is local-only; this check keeps it dark if misrouted. */
-export const getOutbox = httpHandler({ auth: customerAccess }, async ({ principal }) => {
-  if (!config().isLocal) throw notFound('No such resource.');
-  return { status: 200, body: { object: 'list', data: await listOutbox(principal.customerId) } };
-});

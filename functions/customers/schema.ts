@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { IsoDateTime } from '../lib/schema.ts';
+import { defineSchema, IsoDateTime } from '../lib/schema.ts';
 import { checkPasswordStrength, PASSWORD_MAX_BYTES, PASSWORD_PROBLEM_MESSAGES } from './password.ts';
 
 /**
@@ -7,92 +7,108 @@ import { checkPasswordStrength, PASSWORD_MAX_BYTES, PASSWORD_PROBLEM_MESSAGES } 
  * `Ann@Example.com ` and `ann@example.com` are one account. Dots and `+tags` are kept: they are
  * distinct mailboxes at most providers.
  */
-export const EmailSchema = z
-  .string()
-  .max(320)
-  .trim()
-  .normalize('NFC')
-  .toLowerCase()
-  .pipe(z.email({ error: 'Enter a valid email address.' }).max(254))
-  .meta({ description: 'Email address; case-insensitive.', example: 'ann@example.com' });
+export const EmailSchema = /* @__PURE__ */ defineSchema(() =>
+  z
+    .string()
+    .max(320)
+    .trim()
+    .normalize('NFC')
+    .toLowerCase()
+    .pipe(z.email({ error: 'Enter a valid email address.' }).max(254))
+    .meta({ description: 'Email address; case-insensitive.', example: 'ann@example.com' }),
+);
 
-export const PhoneSchema = z
-  .string()
-  .regex(/^\+[1-9]\d{7,14}$/, 'Enter the phone number in E.164 format, like +14155550123.')
-  .meta({ description: 'E.164 phone number for one-time codes by SMS.' });
+export const PhoneSchema = /* @__PURE__ */ defineSchema(() =>
+  z
+    .string()
+    .regex(/^\+[1-9]\d{7,14}$/, 'Enter the phone number in E.164 format, like +14155550123.')
+    .meta({ description: 'E.164 phone number for one-time codes by SMS.' }),
+);
 
 /** Anything longer is refused before the (deliberately slow) hash ever runs. */
-const PasswordInput = z.string().min(1).max(PASSWORD_MAX_BYTES);
+const PasswordInput = /* @__PURE__ */ defineSchema(() => z.string().min(1).max(PASSWORD_MAX_BYTES));
 
-export const RegisterCustomerBody = z
-  .strictObject({
-    email: EmailSchema,
-    password: PasswordInput.meta({ description: 'At least 12 characters, not a common password.' }),
-    phone: PhoneSchema.optional(),
-  })
-  .superRefine(({ email, password }, ctx) => {
-    for (const problem of checkPasswordStrength(password, { email })) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['password'],
-        message: PASSWORD_PROBLEM_MESSAGES[problem],
-        params: { problem },
-      });
-    }
-  })
-  .meta({ id: 'RegisterCustomerRequest' });
+export const RegisterCustomerBody = /* @__PURE__ */ defineSchema(() =>
+  z
+    .strictObject({
+      email: EmailSchema,
+      password: PasswordInput.meta({ description: 'At least 12 characters, not a common password.' }),
+      phone: PhoneSchema.optional(),
+    })
+    .superRefine(({ email, password }, ctx) => {
+      for (const problem of checkPasswordStrength(password, { email })) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['password'],
+          message: PASSWORD_PROBLEM_MESSAGES[problem],
+          params: { problem },
+        });
+      }
+    })
+    .meta({ id: 'RegisterCustomerRequest' }),
+);
 export type RegisterCustomerBody = z.infer<typeof RegisterCustomerBody>;
 
-export const SignInBody = z
-  .strictObject({ email: EmailSchema, password: PasswordInput })
-  .meta({ id: 'SignInRequest' });
+export const SignInBody = /* @__PURE__ */ defineSchema(() =>
+  z.strictObject({ email: EmailSchema, password: PasswordInput }).meta({ id: 'SignInRequest' }),
+);
 export type SignInBody = z.infer<typeof SignInBody>;
 
-export const CustomerResponse = z
-  .object({
-    id: z.string(),
-    object: z.literal('customer'),
-    email: z.string(),
-    phone: z.string().optional(),
-    twoFactorEnabled: z.boolean(),
-    createdAt: IsoDateTime,
-  })
-  .meta({ id: 'Customer' });
+export const CustomerResponse = /* @__PURE__ */ defineSchema(() =>
+  z
+    .object({
+      id: z.string(),
+      object: z.literal('customer'),
+      email: z.string(),
+      phone: z.string().optional(),
+      twoFactorEnabled: z.boolean(),
+      createdAt: IsoDateTime,
+    })
+    .meta({ id: 'Customer' }),
+);
 export type CustomerResponse = z.infer<typeof CustomerResponse>;
 
-export const SessionResponse = z
-  .object({
-    sessionToken: z
-      .string()
-      .meta({ description: 'Send as `Authorization: Bearer <token>`. Lives 15 minutes.' }),
-    expiresAt: IsoDateTime,
-  })
-  .meta({ id: 'Session' });
+export const SessionResponse = /* @__PURE__ */ defineSchema(() =>
+  z
+    .object({
+      sessionToken: z
+        .string()
+        .meta({ description: 'Send as `Authorization: Bearer <token>`. Lives 15 minutes.' }),
+      expiresAt: IsoDateTime,
+    })
+    .meta({ id: 'Session' }),
+);
 
-export const MfaRequiredResponse = z
-  .object({
-    mfaRequired: z.literal(true),
-    challengeId: z.string(),
-    expiresAt: IsoDateTime,
-  })
-  .meta({ id: 'MfaRequired' });
+export const MfaRequiredResponse = /* @__PURE__ */ defineSchema(() =>
+  z
+    .object({
+      mfaRequired: z.literal(true),
+      challengeId: z.string(),
+      expiresAt: IsoDateTime,
+    })
+    .meta({ id: 'MfaRequired' }),
+);
 
-export const SignInResponse = z.union([SessionResponse, MfaRequiredResponse]).meta({ id: 'SignInResult' });
+export const SignInResponse = /* @__PURE__ */ defineSchema(() =>
+  z.union([SessionResponse, MfaRequiredResponse]).meta({ id: 'SignInResult' }),
+);
 
-export const OutboxResponse = z
-  .object({
-    object: z.literal('list'),
-    data: z.array(
-      z.object({
-        id: z.string(),
-        channel: z.enum(['sms', 'email']),
-        kind: z.enum(['one_time_code', 'security_alert']),
-        to: z.string(),
-        subject: z.string(),
-        text: z.string(),
-        reference: z.string().optional(),
-        createdAt: IsoDateTime,
-      }),
-    ),
-  })
-  .meta({ id: 'Outbox' });
+export const OutboxResponse = /* @__PURE__ */ defineSchema(() =>
+  z
+    .object({
+      object: z.literal('list'),
+      data: z.array(
+        z.object({
+          id: z.string(),
+          channel: z.enum(['sms', 'email']),
+          kind: z.enum(['one_time_code', 'security_alert']),
+          to: z.string(),
+          subject: z.string(),
+          text: z.string(),
+          reference: z.string().optional(),
+          createdAt: IsoDateTime,
+        }),
+      ),
+    })
+    .meta({ id: 'Outbox' }),
+);

@@ -13,89 +13,108 @@ import {
   MinorUnitsSchema,
   NonNegativeMinorUnitsSchema,
 } from '../lib/money.ts';
+import { defineSchema } from '../lib/schema.ts';
 
 export const PLAN_IDS = ['pay_in_4', 'pay_in_30', 'monthly', 'subscription'] as const;
 export type PlanId = (typeof PLAN_IDS)[number];
-export const PlanIdSchema = z.enum(PLAN_IDS);
+export const PlanIdSchema = /* @__PURE__ */ defineSchema(() => z.enum(PLAN_IDS));
 
-const BasisPointsSchema = z.int().min(0).max(100_000);
+const BasisPointsSchema = /* @__PURE__ */ defineSchema(() => z.int().min(0).max(100_000));
 
-export const AmountRangeSchema = z
-  .object({ min: MinorUnitsSchema, max: MinorUnitsSchema })
-  .refine((range) => range.min <= range.max, { error: 'min must not exceed max', path: ['max'] });
+export const AmountRangeSchema = /* @__PURE__ */ defineSchema(() =>
+  z
+    .object({ min: MinorUnitsSchema, max: MinorUnitsSchema })
+    .refine((range) => range.min <= range.max, { error: 'min must not exceed max', path: ['max'] }),
+);
 
 /** Per-currency limits; a currency missing from a plan's map is not offered for that plan. */
-export const AmountLimitsSchema = z.partialRecord(CurrencyCodeSchema, AmountRangeSchema);
+export const AmountLimitsSchema = /* @__PURE__ */ defineSchema(() =>
+  z.partialRecord(CurrencyCodeSchema, AmountRangeSchema),
+);
 
-const planBase = {
+const planBase = /* @__PURE__ */ defineSchema(() => ({
   /** False when a plan is listed for visibility but cannot be chosen yet. */
   offered: z.boolean(),
   description: z.string().min(1),
   limits: AmountLimitsSchema,
-};
+}));
 
-export const PayIn4PlanSchema = z.object({
-  id: z.literal('pay_in_4'),
-  ...planBase,
-  installments: z.literal(4),
-  intervalDays: z.literal(14),
-});
+export const PayIn4PlanSchema = /* @__PURE__ */ defineSchema(() =>
+  z.object({
+    id: z.literal('pay_in_4'),
+    ...planBase,
+    installments: z.literal(4),
+    intervalDays: z.literal(14),
+  }),
+);
 
-export const PayIn30PlanSchema = z.object({
-  id: z.literal('pay_in_30'),
-  ...planBase,
-  installments: z.literal(1),
-  dueAfterDays: z.literal(30),
-});
+export const PayIn30PlanSchema = /* @__PURE__ */ defineSchema(() =>
+  z.object({
+    id: z.literal('pay_in_30'),
+    ...planBase,
+    installments: z.literal(1),
+    dueAfterDays: z.literal(30),
+  }),
+);
 
-export const MonthlyPlanSchema = z.object({
-  id: z.literal('monthly'),
-  ...planBase,
-  termMonths: z
-    .object({ min: z.int().min(1), max: z.int().max(600) })
-    .refine((t) => t.min <= t.max, { error: 'min must not exceed max', path: ['max'] }),
-  /** Nominal APR range in basis points (1250 = 12.50%). */
-  aprBps: z
-    .object({ min: BasisPointsSchema, max: BasisPointsSchema })
-    .refine((a) => a.min <= a.max, { error: 'min must not exceed max', path: ['max'] }),
-});
+export const MonthlyPlanSchema = /* @__PURE__ */ defineSchema(() =>
+  z.object({
+    id: z.literal('monthly'),
+    ...planBase,
+    termMonths: z
+      .object({ min: z.int().min(1), max: z.int().max(600) })
+      .refine((t) => t.min <= t.max, { error: 'min must not exceed max', path: ['max'] }),
+    /** Nominal APR range in basis points (1250 = 12.50%). */
+    aprBps: z
+      .object({ min: BasisPointsSchema, max: BasisPointsSchema })
+      .refine((a) => a.min <= a.max, { error: 'min must not exceed max', path: ['max'] }),
+  }),
+);
 
-export const SubscriptionPlanSchema = z.object({
-  id: z.literal('subscription'),
-  ...planBase,
-  cadences: z.array(z.enum(['weekly', 'monthly', 'yearly'])).min(1),
-});
+export const SubscriptionPlanSchema = /* @__PURE__ */ defineSchema(() =>
+  z.object({
+    id: z.literal('subscription'),
+    ...planBase,
+    cadences: z.array(z.enum(['weekly', 'monthly', 'yearly'])).min(1),
+  }),
+);
 
-export const PlanSchema = z.discriminatedUnion('id', [
-  PayIn4PlanSchema,
-  PayIn30PlanSchema,
-  MonthlyPlanSchema,
-  SubscriptionPlanSchema,
-]);
+export const PlanSchema = /* @__PURE__ */ defineSchema(() =>
+  z.discriminatedUnion('id', [
+    PayIn4PlanSchema,
+    PayIn30PlanSchema,
+    MonthlyPlanSchema,
+    SubscriptionPlanSchema,
+  ]),
+);
 
-export const FeesSchema = z.object({
-  /** Charged per missed installment, per currency. */
-  lateFee: z.partialRecord(CurrencyCodeSchema, NonNegativeMinorUnitsSchema),
-  /** All late fees on one order together never exceed this share of the order amount (2500 = 25%). */
-  lateFeeCapBps: z.int().min(0).max(10_000),
-});
+export const FeesSchema = /* @__PURE__ */ defineSchema(() =>
+  z.object({
+    /** Charged per missed installment, per currency. */
+    lateFee: z.partialRecord(CurrencyCodeSchema, NonNegativeMinorUnitsSchema),
+    /** All late fees on one order together never exceed this share of the order amount (2500 = 25%). */
+    lateFeeCapBps: z.int().min(0).max(10_000),
+  }),
+);
 
-export const PlanCatalogueSchema = z
-  .object({
-    currencies: z.array(
-      z.object({ code: CurrencyCodeSchema, exponent: z.union([z.literal(0), z.literal(2), z.literal(3)]) }),
-    ),
-    plans: z.array(PlanSchema),
-    fees: FeesSchema,
-  })
-  .superRefine((catalogue, ctx) => {
-    const seen = new Set<string>();
-    catalogue.plans.forEach((plan, index) => {
-      if (seen.has(plan.id))
-        ctx.addIssue({ code: 'custom', message: `duplicate plan ${plan.id}`, path: ['plans', index] });
-      seen.add(plan.id);
-    });
-  });
+export const PlanCatalogueSchema = /* @__PURE__ */ defineSchema(() =>
+  z
+    .object({
+      currencies: z.array(
+        z.object({ code: CurrencyCodeSchema, exponent: z.union([z.literal(0), z.literal(2), z.literal(3)]) }),
+      ),
+      plans: z.array(PlanSchema),
+      fees: FeesSchema,
+    })
+    .superRefine((catalogue, ctx) => {
+      const seen = new Set<string>();
+      catalogue.plans.forEach((plan, index) => {
+        if (seen.has(plan.id))
+          ctx.addIssue({ code: 'custom', message: `duplicate plan ${plan.id}`, path: ['plans', index] });
+        seen.add(plan.id);
+      });
+    }),
+);
 
 export type PayIn4Plan = z.infer<typeof PayIn4PlanSchema>;
 export type PayIn30Plan = z.infer<typeof PayIn30PlanSchema>;

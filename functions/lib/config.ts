@@ -22,6 +22,7 @@ const ConfigSchema = z.object({
   SESSION_SIGNING_SECRET_ARN: z.string().optional(),
   FINGERPRINT_SECRET_ARN: z.string().optional(),
   OTP_PEPPER_SECRET_ARN: z.string().optional(),
+  CURSOR_SIGNING_SECRET_ARN: z.string().optional(),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & { isLocal: boolean };

@@ -11,6 +11,7 @@ import { ddb } from './dynamodb.ts';
 import { ApiError, badRequest, internalError, unauthorized } from './errors.ts';
 import {
   claim,
+  type ResponseSealer,
   readIdempotencyKey,
   requestHash,
   type TransactItem,
@@ -60,9 +61,10 @@ export interface HttpSpec<BS, QS, PS, Principal> {
   params?: PS;
   /**
    * Requires `Idempotency-Key`; the scope isolates keys per tenant (e.g. the merchant id).
-   * `sensitive`: the response carries a secret, so its stored copy is encrypted with KMS.
+   * `sensitive`: the response carries a secret, so its stored copy is sealed by this sealer
+   * (`keyServiceSealer` from ./response-sealer.ts: KMS).
    */
-  idempotency?: { scope: (principal: Principal) => string; sensitive?: boolean };
+  idempotency?: { scope: (principal: Principal) => string; sensitive?: ResponseSealer };
 }
 
 export function requestIdOf(event: HttpEvent): string {
@@ -175,11 +177,27 @@ function withStandardHeaders(request: {
   };
 }
 
+/**
+ * A body already serialized as JSON: a constant document (the plan catalogue, the OpenAPI document)
+ * is serialized once per container instead of on every request. The kernel writes `text` as is.
+ */
+export class JsonText {
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
+}
+
+function serialize(body: unknown): string {
+  if (body === undefined) return '';
+  return body instanceof JsonText ? body.text : JSON.stringify(body);
+}
+
 function toProxyResult(result: HttpResult): APIGatewayProxyResult {
   return {
     statusCode: result.status,
     headers: { 'Content-Type': 'application/json', ...(result.headers ?? {}) },
-    body: result.body === undefined ? '' : JSON.stringify(result.body),
+    body: serialize(result.body),
   };
 }
 
@@ -230,9 +248,14 @@ export function httpHandler<
 
     // The parsed body is hashed, so the same JSON with other whitespace is the same request.
     const hash = requestHash(event.httpMethod, event.path, JSON.stringify(event.body ?? null));
-    const outcome = await claim(spec.idempotency.scope(principal), idempotencyKey, hash, clock(), {
-      sensitive: spec.idempotency.sensitive === true,
-    });
+    const { sensitive } = spec.idempotency;
+    const outcome = await claim(
+      spec.idempotency.scope(principal),
+      idempotencyKey,
+      hash,
+      clock(),
+      sensitive ? { sealer: sensitive } : {},
+    );
     if (outcome.kind === 'replay') {
       const { statusCode, contentType, body: stored } = outcome.response;
       return {

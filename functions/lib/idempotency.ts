@@ -2,7 +2,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import type { Clock } from './clock.ts';
-import { config } from './config.ts';
 import { ddb, isConditionFailure, tableName, transactionCancelReasons } from './dynamodb.ts';
 import { ApiError, badRequest, conflict } from './errors.ts';
 
@@ -41,20 +40,25 @@ interface SealedResponse {
   sealedBody?: string;
 }
 
-const sealContext = (pk: string) => ({ purpose: 'idempotency-response', record: pk });
 /**
- * Loaded on first use: every function bundles this kernel, but few seal responses, and evaluating
- * the KMS client at init would add to every cold start.
+ * Encrypts the stored copy of a response that carries a secret. Routes that need it pass one
+ * (`keyServiceSealer` in ./response-sealer.ts); the kernel itself never references the key service,
+ * so functions that seal nothing do not bundle the KMS client.
  */
-const keys = async () => (await import('./key-service.ts')).keyService();
+export interface ResponseSealer {
+  seal(plaintext: Buffer, context: Readonly<Record<string, string>>): Promise<Buffer>;
+  unseal(sealed: Buffer, context: Readonly<Record<string, string>>): Promise<Buffer>;
+}
 
-async function seal(response: StoredResponse, sensitive: boolean, pk: string): Promise<SealedResponse> {
-  if (!sensitive) return response;
-  const sealed = await (await keys()).encrypt(
-    config().SECRETS_KEY_ID,
-    Buffer.from(response.body, 'utf8'),
-    sealContext(pk),
-  );
+const sealContext = (pk: string) => ({ purpose: 'idempotency-response', record: pk });
+
+async function seal(
+  response: StoredResponse,
+  sealer: ResponseSealer | undefined,
+  pk: string,
+): Promise<SealedResponse> {
+  if (!sealer) return response;
+  const sealed = await sealer.seal(Buffer.from(response.body, 'utf8'), sealContext(pk));
   return {
     statusCode: response.statusCode,
     contentType: response.contentType,
@@ -62,9 +66,15 @@ async function seal(response: StoredResponse, sensitive: boolean, pk: string): P
   };
 }
 
-async function unseal(stored: SealedResponse, pk: string): Promise<StoredResponse> {
+async function unseal(
+  stored: SealedResponse,
+  sealer: ResponseSealer | undefined,
+  pk: string,
+): Promise<StoredResponse> {
   if (stored.sealedBody === undefined) return { ...stored, body: stored.body ?? '' };
-  const body = await (await keys()).decrypt(Buffer.from(stored.sealedBody, 'base64'), sealContext(pk));
+  // A record replays only for the same method, path and body, i.e. the route that sealed it.
+  if (!sealer) throw new Error('a sealed idempotent response replayed by a route without a sealer');
+  const body = await sealer.unseal(Buffer.from(stored.sealedBody, 'base64'), sealContext(pk));
   return { statusCode: stored.statusCode, contentType: stored.contentType, body: body.toString('utf8') };
 }
 
@@ -116,7 +126,7 @@ export async function claim(
   key: string,
   hash: string,
   clock: Clock,
-  options: { sensitive?: boolean } = {},
+  options: { sealer?: ResponseSealer } = {},
 ): Promise<ClaimOutcome & { release?: (response?: StoredResponse) => Promise<void> }> {
   const now = clock.now();
   const nowMs = now.getTime();
@@ -164,7 +174,7 @@ export async function claim(
       );
     }
     if (existing.status === 'complete' && existing.response) {
-      return { kind: 'replay', response: await unseal(existing.response, recordKey.pk) };
+      return { kind: 'replay', response: await unseal(existing.response, options.sealer, recordKey.pk) };
     }
     throw conflict(
       'idempotency_request_in_progress',
@@ -182,7 +192,7 @@ export async function claim(
     ...fresh,
     type: 'idempotency',
     status: 'complete' as const,
-    response: await seal(response, options.sensitive === true, recordKey.pk),
+    response: await seal(response, options.sealer, recordKey.pk),
     lockToken: undefined,
     lockedUntil: undefined,
   });

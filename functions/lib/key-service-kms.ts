@@ -16,7 +16,7 @@ import {
   type WrappedKey,
 } from './key-service.ts';
 
-type KmsModule = typeof import('@aws-sdk/client-kms');
+type KmsModule = typeof import('./aws-sdk/kms.ts');
 
 let kmsModule: Promise<KmsModule> | undefined;
 let sharedClient: KMSClient | undefined;
@@ -26,7 +26,7 @@ let sharedClient: KMSClient | undefined;
  * occasional seal or unseal, and evaluating the client at import cost every cold start ~5 ms.
  */
 function kms(): Promise<KmsModule> {
-  kmsModule ??= import('@aws-sdk/client-kms');
+  kmsModule ??= import('./aws-sdk/kms.ts');
   return kmsModule;
 }
 

@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { badRequest, unprocessable } from './errors.ts';
+import { defineSchema } from './schema.ts';
 
 /** The currencies Tessera settles in. Uppercase ISO 4217 alphabetic codes only. */
 export const CURRENCY_CODES = [
@@ -83,21 +84,27 @@ function minorUnits(min: 0 | 1) {
 }
 
 /** A positive integer amount in minor units (floats, NaN, strings and unsafe integers are rejected). */
-export const MinorUnitsSchema = minorUnits(1);
+export const MinorUnitsSchema = /* @__PURE__ */ defineSchema(() => minorUnits(1));
 /** As MinorUnitsSchema but allowing zero, for balances and fees that may be nil. */
-export const NonNegativeMinorUnitsSchema = minorUnits(0);
+export const NonNegativeMinorUnitsSchema = /* @__PURE__ */ defineSchema(() => minorUnits(0));
 
-export const CurrencyCodeSchema = z.enum(CURRENCY_CODES, {
-  error: () => `currency must be an uppercase ISO 4217 code, one of: ${CURRENCY_CODES.join(', ')}`,
-});
+export const CurrencyCodeSchema = /* @__PURE__ */ defineSchema(() =>
+  z.enum(CURRENCY_CODES, {
+    error: () => `currency must be an uppercase ISO 4217 code, one of: ${CURRENCY_CODES.join(', ')}`,
+  }),
+);
 
 /** `{ amount, currency }` with a positive amount: what the API accepts for prices, captures, refunds. */
-export const MoneySchema = z.object({ amount: MinorUnitsSchema, currency: CurrencyCodeSchema });
+export const MoneySchema = /* @__PURE__ */ defineSchema(() =>
+  z.object({ amount: MinorUnitsSchema, currency: CurrencyCodeSchema }),
+);
 /** `{ amount, currency }` where zero is meaningful (outstanding balances, fees charged so far). */
-export const NonNegativeMoneySchema = z.object({
-  amount: NonNegativeMinorUnitsSchema,
-  currency: CurrencyCodeSchema,
-});
+export const NonNegativeMoneySchema = /* @__PURE__ */ defineSchema(() =>
+  z.object({
+    amount: NonNegativeMinorUnitsSchema,
+    currency: CurrencyCodeSchema,
+  }),
+);
 
 export type Money = z.infer<typeof MoneySchema>;
 

@@ -19,6 +19,7 @@ import { config } from './config.ts';
 import { ddb, tableName } from './dynamodb.ts';
 import { newId } from './ids.ts';
 import { keyService } from './key-service.ts';
+import { defineSchema } from './schema.ts';
 
 export type NotificationChannel = 'sms' | 'email';
 
@@ -43,8 +44,8 @@ let snsClient: SNSClient | undefined;
 let sesClient: SESv2Client | undefined;
 
 // The SDKs load on the first send, not at init: most invocations of these functions send nothing.
-const snsSdk = () => import('@aws-sdk/client-sns');
-const sesSdk = () => import('@aws-sdk/client-sesv2');
+const snsSdk = () => import('./aws-sdk/sns.ts');
+const sesSdk = () => import('./aws-sdk/ses.ts');
 const sns = async () => {
   const { SNSClient } = await snsSdk();
   snsClient ??= new SNSClient({ region: config().AWS_REGION });
@@ -121,7 +122,7 @@ export class ChannelNotifier implements Notifier {
   }
 }
 
-const FromAddress = z.email();
+const FromAddress = /* @__PURE__ */ defineSchema(() => z.email());
 
 function fromAddress(): string {
   const parsed = FromAddress.safeParse(process.env.NOTIFY_FROM_ADDRESS);
@@ -144,12 +145,14 @@ export interface OutboxMessage {
   createdAt: string;
 }
 
-const StoredMessage = z.object({
-  to: z.string(),
-  subject: z.string(),
-  text: z.string(),
-  reference: z.string().optional(),
-});
+const StoredMessage = /* @__PURE__ */ defineSchema(() =>
+  z.object({
+    to: z.string(),
+    subject: z.string(),
+    text: z.string(),
+    reference: z.string().optional(),
+  }),
+);
 
 /** The local sandbox adapter: encrypts and stores each message under `CUSTOMER#<id>`. */
 export class OutboxNotifier implements Notifier {
@@ -229,6 +232,7 @@ export async function listOutbox(customerId: string, limit = 20): Promise<Outbox
 }
 
 let shared: Notifier | undefined;
+let sharedEmail: Notifier | undefined;
 
 /** The process-wide notifier: the outbox locally, SNS + SES in AWS. */
 export function notifier(): Notifier {
@@ -238,7 +242,18 @@ export function notifier(): Notifier {
   return shared;
 }
 
+/**
+ * The same notifier for email only (security alerts): the outbox locally, SES in AWS, or what a
+ * test installed with `setNotifier`. Functions that only ever email do not bundle the SNS client.
+ */
+export function emailNotifier(): Notifier {
+  if (shared) return shared;
+  sharedEmail ??= config().isLocal ? new OutboxNotifier() : new SesEmailNotifier();
+  return sharedEmail;
+}
+
 /** Tests install their own; `undefined` goes back to the default. */
 export function setNotifier(next: Notifier | undefined): void {
   shared = next;
+  sharedEmail = undefined;
 }

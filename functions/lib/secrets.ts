@@ -5,20 +5,24 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { config } from './config.ts';
 
 /**
- * Named 256-bit secrets: the session signing key, the card fingerprint key and the one-time-code
- * pepper. In AWS each is a Secrets Manager secret (ARN in the environment); locally each is a
+ * Named 256-bit secrets: the session signing key, the card fingerprint key, the one-time-code
+ * pepper and the list-cursor signing key. In AWS each is a Secrets Manager secret (ARN in the environment); locally each is a
  * random file under `<data dir>/secrets/`, created on first use with mode 0600. Values are cached
  * for the life of the container.
  */
-export type SecretName = 'session-signing' | 'fingerprint' | 'otp-pepper';
+export type SecretName = 'session-signing' | 'fingerprint' | 'otp-pepper' | 'cursor-signing';
 
 const ARN_ENV: Record<
   SecretName,
-  'SESSION_SIGNING_SECRET_ARN' | 'FINGERPRINT_SECRET_ARN' | 'OTP_PEPPER_SECRET_ARN'
+  | 'SESSION_SIGNING_SECRET_ARN'
+  | 'FINGERPRINT_SECRET_ARN'
+  | 'OTP_PEPPER_SECRET_ARN'
+  | 'CURSOR_SIGNING_SECRET_ARN'
 > = {
   'session-signing': 'SESSION_SIGNING_SECRET_ARN',
   fingerprint: 'FINGERPRINT_SECRET_ARN',
   'otp-pepper': 'OTP_PEPPER_SECRET_ARN',
+  'cursor-signing': 'CURSOR_SIGNING_SECRET_ARN',
 };
 
 const cache = new Map<SecretName, Promise<Buffer>>();

@@ -1,4 +1,4 @@
-import { httpHandler, operatorAccess } from '../lib/http.ts';
+import { httpHandler, JsonText, operatorAccess } from '../lib/http.ts';
 import { merchantAccess } from './auth.ts';
 import { CreateMerchantBody, MerchantIdParams } from './schema.ts';
 import * as merchants from './service.ts';
@@ -23,8 +23,13 @@ export const rotateMerchantKey = httpHandler(
   async ({ params }) => ({ status: 200, body: await merchants.rotateApiKey(params.id) }),
 );
 
-/** The plan catalogue a merchant may offer: plans, limits per currency, fees. */
-export const getConfig = httpHandler({ auth: merchantAccess }, async () => ({
-  status: 200,
-  body: merchants.planCatalogue(),
-}));
+let catalogueJson: JsonText | undefined;
+
+/**
+ * The plan catalogue a merchant may offer: plans, limits per currency, fees. A constant document:
+ * serialized on the first request of the container, then written as is.
+ */
+export const getConfig = httpHandler({ auth: merchantAccess }, async () => {
+  catalogueJson ??= new JsonText(JSON.stringify(merchants.planCatalogue()));
+  return { status: 200, body: catalogueJson };
+});

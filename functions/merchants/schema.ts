@@ -1,44 +1,54 @@
 import * as z from 'zod';
 import { PlanCatalogueSchema } from '../installments/plans.ts';
-import { IsoDateTime, idOf } from '../lib/schema.ts';
+import { defineSchema, IsoDateTime, idOf } from '../lib/schema.ts';
 
-export const MerchantStatus = z.enum(['active', 'suspended']);
+export const MerchantStatus = /* @__PURE__ */ defineSchema(() => z.enum(['active', 'suspended']));
 export type MerchantStatus = z.infer<typeof MerchantStatus>;
 
-export const CreateMerchantBody = z
-  .strictObject({
-    name: z.string().trim().min(1).max(100),
-    webhookUrl: z
-      .url({ protocol: /^https?$/ })
-      .max(2048)
-      .optional(),
-  })
-  .meta({ id: 'CreateMerchantRequest' });
+export const CreateMerchantBody = /* @__PURE__ */ defineSchema(() =>
+  z
+    .strictObject({
+      name: z.string().trim().min(1).max(100),
+      webhookUrl: z
+        .url({ protocol: /^https?$/ })
+        .max(2048)
+        .optional(),
+    })
+    .meta({ id: 'CreateMerchantRequest' }),
+);
 export type CreateMerchantBody = z.infer<typeof CreateMerchantBody>;
 
-export const MerchantIdParams = z.object({ id: idOf('merchant') });
+export const MerchantIdParams = /* @__PURE__ */ defineSchema(() => z.object({ id: idOf('merchant') }));
 
-export const MerchantResponse = z
-  .object({
-    id: z.string(),
-    object: z.literal('merchant'),
-    name: z.string(),
-    status: MerchantStatus,
-    webhookUrl: z.string().optional(),
-    apiKeyLast4: z.string(),
-    createdAt: IsoDateTime,
-    updatedAt: IsoDateTime,
-  })
-  .meta({ id: 'Merchant' });
+export const MerchantResponse = /* @__PURE__ */ defineSchema(() =>
+  z
+    .object({
+      id: z.string(),
+      object: z.literal('merchant'),
+      name: z.string(),
+      status: MerchantStatus,
+      webhookUrl: z.string().optional(),
+      apiKeyLast4: z.string(),
+      createdAt: IsoDateTime,
+      updatedAt: IsoDateTime,
+    })
+    .meta({ id: 'Merchant' }),
+);
 export type MerchantResponse = z.infer<typeof MerchantResponse>;
 
 /** The secret key is in this response and nowhere else, ever. */
-export const MerchantWithKeyResponse = MerchantResponse.extend({
-  apiKey: z.string().meta({ description: 'Secret API key. Shown once; stored only as a SHA-256 hash.' }),
-}).meta({ id: 'MerchantWithKey' });
+export const MerchantWithKeyResponse = /* @__PURE__ */ defineSchema(() =>
+  MerchantResponse.extend({
+    apiKey: z.string().meta({ description: 'Secret API key. Shown once; stored only as a SHA-256 hash.' }),
+  }).meta({ id: 'MerchantWithKey' }),
+);
 
-export const HealthResponse = z.object({ status: z.literal('ok'), time: IsoDateTime }).meta({ id: 'Health' });
+export const HealthResponse = /* @__PURE__ */ defineSchema(() =>
+  z.object({ status: z.literal('ok'), time: IsoDateTime }).meta({ id: 'Health' }),
+);
 
-export const ConfigResponse = PlanCatalogueSchema.safeExtend({ object: z.literal('config') }).meta({
-  id: 'Config',
-});
+export const ConfigResponse = /* @__PURE__ */ defineSchema(() =>
+  PlanCatalogueSchema.safeExtend({ object: z.literal('config') }).meta({
+    id: 'Config',
+  }),
+);

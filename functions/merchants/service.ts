@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { DEFAULT_PLAN_CATALOGUE } from '../installments/plans.ts';
 import { type Clock, clock as defaultClock } from '../lib/clock.ts';
 import { config } from '../lib/config.ts';
@@ -14,7 +14,8 @@ export function generateApiKey(livemode: boolean): string {
 }
 
 export function hashApiKey(apiKey: string): string {
-  return createHash('sha256').update(apiKey, 'utf8').digest('hex');
+  // One-shot hash (no Hash object): this runs on every merchant request.
+  return hash('sha256', apiKey);
 }
 
 const isLoopback = (host: string) =>

@@ -3,7 +3,7 @@ import { httpHandler } from '../lib/http.ts';
 import { merchantAccess } from '../merchants/auth.ts';
 import { cardProcessor, registerCardProcessor } from '../payments/processor.ts';
 import { SandboxProcessor } from '../payments/sandbox.ts';
-import { detokenize } from '../vault/service.ts';
+import { detokenize } from '../vault/access.ts';
 import { CaptureBody, OrderIdParams, RefundBody } from './schema.ts';
 import * as orders from './service.ts';
 

@@ -17,7 +17,7 @@ const VERSION = 'c1';
 let cursorKey: Promise<Buffer> | undefined;
 
 function key(): Promise<Buffer> {
-  cursorKey ??= getSecret('session-signing').then((secret) =>
+  cursorKey ??= getSecret('cursor-signing').then((secret) =>
     Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'tessera/list-cursor/v1', 32)),
   );
   cursorKey.catch(() => {

@@ -146,11 +146,12 @@ async function processMarker(
   return ok ? 'expiring' : 'skipped';
 }
 
-/** The scheduled entry point: `{ asOf?: 'YYYY-MM-DD' | ISO instant }`. */
-export async function expireAuthorizations(
-  input: { asOf?: string } = {},
-  clock: Clock = processClock(),
-): Promise<SweepResult> {
+/**
+ * The scheduled entry point: `{ asOf?: 'YYYY-MM-DD' | ISO instant }`. Lambda calls it as
+ * `(event, context)`, so the clock is never a parameter: it is the process clock.
+ */
+export async function expireAuthorizations(input: { asOf?: string } = {}): Promise<SweepResult> {
+  const clock = processClock();
   const now = sweepInstant(input.asOf, clock);
   const today = isoDay(now);
   const noticeUntil = new Date(now.getTime() + EXPIRING_NOTICE_MS).toISOString();

@@ -2,153 +2,175 @@ import * as z from 'zod';
 import { DisclosureResponse, ScheduledInstallmentResponse } from '../checkout/schema.ts';
 import { PlanIdSchema } from '../installments/plans.ts';
 import { CurrencyCodeSchema, MinorUnitsSchema } from '../lib/money.ts';
-import { IsoDateTime, idOf } from '../lib/schema.ts';
+import { defineSchema, IsoDateTime, idOf } from '../lib/schema.ts';
 import { ORDER_STATUSES } from './state.ts';
 
-export const CreateOrderBody = z
-  .strictObject({
-    authorizationToken: z
+export const CreateOrderBody = /* @__PURE__ */ defineSchema(() =>
+  z
+    .strictObject({
+      authorizationToken: z.string().min(1).max(128).meta({
+        description: "The shopper's approval from the checkout (authz_…); usable once, 60 minutes.",
+      }),
+    })
+    .meta({ id: 'CreateOrderRequest' }),
+);
+
+export const OrderIdParams = /* @__PURE__ */ defineSchema(() => z.object({ id: idOf('order') }));
+
+export const CaptureBody = /* @__PURE__ */ defineSchema(() =>
+  z
+    .strictObject({
+      amount: MinorUnitsSchema.meta({ description: 'Minor units; at most what is left to capture.' }),
+    })
+    .meta({ id: 'CaptureRequest' }),
+);
+
+export const RefundBody = /* @__PURE__ */ defineSchema(() =>
+  z
+    .strictObject({
+      amount: MinorUnitsSchema,
+      captureId: idOf('capture').optional().meta({
+        description:
+          'The capture refunded. Without it the refund runs over the captures from the latest backwards.',
+      }),
+    })
+    .meta({ id: 'RefundRequest' }),
+);
+
+export const ListOrdersQuery = /* @__PURE__ */ defineSchema(() =>
+  z.strictObject({
+    limit: z.coerce.number().int().min(1).max(100).default(10),
+    startingAfter: z
       .string()
       .min(1)
-      .max(128)
-      .meta({ description: "The shopper's approval from the checkout (authz_…); usable once, 60 minutes." }),
-  })
-  .meta({ id: 'CreateOrderRequest' });
+      .max(512)
+      .optional()
+      .meta({ description: 'The opaque `nextCursor` of the previous page.' }),
+  }),
+);
 
-export const OrderIdParams = z.object({ id: idOf('order') });
+export const InstallmentStatusSchema = /* @__PURE__ */ defineSchema(() =>
+  z.enum(['due', 'charging', 'paid', 'failed', 'cancelled']),
+);
 
-export const CaptureBody = z
-  .strictObject({
-    amount: MinorUnitsSchema.meta({ description: 'Minor units; at most what is left to capture.' }),
-  })
-  .meta({ id: 'CaptureRequest' });
+export const InstallmentResponse = /* @__PURE__ */ defineSchema(() =>
+  z
+    .object({
+      id: z.string(),
+      captureId: z.string(),
+      seq: z.int(),
+      dueDate: z.iso.date(),
+      amount: z
+        .int()
+        .meta({ description: 'What is (or was) collected: the original amount less refund reductions.' }),
+      originalAmount: z.int(),
+      principal: z.int(),
+      interest: z.int(),
+      status: InstallmentStatusSchema,
+      attempts: z.int(),
+      refundedAmount: z.int().meta({ description: 'Collected money returned to the card by refunds.' }),
+      paidAt: IsoDateTime.optional(),
+      failureCode: z.string().optional(),
+    })
+    .meta({ id: 'Installment' }),
+);
 
-export const RefundBody = z
-  .strictObject({
-    amount: MinorUnitsSchema,
-    captureId: idOf('capture').optional().meta({
-      description:
-        'The capture refunded. Without it the refund runs over the captures from the latest backwards.',
-    }),
-  })
-  .meta({ id: 'RefundRequest' });
+export const CaptureResponse = /* @__PURE__ */ defineSchema(() =>
+  z
+    .object({
+      id: z.string(),
+      object: z.literal('capture'),
+      orderId: z.string(),
+      amount: z.int(),
+      currency: CurrencyCodeSchema,
+      refundedAmount: z.int(),
+      createdAt: IsoDateTime,
+      installments: z.array(ScheduledInstallmentResponse.extend({ id: z.string() })),
+      disclosure: DisclosureResponse,
+    })
+    .meta({ id: 'Capture' }),
+);
 
-export const ListOrdersQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(10),
-  startingAfter: z
-    .string()
-    .min(1)
-    .max(512)
-    .optional()
-    .meta({ description: 'The opaque `nextCursor` of the previous page.' }),
-});
+export const RefundLineResponse = /* @__PURE__ */ defineSchema(() =>
+  z
+    .object({
+      captureId: z.string(),
+      installmentId: z.string(),
+      reducedBy: z.int().meta({ description: 'Taken off what the shopper still owes on this installment.' }),
+      refundedBy: z.int().meta({ description: 'Returned to the card from what this installment collected.' }),
+    })
+    .meta({ id: 'RefundLine' }),
+);
 
-export const InstallmentStatusSchema = z.enum(['due', 'charging', 'paid', 'failed', 'cancelled']);
+export const RefundResponse = /* @__PURE__ */ defineSchema(() =>
+  z
+    .object({
+      id: z.string(),
+      object: z.literal('refund'),
+      orderId: z.string(),
+      amount: z.int(),
+      currency: CurrencyCodeSchema,
+      reducedAmount: z.int(),
+      returnedAmount: z.int(),
+      lines: z.array(RefundLineResponse),
+      createdAt: IsoDateTime,
+    })
+    .meta({ id: 'Refund' }),
+);
 
-export const InstallmentResponse = z
-  .object({
-    id: z.string(),
-    captureId: z.string(),
-    seq: z.int(),
-    dueDate: z.iso.date(),
-    amount: z
-      .int()
-      .meta({ description: 'What is (or was) collected: the original amount less refund reductions.' }),
-    originalAmount: z.int(),
-    principal: z.int(),
-    interest: z.int(),
-    status: InstallmentStatusSchema,
-    attempts: z.int(),
-    refundedAmount: z.int().meta({ description: 'Collected money returned to the card by refunds.' }),
-    paidAt: IsoDateTime.optional(),
-    failureCode: z.string().optional(),
-  })
-  .meta({ id: 'Installment' });
+export const OrderSummaryResponse = /* @__PURE__ */ defineSchema(() =>
+  z
+    .object({
+      id: z.string(),
+      object: z.literal('order'),
+      status: z.enum(ORDER_STATUSES),
+      livemode: z.boolean(),
+      amount: z.int().meta({ description: 'The authorized amount.' }),
+      currency: CurrencyCodeSchema,
+      merchantReference: z.string(),
+      checkoutSessionId: z.string(),
+      plan: z.object({
+        id: PlanIdSchema,
+        termMonths: z.int().optional(),
+        aprBps: z.int().optional(),
+      }),
+      card: z.object({ brand: z.string(), last4: z.string() }),
+      capturedAmount: z.int(),
+      refundedAmount: z.int(),
+      outstandingAmount: z.int().meta({ description: 'Still to collect from the shopper.' }),
+      remainingAuthorizedAmount: z.int().meta({ description: 'What may still be captured.' }),
+      authorizationExpiresAt: IsoDateTime,
+      authorizationMaxExpiresAt: IsoDateTime,
+      version: z
+        .int()
+        .meta({ description: 'Increases with every change; equals the sequence of its latest event.' }),
+      createdAt: IsoDateTime,
+      updatedAt: IsoDateTime,
+    })
+    .meta({ id: 'OrderSummary' }),
+);
 
-export const CaptureResponse = z
-  .object({
-    id: z.string(),
-    object: z.literal('capture'),
-    orderId: z.string(),
-    amount: z.int(),
-    currency: CurrencyCodeSchema,
-    refundedAmount: z.int(),
-    createdAt: IsoDateTime,
-    installments: z.array(ScheduledInstallmentResponse.extend({ id: z.string() })),
-    disclosure: DisclosureResponse,
-  })
-  .meta({ id: 'Capture' });
+export const OrderResponse = /* @__PURE__ */ defineSchema(() =>
+  OrderSummaryResponse.extend({
+    schedulePreview: z
+      .object({ installments: z.array(ScheduledInstallmentResponse), disclosure: DisclosureResponse })
+      .meta({ description: 'The schedule of the full amount as if captured when the order was created.' }),
+    captures: z.array(CaptureResponse.omit({ installments: true, disclosure: true })),
+    installments: z.array(InstallmentResponse),
+    refunds: z.array(RefundResponse),
+  }).meta({ id: 'Order' }),
+);
 
-export const RefundLineResponse = z
-  .object({
-    captureId: z.string(),
-    installmentId: z.string(),
-    reducedBy: z.int().meta({ description: 'Taken off what the shopper still owes on this installment.' }),
-    refundedBy: z.int().meta({ description: 'Returned to the card from what this installment collected.' }),
-  })
-  .meta({ id: 'RefundLine' });
-
-export const RefundResponse = z
-  .object({
-    id: z.string(),
-    object: z.literal('refund'),
-    orderId: z.string(),
-    amount: z.int(),
-    currency: CurrencyCodeSchema,
-    reducedAmount: z.int(),
-    returnedAmount: z.int(),
-    lines: z.array(RefundLineResponse),
-    createdAt: IsoDateTime,
-  })
-  .meta({ id: 'Refund' });
-
-export const OrderSummaryResponse = z
-  .object({
-    id: z.string(),
-    object: z.literal('order'),
-    status: z.enum(ORDER_STATUSES),
-    livemode: z.boolean(),
-    amount: z.int().meta({ description: 'The authorized amount.' }),
-    currency: CurrencyCodeSchema,
-    merchantReference: z.string(),
-    checkoutSessionId: z.string(),
-    plan: z.object({
-      id: PlanIdSchema,
-      termMonths: z.int().optional(),
-      aprBps: z.int().optional(),
-    }),
-    card: z.object({ brand: z.string(), last4: z.string() }),
-    capturedAmount: z.int(),
-    refundedAmount: z.int(),
-    outstandingAmount: z.int().meta({ description: 'Still to collect from the shopper.' }),
-    remainingAuthorizedAmount: z.int().meta({ description: 'What may still be captured.' }),
-    authorizationExpiresAt: IsoDateTime,
-    authorizationMaxExpiresAt: IsoDateTime,
-    version: z
-      .int()
-      .meta({ description: 'Increases with every change; equals the sequence of its latest event.' }),
-    createdAt: IsoDateTime,
-    updatedAt: IsoDateTime,
-  })
-  .meta({ id: 'OrderSummary' });
-
-export const OrderResponse = OrderSummaryResponse.extend({
-  schedulePreview: z
-    .object({ installments: z.array(ScheduledInstallmentResponse), disclosure: DisclosureResponse })
-    .meta({ description: 'The schedule of the full amount as if captured when the order was created.' }),
-  captures: z.array(CaptureResponse.omit({ installments: true, disclosure: true })),
-  installments: z.array(InstallmentResponse),
-  refunds: z.array(RefundResponse),
-}).meta({ id: 'Order' });
-
-export const OrderListResponse = z
-  .object({
-    object: z.literal('list'),
-    data: z.array(OrderSummaryResponse),
-    hasMore: z.boolean(),
-    nextCursor: z.string().optional().meta({ description: 'Pass as startingAfter for the next page.' }),
-  })
-  .meta({ id: 'OrderList' });
+export const OrderListResponse = /* @__PURE__ */ defineSchema(() =>
+  z
+    .object({
+      object: z.literal('list'),
+      data: z.array(OrderSummaryResponse),
+      hasMore: z.boolean(),
+      nextCursor: z.string().optional().meta({ description: 'Pass as startingAfter for the next page.' }),
+    })
+    .meta({ id: 'OrderList' }),
+);
 
 export type OrderSummaryResponse = z.infer<typeof OrderSummaryResponse>;
 export type OrderResponse = z.infer<typeof OrderResponse>;

@@ -9,6 +9,7 @@
  */
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
+import { defineSchema } from '../lib/schema.ts';
 
 export const OTP_DIGITS = 6;
 export const RECOVERY_CODE_COUNT = 10;
@@ -20,14 +21,18 @@ const MIN_PEPPER_BYTES = 32;
 
 export type Pepper = string | Uint8Array;
 
-export const otpCodeSchema = z.string().regex(/^\d{6}$/, 'Enter the 6-digit code.');
+export const otpCodeSchema = /* @__PURE__ */ defineSchema(() =>
+  z.string().regex(/^\d{6}$/, 'Enter the 6-digit code.'),
+);
 
 /** Accepts what a person types: any case, with or without the dashes or spaces between groups. */
-export const recoveryCodeSchema = z
-  .string()
-  .trim()
-  .max(32, 'That is not a recovery code.')
-  .refine((value) => isRecoveryCodeShape(value), 'Enter a recovery code like ABCD-EFGH-JKMN.');
+export const recoveryCodeSchema = /* @__PURE__ */ defineSchema(() =>
+  z
+    .string()
+    .trim()
+    .max(32, 'That is not a recovery code.')
+    .refine((value) => isRecoveryCodeShape(value), 'Enter a recovery code like ABCD-EFGH-JKMN.'),
+);
 
 /** A uniformly random 6-digit code from the CSPRNG (randomInt rejects biased draws internally). */
 export function generateOtp(): string {

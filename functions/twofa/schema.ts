@@ -1,15 +1,17 @@
 import * as z from 'zod';
 import { CurrencyCodeSchema, MinorUnitsSchema } from '../lib/money.ts';
-import { IsoDateTime, idOf } from '../lib/schema.ts';
+import { defineSchema, IsoDateTime, idOf } from '../lib/schema.ts';
 import { otpCodeSchema, recoveryCodeSchema } from './codes.ts';
 import { MONEY_ACTIONS, STEP_UP_ACTIONS } from './policy.ts';
 
-export const StepUpActionSchema = z.enum(STEP_UP_ACTIONS).meta({ id: 'StepUpAction' });
+export const StepUpActionSchema = /* @__PURE__ */ defineSchema(() =>
+  z.enum(STEP_UP_ACTIONS).meta({ id: 'StepUpAction' }),
+);
 
-const proofFields = {
+const proofFields = /* @__PURE__ */ defineSchema(() => ({
   code: otpCodeSchema.optional(),
   recoveryCode: recoveryCodeSchema.optional(),
-};
+}));
 
 function exactlyOneProof(
   body: { code?: string | undefined; recoveryCode?: string | undefined },
@@ -21,87 +23,104 @@ function exactlyOneProof(
 }
 
 /** A 6-digit TOTP or one-time code, or (where allowed) one recovery code: exactly one of them. */
-export const ChallengeProof = z
-  .strictObject(proofFields)
-  .superRefine(exactlyOneProof)
-  .meta({ id: 'ChallengeProof' });
+export const ChallengeProof = /* @__PURE__ */ defineSchema(() =>
+  z.strictObject(proofFields).superRefine(exactlyOneProof).meta({ id: 'ChallengeProof' }),
+);
 export type ChallengeProof = z.infer<typeof ChallengeProof>;
 
 /** `POST /v1/sessions/mfa`: the login challenge and its proof. */
-export const MfaSessionBody = z
-  .strictObject({ challengeId: idOf('challenge'), ...proofFields })
-  .superRefine(exactlyOneProof)
-  .meta({ id: 'MfaSessionRequest' });
+export const MfaSessionBody = /* @__PURE__ */ defineSchema(() =>
+  z
+    .strictObject({ challengeId: idOf('challenge'), ...proofFields })
+    .superRefine(exactlyOneProof)
+    .meta({ id: 'MfaSessionRequest' }),
+);
 
-export const ChallengeIdParams = z.object({ challengeId: idOf('challenge') });
+export const ChallengeIdParams = /* @__PURE__ */ defineSchema(() =>
+  z.object({ challengeId: idOf('challenge') }),
+);
 
-export const ConfirmTotpBody = z.strictObject({ code: otpCodeSchema }).meta({ id: 'ConfirmTotpRequest' });
+export const ConfirmTotpBody = /* @__PURE__ */ defineSchema(() =>
+  z.strictObject({ code: otpCodeSchema }).meta({ id: 'ConfirmTotpRequest' }),
+);
 
-const PayeeSchema = z
-  .string()
-  .trim()
-  .min(1)
-  .max(64)
-  .regex(/^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/, 'payee must be printable ASCII')
-  .meta({ description: 'Who receives the money (e.g. a merchant id or a payout destination id).' });
+const PayeeSchema = /* @__PURE__ */ defineSchema(() =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(64)
+    .regex(/^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/, 'payee must be printable ASCII')
+    .meta({ description: 'Who receives the money (e.g. a merchant id or a payout destination id).' }),
+);
 
-export const StepUpBody = z
-  .strictObject({
-    action: StepUpActionSchema,
-    amount: z.strictObject({ amount: MinorUnitsSchema, currency: CurrencyCodeSchema }).optional(),
-    payee: PayeeSchema.optional(),
-  })
-  .superRefine((body, ctx) => {
-    const money = MONEY_ACTIONS.has(body.action);
-    if (money && !body.amount) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['amount'],
-        message: `A ${body.action} step-up must name the amount it approves.`,
-      });
-    }
-    if (!money && (body.amount || body.payee !== undefined)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [body.amount ? 'amount' : 'payee'],
-        message: `A ${body.action} step-up does not take an amount or payee.`,
-      });
-    }
-  })
-  .meta({ id: 'StepUpRequest' });
+export const StepUpBody = /* @__PURE__ */ defineSchema(() =>
+  z
+    .strictObject({
+      action: StepUpActionSchema,
+      amount: z.strictObject({ amount: MinorUnitsSchema, currency: CurrencyCodeSchema }).optional(),
+      payee: PayeeSchema.optional(),
+    })
+    .superRefine((body, ctx) => {
+      const money = MONEY_ACTIONS.has(body.action);
+      if (money && !body.amount) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['amount'],
+          message: `A ${body.action} step-up must name the amount it approves.`,
+        });
+      }
+      if (!money && (body.amount || body.payee !== undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [body.amount ? 'amount' : 'payee'],
+          message: `A ${body.action} step-up does not take an amount or payee.`,
+        });
+      }
+    })
+    .meta({ id: 'StepUpRequest' }),
+);
 export type StepUpBody = z.infer<typeof StepUpBody>;
 
-export const TotpEnrollmentResponse = z
-  .object({
-    secret: z.string().meta({ description: 'Base32 TOTP secret. Shown once; stored encrypted.' }),
-    otpauthUri: z.string(),
-  })
-  .meta({ id: 'TotpEnrollment' });
+export const TotpEnrollmentResponse = /* @__PURE__ */ defineSchema(() =>
+  z
+    .object({
+      secret: z.string().meta({ description: 'Base32 TOTP secret. Shown once; stored encrypted.' }),
+      otpauthUri: z.string(),
+    })
+    .meta({ id: 'TotpEnrollment' }),
+);
 
-export const RecoveryCodesResponse = z
-  .object({
-    recoveryCodes: z.array(z.string()).meta({ description: 'Shown once; each works once.' }),
-  })
-  .meta({ id: 'RecoveryCodes' });
+export const RecoveryCodesResponse = /* @__PURE__ */ defineSchema(() =>
+  z
+    .object({
+      recoveryCodes: z.array(z.string()).meta({ description: 'Shown once; each works once.' }),
+    })
+    .meta({ id: 'RecoveryCodes' }),
+);
 
-export const TwoFactorStatusResponse = z
-  .object({ object: z.literal('two_factor'), enabled: z.boolean() })
-  .meta({ id: 'TwoFactorStatus' });
+export const TwoFactorStatusResponse = /* @__PURE__ */ defineSchema(() =>
+  z.object({ object: z.literal('two_factor'), enabled: z.boolean() }).meta({ id: 'TwoFactorStatus' }),
+);
 
-export const StepUpChallengeResponse = z
-  .object({
-    challengeId: z.string(),
-    channel: z.enum(['totp', 'sms', 'email']),
-    expiresAt: IsoDateTime,
-  })
-  .meta({ id: 'StepUpChallenge' });
+export const StepUpChallengeResponse = /* @__PURE__ */ defineSchema(() =>
+  z
+    .object({
+      challengeId: z.string(),
+      channel: z.enum(['totp', 'sms', 'email']),
+      expiresAt: IsoDateTime,
+    })
+    .meta({ id: 'StepUpChallenge' }),
+);
 
-export const StepUpTokenResponse = z
-  .object({
-    stepUpToken: z
-      .string()
-      .meta({ description: 'Send it as the `Step-Up-Token` header of the one request it approves.' }),
-    action: StepUpActionSchema,
-    expiresAt: IsoDateTime,
-  })
-  .meta({ id: 'StepUpToken' });
+export const StepUpTokenResponse = /* @__PURE__ */ defineSchema(() =>
+  z
+    .object({
+      stepUpToken: z
+        .string()
+        .meta({ description: 'Send it as the `Step-Up-Token` header of the one request it approves.' }),
+      action: StepUpActionSchema,
+      expiresAt: IsoDateTime,
+    })
+    .meta({ id: 'StepUpToken' }),
+);

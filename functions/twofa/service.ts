@@ -22,7 +22,7 @@ import { newId } from '../lib/ids.ts';
 import { keyService } from '../lib/key-service.ts';
 import { logger } from '../lib/logger.ts';
 import { formatMoney } from '../lib/money.ts';
-import { type Notification, notifier } from '../lib/notifier.ts';
+import { emailNotifier, type Notification, notifier } from '../lib/notifier.ts';
 import { generateOtp, generateRecoveryCodes, hashCode, matchRecoveryCode, verifyCodeHash } from './codes.ts';
 import { stepUpInvalid } from './gate.ts';
 import { type GuardState, reserveAttempt, resetGuard } from './guard.ts';
@@ -90,7 +90,7 @@ async function alert(customer: CustomerRecord, subject: string, text: string): P
     kind: 'security_alert',
   };
   try {
-    await notifier().send(message);
+    await emailNotifier().send(message);
   } catch (error) {
     // A lost alert must not undo or fail the sign-in it reports; the audit trail has it anyway.
     logger.warn('security alert not sent', { customerId: customer.id, subject, error: String(error) });

@@ -4,6 +4,7 @@
  */
 import { jwtVerify, SignJWT } from 'jose';
 import * as z from 'zod';
+import { defineSchema } from '../lib/schema.ts';
 import { sessionTokenKey, stepUpTokenKey } from './keys.ts';
 import { SESSION_TTL_SECONDS, STEP_UP_ACTIONS, STEP_UP_TTL_SECONDS, type StepUpAction } from './policy.ts';
 
@@ -40,7 +41,9 @@ export async function signSessionToken(
   return { token, expiresAt: new Date(exp * 1000) };
 }
 
-const SessionPayload = z.object({ sub: z.string().regex(/^cus_/), sid: z.string().regex(/^ses_/) });
+const SessionPayload = /* @__PURE__ */ defineSchema(() =>
+  z.object({ sub: z.string().regex(/^cus_/), sid: z.string().regex(/^ses_/) }),
+);
 
 /** The claims of a valid, unexpired session token; undefined for anything else. */
 export async function verifySessionToken(token: string, now: Date): Promise<SessionClaims | undefined> {
@@ -96,15 +99,17 @@ export async function signStepUpToken(
   return { token, expiresAt: new Date(exp * 1000) };
 }
 
-const StepUpPayload = z.object({
-  sub: z.string(),
-  jti: z.string().regex(/^chl_/),
-  exp: z.number().int(),
-  act: z.enum(STEP_UP_ACTIONS),
-  amt: z.number().int().optional(),
-  cur: z.string().optional(),
-  pay: z.string().optional(),
-});
+const StepUpPayload = /* @__PURE__ */ defineSchema(() =>
+  z.object({
+    sub: z.string(),
+    jti: z.string().regex(/^chl_/),
+    exp: z.number().int(),
+    act: z.enum(STEP_UP_ACTIONS),
+    amt: z.number().int().optional(),
+    cur: z.string().optional(),
+    pay: z.string().optional(),
+  }),
+);
 
 /** The claims of a valid step-up token at most 5 minutes old; undefined for anything else. */
 export async function verifyStepUpToken(

@@ -4,8 +4,8 @@
  * Product parameters: SHA-1, 6 digits, 30 s step, ±1 step of clock drift, and every code accepted
  * once only (the caller stores the returned `step` and passes it back as `lastUsedStep`).
  *
- * otplib does the HMAC, the dynamic truncation and the constant-time compare. We complement it in
- * two places only:
+ * otplib does the dynamic truncation, the window and the constant-time compare (the HMAC itself is
+ * node:crypto's, through a small crypto plugin). We complement it in two places only:
  * - replay: otplib's `afterTimeStep` silently skips used steps, so on a miss we look again without
  *   it to tell "replayed" from "invalid" (the service counts the two differently);
  * - counters above 2^53 - 1: otplib caps counters at Number.MAX_SAFE_INTEGER, while RFC 4226/6238
@@ -13,16 +13,8 @@
  *   real clock gets there (a Date tops out at step ~2.9e11); it keeps `totpAt`/`hotp` total over
  *   their input types, and the tests check it against otplib where both apply.
  */
-import { createHmac } from 'node:crypto';
-import {
-  generate,
-  generateSecret,
-  generateURI,
-  type HashAlgorithm,
-  NobleCryptoPlugin,
-  ScureBase32Plugin,
-  TOTP,
-} from 'otplib';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { type CryptoPlugin, generateURI, type HashAlgorithm, HOTP, ScureBase32Plugin, TOTP } from 'otplib';
 
 export const TOTP_ALGORITHM: HashAlgorithm = 'sha1';
 export const TOTP_DIGITS = 6;
@@ -33,15 +25,36 @@ export const TOTP_WINDOW_STEPS = 1;
 export const TOTP_SECRET_BYTES = 20;
 
 const MAX_UINT64 = 2n ** 64n - 1n;
-const base32 = new ScureBase32Plugin();
+const HMAC_ALGORITHMS: readonly HashAlgorithm[] = ['sha1', 'sha256', 'sha512'];
+
+/**
+ * otplib's crypto plugin on node:crypto. otplib's convenience functions default to a pure-JS
+ * plugin (@noble/hashes); passing this one to the classes keeps that library (and its SHA tables,
+ * built at import) out of the bundle. otplib normalizes the algorithm before calling `hmac`.
+ */
+const nodeCrypto: CryptoPlugin = {
+  name: 'node:crypto',
+  algorithms: HMAC_ALGORITHMS,
+  hmac: (algorithm, key, data) => new Uint8Array(createHmac(algorithm, key).update(data).digest()),
+  randomBytes: (length) => new Uint8Array(randomBytes(length)),
+  constantTimeEqual: (a, b) => {
+    const left = typeof a === 'string' ? Buffer.from(a, 'utf8') : a;
+    const right = typeof b === 'string' ? Buffer.from(b, 'utf8') : b;
+    return left.length === right.length && timingSafeEqual(left, right);
+  },
+};
+// Pure: a function that never touches TOTP (most customer routes import this module indirectly)
+// drops otplib from its bundle.
+const base32 = /* @__PURE__ */ new ScureBase32Plugin();
 // The class (unlike the functional `verify`, typed for HOTP too) guarantees `timeStep` on success.
-const productTotp = new TOTP({
+const productTotp = /* @__PURE__ */ new TOTP({
   algorithm: TOTP_ALGORITHM,
   digits: TOTP_DIGITS,
   period: TOTP_PERIOD_SECONDS,
-  crypto: new NobleCryptoPlugin(),
+  crypto: nodeCrypto,
   base32,
 });
+const rfcHotp = /* @__PURE__ */ new HOTP({ crypto: nodeCrypto, base32 });
 const CODE_PATTERN = /^\d{6}$/;
 
 /** A base32 secret (as stored and shown to the user) or raw key bytes (the RFC vectors). */
@@ -59,7 +72,7 @@ export type TotpVerifyResult = { ok: true; step: number } | { ok: false; reason:
 
 /** A fresh 160-bit secret, base32 without padding (what authenticator apps take). */
 export function generateTotpSecret(): string {
-  return generateSecret({ length: TOTP_SECRET_BYTES });
+  return base32.encode(nodeCrypto.randomBytes(TOTP_SECRET_BYTES), { padding: false });
 }
 
 /** The `otpauth://totp/...` URI that the enrollment QR code encodes. */
@@ -90,7 +103,7 @@ export async function hotp(
   const algorithm = options.algorithm ?? TOTP_ALGORITHM;
   const digits = options.digits ?? TOTP_DIGITS;
   if (c > BigInt(Number.MAX_SAFE_INTEGER)) return hotpWide(secret, c, algorithm, digits);
-  return generate({ strategy: 'hotp', secret, counter: Number(c), algorithm, digits });
+  return rfcHotp.generate(Number(c), { secret, algorithm, digits });
 }
 
 /** TOTP value at a given time (RFC 6238), with explicit parameters for the test vectors. */
@@ -104,7 +117,7 @@ export async function totpAt(
   const period = params.period ?? TOTP_PERIOD_SECONDS;
   const seconds = toEpochSeconds(time);
   if (seconds <= BigInt(Number.MAX_SAFE_INTEGER)) {
-    return generate({ secret, epoch: Number(seconds), algorithm, digits, period });
+    return productTotp.generate({ secret, epoch: Number(seconds), algorithm, digits, period });
   }
   return hotp(secret, seconds / BigInt(period), { algorithm, digits });
 }

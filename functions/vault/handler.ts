@@ -1,8 +1,8 @@
+/** The customer's card routes. The operator's re-wrap (KMS ReEncrypt) is in `rewrap-handler.ts`. */
 import { customerAccess } from '../customers/auth.ts';
-import { httpHandler, operatorAccess } from '../lib/http.ts';
+import { httpHandler } from '../lib/http.ts';
 import { requireStepUp } from '../twofa/gate.ts';
-import { rewrapAll } from './rewrap.ts';
-import { AddCardBody, CardListQuery, CardTokenParams, RewrapBody } from './schema.ts';
+import { AddCardBody, CardListQuery, CardTokenParams } from './schema.ts';
 import * as vault from './service.ts';
 
 /**
@@ -41,19 +41,5 @@ export const deleteCard = httpHandler(
       commit: (items) => commit(items, { status: 200 }),
     });
     return { status: 200, body };
-  },
-);
-
-/** Operator: move records to the vault key's current version; call again while `done` is false. */
-export const rewrapVault = httpHandler(
-  { auth: operatorAccess, body: RewrapBody },
-  async ({ principal, body }) => {
-    const report = await rewrapAll({
-      ...(body.targetKeyId === undefined ? {} : { targetKeyId: body.targetKeyId }),
-      pageSize: body.pageSize,
-      maxRecords: body.maxRecords,
-      actor: principal.operatorArn,
-    });
-    return { status: 200, body: { object: 'vault_rewrap' as const, ...report } };
   },
 );

@@ -1,64 +1,33 @@
 import { auditItem } from '../lib/audit.ts';
 import { type Clock, clock as processClock } from '../lib/clock.ts';
-import { config } from '../lib/config.ts';
 import { transactionCancelReasons, vaultTableName } from '../lib/dynamodb.ts';
-import { conflict, forbidden, notFound } from '../lib/errors.ts';
+import { conflict, forbidden } from '../lib/errors.ts';
 import type { TransactItem } from '../lib/idempotency.ts';
 import { newId } from '../lib/ids.ts';
-import { type KeyService, keyService } from '../lib/key-service.ts';
 import { logger } from '../lib/logger.ts';
 import { getSecret } from '../lib/secrets.ts';
-import { type CardBrand, fingerprint, validateCard } from './card.ts';
-import { EnvelopeCipher } from './envelope.ts';
+import { isActive, noSuchCard, requireOwnCard, toCard, vaultCipher } from './access.ts';
+import { fingerprint, validateCard } from './card.ts';
+import type { EnvelopeCipher } from './envelope.ts';
 import type { AddCardBody, CardResponse } from './schema.ts';
-import type { CardRecord, CardTombstone } from './store.ts';
+import type { CardRecord } from './store.ts';
 import * as store from './store.ts';
 
-/**
- * The card vault's use cases. The PAN exists in plaintext only inside this module's locals and in
- * the Buffer `detokenize` hands the charger; it is never logged, thrown, audited or written
- * outside `ciphertext`. The CVC is validated and then dropped.
- */
-
-/** What other capabilities may know about a card (PCI DSS: at most BIN + last 4; we give last 4). */
-export interface CardSummary {
-  token: string;
-  brand: CardBrand;
-  last4: string;
-  expMonth: number;
-  expYear: number;
-  /** Stable per card number across customers, keyed (HMAC) so it cannot be reversed. */
-  fingerprintId?: string;
-}
-
-export interface DetokenizedCard {
-  /** The caller zeroes it (`pan.fill(0)`) as soon as the charge is sent. */
-  pan: Buffer;
-  expMonth: number;
-  expYear: number;
-  brand: string;
-  customerId: string;
-}
-
-export const VAULT_PURPOSE = 'card-vault';
-
-let cipher: EnvelopeCipher | undefined;
-let cipherKeys: KeyService | undefined;
+export {
+  type CardSummary,
+  type DetokenizedCard,
+  detokenize,
+  getCard,
+  VAULT_PURPOSE,
+  vaultCipher,
+} from './access.ts';
 
 /**
- * One cipher per container, so its data-key cache spans invocations (≤1 GenerateDataKey per 1,000
- * cards). Rebuilt only when the key service or the vault key changes (tests, the local runtime).
+ * The card vault's use cases: tokenize, list, delete (`getCard` and `detokenize`, for other
+ * capabilities, live in ./access.ts and are re-exported here). The PAN exists in plaintext only in
+ * the locals of these two modules and in the Buffer `detokenize` hands the charger; it is never
+ * logged, thrown, audited or written outside `ciphertext`. The CVC is validated and then dropped.
  */
-export function vaultCipher(): EnvelopeCipher {
-  const keys = keyService();
-  const keyId = config().VAULT_KEY_ID;
-  if (!cipher || cipherKeys !== keys || cipher.keyId !== keyId) {
-    cipher?.clear();
-    cipher = new EnvelopeCipher({ keyService: keys, keyId, purpose: VAULT_PURPOSE });
-    cipherKeys = keys;
-  }
-  return cipher;
-}
 
 const registeredWrapKeys = new Set<string>();
 
@@ -78,32 +47,6 @@ export async function ensureWrapKeyRegistered(
 export async function fingerprintOf(pan: string): Promise<string> {
   const secret = await getSecret('fingerprint');
   return `fp_${Buffer.from(fingerprint(pan, secret), 'hex').toString('base64url')}`;
-}
-
-const toCard = (card: {
-  token: string;
-  brand: CardBrand;
-  last4: string;
-  expMonth: number;
-  expYear: number;
-}): CardResponse => ({
-  token: card.token,
-  brand: card.brand,
-  last4: card.last4,
-  expMonth: card.expMonth,
-  expYear: card.expYear,
-});
-
-const isActive = (item: CardRecord | CardTombstone | undefined): item is CardRecord =>
-  item?.status === 'active';
-
-const noSuchCard = (token: string) => notFound(`No such card: ${token}.`, 'token');
-
-/** The customer's active card, or 404 for unknown, deleted and other customers' tokens alike. */
-async function requireOwnCard(customerId: string, token: string): Promise<CardRecord> {
-  const item = await store.getCardItem(token);
-  if (!isActive(item) || item.customerId !== customerId) throw noSuchCard(token);
-  return item;
 }
 
 export interface AddCardOutcome {
@@ -242,12 +185,6 @@ export async function listCards(
   return { object: 'list', data: cards.map(toCard), hasMore };
 }
 
-/** For other capabilities (orders, checkout): a customer's card by token, without the number. */
-export async function getCard(customerId: string, token: string): Promise<CardSummary> {
-  const card = await requireOwnCard(customerId, token);
-  return { ...toCard(card), fingerprintId: card.fingerprintId };
-}
-
 export interface DeleteCardOptions {
   commit: (items: TransactItem[]) => Promise<unknown>;
   clock?: Clock;
@@ -275,61 +212,6 @@ export async function deleteCard(
   }
   logger.info('card deleted (crypto-shredded)', { card: token, customerId });
   return { token, deleted: true };
-}
-
-/**
- * The charger's only way to a card number. Every call is audited in the vault table (who, why,
- * when, which token; never the PAN), failed decryptions included. No audit record, no PAN.
- */
-export async function detokenize(
-  token: string,
-  purpose: { actor: string; reason: string },
-  clock: Clock = processClock(),
-): Promise<DetokenizedCard> {
-  if (!purpose.actor.trim() || !purpose.reason.trim()) {
-    throw new TypeError('detokenize needs an actor and a reason for the audit trail');
-  }
-  const card = await store.getCardItem(token);
-  if (!isActive(card)) throw noSuchCard(token);
-  const audit = (action: string) =>
-    auditItem(
-      {
-        action,
-        subject: token,
-        actor: purpose.actor,
-        reason: purpose.reason,
-        metadata: { customerId: card.customerId },
-      },
-      clock,
-      vaultTableName(),
-    );
-  let pan: Buffer;
-  try {
-    pan = await vaultCipher().decrypt(card, { customerId: card.customerId, tokenId: token });
-  } catch (error) {
-    // Best effort: a failing vault must still report the original error.
-    await store.writeItems([audit('vault.detokenize_failed')]).catch(() => undefined);
-    logger.warn('card detokenization failed', {
-      card: token,
-      actor: purpose.actor,
-      code: (error as { code?: string }).code,
-    });
-    throw error;
-  }
-  try {
-    await store.writeItems([audit('vault.detokenized')]);
-  } catch (error) {
-    pan.fill(0);
-    throw error;
-  }
-  logger.info('card detokenized', { card: token, actor: purpose.actor, reason: purpose.reason });
-  return {
-    pan,
-    expMonth: card.expMonth,
-    expYear: card.expYear,
-    brand: card.brand,
-    customerId: card.customerId,
-  };
 }
 
 /** Customers who saved the card behind this fingerprint (the account-monitoring rule reads it). */

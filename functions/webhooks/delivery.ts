@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
 import { clock } from '../lib/clock.ts';
 import { logger } from '../lib/logger.ts';
+import { defineSchema } from '../lib/schema.ts';
 import { getWebhookEndpoint } from '../merchants/webhook-endpoint.ts';
 import { decryptWebhookSecret } from './secret.ts';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, signatureHeader } from './signature.ts';
@@ -34,17 +35,19 @@ export interface DeliveryPolicy {
   budgetMs: number;
 }
 
-const EnvPolicy = z.object({
-  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(15),
-  WEBHOOK_BASE_DELAY_MS: z.coerce.number().int().min(1).default(60_000),
-  WEBHOOK_MAX_DELAY_MS: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .default(6 * 3600_000),
-  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(10_000),
-  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
-});
+const EnvPolicy = /* @__PURE__ */ defineSchema(() =>
+  z.object({
+    WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(15),
+    WEBHOOK_BASE_DELAY_MS: z.coerce.number().int().min(1).default(60_000),
+    WEBHOOK_MAX_DELAY_MS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(6 * 3600_000),
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(10_000),
+    WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  }),
+);
 
 /** Defaults, overridable by WEBHOOK_* environment variables and then by `overrides`. */
 export function deliveryPolicy(overrides: Partial<DeliveryPolicy> = {}): DeliveryPolicy {

@@ -4,6 +4,7 @@ import { type Clock, DAY_MS } from '../lib/clock.ts';
 import { badRequest, conflict, notFound, unprocessable } from '../lib/errors.ts';
 import type { TransactItem } from '../lib/idempotency.ts';
 import { isId } from '../lib/ids.ts';
+import { defineSchema } from '../lib/schema.ts';
 import { getWebhookEndpoint, setWebhookEndpointItem } from '../merchants/webhook-endpoint.ts';
 import type { WebhookEventType } from './events.ts';
 import type { WebhookEndpointResponse } from './schema.ts';
@@ -89,7 +90,7 @@ export function toDeliveryResponse(record: DeliveryRecord) {
   };
 }
 
-const Cursor = z.object({ s: z.string().min(1).max(200), i: z.string() });
+const Cursor = /* @__PURE__ */ defineSchema(() => z.object({ s: z.string().min(1).max(200), i: z.string() }));
 
 function encodeCursor(last: { sortKey: string; id: string }): string {
   return Buffer.from(JSON.stringify({ s: last.sortKey, i: last.id })).toString('base64url');

@@ -1,4 +1,4 @@
-import { ArnFormat, NestedStack, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import {
   AccessLogField,
   AccessLogFormat,
@@ -18,23 +18,16 @@ import {
   RestApi,
   SecurityPolicy,
 } from 'aws-cdk-lib/aws-apigateway';
-import { type ITable, Table } from 'aws-cdk-lib/aws-dynamodb';
-import { Grant, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { CfnLoggingConfiguration, CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { z } from 'zod';
-import { MAIN_TABLE, TABLES, type TableDefinition, VAULT_TABLE } from '../../functions/lib/tables.ts';
 import type { Route, RouteAuth } from '../routes.ts';
-import { type Data, tableName } from './data.ts';
-import { TesseraFunction } from './function.ts';
+import { type AccessContext, accessFunction, type FunctionStack, functionStack, pascal } from './access.ts';
+import type { TesseraFunction } from './function.ts';
 import { LeastPrivilegeRole } from './iam.ts';
-import { Keys } from './keys.ts';
-import type { VaultNetwork } from './network.ts';
-import type { Notifications } from './notify.ts';
-import { Secrets } from './secrets.ts';
 
 export interface ApiLimits {
   /** Stage-wide steady-state requests per second and burst (every method). */
@@ -46,19 +39,11 @@ export interface ApiLimits {
   wafRequestsPerIpPer5Min: number;
 }
 
-export interface ApiProps {
-  stage: string;
+export interface ApiProps extends AccessContext {
   routes: readonly Route[];
-  data: Data;
-  keys: Keys;
-  secrets: Secrets;
-  notifications: Notifications;
+  /** Receives the route functions' failed asynchronous invocations. */
   deadLetterQueue: IQueue;
-  logRetention: RetentionDays;
-  logRemovalPolicy: RemovalPolicy;
   limits: ApiLimits;
-  /** The cardholder data environment's network, created on first use by a vault route. */
-  vaultNetwork: () => VaultNetwork;
 }
 
 /** Why a non-operator method has no API Gateway authorizer (AwsSolutions-APIG4). */
@@ -197,112 +182,37 @@ export class Api extends Construct {
   /**
    * Functions live in one nested stack per capability, so the stack stays far below
    * CloudFormation's 500-resource limit however many routes are added (each route costs about
-   * eight resources: function, role, policy, log group, alarms). Tables are referenced there by
-   * name, which keeps every ARN in a role policy readable and its acknowledgements exact.
+   * eight resources: function, role, policy, log group, alarms).
    */
   private capabilityStack(route: Route, props: ApiProps): CapabilityStack {
     const capability = /^functions\/([^/]+)\//.exec(route.entry)?.[1];
     if (!capability) throw new Error(`${route.operationId}: entry must be functions/<capability>/…`);
     let found = this.capabilityStacks.get(capability);
     if (!found) {
-      const stack = new NestedStack(this, `${pascal(capability)}Functions`, {
-        description: `Tessera ${props.stage}: ${capability} functions`,
-      });
-      const tables = new Map<string, ITable>();
-      for (const definition of TABLES) {
-        tables.set(
-          definition.logicalName,
-          Table.fromTableAttributes(stack, `${pascal(definition.logicalName)}Table`, {
-            tableName: tableName(props.stage, definition),
-            // No key here: the grant below adds the key rights itself, for DynamoDB's use only.
-            globalIndexes: definition.indexes.map((i) => i.name),
-          }),
-        );
-      }
-      found = { stack, tables };
+      found = functionStack(
+        this,
+        `${pascal(capability)}Functions`,
+        `Tessera ${props.stage}: ${capability} functions`,
+        props.stage,
+      );
       this.capabilityStacks.set(capability, found);
     }
     return found;
   }
 
   private addRouteFunction(route: Route, props: ApiProps): TesseraFunction {
-    const { access } = route;
-    const { stack: scope, tables } = this.capabilityStack(route, props);
-    const table = (definition: TableDefinition) => tables.get(definition.logicalName) ?? never(definition);
-    const environment: Record<string, string> = {};
-    for (const use of access.keys ?? []) environment[Keys.envVar(use)] = props.keys.keyFor(use).keyArn;
-    for (const name of access.secrets ?? []) {
-      environment[Secrets.envVar(name)] = props.secrets.secret(name).secretArn;
-    }
-    if (access.notify) Object.assign(environment, props.notifications.environment);
-
-    // Anything that touches the vault table or key is part of the cardholder data environment.
-    const inCde = access.vault !== undefined || (access.keys ?? []).some((k) => k.startsWith('vault:'));
-    const network = inCde ? props.vaultNetwork() : undefined;
-    if (network && access.notify) {
-      throw new Error(
-        `${route.operationId}: vault functions cannot notify (no SNS/SES endpoint in the CDE); emit an event instead`,
-      );
-    }
-
-    const fn = new TesseraFunction(scope, route.operationId, {
-      entry: route.entry,
-      handler: route.handler,
-      stage: props.stage,
-      description: `${route.method} ${route.path}: ${route.summary}`.slice(0, 256),
-      environment,
-      deadLetterQueue: props.deadLetterQueue,
-      logKey: props.keys.ops,
-      logRetention: props.logRetention,
-      logRemovalPolicy: props.logRemovalPolicy,
-      ...(network ? { network } : {}),
-    });
-    const role = fn.executionRole;
-
-    const tableKey = (definition: TableDefinition) =>
-      props.data.table(definition).encryptionKey ?? never(definition);
-    grantTable(role, table(MAIN_TABLE), tableKey(MAIN_TABLE), MAIN_TABLE, access.main);
-    grantTable(role, table(VAULT_TABLE), tableKey(VAULT_TABLE), VAULT_TABLE, access.vault);
-    for (const use of access.keys ?? []) props.keys.grant(role, use);
-    for (const name of access.secrets ?? []) props.secrets.grantRead(name, role);
-    if (access.notify) props.notifications.grantSend(role);
-
-    if (network) {
-      // The CDE's endpoints admit exactly what its functions were granted.
-      if (access.main) network.allowTable(props.data.table(MAIN_TABLE));
-      if (access.vault) network.allowTable(props.data.table(VAULT_TABLE));
-      for (const use of access.keys ?? []) network.allowKey(props.keys.keyFor(use), Keys.actions(use));
-      for (const name of access.secrets ?? []) network.allowSecret(props.secrets.secret(name));
-      Validations.of(role).acknowledge(
-        {
-          id: 'AwsSolutions-IAM5[Resource::*]',
-          reason:
-            'X-Ray (xray:PutTraceSegments, xray:PutTelemetryRecords) and the network interface lookups Lambda ' +
-            'makes for a VPC function (ec2:DescribeNetworkInterfaces, ec2:DescribeSubnets) do not support ' +
-            'resource-level permissions. No other statement of this role has a * resource (asserted in test/infra).',
-        },
-        {
-          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:*/*]`,
-          reason:
-            "Lambda creates, re-addresses and deletes this function's network interfaces in the vault subnets; " +
-            'their ids are unknown in advance, so the grant is limited to this account and region.',
-        },
-      );
-    } else {
-      Validations.of(role).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level ' +
-          'permissions. No other statement of this role has a * resource (asserted in test/infra).',
-      });
-      Validations.of(fn).acknowledge({
-        id: 'PCI.DSS.321-LambdaInsideVPC',
-        reason:
-          'Only the vault functions handle cardholder data, and they run in the isolated vault subnets. This ' +
-          'function never touches the vault table or the vault key, which IAM enforces.',
-      });
-    }
-    return fn;
+    return accessFunction(
+      this.capabilityStack(route, props),
+      route.operationId,
+      {
+        entry: route.entry,
+        handler: route.handler,
+        description: `${route.method} ${route.path}: ${route.summary}`,
+        access: route.access,
+        deadLetterQueue: props.deadLetterQueue,
+      },
+      props,
+    );
   }
 
   private addRouteMethod(route: Route, fn: TesseraFunction, validator: RequestValidator): Method {
@@ -566,65 +476,8 @@ export class Api extends Construct {
   }
 }
 
-/**
- * DynamoDB rights for one table, plus the table key's rights for DynamoDB's use only. CDK's table
- * grant would give the role the key itself; the vault table's key is also the card envelope key,
- * so a vault reader could then call KMS Decrypt on card data keys directly. With `kms:ViaService`
- * the key only works for DynamoDB requests, and direct vault-key use stays with `RouteAccess.keys`.
- */
-function grantTable(
-  role: LeastPrivilegeRole,
-  table: ITable,
-  key: IKey,
-  definition: TableDefinition,
-  level: 'read' | 'readwrite' | undefined,
-): void {
-  if (!level) return;
-  if (level === 'read') table.grantReadData(role);
-  else table.grantReadWriteData(role);
-  // The same key actions CDK's grantReadData / grantReadWriteData use, bound to DynamoDB.
-  const keyActions = ['kms:Decrypt', 'kms:DescribeKey'];
-  if (level === 'readwrite') keyActions.push('kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*');
-  Grant.addToPrincipal({
-    grantee: role,
-    actions: keyActions,
-    resourceArns: [key.keyArn],
-    conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(role).region}.amazonaws.com` } },
-  });
-  if (definition.indexes.length > 0) {
-    // The table is referenced by name in the role's stack, so its ARN renders as this string.
-    const indexes = `arn:<AWS::Partition>:dynamodb:<AWS::Region>:<AWS::AccountId>:table/${table.tableName}/index/*`;
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${indexes}]`,
-      reason: `Queries use the ${definition.logicalName} table's own GSIs (${definition.indexes
-        .map((i) => i.name)
-        .join(', ')}); the wildcard covers that one table's indexes and nothing else.`,
-    });
-  }
-  if (level === 'readwrite') {
-    const reason =
-      `Writes to the ${definition.logicalName} table, which is encrypted with a customer-managed key: DynamoDB ` +
-      'needs kms:GenerateDataKey*/kms:ReEncrypt* on that one key, and the statement is scoped to its ARN and ' +
-      'to requests made through DynamoDB (kms:ViaService).';
-    Validations.of(role).acknowledge(
-      { id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason },
-      { id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason },
-    );
-  }
-}
-
-export interface CapabilityStack {
-  stack: NestedStack;
-  /** The tables, referenced by name from inside the nested stack. */
-  tables: ReadonlyMap<string, ITable>;
-}
-
-const pascal = (name: string) =>
-  name.replace(/(^|[-_])([a-z0-9])/g, (_m, _sep, c: string) => c.toUpperCase());
-
-function never(definition: TableDefinition): never {
-  throw new Error(`No table for definition "${definition.logicalName}"`);
-}
+/** One nested stack of route functions per capability. */
+export type CapabilityStack = FunctionStack;
 
 /** One JSON object per request (Serverless-APIGWStructuredLogging), including the TLS version. */
 function accessLogFormat(): AccessLogFormat {

@@ -52,10 +52,14 @@ export class Monitoring extends Construct {
     );
   }
 
-  /** Any message in a dead-letter queue is a lost event until someone replays it. */
+  /**
+   * Any message in a dead-letter queue is a lost event until someone replays it. A queue in a
+   * nested stack gets its alarm there, beside it, like a function's.
+   */
   watchDeadLetterQueue(name: string, queue: IQueue): void {
+    const home = Stack.of(queue);
     this.alarm(
-      this,
+      home === Stack.of(this) ? this : new Construct(home, `${name}Alarms`),
       `${name}Depth`,
       queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
       { description: `${name} holds messages: failed asynchronous work waiting to be replayed` },

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
@@ -33,24 +33,48 @@ type LambdaHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<
 
 interface CompiledRoute {
   route: Route;
-  pattern: RegExp;
-  paramNames: string[];
+  /** Per path segment: the literal to match, or `undefined` for a `{param}` (any non-empty segment). */
+  segments: Array<string | undefined>;
+  /** Parameter name by segment index. */
+  params: Array<[index: number, name: string]>;
 }
 
 const repoRoot = new URL('../../', import.meta.url);
 
 function compile(route: Route): CompiledRoute {
-  const paramNames: string[] = [];
-  const source = route.path
-    .split('/')
-    .map((segment) => {
-      const param = /^\{(\w+)\}$/.exec(segment);
-      if (!param?.[1]) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      paramNames.push(param[1]);
-      return '([^/]+)';
-    })
-    .join('/');
-  return { route, pattern: new RegExp(`^${source}$`), paramNames };
+  const params: Array<[number, string]> = [];
+  const segments = route.path.split('/').map((segment, index) => {
+    const param = /^\{(\w+)\}$/.exec(segment);
+    if (!param?.[1]) return segment;
+    params.push([index, param[1]]);
+    return undefined;
+  });
+  return { route, segments, params };
+}
+
+/**
+ * Routes indexed by their number of path segments, each list in route-table order. A request path
+ * is compared segment by segment against the few routes of its length only: literal segments must
+ * be equal, `{param}` segments non-empty (what `^/v1/orders/([^/]+)$` matched before, without
+ * running every route's regex on every request).
+ */
+function routeIndex(compiled: CompiledRoute[]): Map<number, CompiledRoute[]> {
+  const index = new Map<number, CompiledRoute[]>();
+  for (const c of compiled) {
+    const list = index.get(c.segments.length) ?? [];
+    list.push(c);
+    index.set(c.segments.length, list);
+  }
+  return index;
+}
+
+function matchesPath(c: CompiledRoute, parts: string[]): boolean {
+  for (let i = 0; i < parts.length; i++) {
+    const literal = c.segments[i];
+    const part = parts[i] as string;
+    if (literal === undefined ? part === '' : part !== literal) return false;
+  }
+  return true;
 }
 
 /** A token bucket per caller, like API Gateway's usage-plan throttling. */
@@ -69,6 +93,12 @@ function createThrottle({ ratePerSecond, burst }: { ratePerSecond: number; burst
 }
 
 class BodyTooLarge extends Error {}
+
+/** Neither a length nor chunked encoding: HTTP/1.1 says the request has no body. */
+function hasNoBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return (length === undefined || Number(length) === 0) && req.headers['transfer-encoding'] === undefined;
+}
 
 async function readBody(req: IncomingMessage): Promise<string | null> {
   const declared = Number(req.headers['content-length'] ?? 0);
@@ -106,15 +136,22 @@ export function buildProxyEvent(args: {
     const name = req.rawHeaders[i] as string;
     const value = req.rawHeaders[i + 1] as string;
     headers[name] = value;
-    multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
+    const values = multiValueHeaders[name];
+    if (values) values.push(value);
+    else multiValueHeaders[name] = [value];
   }
   const query: Record<string, string> = {};
   const multiQuery: Record<string, string[]> = {};
-  for (const [k, v] of url.searchParams) {
-    query[k] = v;
-    multiQuery[k] = [...(multiQuery[k] ?? []), v];
+  let hasQuery = false;
+  if (url.search !== '') {
+    for (const [k, v] of url.searchParams) {
+      hasQuery = true;
+      query[k] = v;
+      const values = multiQuery[k];
+      if (values) values.push(v);
+      else multiQuery[k] = [v];
+    }
   }
-  const hasQuery = Object.keys(query).length > 0;
   const sourceIp = req.socket.remoteAddress ?? '127.0.0.1';
   return {
     resource: route.path,
@@ -180,11 +217,15 @@ function lambdaContext(route: Route, requestId: string): Context {
 }
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
-  const compiled = (options.routes ?? allRoutes)
-    .filter((r) => options.includeLocalOnly !== false || !r.localOnly)
-    .map(compile);
+  const routesByLength = routeIndex(
+    (options.routes ?? allRoutes)
+      .filter((r) => options.includeLocalOnly !== false || !r.localOnly)
+      .map(compile),
+  );
   const throttle = createThrottle(options.throttle ?? { ratePerSecond: 200, burst: 400 });
   const handlers = new Map<string, Promise<LambdaHandler>>();
+  /** Handlers already imported, by route: called without awaiting the import promise again. */
+  const loadedHandlers = new Map<Route, LambdaHandler>();
 
   const loadHandler = (route: Route): Promise<LambdaHandler> => {
     const key = `${route.entry}#${route.handler}`;
@@ -197,7 +238,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       });
       handlers.set(key, loaded);
     }
-    return loaded;
+    return loaded.then((fn) => {
+      loadedHandlers.set(route, fn);
+      return fn;
+    });
   };
 
   const send = (res: ServerResponse, result: APIGatewayProxyResult, requestId: string) => {
@@ -206,8 +250,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     for (const [k, v] of Object.entries(result.multiValueHeaders ?? {})) headers[k] = v.map(String);
     if (!Object.keys(headers).some((k) => k.toLowerCase() === 'request-id'))
       headers['Request-Id'] = requestId;
-    const body = result.isBase64Encoded ? Buffer.from(result.body, 'base64') : Buffer.from(result.body ?? '');
-    headers['Content-Length'] = String(body.length);
+    // A text body is written as the string it is (UTF-8), without copying it into a Buffer first.
+    const body = result.isBase64Encoded ? Buffer.from(result.body, 'base64') : (result.body ?? '');
+    headers['Content-Length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.length);
     res.writeHead(result.statusCode, headers);
     res.end(body);
   };
@@ -232,9 +277,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const requestId = newId('request');
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
-      const matches = compiled
-        .map((c) => ({ c, m: c.pattern.exec(url.pathname) }))
-        .filter((x): x is { c: CompiledRoute; m: RegExpExecArray } => x.m !== null);
+      const parts = url.pathname.split('/');
+      const matches = (routesByLength.get(parts.length) ?? []).filter((c) => matchesPath(c, parts));
       if (matches.length === 0) {
         req.resume();
         return sendError(
@@ -243,10 +287,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           requestId,
         );
       }
-      const match = matches.find((x) => x.c.route.method === req.method);
+      const match = matches.find((c) => c.route.method === req.method);
       if (!match) {
         req.resume();
-        const allow = [...new Set(matches.map((x) => x.c.route.method))].join(', ');
+        const allow = [...new Set(matches.map((c) => c.route.method))].join(', ');
         return sendError(
           res,
           new ApiError(
@@ -259,13 +303,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           { Allow: allow },
         );
       }
-      const { route } = match.c;
+      const { route } = match;
       const authorization = req.headers.authorization ?? '';
-      const wait = throttle(
-        authorization
-          ? createHash('sha256').update(authorization).digest('hex')
-          : (req.socket.remoteAddress ?? ''),
-      );
+      const wait = throttle(authorization ? hash('sha256', authorization) : (req.socket.remoteAddress ?? ''));
       if (wait > 0) {
         req.resume();
         return sendError(res, tooManyRequests('Too many requests; slow down.', wait), requestId);
@@ -280,9 +320,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         }
         operatorArn = LOCAL_OPERATOR_ARN;
       }
-      let body: string | null;
+      let body: string | null = null;
       try {
-        body = await readBody(req);
+        // A GET without a body is answered without waiting on the request stream.
+        if (hasNoBody(req)) req.resume();
+        else body = await readBody(req);
       } catch (error) {
         if (!(error instanceof BodyTooLarge)) throw error;
         res.setHeader('Connection', 'close');
@@ -298,9 +340,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         );
       }
       const pathParameters: Record<string, string> = {};
-      match.c.paramNames.forEach((name, i) => {
-        pathParameters[name] = decodeURIComponent(match.m[i + 1] ?? '');
-      });
+      for (const [index, name] of match.params) {
+        pathParameters[name] = decodeURIComponent(parts[index] ?? '');
+      }
       const event = buildProxyEvent({
         req,
         url,
@@ -310,7 +352,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         requestId,
         ...(operatorArn ? { operatorArn } : {}),
       });
-      const handler = await loadHandler(route);
+      const handler = loadedHandlers.get(route) ?? (await loadHandler(route));
       const result = await handler(event, lambdaContext(route, requestId));
       send(res, result, requestId);
     } catch (error) {

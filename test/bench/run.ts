@@ -25,7 +25,7 @@ for (const row of cold.rows) {
 const dynamo = await startDynamoDbLocal({ inMemory: true });
 try {
   process.stdout.write(
-    'handler overhead: GET /v1/config via the local gateway vs the raw GetItem (1,000 each)…\n',
+    'handler overhead: GET /v1/config via the local gateway vs the raw GetItem (3,000 each)…\n',
   );
   const h = await handlerOverheadBench(dynamo.endpoint);
   process.stdout.write(

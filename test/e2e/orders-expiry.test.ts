@@ -188,7 +188,11 @@ describe('authorization expiry and extension under an injected clock', () => {
 
     // The extended order is announced again for its new date, then lapses at it.
     at(53);
-    expect(await expireAuthorizations({})).toMatchObject({ expiring: 1 });
+    // Invoked exactly as EventBridge Scheduler -> Lambda does: (event, context).
+    const asLambda = expireAuthorizations as unknown as (event: object, context: object) => Promise<unknown>;
+    expect(await asLambda({}, { awsRequestId: 'r', getRemainingTimeInMillis: () => 1000 })).toMatchObject({
+      expiring: 1,
+    });
     at(56, 1);
     expect(await expireAuthorizations({})).toMatchObject({ expired: 1 });
     expect((await get(merchant.apiKey, extended.id)).json).toMatchObject({ status: 'expired' });

@@ -8,10 +8,17 @@ import type { NagPack } from 'cdk-nag';
 import { AwsSolutionsChecks, PCIDSS321Checks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { config, resetConfig } from '../../functions/lib/config.ts';
+import type { SecretName as FunctionSecretName } from '../../functions/lib/secrets.ts';
 import { MAIN_TABLE, TABLES, VAULT_TABLE } from '../../functions/lib/tables.ts';
 import { buildApp } from '../../infra/app.ts';
 import type { TesseraFunction } from '../../infra/constructs/function.ts';
-import type { Route } from '../../infra/routes.ts';
+import type { LeastPrivilegeRole } from '../../infra/constructs/iam.ts';
+import { Jobs } from '../../infra/constructs/jobs.ts';
+import { Keys, type KeyUse } from '../../infra/constructs/keys.ts';
+import { Secrets } from '../../infra/constructs/secrets.ts';
+import { jobs, type ScheduledJob } from '../../infra/jobs.ts';
+import type { Route, RouteAccess } from '../../infra/routes.ts';
 import { routes } from '../../infra/routes.ts';
 import { TesseraStack } from '../../infra/stack.ts';
 
@@ -22,7 +29,9 @@ interface Resource {
   DeletionPolicy?: string;
 }
 interface Statement {
+  Sid?: string;
   Effect: string;
+  Principal?: unknown;
   Action: string | string[];
   Resource?: unknown;
   NotResource?: unknown;
@@ -46,8 +55,9 @@ afterAll(() => {
 const asArray = <T>(value: T | T[] | undefined): T[] =>
   value === undefined ? [] : Array.isArray(value) ? value : [value];
 const mentions = (value: unknown, id: string) => JSON.stringify(value ?? null).includes(`"${id}"`);
-const inCde = (route: Route) =>
+const inCde = (route: { access: RouteAccess }) =>
   route.access.vault !== undefined || (route.access.keys ?? []).some((k) => k.startsWith('vault:'));
+const VAULT_USES: KeyUse[] = ['vault:encrypt', 'vault:decrypt', 'vault:rewrap'];
 
 /**
  * Reads synthesized templates the way CloudFormation will see them: every construct from its own
@@ -72,7 +82,28 @@ class Synthesized {
   }
 
   stacks(): Stack[] {
-    return [this.root, ...[...this.root.api.capabilityStacks.values()].map((c) => c.stack)];
+    return [
+      this.root,
+      ...[...this.root.api.capabilityStacks.values()].map((c) => c.stack),
+      this.root.jobs.functionStack.stack,
+    ];
+  }
+
+  /** Every function: the routes' then the jobs', with the access each was built from. */
+  functions(routeTable: readonly Route[], jobTable: readonly ScheduledJob[]) {
+    const fromRoutes = routeTable
+      .filter((r) => !r.localOnly)
+      .map((r) => ({
+        name: r.operationId,
+        access: r.access,
+        fn: this.root.api.functions.get(r.operationId),
+      }));
+    const fromJobs = jobTable.map((j) => ({
+      name: j.name,
+      access: j.access,
+      fn: this.root.jobs.functions.get(j.name),
+    }));
+    return [...fromRoutes, ...fromJobs].map(({ name, access, fn }) => ({ name, access, fn: fn ?? never() }));
   }
 
   resources(stack: Stack): Record<string, Resource> {
@@ -115,10 +146,15 @@ class Synthesized {
     return walk(value);
   }
 
-  /** The statements of a function's execution role (all in its one managed policy). */
-  statementsOf(fn: TesseraFunction): Statement[] {
-    return (this.resource(fn.executionRole.policy).Properties.PolicyDocument as { Statement: Statement[] })
-      .Statement;
+  /** The statements of a function's execution role, or of a role (all in its one managed policy). */
+  statementsOf(of: TesseraFunction | LeastPrivilegeRole): Statement[] {
+    const role = 'executionRole' in of ? of.executionRole : of;
+    return (this.resource(role.policy).Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+  }
+
+  /** The vault key's policy statements. */
+  vaultKeyPolicy(): Statement[] {
+    return (this.resource(this.root.keys.vault).Properties.KeyPolicy as { Statement: Statement[] }).Statement;
   }
 }
 
@@ -135,7 +171,7 @@ function assertAcknowledgedWildcards(synth: Synthesized) {
   const starActions = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
   const vpcStarActions = ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'];
   const tableKeys = [stack.keys.data, stack.keys.vault].map((k) => synth.id(k));
-  for (const fn of stack.api.functions.values()) {
+  for (const fn of [...stack.api.functions.values(), ...stack.jobs.functions.values()]) {
     for (const s of synth.statementsOf(fn)) {
       if (asArray(s.Resource as string | string[]).includes('*')) {
         const allowed = fn.isBoundToVpc ? [...starActions, ...vpcStarActions] : starActions;
@@ -158,34 +194,110 @@ function assertAcknowledgedWildcards(synth: Synthesized) {
 
 const viaDynamoDb = (s: Statement) =>
   /"kms:ViaService":\{"Fn::Join":\["",\["dynamodb\./.test(JSON.stringify(s.Condition ?? {}));
+const viaSecretsManager = (s: Statement) =>
+  /"kms:ViaService":\{"Fn::Join":\["",\["secretsmanager\./.test(JSON.stringify(s.Condition ?? {}));
+/** Direct key use: not bound to a service's use of the key on the caller's behalf. */
+const direct = (s: Statement) => !viaDynamoDb(s) && !viaSecretsManager(s);
 
 /**
- * The vault invariants: only routes with vault access reference the vault table or key at all,
- * and the vault key is usable outside DynamoDB (to wrap or unwrap card data keys) only by routes
- * that list `vault:encrypt` / `vault:decrypt`: encryption for the vault functions, decryption for
- * the vault functions and the charger.
+ * The vault invariants: only functions with vault access reference the vault table or key at all,
+ * and the vault key is usable outside DynamoDB and Secrets Manager (to wrap, unwrap or re-wrap card
+ * data keys) only with exactly the actions of the `vault:*` uses listed: encryption for the vault
+ * functions, decryption for the vault functions and the charger, ReEncrypt for the rewrap.
  */
-function assertVaultIsolation(synth: Synthesized, route: Route, statements: Statement[]) {
+function assertVaultIsolation(
+  synth: Synthesized,
+  subject: { name: string; access: RouteAccess },
+  statements: Statement[],
+) {
+  const { name, access } = subject;
   const vaultKey = synth.id(synth.root.keys.vault);
   const vaultTable = `:table/tessera-dev-${VAULT_TABLE.logicalName}`;
   const touches = statements.some(
     (s) => mentions(s.Resource, vaultKey) || JSON.stringify(s.Resource ?? null).includes(vaultTable),
   );
-  expect(touches && !inCde(route), `${route.operationId} reaches the vault without vault access`).toBe(false);
-  if (route.access.vault) expect(touches).toBe(true);
+  const readsVaultSecret = (access.secrets ?? []).some((n) => n === 'fingerprint');
+  expect(
+    touches && !inCde(subject) && !readsVaultSecret,
+    `${name} reaches the vault without vault access`,
+  ).toBe(false);
+  if (access.vault) expect(touches).toBe(true);
 
-  const direct = statements
-    .filter((s) => mentions(s.Resource, vaultKey) && !viaDynamoDb(s))
+  const directActions = statements
+    .filter((s) => mentions(s.Resource, vaultKey) && direct(s))
     .flatMap((s) => asArray(s.Action));
-  const keys = route.access.keys ?? [];
-  const canWrap = direct.some(
+  const keys = access.keys ?? [];
+  const expected = VAULT_USES.filter((use) => keys.includes(use)).flatMap((use) => Keys.actions(use));
+  expect([...new Set(directActions)].sort(), `${name}: direct vault key actions`).toEqual(
+    [...new Set(expected)].sort(),
+  );
+  const canWrap = directActions.some(
     (a) => a.startsWith('kms:GenerateDataKey') || a === 'kms:Encrypt' || a === 'kms:ReEncryptTo',
   );
-  const canUnwrap = direct.some((a) => a === 'kms:Decrypt' || a === 'kms:ReEncryptFrom');
-  expect(canWrap, `${route.operationId} may wrap with the vault key`).toBe(keys.includes('vault:encrypt'));
-  expect(canUnwrap, `${route.operationId} may unwrap with the vault key`).toBe(
-    keys.includes('vault:decrypt'),
+  const canUnwrap = directActions.some((a) => a === 'kms:Decrypt' || a === 'kms:ReEncryptFrom');
+  expect(canWrap, `${name} may wrap with the vault key`).toBe(
+    keys.includes('vault:encrypt') || keys.includes('vault:rewrap'),
   );
+  expect(canUnwrap, `${name} may unwrap with the vault key`).toBe(
+    keys.includes('vault:decrypt') || keys.includes('vault:rewrap'),
+  );
+  // Whatever reaches the vault key through Secrets Manager is Decrypt only (the fingerprint secret).
+  const viaSecrets = statements
+    .filter((s) => mentions(s.Resource, vaultKey) && viaSecretsManager(s))
+    .flatMap((s) => asArray(s.Action));
+  expect(viaSecrets, name).toEqual(
+    readsVaultSecret && !keys.includes('vault:decrypt') ? ['kms:Decrypt'] : [],
+  );
+}
+
+/** The ARN a key policy uses for a role with a fixed name, as the role's own template spells the name. */
+function fixedRoleArn(synth: Synthesized, fn: TesseraFunction): unknown {
+  const name = synth.resource(fn.executionRole).Properties.RoleName as { 'Fn::Join': [string, unknown[]] };
+  expect(name, `${fn.node.id} has a fixed role name`).toBeDefined();
+  const [, parts] = name['Fn::Join'];
+  return {
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':iam::',
+        { Ref: 'AWS::AccountId' },
+        `:role/${String(parts[0])}`,
+        ...parts.slice(1),
+      ],
+    ],
+  };
+}
+
+/** Each vault use's Deny names exactly the roles granted that use, and covers only direct calls. */
+function assertVaultKeyPolicy(synth: Synthesized, functions: ReturnType<Synthesized['functions']>) {
+  const policy = synth.vaultKeyPolicy();
+  const directByIam = { Null: { 'kms:ViaService': 'true' }, Bool: { 'aws:PrincipalIsAWSService': 'false' } };
+  for (const use of VAULT_USES) {
+    const deny = policy.find(
+      (s) => s.Effect === 'Deny' && asArray(s.Action).join() === Keys.actions(use).join(),
+    );
+    expect(deny, use).toBeDefined();
+    expect(deny?.Principal).toEqual({ AWS: '*' });
+    const holders = functions.filter((f) => (f.access.keys ?? []).includes(use));
+    expect(deny?.Condition, use).toEqual({
+      ...directByIam,
+      ...(holders.length > 0
+        ? { ArnNotEquals: { 'aws:PrincipalArn': holders.map((h) => fixedRoleArn(synth, h.fn)) } }
+        : {}),
+    });
+  }
+  const others = policy.find((s) => s.Sid === 'DenyOtherDirectVaultUse');
+  expect(asArray(others?.Action)).toEqual(
+    expect.arrayContaining(['kms:Encrypt', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:CreateGrant']),
+  );
+  expect(others?.Condition).toEqual(directByIam);
+  // Allows go to this account only (IAM decides), never to a service principal or another account.
+  for (const s of policy) {
+    expect(JSON.stringify(s.Principal ?? null), JSON.stringify(s)).not.toContain('"Service"');
+    if (s.Effect === 'Allow') expect(JSON.stringify(s.Principal)).toMatch(/AWS::AccountId"\},":root"/);
+  }
 }
 
 describe('Tessera stack (dev)', () => {
@@ -264,13 +376,14 @@ describe('Tessera stack (dev)', () => {
     for (const name of ['vault', 'secrets', 'data', 'ops']) {
       template.hasResourceProperties('AWS::KMS::Alias', { AliasName: `alias/tessera/dev/${name}` });
     }
-    // The vault key's policy admits no AWS service: only IAM policies in this account can use it.
-    expect(JSON.stringify(synth.resource(stack.keys.vault).Properties.KeyPolicy)).not.toContain('Service');
+    // The vault key's policy admits no AWS service principal, and denies direct use to every role
+    // but those granted it.
+    assertVaultKeyPolicy(synth, synth.functions(routes, jobs));
   });
 
   it('deploys one Lambda function per non-local route: Node 24, arm64, traced, DLQ, own log group', () => {
     const functions = synth.allResources().filter(([, r]) => r.Type === 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(deployed.length);
+    expect(functions).toHaveLength(deployed.length + jobs.length);
     expect([...stack.api.functions.keys()]).toEqual(deployed.map((r) => r.operationId));
     for (const route of deployed) {
       const fn = stack.api.functions.get(route.operationId) ?? never();
@@ -298,7 +411,7 @@ describe('Tessera stack (dev)', () => {
     }
     // Every log group, in every stack, is encrypted with the ops key and expires.
     const logGroups = synth.allResources().filter(([, r]) => r.Type === 'AWS::Logs::LogGroup');
-    expect(logGroups.length).toBeGreaterThan(deployed.length);
+    expect(logGroups.length).toBeGreaterThan(deployed.length + jobs.length);
     for (const [owner, logGroup] of logGroups) {
       expect(synth.deref(owner, logGroup.Properties.KmsKeyId)).toEqual({
         'Fn::GetAtt': [synth.id(stack.keys.ops), 'Arn'],
@@ -424,7 +537,7 @@ describe('Tessera stack (dev)', () => {
       .allResources()
       .filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm')
       .map(([owner, r]) => synth.deref(owner, r.Properties) as Json);
-    for (const fn of stack.api.functions.values()) {
+    for (const fn of [...stack.api.functions.values(), ...stack.jobs.functions.values()]) {
       for (const metric of ['Errors', 'Throttles']) {
         const alarm = alarms.find(
           (a) =>
@@ -435,13 +548,21 @@ describe('Tessera stack (dev)', () => {
       }
     }
     expect(alarms.some((a) => a.Namespace === 'AWS/ApiGateway' && a.MetricName === '5XXError')).toBe(true);
-    expect(
-      alarms.some((a) => a.Namespace === 'AWS/SQS' && a.MetricName === 'ApproximateNumberOfMessagesVisible'),
-    ).toBe(true);
-    expect(alarms).toHaveLength(deployed.length * 2 + 2);
+    for (const queue of [stack.deadLetterQueue, stack.jobs.deadLetterQueue]) {
+      const depth = alarms.find(
+        (a) =>
+          a.Namespace === 'AWS/SQS' &&
+          a.MetricName === 'ApproximateNumberOfMessagesVisible' &&
+          mentions(a.Dimensions, synth.id(queue)),
+      );
+      expect(depth, queue.node.id).toBeDefined();
+      expect(depth?.AlarmActions).toEqual([topic]);
+    }
+    // Errors and throttles per function (routes and jobs), API 5XX, and the two DLQs.
+    expect(alarms).toHaveLength((deployed.length + jobs.length) * 2 + 3);
   });
 
-  it('grants each function only what its route access lists', () => {
+  it('grants each function (routes and jobs) only what its access lists', () => {
     const mainTable = `:table/tessera-dev-${MAIN_TABLE.logicalName}`;
     const writes = [
       'dynamodb:PutItem',
@@ -449,28 +570,197 @@ describe('Tessera stack (dev)', () => {
       'dynamodb:DeleteItem',
       'dynamodb:BatchWriteItem',
     ];
-    for (const route of deployed) {
-      const fn = stack.api.functions.get(route.operationId) ?? never();
+    for (const subject of synth.functions(routes, jobs)) {
+      const { name, access, fn } = subject;
       const statements = synth.statementsOf(fn);
       const actions = statements.flatMap((s) => asArray(s.Action));
-      if (!route.access.main && !route.access.vault) {
+      if (!access.main && !access.vault) {
         expect(
           actions.filter((a) => a.startsWith('dynamodb:')),
-          route.operationId,
+          name,
         ).toEqual([]);
       }
-      if (route.access.main === 'read') {
+      if (access.main === 'read') {
         const onMain = statements
           .filter((s) => JSON.stringify(s.Resource ?? null).includes(mainTable))
           .flatMap((s) => asArray(s.Action));
         expect(onMain).toContain('dynamodb:GetItem');
-        for (const write of writes) expect(onMain, route.operationId).not.toContain(write);
+        for (const write of writes) expect(onMain, name).not.toContain(write);
       }
-      if (!route.access.notify) {
+      if (!access.notify) {
         expect(actions.filter((a) => a.startsWith('sns:') || a.startsWith('ses:'))).toEqual([]);
       }
-      assertVaultIsolation(synth, route, statements);
+      // The secrets key: exactly the listed uses, directly.
+      const onSecretsKey = statements
+        .filter((s) => mentions(s.Resource, synth.id(stack.keys.secrets)))
+        .flatMap((s) => asArray(s.Action))
+        .sort();
+      const secretsUses = (access.keys ?? []).filter((k) => k.startsWith('secrets:'));
+      expect(onSecretsKey, name).toEqual(secretsUses.flatMap((use) => Keys.actions(use)).sort());
+      // Secrets: exactly the listed ones, each named in the environment.
+      const env = (synth.resource(fn).Properties.Environment as { Variables: Record<string, unknown> })
+        .Variables;
+      for (const [secretName, secret] of stack.secrets.secrets) {
+        const listed = (access.secrets ?? []).includes(secretName);
+        expect(
+          statements.some((s) => mentions(s.Resource, synth.id(secret))),
+          `${name} ${secretName}`,
+        ).toBe(listed);
+        expect(env[`${secretName.toUpperCase().replaceAll('-', '_')}_SECRET_ARN`] !== undefined).toBe(listed);
+      }
+      assertVaultIsolation(synth, subject, statements);
     }
+  });
+
+  it('gives list cursors their own secret: listOrders reads cursor-signing, not session-signing', () => {
+    const listOrders = routes.find((r) => r.operationId === 'listOrders') ?? never();
+    expect(listOrders.access.secrets).toEqual(['cursor-signing']);
+    const statements = synth.statementsOf(stack.api.functions.get('listOrders') ?? never());
+    expect(
+      statements.some((s) => mentions(s.Resource, synth.id(stack.secrets.secret('cursor-signing')))),
+    ).toBe(true);
+    expect(
+      statements.some((s) => mentions(s.Resource, synth.id(stack.secrets.secret('session-signing')))),
+    ).toBe(false);
+    expect(synth.resource(stack.secrets.secret('cursor-signing')).Properties).toMatchObject({
+      Name: 'tessera/dev/cursor-signing',
+      KmsKeyId: { 'Fn::GetAtt': [synth.id(stack.keys.data), 'Arn'] },
+    });
+  });
+
+  it('names every secret the way the functions read it (SecretName, config, ARN variable)', () => {
+    // Type-level: every infra secret is a name functions/lib/secrets.ts can read.
+    const names: FunctionSecretName[] = [...stack.secrets.secrets.keys()];
+    expect(names).toContain('cursor-signing');
+    const saved = { ...process.env };
+    try {
+      for (const name of names) process.env[Secrets.envVar(name)] = `arn:test:${name}`;
+      resetConfig();
+      const parsed = config() as unknown as Record<string, unknown>;
+      for (const name of names) expect(parsed[Secrets.envVar(name)], name).toBe(`arn:test:${name}`);
+    } finally {
+      process.env = saved;
+      resetConfig();
+    }
+  });
+
+  it('encrypts the fingerprint secret under the vault key, the other secrets under the data key', () => {
+    for (const [name, secret] of stack.secrets.secrets) {
+      const key = name === 'fingerprint' ? stack.keys.vault : stack.keys.data;
+      expect(synth.resource(secret).Properties.KmsKeyId, name).toEqual({
+        'Fn::GetAtt': [synth.id(key), 'Arn'],
+      });
+    }
+    // addCard reads it (vault:encrypt, no vault:decrypt): kms:Decrypt on the vault key, through
+    // Secrets Manager only.
+    const onVaultKey = synth
+      .statementsOf(stack.api.functions.get('addCard') ?? never())
+      .filter((s) => mentions(s.Resource, synth.id(stack.keys.vault)) && !viaDynamoDb(s));
+    const decrypt = onVaultKey.filter((s) => asArray(s.Action).includes('kms:Decrypt'));
+    expect(decrypt).toHaveLength(1);
+    expect(viaSecretsManager(decrypt[0] ?? never())).toBe(true);
+    expect(asArray(decrypt[0]?.Action)).toEqual(['kms:Decrypt']);
+  });
+
+  it('lets the rewrap route re-wrap with the vault key and do nothing else with it', () => {
+    const rewrap = routes.find((r) => r.operationId === 'rewrapVault') ?? never();
+    expect(rewrap.access.keys).toEqual(['vault:rewrap']);
+    const onVaultKey = synth
+      .statementsOf(stack.api.functions.get('rewrapVault') ?? never())
+      .filter((s) => mentions(s.Resource, synth.id(stack.keys.vault)) && direct(s))
+      .flatMap((s) => asArray(s.Action));
+    expect(onVaultKey.sort()).toEqual(['kms:ReEncryptFrom', 'kms:ReEncryptTo']);
+  });
+
+  it('lets the sealed-response route seal and unseal under the secrets key', () => {
+    const statements = synth.statementsOf(stack.api.functions.get('createWebhookEndpoint') ?? never());
+    const onSecretsKey = statements
+      .filter((s) => mentions(s.Resource, synth.id(stack.keys.secrets)))
+      .flatMap((s) => asArray(s.Action));
+    expect(onSecretsKey.sort()).toEqual(['kms:Decrypt', 'kms:Encrypt']);
+  });
+
+  it('schedules every job on EventBridge Scheduler: its function, {} input, retries, a DLQ', () => {
+    const jobStack = stack.jobs.functionStack.stack;
+    const jobTemplate = synth.template(jobStack);
+    jobTemplate.resourceCountIs('AWS::Scheduler::Schedule', jobs.length);
+    const dlq = { 'Fn::GetAtt': [synth.id(stack.jobs.deadLetterQueue), 'Arn'] };
+    const group = { 'Fn::GetAtt': [synth.id(stack.jobs.group), 'Arn'] };
+    for (const job of jobs) {
+      const fn = stack.jobs.functions.get(job.name) ?? never();
+      const schedule = synth.resource(stack.jobs.schedules.get(job.name) ?? never()).Properties;
+      const role = stack.jobs.schedulerRoles.get(job.name) ?? never();
+      expect(schedule, job.name).toMatchObject({
+        Name: `tessera-dev-${job.name}`,
+        GroupName: 'tessera-dev-jobs',
+        ScheduleExpression: job.schedule,
+        State: 'ENABLED',
+        Target: {
+          Arn: { 'Fn::GetAtt': [synth.id(fn), 'Arn'] },
+          RoleArn: { 'Fn::GetAtt': [synth.id(role), 'Arn'] },
+          Input: '{}',
+          DeadLetterConfig: { Arn: dlq },
+          RetryPolicy: {
+            MaximumRetryAttempts: expect.any(Number),
+            MaximumEventAgeInSeconds: expect.any(Number),
+          },
+        },
+      });
+      const retry = (schedule.Target as { RetryPolicy: Record<string, number> }).RetryPolicy;
+      expect(retry.MaximumRetryAttempts).toBeGreaterThan(0);
+      // The scheduler's role may invoke exactly this function and write to the DLQ, nothing else.
+      expect(synth.statementsOf(role)).toEqual([
+        {
+          Effect: 'Allow',
+          Action: 'lambda:InvokeFunction',
+          Resource: { 'Fn::GetAtt': [synth.id(fn), 'Arn'] },
+        },
+        { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: dlq },
+      ]);
+      expect(synth.resource(role).Properties.AssumeRolePolicyDocument).toMatchObject({
+        Statement: [
+          {
+            Principal: { Service: 'scheduler.amazonaws.com' },
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' }, 'aws:SourceArn': group },
+            },
+          },
+        ],
+      });
+      // The function: its handler, its timeout, and the same DLQ for failed asynchronous runs.
+      expect(synth.resource(fn).Properties).toMatchObject({
+        Handler: `index.${job.handler}`,
+        Timeout: job.timeoutSeconds,
+        DeadLetterConfig: { TargetArn: dlq },
+      });
+      expect(fn.node.id).toBe(Jobs.functionId(job));
+    }
+  });
+
+  it('grants the jobs what infra/jobs.ts declares', () => {
+    const byName = (name: string) => jobs.find((j) => j.name === name) ?? never();
+    expect(byName('webhook-delivery').access).toEqual({ main: 'readwrite', keys: ['secrets:decrypt'] });
+    expect(byName('authorization-expiry').access).toEqual({ main: 'readwrite' });
+    const keyUse = (name: string) =>
+      synth
+        .statementsOf(stack.jobs.functions.get(name) ?? never())
+        .filter((s) => direct(s) && asArray(s.Action).some((a) => a.startsWith('kms:')))
+        .map((s) => ({
+          actions: asArray(s.Action),
+          keys: [stack.keys.secrets, stack.keys.vault].filter((k) => mentions(s.Resource, synth.id(k))),
+        }));
+    expect(keyUse('webhook-delivery')).toEqual([{ actions: ['kms:Decrypt'], keys: [stack.keys.secrets] }]);
+    expect(keyUse('authorization-expiry')).toEqual([]);
+    const env = (name: string) =>
+      (
+        synth.resource(stack.jobs.functions.get(name) ?? never()).Properties.Environment as {
+          Variables: Record<string, unknown>;
+        }
+      ).Variables;
+    expect(env('webhook-delivery')).toHaveProperty('SECRETS_KEY_ID');
+    expect(env('authorization-expiry')).not.toHaveProperty('SECRETS_KEY_ID');
+    // Neither job is in the CDE.
+    for (const fn of stack.jobs.functions.values()) expect(fn.isBoundToVpc).toBe(false);
   });
 
   it('has wildcards only where an acknowledgement explains them (IAM5)', () => {
@@ -521,6 +811,23 @@ describe('RouteAccess wiring (synthetic routes)', () => {
     },
     {
       ...base,
+      operationId: 'rewrapCards',
+      method: 'POST',
+      path: '/v1/admin/cards/rewrap',
+      auth: 'operator',
+      access: { vault: 'readwrite', keys: ['vault:rewrap'] },
+    },
+    {
+      ...base,
+      operationId: 'matchCard',
+      method: 'POST',
+      path: '/v1/admin/cards/{id}/match',
+      auth: 'operator',
+      // Already decrypts under the vault key directly: no separate Secrets Manager-bound grant.
+      access: { vault: 'read', keys: ['vault:decrypt'], secrets: ['fingerprint'] },
+    },
+    {
+      ...base,
       operationId: 'verifyTwoFactor',
       method: 'POST',
       path: '/v1/customers/{id}/2fa',
@@ -542,6 +849,19 @@ describe('RouteAccess wiring (synthetic routes)', () => {
       localOnly: true,
     },
   ];
+  // A job in the cardholder data environment (the collection issue's charger will be one).
+  const syntheticJobs: ScheduledJob[] = [
+    {
+      name: 'card-sweep',
+      schedule: 'cron(0 6 * * ? *)',
+      localEveryMs: 60_000,
+      entry: 'functions/platform/handler.ts',
+      handler: 'health',
+      description: 'synthetic',
+      access: { vault: 'read', keys: ['vault:decrypt'] },
+      timeoutSeconds: 60,
+    },
+  ];
   let stack: TesseraStack;
   let synth: Synthesized;
   let app: App;
@@ -549,21 +869,27 @@ describe('RouteAccess wiring (synthetic routes)', () => {
 
   beforeAll(() => {
     app = new App({ context: CONTEXT, outdir: newOutdir() });
-    stack = new TesseraStack(app, 'Tessera-dev', { stage: 'dev', routes: synthetic });
+    stack = new TesseraStack(app, 'Tessera-dev', { stage: 'dev', routes: synthetic, jobs: syntheticJobs });
     app.synth();
     synth = new Synthesized(stack);
   }, 180_000);
 
   it('skips local-only routes', () => {
-    expect([...stack.api.functions.keys()]).toEqual(['tokenizeCard', 'detokenizeCard', 'verifyTwoFactor']);
+    expect([...stack.api.functions.keys()]).toEqual([
+      'tokenizeCard',
+      'detokenizeCard',
+      'rewrapCards',
+      'matchCard',
+      'verifyTwoFactor',
+    ]);
   });
 
   it('grants keys, secrets and notifications exactly as listed', () => {
-    // Direct key use: statements not bound to DynamoDB's use of a table key.
+    // Direct key use: statements not bound to DynamoDB's or Secrets Manager's use of a key.
     const keyActions = (id: string, key: IConstruct) =>
       synth
         .statementsOf(fn(id))
-        .filter((s) => mentions(s.Resource, synth.id(key)) && !viaDynamoDb(s))
+        .filter((s) => mentions(s.Resource, synth.id(key)) && direct(s))
         .flatMap((s) => asArray(s.Action))
         .filter((a) => a.startsWith('kms:'));
 
@@ -577,6 +903,20 @@ describe('RouteAccess wiring (synthetic routes)', () => {
       expect.arrayContaining(['kms:Encrypt', 'kms:Decrypt']),
     );
     expect(keyActions('tokenizeCard', stack.keys.secrets)).toEqual([]);
+    expect(keyActions('rewrapCards', stack.keys.vault).sort()).toEqual([
+      'kms:ReEncryptFrom',
+      'kms:ReEncryptTo',
+    ]);
+    expect(keyActions('matchCard', stack.keys.vault)).toEqual(['kms:Decrypt']);
+    // The fingerprint secret is under the vault key: the tokenizer may decrypt it through Secrets
+    // Manager only; the matcher's direct vault:decrypt already covers it.
+    const vaultViaSecrets = (id: string) =>
+      synth
+        .statementsOf(fn(id))
+        .filter((s) => mentions(s.Resource, synth.id(stack.keys.vault)) && viaSecretsManager(s))
+        .flatMap((s) => asArray(s.Action));
+    expect(vaultViaSecrets('tokenizeCard')).toEqual(['kms:Decrypt']);
+    expect(vaultViaSecrets('matchCard')).toEqual([]);
 
     const secretsOf = (id: string) =>
       [...stack.secrets.secrets.entries()]
@@ -588,12 +928,11 @@ describe('RouteAccess wiring (synthetic routes)', () => {
     expect(secretsOf('detokenizeCard')).toEqual([]);
     expect(secretsOf('verifyTwoFactor').sort()).toEqual(['otp-pepper', 'session-signing']);
     // Secrets decrypt under the data key only through Secrets Manager.
-    const viaSecretsManager = synth
+    const onDataKey = synth
       .statementsOf(fn('verifyTwoFactor'))
       .filter((s) => mentions(s.Resource, synth.id(stack.keys.data)) && !viaDynamoDb(s));
-    expect(viaSecretsManager).toHaveLength(1);
-    expect(JSON.stringify(viaSecretsManager[0]?.Condition)).toContain('"kms:ViaService"');
-    expect(JSON.stringify(viaSecretsManager[0]?.Condition)).toContain('secretsmanager.');
+    expect(onDataKey).toHaveLength(1);
+    expect(viaSecretsManager(onDataKey[0] ?? never())).toBe(true);
 
     const env = (id: string) =>
       (synth.resource(fn(id)).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
@@ -617,17 +956,32 @@ describe('RouteAccess wiring (synthetic routes)', () => {
     const ses = statements.find((s) => asArray(s.Action).includes('ses:SendEmail'));
     expect(ses?.Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'no-reply@tessera.example' } });
 
-    for (const route of synthetic.filter((r) => !r.localOnly)) {
-      assertVaultIsolation(synth, route, synth.statementsOf(fn(route.operationId)));
+    for (const subject of synth.functions(synthetic, syntheticJobs)) {
+      assertVaultIsolation(synth, subject, synth.statementsOf(subject.fn));
     }
+  });
+
+  it('names every vault-key role in the vault key policy, jobs included, without a cycle', () => {
+    const functions = synth.functions(synthetic, syntheticJobs);
+    assertVaultKeyPolicy(synth, functions);
+    const sweep = stack.jobs.functions.get('card-sweep') ?? never();
+    expect(sweep.isBoundToVpc).toBe(true);
+    expect(JSON.stringify(synth.vaultKeyPolicy())).toContain('-cardSweepJob');
+    // The key policy spells role ARNs out; it never references a role in a nested stack (which
+    // would make the key wait for the stacks that wait for the key).
+    expect(JSON.stringify(synth.resource(stack.keys.vault))).not.toContain('Outputs.');
+    expect(() => stack.keys.restrictVaultKey()).toThrow(/twice/);
+    expect(() => stack.keys.grant(sweep.executionRole, 'vault:decrypt', 'arn:aws:iam::1:role/x')).toThrow(
+      /already written/,
+    );
   });
 
   it('runs exactly the vault functions in the isolated vault subnets', () => {
     const sg = synth.id(stack.vaultNetwork?.functionSecurityGroup ?? never());
-    for (const route of synthetic.filter((r) => !r.localOnly)) {
-      const vpcConfig = synth.resource(fn(route.operationId)).Properties.VpcConfig;
-      expect(vpcConfig !== undefined, route.operationId).toBe(inCde(route));
-      if (inCde(route)) expect(mentions(vpcConfig, sg)).toBe(true);
+    for (const subject of synth.functions(synthetic, syntheticJobs)) {
+      const vpcConfig = synth.resource(subject.fn).Properties.VpcConfig;
+      expect(vpcConfig !== undefined, subject.name).toBe(inCde(subject));
+      if (inCde(subject)) expect(mentions(vpcConfig, sg)).toBe(true);
     }
     // No way out but the endpoints: no internet or NAT gateway, only isolated subnets.
     const template = synth.template(stack);

@@ -6,6 +6,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { clock } from '../../functions/lib/clock.ts';
 import { ApiError, errorBody, tooManyRequests, unauthorized } from '../../functions/lib/errors.ts';
 import { newId } from '../../functions/lib/ids.ts';
+import { redactText } from '../../functions/lib/logger.ts';
 import { routes as allRoutes, type Route } from '../routes.ts';
 
 /** The deployed API's limits, applied identically here. */
@@ -356,8 +357,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       const result = await handler(event, lambdaContext(route, requestId));
       send(res, result, requestId);
     } catch (error) {
-      // Like API Gateway on a crashed integration: a bare 500 in the error shape, no internals.
-      process.stderr.write(`gateway: handler failed (${requestId}): ${(error as Error)?.name ?? 'Error'}\n`);
+      // Like API Gateway on a crashed integration: no internals in the response. The developer's
+      // console gets the reason (e.g. a handler that failed to load), redacted like any log line.
+      const reason = redactText(`${(error as Error)?.name ?? 'Error'}: ${(error as Error)?.message ?? ''}`);
+      process.stderr.write(`gateway: handler failed (${requestId}): ${reason}\n`);
       if (!res.headersSent) {
         sendError(
           res,

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock, setClock } from '../../functions/lib/clock.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { registerCustomer, stepUp } from '../support/customers.ts';
+import { checkoutFixtures, idempotencyKey, type Json } from '../support/checkout.ts';
+import { stepUp } from '../support/customers.ts';
 
 const clock = fixedClock('2026-05-04T08:00:00Z');
 let app: TestApp;
@@ -15,63 +15,8 @@ afterAll(async () => {
   setClock(undefined);
 });
 
-type Json = Record<string, unknown>;
-const key = () => `idem_${randomBytes(8).toString('hex')}`;
-
-async function newMerchant(name = 'Shop'): Promise<{ id: string; apiKey: string }> {
-  const res = await app.call<{ id: string; apiKey: string }>('POST', '/v1/admin/merchants', {
-    auth: app.operator,
-    body: { name },
-  });
-  expect(res.status).toBe(201);
-  return res.json;
-}
-
-async function newShopper(number = '4242424242424242') {
-  const shopper = await registerCustomer(app);
-  const token = await stepUp(app, shopper.sessionToken, 'add_card');
-  const card = await app.call<{ token: string }>('POST', '/v1/me/cards', {
-    auth: shopper.sessionToken,
-    headers: { 'Step-Up-Token': token },
-    body: { number, expMonth: 12, expYear: 2030, cvc: '123' },
-  });
-  expect(card.status, card.text).toBe(201);
-  return { ...shopper, cardToken: card.json.token };
-}
-
-const merchantPost = <T = Json>(apiKey: string, path: string, body?: unknown, idempotencyKey = key()) =>
-  app.call<T>('POST', path, {
-    auth: apiKey,
-    headers: { 'Idempotency-Key': idempotencyKey },
-    ...(body === undefined ? {} : { body }),
-  });
-
-async function openSession(apiKey: string, amount = 40_000, extra: Json = {}) {
-  const res = await merchantPost<{ id: string; clientToken: string; expiresAt: string; plans: string[] }>(
-    apiKey,
-    '/v1/checkout-sessions',
-    { amount, currency: 'USD', merchantReference: `order-${randomBytes(3).toString('hex')}`, ...extra },
-  );
-  expect(res.status, res.text).toBe(201);
-  return res.json;
-}
-
-async function approve(
-  shopper: { sessionToken: string; cardToken: string },
-  sessionId: string,
-  body: Json = {},
-  headers: Record<string, string> = {},
-) {
-  return app.call<{ authorizationToken: string; expiresAt: string }>(
-    'POST',
-    `/v1/checkout-sessions/${sessionId}/authorize`,
-    {
-      auth: shopper.sessionToken,
-      headers,
-      body: { plan: 'pay_in_4', cardToken: shopper.cardToken, ...body },
-    },
-  );
-}
+const key = idempotencyKey;
+const { newMerchant, newShopper, merchantPost, openSession, approve } = checkoutFixtures(() => app);
 
 /** Business items only: a refused merchant POST may still store its idempotent error response. */
 async function businessItems() {

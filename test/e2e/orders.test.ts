@@ -4,7 +4,7 @@ import { fixedClock, setClock } from '../../functions/lib/clock.ts';
 import { ddb } from '../../functions/lib/dynamodb.ts';
 import { keyService } from '../../functions/lib/key-service.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
-import { registerCustomer, stepUp } from '../support/customers.ts';
+import { checkoutFixtures, idempotencyKey, type Json } from '../support/checkout.ts';
 
 // The gateway runs in-process: the handlers see this clock.
 const clock = fixedClock('2026-03-02T10:00:00Z');
@@ -18,87 +18,9 @@ afterAll(async () => {
   setClock(undefined);
 });
 
-type Json = Record<string, unknown>;
-const key = () => `idem_${randomBytes(8).toString('hex')}`;
-
-async function newMerchant(name = 'Shop'): Promise<{ id: string; apiKey: string }> {
-  const res = await app.call<{ id: string; apiKey: string }>('POST', '/v1/admin/merchants', {
-    auth: app.operator,
-    body: { name },
-  });
-  expect(res.status).toBe(201);
-  return res.json;
-}
-
-async function newShopper(number = '4242424242424242') {
-  const shopper = await registerCustomer(app);
-  const token = await stepUp(app, shopper.sessionToken, 'add_card');
-  const card = await app.call<{ token: string }>('POST', '/v1/me/cards', {
-    auth: shopper.sessionToken,
-    headers: { 'Step-Up-Token': token },
-    body: { number, expMonth: 12, expYear: 2030, cvc: '123' },
-  });
-  expect(card.status, card.text).toBe(201);
-  return { ...shopper, cardToken: card.json.token };
-}
-
-const merchantPost = <T = Json>(apiKey: string, path: string, body?: unknown, idempotencyKey = key()) =>
-  app.call<T>('POST', path, {
-    auth: apiKey,
-    headers: { 'Idempotency-Key': idempotencyKey },
-    ...(body === undefined ? {} : { body }),
-  });
-
-async function openSession(apiKey: string, amount = 40_000, extra: Json = {}) {
-  const res = await merchantPost<{ id: string; clientToken: string; expiresAt: string; plans: string[] }>(
-    apiKey,
-    '/v1/checkout-sessions',
-    { amount, currency: 'USD', merchantReference: `order-${randomBytes(3).toString('hex')}`, ...extra },
-  );
-  expect(res.status, res.text).toBe(201);
-  return res.json;
-}
-
-async function approve(
-  shopper: { sessionToken: string; cardToken: string },
-  sessionId: string,
-  body: Json = {},
-  headers: Record<string, string> = {},
-) {
-  return app.call<{ authorizationToken: string; expiresAt: string }>(
-    'POST',
-    `/v1/checkout-sessions/${sessionId}/authorize`,
-    {
-      auth: shopper.sessionToken,
-      headers,
-      body: { plan: 'pay_in_4', cardToken: shopper.cardToken, ...body },
-    },
-  );
-}
-
-/** A merchant's authorized order, through the whole checkout. */
-async function authorizedOrder(
-  merchant: { id: string; apiKey: string },
-  shopper: { sessionToken: string; cardToken: string },
-  amount = 40_000,
-) {
-  const session = await openSession(merchant.apiKey, amount);
-  const approval = await approve(shopper, session.id);
-  expect(approval.status, approval.text).toBe(200);
-  const order = await merchantPost<Json & { id: string }>(merchant.apiKey, '/v1/orders', {
-    authorizationToken: approval.json.authorizationToken,
-  });
-  expect(order.status, order.text).toBe(201);
-  return order.json;
-}
-
-async function events(orderId: string) {
-  const tables = await app.scanAll();
-  return (tables.main ?? [])
-    .filter((item) => item.type === 'webhookEvent' && item.objectId === orderId)
-    .sort((a, b) => Number(a.sequence) - Number(b.sequence))
-    .map((item) => ({ type: item.eventType as string, sequence: item.sequence as number }));
-}
+const key = idempotencyKey;
+const { newMerchant, newShopper, merchantPost, openSession, approve, authorizedOrder, events } =
+  checkoutFixtures(() => app);
 
 describe('the merchant flow over HTTP', () => {
   it('session -> authorize -> order -> partial capture -> second capture -> refund -> cancel refused', async () => {

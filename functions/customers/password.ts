@@ -11,7 +11,6 @@
  */
 import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
-import { defineSchema } from '../lib/schema.ts';
 
 export interface ScryptParams {
   N: number;
@@ -125,24 +124,23 @@ export function newPasswordSchema(context: { email?: string } = {}) {
   });
 }
 
-/** Registration / password change body: the email is needed to check the password against it. */
-export const newCredentialsSchema = /* @__PURE__ */ defineSchema(() =>
-  z
-    .object({
-      email: z.email().max(254),
-      password: z.string(),
-    })
-    .superRefine(({ email, password }, ctx) => {
-      for (const problem of checkPasswordStrength(password, { email })) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['password'],
-          message: PASSWORD_PROBLEM_MESSAGES[problem],
-          params: { problem },
-        });
-      }
-    }),
-);
+/**
+ * zod refinement for a body carrying both email and password (registration, password change): one
+ * issue per strength problem, pointing at `password`.
+ */
+export function refinePasswordStrength(
+  { email, password }: { email: string; password: string },
+  ctx: z.RefinementCtx,
+): void {
+  for (const problem of checkPasswordStrength(password, { email })) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['password'],
+      message: PASSWORD_PROBLEM_MESSAGES[problem],
+      params: { problem },
+    });
+  }
+}
 
 function normalize(password: string): string {
   return password.normalize('NFKC');

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { defineSchema, IsoDateTime } from '../lib/schema.ts';
-import { checkPasswordStrength, PASSWORD_MAX_BYTES, PASSWORD_PROBLEM_MESSAGES } from './password.ts';
+import { PASSWORD_MAX_BYTES, refinePasswordStrength } from './password.ts';
 
 /**
  * Emails are trimmed, NFC-normalized and lower-cased before validation, storage and lookup, so
@@ -35,16 +35,7 @@ export const RegisterCustomerBody = /* @__PURE__ */ defineSchema(() =>
       password: PasswordInput.meta({ description: 'At least 12 characters, not a common password.' }),
       phone: PhoneSchema.optional(),
     })
-    .superRefine(({ email, password }, ctx) => {
-      for (const problem of checkPasswordStrength(password, { email })) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['password'],
-          message: PASSWORD_PROBLEM_MESSAGES[problem],
-          params: { problem },
-        });
-      }
-    })
+    .superRefine(refinePasswordStrength)
     .meta({ id: 'RegisterCustomerRequest' }),
 );
 export type RegisterCustomerBody = z.infer<typeof RegisterCustomerBody>;

@@ -4,12 +4,12 @@ import {
   checkPasswordStrength,
   hashPassword,
   needsRehash,
-  newCredentialsSchema,
   newPasswordSchema,
   PASSWORD_PROBLEM_MESSAGES,
   SCRYPT_PARAMS,
   verifyPassword,
 } from '../../functions/customers/password.ts';
+import { RegisterCustomerBody } from '../../functions/customers/schema.ts';
 
 const GOOD = 'violet-lantern-harbor-42';
 
@@ -209,8 +209,8 @@ describe('zod schemas', () => {
     expect(newPasswordSchema().safeParse(12345678901234).success).toBe(false);
   });
 
-  it('newCredentialsSchema checks the password against the email and points at the password', () => {
-    const r = newCredentialsSchema.safeParse({
+  it('registration checks the password against the email and points at the password', () => {
+    const r = RegisterCustomerBody.safeParse({
       email: 'violet@example.com',
       password: 'violet-lantern-harbor',
     });
@@ -218,7 +218,7 @@ describe('zod schemas', () => {
     expect(r.error?.issues).toEqual([
       expect.objectContaining({ path: ['password'], message: PASSWORD_PROBLEM_MESSAGES.contains_email }),
     ]);
-    expect(newCredentialsSchema.safeParse({ email: 'ann@example.com', password: GOOD }).success).toBe(true);
-    expect(newCredentialsSchema.safeParse({ email: 'not-an-email', password: GOOD }).success).toBe(false);
+    expect(RegisterCustomerBody.safeParse({ email: 'ann@example.com', password: GOOD }).success).toBe(true);
+    expect(RegisterCustomerBody.safeParse({ email: 'not-an-email', password: GOOD }).success).toBe(false);
   });
 });

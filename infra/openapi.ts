@@ -8,6 +8,36 @@ const security: Record<Route['auth'], ZodOpenApiOperationObject['security']> = {
   operator: [{ operatorIam: [] }],
 };
 
+function headerParameters(route: Route) {
+  return [
+    ...(route.idempotent
+      ? [
+          {
+            in: 'header' as const,
+            name: 'Idempotency-Key',
+            required: true,
+            description: 'Unique per logical request; replays return the first response for 24 h.',
+            schema: { type: 'string' as const, minLength: 1, maxLength: 255 },
+          },
+        ]
+      : []),
+    ...(route.stepUp
+      ? [
+          {
+            in: 'header' as const,
+            name: 'Step-Up-Token',
+            required: route.stepUp === 'required',
+            description:
+              route.stepUp === 'required'
+                ? 'A fresh step-up token for this action (5 minutes, single use).'
+                : 'Required above the step-up threshold: a token bound to this amount and merchant.',
+            schema: { type: 'string' as const },
+          },
+        ]
+      : []),
+  ];
+}
+
 /** The OpenAPI 3.1 document, generated from the route table and its zod schemas. */
 export function buildOpenApiDocument(routes: Route[] = allRoutes.filter((r) => !r.localOnly)) {
   const paths: ZodOpenApiPathsObject = {};
@@ -25,19 +55,7 @@ export function buildOpenApiDocument(routes: Route[] = allRoutes.filter((r) => !
             },
           }
         : {}),
-      ...(route.idempotent
-        ? {
-            parameters: [
-              {
-                in: 'header' as const,
-                name: 'Idempotency-Key',
-                required: true,
-                description: 'Unique per logical request; replays return the first response for 24 h.',
-                schema: { type: 'string' as const, minLength: 1, maxLength: 255 },
-              },
-            ],
-          }
-        : {}),
+      ...(route.idempotent || route.stepUp ? { parameters: headerParameters(route) } : {}),
       ...(route.request?.body
         ? { requestBody: { required: true, content: { 'application/json': { schema: route.request.body } } } }
         : {}),

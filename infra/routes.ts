@@ -110,6 +110,11 @@ export interface Route {
   localOnly?: boolean;
   /** Merchant POSTs that require `Idempotency-Key`. */
   idempotent?: boolean;
+  /**
+   * Needs a `Step-Up-Token` from `POST /v1/me/step-up/{id}/verify`: always, or only above the
+   * checkout step-up threshold (documented in the OpenAPI document; enforced by the handler).
+   */
+  stepUp?: 'required' | 'above_threshold';
 }
 
 const merchantsEntry = 'functions/merchants/handler.ts';
@@ -226,6 +231,7 @@ export const routes: Route[] = [
     entry: 'functions/vault/handler.ts',
     handler: 'addCard',
     auth: 'customer',
+    stepUp: 'required',
     summary: 'Save a card (needs an add_card step-up); returns its token, brand, last 4 and expiry',
     tags: ['customer'],
     request: { body: AddCardBody },
@@ -477,6 +483,7 @@ export const routes: Route[] = [
     entry: 'functions/twofa/settings-handler.ts',
     handler: 'disableTwoFactor',
     auth: 'customer',
+    stepUp: 'required',
     summary: 'Turn 2FA off (needs a `disable_2fa` step-up token)',
     tags: ['customer'],
     responses: {
@@ -492,6 +499,7 @@ export const routes: Route[] = [
     entry: 'functions/twofa/settings-handler.ts',
     handler: 'regenerateRecoveryCodes',
     auth: 'customer',
+    stepUp: 'required',
     summary: 'Replace all recovery codes (needs a `regenerate_recovery_codes` step-up token)',
     tags: ['customer'],
     responses: {
@@ -562,6 +570,7 @@ export const routes: Route[] = [
     entry: 'functions/checkout/handler.ts',
     handler: 'authorizeCheckoutSession',
     auth: 'customer',
+    stepUp: 'above_threshold',
     summary: 'Shopper approval with a plan and a saved card: a 60-minute, single-use authorizationToken',
     tags: ['customer', 'checkout'],
     request: { body: AuthorizeCheckoutBody, params: CheckoutSessionParams },

@@ -39,3 +39,20 @@ it('GET /v1/openapi.json serves a valid OpenAPI 3.1 document covering every depl
     ).toBeDefined();
   }
 });
+
+it('documents the Idempotency-Key and Step-Up-Token headers where routes require them', () => {
+  const doc = JSON.parse(renderOpenApi()) as {
+    paths: Record<
+      string,
+      Record<string, { parameters?: Array<{ in: string; name: string; required?: boolean }> }>
+    >;
+  };
+  const header = (path: string, method: string, name: string) =>
+    doc.paths[path]?.[method]?.parameters?.find((p) => p.in === 'header' && p.name === name);
+  expect(header('/v1/me/cards', 'post', 'Step-Up-Token')?.required).toBe(true);
+  expect(header('/v1/checkout-sessions/{id}/authorize', 'post', 'Step-Up-Token')?.required).toBe(false);
+  expect(header('/v1/orders', 'post', 'Idempotency-Key')?.required).toBe(true);
+  for (const route of routes.filter((r) => r.stepUp)) {
+    expect(header(route.path, route.method.toLowerCase(), 'Step-Up-Token'), route.operationId).toBeDefined();
+  }
+});

@@ -11,16 +11,9 @@ import {
   NonNegativeMoneySchema,
   toMinorUnits,
 } from '../../functions/lib/money.ts';
+import { thrownApiError } from '../support/errors.ts';
 
-function thrown(fn: () => unknown): ApiError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ApiError) return error;
-    throw error;
-  }
-  throw new Error('expected an ApiError');
-}
+const thrown = thrownApiError;
 
 describe('currencyExponent', () => {
   it('follows ISO 4217', () => {

@@ -2,18 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { eligiblePlans } from '../../functions/checkout/service.ts';
 import { DEFAULT_PLAN_CATALOGUE, type PlanCatalogue } from '../../functions/installments/plans.ts';
 import { fixedClock } from '../../functions/lib/clock.ts';
-import { ApiError } from '../../functions/lib/errors.ts';
 import { sweepInstant } from '../../functions/orders/jobs.ts';
+import { thrownApiError } from '../support/errors.ts';
 
-function apiError(fn: () => unknown): ApiError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ApiError) return error;
-    throw error;
-  }
-  throw new Error('expected an ApiError');
-}
+const apiError = thrownApiError;
 
 describe('eligiblePlans', () => {
   it('keeps the plans whose limits admit the amount, in catalogue order', () => {

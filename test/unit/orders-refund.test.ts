@@ -9,6 +9,7 @@ import type {
   OrderPartition,
   OrderRecord,
 } from '../../functions/orders/store.ts';
+import { thrownApiError } from '../support/errors.ts';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 
@@ -106,15 +107,7 @@ const captureArb = fc.array(
   { minLength: 1, maxLength: 6 },
 );
 
-function apiError(fn: () => unknown): ApiError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ApiError) return error;
-    throw error;
-  }
-  throw new Error('expected an ApiError');
-}
+const apiError = thrownApiError;
 
 describe('refunds at the order level', () => {
   it('property: any sequence of refunds over several captures never leaves a negative installment', () => {

@@ -7,19 +7,12 @@ import {
   refundCapacity,
 } from '../../functions/installments/refund.ts';
 import { ApiError } from '../../functions/lib/errors.ts';
+import { thrownApiError } from '../support/errors.ts';
 
 const plan = (statuses: InstallmentStatus[], amount = 2_500): RefundableInstallment[] =>
   statuses.map((status, index) => ({ id: `ins_${index + 1}`, amount, status }));
 
-function apiError(fn: () => unknown): ApiError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ApiError) return error;
-    throw error;
-  }
-  throw new Error('expected an ApiError');
-}
+const apiError = thrownApiError;
 
 describe('applyRefund', () => {
   it('reduces the last unpaid installment first', () => {

@@ -11,8 +11,8 @@ import {
   PlanCatalogueSchema,
 } from '../../functions/installments/plans.ts';
 import { buildSchedule } from '../../functions/installments/schedule.ts';
-import { ApiError } from '../../functions/lib/errors.ts';
 import { CURRENCY_CODES, type CurrencyCode } from '../../functions/lib/money.ts';
+import { thrownApiError } from '../support/errors.ts';
 
 const DAY = 86_400_000;
 const at = (iso: string) => new Date(iso);
@@ -21,15 +21,7 @@ const dueDates = (schedule: { installments: { dueDate: string }[] }) =>
 const amounts = (schedule: { installments: { amount: number }[] }) =>
   schedule.installments.map((i) => i.amount);
 
-function apiError(fn: () => unknown): ApiError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ApiError) return error;
-    throw error;
-  }
-  throw new Error('expected an ApiError');
-}
+const apiError = thrownApiError;
 
 /** An oracle independent of the code under test: the Gregorian month lengths. */
 function monthLength(year: number, month: number): number {

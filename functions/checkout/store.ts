@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { PlanId } from '../installments/plans.ts';
-import { ddb, tableName } from '../lib/dynamodb.ts';
+import { ddb, fromItem, tableName } from '../lib/dynamodb.ts';
 import type { TransactItem } from '../lib/idempotency.ts';
 import type { CurrencyCode } from '../lib/money.ts';
 
@@ -60,11 +60,6 @@ export const authorizationKey = (tokenHash: string) => ({ pk: `AUTHZ#${tokenHash
 
 export const sha256 = (secret: string) => createHash('sha256').update(secret, 'utf8').digest('hex');
 
-const strip = <T>(item: Record<string, unknown>): T => {
-  const { pk: _pk, sk: _sk, type: _type, ...rest } = item;
-  return rest as T;
-};
-
 export function putSessionItem(session: CheckoutSessionRecord): TransactItem {
   return {
     Put: {
@@ -79,7 +74,7 @@ export async function getSession(id: string): Promise<CheckoutSessionRecord | un
   const { Item } = await ddb().send(
     new GetCommand({ TableName: tableName(), Key: sessionKey(id), ConsistentRead: true }),
   );
-  return Item ? strip<CheckoutSessionRecord>(Item) : undefined;
+  return Item ? fromItem<CheckoutSessionRecord>(Item) : undefined;
 }
 
 /** The session must still be open and unexpired when the shopper's approval is written. */
@@ -133,7 +128,7 @@ export async function getAuthorization(tokenHash: string): Promise<Authorization
   const { Item } = await ddb().send(
     new GetCommand({ TableName: tableName(), Key: authorizationKey(tokenHash), ConsistentRead: true }),
   );
-  return Item ? strip<AuthorizationRecord>(Item) : undefined;
+  return Item ? fromItem<AuthorizationRecord>(Item) : undefined;
 }
 
 /** Single use, enforced by DynamoDB: unused, unexpired and this merchant's, at the moment of writing. */

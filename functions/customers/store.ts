@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ddb, isConditionFailure, tableName } from '../lib/dynamodb.ts';
+import { ddb, fromItem, isConditionFailure, tableName } from '../lib/dynamodb.ts';
 import type { TransactItem } from '../lib/idempotency.ts';
 
 /**
@@ -64,8 +64,7 @@ export async function getCustomer(id: string): Promise<CustomerRecord | undefine
     new GetCommand({ TableName: tableName(), Key: profileKey(id), ConsistentRead: true }),
   );
   if (!Item) return undefined;
-  const { pk: _pk, sk: _sk, type: _type, ...customer } = Item;
-  return customer as CustomerRecord;
+  return fromItem<CustomerRecord>(Item);
 }
 
 export async function findCustomerIdByEmail(email: string): Promise<string | undefined> {
@@ -95,8 +94,7 @@ export async function getSession(id: string): Promise<SessionRecord | undefined>
     new GetCommand({ TableName: tableName(), Key: sessionKey(id), ConsistentRead: true }),
   );
   if (!Item) return undefined;
-  const { pk: _pk, sk: _sk, type: _type, ttl: _ttl, ...session } = Item;
-  return session as SessionRecord;
+  return fromItem<SessionRecord>(Item, { drop: ['ttl'] });
 }
 
 export function revokeSessionItem(sessionId: string, customerId: string, at: string): TransactItem {

@@ -29,6 +29,25 @@ export function resetDdb(): void {
 }
 
 export const tableName = () => config().TABLE_NAME;
+
+/** Attributes that exist only to key and index an item; they are never part of the record. */
+const KEY_ATTRIBUTES = ['pk', 'sk', 'type', 'gsi1pk', 'gsi1sk', 'duePk', 'dueSk'];
+
+/**
+ * An item as its record: the key and index attributes dropped, except those a record keeps on
+ * purpose (`keep`), plus any the record does not carry (`drop`, e.g. a session's `ttl`).
+ */
+export function fromItem<T>(
+  item: Record<string, unknown>,
+  options: { keep?: readonly string[]; drop?: readonly string[] } = {},
+): T {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(item)) {
+    const storageOnly = KEY_ATTRIBUTES.includes(key) || options.drop?.includes(key) === true;
+    if (!storageOnly || options.keep?.includes(key) === true) out[key] = value;
+  }
+  return out as T;
+}
 export const vaultTableName = () => config().VAULT_TABLE_NAME;
 
 /** True when a write lost its condition (a concurrent or out-of-order change). */

@@ -1,5 +1,5 @@
 import { GetCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { ddb, tableName, transactionCancelReasons } from '../lib/dynamodb.ts';
+import { ddb, fromItem, tableName, transactionCancelReasons } from '../lib/dynamodb.ts';
 import { conflict, notFound } from '../lib/errors.ts';
 import type { MerchantStatus } from './schema.ts';
 
@@ -83,8 +83,7 @@ export async function getMerchant(id: string): Promise<MerchantRecord | undefine
     new GetCommand({ TableName: tableName(), Key: merchantKey(id), ConsistentRead: true }),
   );
   if (!Item) return undefined;
-  const { pk: _pk, sk: _sk, type: _type, ...merchant } = Item;
-  return merchant as MerchantRecord;
+  return fromItem<MerchantRecord>(Item);
 }
 
 export async function requireMerchant(id: string): Promise<MerchantRecord> {

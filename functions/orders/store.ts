@@ -3,7 +3,7 @@ import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@
 import type { Disclosure } from '../installments/amortization.ts';
 import type { PlanId } from '../installments/plans.ts';
 import type { ScheduledInstallment } from '../installments/schedule.ts';
-import { ddb, tableName } from '../lib/dynamodb.ts';
+import { ddb, fromItem, tableName } from '../lib/dynamodb.ts';
 import type { TransactItem } from '../lib/idempotency.ts';
 import type { CurrencyCode } from '../lib/money.ts';
 import { GSI1 } from '../lib/tables.ts';
@@ -155,15 +155,6 @@ export const authExpiryPk = (day: string) => `AUTHEXP#${day}`;
 export function dueIndex(installmentId: string, day: string): { duePk: string; dueSk: string } {
   const shard = (createHash('sha256').update(installmentId).digest()[0] ?? 0) % DUE_SHARDS;
   return { duePk: `DUE#${day}#${shard}`, dueSk: installmentId };
-}
-
-const INDEX_ATTRIBUTES = ['pk', 'sk', 'type', 'gsi1pk', 'gsi1sk', 'duePk', 'dueSk'] as const;
-function strip<T>(item: Record<string, unknown>, keep: readonly string[] = []): T {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(item)) {
-    if (!(INDEX_ATTRIBUTES as readonly string[]).includes(key) || keep.includes(key)) out[key] = value;
-  }
-  return out as T;
 }
 
 export function putOrderItem(order: OrderRecord): TransactItem {
@@ -348,7 +339,7 @@ export async function getOrder(id: string): Promise<OrderRecord | undefined> {
   const { Item } = await ddb().send(
     new GetCommand({ TableName: tableName(), Key: orderKey(id), ConsistentRead: true }),
   );
-  return Item ? strip<OrderRecord>(Item) : undefined;
+  return Item ? fromItem<OrderRecord>(Item) : undefined;
 }
 
 export interface OrderPartition {
@@ -379,11 +370,13 @@ export async function getOrderPartition(id: string): Promise<OrderPartition | un
   if (!orderItem) return undefined;
   const ofType = (prefix: string) => items.filter((item) => String(item.sk).startsWith(prefix));
   return {
-    order: strip<OrderRecord>(orderItem),
+    order: fromItem<OrderRecord>(orderItem),
     // Sort keys hold ULIDs and zero-padded sequence numbers: item order is creation order.
-    captures: ofType('CAP#').map((item) => strip<CaptureRecord>(item)),
-    installments: ofType('INS#').map((item) => strip<InstallmentRecord>(item, ['duePk', 'dueSk'])),
-    refunds: ofType('REF#').map((item) => strip<RefundRecord>(item)),
+    captures: ofType('CAP#').map((item) => fromItem<CaptureRecord>(item)),
+    installments: ofType('INS#').map((item) =>
+      fromItem<InstallmentRecord>(item, { keep: ['duePk', 'dueSk'] }),
+    ),
+    refunds: ofType('REF#').map((item) => fromItem<RefundRecord>(item)),
   };
 }
 
@@ -408,7 +401,7 @@ export async function listMerchantOrders(
         : {}),
     }),
   );
-  const orders = ((Items ?? []) as Record<string, unknown>[]).map((item) => strip<OrderRecord>(item));
+  const orders = ((Items ?? []) as Record<string, unknown>[]).map((item) => fromItem<OrderRecord>(item));
   return { orders: orders.slice(0, limit), hasMore: orders.length > limit };
 }
 

@@ -7,7 +7,7 @@ import {
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../lib/clock.ts';
-import { ddb, isConditionFailure, vaultTableName } from '../lib/dynamodb.ts';
+import { ddb, fromItem, isConditionFailure, vaultTableName } from '../lib/dynamodb.ts';
 import type { TransactItem } from '../lib/idempotency.ts';
 import type { CardBrand } from './card.ts';
 import type { EnvelopeRecord } from './envelope.ts';
@@ -93,11 +93,6 @@ const wrapMemberKey = (keyId: string, keyVersion: string, token: string) => ({
 
 const ENVELOPE_FIELDS = ['ciphertext', 'iv', 'tag', 'wrappedKey', 'keyId', 'keyVersion'] as const;
 
-function strip(item: Record<string, unknown>): Record<string, unknown> {
-  const { pk: _pk, sk: _sk, type: _type, ...rest } = item;
-  return rest;
-}
-
 function summaryOf(card: CardRecord): CardSummaryItem {
   return {
     token: card.token,
@@ -178,7 +173,7 @@ export async function getCardItem(token: string): Promise<CardRecord | CardTombs
   const { Item } = await ddb().send(
     new GetCommand({ TableName: vaultTableName(), Key: cardKey(token), ConsistentRead: true }),
   );
-  return Item ? (strip(Item) as unknown as CardRecord | CardTombstone) : undefined;
+  return Item ? fromItem<CardRecord | CardTombstone>(Item) : undefined;
 }
 
 /** The token this customer already holds for a fingerprint, if any. */
@@ -314,7 +309,7 @@ export async function listCustomerCards(
   );
   const items = Items ?? [];
   return {
-    cards: items.slice(0, limit).map((item) => strip(item) as unknown as CardSummaryItem),
+    cards: items.slice(0, limit).map((item) => fromItem<CardSummaryItem>(item)),
     hasMore: items.length > limit,
   };
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DAY_MS } from '../lib/clock.ts';
-import { ddb, isConditionFailure, tableName } from '../lib/dynamodb.ts';
+import { ddb, fromItem, isConditionFailure, tableName } from '../lib/dynamodb.ts';
 import type { TransactItem } from '../lib/idempotency.ts';
 import { GSI1 } from '../lib/tables.ts';
 
@@ -74,10 +74,7 @@ export function shardOf(eventId: string): number {
   return (createHash('sha256').update(eventId).digest()[0] ?? 0) % PENDING_SHARDS;
 }
 
-const strip = <T>(item: Record<string, unknown>): T => {
-  const { pk: _pk, sk: _sk, type: _type, gsi1pk: _g1, gsi1sk: _g2, ttl: _ttl, ...rest } = item;
-  return rest as T;
-};
+const strip = <T>(item: Record<string, unknown>): T => fromItem<T>(item, { drop: ['ttl'] });
 
 /** Due (and lease-expired) deliveries, oldest first, across all shards; eventually consistent. */
 export async function queryDue(now: Date, limit: number): Promise<string[]> {

@@ -181,12 +181,14 @@ function assertSameShape(
 }
 
 async function waitActive(client: DynamoDBClient, name: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  // Elapsed time, not the business clock: a monotonic timer cannot be moved by TESSERA_CLOCK or NTP.
+  const deadline = performance.now() + timeoutMs;
   for (;;) {
     const table = await describe(client, name);
     const indexesActive = (table?.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === 'ACTIVE');
     if (table?.TableStatus === 'ACTIVE' && indexesActive) return;
-    if (Date.now() > deadline) throw new Error(`table ${name} did not become ACTIVE within ${timeoutMs} ms`);
+    if (performance.now() > deadline)
+      throw new Error(`table ${name} did not become ACTIVE within ${timeoutMs} ms`);
     await new Promise((done) => setTimeout(done, 250));
   }
 }

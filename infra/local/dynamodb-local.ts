@@ -117,6 +117,7 @@ async function removeStaleTempDirs(cacheDir: string): Promise<void> {
     if (!entry.startsWith('.tmp-')) continue;
     const path = join(cacheDir, entry);
     const info = await stat(path).catch(() => undefined);
+    // File mtimes are wall-clock times, so this one comparison needs the real wall clock.
     if (info && Date.now() - info.mtimeMs > STALE_TMP_MS) await rm(path, { recursive: true, force: true });
   }
 }
@@ -255,7 +256,8 @@ async function launch(
   const stop = once(() => stopChild(child, exited, options.stopGraceMs ?? 3_000));
 
   const timeoutMs = options.startTimeoutMs ?? 30_000;
-  const deadline = Date.now() + timeoutMs;
+  // A timeout is elapsed time: measured on the monotonic timer, not the (injectable) wall clock.
+  const deadline = performance.now() + timeoutMs;
   let earlyExit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   child.once('exit', (code, signal) => {
     earlyExit = { code, signal };
@@ -272,7 +274,7 @@ async function launch(
           `Last output:\n${output || '(none)'}`,
       );
     }
-    if (Date.now() > deadline) {
+    if (performance.now() > deadline) {
       await stop();
       const lines = stderrTail();
       throw new Error(

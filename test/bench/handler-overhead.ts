@@ -1,17 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, tableName } from '../../functions/lib/dynamodb.ts';
 import { hashApiKey } from '../../functions/merchants/service.ts';
-import { startLocalRuntime } from '../../infra/local/runtime.ts';
-
-const percentile = (xs: number[], p: number) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-};
+import { percentile, startBenchApp } from './support.ts';
 
 /**
  * Handler overhead budget: p50/p99 of `GET /v1/config` through the local gateway (HTTP, event
@@ -23,20 +14,11 @@ const percentile = (xs: number[], p: number) => {
  * nine runs stayed within 1.00x-1.22x. The p50s barely move.
  */
 export async function handlerOverheadBench(endpoint: string, requests = 3000) {
-  const runtime = await startLocalRuntime({
-    dataDir: mkdtempSync(join(tmpdir(), 'tessera-bench-')),
-    dynamodb: { endpoint },
-    tablePrefix: `b${randomBytes(3).toString('hex')}-`,
-    operatorToken: 'op_bench',
-    throttle: { ratePerSecond: 1e6, burst: 1e6 },
-  });
+  const {
+    runtime,
+    merchant: { apiKey },
+  } = await startBenchApp(endpoint);
   try {
-    const created = await fetch(`${runtime.url}/v1/admin/merchants`, {
-      method: 'POST',
-      headers: { Authorization: 'Bearer op_bench', 'Content-Type': 'application/json' },
-      body: JSON.stringify({ name: 'Bench' }),
-    });
-    const { apiKey } = (await created.json()) as { apiKey: string };
     const key = { pk: `APIKEY#${hashApiKey(apiKey)}`, sk: 'APIKEY' };
     const raw: number[] = [];
     const viaGateway: number[] = [];

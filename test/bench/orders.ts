@@ -9,21 +9,13 @@
  * `npm run bench` calls `run(endpoint)`; `node test/bench/orders.ts` runs it on its own.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { putAuthorizationItem, putSessionItem, sha256 } from '../../functions/checkout/store.ts';
 import { ddb } from '../../functions/lib/dynamodb.ts';
 import { newId } from '../../functions/lib/ids.ts';
 import { keyService } from '../../functions/lib/key-service.ts';
 import { writeItems } from '../../functions/orders/store.ts';
-import { startLocalRuntime } from '../../infra/local/runtime.ts';
-
-const percentile = (xs: number[], p: number) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-};
+import { percentile, startBenchApp } from './support.ts';
 
 export interface OrdersBenchResult {
   orders: number;
@@ -92,20 +84,8 @@ async function seedApprovals(merchantId: string, n: number): Promise<string[]> {
 }
 
 export async function ordersBench(endpoint: string, n = 1000): Promise<OrdersBenchResult> {
-  const runtime = await startLocalRuntime({
-    dataDir: mkdtempSync(join(tmpdir(), 'tessera-bench-')),
-    dynamodb: { endpoint },
-    tablePrefix: `o${randomBytes(3).toString('hex')}-`,
-    operatorToken: 'op_bench',
-    throttle: { ratePerSecond: 1e6, burst: 1e6 },
-  });
+  const { runtime, merchant } = await startBenchApp(endpoint);
   try {
-    const created = await fetch(`${runtime.url}/v1/admin/merchants`, {
-      method: 'POST',
-      headers: { Authorization: 'Bearer op_bench', 'Content-Type': 'application/json' },
-      body: JSON.stringify({ name: 'Bench' }),
-    });
-    const merchant = (await created.json()) as { id: string; apiKey: string };
     const warmup = 50;
     const tokens = await seedApprovals(merchant.id, n + warmup);
     const { createOrder } = await import('../../functions/orders/handler.ts');

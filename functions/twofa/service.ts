@@ -222,16 +222,22 @@ const stepUpInvalidOnConflict = (reasons: string[]) => {
   return conflict('concurrent_update', 'Two-factor settings changed meanwhile. Try again.');
 };
 
+/** The customer's enrolled factor; changing 2FA settings needs one. */
+async function requireActiveFactor(customerId: string) {
+  const factor = await store.getTwoFactor(customerId);
+  if (factor?.status !== 'active') {
+    throw conflict('two_factor_not_enabled', 'Two-factor authentication is not on.');
+  }
+  return factor;
+}
+
 /** Turns 2FA off; `stepUp` is the gate's item for `disable_2fa`, committed with the change. */
 export async function disableTwoFactor(
   customerId: string,
   stepUp: TransactItem,
   clock: Clock = defaultClock(),
 ) {
-  const factor = await store.getTwoFactor(customerId);
-  if (factor?.status !== 'active') {
-    throw conflict('two_factor_not_enabled', 'Two-factor authentication is not on.');
-  }
+  const factor = await requireActiveFactor(customerId);
   const outcome = await store.transact([
     stepUp,
     store.deleteTwoFactorItem(customerId, factor.version),
@@ -255,10 +261,7 @@ export async function regenerateRecoveryCodes(
   stepUp: TransactItem,
   clock: Clock = defaultClock(),
 ) {
-  const factor = await store.getTwoFactor(customerId);
-  if (factor?.status !== 'active') {
-    throw conflict('two_factor_not_enabled', 'Two-factor authentication is not on.');
-  }
+  const factor = await requireActiveFactor(customerId);
   const codes = generateRecoveryCodes(await codePepper(), customerId);
   const outcome = await store.transact([
     stepUp,

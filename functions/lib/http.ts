@@ -67,8 +67,14 @@ export interface HttpSpec<BS, QS, PS, Principal> {
   idempotency?: { scope: (principal: Principal) => string; sensitive?: ResponseSealer };
 }
 
+/**
+ * The request's id: API Gateway's (or the local gateway's), else one minted once and kept on the
+ * event, so the Request-Id header, the error body and the logs all name the same request.
+ */
 export function requestIdOf(event: HttpEvent): string {
-  return event.requestContext?.requestId || newId('request');
+  event.requestContext ??= {} as HttpEvent['requestContext'];
+  event.requestContext.requestId ||= newId('request');
+  return event.requestContext.requestId;
 }
 
 /** Anyone may call: health, the OpenAPI document. */

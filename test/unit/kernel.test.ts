@@ -180,6 +180,13 @@ describe('httpHandler', () => {
     expect(bad.json.error.param).toBe('limit');
   });
 
+  it('names one request id in the header and the error body even when the event carries none', async () => {
+    const res = await invoke(echo, event({ body: '{', requestContext: undefined as never }));
+    expect(res.statusCode).toBe(400);
+    expect(res.headers?.['Request-Id']).toMatch(/^req_/);
+    expect(res.json.error.requestId).toBe(res.headers?.['Request-Id']);
+  });
+
   it('ApiError keeps its headers (Retry-After, WWW-Authenticate)', () => {
     const e = new ApiError(429, 'rate_limit_error', 'rate_limited', 'slow', {
       headers: { 'Retry-After': '2' },

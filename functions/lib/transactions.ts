@@ -5,7 +5,7 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { ddb, transactionCancelReasons } from './dynamodb.ts';
-import { conflict } from './errors.ts';
+import { DomainError } from './errors.ts';
 
 /**
  * The one transaction module of the kernel: the item type, the write outside a request, named
@@ -82,7 +82,7 @@ export async function conflictOnCancel<T>(write: () => Promise<T>, message: stri
   try {
     return await write();
   } catch (error) {
-    if (isCancellation(error)) throw conflict('concurrent_update', message);
+    if (isCancellation(error)) throw new DomainError('conflict', 'concurrent_update', message);
     throw error;
   }
 }

@@ -11,11 +11,10 @@
  * The token format (`authz_` + 43 base64url characters: 256 random bits) is defined here once.
  */
 import { randomBytes } from 'node:crypto';
-import type { PlanId } from '../installments/plans.ts';
 import { DomainError } from '../lib/errors.ts';
-import type { CurrencyCode } from '../lib/money.ts';
 import { type Cancellation, Transaction } from '../lib/transactions.ts';
 import { AUTHORIZATION_TOKEN_TTL_MS } from './policy.ts';
+import type { ApprovalTerms } from './store.ts';
 import * as store from './store.ts';
 
 const TOKEN_PREFIX = 'authz_';
@@ -23,22 +22,7 @@ const TOKEN_FORMAT = /^authz_[A-Za-z0-9_-]{43}$/;
 /** The approval record outlives its use by a day (support questions), then TTL removes it. */
 const RECORD_GRACE_MS = 86_400_000;
 
-/** What the shopper approved: the order a merchant may create from it. */
-export interface ApprovalTerms {
-  merchantId: string;
-  livemode: boolean;
-  checkoutSessionId: string;
-  merchantReference: string;
-  customerId: string;
-  plan: PlanId;
-  termMonths?: number;
-  aprBps?: number;
-  amount: number;
-  currency: CurrencyCode;
-  cardToken: string;
-  cardBrand: string;
-  cardLast4: string;
-}
+export type { ApprovalTerms };
 
 /** A checked, still unused approval; pass it back to `redeemApproval`. */
 export interface Approval extends ApprovalTerms {

@@ -195,12 +195,6 @@ export async function authorize(
     ...amount,
     schedulePreview: schedulePreview(schedule),
   };
-  try {
-    await commit(tx.items, response);
-    return response;
-  } catch (error) {
-    const cancelled = tx.cancellation(error);
-    if (!cancelled) throw error;
-    throw approvalFailure(cancelled);
-  }
+  await tx.write((items) => commit(items, response), approvalFailure);
+  return response;
 }

@@ -5,7 +5,7 @@ import { orderEventItems } from './events.ts';
 import { settleOrder } from './lifecycle.ts';
 import type { InstallmentRecord, OrderRecord } from './model.ts';
 import { concurrentUpdate, OPTIMISTIC_RETRIES } from './shared.ts';
-import { canTransition, statusAfterCharge } from './state.ts';
+import { canTransition, statusAfter } from './state.ts';
 import * as store from './store.ts';
 
 /**
@@ -108,7 +108,7 @@ export async function recordChargeOutcome(
     };
     const installmentsAfter = partition.installments.map((i) => (i.id === installmentId ? changed : i));
     const provisional = { ...order, ...totals };
-    const status = statusAfterCharge(order, provisional, installmentsAfter, now);
+    const status = statusAfter('charge', order, provisional, installmentsAfter, now);
     const after: OrderRecord = { ...provisional, status, version: order.version + 1, updatedAt: at };
     const tx = new Transaction<'installment' | 'order'>().add(
       'installment',

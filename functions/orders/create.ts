@@ -79,12 +79,9 @@ export async function createOrder(
       ...orderEventItems('order.authorized', order, clock),
     );
   const response = toOrder({ order, captures: [], installments: [], refunds: [] });
-  try {
-    await commit(tx.items, response);
-    return response;
-  } catch (error) {
-    const cancelled = tx.cancellation(error);
-    if (!cancelled) throw error;
-    throw redeemFailure(cancelled, approval, clock.now()) ?? concurrentUpdate();
-  }
+  await tx.write(
+    (items) => commit(items, response),
+    (cancelled) => redeemFailure(cancelled, approval, clock.now()) ?? concurrentUpdate(),
+  );
+  return response;
 }

@@ -6,6 +6,7 @@ import type { Clock } from '../lib/clock.ts';
 import { DomainError } from '../lib/errors.ts';
 import { isCancellation, type TransactItem, writeTransaction } from '../lib/transactions.ts';
 import type { Commit } from '../lib/use-case.ts';
+import type { WebhookEventType } from '../webhooks/events.ts';
 import { orderEventItems } from './events.ts';
 import type { OrderRecord, OrderStatus } from './model.ts';
 import { AUTHORIZATION_EXTENSION_MS } from './policy.ts';
@@ -159,28 +160,45 @@ const sameExpiry = (order: OrderRecord) => ({
   values: { ':expiresAt': order.authorizationExpiresAt },
 });
 
-/** A lapsed authorization: nothing captured expires the order; otherwise the rest is released. */
-async function lapse(order: OrderRecord, now: Date, clock: Clock): Promise<ExpiryOutcome> {
+/**
+ * One sweep change to the order (status `to`, plus `set`), conditioned on the expiry read, with
+ * `extra` items and the `event`; false when it lost a race.
+ */
+async function sweepChange(
+  order: OrderRecord,
+  change: { to: OrderStatus; set: Partial<OrderRecord>; event: WebhookEventType; extra?: TransactItem[] },
+  now: Date,
+  clock: Clock,
+): Promise<boolean> {
   const at = now.toISOString();
-  const expire = order.status === 'authorized';
   const after: OrderRecord = {
     ...order,
-    status: expire ? 'expired' : order.status,
-    ...(expire ? {} : { authorizationReleased: true }),
+    status: change.to,
+    ...change.set,
     version: order.version + 1,
     updatedAt: at,
   };
-  const ok = await write([
-    store.orderTransitionItem(
-      order,
-      after.status,
-      expire ? {} : { authorizationReleased: true },
-      at,
-      sameExpiry(order),
-    ),
-    store.deleteAuthExpiryItem(order.id),
-    ...orderEventItems('order.authorization_expired', after, clock),
+  return write([
+    store.orderTransitionItem(order, change.to, change.set, at, sameExpiry(order)),
+    ...(change.extra ?? []),
+    ...orderEventItems(change.event, after, clock),
   ]);
+}
+
+/** A lapsed authorization: nothing captured expires the order; otherwise the rest is released. */
+async function lapse(order: OrderRecord, now: Date, clock: Clock): Promise<ExpiryOutcome> {
+  const expire = order.status === 'authorized';
+  const ok = await sweepChange(
+    order,
+    {
+      to: expire ? 'expired' : order.status,
+      set: expire ? {} : { authorizationReleased: true },
+      event: 'order.authorization_expired',
+      extra: [store.deleteAuthExpiryItem(order.id)],
+    },
+    now,
+    clock,
+  );
   if (!ok) return 'skipped';
   if (!expire) await settleOrder(order.id, clock);
   return expire ? 'expired' : 'released';
@@ -189,23 +207,16 @@ async function lapse(order: OrderRecord, now: Date, clock: Clock): Promise<Expir
 /** `order.authorization_expiring`, once per expiry instant. */
 async function announceExpiry(order: OrderRecord, now: Date, clock: Clock): Promise<ExpiryOutcome> {
   if (order.expiringNotifiedFor === order.authorizationExpiresAt) return 'pending';
-  const at = now.toISOString();
-  const after: OrderRecord = {
-    ...order,
-    expiringNotifiedFor: order.authorizationExpiresAt,
-    version: order.version + 1,
-    updatedAt: at,
-  };
-  const ok = await write([
-    store.orderTransitionItem(
-      order,
-      order.status,
-      { expiringNotifiedFor: order.authorizationExpiresAt },
-      at,
-      sameExpiry(order),
-    ),
-    ...orderEventItems('order.authorization_expiring', after, clock),
-  ]);
+  const ok = await sweepChange(
+    order,
+    {
+      to: order.status,
+      set: { expiringNotifiedFor: order.authorizationExpiresAt },
+      event: 'order.authorization_expiring',
+    },
+    now,
+    clock,
+  );
   return ok ? 'expiring' : 'skipped';
 }
 

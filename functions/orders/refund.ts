@@ -12,7 +12,7 @@ import type { CaptureRecord, InstallmentRecord, OrderPartition, OrderRecord, Ref
 import { MAX_REFUND_TRANSACTION_ITEMS } from './policy.ts';
 import type { RefundResponse } from './schema.ts';
 import { committing, type MerchantPrincipal, requirePartition } from './shared.ts';
-import { canTransition, statusAfterRefund } from './state.ts';
+import { canTransition, statusAfter } from './state.ts';
 import * as store from './store.ts';
 import { toRefund } from './view.ts';
 
@@ -177,7 +177,7 @@ export async function refund(
   };
   const fullyRefunded = totals.refundedAmount >= order.capturedAmount;
   const installmentsAfter = partition.installments.map((i) => changed.get(i.id) ?? i);
-  const to = statusAfterRefund(order, { ...order, ...totals }, installmentsAfter, now);
+  const to = statusAfter('refund', order, { ...order, ...totals }, installmentsAfter, now);
   const released = fullyRefunded ? { authorizationReleased: true } : {};
   const after: OrderRecord = {
     ...order,

@@ -101,29 +101,18 @@ export function statusAfterCapture(order: OrderRecord): OrderStatus {
 }
 
 /**
- * The status after a charge outcome (`after`: the order with its new totals). `paid_off` is reached
- * by settling (with its own event) and `refunded` only by a refund, so neither is taken here.
+ * The status after a charge outcome or a refund (`after`: the order with its new totals). `paid_off`
+ * is reached only by settling (with its own event) and `refunded` only by a refund, so a change
+ * never takes them here; a reduced-away failed installment may clear arrears.
  */
-export function statusAfterCharge(
+export function statusAfter(
+  change: 'charge' | 'refund',
   order: OrderRecord,
   after: OrderRecord,
   installments: InstallmentRecord[],
   now: Date,
 ): OrderStatus {
   const next = nextOrderStatus(after, installments, now);
-  return reachable(order, next === 'paid_off' || next === 'refunded' ? order.status : next);
-}
-
-/**
- * The status after a refund (`after`: the order with its new totals). A reduced-away failed
- * installment may clear arrears; `paid_off` is reached by settling (with its own event).
- */
-export function statusAfterRefund(
-  order: OrderRecord,
-  after: OrderRecord,
-  installments: InstallmentRecord[],
-  now: Date,
-): OrderStatus {
-  const next = nextOrderStatus(after, installments, now);
-  return reachable(order, next === 'paid_off' ? order.status : next);
+  const held = next === 'paid_off' || (change === 'charge' && next === 'refunded');
+  return reachable(order, held ? order.status : next);
 }

@@ -176,16 +176,10 @@ async function reuseCard(
       ...(renewed ? cardItems.updateExpiryItems(existing, valid.expMonth, valid.expYear, at) : []),
     );
   const outcome: AddCardOutcome = { created: false, card: toCard(card) };
-  try {
-    await commit(tx.items, outcome);
-  } catch (error) {
-    const cancelled = tx.cancellation(error);
-    if (cancelled?.lost('authorization')) {
-      throw stepUpUsed();
-    }
-    if (cancelled) throw cardChanged();
-    throw error;
-  }
+  await tx.write(
+    (items) => commit(items, outcome),
+    (cancelled) => (cancelled.lost('authorization') ? stepUpUsed() : cardChanged()),
+  );
   return outcome;
 }
 

@@ -1,7 +1,7 @@
-import { customerAccess } from '../customers/auth.ts';
 import { clock } from '../lib/clock.ts';
 import { httpHandler } from '../lib/http.ts';
 import { merchantAccess } from '../merchants/auth.ts';
+import { customerAccess } from '../sessions/access.ts';
 import { requireStepUp } from '../twofa/gate.ts';
 import { getCard } from '../vault/access.ts';
 import { AuthorizeCheckoutBody, CheckoutSessionParams, CreateCheckoutSessionBody } from './schema.ts';

@@ -3,20 +3,24 @@
  * off and new recovery codes are in `settings-handler.ts`; step-up challenges in `step-up-handler.ts`
  * (start) and `step-up-verify-handler.ts` (answer).
  */
-import { customerAccess } from '../customers/auth.ts';
+import { customerContacts } from '../customers/contacts.ts';
 import { httpHandler } from '../lib/http.ts';
+import { customerAccess } from '../sessions/access.ts';
+import { bindContacts } from './contacts.ts';
+import { confirmTotpEnrollment, startTotpEnrollment } from './enrollment.ts';
 import { ConfirmTotpBody } from './schema.ts';
-import * as twofa from './service.ts';
+
+bindContacts(customerContacts);
 
 export const enrollTotp = httpHandler({ auth: customerAccess }, async ({ principal }) => ({
   status: 200,
-  body: await twofa.startTotpEnrollment(principal.customerId),
+  body: await startTotpEnrollment(principal.customerId),
 }));
 
 export const confirmTotp = httpHandler(
   { auth: customerAccess, body: ConfirmTotpBody },
   async ({ principal, body }) => ({
     status: 200,
-    body: await twofa.confirmTotpEnrollment(principal.customerId, body.code),
+    body: await confirmTotpEnrollment(principal.customerId, body.code),
   }),
 );

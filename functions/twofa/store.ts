@@ -1,15 +1,15 @@
-import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ddb, isConditionFailure, tableName, transactionCancelReasons } from '../lib/dynamodb.ts';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ddb, fromItem, isConditionFailure, tableName } from '../lib/dynamodb.ts';
 import type { TransactItem } from '../lib/idempotency.ts';
 import type { NotificationChannel } from '../lib/notifier.ts';
-import type { GuardKey } from './guard.ts';
+import type { GuardKey } from '../sessions/access.ts';
 import type { StepUpAction } from './policy.ts';
 
 /**
  * Keys (single table):
  *   CUSTOMER#<id> / TWOFA            TOTP factor: encrypted secret, status, last used step, and the
  *                                    recovery code hashes (a string set; each use removes one)
- *   CUSTOMER#<id> / GUARD#2FA        consecutive second-factor failures (see guard.ts)
+ *   CUSTOMER#<id> / GUARD#2FA        consecutive second-factor failures (sessions/lockout.ts)
  *   CHALLENGE#<chl> / CHALLENGE      a login-MFA or step-up challenge
  *   STEPUP#<chl> / STEPUP            a consumed step-up token (its single use)
  *   RATE#<scope>#<key>#<window> / RATE   one-time code sends per fixed window
@@ -57,28 +57,12 @@ export const twofaGuardKey = (customerId: string): GuardKey => ({
   sk: 'GUARD#2FA',
 });
 
-export type TransactOutcome = { ok: true } | { ok: false; reasons: string[] };
-
-/** One transaction; a cancellation comes back as its per-item reasons for the caller to map. */
-export async function transact(items: TransactItem[]): Promise<TransactOutcome> {
-  if (items.length === 0) return { ok: true };
-  try {
-    await ddb().send(new TransactWriteCommand({ TransactItems: items }));
-    return { ok: true };
-  } catch (error) {
-    const reasons = transactionCancelReasons(error);
-    if (!reasons) throw error;
-    return { ok: false, reasons };
-  }
-}
-
 export async function getTwoFactor(customerId: string): Promise<TwoFactorRecord | undefined> {
   const { Item } = await ddb().send(
     new GetCommand({ TableName: tableName(), Key: twofaKey(customerId), ConsistentRead: true }),
   );
   if (!Item) return undefined;
-  const { pk: _pk, sk: _sk, type: _type, ttl: _ttl, ...record } = Item;
-  return record as TwoFactorRecord;
+  return fromItem<TwoFactorRecord>(Item, { drop: ['ttl'] });
 }
 
 /** Starts (or restarts) an enrollment; an active factor is never overwritten. */
@@ -237,8 +221,7 @@ export async function getChallenge(id: string): Promise<ChallengeRecord | undefi
     new GetCommand({ TableName: tableName(), Key: challengeKey(id), ConsistentRead: true }),
   );
   if (!Item) return undefined;
-  const { pk: _pk, sk: _sk, type: _type, ttl: _ttl, ...record } = Item;
-  return record as ChallengeRecord;
+  return fromItem<ChallengeRecord>(Item, { drop: ['ttl'] });
 }
 
 /** Counts one check of the challenge, only while it is pending, unexpired and under the cap. */

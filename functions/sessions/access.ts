@@ -4,7 +4,7 @@
  * and second factors count failures on.
  */
 export { type CustomerPrincipal, customerAccess } from './auth.ts';
-export { type OpenedSession, openSession, signOut } from './lifecycle.ts';
+export { type OpenedSession, openSession, revokeOtherSessions, signOut } from './lifecycle.ts';
 export {
   type GuardKey,
   type GuardState,

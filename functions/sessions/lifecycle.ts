@@ -5,12 +5,19 @@ import { unauthorized } from '../lib/errors.ts';
 import type { TransactItem } from '../lib/idempotency.ts';
 import { newId } from '../lib/ids.ts';
 import { transact } from '../lib/transact.ts';
-import { putSessionItem, revokeSessionItem, type SessionRecord } from './store.ts';
+import {
+  listLiveSessionIds,
+  putSessionItem,
+  putSessionRefItem,
+  revokeSession,
+  revokeSessionItem,
+  type SessionRecord,
+} from './store.ts';
 import { signSessionToken } from './tokens.ts';
 
 export interface OpenedSession {
   session: SessionRecord;
-  /** The session and its `customer.signed_in` audit: commit them with the sign-in's own items. */
+  /** The session, its entry in the customer's list and its `customer.signed_in` audit: commit them with the sign-in's own items. */
   items: TransactItem[];
   /** What the customer gets once the items are committed. */
   result: { sessionToken: string; expiresAt: string };
@@ -37,6 +44,7 @@ export async function openSession(
   };
   const items: TransactItem[] = [
     putSessionItem(session),
+    putSessionRefItem(session),
     auditItem(
       {
         action: 'customer.signed_in',
@@ -60,4 +68,34 @@ export async function signOut(customerId: string, sessionId: string, clock: Cloc
     ),
   ]);
   if (!outcome.ok) throw unauthorized('The session has already ended.', 'session_invalid');
+}
+
+/**
+ * Ends every live session of the customer except `keepSessionId` (the one making the change), at
+ * once: their tokens are refused from the next request on. Used when the account's security
+ * changes (2FA turned on), so a stolen session does not outlive it. Returns how many were ended;
+ * audited as `customer.sessions_revoked` with `reason`.
+ */
+export async function revokeOtherSessions(
+  input: { customerId: string; keepSessionId?: string; reason: string },
+  clock: Clock = defaultClock(),
+): Promise<number> {
+  const now = clock.now();
+  const ids = await listLiveSessionIds(input.customerId, now.getTime());
+  const others = ids.filter((id) => id !== input.keepSessionId);
+  const ended = await Promise.all(others.map((id) => revokeSession(id, input.customerId, now.toISOString())));
+  const revoked = ended.filter(Boolean).length;
+  await transact([
+    auditItem(
+      {
+        action: 'customer.sessions_revoked',
+        subject: input.customerId,
+        actor: input.customerId,
+        reason: input.reason,
+        metadata: { revoked, ...(input.keepSessionId ? { kept: input.keepSessionId } : {}) },
+      },
+      clock,
+    ),
+  ]);
+  return revoked;
 }

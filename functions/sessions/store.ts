@@ -1,10 +1,11 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { ddb, fromItem, tableName } from '../lib/dynamodb.ts';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ddb, fromItem, isConditionFailure, tableName } from '../lib/dynamodb.ts';
 import type { TransactItem } from '../lib/idempotency.ts';
 
 /**
  * Keys (single table):
  *   SESSION#<ses> / SESSION          a session; revocation flips its status
+ *   CUSTOMER#<cus> / SESSION#<ses>   the customer's sessions (to end all others at once); expires with it
  *   GUARD#password-*#<hash> / GUARD  password failure counters per account and per IP (lockout.ts)
  */
 export interface SessionRecord {
@@ -17,6 +18,11 @@ export interface SessionRecord {
 }
 
 const sessionKey = (id: string) => ({ pk: `SESSION#${id}`, sk: 'SESSION' });
+const sessionRefKey = (customerId: string, id: string) => ({
+  pk: `CUSTOMER#${customerId}`,
+  sk: `SESSION#${id}`,
+});
+const sessionTtl = (session: SessionRecord) => Math.ceil(session.expiresAtMs / 1000) + 3600;
 
 export function putSessionItem(session: SessionRecord): TransactItem {
   return {
@@ -26,11 +32,50 @@ export function putSessionItem(session: SessionRecord): TransactItem {
         ...sessionKey(session.id),
         type: 'session',
         ...session,
-        ttl: Math.ceil(session.expiresAtMs / 1000) + 3600,
+        ttl: sessionTtl(session),
       },
       ConditionExpression: 'attribute_not_exists(pk)',
     },
   };
+}
+
+/** The session in its customer's list (written with the session, gone by TTL with it). */
+export function putSessionRefItem(session: SessionRecord): TransactItem {
+  return {
+    Put: {
+      TableName: tableName(),
+      Item: {
+        ...sessionRefKey(session.customerId, session.id),
+        type: 'sessionRef',
+        sessionId: session.id,
+        expiresAtMs: session.expiresAtMs,
+        ttl: sessionTtl(session),
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
+
+/** Ids of the customer's sessions that have not expired at `nowMs` (revoked ones included). */
+export async function listLiveSessionIds(customerId: string, nowMs: number): Promise<string[]> {
+  const ids: string[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await ddb().send(
+      new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :session)',
+        FilterExpression: 'expiresAtMs > :now',
+        ExpressionAttributeValues: { ':pk': `CUSTOMER#${customerId}`, ':session': 'SESSION#', ':now': nowMs },
+        ProjectionExpression: 'sessionId',
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of page.Items ?? []) if (typeof item.sessionId === 'string') ids.push(item.sessionId);
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return ids;
 }
 
 export async function getSession(id: string): Promise<SessionRecord | undefined> {
@@ -57,4 +102,17 @@ export function revokeSessionItem(sessionId: string, customerId: string, at: str
       },
     },
   };
+}
+
+/** Revokes one active session of the customer; false when it had already ended. */
+export async function revokeSession(sessionId: string, customerId: string, at: string): Promise<boolean> {
+  const { Update } = revokeSessionItem(sessionId, customerId, at);
+  if (!Update) throw new Error('revokeSessionItem is an Update');
+  try {
+    await ddb().send(new UpdateCommand(Update));
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
 }

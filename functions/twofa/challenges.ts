@@ -26,6 +26,7 @@ const ACTION_TEXT: Record<StepUpAction | 'sign_in', string> = {
   withdrawal: 'a withdrawal',
   credit_application: 'a credit application',
   authorize_checkout: 'a purchase',
+  enable_2fa: 'turning on two-factor authentication',
   disable_2fa: 'turning off two-factor authentication',
   regenerate_recovery_codes: 'new recovery codes',
   change_contact: 'a change of your contact details',

@@ -10,6 +10,7 @@ export const STEP_UP_ACTIONS = [
   'withdrawal',
   'credit_application',
   'authorize_checkout',
+  'enable_2fa',
   'disable_2fa',
   'regenerate_recovery_codes',
   'change_contact',

@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, fromItem, isConditionFailure, tableName } from '../lib/dynamodb.ts';
 import type { TransactItem } from '../lib/idempotency.ts';
 import type { NotificationChannel } from '../lib/notifier.ts';
@@ -66,22 +66,16 @@ export async function getTwoFactor(customerId: string): Promise<TwoFactorRecord 
 }
 
 /** Starts (or restarts) an enrollment; an active factor is never overwritten. */
-export async function putPendingTwoFactor(record: TwoFactorRecord): Promise<boolean> {
-  try {
-    await ddb().send(
-      new PutCommand({
-        TableName: tableName(),
-        Item: { ...twofaKey(record.customerId), type: 'twofa', ...record },
-        ConditionExpression: 'attribute_not_exists(pk) OR #status = :pending',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':pending': 'pending' },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+export function putPendingTwoFactorItem(record: TwoFactorRecord): TransactItem {
+  return {
+    Put: {
+      TableName: tableName(),
+      Item: { ...twofaKey(record.customerId), type: 'twofa', ...record },
+      ConditionExpression: 'attribute_not_exists(pk) OR #status = :pending',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':pending': 'pending' },
+    },
+  };
 }
 
 /** Counts one confirmation attempt on this very enrollment (same secret), at most `max`. */

@@ -139,6 +139,7 @@ describe('TOTP, logout, MFA sign-in, step-up and recovery codes over HTTP', () =
     const c = await customer();
     const enrolled = await app.call<{ secret: string; otpauthUri: string }>('POST', '/v1/me/2fa/totp', {
       auth: c.sessionToken,
+      headers: { 'Step-Up-Token': await stepUp(app, c.sessionToken, 'enable_2fa') },
     });
     expect(enrolled.status).toBe(200);
     const { secret, otpauthUri } = enrolled.json;
@@ -214,6 +215,53 @@ describe('TOTP, logout, MFA sign-in, step-up and recovery codes over HTTP', () =
     });
     expect(again.status).toBe(422);
     expect(errorOf(again)).toMatchObject({ code: 'challenge_used' });
+  });
+
+  it('turning 2FA on needs an enable_2fa step-up (a code to an existing contact) and ends every other session', async () => {
+    const c = await customer();
+    const enroll = (headers: Record<string, string> = {}) =>
+      app.call<{ secret: string }>('POST', '/v1/me/2fa/totp', { auth: c.sessionToken, headers });
+    // A stolen session alone cannot bind an authenticator: no token, or a token for another action.
+    const bare = await enroll();
+    expect(bare.status).toBe(403);
+    expect(errorOf(bare)).toMatchObject({ code: 'step_up_required' });
+    const other = await enroll({
+      'Step-Up-Token': await stepUp(app, c.sessionToken, 'regenerate_recovery_codes'),
+    });
+    expect(other.status).toBe(403);
+    expect(errorOf(other)).toMatchObject({ code: 'step_up_invalid' });
+    expect((await app.call<Json>('GET', '/v1/me', { auth: c.sessionToken })).json).toMatchObject({
+      twoFactorEnabled: false,
+    });
+
+    // The code went to the customer's own email, and the token it yields is good for one enrollment.
+    const approval = await stepUp(app, c.sessionToken, 'enable_2fa');
+    const outbox = await app.call<{ data: Array<{ to: string; text: string }> }>('GET', '/v1/me/outbox', {
+      auth: c.sessionToken,
+    });
+    expect(outbox.json.data.find((m) => m.text.includes('turning on two-factor'))?.to).toBe(c.email);
+    const enrolled = await enroll({ 'Step-Up-Token': approval });
+    expect(enrolled.status).toBe(200);
+    secrets.totpSecrets.add(enrolled.json.secret);
+    const replayed = await enroll({ 'Step-Up-Token': approval });
+    expect(replayed.status).toBe(403);
+    expect(errorOf(replayed)).toMatchObject({ code: 'step_up_invalid' });
+
+    // Another session of the same customer (the attacker's, say) ends when 2FA goes on.
+    const second = await signIn(app, c.email, c.password);
+    secrets.tokens.add(second);
+    expect((await app.call('GET', '/v1/me', { auth: second })).status).toBe(200);
+    const confirmed = await app.call('POST', '/v1/me/2fa/totp/confirm', {
+      auth: c.sessionToken,
+      body: { code: await totpCode(enrolled.json.secret) },
+    });
+    expect(confirmed.status).toBe(200);
+    const ended = await app.call('GET', '/v1/me', { auth: second });
+    expect(ended.status).toBe(401);
+    expect(errorOf(ended)).toMatchObject({ code: 'session_invalid' });
+    expect((await app.call<Json>('GET', '/v1/me', { auth: c.sessionToken })).json).toMatchObject({
+      twoFactorEnabled: true,
+    });
   });
 
   it('a TOTP code is accepted once: the code that signed in cannot approve a step-up', async () => {

@@ -64,11 +64,17 @@ async function newCustomer() {
   );
 }
 
+/** The `enable_2fa` step-up that enrollment asks for (a one-time code to the customer's email). */
+const enableApproval = (customerId: string) => async () => {
+  const token = await stepUpToken(customerId, { action: 'enable_2fa' });
+  return requireStepUp({ headers: { 'step-up-token': token }, customerId, action: 'enable_2fa' }, clock);
+};
+
 async function withTotp() {
   const customer = await newCustomer();
-  const { secret } = await startTotpEnrollment(customer.id, clock);
+  const { secret } = await startTotpEnrollment(customer.id, enableApproval(customer.id), clock);
   const { recoveryCodes } = await confirmTotpEnrollment(
-    customer.id,
+    { customerId: customer.id },
     await totpAt(secret, clock.now()),
     clock,
   );

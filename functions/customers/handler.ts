@@ -1,21 +1,11 @@
 /**
- * Customer accounts: registration, the profile and sign-out. Signing in (passwords, second factors,
- * new-device alerts) is in `sign-in-handler.ts`, so these functions do not bundle it.
+ * The signed-in customer: the profile and sign-out. Registration is in `registration-handler.ts`
+ * and signing in (passwords, second factors, new-device alerts) in `sign-in-handler.ts`, so these
+ * functions bundle neither.
  */
-import { httpHandler, publicAccess } from '../lib/http.ts';
+import { httpHandler } from '../lib/http.ts';
 import { customerAccess, signOut } from '../sessions/access.ts';
-import { originOf } from './origin.ts';
 import { getProfile } from './profile.ts';
-import { register } from './registration.ts';
-import { RegisterCustomerBody } from './schema.ts';
-
-export const registerCustomer = httpHandler(
-  { auth: publicAccess, body: RegisterCustomerBody },
-  async ({ body, event, headers }) => ({
-    status: 201,
-    body: await register(body, originOf(event, headers)),
-  }),
-);
 
 export const deleteCurrentSession = httpHandler({ auth: customerAccess }, async ({ principal }) => {
   await signOut(principal.customerId, principal.sessionId);

@@ -2,6 +2,7 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, fromItem, isConditionFailure, tableName } from '../lib/dynamodb.ts';
 import type { TransactItem } from '../lib/idempotency.ts';
 import type { NotificationChannel } from '../lib/notifier.ts';
+import { type WindowLimit, windowCounterItem } from '../lib/rate-window.ts';
 import type { GuardKey } from '../sessions/access.ts';
 import type { StepUpAction } from './policy.ts';
 
@@ -290,32 +291,12 @@ export function consumeStepUpItem(
   };
 }
 
-/** One more send in the current fixed window, refused once `max` were sent. */
+/** One more one-time code send in the current fixed window, refused once `max` were sent. */
 export function sendCounterItem(
   scope: 'customer' | 'phone',
   key: string,
-  limit: { max: number; windowMs: number },
+  limit: WindowLimit,
   nowMs: number,
 ): { item: TransactItem; windowEndsAtMs: number } {
-  const window = Math.floor(nowMs / limit.windowMs);
-  const windowEndsAtMs = (window + 1) * limit.windowMs;
-  return {
-    windowEndsAtMs,
-    item: {
-      Update: {
-        TableName: tableName(),
-        Key: { pk: `RATE#otp-${scope}#${key}#${window}`, sk: 'RATE' },
-        UpdateExpression: 'SET sends = if_not_exists(sends, :zero) + :one, #ttl = :ttl, #type = :type',
-        ConditionExpression: 'attribute_not_exists(sends) OR sends < :max',
-        ExpressionAttributeNames: { '#ttl': 'ttl', '#type': 'type' },
-        ExpressionAttributeValues: {
-          ':zero': 0,
-          ':one': 1,
-          ':max': limit.max,
-          ':ttl': Math.ceil(windowEndsAtMs / 1000) + 60,
-          ':type': 'rateCounter',
-        },
-      },
-    },
-  };
+  return windowCounterItem(`otp-${scope}#${key}`, limit, nowMs);
 }

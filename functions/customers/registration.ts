@@ -12,7 +12,7 @@ import { conflict, tooManyRequests } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import { countInWindow } from '../lib/rate-window.ts';
 import { sendSecurityAlert } from '../lib/security-alert.ts';
-import { transact } from '../lib/transact.ts';
+import { Transaction, writeTransaction } from '../lib/transactions.ts';
 import { deviceHash, type RequestOrigin } from './origin.ts';
 import { hashPassword } from './password.ts';
 import { toResponse } from './profile.ts';
@@ -39,7 +39,7 @@ async function countRegistration(origin: RequestOrigin, nowMs: number): Promise<
 async function noticeToOwner(email: string, clock: Clock): Promise<void> {
   const ownerId = await store.findCustomerIdByEmail(email);
   if (!ownerId) return;
-  await transact([
+  await writeTransaction([
     auditItem(
       {
         action: 'customer.registration_refused',
@@ -83,23 +83,29 @@ export async function register(
     updatedAt: at,
     version: 1,
   };
-  const outcome = await transact([
-    ...store.createCustomerItems(customer),
+  const { emailClaim, profile } = store.createCustomerItems(customer);
+  const tx = new Transaction<'emailClaim' | 'account'>().add('emailClaim', emailClaim).add(
+    'account',
+    profile,
     // The device that registered is known, so its first sign-in raises no alert.
     store.knownDeviceItem(customer.id, await deviceHash(origin), at),
     auditItem({ action: 'customer.registered', subject: customer.id, actor: customer.id }, clock),
-  ]);
-  if (!outcome.ok) {
-    if (outcome.reasons[store.EMAIL_CLAIM_INDEX] !== 'ConditionalCheckFailed') {
+  );
+  try {
+    await writeTransaction(tx.items);
+  } catch (error) {
+    const cancelled = tx.cancellation(error);
+    if (!cancelled) throw error;
+    if (!cancelled.lost('emailClaim')) {
       throw conflict('concurrent_update', 'The account could not be created. Try again.');
     }
     await noticeToOwner(customer.email, clock);
-  } else {
-    await sendSecurityAlert(
-      { customerId: customer.id, email: customer.email },
-      'Welcome to Tessera',
-      'Your Tessera account was created with this email address. If this was not you, contact support.',
-    );
+    return toResponse(customer, false);
   }
+  await sendSecurityAlert(
+    { customerId: customer.id, email: customer.email },
+    'Welcome to Tessera',
+    'Your Tessera account was created with this email address. If this was not you, contact support.',
+  );
   return toResponse(customer, false);
 }

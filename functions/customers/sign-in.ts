@@ -6,11 +6,10 @@
 import { auditItem } from '../lib/audit.ts';
 import { type Clock, clock as defaultClock } from '../lib/clock.ts';
 import { identifierHash } from '../lib/derived-keys.ts';
-import { conflict, tooManyRequests, unauthorized } from '../lib/errors.ts';
-import type { TransactItem } from '../lib/idempotency.ts';
+import { tooManyRequests, unauthorized } from '../lib/errors.ts';
 import { logger } from '../lib/logger.ts';
 import { sendSecurityAlert } from '../lib/security-alert.ts';
-import { transact } from '../lib/transact.ts';
+import { conflictOnCancel, type TransactItem, writeTransaction } from '../lib/transactions.ts';
 import {
   type GuardKey,
   type GuardState,
@@ -81,18 +80,19 @@ export async function signIn(
   await Promise.all([resetGuard(account), refundAttempt(ip, nowMs)]);
   if (await isTwoFactorActive(customer.id)) {
     const { challenge, item } = newLoginChallenge(customer.id, clock);
-    await transact([
-      item,
-      auditItem(
-        {
-          action: 'customer.mfa_challenged',
-          subject: customer.id,
-          actor: customer.id,
-          metadata: { challengeId: challenge.id },
-        },
-        clock,
-      ),
-    ]);
+    const audit = auditItem(
+      {
+        action: 'customer.mfa_challenged',
+        subject: customer.id,
+        actor: customer.id,
+        metadata: { challengeId: challenge.id },
+      },
+      clock,
+    );
+    await conflictOnCancel(
+      () => writeTransaction([item, audit]),
+      'The sign-in could not be started. Try again.',
+    );
     return {
       mfaRequired: true,
       challengeId: challenge.id,
@@ -143,7 +143,7 @@ async function recordPasswordFailure(
       ),
     );
   }
-  await transact(items);
+  await writeTransaction(items);
   if (locked) {
     await sendSecurityAlert(
       { customerId: customer.id, email: customer.email },
@@ -203,8 +203,10 @@ async function startSession(
   clock: Clock,
 ): Promise<{ sessionToken: string; expiresAt: string }> {
   const session = await prepareSession(customer, origin, method, clock);
-  const outcome = await transact(session.items);
-  if (!outcome.ok) throw conflict('concurrent_update', 'The session could not be created. Try again.');
+  await conflictOnCancel(
+    () => writeTransaction(session.items),
+    'The session could not be created. Try again.',
+  );
   await session.afterCommit();
   return session.result;
 }

@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, fromItem, isConditionFailure, tableName } from '../lib/dynamodb.ts';
-import type { TransactItem } from '../lib/idempotency.ts';
+import type { TransactItem } from '../lib/transactions.ts';
 
 /**
  * Keys (single table):
@@ -25,27 +25,28 @@ const deviceKey = (customerId: string, hash: string) => ({
   sk: `DEVICE#${hash}`,
 });
 
-/** The profile and the email claim, both write-once; callers add the audit item. */
-export function createCustomerItems(customer: CustomerRecord): TransactItem[] {
-  return [
-    {
+/** The email claim and the profile, both write-once; callers add the audit item. */
+export function createCustomerItems(customer: CustomerRecord): {
+  emailClaim: TransactItem;
+  profile: TransactItem;
+} {
+  return {
+    emailClaim: {
       Put: {
         TableName: tableName(),
         Item: { ...emailKey(customer.email), type: 'email', customerId: customer.id },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     },
-    {
+    profile: {
       Put: {
         TableName: tableName(),
         Item: { ...profileKey(customer.id), type: 'customer', ...customer },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     },
-  ];
+  };
 }
-/** Index of the email claim in `createCustomerItems`, to tell a duplicate from other conflicts. */
-export const EMAIL_CLAIM_INDEX = 0;
 
 export async function getCustomer(id: string): Promise<CustomerRecord | undefined> {
   const { Item } = await ddb().send(

@@ -5,7 +5,7 @@
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, isConditionFailure, tableName } from './dynamodb.ts';
-import type { TransactItem } from './idempotency.ts';
+import type { TransactItem } from './transactions.ts';
 
 export interface WindowLimit {
   max: number;

@@ -2,9 +2,8 @@
 import { auditItem } from '../lib/audit.ts';
 import { type Clock, clock as defaultClock } from '../lib/clock.ts';
 import { unauthorized } from '../lib/errors.ts';
-import type { TransactItem } from '../lib/idempotency.ts';
 import { newId } from '../lib/ids.ts';
-import { transact } from '../lib/transact.ts';
+import { isCancellation, type TransactItem, writeTransaction } from '../lib/transactions.ts';
 import {
   listLiveSessionIds,
   putSessionItem,
@@ -60,14 +59,16 @@ export async function openSession(
 
 /** Revokes the current session at once; its token is refused from the next request on (401 if already ended). */
 export async function signOut(customerId: string, sessionId: string, clock: Clock = defaultClock()) {
-  const outcome = await transact([
+  const items = [
     revokeSessionItem(sessionId, customerId, clock.now().toISOString()),
     auditItem(
       { action: 'customer.signed_out', subject: customerId, actor: customerId, metadata: { sessionId } },
       clock,
     ),
-  ]);
-  if (!outcome.ok) throw unauthorized('The session has already ended.', 'session_invalid');
+  ];
+  await writeTransaction(items).catch((error: unknown) => {
+    throw isCancellation(error) ? unauthorized('The session has already ended.', 'session_invalid') : error;
+  });
 }
 
 /**
@@ -85,7 +86,7 @@ export async function revokeOtherSessions(
   const others = ids.filter((id) => id !== input.keepSessionId);
   const ended = await Promise.all(others.map((id) => revokeSession(id, input.customerId, now.toISOString())));
   const revoked = ended.filter(Boolean).length;
-  await transact([
+  await writeTransaction([
     auditItem(
       {
         action: 'customer.sessions_revoked',

@@ -1,6 +1,6 @@
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, fromItem, isConditionFailure, tableName } from '../lib/dynamodb.ts';
-import type { TransactItem } from '../lib/idempotency.ts';
+import { queryAll, type TransactItem } from '../lib/transactions.ts';
 
 /**
  * Keys (single table):
@@ -58,24 +58,15 @@ export function putSessionRefItem(session: SessionRecord): TransactItem {
 
 /** Ids of the customer's sessions that have not expired at `nowMs` (revoked ones included). */
 export async function listLiveSessionIds(customerId: string, nowMs: number): Promise<string[]> {
-  const ids: string[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ddb().send(
-      new QueryCommand({
-        TableName: tableName(),
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :session)',
-        FilterExpression: 'expiresAtMs > :now',
-        ExpressionAttributeValues: { ':pk': `CUSTOMER#${customerId}`, ':session': 'SESSION#', ':now': nowMs },
-        ProjectionExpression: 'sessionId',
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) if (typeof item.sessionId === 'string') ids.push(item.sessionId);
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return ids;
+  const items = await queryAll({
+    TableName: tableName(),
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :session)',
+    FilterExpression: 'expiresAtMs > :now',
+    ExpressionAttributeValues: { ':pk': `CUSTOMER#${customerId}`, ':session': 'SESSION#', ':now': nowMs },
+    ProjectionExpression: 'sessionId',
+    ConsistentRead: true,
+  });
+  return items.flatMap((item) => (typeof item.sessionId === 'string' ? [item.sessionId] : []));
 }
 
 export async function getSession(id: string): Promise<SessionRecord | undefined> {

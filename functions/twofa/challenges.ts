@@ -7,11 +7,10 @@ import { auditItem } from '../lib/audit.ts';
 import { type Clock, clock as defaultClock } from '../lib/clock.ts';
 import { identifierHash } from '../lib/derived-keys.ts';
 import { conflict, notFound, serviceUnavailable, tooManyRequests } from '../lib/errors.ts';
-import type { TransactItem } from '../lib/idempotency.ts';
 import { newId } from '../lib/ids.ts';
 import { formatMoney } from '../lib/money.ts';
 import { notifier } from '../lib/notifier.ts';
-import { transact } from '../lib/transact.ts';
+import { type TransactItem, Transaction, writeTransaction } from '../lib/transactions.ts';
 import { generateOtp, hashCode } from './codes.ts';
 import { type CustomerContact, contacts } from './contacts.ts';
 import { codePepper } from './keys.ts';
@@ -59,7 +58,7 @@ export function newLoginChallenge(customerId: string, clock: Clock = defaultCloc
   return { challenge, item: store.putChallengeItem(challenge) };
 }
 
-type SendCounter = { item: TransactItem; windowEndsAtMs: number };
+type SendCounter = { limit: 'customerSends' | 'phoneSends'; item: TransactItem; windowEndsAtMs: number };
 
 /** The one-time code and its send counters (per customer; per phone for SMS); none for TOTP. */
 async function oneTimeCode(challenge: ChallengeRecord, contact: CustomerContact, nowMs: number) {
@@ -67,10 +66,16 @@ async function oneTimeCode(challenge: ChallengeRecord, contact: CustomerContact,
   if (challenge.channel === 'totp') return { code: undefined, counters };
   const code = generateOtp();
   challenge.codeHash = hashCode(code, await codePepper(), challenge.id);
-  counters.push(store.sendCounterItem('customer', challenge.customerId, SEND_LIMITS.perCustomer, nowMs));
+  counters.push({
+    limit: 'customerSends',
+    ...store.sendCounterItem('customer', challenge.customerId, SEND_LIMITS.perCustomer, nowMs),
+  });
   if (challenge.channel === 'sms' && contact.phone) {
     const phoneKey = await identifierHash('phone', contact.phone);
-    counters.push(store.sendCounterItem('phone', phoneKey, SEND_LIMITS.perPhone, nowMs));
+    counters.push({
+      limit: 'phoneSends',
+      ...store.sendCounterItem('phone', phoneKey, SEND_LIMITS.perPhone, nowMs),
+    });
   }
   return { code, counters };
 }
@@ -129,9 +134,18 @@ export async function startStepUp(customerId: string, body: StepUpBody, clock: C
     },
     clock,
   );
-  const outcome = await transact([store.putChallengeItem(challenge), audit, ...counters.map((c) => c.item)]);
-  if (!outcome.ok) {
-    const limited = counters.filter((_, i) => outcome.reasons[2 + i] === 'ConditionalCheckFailed');
+  const tx = new Transaction<'challenge' | SendCounter['limit']>().add(
+    'challenge',
+    store.putChallengeItem(challenge),
+    audit,
+  );
+  for (const counter of counters) tx.add(counter.limit, counter.item);
+  try {
+    await writeTransaction(tx.items);
+  } catch (error) {
+    const cancelled = tx.cancellation(error);
+    if (!cancelled) throw error;
+    const limited = counters.filter((c) => cancelled.lost(c.limit));
     if (limited.length > 0) {
       const until = Math.max(...limited.map((c) => c.windowEndsAtMs));
       throw tooManyRequests('Too many codes were sent. Try again later.', (until - nowMs) / 1000);

@@ -9,8 +9,7 @@
 import { auditItem } from '../lib/audit.ts';
 import { type Clock, clock as defaultClock } from '../lib/clock.ts';
 import { conflict, notFound, unprocessable } from '../lib/errors.ts';
-import type { TransactItem } from '../lib/idempotency.ts';
-import { transact } from '../lib/transact.ts';
+import { conflictOnCancel, type TransactItem, Transaction, writeTransaction } from '../lib/transactions.ts';
 import { revokeOtherSessions } from '../sessions/access.ts';
 import { generateRecoveryCodes } from './codes.ts';
 import { contacts, securityAlert } from './contacts.ts';
@@ -60,14 +59,20 @@ export async function startTotpEnrollment(
     createdAt: clock.now().toISOString(),
     version: 1,
   };
-  const outcome = await transact([
-    stepUp,
-    store.putPendingTwoFactorItem(record),
-    auditItem({ action: 'twofa.enrollment_started', subject: customerId, actor: customerId }, clock),
-  ]);
-  if (!outcome.ok) {
-    if (outcome.reasons[0] === 'ConditionalCheckFailed') throw stepUpInvalid();
-    if (outcome.reasons[1] === 'ConditionalCheckFailed') throw alreadyEnabled();
+  const tx = new Transaction<'stepUp' | 'factor' | 'audit'>()
+    .add('stepUp', stepUp)
+    .add('factor', store.putPendingTwoFactorItem(record))
+    .add(
+      'audit',
+      auditItem({ action: 'twofa.enrollment_started', subject: customerId, actor: customerId }, clock),
+    );
+  try {
+    await writeTransaction(tx.items);
+  } catch (error) {
+    const cancelled = tx.cancellation(error);
+    if (!cancelled) throw error;
+    if (cancelled.lost('stepUp')) throw stepUpInvalid();
+    if (cancelled.lost('factor')) throw alreadyEnabled();
     throw conflict('concurrent_update', 'The enrollment changed meanwhile. Start it again.');
   }
   return {
@@ -104,7 +109,7 @@ export async function confirmTotpEnrollment(
   const result = await verifyTotp(await openSecret(factor), code, now);
   if (!result.ok) throw codeInvalid();
   const codes = generateRecoveryCodes(await codePepper(), customerId);
-  const outcome = await transact([
+  const activation = [
     store.activateTwoFactorItem(
       factor,
       result.step,
@@ -115,8 +120,11 @@ export async function confirmTotpEnrollment(
       { action: 'twofa.enrolled', subject: customerId, actor: customerId, metadata: { factor: 'totp' } },
       clock,
     ),
-  ]);
-  if (!outcome.ok) throw conflict('concurrent_update', 'The enrollment changed meanwhile. Start it again.');
+  ];
+  await conflictOnCancel(
+    () => writeTransaction(activation),
+    'The enrollment changed meanwhile. Start it again.',
+  );
   await revokeOtherSessions(
     { customerId, ...(who.sessionId ? { keepSessionId: who.sessionId } : {}), reason: 'two_factor_enabled' },
     clock,

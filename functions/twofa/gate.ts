@@ -11,7 +11,6 @@ export type { StepUpAction } from './policy.ts';
 export { ChallengeProof, MfaSessionBody } from './schema.ts';
 export {
   consumeStepUp,
-  isStepUpConflict,
   requireStepUp,
   STEP_UP_HEADER,
   type StepUpRequirement,

@@ -5,20 +5,32 @@
 import { auditItem } from '../lib/audit.ts';
 import { type Clock, clock as defaultClock } from '../lib/clock.ts';
 import { conflict } from '../lib/errors.ts';
-import type { TransactItem } from '../lib/idempotency.ts';
-import { transact } from '../lib/transact.ts';
+import { type TransactItem, Transaction, writeTransaction } from '../lib/transactions.ts';
 import { generateRecoveryCodes } from './codes.ts';
 import { securityAlert } from './contacts.ts';
 import { codePepper } from './keys.ts';
 import { stepUpInvalid } from './step-up-gate.ts';
 import * as store from './store.ts';
 
-const stepUpInvalidOnConflict = (reasons: string[]) => {
-  if (reasons[0] === 'ConditionalCheckFailed') {
-    return stepUpInvalid();
+/**
+ * Commits a settings change with the step-up that approved it: 403 `step_up_invalid` when the
+ * token was used meanwhile, 409 `concurrent_update` when the factor changed.
+ */
+async function commitWithStepUp(
+  stepUp: TransactItem,
+  change: TransactItem,
+  audit: TransactItem,
+): Promise<void> {
+  const tx = new Transaction<'stepUp' | 'change'>().add('stepUp', stepUp).add('change', change, audit);
+  try {
+    await writeTransaction(tx.items);
+  } catch (error) {
+    const cancelled = tx.cancellation(error);
+    if (!cancelled) throw error;
+    if (cancelled.lost('stepUp')) throw stepUpInvalid();
+    throw conflict('concurrent_update', 'Two-factor settings changed meanwhile. Try again.');
   }
-  return conflict('concurrent_update', 'Two-factor settings changed meanwhile. Try again.');
-};
+}
 
 /** The customer's enrolled factor; changing 2FA settings needs one (409 `two_factor_not_enabled`). */
 async function requireActiveFactor(customerId: string) {
@@ -39,15 +51,14 @@ export async function disableTwoFactor(
   clock: Clock = defaultClock(),
 ) {
   const factor = await requireActiveFactor(customerId);
-  const outcome = await transact([
+  await commitWithStepUp(
     stepUp,
     store.deleteTwoFactorItem(customerId, factor.version),
     auditItem(
       { action: 'twofa.disabled', subject: customerId, actor: customerId, metadata: { factor: 'totp' } },
       clock,
     ),
-  ]);
-  if (!outcome.ok) throw stepUpInvalidOnConflict(outcome.reasons);
+  );
   await securityAlert(
     customerId,
     'Two-factor authentication is off',
@@ -64,7 +75,7 @@ export async function regenerateRecoveryCodes(
 ) {
   const factor = await requireActiveFactor(customerId);
   const codes = generateRecoveryCodes(await codePepper(), customerId);
-  const outcome = await transact([
+  await commitWithStepUp(
     stepUp,
     store.replaceRecoveryCodesItem(
       customerId,
@@ -72,8 +83,7 @@ export async function regenerateRecoveryCodes(
       factor.version,
     ),
     auditItem({ action: 'twofa.recovery_codes_regenerated', subject: customerId, actor: customerId }, clock),
-  ]);
-  if (!outcome.ok) throw stepUpInvalidOnConflict(outcome.reasons);
+  );
   await securityAlert(
     customerId,
     'New recovery codes',

@@ -7,15 +7,13 @@
  *
  * The token in the `Step-Up-Token` header must be signed by us, at most 5 minutes old, issued to
  * this customer for this action and, for money, for exactly this amount, currency and payee (PSD2
- * dynamic linking). The returned item writes its single-use marker conditionally; when the
- * transaction is cancelled on that item the token was already used: map it with
- * `isStepUpConflict(error, index)` to 403 `step_up_invalid`.
+ * dynamic linking). The returned item writes its single-use marker conditionally: add it as its own
+ * part of the `Transaction` (lib/transactions.ts), and when `cancellation(error).lost('stepUp')`
+ * the token was already used: answer `stepUpInvalid()` (403 `step_up_invalid`).
  */
 import { type Clock, clock as defaultClock } from '../lib/clock.ts';
-import { transactionCancelReasons } from '../lib/dynamodb.ts';
 import { ApiError, forbidden } from '../lib/errors.ts';
-import type { TransactItem } from '../lib/idempotency.ts';
-import { transact } from '../lib/transact.ts';
+import { isCancellation, type TransactItem, writeTransaction } from '../lib/transactions.ts';
 import type { StepUpAction } from './policy.ts';
 import { consumeStepUpItem } from './store.ts';
 import { verifyStepUpToken } from './tokens.ts';
@@ -76,13 +74,9 @@ function sameAmount(
   return approved.amount === requested.amount && approved.currency === requested.currency;
 }
 
-/** For callers without a transaction of their own: uses the token up on its own. */
+/** For callers without a transaction of their own: uses the token up on its own (403 if already used). */
 export async function consumeStepUp(item: TransactItem): Promise<void> {
-  const outcome = await transact([item]);
-  if (!outcome.ok) throw stepUpInvalid();
-}
-
-/** True when `error` is a transaction cancelled because the step-up item at `index` was already used. */
-export function isStepUpConflict(error: unknown, index: number): boolean {
-  return transactionCancelReasons(error)?.[index] === 'ConditionalCheckFailed';
+  await writeTransaction([item]).catch((error: unknown) => {
+    throw isCancellation(error) ? stepUpInvalid() : error;
+  });
 }

@@ -1,8 +1,8 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, fromItem, isConditionFailure, tableName } from '../lib/dynamodb.ts';
-import type { TransactItem } from '../lib/idempotency.ts';
 import type { NotificationChannel } from '../lib/notifier.ts';
 import { type WindowLimit, windowCounterItem } from '../lib/rate-window.ts';
+import type { TransactItem } from '../lib/transactions.ts';
 import type { GuardKey } from '../sessions/access.ts';
 import type { StepUpAction } from './policy.ts';
 

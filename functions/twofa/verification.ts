@@ -7,8 +7,7 @@
 import { auditItem } from '../lib/audit.ts';
 import { type Clock, clock as defaultClock } from '../lib/clock.ts';
 import { conflict, unprocessable } from '../lib/errors.ts';
-import type { TransactItem } from '../lib/idempotency.ts';
-import { transact } from '../lib/transact.ts';
+import { type TransactItem, Transaction, writeTransaction } from '../lib/transactions.ts';
 import { type GuardState, reserveAttempt, resetGuard } from '../sessions/access.ts';
 import { describeAction } from './challenges.ts';
 import { matchRecoveryCode, verifyCodeHash } from './codes.ts';
@@ -40,8 +39,10 @@ type Method = 'totp' | 'one_time_code' | 'recovery_code';
 export interface PassedCheck {
   challenge: ChallengeRecord;
   method: Method;
-  /** Verify the challenge and use up the factor (TOTP step / recovery code): commit with yours. */
-  items: TransactItem[];
+  /** Marks the challenge verified (once, by this check): commit with yours through `completeCheck`. */
+  challengeItem: TransactItem;
+  /** Uses up the factor (the TOTP step, the recovery code); none for a one-time code. */
+  factorItem?: TransactItem;
   guard: GuardState;
   recoveryCodesLeft?: number;
 }
@@ -186,11 +187,8 @@ export async function checkChallenge(
   return {
     challenge,
     method: proof.method,
-    // The factor item (if any) is second: completeCheck reads its cancellation reason there.
-    items: [
-      store.verifyChallengeItem(challenge, attempts, nowMs),
-      ...(proof.factorItem ? [proof.factorItem] : []),
-    ],
+    challengeItem: store.verifyChallengeItem(challenge, attempts, nowMs),
+    ...(proof.factorItem ? { factorItem: proof.factorItem } : {}),
     guard,
     ...(proof.recoveryCodesLeft === undefined ? {} : { recoveryCodesLeft: proof.recoveryCodesLeft }),
   };
@@ -238,7 +236,7 @@ async function failCheck(
       ),
     );
   }
-  await transact(items);
+  await writeTransaction(items);
   if (locked) {
     await securityAlert(
       challenge.customerId,
@@ -259,20 +257,20 @@ export async function completeCheck(
   extra: TransactItem[],
   clock: Clock = defaultClock(),
 ): Promise<void> {
-  const outcome = await transact([...check.items, ...extra]);
-  if (!outcome.ok) {
-    const [challengeReason, factorReason] = outcome.reasons;
-    if (check.method !== 'one_time_code' && factorReason === 'ConditionalCheckFailed') {
-      return failCheck(
-        check.challenge,
-        check.guard,
-        check.method,
-        'replayed',
-        check.challenge.attempts + 1,
-        clock,
-      );
+  const tx = new Transaction<'challenge' | 'factor' | 'caller'>()
+    .add('challenge', check.challengeItem)
+    .add('factor', ...(check.factorItem ? [check.factorItem] : []))
+    .add('caller', ...extra);
+  try {
+    await writeTransaction(tx.items);
+  } catch (error) {
+    const cancelled = tx.cancellation(error);
+    if (!cancelled) throw error;
+    if (cancelled.lost('factor')) {
+      const { challenge, guard, method } = check;
+      return failCheck(challenge, guard, method, 'replayed', challenge.attempts + 1, clock);
     }
-    if (challengeReason === 'ConditionalCheckFailed') throw challengeUsed();
+    if (cancelled.lost('challenge')) throw challengeUsed();
     throw conflict('concurrent_update', 'The request conflicted with another one. Try again.');
   }
   await resetGuard(check.guard);

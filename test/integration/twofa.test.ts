@@ -13,7 +13,7 @@ import { ddb, resetDdb, tableName } from '../../functions/lib/dynamodb.ts';
 import { ApiError } from '../../functions/lib/errors.ts';
 import { type Notification, setNotifier } from '../../functions/lib/notifier.ts';
 import { resetSecrets } from '../../functions/lib/secrets.ts';
-import { transact } from '../../functions/lib/transact.ts';
+import { writeTransaction } from '../../functions/lib/transactions.ts';
 import { signSessionToken, verifySessionToken } from '../../functions/sessions/tokens.ts';
 import { newLoginChallenge, startStepUp } from '../../functions/twofa/challenges.ts';
 import { bindContacts } from '../../functions/twofa/contacts.ts';
@@ -83,7 +83,7 @@ async function withTotp() {
 
 async function loginChallenge(customerId: string) {
   const { challenge, item } = newLoginChallenge(customerId, clock);
-  expect((await transact([item])).ok).toBe(true);
+  await expect(writeTransaction([item])).resolves.toBeUndefined();
   return challenge.id;
 }
 

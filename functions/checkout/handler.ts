@@ -1,8 +1,8 @@
-import { customerAccess } from '../customers/auth.ts';
 import { clock } from '../lib/clock.ts';
 import { httpHandler } from '../lib/http.ts';
 import { answer, created, ok } from '../lib/use-case.ts';
 import { merchantAccess } from '../merchants/auth.ts';
+import { customerAccess } from '../sessions/access.ts';
 import { requireStepUp } from '../twofa/gate.ts';
 import { getCard } from '../vault/access.ts';
 import { type AuthorizePorts, authorize } from './authorize.ts';

@@ -1,7 +1,7 @@
 /** The customer's card routes. The operator's re-wrap (KMS ReEncrypt) is in `rewrap-handler.ts`. */
-import { customerAccess } from '../customers/auth.ts';
 import { httpHandler } from '../lib/http.ts';
 import { answer, ok } from '../lib/use-case.ts';
+import { customerAccess } from '../sessions/access.ts';
 import { requireStepUp } from '../twofa/gate.ts';
 import { AddCardBody, CardListQuery, CardTokenParams } from './schema.ts';
 import * as vault from './service.ts';

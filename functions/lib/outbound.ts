@@ -19,9 +19,13 @@ export interface ResolvedAddress {
 /** Every address a host name resolves to, in the resolver's order. Tests inject their own. */
 export type Resolver = (hostname: string) => Promise<ResolvedAddress[]>;
 
-/** The OS resolver (getaddrinfo: /etc/hosts, then DNS), the one Node's own connect would use. */
+/**
+ * The OS resolver (getaddrinfo: /etc/hosts, then DNS), the one Node's own connect would use. IPv4
+ * answers first: the connection goes to the first answer only (no happy-eyeballs fallback), and a
+ * Lambda outside a dual-stack VPC, or a demo receiver bound to 127.0.0.1, has no IPv6 path.
+ */
 const systemResolver: Resolver = async (hostname) =>
-  (await lookup(hostname, { all: true, order: 'verbatim' })) as ResolvedAddress[];
+  (await lookup(hostname, { all: true, order: 'ipv4first' })) as ResolvedAddress[];
 
 let currentResolver: Resolver | undefined;
 

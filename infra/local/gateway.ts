@@ -120,6 +120,66 @@ function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb);
 }
 
+/**
+ * Headers as API Gateway's REST proxy integration delivers them: names are case-insensitive, so
+ * every spelling of one name is one entry (under the first spelling seen); `multiValueHeaders`
+ * holds every value in order, `headers` the last. Node's `req.headers` is not used: it keeps the
+ * FIRST of a repeated Authorization or User-Agent and drops the rest.
+ */
+export function proxyHeaders(rawHeaders: string[]): {
+  headers: Record<string, string>;
+  multiValueHeaders: Record<string, string[]>;
+} {
+  const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  const nameOf = new Map<string, string>();
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const raw = rawHeaders[i] as string;
+    const value = rawHeaders[i + 1] as string;
+    const name = nameOf.get(raw.toLowerCase()) ?? raw;
+    nameOf.set(raw.toLowerCase(), name);
+    headers[name] = value;
+    const values = multiValueHeaders[name];
+    if (values) values.push(value);
+    else multiValueHeaders[name] = [value];
+  }
+  return { headers, multiValueHeaders };
+}
+
+/** The last value of a header, as the handler sees it in `headers` (see `proxyHeaders`). */
+function lastHeader(req: IncomingMessage, name: string): string | undefined {
+  let value: string | undefined;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    if ((req.rawHeaders[i] as string).toLowerCase() === name) value = req.rawHeaders[i + 1];
+  }
+  return value;
+}
+
+/** A path segment decoded like API Gateway decodes path parameters; undefined when malformed. */
+function decodeSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The request target as a URL, or undefined when it is not an origin-form path ("/v1/…"):
+ * `new URL('//host:99999/…', base)` would throw or, worse, read a host out of the path.
+ */
+function requestUrl(target: string | undefined): URL | undefined {
+  if (!target?.startsWith('/') || target.startsWith('//')) return undefined;
+  try {
+    return new URL(`http://localhost${target}`);
+  } catch {
+    return undefined;
+  }
+}
+
+const malformed = (message: string) =>
+  new ApiError(400, 'invalid_request_error', 'malformed_request', message);
+
 /** The API Gateway REST (v1) proxy event that AWS would deliver for this request. */
 export function buildProxyEvent(args: {
   req: IncomingMessage;
@@ -131,16 +191,7 @@ export function buildProxyEvent(args: {
   operatorArn?: string;
 }): APIGatewayProxyEvent {
   const { req, url, route, pathParameters, body, requestId, operatorArn } = args;
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
-  for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    const name = req.rawHeaders[i] as string;
-    const value = req.rawHeaders[i + 1] as string;
-    headers[name] = value;
-    const values = multiValueHeaders[name];
-    if (values) values.push(value);
-    else multiValueHeaders[name] = [value];
-  }
+  const { headers, multiValueHeaders } = proxyHeaders(req.rawHeaders);
   const query: Record<string, string> = {};
   const multiQuery: Record<string, string[]> = {};
   let hasQuery = false;
@@ -277,7 +328,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const server = createServer(async (req, res) => {
     const requestId = newId('request');
     try {
-      const url = new URL(req.url ?? '/', 'http://localhost');
+      const url = requestUrl(req.url);
+      if (!url) {
+        req.resume();
+        return sendError(res, malformed('The request target must be a path.'), requestId);
+      }
       const parts = url.pathname.split('/');
       const matches = (routesByLength.get(parts.length) ?? []).filter((c) => matchesPath(c, parts));
       if (matches.length === 0) {
@@ -305,7 +360,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         );
       }
       const { route } = match;
-      const authorization = req.headers.authorization ?? '';
+      // The value the handler authenticates with (the last one sent; the handler refuses a repeat).
+      const authorization = lastHeader(req, 'authorization') ?? '';
       const wait = throttle(authorization ? hash('sha256', authorization) : (req.socket.remoteAddress ?? ''));
       if (wait > 0) {
         req.resume();
@@ -342,7 +398,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       }
       const pathParameters: Record<string, string> = {};
       for (const [index, name] of match.params) {
-        pathParameters[name] = decodeURIComponent(parts[index] ?? '');
+        const value = decodeSegment(parts[index] ?? '');
+        if (value === undefined) {
+          return sendError(
+            res,
+            malformed(`The path segment for ${name} is not valid percent-encoding.`),
+            requestId,
+          );
+        }
+        pathParameters[name] = value;
       }
       const event = buildProxyEvent({
         req,

@@ -3,6 +3,7 @@ import { type Clock, clock as processClock } from '../lib/clock.ts';
 import { config } from '../lib/config.ts';
 import { vaultTableName } from '../lib/dynamodb.ts';
 import { badRequest } from '../lib/errors.ts';
+import { writeTransaction } from '../lib/transactions.ts';
 import type { EnvelopeRecord } from './envelope.ts';
 import { ensureWrapKeyRegistered, vaultCipher } from './service.ts';
 import * as store from './store.ts';
@@ -102,7 +103,7 @@ export async function rewrapAll(options: RewrapOptions = {}): Promise<RewrapRepo
     }
   }
 
-  await store.writeItems([
+  await writeTransaction([
     auditItem(
       {
         action: 'vault.rewrapped',

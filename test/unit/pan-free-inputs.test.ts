@@ -3,7 +3,7 @@ import type { ZodType } from 'zod';
 import * as z from 'zod';
 import { zodToApiError } from '../../functions/lib/http.ts';
 import { freeText, PAN_NOT_ALLOWED, panFree } from '../../functions/lib/schema.ts';
-import { routes } from '../../infra/routes.ts';
+import { routes } from '../../infra/routes/index.ts';
 
 /**
  * Issue 9: no request field may carry a card number into storage. Walks every route's request

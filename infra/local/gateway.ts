@@ -3,11 +3,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { clock } from '../../functions/lib/clock.ts';
 import { ApiError, errorBody, tooManyRequests, unauthorized } from '../../functions/lib/errors.ts';
 import { newId } from '../../functions/lib/ids.ts';
 import { redactText } from '../../functions/lib/logger.ts';
 import { routes as allRoutes, type Route } from '../routes/index.ts';
+import { buildProxyEvent, decodeSegment, lastHeader, requestUrl } from './proxy-event.ts';
 
 /** The deployed API's limits, applied identically here. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -114,140 +114,13 @@ async function readBody(req: IncomingMessage): Promise<string | null> {
   return size === 0 ? null : Buffer.concat(chunks).toString('utf8');
 }
 
+const malformed = (message: string) =>
+  new ApiError(400, 'invalid_request_error', 'malformed_request', message);
+
 function sameSecret(a: string, b: string): boolean {
   const ha = createHash('sha256').update(a).digest();
   const hb = createHash('sha256').update(b).digest();
   return timingSafeEqual(ha, hb);
-}
-
-/**
- * Headers as API Gateway's REST proxy integration delivers them: names are case-insensitive, so
- * every spelling of one name is one entry (under the first spelling seen); `multiValueHeaders`
- * holds every value in order, `headers` the last. Node's `req.headers` is not used: it keeps the
- * FIRST of a repeated Authorization or User-Agent and drops the rest.
- */
-export function proxyHeaders(rawHeaders: string[]): {
-  headers: Record<string, string>;
-  multiValueHeaders: Record<string, string[]>;
-} {
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
-  const nameOf = new Map<string, string>();
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const raw = rawHeaders[i] as string;
-    const value = rawHeaders[i + 1] as string;
-    const name = nameOf.get(raw.toLowerCase()) ?? raw;
-    nameOf.set(raw.toLowerCase(), name);
-    headers[name] = value;
-    const values = multiValueHeaders[name];
-    if (values) values.push(value);
-    else multiValueHeaders[name] = [value];
-  }
-  return { headers, multiValueHeaders };
-}
-
-/** The last value of a header, as the handler sees it in `headers` (see `proxyHeaders`). */
-function lastHeader(req: IncomingMessage, name: string): string | undefined {
-  let value: string | undefined;
-  for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    if ((req.rawHeaders[i] as string).toLowerCase() === name) value = req.rawHeaders[i + 1];
-  }
-  return value;
-}
-
-/** A path segment decoded like API Gateway decodes path parameters; undefined when malformed. */
-function decodeSegment(segment: string): string | undefined {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * The request target as a URL, or undefined when it is not an origin-form path ("/v1/…"):
- * `new URL('//host:99999/…', base)` would throw or, worse, read a host out of the path.
- */
-function requestUrl(target: string | undefined): URL | undefined {
-  if (!target?.startsWith('/') || target.startsWith('//')) return undefined;
-  try {
-    return new URL(`http://localhost${target}`);
-  } catch {
-    return undefined;
-  }
-}
-
-const malformed = (message: string) =>
-  new ApiError(400, 'invalid_request_error', 'malformed_request', message);
-
-/** The API Gateway REST (v1) proxy event that AWS would deliver for this request. */
-export function buildProxyEvent(args: {
-  req: IncomingMessage;
-  url: URL;
-  route: Route;
-  pathParameters: Record<string, string>;
-  body: string | null;
-  requestId: string;
-  operatorArn?: string;
-}): APIGatewayProxyEvent {
-  const { req, url, route, pathParameters, body, requestId, operatorArn } = args;
-  const { headers, multiValueHeaders } = proxyHeaders(req.rawHeaders);
-  const query: Record<string, string> = {};
-  const multiQuery: Record<string, string[]> = {};
-  let hasQuery = false;
-  if (url.search !== '') {
-    for (const [k, v] of url.searchParams) {
-      hasQuery = true;
-      query[k] = v;
-      const values = multiQuery[k];
-      if (values) values.push(v);
-      else multiQuery[k] = [v];
-    }
-  }
-  const sourceIp = req.socket.remoteAddress ?? '127.0.0.1';
-  return {
-    resource: route.path,
-    path: url.pathname,
-    httpMethod: route.method,
-    headers,
-    multiValueHeaders,
-    queryStringParameters: hasQuery ? query : null,
-    multiValueQueryStringParameters: hasQuery ? multiQuery : null,
-    pathParameters: route.path.includes('{') ? pathParameters : null,
-    stageVariables: null,
-    body,
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'local',
-      authorizer: null,
-      protocol: `HTTP/${req.httpVersion}`,
-      httpMethod: route.method,
-      path: `/local${url.pathname}`,
-      stage: 'local',
-      requestId,
-      requestTimeEpoch: clock().now().getTime(),
-      resourceId: route.operationId,
-      resourcePath: route.path,
-      identity: {
-        accessKey: null,
-        accountId: null,
-        apiKey: null,
-        apiKeyId: null,
-        caller: operatorArn ? 'local-operator' : null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp,
-        user: null,
-        userAgent: req.headers['user-agent'] ?? null,
-        userArn: operatorArn ?? null,
-      },
-    },
-  };
 }
 
 function lambdaContext(route: Route, requestId: string): Context {

@@ -10,6 +10,7 @@ import type { Commit } from '../lib/use-case.ts';
 import { mintApproval } from './approval.ts';
 import { checkoutConfig } from './policy.ts';
 import type { AuthorizeCheckoutBody, CheckoutAuthorizationResponse } from './schema.ts';
+import { clientTokenMatches } from './session.ts';
 import * as store from './store.ts';
 
 /** What authorization needs from the vault and from two-factor step-up (injected by the handler). */
@@ -48,11 +49,28 @@ export function schedulePreview(schedule: Schedule) {
   };
 }
 
-/** The open, unexpired session; refuses a missing (not_found), completed or expired one (rejected). */
-async function openSession(sessionId: string, nowMs: number): Promise<store.CheckoutSessionRecord> {
+/**
+ * The session the shopper may approve: it exists (not_found), the caller holds its client secret
+ * (denied `client_token_invalid`), it is open and unexpired, and no other shopper approved it
+ * (rejected `checkout_session_completed`, `_expired`, `_approved`).
+ */
+async function approvableSession(
+  sessionId: string,
+  customerId: string,
+  clientToken: string,
+  nowMs: number,
+): Promise<store.CheckoutSessionRecord> {
   const session = await store.getSession(sessionId);
   if (!session) {
     throw new DomainError('not_found', 'resource_missing', `No such checkout session: ${sessionId}.`, 'id');
+  }
+  if (!clientTokenMatches(session, clientToken)) {
+    throw new DomainError(
+      'denied',
+      'client_token_invalid',
+      'The clientToken is not the one of this checkout session.',
+      'clientToken',
+    );
   }
   if (session.status !== 'open') {
     throw refused('checkout_session_completed', 'This checkout session already has an order.');
@@ -60,8 +78,12 @@ async function openSession(sessionId: string, nowMs: number): Promise<store.Chec
   if (nowMs >= session.expiresAtMs) {
     throw refused('checkout_session_expired', 'This checkout session has expired.');
   }
+  if (session.approvedBy !== undefined && session.approvedBy !== customerId) throw approvedByAnother();
   return session;
 }
+
+const approvedByAnother = () =>
+  refused('checkout_session_approved', 'This checkout session was approved by another shopper.');
 
 /**
  * The plan terms the shopper chose, checked against the session and the catalogue, and the schedule
@@ -98,9 +120,20 @@ function chosenTerms(session: store.CheckoutSessionRecord, body: AuthorizeChecko
   return { terms, schedule: buildSchedule(body.plan, session.amount, session.currency, now, terms) };
 }
 
-/** Why a cancelled approval failed: the session moved on, or the step-up was used meanwhile. */
-function approvalFailure(cancelled: { lost(part: 'session' | 'stepUp'): boolean }): DomainError {
+/**
+ * Why a cancelled approval failed: the session moved on (another shopper approved it, or it was
+ * completed or expired; re-read to tell which), or the step-up was used meanwhile.
+ */
+async function approvalFailure(
+  cancelled: { lost(part: 'session' | 'stepUp'): boolean },
+  sessionId: string,
+  customerId: string,
+): Promise<DomainError> {
   if (cancelled.lost('session')) {
+    const session = await store.getSession(sessionId);
+    if (session?.status === 'open' && session.approvedBy !== undefined && session.approvedBy !== customerId) {
+      return approvedByAnother();
+    }
     return refused('checkout_session_completed', 'This checkout session was completed or expired meanwhile.');
   }
   if (cancelled.lost('stepUp')) {
@@ -137,7 +170,7 @@ export async function authorize(
   clock: Clock,
 ): Promise<CheckoutAuthorizationResponse> {
   const now = clock.now();
-  const session = await openSession(sessionId, now.getTime());
+  const session = await approvableSession(sessionId, principal.customerId, body.clientToken, now.getTime());
   const { terms, schedule } = chosenTerms(session, body, now);
   const card = await ports.getCard(principal.customerId, body.cardToken);
   if (cardExpired(card, now)) throw refused('card_expired', 'The card has expired.', 'cardToken');
@@ -176,7 +209,10 @@ export async function authorize(
   );
   const metadata = { merchantId: session.merchantId, plan: body.plan, ...amount, stepUp };
   tx.add('authorization', approval.item)
-    .add('session', store.sessionStillOpenItem(session.id, now.getTime()))
+    .add(
+      'session',
+      store.approveSessionItem(session.id, principal.customerId, now.getTime(), now.toISOString()),
+    )
     .add(
       'audit',
       auditItem(
@@ -195,6 +231,9 @@ export async function authorize(
     ...amount,
     schedulePreview: schedulePreview(schedule),
   };
-  await tx.write((items) => commit(items, response), approvalFailure);
+  await tx.write(
+    (items) => commit(items, response),
+    (cancelled) => approvalFailure(cancelled, session.id, principal.customerId),
+  );
   return response;
 }

@@ -245,3 +245,57 @@ describe('POST /v1/checkout-sessions/{id}/authorize', () => {
     expect(expired.json).toMatchObject({ error: { code: 'checkout_session_expired' } });
   });
 });
+
+describe('the session client secret (issue 9)', () => {
+  it("approves only for the holder of the session's clientToken, writing nothing otherwise", async () => {
+    // Fresh: the shopper of the file signed in before the clock moved on above.
+    const shopper = await newShopper();
+    const session = await openSession(merchant.apiKey, 40_000);
+    const other = await openSession(merchant.apiKey, 40_000);
+    const before = await businessItems();
+    const foreign = await approve(shopper, session.id, { clientToken: other.clientToken });
+    expect(foreign.status, foreign.text).toBe(403);
+    expect(foreign.json).toMatchObject({
+      error: { type: 'permission_error', code: 'client_token_invalid', param: 'clientToken' },
+    });
+    const madeUp = await approve(shopper, session.id, {
+      clientToken: `${session.id}_secret_${'B'.repeat(32)}`,
+    });
+    expect(madeUp.status).toBe(403);
+    const missing = await app.call('POST', `/v1/checkout-sessions/${session.id}/authorize`, {
+      auth: shopper.sessionToken,
+      body: { plan: 'pay_in_4', cardToken: shopper.cardToken },
+    });
+    expect(missing.status).toBe(400);
+    expect(missing.json).toMatchObject({ error: { code: 'parameter_missing', param: 'clientToken' } });
+    expect(await businessItems()).toEqual(before);
+
+    const right = await approve(shopper, session.id, { clientToken: session.clientToken });
+    expect(right.status, right.text).toBe(200);
+  });
+
+  it('a session is approved by one shopper: a second shopper is refused and cannot get an order', async () => {
+    const session = await openSession(merchant.apiKey, 40_000);
+    const first = await newShopper();
+    const second = await newShopper();
+    const approved = await approve(first, session.id);
+    expect(approved.status, approved.text).toBe(200);
+
+    const before = await businessItems();
+    const stolen = await approve(second, session.id);
+    expect(stolen.status).toBe(422);
+    expect(stolen.json).toMatchObject({ error: { code: 'checkout_session_approved' } });
+    expect(await businessItems()).toEqual(before);
+
+    // The first shopper's approval is the one the merchant redeems.
+    const order = await merchantPost<Json>(merchant.apiKey, '/v1/orders', {
+      authorizationToken: approved.json.authorizationToken,
+    });
+    expect(order.status, order.text).toBe(201);
+    expect(order.json).toMatchObject({ checkoutSessionId: session.id });
+    const orders = (await app.scanAll()).main?.filter(
+      (i) => i.type === 'order' && i.checkoutSessionId === session.id,
+    );
+    expect(orders?.map((o) => o.customerId)).toEqual([first.customerId]);
+  });
+});

@@ -7,6 +7,7 @@ import { DomainError } from '../lib/errors.ts';
 import type { CurrencyCode } from '../lib/money.ts';
 import { type TransactItem, Transaction } from '../lib/transactions.ts';
 import type { Commit } from '../lib/use-case.ts';
+import { isMerchantActive, merchantActiveItem } from '../merchants/standing.ts';
 import { mintApproval } from './approval.ts';
 import { checkoutConfig } from './policy.ts';
 import type { AuthorizeCheckoutBody, CheckoutAuthorizationResponse } from './schema.ts';
@@ -82,6 +83,9 @@ async function approvableSession(
   return session;
 }
 
+const merchantUnavailable = () =>
+  refused('merchant_unavailable', 'This merchant cannot take approvals right now.');
+
 const approvedByAnother = () =>
   refused('checkout_session_approved', 'This checkout session was approved by another shopper.');
 
@@ -125,7 +129,7 @@ function chosenTerms(session: store.CheckoutSessionRecord, body: AuthorizeChecko
  * completed or expired; re-read to tell which), or the step-up was used meanwhile.
  */
 async function approvalFailure(
-  cancelled: { lost(part: 'session' | 'stepUp'): boolean },
+  cancelled: { lost(part: 'session' | 'stepUp' | 'merchant'): boolean },
   sessionId: string,
   customerId: string,
 ): Promise<DomainError> {
@@ -136,6 +140,7 @@ async function approvalFailure(
     }
     return refused('checkout_session_completed', 'This checkout session was completed or expired meanwhile.');
   }
+  if (cancelled.lost('merchant')) return merchantUnavailable();
   if (cancelled.lost('stepUp')) {
     // The step-up token was used by a concurrent request: it approves exactly one.
     return new DomainError(
@@ -155,8 +160,10 @@ async function approvalFailure(
  * The shopper approves a merchant's session with a plan and one of their saved cards. The result is
  * an authorizationToken the merchant redeems once, within 60 minutes, for an order. Above the
  * configured amount the request must carry a step-up token bound to this amount and merchant.
- * The approval, the session's still-open check, the step-up's consumption and the audit commit in
- * one transaction. Refusals: not_found (session); rejected `checkout_session_completed`,
+ * The approval, the session's approval by this shopper, the step-up's consumption and the audit
+ * commit in one transaction, conditioned on the merchant being active. Refusals: not_found
+ * (session); denied `client_token_invalid`; rejected `merchant_unavailable`,
+ * `checkout_session_approved`, `checkout_session_completed`,
  * `checkout_session_expired`, `plan_not_offered`, `card_expired`; invalid (term); denied
  * `step_up_invalid`; conflict `concurrent_update`.
  */
@@ -171,11 +178,13 @@ export async function authorize(
 ): Promise<CheckoutAuthorizationResponse> {
   const now = clock.now();
   const session = await approvableSession(sessionId, principal.customerId, body.clientToken, now.getTime());
+  // A suspended merchant takes no approvals, for sessions opened before the suspension too.
+  if (!(await isMerchantActive(session.merchantId))) throw merchantUnavailable();
   const { terms, schedule } = chosenTerms(session, body, now);
   const card = await ports.getCard(principal.customerId, body.cardToken);
   if (cardExpired(card, now)) throw refused('card_expired', 'The card has expired.', 'cardToken');
 
-  const tx = new Transaction<'stepUp' | 'authorization' | 'session' | 'audit'>();
+  const tx = new Transaction<'stepUp' | 'authorization' | 'session' | 'merchant' | 'audit'>();
   const amount = { amount: session.amount, currency: session.currency };
   const stepUp = session.amount > checkoutConfig().stepUpThreshold(session.currency);
   if (stepUp) {
@@ -213,6 +222,7 @@ export async function authorize(
       'session',
       store.approveSessionItem(session.id, principal.customerId, now.getTime(), now.toISOString()),
     )
+    .add('merchant', merchantActiveItem(session.merchantId))
     .add(
       'audit',
       auditItem(

@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AuthorizePorts, authorize } from '../../functions/checkout/authorize.ts';
 import { fixedClock, setClock } from '../../functions/lib/clock.ts';
+import { type TransactItem, writeTransaction } from '../../functions/lib/transactions.ts';
+import { createOrder } from '../../functions/orders/create.ts';
+import { getCard } from '../../functions/vault/access.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { checkoutFixtures, idempotencyKey, type Json } from '../support/checkout.ts';
 import { stepUp } from '../support/customers.ts';
@@ -297,5 +301,76 @@ describe('the session client secret (issue 9)', () => {
       (i) => i.type === 'order' && i.checkoutSessionId === session.id,
     );
     expect(orders?.map((o) => o.customerId)).toEqual([first.customerId]);
+  });
+});
+
+describe('a suspended merchant (issue 9)', () => {
+  const suspend = (id: string) =>
+    app.call('POST', `/v1/admin/merchants/${id}/suspend`, { auth: app.operator });
+  const activate = (id: string) =>
+    app.call('POST', `/v1/admin/merchants/${id}/activate`, { auth: app.operator });
+
+  it('takes no approvals and creates no orders, for sessions opened before the suspension', async () => {
+    const shop = await newMerchant('Soon suspended');
+    const buyer = await newShopper();
+    const session = await openSession(shop.apiKey, 40_000);
+    const earlier = await approve(buyer, (await openSession(shop.apiKey, 40_000)).id);
+    expect(earlier.status, earlier.text).toBe(200);
+    expect((await suspend(shop.id)).status).toBe(200);
+
+    const before = await businessItems();
+    const refused = await approve(buyer, session.id);
+    expect(refused.status, refused.text).toBe(422);
+    expect(refused.json).toMatchObject({ error: { code: 'merchant_unavailable' } });
+    const order = await merchantPost(shop.apiKey, '/v1/orders', {
+      authorizationToken: earlier.json.authorizationToken,
+    });
+    expect(order.status).toBe(403);
+    expect(order.json).toMatchObject({ error: { code: 'merchant_suspended' } });
+    expect(await businessItems()).toEqual(before);
+
+    // Re-activated, the same session and approval work again.
+    expect((await activate(shop.id)).status).toBe(200);
+    expect((await approve(buyer, session.id)).status).toBe(200);
+    const created = await merchantPost(shop.apiKey, '/v1/orders', {
+      authorizationToken: earlier.json.authorizationToken,
+    });
+    expect(created.status, created.text).toBe(201);
+  });
+
+  it('a suspension landing mid-request stops the approval and the order (the writes are conditioned on it)', async () => {
+    const shop = await newMerchant('Suspended meanwhile');
+    const buyer = await newShopper();
+    const session = await openSession(shop.apiKey, 40_000);
+    const approval = await approve(buyer, session.id);
+    expect(approval.status).toBe(200);
+    const other = await openSession(shop.apiKey, 40_000);
+    const before = await businessItems();
+
+    // The approval: the merchant is suspended after the request read it, before the write.
+    const ports: AuthorizePorts = {
+      getCard: async (customerId, token) => {
+        const card = await getCard(customerId, token);
+        expect((await suspend(shop.id)).status).toBe(200);
+        return card;
+      },
+      requireStepUp: () => Promise.reject(new Error('no step-up below the threshold')),
+    };
+    const body = { clientToken: other.clientToken, plan: 'pay_in_4' as const, cardToken: buyer.cardToken };
+    const write = (items: TransactItem[]) => writeTransaction(items);
+    await expect(
+      authorize({ customerId: buyer.customerId }, other.id, body, {}, ports, write, clock),
+    ).rejects.toMatchObject({ status: 422, code: 'merchant_unavailable' });
+
+    // The order: authenticated before the suspension, written after it.
+    await expect(
+      createOrder({ merchantId: shop.id, livemode: false }, approval.json.authorizationToken, write, clock),
+    ).rejects.toMatchObject({ status: 403, code: 'merchant_suspended' });
+    // Nothing but the suspension itself was written.
+    const unlessMerchant = (items: Record<string, unknown>[]) =>
+      items.filter((item) => item.type !== 'merchant' && item.type !== 'apiKey');
+    const after = await businessItems();
+    expect(unlessMerchant(after.main)).toEqual(unlessMerchant(before.main));
+    expect(after.vault).toEqual(before.vault);
   });
 });

@@ -17,7 +17,7 @@ import { codeInvalid } from './errors.ts';
 import { codePepper } from './keys.ts';
 import { MAX_ENROLLMENT_CHECKS } from './policy.ts';
 import { openSecret, sealSecret } from './secret.ts';
-import { stepUpInvalid } from './step-up-gate.ts';
+import { commitWithStepUp } from './step-up-gate.ts';
 import type { TwoFactorRecord } from './store.ts';
 import * as store from './store.ts';
 import { generateTotpSecret, otpauthUri, verifyTotp } from './totp.ts';
@@ -59,22 +59,17 @@ export async function startTotpEnrollment(
     createdAt: clock.now().toISOString(),
     version: 1,
   };
-  const tx = new Transaction<'stepUp' | 'factor' | 'audit'>()
-    .add('stepUp', stepUp)
+  const enrollment = new Transaction<'factor' | 'audit'>()
     .add('factor', store.putPendingTwoFactorItem(record))
     .add(
       'audit',
       auditItem({ action: 'twofa.enrollment_started', subject: customerId, actor: customerId }, clock),
     );
-  try {
-    await writeTransaction(tx.items);
-  } catch (error) {
-    const cancelled = tx.cancellation(error);
-    if (!cancelled) throw error;
-    if (cancelled.lost('stepUp')) throw stepUpInvalid();
-    if (cancelled.lost('factor')) throw alreadyEnabled();
-    throw conflict('concurrent_update', 'The enrollment changed meanwhile. Start it again.');
-  }
+  await commitWithStepUp(stepUp, enrollment, (cancelled) =>
+    cancelled.lost('factor')
+      ? alreadyEnabled()
+      : conflict('concurrent_update', 'The enrollment changed meanwhile. Start it again.'),
+  );
   return {
     secret,
     otpauthUri: otpauthUri({ secret, accountName: customer.email.replaceAll(':', '') }),

@@ -13,7 +13,13 @@
  */
 import { type Clock, clock as defaultClock } from '../lib/clock.ts';
 import { ApiError, forbidden } from '../lib/errors.ts';
-import { isCancellation, type TransactItem, writeTransaction } from '../lib/transactions.ts';
+import {
+  type Cancellation,
+  isCancellation,
+  type TransactItem,
+  Transaction,
+  writeTransaction,
+} from '../lib/transactions.ts';
 import type { StepUpAction } from './policy.ts';
 import { consumeStepUpItem } from './store.ts';
 import { verifyStepUpToken } from './tokens.ts';
@@ -79,4 +85,25 @@ export async function consumeStepUp(item: TransactItem): Promise<void> {
   await writeTransaction([item]).catch((error: unknown) => {
     throw isCancellation(error) ? stepUpInvalid() : error;
   });
+}
+
+/**
+ * Commits `change` with the step-up item that approves it, in one transaction: 403
+ * `step_up_invalid` when the token was used meanwhile; any other cancellation is mapped by
+ * `onCancel` (read by `change`'s part names). Nothing is written in either case.
+ */
+export async function commitWithStepUp<K extends string>(
+  stepUp: TransactItem,
+  change: Transaction<K>,
+  onCancel: (cancelled: Cancellation<K>) => ApiError,
+): Promise<void> {
+  const tx = new Transaction<K | 'stepUp'>().add('stepUp', stepUp).addAll(change);
+  try {
+    await writeTransaction(tx.items);
+  } catch (error) {
+    const cancelled = tx.cancellation(error);
+    if (!cancelled) throw error;
+    if (cancelled.lost('stepUp')) throw stepUpInvalid();
+    throw onCancel(cancelled);
+  }
 }

@@ -8,7 +8,7 @@
  */
 import { auditItem } from '../lib/audit.ts';
 import { type Clock, clock as defaultClock } from '../lib/clock.ts';
-import { conflict, notFound, unprocessable } from '../lib/errors.ts';
+import { domainError } from '../lib/errors.ts';
 import { conflictOnCancel, type TransactItem, Transaction, writeTransaction } from '../lib/transactions.ts';
 import { revokeOtherSessions } from '../sessions/access.ts';
 import { generateRecoveryCodes } from './codes.ts';
@@ -23,7 +23,7 @@ import * as store from './store.ts';
 import { generateTotpSecret, otpauthUri, verifyTotp } from './totp.ts';
 
 const alreadyEnabled = () =>
-  conflict('two_factor_already_enabled', 'Two-factor authentication is already on.');
+  domainError('conflict', 'two_factor_already_enabled', 'Two-factor authentication is already on.');
 
 export async function isTwoFactorActive(customerId: string): Promise<boolean> {
   return (await store.getTwoFactor(customerId))?.status === 'active';
@@ -45,7 +45,7 @@ export async function startTotpEnrollment(
     contacts().find(customerId),
     store.getTwoFactor(customerId),
   ]);
-  if (!customer) throw notFound('No such customer.');
+  if (!customer) throw domainError('not_found', 'resource_missing', 'No such customer.');
   if (existing?.status === 'active') throw alreadyEnabled();
   const stepUp = await approve();
   const secret = generateTotpSecret();
@@ -68,7 +68,7 @@ export async function startTotpEnrollment(
   await commitWithStepUp(stepUp, enrollment, (cancelled) =>
     cancelled.lost('factor')
       ? alreadyEnabled()
-      : conflict('concurrent_update', 'The enrollment changed meanwhile. Start it again.'),
+      : domainError('conflict', 'concurrent_update', 'The enrollment changed meanwhile. Start it again.'),
   );
   return {
     secret,
@@ -90,11 +90,12 @@ export async function confirmTotpEnrollment(
   const { customerId } = who;
   const factor = await store.getTwoFactor(customerId);
   if (!factor) {
-    throw conflict('enrollment_missing', 'Start an enrollment first (POST /v1/me/2fa/totp).');
+    throw domainError('conflict', 'enrollment_missing', 'Start an enrollment first (POST /v1/me/2fa/totp).');
   }
   if (factor.status === 'active') throw alreadyEnabled();
   if (!(await store.reserveEnrollmentCheck(factor, MAX_ENROLLMENT_CHECKS))) {
-    throw unprocessable(
+    throw domainError(
+      'rejected',
       'enrollment_attempts_exceeded',
       'Too many wrong codes for this enrollment. Start it again.',
       'code',

@@ -4,7 +4,7 @@
  */
 import { auditItem } from '../lib/audit.ts';
 import { type Clock, clock as defaultClock } from '../lib/clock.ts';
-import { conflict } from '../lib/errors.ts';
+import { domainError } from '../lib/errors.ts';
 import { type TransactItem, Transaction } from '../lib/transactions.ts';
 import { generateRecoveryCodes } from './codes.ts';
 import { securityAlert } from './contacts.ts';
@@ -13,13 +13,13 @@ import { commitWithStepUp } from './step-up-gate.ts';
 import * as store from './store.ts';
 
 const changedMeanwhile = () =>
-  conflict('concurrent_update', 'Two-factor settings changed meanwhile. Try again.');
+  domainError('conflict', 'concurrent_update', 'Two-factor settings changed meanwhile. Try again.');
 
 /** The customer's enrolled factor; changing 2FA settings needs one (409 `two_factor_not_enabled`). */
 async function requireActiveFactor(customerId: string) {
   const factor = await store.getTwoFactor(customerId);
   if (factor?.status !== 'active') {
-    throw conflict('two_factor_not_enabled', 'Two-factor authentication is not on.');
+    throw domainError('conflict', 'two_factor_not_enabled', 'Two-factor authentication is not on.');
   }
   return factor;
 }

@@ -12,7 +12,7 @@
  * the token was already used: answer `stepUpInvalid()` (403 `step_up_invalid`).
  */
 import { type Clock, clock as defaultClock } from '../lib/clock.ts';
-import { ApiError, forbidden } from '../lib/errors.ts';
+import { domainError } from '../lib/errors.ts';
 import {
   type Cancellation,
   isCancellation,
@@ -38,15 +38,15 @@ export interface StepUpRequirement {
 }
 
 export const stepUpRequired = (action: StepUpAction) =>
-  forbidden(
+  domainError(
+    'denied',
     'step_up_required',
     `This request needs a fresh step-up for ${action}: POST /v1/me/step-up, verify it, then send the token in the Step-Up-Token header.`,
   );
 
 export const stepUpInvalid = () =>
-  new ApiError(
-    403,
-    'permission_error',
+  domainError(
+    'denied',
     'step_up_invalid',
     'The step-up token is invalid, expired, already used, or was issued for another action, amount or payee.',
   );
@@ -95,15 +95,10 @@ export async function consumeStepUp(item: TransactItem): Promise<void> {
 export async function commitWithStepUp<K extends string>(
   stepUp: TransactItem,
   change: Transaction<K>,
-  onCancel: (cancelled: Cancellation<K>) => ApiError,
+  onCancel: (cancelled: Cancellation<K>) => Error,
 ): Promise<void> {
   const tx = new Transaction<K | 'stepUp'>().add('stepUp', stepUp).addAll(change);
-  try {
-    await writeTransaction(tx.items);
-  } catch (error) {
-    const cancelled = tx.cancellation(error);
-    if (!cancelled) throw error;
-    if (cancelled.lost('stepUp')) throw stepUpInvalid();
-    throw onCancel(cancelled);
-  }
+  await tx.write(writeTransaction, (cancelled) =>
+    cancelled.lost('stepUp') ? stepUpInvalid() : onCancel(cancelled),
+  );
 }

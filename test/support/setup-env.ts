@@ -7,6 +7,12 @@ delete process.env.AWS_SESSION_TOKEN;
 delete process.env.AWS_PROFILE;
 process.env.POWERTOOLS_DEV = 'false';
 
+// Tests that set TESSERA_LOCAL=1 get the local key service, as under the local runtime.
+import { setLocalKeyServiceFactory } from '../../functions/lib/key-service.ts';
+import { LocalKeyService } from '../../functions/lib/key-service-local.ts';
+
+setLocalKeyServiceFactory((dataDir) => new LocalKeyService({ dataDir }));
+
 // Nothing in a test may reach beyond loopback: any other connection attempt fails loudly.
 import net from 'node:net';
 

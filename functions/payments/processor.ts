@@ -65,15 +65,11 @@ export function registerCardProcessor(make: () => CardProcessor): void {
   factory = make;
 }
 
-/** The process-wide processor; tests replace it with `setCardProcessor`. */
+/** The process-wide processor, built once from the registered factory. */
 export function cardProcessor(): CardProcessor {
   if (!current) {
     if (!factory) throw new Error('no CardProcessor registered');
     current = factory();
   }
   return current;
-}
-
-export function setCardProcessor(next: CardProcessor | undefined): void {
-  current = next;
 }

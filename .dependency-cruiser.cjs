@@ -9,10 +9,11 @@
  * capability (it says what it offers: vault/access.ts, twofa/gate.ts), so it is listed, not guessed.
  */
 const FACES = {
-  checkout: 'approval.ts', // the authorization token's life: mint, check, consume (issue 8)
+  checkout: 'approval.ts', // the authorization token's life: mint, check, consume
   customers: 'contacts.ts', // a customer's contact details, the adapter of twofa's contact port
   installments: 'terms.ts', // plans, schedules, disclosures and refund allocation: pure calculation
   merchants: 'access.ts', // merchant API-key authentication; the webhook endpoint on the merchant record
+  orders: 'collection-face.ts', // what installment collection needs of an order (lands with collection)
   payments: 'processor.ts', // the CardProcessor port (re-exported) and the process-wide processor
   sessions: 'access.ts', // customer session authentication
   twofa: 'gate.ts', // step-up checks

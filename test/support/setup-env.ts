@@ -6,6 +6,8 @@ process.env.AWS_EC2_METADATA_DISABLED = 'true';
 delete process.env.AWS_SESSION_TOKEN;
 delete process.env.AWS_PROFILE;
 process.env.POWERTOOLS_DEV = 'false';
+// The e2e suites register many shoppers from 127.0.0.1; the per-IP limit has its own test.
+process.env.REGISTRATIONS_PER_IP_PER_HOUR = '10000';
 
 // Tests that set TESSERA_LOCAL=1 get the local key service, as under the local runtime.
 import { setLocalKeyServiceFactory } from '../../functions/lib/key-service.ts';

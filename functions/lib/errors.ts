@@ -125,7 +125,3 @@ export class DomainError extends ApiError {
     this.kind = kind;
   }
 }
-
-/** Shorthand for `new DomainError(kind, code, message, param)`. */
-export const domainError = (kind: FailureKind, code: string, message: string, param?: string) =>
-  new DomainError(kind, code, message, param);

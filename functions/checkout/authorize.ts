@@ -1,13 +1,12 @@
 /** The shopper's approval of a checkout session: a plan and a saved card, for an authorizationToken. */
-import { assertAmountWithinLimits, findPlan } from '../installments/plans.ts';
-import { buildSchedule, type Schedule } from '../installments/schedule.ts';
+import { assertAmountWithinLimits, buildSchedule, findPlan, type Schedule } from '../installments/terms.ts';
 import { auditItem } from '../lib/audit.ts';
 import type { Clock } from '../lib/clock.ts';
 import { DomainError } from '../lib/errors.ts';
 import type { CurrencyCode } from '../lib/money.ts';
 import { type TransactItem, Transaction } from '../lib/transactions.ts';
 import type { Commit } from '../lib/use-case.ts';
-import { isMerchantActive, merchantActiveItem } from '../merchants/standing.ts';
+import { isMerchantActive, merchantActiveItem } from '../merchants/access.ts';
 import { mintApproval } from './approval.ts';
 import { checkoutConfig } from './policy.ts';
 import type { AuthorizeCheckoutBody, CheckoutAuthorizationResponse } from './schema.ts';

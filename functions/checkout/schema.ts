@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { PlanIdSchema } from '../installments/plans.ts';
+import { DisclosureResponse, PlanIdSchema, ScheduledInstallmentResponse } from '../installments/terms.ts';
 import { CurrencyCodeSchema, MinorUnitsSchema } from '../lib/money.ts';
 import { defineSchema, freeText, IsoDateTime, idOf } from '../lib/schema.ts';
 
@@ -74,30 +74,6 @@ export const AuthorizeCheckoutBody = /* @__PURE__ */ defineSchema(() =>
     .meta({ id: 'AuthorizeCheckoutRequest' }),
 );
 export type AuthorizeCheckoutBody = z.infer<typeof AuthorizeCheckoutBody>;
-
-export const ScheduledInstallmentResponse = /* @__PURE__ */ defineSchema(() =>
-  z
-    .object({
-      seq: z.int(),
-      dueDate: z.iso.date(),
-      amount: z.int(),
-      principal: z.int(),
-      interest: z.int(),
-    })
-    .meta({ id: 'ScheduledInstallment' }),
-);
-
-export const DisclosureResponse = /* @__PURE__ */ defineSchema(() =>
-  z
-    .object({
-      amountFinanced: z.int(),
-      financeCharge: z.int(),
-      totalOfPayments: z.int(),
-      apr: z.number().meta({ description: 'Reg Z Appendix J APR in percent, two decimals.' }),
-      payment: z.int(),
-    })
-    .meta({ id: 'Disclosure' }),
-);
 
 export const SchedulePreviewResponse = /* @__PURE__ */ defineSchema(() =>
   z

@@ -1,6 +1,6 @@
 /** Checkout sessions: a merchant offers the shopper an amount and the plans that admit it. */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { DEFAULT_PLAN_CATALOGUE, type Plan, type PlanCatalogue, type PlanId } from '../installments/plans.ts';
+import { DEFAULT_PLAN_CATALOGUE, type Plan, type PlanCatalogue, type PlanId } from '../installments/terms.ts';
 import type { Clock } from '../lib/clock.ts';
 import { DomainError } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { PlanId } from '../installments/plans.ts';
+import type { PlanId } from '../installments/terms.ts';
 import { ddb, fromItem, tableName } from '../lib/dynamodb.ts';
 import type { CurrencyCode } from '../lib/money.ts';
 import type { TransactItem } from '../lib/transactions.ts';

@@ -27,3 +27,4 @@ export {
   refundCapacity,
 } from './refund.ts';
 export { buildSchedule, type Schedule, type ScheduledInstallment, type ScheduleOptions } from './schedule.ts';
+export { DisclosureResponse, ScheduledInstallmentResponse } from './schema.ts';

@@ -1,10 +1,10 @@
 import { type Approval, checkApproval, redeemApproval, redeemFailure } from '../checkout/approval.ts';
-import { buildSchedule } from '../installments/schedule.ts';
+import { buildSchedule } from '../installments/terms.ts';
 import type { Clock } from '../lib/clock.ts';
 import { newId } from '../lib/ids.ts';
 import { Transaction } from '../lib/transactions.ts';
 import type { Commit } from '../lib/use-case.ts';
-import { merchantActiveItem, merchantSuspended } from '../merchants/standing.ts';
+import { merchantActiveItem, merchantSuspended } from '../merchants/access.ts';
 import { orderEventItems } from './events.ts';
 import type { OrderRecord } from './model.ts';
 import { AUTHORIZATION_MAX_LIFE_MS, AUTHORIZATION_TTL_MS } from './policy.ts';

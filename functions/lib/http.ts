@@ -105,6 +105,9 @@ export function zodToApiError(
     return badRequest('parameter_unknown', `Received unknown parameter: ${param}.`, param);
   }
   const param = issue.path.map(String).join('.');
+  // A refinement that is a rule, not a shape, names its own code (`params: { code }`).
+  const ruleCode = issue.code === 'custom' ? (issue.params as { code?: unknown } | undefined)?.code : undefined;
+  if (typeof ruleCode === 'string') return badRequest(ruleCode, issue.message, param || undefined);
   // zod 4 does not keep the input on issues: look the value up to tell missing from invalid.
   const missing = issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined;
   const where = location === 'body' ? '' : ` (${location})`;

@@ -131,8 +131,9 @@ export function buildProxyEvent(args: {
   operatorArn?: string;
 }): APIGatewayProxyEvent {
   const { req, url, route, pathParameters, body, requestId, operatorArn } = args;
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
+  // Null-prototype maps: a header or query parameter named `__proto__` is just a name (was a 502).
+  const headers: Record<string, string> = Object.create(null);
+  const multiValueHeaders: Record<string, string[]> = Object.create(null);
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
     const name = req.rawHeaders[i] as string;
     const value = req.rawHeaders[i + 1] as string;
@@ -141,8 +142,8 @@ export function buildProxyEvent(args: {
     if (values) values.push(value);
     else multiValueHeaders[name] = [value];
   }
-  const query: Record<string, string> = {};
-  const multiQuery: Record<string, string[]> = {};
+  const query: Record<string, string> = Object.create(null);
+  const multiQuery: Record<string, string[]> = Object.create(null);
   let hasQuery = false;
   if (url.search !== '') {
     for (const [k, v] of url.searchParams) {

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { PlanIdSchema } from '../installments/plans.ts';
+import { PLAN_IDS, PlanIdSchema } from '../installments/plans.ts';
 import { CurrencyCodeSchema, MinorUnitsSchema } from '../lib/money.ts';
 import { defineSchema, IsoDateTime, idOf } from '../lib/schema.ts';
 
@@ -33,7 +33,9 @@ export const CheckoutSessionParams = /* @__PURE__ */ defineSchema(() =>
   z.object({ id: idOf('checkoutSession') }),
 );
 
-export const CheckoutSessionStatus = /* @__PURE__ */ defineSchema(() => z.enum(['open', 'completed']));
+export const CheckoutSessionStatus = /* @__PURE__ */ defineSchema(() =>
+  z.enum(['open', 'completed']).meta({ id: 'CheckoutSessionStatus' }),
+);
 
 export const CheckoutSessionResponse = /* @__PURE__ */ defineSchema(() =>
   z
@@ -68,7 +70,17 @@ export const AuthorizeCheckoutBody = /* @__PURE__ */ defineSchema(() =>
         .optional()
         .meta({ description: 'Required for the monthly plan (3–36); not allowed otherwise.' }),
     })
-    .meta({ id: 'AuthorizeCheckoutRequest' }),
+    .meta({
+      id: 'AuthorizeCheckoutRequest',
+      // The use case's rule, stated for the document: termMonths comes with the monthly plan only.
+      oneOf: [
+        { properties: { plan: { const: 'monthly' } }, required: ['termMonths'] },
+        {
+          properties: { plan: { enum: PLAN_IDS.filter((p) => p !== 'monthly') } },
+          not: { required: ['termMonths'] },
+        },
+      ],
+    }),
 );
 export type AuthorizeCheckoutBody = z.infer<typeof AuthorizeCheckoutBody>;
 

@@ -128,7 +128,11 @@ export function newPasswordSchema(context: { email?: string } = {}) {
  * zod refinement for a body carrying both email and password (registration, password change): one
  * issue per strength problem, pointing at `password`.
  */
-const SCHEMA_PROBLEMS: ReadonlySet<PasswordProblem> = new Set(['too_short', 'too_long', 'invalid_characters']);
+const SCHEMA_PROBLEMS: ReadonlySet<PasswordProblem> = new Set([
+  'too_short',
+  'too_long',
+  'invalid_characters',
+]);
 
 export function refinePasswordStrength(
   { email, password }: { email: string; password: string },

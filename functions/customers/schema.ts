@@ -110,8 +110,8 @@ export const OutboxResponse = /* @__PURE__ */ defineSchema(() =>
       data: z.array(
         z.object({
           id: z.string(),
-          channel: z.enum(['sms', 'email']),
-          kind: z.enum(['one_time_code', 'security_alert']),
+          channel: z.enum(['sms', 'email']).meta({ id: 'OutboxChannel' }),
+          kind: z.enum(['one_time_code', 'security_alert']).meta({ id: 'OutboxMessageKind' }),
           to: z.string(),
           subject: z.string(),
           text: z.string(),

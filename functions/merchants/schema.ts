@@ -2,7 +2,9 @@ import * as z from 'zod';
 import { PlanCatalogueSchema } from '../installments/plans.ts';
 import { defineSchema, IsoDateTime, idOf } from '../lib/schema.ts';
 
-export const MerchantStatus = /* @__PURE__ */ defineSchema(() => z.enum(['active', 'suspended']));
+export const MerchantStatus = /* @__PURE__ */ defineSchema(() =>
+  z.enum(['active', 'suspended']).meta({ id: 'MerchantStatus' }),
+);
 export type MerchantStatus = z.infer<typeof MerchantStatus>;
 
 export const CreateMerchantBody = /* @__PURE__ */ defineSchema(() =>

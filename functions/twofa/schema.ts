@@ -126,7 +126,7 @@ export const StepUpChallengeResponse = /* @__PURE__ */ defineSchema(() =>
   z
     .object({
       challengeId: z.string(),
-      channel: z.enum(['totp', 'sms', 'email']),
+      channel: z.enum(['totp', 'sms', 'email']).meta({ id: 'StepUpChannel' }),
       expiresAt: IsoDateTime,
     })
     .meta({ id: 'StepUpChallenge' }),

@@ -7,7 +7,7 @@ import {
   SignInResponse,
 } from '../../functions/customers/schema.ts';
 import { MfaSessionBody } from '../../functions/twofa/schema.ts';
-import { errors, type Route } from './route.ts';
+import type { Route } from './route.ts';
 
 const customersEntry = 'functions/customers/handler.ts';
 
@@ -24,7 +24,8 @@ export const customersRoutes: Route[] = [
     summary: 'Register a shopper account (email, password, optional E.164 phone)',
     tags: ['customer'],
     request: { body: RegisterCustomerBody },
-    responses: { 201: { description: 'Registered.', schema: CustomerResponse }, ...errors(400, 409) },
+    responses: { 201: { description: 'Registered.', schema: CustomerResponse } },
+    errors: ['password_too_weak', 'email_unavailable', 'concurrent_update'],
     access: { main: 'readwrite', secrets: ['otp-pepper'] },
   },
   {
@@ -39,8 +40,8 @@ export const customersRoutes: Route[] = [
     request: { body: SignInBody },
     responses: {
       200: { description: 'A session, or `mfaRequired` with a challenge.', schema: SignInResponse },
-      ...errors(400, 401, 429),
     },
+    errors: ['invalid_credentials', 'concurrent_update', 'service_unavailable'],
     access: { main: 'readwrite', secrets: ['session-signing', 'otp-pepper'], notify: true },
   },
   {
@@ -55,8 +56,18 @@ export const customersRoutes: Route[] = [
     request: { body: MfaSessionBody },
     responses: {
       200: { description: 'Signed in.', schema: SessionResponse },
-      ...errors(400, 404, 409, 422, 429),
     },
+    errors: [
+      'resource_missing',
+      'code_invalid',
+      'challenge_expired',
+      'challenge_used',
+      'challenge_attempts_exceeded',
+      'challenge_busy',
+      'two_factor_locked',
+      'two_factor_not_enabled',
+      'concurrent_update',
+    ],
     access: {
       main: 'readwrite',
       keys: ['secrets:decrypt'],
@@ -73,7 +84,8 @@ export const customersRoutes: Route[] = [
     auth: 'customer',
     summary: 'Sign out: revokes the current session at once',
     tags: ['customer'],
-    responses: { 204: { description: 'Signed out.' }, ...errors(401) },
+    responses: { 204: { description: 'Signed out.' } },
+    errors: [],
     access: { main: 'readwrite', secrets: ['session-signing'] },
   },
   {
@@ -85,7 +97,8 @@ export const customersRoutes: Route[] = [
     auth: 'customer',
     summary: "The signed-in shopper's profile",
     tags: ['customer'],
-    responses: { 200: { description: 'The customer.', schema: CustomerResponse }, ...errors(401) },
+    responses: { 200: { description: 'The customer.', schema: CustomerResponse } },
+    errors: [],
     access: { main: 'read', secrets: ['session-signing'] },
   },
   {
@@ -97,7 +110,8 @@ export const customersRoutes: Route[] = [
     auth: 'customer',
     summary: 'Local sandbox only: the SMS and email messages the Notifier would have sent',
     tags: ['customer'],
-    responses: { 200: { description: 'Newest first.', schema: OutboxResponse }, ...errors(401) },
+    responses: { 200: { description: 'Newest first.', schema: OutboxResponse } },
+    errors: ['resource_missing'],
     access: { main: 'read', keys: ['secrets:decrypt'], secrets: ['session-signing'] },
     localOnly: true,
   },

@@ -107,7 +107,8 @@ function stringArb(schema: JsonSchema): Arbitrary<string> {
     hits: fc.sample(arb, { numRuns: 40, seed: 1 }).filter(matches).length,
   }));
   const best = rated.reduce((a, b) => (b.hits > a.hits ? b : a));
-  if (best.hits === 0) throw new Error(`no generator for pattern ${schema.pattern} with length ${min}..${max}`);
+  if (best.hits === 0)
+    throw new Error(`no generator for pattern ${schema.pattern} with length ${min}..${max}`);
   return best.arb.filter(matches);
 }
 

@@ -51,8 +51,10 @@ function sample(schema: Schema, doc: Document, request: boolean, depth = 0): unk
   if (s.allOf?.[0])
     return sample({ ...s, allOf: undefined, ...resolve(s.allOf[0], doc) }, doc, request, depth);
   const type = Array.isArray(s.type) ? s.type.find((t) => t !== 'null') : s.type;
-  if (!type && (s.anyOf ?? s.oneOf)?.[0] && !s.properties) {
-    return sample((s.anyOf ?? s.oneOf)?.[0] as Schema, doc, request, depth + 1);
+  const branch = (s.anyOf ?? s.oneOf)?.[0];
+  if (branch && !s.properties) {
+    const { anyOf: _a, oneOf: _o, ...rest } = s;
+    return sample({ ...rest, ...resolve(branch, doc) }, doc, request, depth + 1);
   }
   switch (type ?? (s.properties ? 'object' : undefined)) {
     case 'string':
@@ -65,12 +67,15 @@ function sample(schema: Schema, doc: Document, request: boolean, depth = 0): unk
     case 'array':
       return depth > 6 ? [] : [sample(s.items ?? {}, doc, request, depth + 1)];
     case 'object': {
+      // With alternatives (`oneOf` beside the properties), the example follows the first one.
+      const choice = branch ? resolve(branch, doc) : undefined;
+      const required = new Set([...(s.required ?? []), ...(choice?.required ?? [])]);
       const out: Record<string, unknown> = {};
-      const required = new Set(s.required ?? []);
       for (const [name, sub] of Object.entries(s.properties ?? {})) {
         const own = resolve(sub, doc);
-        if (request && !required.has(name) && own.example === undefined) continue;
-        out[name] = sample(sub, doc, request, depth + 1);
+        if (request && !required.has(name) && (choice || own.example === undefined)) continue;
+        const narrowed = choice?.properties?.[name];
+        out[name] = sample(narrowed ? { ...own, ...narrowed } : sub, doc, request, depth + 1);
       }
       return out;
     }

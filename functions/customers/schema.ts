@@ -51,6 +51,7 @@ export const RegisterCustomerBody = /* @__PURE__ */ defineSchema(() =>
         minLength: PASSWORD_MIN_CHARS,
         maxLength: PASSWORD_MAX_CHARS,
         pattern: '^[^\\u0000-\\u001f\\u007f-\\u009f]*$',
+        example: 'Quiet-Lantern-Harbor-42',
       }),
       phone: PhoneSchema.optional(),
     })

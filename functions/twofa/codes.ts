@@ -22,7 +22,10 @@ const MIN_PEPPER_BYTES = 32;
 export type Pepper = string | Uint8Array;
 
 export const otpCodeSchema = /* @__PURE__ */ defineSchema(() =>
-  z.string().regex(/^\d{6}$/, 'Enter the 6-digit code.'),
+  z
+    .string()
+    .regex(/^\d{6}$/, 'Enter the 6-digit code.')
+    .meta({ example: '492039' }),
 );
 
 /** One group of a recovery code as typed: O, I and L are read as 0, 1 and 1; U is never a symbol. */

@@ -275,7 +275,7 @@ export const hostileString: Arbitrary<string> = fc.oneof(
     '../../etc/passwd',
     "' OR 1=1 --",
     '<script>alert(1)</script>',
-    '${jndi:ldap://x}',
+    '$' + '{jndi:ldap://x}',
     '{"$gt":""}',
     '4111 1111 1111 1111',
     '\ud800',

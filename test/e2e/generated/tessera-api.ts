@@ -344,12 +344,12 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Register a shopper account (email, password, optional E.164 phone)
-         * @description Register a shopper account (email, password, optional E.164 phone).
+         * Register a shopper account (email, password, optional E.164 phone); answered alike whether or not the email is taken (an email tells the owner); rate limited per IP
+         * @description Register a shopper account (email, password, optional E.164 phone); answered alike whether or not the email is taken (an email tells the owner); rate limited per IP.
          *
          *     No authentication.
          *
-         *     Error codes: `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `password_too_weak`, `email_unavailable`, `concurrent_update`.
+         *     Error codes: `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `password_too_weak`, `concurrent_update`.
          */
         post: operations["registerCustomer"];
         delete?: never;
@@ -464,12 +464,14 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Start TOTP enrollment: returns the secret and otpauth URI (active after confirmation)
-         * @description Start TOTP enrollment: returns the secret and otpauth URI (active after confirmation).
+         * Start TOTP enrollment (needs an `enable_2fa` step-up token): returns the secret and otpauth URI (active after confirmation)
+         * @description Start TOTP enrollment (needs an `enable_2fa` step-up token): returns the secret and otpauth URI (active after confirmation).
          *
          *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `body_too_large`, `resource_missing`, `two_factor_already_enabled`, `concurrent_update`, `service_unavailable`.
+         *     Needs a `Step-Up-Token` for this action.
+         *
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `body_too_large`, `step_up_required`, `step_up_invalid`, `resource_missing`, `two_factor_already_enabled`, `concurrent_update`, `service_unavailable`.
          */
         post: operations["enrollTotp"];
         delete?: never;
@@ -488,8 +490,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Confirm TOTP with a first valid code; returns 10 single-use recovery codes once
-         * @description Confirm TOTP with a first valid code; returns 10 single-use recovery codes once.
+         * Confirm TOTP with a first valid code; returns 10 single-use recovery codes once and ends every other session
+         * @description Confirm TOTP with a first valid code; returns 10 single-use recovery codes once and ends every other session.
          *
          *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
          *
@@ -1091,10 +1093,10 @@ export interface components {
             action?: "withdrawal" | "credit_application" | "authorize_checkout";
         } | {
             /** @enum {unknown} */
-            action?: "add_card" | "disable_2fa" | "regenerate_recovery_codes" | "change_contact";
+            action?: "add_card" | "enable_2fa" | "disable_2fa" | "regenerate_recovery_codes" | "change_contact";
         });
         /** @enum {string} */
-        StepUpAction: "add_card" | "withdrawal" | "credit_application" | "authorize_checkout" | "disable_2fa" | "regenerate_recovery_codes" | "change_contact";
+        StepUpAction: "add_card" | "withdrawal" | "credit_application" | "authorize_checkout" | "enable_2fa" | "disable_2fa" | "regenerate_recovery_codes" | "change_contact";
         /**
          * @description ISO 4217 alphabetic code (uppercase).
          * @enum {string}
@@ -4011,7 +4013,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `email_unavailable`: The account could not be created with this email. `concurrent_update`: Changed by another request meanwhile; retry. */
+            /** @description `concurrent_update`: Changed by another request meanwhile; retry. */
             409: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -4566,7 +4568,10 @@ export interface operations {
     enrollTotp: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description A step-up token for this action from `POST /v1/me/step-up/{challengeId}/verify` (5 minutes, single use). */
+                "Step-Up-Token": string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4590,6 +4595,27 @@ export interface operations {
             };
             /** @description `unauthorized`: Missing or invalid credentials. `session_invalid`: The session token is invalid, expired or revoked. */
             401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `step_up_required`: This request needs a `Step-Up-Token`. `step_up_invalid`: The step-up token is invalid, expired, used, or bound to another action or amount. */
+            403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;

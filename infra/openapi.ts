@@ -245,6 +245,39 @@ function webhooks() {
   );
 }
 
+/**
+ * A string that is trimmed before its length is checked (`z.string().trim().min(1)`): JSON Schema's
+ * `minLength` counts the spaces the API strips, so `"   "` looked valid. State that the value must
+ * have a non-space character.
+ */
+function stateTrimming(ctx: { zodSchema: unknown; jsonSchema: Record<string, unknown> }): void {
+  const def = (ctx.zodSchema as { _zod?: { def?: { type?: string; checks?: unknown[] } } })._zod?.def;
+  if (def?.type !== 'string' || !(Number(ctx.jsonSchema.minLength) >= 1)) return;
+  const trims = (def.checks ?? []).some((check) => {
+    const c = (check as { _zod?: { def?: { check?: string; tx?: (v: string) => string } } })._zod?.def;
+    return c?.check === 'overwrite' && c.tx?.(' x ') === 'x';
+  });
+  if (trims) addPattern(ctx.jsonSchema, '\\S');
+}
+
+/** `z.url({ protocol })`: JSON Schema's `format: uri` admits any scheme; state the allowed ones. */
+function stateUrlProtocol(ctx: { zodSchema: unknown; jsonSchema: Record<string, unknown> }): void {
+  const def = (ctx.zodSchema as { _zod?: { def?: { format?: string; protocol?: RegExp } } })._zod?.def;
+  if (def?.format !== 'url' || !def.protocol) return;
+  addPattern(ctx.jsonSchema, `^(?:${def.protocol.source.replace(/^\^|\$$/g, '')}):`);
+}
+
+function addPattern(jsonSchema: Record<string, unknown>, pattern: string): void {
+  if (jsonSchema.pattern === undefined) jsonSchema.pattern = pattern;
+  else jsonSchema.allOf = [...((jsonSchema.allOf as unknown[]) ?? []), { pattern }];
+}
+
+/** Zod checks JSON Schema output drops, stated in the document (zod-openapi's `override`). */
+function stateZodChecks(ctx: { zodSchema: unknown; jsonSchema: Record<string, unknown> }): void {
+  stateTrimming(ctx);
+  stateUrlProtocol(ctx);
+}
+
 /** The OpenAPI 3.1 document, generated from the route table and its zod schemas. */
 export function buildOpenApiDocument(routes: Route[] = allRoutes.filter((r) => !r.localOnly)) {
   const paths: ZodOpenApiPathsObject = {};
@@ -252,53 +285,56 @@ export function buildOpenApiDocument(routes: Route[] = allRoutes.filter((r) => !
     const method = route.method.toLowerCase() as 'get' | 'post' | 'delete';
     paths[route.path] = { ...(paths[route.path] ?? {}), [method]: operationOf(route) };
   }
-  const document = createDocument({
-    openapi: '3.1.0',
-    info: {
-      title: 'Tessera API',
-      version: '1.0.0',
-      description:
-        'Buy-now-pay-later payments backend. Money is { amount: integer minor units, currency }. ' +
-        'Errors are { error: { type, code, message, param?, requestId } }; each operation lists its codes.',
-    },
-    servers: [
-      {
-        url: 'https://{apiId}.execute-api.{region}.amazonaws.com/{stage}',
-        description: 'A deployed stack (API Gateway REST); `npx cdk deploy` prints its URL.',
-        variables: {
-          apiId: { default: 'abcdef1234', description: 'The REST API id.' },
-          region: { default: 'us-east-1' },
-          stage: { default: 'prod' },
-        },
+  const document = createDocument(
+    {
+      openapi: '3.1.0',
+      info: {
+        title: 'Tessera API',
+        version: '1.0.0',
+        description:
+          'Buy-now-pay-later payments backend. Money is { amount: integer minor units, currency }. ' +
+          'Errors are { error: { type, code, message, param?, requestId } }; each operation lists its codes.',
       },
-      { url: 'http://localhost:3000', description: 'Local runtime (npm start)' },
-    ],
-    components: {
-      securitySchemes: {
-        merchantApiKey: {
-          type: 'http',
-          scheme: 'bearer',
-          description: 'Secret API key sk_test_… / sk_live_…',
+      servers: [
+        {
+          url: 'https://{apiId}.execute-api.{region}.amazonaws.com/{stage}',
+          description: 'A deployed stack (API Gateway REST); `npx cdk deploy` prints its URL.',
+          variables: {
+            apiId: { default: 'abcdef1234', description: 'The REST API id.' },
+            region: { default: 'us-east-1' },
+            stage: { default: 'prod' },
+          },
         },
-        customerSession: {
-          type: 'http',
-          scheme: 'bearer',
-          bearerFormat: 'JWT',
-          description: 'Session token',
+        { url: 'http://localhost:3000', description: 'Local runtime (npm start)' },
+      ],
+      components: {
+        securitySchemes: {
+          merchantApiKey: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'Secret API key sk_test_… / sk_live_…',
+          },
+          customerSession: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description: 'Session token',
+          },
+          operatorIam: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'Authorization',
+            description: 'AWS SigV4 (IAM) in AWS; the local operator token as Bearer locally.',
+          },
         },
-        operatorIam: {
-          type: 'apiKey',
-          in: 'header',
-          name: 'Authorization',
-          description: 'AWS SigV4 (IAM) in AWS; the local operator token as Bearer locally.',
-        },
+        headers: components.headers as never,
+        parameters: { IdempotencyKey: components.parameters.IdempotencyKey } as never,
       },
-      headers: components.headers as never,
-      parameters: { IdempotencyKey: components.parameters.IdempotencyKey } as never,
+      paths,
+      webhooks: webhooks() as never,
     },
-    paths,
-    webhooks: webhooks() as never,
-  });
+    { override: stateZodChecks },
+  );
   return addExamples(JSON.parse(JSON.stringify(document)));
 }
 

@@ -69,7 +69,6 @@ export const ERROR_CODES = {
   two_factor_already_enabled: { statuses: [409], description: 'Two-factor authentication is already on.' },
   two_factor_not_enabled: { statuses: [409, 422], description: 'Two-factor authentication is not on.' },
   enrollment_missing: { statuses: [409], description: 'Start a TOTP enrollment first.' },
-  email_unavailable: { statuses: [409], description: 'The account could not be created with this email.' },
   delivery_not_retryable: { statuses: [409], description: 'Only dead or skipped deliveries can be retried.' },
   installment_charging: { statuses: [409], description: 'An installment is being charged; retry shortly.' },
   // 422: a business rule.

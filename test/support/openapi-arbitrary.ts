@@ -209,6 +209,7 @@ export function admits(schema: JsonSchema, value: unknown, components: Component
     if (s.minLength !== undefined && length < s.minLength) return false;
     if (s.maxLength !== undefined && length > s.maxLength) return false;
     if (s.pattern && !new RegExp(s.pattern).test(value)) return false;
+    if (s.format && FORMAT_CHECKS[s.format] && !FORMAT_CHECKS[s.format]?.(value)) return false;
   }
   if (typeof value === 'number') {
     if (s.minimum !== undefined && value < s.minimum) return false;
@@ -241,6 +242,13 @@ export function admits(schema: JsonSchema, value: unknown, components: Component
   }
   return true;
 }
+
+/** The formats zod-openapi emits, checked as the API's parsers read them. */
+const FORMAT_CHECKS: Record<string, (value: string) => boolean> = {
+  uri: (v) => URL.canParse(v),
+  'date-time': (v) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(v),
+  date: (v) => /^\d{4}-\d{2}-\d{2}$/.test(v),
+};
 
 function hasType(type: string, value: unknown): boolean {
   switch (type) {

@@ -264,7 +264,7 @@ function stateTrimming(ctx: { zodSchema: unknown; jsonSchema: Record<string, unk
 function stateUrlProtocol(ctx: { zodSchema: unknown; jsonSchema: Record<string, unknown> }): void {
   const def = (ctx.zodSchema as { _zod?: { def?: { format?: string; protocol?: RegExp } } })._zod?.def;
   if (def?.format !== 'url' || !def.protocol) return;
-  addPattern(ctx.jsonSchema, `^(?:${def.protocol.source.replace(/^\^|\$$/g, '')}):`);
+  addPattern(ctx.jsonSchema, `^(?:${def.protocol.source.replace(/^\^|\$$/g, '')})://[^/?#\\s]+`);
 }
 
 function addPattern(jsonSchema: Record<string, unknown>, pattern: string): void {

@@ -93,7 +93,8 @@ function stringArb(schema: JsonSchema): Arbitrary<string> {
   const formatted = schema.format ? formatArb(schema.format) : undefined;
   if (!schema.pattern) return formatted ? formatted.filter(fits) : sized;
   const re = new RegExp(schema.pattern);
-  const matches = (s: string) => re.test(s) && fits(s);
+  const format = schema.format ? FORMAT_CHECKS[schema.format] : undefined;
+  const matches = (s: string) => re.test(s) && fits(s) && (format?.(s) ?? true);
   // Whichever source hits both the pattern and the length more often (a filter that almost never
   // passes would spin): the format's generator, the pattern's, or plain strings of the right length.
   const candidates: Arbitrary<string>[] = [...(formatted ? [formatted] : []), sized];

@@ -53,6 +53,12 @@ export function errorCodesOf(route: Route): ErrorCode[] {
     );
   }
   if (route.stepUp) codes.push('step_up_required', 'step_up_invalid');
+  // What API Gateway answers itself in a deployed stack (request validation, IAM, WAF, usage plans).
+  if (body) codes.push('invalid_body');
+  if (query || params || route.idempotent || route.stepUp === 'required') codes.push('invalid_parameters');
+  if (route.auth === 'operator') codes.push('invalid_signature', 'expired_credentials', 'forbidden');
+  if (route.auth === 'merchant') codes.push('quota_exceeded');
+  codes.push('request_blocked');
   codes.push(...(route.errors ?? []));
   return [...new Set(codes)];
 }

@@ -133,6 +133,19 @@ export const ERROR_CODES = {
   // 429
   rate_limited: { statuses: [429], description: 'Too many requests; retry after `Retry-After` seconds.' },
   two_factor_locked: { statuses: [429], description: 'Too many wrong codes; wait before trying again.' },
+  // Answered by API Gateway itself in a deployed stack (infra/constructs/api.ts), never locally.
+  invalid_body: { statuses: [400], description: 'Deployed: the body does not match the request model.' },
+  invalid_parameters: { statuses: [400], description: 'Deployed: a required parameter is missing.' },
+  request_rejected: { statuses: [400, 403, 404], description: 'Deployed: API Gateway refused the request.' },
+  request_blocked: { statuses: [403], description: 'Deployed: blocked by the web application firewall.' },
+  forbidden: { statuses: [403], description: 'Deployed: the IAM caller may not call this route.' },
+  not_found_or_unauthenticated: {
+    statuses: [403],
+    description: 'Deployed: no such route, or the route needs SigV4 credentials.',
+  },
+  invalid_signature: { statuses: [403], description: 'Deployed: the SigV4 signature does not match.' },
+  expired_credentials: { statuses: [403], description: 'Deployed: the SigV4 credentials have expired.' },
+  quota_exceeded: { statuses: [429], description: "Deployed: the API key's usage-plan quota is spent." },
   // 5xx: never the answer to an input; a dependency failed.
   internal_error: { statuses: [500], description: 'An internal error (logged; no details are returned).' },
   decryption_failed: { statuses: [500], description: 'Stored data could not be decrypted.' },

@@ -21,7 +21,7 @@ afterAll(async () => {
   await app?.close();
 });
 
-it('runs the merchant flow with a client generated from the document', async () => {
+it('runs the merchant flow with a client generated from the document', { timeout: 120_000 }, async () => {
   const operator = createClient<paths>({
     baseUrl: app.url,
     headers: { Authorization: `Bearer ${app.operator}` },

@@ -15,7 +15,7 @@ export interface paths {
          *
          *     No authentication.
          *
-         *     Error codes: `rate_limited`.
+         *     Error codes: `rate_limited`, `request_blocked`.
          */
         get: operations["getHealth"];
         put?: never;
@@ -39,7 +39,7 @@ export interface paths {
          *
          *     No authentication.
          *
-         *     Error codes: `rate_limited`.
+         *     Error codes: `rate_limited`, `request_blocked`.
          */
         get: operations["getOpenApi"];
         put?: never;
@@ -65,7 +65,7 @@ export interface paths {
          *
          *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
          *
-         *     Error codes: `unauthorized`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `webhook_url_insecure`, `webhook_url_forbidden`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `invalid_body`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `webhook_url_insecure`, `webhook_url_forbidden`, `concurrent_update`.
          */
         post: operations["createMerchant"];
         delete?: never;
@@ -89,7 +89,7 @@ export interface paths {
          *
          *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
          *
-         *     Error codes: `unauthorized`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `resource_missing`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `resource_missing`, `concurrent_update`.
          */
         post: operations["suspendMerchant"];
         delete?: never;
@@ -113,7 +113,7 @@ export interface paths {
          *
          *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
          *
-         *     Error codes: `unauthorized`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `resource_missing`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `resource_missing`, `concurrent_update`.
          */
         post: operations["activateMerchant"];
         delete?: never;
@@ -137,7 +137,7 @@ export interface paths {
          *
          *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
          *
-         *     Error codes: `unauthorized`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `resource_missing`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `resource_missing`, `concurrent_update`.
          */
         post: operations["rotateMerchantKey"];
         delete?: never;
@@ -159,7 +159,7 @@ export interface paths {
          *
          *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `quota_exceeded`, `request_blocked`.
          */
         get: operations["getConfig"];
         put?: never;
@@ -183,7 +183,7 @@ export interface paths {
          *
          *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `request_blocked`.
          */
         get: operations["listCards"];
         put?: never;
@@ -195,7 +195,7 @@ export interface paths {
          *
          *     Needs a `Step-Up-Token` for this action.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `step_up_required`, `step_up_invalid`, `invalid_number`, `card_brand_unsupported`, `invalid_expiry_month`, `invalid_expiry_year`, `expired_card`, `invalid_cvc`, `concurrent_update`, `service_unavailable`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `step_up_required`, `step_up_invalid`, `invalid_body`, `invalid_parameters`, `request_blocked`, `invalid_number`, `card_brand_unsupported`, `invalid_expiry_month`, `invalid_expiry_year`, `expired_card`, `invalid_cvc`, `concurrent_update`, `service_unavailable`.
          */
         post: operations["addCard"];
         delete?: never;
@@ -220,7 +220,7 @@ export interface paths {
          *
          *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `resource_missing`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `invalid_parameters`, `request_blocked`, `resource_missing`, `concurrent_update`.
          */
         delete: operations["deleteCard"];
         options?: never;
@@ -243,7 +243,7 @@ export interface paths {
          *
          *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
          *
-         *     Error codes: `unauthorized`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `service_unavailable`.
+         *     Error codes: `unauthorized`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `invalid_body`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `service_unavailable`.
          */
         post: operations["rewrapVault"];
         delete?: never;
@@ -265,7 +265,7 @@ export interface paths {
          *
          *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `quota_exceeded`, `request_blocked`.
          */
         get: operations["listWebhookEndpoints"];
         put?: never;
@@ -277,7 +277,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `webhook_url_insecure`, `webhook_url_forbidden`, `resource_missing`, `concurrent_update`, `service_unavailable`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `webhook_url_insecure`, `webhook_url_forbidden`, `resource_missing`, `concurrent_update`, `service_unavailable`.
          */
         post: operations["createWebhookEndpoint"];
         delete?: never;
@@ -299,7 +299,7 @@ export interface paths {
          *
          *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
          *
-         *     Error codes: `unauthorized`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_cursor`.
+         *     Error codes: `unauthorized`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `invalid_cursor`.
          */
         get: operations["listWebhookDeliveries"];
         put?: never;
@@ -325,7 +325,7 @@ export interface paths {
          *
          *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
          *
-         *     Error codes: `unauthorized`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `resource_missing`, `delivery_not_retryable`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `resource_missing`, `delivery_not_retryable`, `concurrent_update`.
          */
         post: operations["retryWebhookDelivery"];
         delete?: never;
@@ -349,7 +349,7 @@ export interface paths {
          *
          *     No authentication.
          *
-         *     Error codes: `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `password_too_weak`, `concurrent_update`.
+         *     Error codes: `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `invalid_body`, `request_blocked`, `password_too_weak`, `concurrent_update`.
          */
         post: operations["registerCustomer"];
         delete?: never;
@@ -373,7 +373,7 @@ export interface paths {
          *
          *     No authentication.
          *
-         *     Error codes: `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `invalid_credentials`, `concurrent_update`, `service_unavailable`.
+         *     Error codes: `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `invalid_body`, `request_blocked`, `invalid_credentials`, `concurrent_update`, `service_unavailable`.
          */
         post: operations["createSession"];
         delete?: never;
@@ -397,7 +397,7 @@ export interface paths {
          *
          *     No authentication.
          *
-         *     Error codes: `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `resource_missing`, `code_invalid`, `challenge_expired`, `challenge_used`, `challenge_attempts_exceeded`, `challenge_busy`, `two_factor_locked`, `two_factor_not_enabled`, `concurrent_update`.
+         *     Error codes: `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `invalid_body`, `request_blocked`, `resource_missing`, `code_invalid`, `challenge_expired`, `challenge_used`, `challenge_attempts_exceeded`, `challenge_busy`, `two_factor_locked`, `two_factor_not_enabled`, `concurrent_update`.
          */
         post: operations["createMfaSession"];
         delete?: never;
@@ -422,7 +422,7 @@ export interface paths {
          *
          *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `body_too_large`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `body_too_large`, `request_blocked`.
          */
         delete: operations["deleteCurrentSession"];
         options?: never;
@@ -443,7 +443,7 @@ export interface paths {
          *
          *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `request_blocked`.
          */
         get: operations["getMe"];
         put?: never;
@@ -471,7 +471,7 @@ export interface paths {
          *
          *     Needs a `Step-Up-Token` for this action.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `body_too_large`, `step_up_required`, `step_up_invalid`, `resource_missing`, `two_factor_already_enabled`, `concurrent_update`, `service_unavailable`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `body_too_large`, `step_up_required`, `step_up_invalid`, `invalid_parameters`, `request_blocked`, `resource_missing`, `two_factor_already_enabled`, `concurrent_update`, `service_unavailable`.
          */
         post: operations["enrollTotp"];
         delete?: never;
@@ -495,7 +495,7 @@ export interface paths {
          *
          *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `code_invalid`, `enrollment_missing`, `enrollment_attempts_exceeded`, `two_factor_already_enabled`, `two_factor_locked`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `invalid_body`, `request_blocked`, `code_invalid`, `enrollment_missing`, `enrollment_attempts_exceeded`, `two_factor_already_enabled`, `two_factor_locked`, `concurrent_update`.
          */
         post: operations["confirmTotp"];
         delete?: never;
@@ -521,7 +521,7 @@ export interface paths {
          *
          *     Needs a `Step-Up-Token` for this action.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `body_too_large`, `step_up_required`, `step_up_invalid`, `two_factor_not_enabled`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `body_too_large`, `step_up_required`, `step_up_invalid`, `invalid_parameters`, `request_blocked`, `two_factor_not_enabled`, `concurrent_update`.
          */
         post: operations["disableTwoFactor"];
         delete?: never;
@@ -547,7 +547,7 @@ export interface paths {
          *
          *     Needs a `Step-Up-Token` for this action.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `body_too_large`, `step_up_required`, `step_up_invalid`, `two_factor_not_enabled`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `body_too_large`, `step_up_required`, `step_up_invalid`, `invalid_parameters`, `request_blocked`, `two_factor_not_enabled`, `concurrent_update`.
          */
         post: operations["regenerateRecoveryCodes"];
         delete?: never;
@@ -571,7 +571,7 @@ export interface paths {
          *
          *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `resource_missing`, `two_factor_not_enabled`, `concurrent_update`, `service_unavailable`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `invalid_body`, `request_blocked`, `resource_missing`, `two_factor_not_enabled`, `concurrent_update`, `service_unavailable`.
          */
         post: operations["startStepUp"];
         delete?: never;
@@ -595,7 +595,7 @@ export interface paths {
          *
          *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `resource_missing`, `code_invalid`, `challenge_expired`, `challenge_used`, `challenge_attempts_exceeded`, `challenge_busy`, `recovery_code_not_allowed`, `two_factor_locked`, `two_factor_not_enabled`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `invalid_body`, `invalid_parameters`, `request_blocked`, `resource_missing`, `code_invalid`, `challenge_expired`, `challenge_used`, `challenge_attempts_exceeded`, `challenge_busy`, `recovery_code_not_allowed`, `two_factor_locked`, `two_factor_not_enabled`, `concurrent_update`.
          */
         post: operations["verifyStepUp"];
         delete?: never;
@@ -621,7 +621,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `amount_too_small`, `amount_out_of_range`, `currency_not_offered`, `plan_not_offered`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `amount_too_small`, `amount_out_of_range`, `currency_not_offered`, `plan_not_offered`, `concurrent_update`.
          */
         post: operations["createCheckoutSession"];
         delete?: never;
@@ -647,7 +647,7 @@ export interface paths {
          *
          *     Above the step-up threshold it needs a `Step-Up-Token`.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `step_up_required`, `step_up_invalid`, `resource_missing`, `checkout_session_completed`, `checkout_session_expired`, `plan_not_offered`, `amount_out_of_range`, `term_not_offered`, `term_out_of_range`, `apr_out_of_range`, `plan_not_schedulable`, `card_expired`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `step_up_required`, `step_up_invalid`, `invalid_body`, `invalid_parameters`, `request_blocked`, `resource_missing`, `checkout_session_completed`, `checkout_session_expired`, `plan_not_offered`, `amount_out_of_range`, `term_not_offered`, `term_out_of_range`, `apr_out_of_range`, `plan_not_schedulable`, `card_expired`, `concurrent_update`.
          */
         post: operations["authorizeCheckoutSession"];
         delete?: never;
@@ -669,7 +669,7 @@ export interface paths {
          *
          *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_cursor`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `invalid_cursor`.
          */
         get: operations["listOrders"];
         put?: never;
@@ -681,7 +681,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `authorization_token_invalid`, `authorization_token_expired`, `authorization_token_used`, `checkout_session_completed`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `authorization_token_invalid`, `authorization_token_expired`, `authorization_token_used`, `checkout_session_completed`, `concurrent_update`.
          */
         post: operations["createOrder"];
         delete?: never;
@@ -703,7 +703,7 @@ export interface paths {
          *
          *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `resource_missing`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
          */
         get: operations["getOrder"];
         put?: never;
@@ -731,7 +731,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `resource_missing`, `amount_too_small`, `authorization_expired`, `capture_exceeds_authorization`, `order_not_capturable`, `too_many_captures`, `concurrent_update`, `service_unavailable`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `amount_too_small`, `authorization_expired`, `capture_exceeds_authorization`, `order_not_capturable`, `too_many_captures`, `concurrent_update`, `service_unavailable`.
          */
         post: operations["captureOrder"];
         delete?: never;
@@ -757,7 +757,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `resource_missing`, `amount_too_small`, `nothing_to_refund`, `order_not_refundable`, `refund_too_large`, `refund_exceeds_refundable`, `installment_charging`, `invalid_installment`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `amount_too_small`, `nothing_to_refund`, `order_not_refundable`, `refund_too_large`, `refund_exceeds_refundable`, `installment_charging`, `invalid_installment`, `concurrent_update`.
          */
         post: operations["refundOrder"];
         delete?: never;
@@ -783,7 +783,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `resource_missing`, `order_not_cancellable`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `order_not_cancellable`, `concurrent_update`.
          */
         post: operations["cancelOrder"];
         delete?: never;
@@ -809,7 +809,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `resource_missing`, `authorization_expired`, `authorization_extension_limit`, `authorization_not_extendable`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `authorization_expired`, `authorization_extension_limit`, `authorization_not_extendable`, `concurrent_update`.
          */
         post: operations["extendOrderAuthorization"];
         delete?: never;
@@ -1317,13 +1317,22 @@ export interface components {
          *     - `webhook_url_forbidden` (422): The webhook URL is malformed, has credentials, or points at a private address.
          *     - `rate_limited` (429): Too many requests; retry after `Retry-After` seconds.
          *     - `two_factor_locked` (429): Too many wrong codes; wait before trying again.
+         *     - `invalid_body` (400): Deployed: the body does not match the request model.
+         *     - `invalid_parameters` (400): Deployed: a required parameter is missing.
+         *     - `request_rejected` (400, 403, 404): Deployed: API Gateway refused the request.
+         *     - `request_blocked` (403): Deployed: blocked by the web application firewall.
+         *     - `forbidden` (403): Deployed: the IAM caller may not call this route.
+         *     - `not_found_or_unauthenticated` (403): Deployed: no such route, or the route needs SigV4 credentials.
+         *     - `invalid_signature` (403): Deployed: the SigV4 signature does not match.
+         *     - `expired_credentials` (403): Deployed: the SigV4 credentials have expired.
+         *     - `quota_exceeded` (429): Deployed: the API key's usage-plan quota is spent.
          *     - `internal_error` (500): An internal error (logged; no details are returned).
          *     - `decryption_failed` (500): Stored data could not be decrypted.
          *     - `bad_gateway` (502): The function behind the route failed to respond.
          *     - `service_unavailable` (503): A dependency is unavailable; retry shortly.
          * @enum {string}
          */
-        ErrorCode: "parameter_invalid" | "parameter_missing" | "parameter_unknown" | "invalid_json" | "unsupported_content_type" | "idempotency_key_missing" | "idempotency_key_invalid" | "invalid_amount" | "currency_unsupported" | "invalid_cursor" | "invalid_date" | "invalid_term" | "invalid_apr" | "invalid_payments" | "password_too_weak" | "pan_not_allowed" | "unauthorized" | "session_invalid" | "invalid_credentials" | "merchant_suspended" | "merchant_inactive" | "step_up_required" | "step_up_invalid" | "resource_missing" | "route_not_found" | "method_not_allowed" | "body_too_large" | "concurrent_update" | "idempotency_request_in_progress" | "challenge_busy" | "two_factor_already_enabled" | "two_factor_not_enabled" | "enrollment_missing" | "delivery_not_retryable" | "installment_charging" | "idempotency_key_reused" | "amount_too_small" | "amount_too_large" | "amount_out_of_range" | "currency_not_offered" | "plan_not_offered" | "plan_not_schedulable" | "term_not_offered" | "term_out_of_range" | "apr_out_of_range" | "apr_undefined" | "checkout_session_completed" | "checkout_session_expired" | "authorization_token_invalid" | "authorization_token_expired" | "authorization_token_used" | "authorization_expired" | "authorization_not_extendable" | "authorization_extension_limit" | "capture_exceeds_authorization" | "too_many_captures" | "order_not_capturable" | "order_not_refundable" | "order_not_cancellable" | "nothing_to_refund" | "refund_too_large" | "refund_exceeds_refundable" | "invalid_installment" | "card_expired" | "expired_card" | "invalid_number" | "card_brand_unsupported" | "invalid_expiry_month" | "invalid_expiry_year" | "invalid_cvc" | "code_invalid" | "challenge_expired" | "challenge_used" | "challenge_attempts_exceeded" | "enrollment_attempts_exceeded" | "recovery_code_not_allowed" | "webhook_url_insecure" | "webhook_url_forbidden" | "rate_limited" | "two_factor_locked" | "internal_error" | "decryption_failed" | "bad_gateway" | "service_unavailable";
+        ErrorCode: "parameter_invalid" | "parameter_missing" | "parameter_unknown" | "invalid_json" | "unsupported_content_type" | "idempotency_key_missing" | "idempotency_key_invalid" | "invalid_amount" | "currency_unsupported" | "invalid_cursor" | "invalid_date" | "invalid_term" | "invalid_apr" | "invalid_payments" | "password_too_weak" | "pan_not_allowed" | "unauthorized" | "session_invalid" | "invalid_credentials" | "merchant_suspended" | "merchant_inactive" | "step_up_required" | "step_up_invalid" | "resource_missing" | "route_not_found" | "method_not_allowed" | "body_too_large" | "concurrent_update" | "idempotency_request_in_progress" | "challenge_busy" | "two_factor_already_enabled" | "two_factor_not_enabled" | "enrollment_missing" | "delivery_not_retryable" | "installment_charging" | "idempotency_key_reused" | "amount_too_small" | "amount_too_large" | "amount_out_of_range" | "currency_not_offered" | "plan_not_offered" | "plan_not_schedulable" | "term_not_offered" | "term_out_of_range" | "apr_out_of_range" | "apr_undefined" | "checkout_session_completed" | "checkout_session_expired" | "authorization_token_invalid" | "authorization_token_expired" | "authorization_token_used" | "authorization_expired" | "authorization_not_extendable" | "authorization_extension_limit" | "capture_exceeds_authorization" | "too_many_captures" | "order_not_capturable" | "order_not_refundable" | "order_not_cancellable" | "nothing_to_refund" | "refund_too_large" | "refund_exceeds_refundable" | "invalid_installment" | "card_expired" | "expired_card" | "invalid_number" | "card_brand_unsupported" | "invalid_expiry_month" | "invalid_expiry_year" | "invalid_cvc" | "code_invalid" | "challenge_expired" | "challenge_used" | "challenge_attempts_exceeded" | "enrollment_attempts_exceeded" | "recovery_code_not_allowed" | "webhook_url_insecure" | "webhook_url_forbidden" | "rate_limited" | "two_factor_locked" | "invalid_body" | "invalid_parameters" | "request_rejected" | "request_blocked" | "forbidden" | "not_found_or_unauthenticated" | "invalid_signature" | "expired_credentials" | "quota_exceeded" | "internal_error" | "decryption_failed" | "bad_gateway" | "service_unavailable";
         MerchantWithKey: {
             id: string;
             /** @constant */
@@ -1852,6 +1861,27 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            /** @description `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
             429: {
                 headers: {
@@ -1892,6 +1922,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
             };
             /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
             429: {
@@ -1958,7 +2009,7 @@ export interface operations {
                     "application/json": components["schemas"]["MerchantWithKey"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. */
+            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `invalid_body`: Deployed: the body does not match the request model. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -1981,6 +2032,27 @@ export interface operations {
             };
             /** @description `unauthorized`: Missing or invalid credentials. */
             401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_signature`: Deployed: the SigV4 signature does not match. `expired_credentials`: Deployed: the SigV4 credentials have expired. `forbidden`: Deployed: the IAM caller may not call this route. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
@@ -2121,7 +2193,7 @@ export interface operations {
                     "application/json": components["schemas"]["Merchant"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. */
+            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -2144,6 +2216,27 @@ export interface operations {
             };
             /** @description `unauthorized`: Missing or invalid credentials. */
             401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_signature`: Deployed: the SigV4 signature does not match. `expired_credentials`: Deployed: the SigV4 credentials have expired. `forbidden`: Deployed: the IAM caller may not call this route. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
@@ -2284,7 +2377,7 @@ export interface operations {
                     "application/json": components["schemas"]["Merchant"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. */
+            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -2307,6 +2400,27 @@ export interface operations {
             };
             /** @description `unauthorized`: Missing or invalid credentials. */
             401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_signature`: Deployed: the SigV4 signature does not match. `expired_credentials`: Deployed: the SigV4 credentials have expired. `forbidden`: Deployed: the IAM caller may not call this route. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
@@ -2448,7 +2562,7 @@ export interface operations {
                     "application/json": components["schemas"]["MerchantWithKey"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. */
+            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -2471,6 +2585,27 @@ export interface operations {
             };
             /** @description `unauthorized`: Missing or invalid credentials. */
             401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_signature`: Deployed: the SigV4 signature does not match. `expired_credentials`: Deployed: the SigV4 credentials have expired. `forbidden`: Deployed: the IAM caller may not call this route. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
@@ -2642,7 +2777,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. */
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -2663,7 +2798,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
             429: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -2724,7 +2859,7 @@ export interface operations {
                     "application/json": components["schemas"]["CardList"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. */
+            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -2747,6 +2882,27 @@ export interface operations {
             };
             /** @description `unauthorized`: Missing or invalid credentials. `session_invalid`: The session token is invalid, expired or revoked. */
             401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
@@ -2852,7 +3008,7 @@ export interface operations {
                     "application/json": components["schemas"]["Card"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. */
+            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -2894,7 +3050,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `step_up_required`: This request needs a `Step-Up-Token`. `step_up_invalid`: The step-up token is invalid, expired, used, or bound to another action or amount. */
+            /** @description `step_up_required`: This request needs a `Step-Up-Token`. `step_up_invalid`: The step-up token is invalid, expired, used, or bound to another action or amount. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -3052,7 +3208,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeletedCard"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. */
+            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -3075,6 +3231,27 @@ export interface operations {
             };
             /** @description `unauthorized`: Missing or invalid credentials. `session_invalid`: The session token is invalid, expired or revoked. */
             401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
@@ -3215,7 +3392,7 @@ export interface operations {
                     "application/json": components["schemas"]["VaultRewrap"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. */
+            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `invalid_body`: Deployed: the body does not match the request model. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -3238,6 +3415,27 @@ export interface operations {
             };
             /** @description `unauthorized`: Missing or invalid credentials. */
             401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_signature`: Deployed: the SigV4 signature does not match. `expired_credentials`: Deployed: the SigV4 credentials have expired. `forbidden`: Deployed: the IAM caller may not call this route. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
@@ -3379,7 +3577,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. */
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -3400,7 +3598,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
             429: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -3466,7 +3664,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpointWithSecret"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. */
+            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -3508,7 +3706,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. */
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -3613,7 +3811,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
             429: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -3714,7 +3912,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookDeliveryList"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_cursor`: `startingAfter` is not a cursor this list returned to you. */
+            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. `invalid_cursor`: `startingAfter` is not a cursor this list returned to you. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -3737,6 +3935,27 @@ export interface operations {
             };
             /** @description `unauthorized`: Missing or invalid credentials. */
             401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_signature`: Deployed: the SigV4 signature does not match. `expired_credentials`: Deployed: the SigV4 credentials have expired. `forbidden`: Deployed: the IAM caller may not call this route. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
@@ -3823,7 +4042,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookDelivery"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. */
+            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -3846,6 +4065,27 @@ export interface operations {
             };
             /** @description `unauthorized`: Missing or invalid credentials. */
             401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_signature`: Deployed: the SigV4 signature does not match. `expired_credentials`: Deployed: the SigV4 credentials have expired. `forbidden`: Deployed: the IAM caller may not call this route. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
@@ -3991,8 +4231,29 @@ export interface operations {
                     "application/json": components["schemas"]["Customer"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `password_too_weak`: The password is common, repetitive or sequential, digits only, or contains the email. */
+            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `invalid_body`: Deployed: the body does not match the request model. `password_too_weak`: The password is common, repetitive or sequential, digits only, or contains the email. */
             400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
@@ -4113,7 +4374,7 @@ export interface operations {
                     "application/json": components["schemas"]["SignInResult"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. */
+            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `invalid_body`: Deployed: the body does not match the request model. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -4136,6 +4397,27 @@ export interface operations {
             };
             /** @description `invalid_credentials`: The email or password is incorrect. */
             401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
@@ -4278,8 +4560,29 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. */
+            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `invalid_body`: Deployed: the body does not match the request model. */
             400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
@@ -4445,6 +4748,27 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `body_too_large`: The body exceeds 64 KiB. */
             413: {
                 headers: {
@@ -4540,6 +4864,27 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
             429: {
                 headers: {
@@ -4592,6 +4937,27 @@ export interface operations {
                     "application/json": components["schemas"]["TotpEnrollment"];
                 };
             };
+            /** @description `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `unauthorized`: Missing or invalid credentials. `session_invalid`: The session token is invalid, expired or revoked. */
             401: {
                 headers: {
@@ -4613,7 +4979,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `step_up_required`: This request needs a `Step-Up-Token`. `step_up_invalid`: The step-up token is invalid, expired, used, or bound to another action or amount. */
+            /** @description `step_up_required`: This request needs a `Step-Up-Token`. `step_up_invalid`: The step-up token is invalid, expired, used, or bound to another action or amount. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -4778,7 +5144,7 @@ export interface operations {
                     "application/json": components["schemas"]["RecoveryCodes"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. */
+            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `invalid_body`: Deployed: the body does not match the request model. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -4801,6 +5167,27 @@ export interface operations {
             };
             /** @description `unauthorized`: Missing or invalid credentials. `session_invalid`: The session token is invalid, expired or revoked. */
             401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
@@ -4935,6 +5322,27 @@ export interface operations {
                     "application/json": components["schemas"]["TwoFactorStatus"];
                 };
             };
+            /** @description `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `unauthorized`: Missing or invalid credentials. `session_invalid`: The session token is invalid, expired or revoked. */
             401: {
                 headers: {
@@ -4956,7 +5364,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `step_up_required`: This request needs a `Step-Up-Token`. `step_up_invalid`: The step-up token is invalid, expired, used, or bound to another action or amount. */
+            /** @description `step_up_required`: This request needs a `Step-Up-Token`. `step_up_invalid`: The step-up token is invalid, expired, used, or bound to another action or amount. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -5093,6 +5501,27 @@ export interface operations {
                     "application/json": components["schemas"]["RecoveryCodes"];
                 };
             };
+            /** @description `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `unauthorized`: Missing or invalid credentials. `session_invalid`: The session token is invalid, expired or revoked. */
             401: {
                 headers: {
@@ -5114,7 +5543,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `step_up_required`: This request needs a `Step-Up-Token`. `step_up_invalid`: The step-up token is invalid, expired, used, or bound to another action or amount. */
+            /** @description `step_up_required`: This request needs a `Step-Up-Token`. `step_up_invalid`: The step-up token is invalid, expired, used, or bound to another action or amount. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -5261,7 +5690,7 @@ export interface operations {
                     "application/json": components["schemas"]["StepUpChallenge"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. */
+            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `invalid_body`: Deployed: the body does not match the request model. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -5284,6 +5713,27 @@ export interface operations {
             };
             /** @description `unauthorized`: Missing or invalid credentials. `session_invalid`: The session token is invalid, expired or revoked. */
             401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
@@ -5471,7 +5921,7 @@ export interface operations {
                     "application/json": components["schemas"]["StepUpToken"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. */
+            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -5494,6 +5944,27 @@ export interface operations {
             };
             /** @description `unauthorized`: Missing or invalid credentials. `session_invalid`: The session token is invalid, expired or revoked. */
             401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
@@ -5672,7 +6143,7 @@ export interface operations {
                     "application/json": components["schemas"]["CheckoutSession"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. */
+            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -5714,7 +6185,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. */
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -5798,7 +6269,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
             429: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -5888,7 +6359,7 @@ export interface operations {
                     "application/json": components["schemas"]["CheckoutAuthorization"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. */
+            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -5930,7 +6401,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `step_up_required`: This request needs a `Step-Up-Token`. `step_up_invalid`: The step-up token is invalid, expired, used, or bound to another action or amount. */
+            /** @description `step_up_required`: This request needs a `Step-Up-Token`. `step_up_invalid`: The step-up token is invalid, expired, used, or bound to another action or amount. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -6119,7 +6590,7 @@ export interface operations {
                     "application/json": components["schemas"]["OrderList"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_cursor`: `startingAfter` is not a cursor this list returned to you. */
+            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. `invalid_cursor`: `startingAfter` is not a cursor this list returned to you. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -6161,7 +6632,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. */
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -6182,7 +6653,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
             429: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -6334,7 +6805,7 @@ export interface operations {
                     "application/json": components["schemas"]["Order"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. */
+            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -6376,7 +6847,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. */
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -6460,7 +6931,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
             429: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -6602,7 +7073,7 @@ export interface operations {
                     "application/json": components["schemas"]["Order"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. */
+            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -6644,7 +7115,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. */
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -6686,7 +7157,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
             429: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -6773,7 +7244,7 @@ export interface operations {
                     "application/json": components["schemas"]["Capture"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. */
+            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -6815,7 +7286,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. */
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -6920,7 +7391,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
             429: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -7022,7 +7493,7 @@ export interface operations {
                     "application/json": components["schemas"]["Refund"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. */
+            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -7064,7 +7535,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. */
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -7169,7 +7640,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
             429: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -7249,7 +7720,7 @@ export interface operations {
                     "application/json": components["schemas"]["OrderSummary"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. */
+            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -7291,7 +7762,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. */
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -7396,7 +7867,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
             429: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -7476,7 +7947,7 @@ export interface operations {
                     "application/json": components["schemas"]["OrderSummary"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. */
+            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -7518,7 +7989,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. */
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -7623,7 +8094,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
             429: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];

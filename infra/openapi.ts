@@ -39,10 +39,16 @@ const authText: Record<Route['auth'], string> = {
  * it has, each added here once (the kernel: functions/lib/http.ts, idempotency.ts, the gateways).
  */
 export function errorCodesOf(route: Route): ErrorCode[] {
-  const codes: ErrorCode[] = [...authCodes[route.auth], 'rate_limited'];
+  const codes: ErrorCode[] = [
+    ...authCodes[route.auth],
+    'rate_limited',
+    'malformed_request',
+    'header_repeated',
+  ];
   const { body, query, params } = route.request ?? {};
   if (body || query || params) codes.push('parameter_invalid', 'parameter_missing', 'parameter_unknown');
-  if (body) codes.push('invalid_json', 'unsupported_content_type', 'pan_not_allowed');
+  if (body) codes.push('invalid_json', 'unsupported_content_type');
+  if (body || query || route.idempotent) codes.push('pan_not_allowed');
   if (route.method !== 'GET') codes.push('body_too_large');
   if (route.idempotent) {
     codes.push(

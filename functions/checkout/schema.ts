@@ -1,15 +1,14 @@
 import * as z from 'zod';
 import { PLAN_IDS, PlanIdSchema } from '../installments/plans.ts';
 import { CurrencyCodeSchema, MinorUnitsSchema } from '../lib/money.ts';
-import { defineSchema, IsoDateTime, idOf } from '../lib/schema.ts';
+import { defineSchema, freeText, IsoDateTime, idOf } from '../lib/schema.ts';
 
 export const CreateCheckoutSessionBody = /* @__PURE__ */ defineSchema(() =>
   z
     .strictObject({
       amount: MinorUnitsSchema.meta({ description: 'Integer minor units (1050 = 10.50 USD).' }),
       currency: CurrencyCodeSchema,
-      merchantReference: z
-        .string()
+      merchantReference: freeText()
         .trim()
         .min(1)
         .max(255)

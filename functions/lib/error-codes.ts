@@ -25,6 +25,11 @@ export const ERROR_CODES = {
     description: 'An amount is not a safe non-negative integer of minor units.',
   },
   currency_unsupported: { statuses: [400], description: 'Not a supported ISO 4217 currency code.' },
+  header_repeated: {
+    statuses: [400],
+    description: 'A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once.',
+  },
+  malformed_request: { statuses: [400], description: 'The path or query cannot be decoded (bad %-escape).' },
   // 400: a rule beyond the schema, stated in the operation's description.
   invalid_cursor: {
     statuses: [400],

@@ -15,7 +15,7 @@ export interface paths {
          *
          *     No authentication.
          *
-         *     Error codes: `rate_limited`, `request_blocked`.
+         *     Error codes: `rate_limited`, `malformed_request`, `header_repeated`, `request_blocked`.
          */
         get: operations["getHealth"];
         put?: never;
@@ -39,7 +39,7 @@ export interface paths {
          *
          *     No authentication.
          *
-         *     Error codes: `rate_limited`, `request_blocked`.
+         *     Error codes: `rate_limited`, `malformed_request`, `header_repeated`, `request_blocked`.
          */
         get: operations["getOpenApi"];
         put?: never;
@@ -65,7 +65,7 @@ export interface paths {
          *
          *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
          *
-         *     Error codes: `unauthorized`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `invalid_body`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `webhook_url_insecure`, `webhook_url_forbidden`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `invalid_body`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `webhook_url_insecure`, `webhook_url_forbidden`, `concurrent_update`.
          */
         post: operations["createMerchant"];
         delete?: never;
@@ -89,7 +89,7 @@ export interface paths {
          *
          *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
          *
-         *     Error codes: `unauthorized`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `resource_missing`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `resource_missing`, `concurrent_update`.
          */
         post: operations["suspendMerchant"];
         delete?: never;
@@ -113,7 +113,7 @@ export interface paths {
          *
          *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
          *
-         *     Error codes: `unauthorized`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `resource_missing`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `resource_missing`, `concurrent_update`.
          */
         post: operations["activateMerchant"];
         delete?: never;
@@ -137,7 +137,7 @@ export interface paths {
          *
          *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
          *
-         *     Error codes: `unauthorized`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `resource_missing`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `resource_missing`, `concurrent_update`.
          */
         post: operations["rotateMerchantKey"];
         delete?: never;
@@ -159,7 +159,7 @@ export interface paths {
          *
          *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `quota_exceeded`, `request_blocked`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `quota_exceeded`, `request_blocked`.
          */
         get: operations["getConfig"];
         put?: never;
@@ -183,7 +183,7 @@ export interface paths {
          *
          *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `request_blocked`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `pan_not_allowed`, `invalid_parameters`, `request_blocked`.
          */
         get: operations["listCards"];
         put?: never;
@@ -195,7 +195,7 @@ export interface paths {
          *
          *     Needs a `Step-Up-Token` for this action.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `step_up_required`, `step_up_invalid`, `invalid_body`, `invalid_parameters`, `request_blocked`, `invalid_number`, `card_brand_unsupported`, `invalid_expiry_month`, `invalid_expiry_year`, `expired_card`, `invalid_cvc`, `concurrent_update`, `service_unavailable`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `step_up_required`, `step_up_invalid`, `invalid_body`, `invalid_parameters`, `request_blocked`, `invalid_number`, `card_brand_unsupported`, `invalid_expiry_month`, `invalid_expiry_year`, `expired_card`, `invalid_cvc`, `concurrent_update`, `service_unavailable`.
          */
         post: operations["addCard"];
         delete?: never;
@@ -220,7 +220,7 @@ export interface paths {
          *
          *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `invalid_parameters`, `request_blocked`, `resource_missing`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `invalid_parameters`, `request_blocked`, `resource_missing`, `concurrent_update`.
          */
         delete: operations["deleteCard"];
         options?: never;
@@ -243,7 +243,7 @@ export interface paths {
          *
          *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
          *
-         *     Error codes: `unauthorized`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `invalid_body`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `service_unavailable`.
+         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `invalid_body`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `service_unavailable`.
          */
         post: operations["rewrapVault"];
         delete?: never;
@@ -265,7 +265,7 @@ export interface paths {
          *
          *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `quota_exceeded`, `request_blocked`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `quota_exceeded`, `request_blocked`.
          */
         get: operations["listWebhookEndpoints"];
         put?: never;
@@ -277,7 +277,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `webhook_url_insecure`, `webhook_url_forbidden`, `resource_missing`, `concurrent_update`, `service_unavailable`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `webhook_url_insecure`, `webhook_url_forbidden`, `resource_missing`, `concurrent_update`, `service_unavailable`.
          */
         post: operations["createWebhookEndpoint"];
         delete?: never;
@@ -299,7 +299,7 @@ export interface paths {
          *
          *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
          *
-         *     Error codes: `unauthorized`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `invalid_cursor`.
+         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `pan_not_allowed`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `invalid_cursor`.
          */
         get: operations["listWebhookDeliveries"];
         put?: never;
@@ -325,7 +325,7 @@ export interface paths {
          *
          *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
          *
-         *     Error codes: `unauthorized`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `resource_missing`, `delivery_not_retryable`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `resource_missing`, `delivery_not_retryable`, `concurrent_update`.
          */
         post: operations["retryWebhookDelivery"];
         delete?: never;
@@ -349,7 +349,7 @@ export interface paths {
          *
          *     No authentication.
          *
-         *     Error codes: `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `invalid_body`, `request_blocked`, `password_too_weak`, `concurrent_update`.
+         *     Error codes: `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `invalid_body`, `request_blocked`, `password_too_weak`, `concurrent_update`.
          */
         post: operations["registerCustomer"];
         delete?: never;
@@ -373,7 +373,7 @@ export interface paths {
          *
          *     No authentication.
          *
-         *     Error codes: `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `invalid_body`, `request_blocked`, `invalid_credentials`, `concurrent_update`, `service_unavailable`.
+         *     Error codes: `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `invalid_body`, `request_blocked`, `invalid_credentials`, `concurrent_update`, `service_unavailable`.
          */
         post: operations["createSession"];
         delete?: never;
@@ -397,7 +397,7 @@ export interface paths {
          *
          *     No authentication.
          *
-         *     Error codes: `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `invalid_body`, `request_blocked`, `resource_missing`, `code_invalid`, `challenge_expired`, `challenge_used`, `challenge_attempts_exceeded`, `challenge_busy`, `two_factor_locked`, `two_factor_not_enabled`, `concurrent_update`.
+         *     Error codes: `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `invalid_body`, `request_blocked`, `resource_missing`, `code_invalid`, `challenge_expired`, `challenge_used`, `challenge_attempts_exceeded`, `challenge_busy`, `two_factor_locked`, `two_factor_not_enabled`, `concurrent_update`.
          */
         post: operations["createMfaSession"];
         delete?: never;
@@ -422,7 +422,7 @@ export interface paths {
          *
          *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `body_too_large`, `request_blocked`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `body_too_large`, `request_blocked`.
          */
         delete: operations["deleteCurrentSession"];
         options?: never;
@@ -443,7 +443,7 @@ export interface paths {
          *
          *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `request_blocked`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `request_blocked`.
          */
         get: operations["getMe"];
         put?: never;
@@ -471,7 +471,7 @@ export interface paths {
          *
          *     Needs a `Step-Up-Token` for this action.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `body_too_large`, `step_up_required`, `step_up_invalid`, `invalid_parameters`, `request_blocked`, `resource_missing`, `two_factor_already_enabled`, `concurrent_update`, `service_unavailable`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `body_too_large`, `step_up_required`, `step_up_invalid`, `invalid_parameters`, `request_blocked`, `resource_missing`, `two_factor_already_enabled`, `concurrent_update`, `service_unavailable`.
          */
         post: operations["enrollTotp"];
         delete?: never;
@@ -495,7 +495,7 @@ export interface paths {
          *
          *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `invalid_body`, `request_blocked`, `code_invalid`, `enrollment_missing`, `enrollment_attempts_exceeded`, `two_factor_already_enabled`, `two_factor_locked`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `invalid_body`, `request_blocked`, `code_invalid`, `enrollment_missing`, `enrollment_attempts_exceeded`, `two_factor_already_enabled`, `two_factor_locked`, `concurrent_update`.
          */
         post: operations["confirmTotp"];
         delete?: never;
@@ -521,7 +521,7 @@ export interface paths {
          *
          *     Needs a `Step-Up-Token` for this action.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `body_too_large`, `step_up_required`, `step_up_invalid`, `invalid_parameters`, `request_blocked`, `two_factor_not_enabled`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `body_too_large`, `step_up_required`, `step_up_invalid`, `invalid_parameters`, `request_blocked`, `two_factor_not_enabled`, `concurrent_update`.
          */
         post: operations["disableTwoFactor"];
         delete?: never;
@@ -547,7 +547,7 @@ export interface paths {
          *
          *     Needs a `Step-Up-Token` for this action.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `body_too_large`, `step_up_required`, `step_up_invalid`, `invalid_parameters`, `request_blocked`, `two_factor_not_enabled`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `body_too_large`, `step_up_required`, `step_up_invalid`, `invalid_parameters`, `request_blocked`, `two_factor_not_enabled`, `concurrent_update`.
          */
         post: operations["regenerateRecoveryCodes"];
         delete?: never;
@@ -571,7 +571,7 @@ export interface paths {
          *
          *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `invalid_body`, `request_blocked`, `resource_missing`, `two_factor_not_enabled`, `concurrent_update`, `service_unavailable`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `invalid_body`, `request_blocked`, `resource_missing`, `two_factor_not_enabled`, `concurrent_update`, `service_unavailable`.
          */
         post: operations["startStepUp"];
         delete?: never;
@@ -595,7 +595,7 @@ export interface paths {
          *
          *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `invalid_body`, `invalid_parameters`, `request_blocked`, `resource_missing`, `code_invalid`, `challenge_expired`, `challenge_used`, `challenge_attempts_exceeded`, `challenge_busy`, `recovery_code_not_allowed`, `two_factor_locked`, `two_factor_not_enabled`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `invalid_body`, `invalid_parameters`, `request_blocked`, `resource_missing`, `code_invalid`, `challenge_expired`, `challenge_used`, `challenge_attempts_exceeded`, `challenge_busy`, `recovery_code_not_allowed`, `two_factor_locked`, `two_factor_not_enabled`, `concurrent_update`.
          */
         post: operations["verifyStepUp"];
         delete?: never;
@@ -621,7 +621,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `amount_too_small`, `amount_out_of_range`, `currency_not_offered`, `plan_not_offered`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `amount_too_small`, `amount_out_of_range`, `currency_not_offered`, `plan_not_offered`, `concurrent_update`.
          */
         post: operations["createCheckoutSession"];
         delete?: never;
@@ -647,7 +647,7 @@ export interface paths {
          *
          *     Above the step-up threshold it needs a `Step-Up-Token`.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `step_up_required`, `step_up_invalid`, `invalid_body`, `invalid_parameters`, `request_blocked`, `resource_missing`, `checkout_session_completed`, `checkout_session_expired`, `plan_not_offered`, `amount_out_of_range`, `term_not_offered`, `term_out_of_range`, `apr_out_of_range`, `plan_not_schedulable`, `card_expired`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `step_up_required`, `step_up_invalid`, `invalid_body`, `invalid_parameters`, `request_blocked`, `resource_missing`, `checkout_session_completed`, `checkout_session_expired`, `plan_not_offered`, `amount_out_of_range`, `term_not_offered`, `term_out_of_range`, `apr_out_of_range`, `plan_not_schedulable`, `card_expired`, `concurrent_update`.
          */
         post: operations["authorizeCheckoutSession"];
         delete?: never;
@@ -669,7 +669,7 @@ export interface paths {
          *
          *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `invalid_cursor`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `pan_not_allowed`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `invalid_cursor`.
          */
         get: operations["listOrders"];
         put?: never;
@@ -681,7 +681,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `authorization_token_invalid`, `authorization_token_expired`, `authorization_token_used`, `checkout_session_completed`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `authorization_token_invalid`, `authorization_token_expired`, `authorization_token_used`, `checkout_session_completed`, `concurrent_update`.
          */
         post: operations["createOrder"];
         delete?: never;
@@ -703,7 +703,7 @@ export interface paths {
          *
          *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
          */
         get: operations["getOrder"];
         put?: never;
@@ -731,7 +731,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `amount_too_small`, `authorization_expired`, `capture_exceeds_authorization`, `order_not_capturable`, `too_many_captures`, `concurrent_update`, `service_unavailable`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `amount_too_small`, `authorization_expired`, `capture_exceeds_authorization`, `order_not_capturable`, `too_many_captures`, `concurrent_update`, `service_unavailable`.
          */
         post: operations["captureOrder"];
         delete?: never;
@@ -757,7 +757,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `amount_too_small`, `nothing_to_refund`, `order_not_refundable`, `refund_too_large`, `refund_exceeds_refundable`, `installment_charging`, `invalid_installment`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `pan_not_allowed`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `amount_too_small`, `nothing_to_refund`, `order_not_refundable`, `refund_too_large`, `refund_exceeds_refundable`, `installment_charging`, `invalid_installment`, `concurrent_update`.
          */
         post: operations["refundOrder"];
         delete?: never;
@@ -783,7 +783,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `order_not_cancellable`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `pan_not_allowed`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `order_not_cancellable`, `concurrent_update`.
          */
         post: operations["cancelOrder"];
         delete?: never;
@@ -809,7 +809,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `authorization_expired`, `authorization_extension_limit`, `authorization_not_extendable`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `pan_not_allowed`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `authorization_expired`, `authorization_extension_limit`, `authorization_not_extendable`, `concurrent_update`.
          */
         post: operations["extendOrderAuthorization"];
         delete?: never;
@@ -1019,7 +1019,7 @@ export interface components {
             cvc: string;
         };
         VaultRewrapRequest: {
-            /** @description The wrapping key to move to; defaults to the vault key. */
+            /** @description The wrapping key to move to: a configured vault key (`VAULT_KEY_ID`); defaults to it. Any other key is a 400. */
             targetKeyId?: string;
             /** @default 100 */
             pageSize: number;
@@ -1246,6 +1246,8 @@ export interface components {
          *     - `idempotency_key_invalid` (400): `Idempotency-Key` must be 1–255 printable ASCII.
          *     - `invalid_amount` (400): An amount is not a safe non-negative integer of minor units.
          *     - `currency_unsupported` (400): Not a supported ISO 4217 currency code.
+         *     - `header_repeated` (400): A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once.
+         *     - `malformed_request` (400): The path or query cannot be decoded (bad %-escape).
          *     - `invalid_cursor` (400): `startingAfter` is not a cursor this list returned to you.
          *     - `invalid_date` (400): Not a calendar date (YYYY-MM-DD).
          *     - `invalid_term` (400): The term is not a whole number of months.
@@ -1332,7 +1334,7 @@ export interface components {
          *     - `service_unavailable` (503): A dependency is unavailable; retry shortly.
          * @enum {string}
          */
-        ErrorCode: "parameter_invalid" | "parameter_missing" | "parameter_unknown" | "invalid_json" | "unsupported_content_type" | "idempotency_key_missing" | "idempotency_key_invalid" | "invalid_amount" | "currency_unsupported" | "invalid_cursor" | "invalid_date" | "invalid_term" | "invalid_apr" | "invalid_payments" | "password_too_weak" | "pan_not_allowed" | "unauthorized" | "session_invalid" | "invalid_credentials" | "merchant_suspended" | "merchant_inactive" | "step_up_required" | "step_up_invalid" | "resource_missing" | "route_not_found" | "method_not_allowed" | "body_too_large" | "concurrent_update" | "idempotency_request_in_progress" | "challenge_busy" | "two_factor_already_enabled" | "two_factor_not_enabled" | "enrollment_missing" | "delivery_not_retryable" | "installment_charging" | "idempotency_key_reused" | "amount_too_small" | "amount_too_large" | "amount_out_of_range" | "currency_not_offered" | "plan_not_offered" | "plan_not_schedulable" | "term_not_offered" | "term_out_of_range" | "apr_out_of_range" | "apr_undefined" | "checkout_session_completed" | "checkout_session_expired" | "authorization_token_invalid" | "authorization_token_expired" | "authorization_token_used" | "authorization_expired" | "authorization_not_extendable" | "authorization_extension_limit" | "capture_exceeds_authorization" | "too_many_captures" | "order_not_capturable" | "order_not_refundable" | "order_not_cancellable" | "nothing_to_refund" | "refund_too_large" | "refund_exceeds_refundable" | "invalid_installment" | "card_expired" | "expired_card" | "invalid_number" | "card_brand_unsupported" | "invalid_expiry_month" | "invalid_expiry_year" | "invalid_cvc" | "code_invalid" | "challenge_expired" | "challenge_used" | "challenge_attempts_exceeded" | "enrollment_attempts_exceeded" | "recovery_code_not_allowed" | "webhook_url_insecure" | "webhook_url_forbidden" | "rate_limited" | "two_factor_locked" | "invalid_body" | "invalid_parameters" | "request_rejected" | "request_blocked" | "forbidden" | "not_found_or_unauthenticated" | "invalid_signature" | "expired_credentials" | "quota_exceeded" | "internal_error" | "decryption_failed" | "bad_gateway" | "service_unavailable";
+        ErrorCode: "parameter_invalid" | "parameter_missing" | "parameter_unknown" | "invalid_json" | "unsupported_content_type" | "idempotency_key_missing" | "idempotency_key_invalid" | "invalid_amount" | "currency_unsupported" | "header_repeated" | "malformed_request" | "invalid_cursor" | "invalid_date" | "invalid_term" | "invalid_apr" | "invalid_payments" | "password_too_weak" | "pan_not_allowed" | "unauthorized" | "session_invalid" | "invalid_credentials" | "merchant_suspended" | "merchant_inactive" | "step_up_required" | "step_up_invalid" | "resource_missing" | "route_not_found" | "method_not_allowed" | "body_too_large" | "concurrent_update" | "idempotency_request_in_progress" | "challenge_busy" | "two_factor_already_enabled" | "two_factor_not_enabled" | "enrollment_missing" | "delivery_not_retryable" | "installment_charging" | "idempotency_key_reused" | "amount_too_small" | "amount_too_large" | "amount_out_of_range" | "currency_not_offered" | "plan_not_offered" | "plan_not_schedulable" | "term_not_offered" | "term_out_of_range" | "apr_out_of_range" | "apr_undefined" | "checkout_session_completed" | "checkout_session_expired" | "authorization_token_invalid" | "authorization_token_expired" | "authorization_token_used" | "authorization_expired" | "authorization_not_extendable" | "authorization_extension_limit" | "capture_exceeds_authorization" | "too_many_captures" | "order_not_capturable" | "order_not_refundable" | "order_not_cancellable" | "nothing_to_refund" | "refund_too_large" | "refund_exceeds_refundable" | "invalid_installment" | "card_expired" | "expired_card" | "invalid_number" | "card_brand_unsupported" | "invalid_expiry_month" | "invalid_expiry_year" | "invalid_cvc" | "code_invalid" | "challenge_expired" | "challenge_used" | "challenge_attempts_exceeded" | "enrollment_attempts_exceeded" | "recovery_code_not_allowed" | "webhook_url_insecure" | "webhook_url_forbidden" | "rate_limited" | "two_factor_locked" | "invalid_body" | "invalid_parameters" | "request_rejected" | "request_blocked" | "forbidden" | "not_found_or_unauthenticated" | "invalid_signature" | "expired_credentials" | "quota_exceeded" | "internal_error" | "decryption_failed" | "bad_gateway" | "service_unavailable";
         MerchantWithKey: {
             id: string;
             /** @constant */
@@ -1861,6 +1863,27 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
@@ -1922,6 +1945,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
             };
             /** @description `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
@@ -2009,7 +2053,7 @@ export interface operations {
                     "application/json": components["schemas"]["MerchantWithKey"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `invalid_body`: Deployed: the body does not match the request model. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `invalid_body`: Deployed: the body does not match the request model. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -2193,7 +2237,7 @@ export interface operations {
                     "application/json": components["schemas"]["Merchant"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -2377,7 +2421,7 @@ export interface operations {
                     "application/json": components["schemas"]["Merchant"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -2562,7 +2606,7 @@ export interface operations {
                     "application/json": components["schemas"]["MerchantWithKey"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -2756,6 +2800,27 @@ export interface operations {
                     "application/json": components["schemas"]["Config"];
                 };
             };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `unauthorized`: Missing or invalid credentials. */
             401: {
                 headers: {
@@ -2859,7 +2924,7 @@ export interface operations {
                     "application/json": components["schemas"]["CardList"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -3008,7 +3073,7 @@ export interface operations {
                     "application/json": components["schemas"]["Card"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -3208,7 +3273,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeletedCard"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -3392,7 +3457,7 @@ export interface operations {
                     "application/json": components["schemas"]["VaultRewrap"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `invalid_body`: Deployed: the body does not match the request model. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `invalid_body`: Deployed: the body does not match the request model. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -3556,6 +3621,27 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpointList"];
                 };
             };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `unauthorized`: Missing or invalid credentials. */
             401: {
                 headers: {
@@ -3664,7 +3750,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpointWithSecret"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -3912,7 +3998,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookDeliveryList"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. `invalid_cursor`: `startingAfter` is not a cursor this list returned to you. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `invalid_parameters`: Deployed: a required parameter is missing. `invalid_cursor`: `startingAfter` is not a cursor this list returned to you. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -4042,7 +4128,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookDelivery"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -4231,7 +4317,7 @@ export interface operations {
                     "application/json": components["schemas"]["Customer"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `invalid_body`: Deployed: the body does not match the request model. `password_too_weak`: The password is common, repetitive or sequential, digits only, or contains the email. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `invalid_body`: Deployed: the body does not match the request model. `password_too_weak`: The password is common, repetitive or sequential, digits only, or contains the email. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -4374,7 +4460,7 @@ export interface operations {
                     "application/json": components["schemas"]["SignInResult"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `invalid_body`: Deployed: the body does not match the request model. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `invalid_body`: Deployed: the body does not match the request model. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -4560,7 +4646,7 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `invalid_body`: Deployed: the body does not match the request model. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `invalid_body`: Deployed: the body does not match the request model. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -4727,6 +4813,27 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `unauthorized`: Missing or invalid credentials. `session_invalid`: The session token is invalid, expired or revoked. */
             401: {
                 headers: {
@@ -4843,6 +4950,27 @@ export interface operations {
                     "application/json": components["schemas"]["Customer"];
                 };
             };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `unauthorized`: Missing or invalid credentials. `session_invalid`: The session token is invalid, expired or revoked. */
             401: {
                 headers: {
@@ -4937,7 +5065,7 @@ export interface operations {
                     "application/json": components["schemas"]["TotpEnrollment"];
                 };
             };
-            /** @description `invalid_parameters`: Deployed: a required parameter is missing. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -5144,7 +5272,7 @@ export interface operations {
                     "application/json": components["schemas"]["RecoveryCodes"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `invalid_body`: Deployed: the body does not match the request model. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `invalid_body`: Deployed: the body does not match the request model. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -5322,7 +5450,7 @@ export interface operations {
                     "application/json": components["schemas"]["TwoFactorStatus"];
                 };
             };
-            /** @description `invalid_parameters`: Deployed: a required parameter is missing. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -5501,7 +5629,7 @@ export interface operations {
                     "application/json": components["schemas"]["RecoveryCodes"];
                 };
             };
-            /** @description `invalid_parameters`: Deployed: a required parameter is missing. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -5690,7 +5818,7 @@ export interface operations {
                     "application/json": components["schemas"]["StepUpChallenge"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `invalid_body`: Deployed: the body does not match the request model. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `invalid_body`: Deployed: the body does not match the request model. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -5921,7 +6049,7 @@ export interface operations {
                     "application/json": components["schemas"]["StepUpToken"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -6143,7 +6271,7 @@ export interface operations {
                     "application/json": components["schemas"]["CheckoutSession"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -6359,7 +6487,7 @@ export interface operations {
                     "application/json": components["schemas"]["CheckoutAuthorization"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -6590,7 +6718,7 @@ export interface operations {
                     "application/json": components["schemas"]["OrderList"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. `invalid_cursor`: `startingAfter` is not a cursor this list returned to you. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `invalid_parameters`: Deployed: a required parameter is missing. `invalid_cursor`: `startingAfter` is not a cursor this list returned to you. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -6805,7 +6933,7 @@ export interface operations {
                     "application/json": components["schemas"]["Order"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -7073,7 +7201,7 @@ export interface operations {
                     "application/json": components["schemas"]["Order"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -7244,7 +7372,7 @@ export interface operations {
                     "application/json": components["schemas"]["Capture"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -7493,7 +7621,7 @@ export interface operations {
                     "application/json": components["schemas"]["Refund"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -7720,7 +7848,7 @@ export interface operations {
                     "application/json": components["schemas"]["OrderSummary"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_parameters`: Deployed: a required parameter is missing. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -7947,7 +8075,7 @@ export interface operations {
                     "application/json": components["schemas"]["OrderSummary"];
                 };
             };
-            /** @description `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_parameters`: Deployed: a required parameter is missing. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];

@@ -48,7 +48,6 @@ export function errorCodesOf(route: Route): ErrorCode[] {
   const { body, query, params } = route.request ?? {};
   if (body || query || params) codes.push('parameter_invalid', 'parameter_missing', 'parameter_unknown');
   if (body) codes.push('invalid_json', 'unsupported_content_type');
-  if (body || query || route.idempotent) codes.push('pan_not_allowed');
   if (route.method !== 'GET') codes.push('body_too_large');
   if (route.idempotent) {
     codes.push(

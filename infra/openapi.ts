@@ -44,6 +44,8 @@ export function errorCodesOf(route: Route): ErrorCode[] {
     'rate_limited',
     'malformed_request',
     'header_repeated',
+    // Stored headers (User-Agent, Idempotency-Key) and free text are checked for card numbers everywhere.
+    'pan_not_allowed',
   ];
   const { body, query, params } = route.request ?? {};
   if (body || query || params) codes.push('parameter_invalid', 'parameter_missing', 'parameter_unknown');

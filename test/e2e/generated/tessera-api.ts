@@ -15,7 +15,7 @@ export interface paths {
          *
          *     No authentication.
          *
-         *     Error codes: `rate_limited`, `malformed_request`, `header_repeated`, `request_blocked`.
+         *     Error codes: `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `request_blocked`.
          */
         get: operations["getHealth"];
         put?: never;
@@ -39,7 +39,7 @@ export interface paths {
          *
          *     No authentication.
          *
-         *     Error codes: `rate_limited`, `malformed_request`, `header_repeated`, `request_blocked`.
+         *     Error codes: `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `request_blocked`.
          */
         get: operations["getOpenApi"];
         put?: never;
@@ -65,7 +65,7 @@ export interface paths {
          *
          *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
          *
-         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `webhook_url_insecure`, `webhook_url_forbidden`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `webhook_url_insecure`, `webhook_url_forbidden`, `concurrent_update`.
          */
         post: operations["createMerchant"];
         delete?: never;
@@ -89,7 +89,7 @@ export interface paths {
          *
          *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
          *
-         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `resource_missing`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `resource_missing`, `concurrent_update`.
          */
         post: operations["suspendMerchant"];
         delete?: never;
@@ -113,7 +113,7 @@ export interface paths {
          *
          *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
          *
-         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `resource_missing`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `resource_missing`, `concurrent_update`.
          */
         post: operations["activateMerchant"];
         delete?: never;
@@ -137,7 +137,7 @@ export interface paths {
          *
          *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
          *
-         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `resource_missing`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `resource_missing`, `concurrent_update`.
          */
         post: operations["rotateMerchantKey"];
         delete?: never;
@@ -159,7 +159,7 @@ export interface paths {
          *
          *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `quota_exceeded`, `request_blocked`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `quota_exceeded`, `request_blocked`.
          */
         get: operations["getConfig"];
         put?: never;
@@ -183,7 +183,7 @@ export interface paths {
          *
          *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `request_blocked`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `request_blocked`.
          */
         get: operations["listCards"];
         put?: never;
@@ -195,7 +195,7 @@ export interface paths {
          *
          *     Needs a `Step-Up-Token` for this action.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `step_up_required`, `step_up_invalid`, `invalid_body`, `invalid_parameters`, `request_blocked`, `invalid_number`, `card_brand_unsupported`, `invalid_expiry_month`, `invalid_expiry_year`, `expired_card`, `invalid_cvc`, `concurrent_update`, `service_unavailable`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `step_up_required`, `step_up_invalid`, `invalid_body`, `invalid_parameters`, `request_blocked`, `invalid_number`, `card_brand_unsupported`, `invalid_expiry_month`, `invalid_expiry_year`, `expired_card`, `invalid_cvc`, `concurrent_update`, `service_unavailable`.
          */
         post: operations["addCard"];
         delete?: never;
@@ -220,7 +220,7 @@ export interface paths {
          *
          *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `invalid_parameters`, `request_blocked`, `resource_missing`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `invalid_parameters`, `request_blocked`, `resource_missing`, `concurrent_update`.
          */
         delete: operations["deleteCard"];
         options?: never;
@@ -243,7 +243,7 @@ export interface paths {
          *
          *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
          *
-         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `service_unavailable`.
+         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `service_unavailable`.
          */
         post: operations["rewrapVault"];
         delete?: never;
@@ -265,7 +265,7 @@ export interface paths {
          *
          *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `quota_exceeded`, `request_blocked`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `quota_exceeded`, `request_blocked`.
          */
         get: operations["listWebhookEndpoints"];
         put?: never;
@@ -277,7 +277,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `webhook_url_insecure`, `webhook_url_forbidden`, `resource_missing`, `concurrent_update`, `service_unavailable`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `webhook_url_insecure`, `webhook_url_forbidden`, `resource_missing`, `concurrent_update`, `service_unavailable`.
          */
         post: operations["createWebhookEndpoint"];
         delete?: never;
@@ -299,7 +299,7 @@ export interface paths {
          *
          *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
          *
-         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `invalid_cursor`.
+         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `invalid_cursor`.
          */
         get: operations["listWebhookDeliveries"];
         put?: never;
@@ -325,7 +325,7 @@ export interface paths {
          *
          *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
          *
-         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `resource_missing`, `delivery_not_retryable`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `resource_missing`, `delivery_not_retryable`, `concurrent_update`.
          */
         post: operations["retryWebhookDelivery"];
         delete?: never;
@@ -349,7 +349,7 @@ export interface paths {
          *
          *     No authentication.
          *
-         *     Error codes: `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `request_blocked`, `password_too_weak`, `concurrent_update`.
+         *     Error codes: `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `request_blocked`, `password_too_weak`, `concurrent_update`.
          */
         post: operations["registerCustomer"];
         delete?: never;
@@ -373,7 +373,7 @@ export interface paths {
          *
          *     No authentication.
          *
-         *     Error codes: `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `request_blocked`, `invalid_credentials`, `concurrent_update`, `service_unavailable`.
+         *     Error codes: `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `request_blocked`, `invalid_credentials`, `concurrent_update`, `service_unavailable`.
          */
         post: operations["createSession"];
         delete?: never;
@@ -397,7 +397,7 @@ export interface paths {
          *
          *     No authentication.
          *
-         *     Error codes: `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `request_blocked`, `resource_missing`, `code_invalid`, `challenge_expired`, `challenge_used`, `challenge_attempts_exceeded`, `challenge_busy`, `two_factor_locked`, `two_factor_not_enabled`, `concurrent_update`.
+         *     Error codes: `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `request_blocked`, `resource_missing`, `code_invalid`, `challenge_expired`, `challenge_used`, `challenge_attempts_exceeded`, `challenge_busy`, `two_factor_locked`, `two_factor_not_enabled`, `concurrent_update`.
          */
         post: operations["createMfaSession"];
         delete?: never;
@@ -422,7 +422,7 @@ export interface paths {
          *
          *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `body_too_large`, `request_blocked`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `body_too_large`, `request_blocked`.
          */
         delete: operations["deleteCurrentSession"];
         options?: never;
@@ -443,7 +443,7 @@ export interface paths {
          *
          *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `request_blocked`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `request_blocked`.
          */
         get: operations["getMe"];
         put?: never;
@@ -471,7 +471,7 @@ export interface paths {
          *
          *     Needs a `Step-Up-Token` for this action.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `body_too_large`, `step_up_required`, `step_up_invalid`, `invalid_parameters`, `request_blocked`, `resource_missing`, `two_factor_already_enabled`, `concurrent_update`, `service_unavailable`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `body_too_large`, `step_up_required`, `step_up_invalid`, `invalid_parameters`, `request_blocked`, `resource_missing`, `two_factor_already_enabled`, `concurrent_update`, `service_unavailable`.
          */
         post: operations["enrollTotp"];
         delete?: never;
@@ -495,7 +495,7 @@ export interface paths {
          *
          *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `request_blocked`, `code_invalid`, `enrollment_missing`, `enrollment_attempts_exceeded`, `two_factor_already_enabled`, `two_factor_locked`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `request_blocked`, `code_invalid`, `enrollment_missing`, `enrollment_attempts_exceeded`, `two_factor_already_enabled`, `two_factor_locked`, `concurrent_update`.
          */
         post: operations["confirmTotp"];
         delete?: never;
@@ -521,7 +521,7 @@ export interface paths {
          *
          *     Needs a `Step-Up-Token` for this action.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `body_too_large`, `step_up_required`, `step_up_invalid`, `invalid_parameters`, `request_blocked`, `two_factor_not_enabled`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `body_too_large`, `step_up_required`, `step_up_invalid`, `invalid_parameters`, `request_blocked`, `two_factor_not_enabled`, `concurrent_update`.
          */
         post: operations["disableTwoFactor"];
         delete?: never;
@@ -547,7 +547,7 @@ export interface paths {
          *
          *     Needs a `Step-Up-Token` for this action.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `body_too_large`, `step_up_required`, `step_up_invalid`, `invalid_parameters`, `request_blocked`, `two_factor_not_enabled`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `body_too_large`, `step_up_required`, `step_up_invalid`, `invalid_parameters`, `request_blocked`, `two_factor_not_enabled`, `concurrent_update`.
          */
         post: operations["regenerateRecoveryCodes"];
         delete?: never;
@@ -571,7 +571,7 @@ export interface paths {
          *
          *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `request_blocked`, `resource_missing`, `two_factor_not_enabled`, `concurrent_update`, `service_unavailable`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `request_blocked`, `resource_missing`, `two_factor_not_enabled`, `concurrent_update`, `service_unavailable`.
          */
         post: operations["startStepUp"];
         delete?: never;
@@ -595,7 +595,7 @@ export interface paths {
          *
          *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `invalid_parameters`, `request_blocked`, `resource_missing`, `code_invalid`, `challenge_expired`, `challenge_used`, `challenge_attempts_exceeded`, `challenge_busy`, `recovery_code_not_allowed`, `two_factor_locked`, `two_factor_not_enabled`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `invalid_parameters`, `request_blocked`, `resource_missing`, `code_invalid`, `challenge_expired`, `challenge_used`, `challenge_attempts_exceeded`, `challenge_busy`, `recovery_code_not_allowed`, `two_factor_locked`, `two_factor_not_enabled`, `concurrent_update`.
          */
         post: operations["verifyStepUp"];
         delete?: never;
@@ -621,7 +621,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `amount_too_small`, `amount_out_of_range`, `currency_not_offered`, `plan_not_offered`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `amount_too_small`, `amount_out_of_range`, `currency_not_offered`, `plan_not_offered`, `concurrent_update`.
          */
         post: operations["createCheckoutSession"];
         delete?: never;
@@ -647,7 +647,7 @@ export interface paths {
          *
          *     Above the step-up threshold it needs a `Step-Up-Token`.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `step_up_required`, `step_up_invalid`, `invalid_body`, `invalid_parameters`, `request_blocked`, `resource_missing`, `checkout_session_completed`, `checkout_session_expired`, `plan_not_offered`, `amount_out_of_range`, `term_not_offered`, `term_out_of_range`, `apr_out_of_range`, `plan_not_schedulable`, `card_expired`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `step_up_required`, `step_up_invalid`, `invalid_body`, `invalid_parameters`, `request_blocked`, `resource_missing`, `checkout_session_completed`, `checkout_session_expired`, `plan_not_offered`, `amount_out_of_range`, `term_not_offered`, `term_out_of_range`, `apr_out_of_range`, `plan_not_schedulable`, `card_expired`, `concurrent_update`.
          */
         post: operations["authorizeCheckoutSession"];
         delete?: never;
@@ -669,7 +669,7 @@ export interface paths {
          *
          *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `invalid_cursor`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `invalid_cursor`.
          */
         get: operations["listOrders"];
         put?: never;
@@ -681,7 +681,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `authorization_token_invalid`, `authorization_token_expired`, `authorization_token_used`, `checkout_session_completed`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `authorization_token_invalid`, `authorization_token_expired`, `authorization_token_used`, `checkout_session_completed`, `concurrent_update`.
          */
         post: operations["createOrder"];
         delete?: never;
@@ -703,7 +703,7 @@ export interface paths {
          *
          *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
          */
         get: operations["getOrder"];
         put?: never;
@@ -731,7 +731,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `amount_too_small`, `authorization_expired`, `capture_exceeds_authorization`, `order_not_capturable`, `too_many_captures`, `concurrent_update`, `service_unavailable`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `amount_too_small`, `authorization_expired`, `capture_exceeds_authorization`, `order_not_capturable`, `too_many_captures`, `concurrent_update`, `service_unavailable`.
          */
         post: operations["captureOrder"];
         delete?: never;
@@ -757,7 +757,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `amount_too_small`, `nothing_to_refund`, `order_not_refundable`, `refund_too_large`, `refund_exceeds_refundable`, `installment_charging`, `invalid_installment`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `amount_too_small`, `nothing_to_refund`, `order_not_refundable`, `refund_too_large`, `refund_exceeds_refundable`, `installment_charging`, `invalid_installment`, `concurrent_update`.
          */
         post: operations["refundOrder"];
         delete?: never;
@@ -783,7 +783,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `order_not_cancellable`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `order_not_cancellable`, `concurrent_update`.
          */
         post: operations["cancelOrder"];
         delete?: never;
@@ -809,7 +809,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `authorization_expired`, `authorization_extension_limit`, `authorization_not_extendable`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `authorization_expired`, `authorization_extension_limit`, `authorization_not_extendable`, `concurrent_update`.
          */
         post: operations["extendOrderAuthorization"];
         delete?: never;
@@ -1863,7 +1863,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -1946,7 +1946,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -2053,7 +2053,7 @@ export interface operations {
                     "application/json": components["schemas"]["MerchantWithKey"];
                 };
             };
-            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -2237,7 +2237,7 @@ export interface operations {
                     "application/json": components["schemas"]["Merchant"];
                 };
             };
-            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -2421,7 +2421,7 @@ export interface operations {
                     "application/json": components["schemas"]["Merchant"];
                 };
             };
-            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -2606,7 +2606,7 @@ export interface operations {
                     "application/json": components["schemas"]["MerchantWithKey"];
                 };
             };
-            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -2800,7 +2800,7 @@ export interface operations {
                     "application/json": components["schemas"]["Config"];
                 };
             };
-            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -2924,7 +2924,7 @@ export interface operations {
                     "application/json": components["schemas"]["CardList"];
                 };
             };
-            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -3073,7 +3073,7 @@ export interface operations {
                     "application/json": components["schemas"]["Card"];
                 };
             };
-            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -3273,7 +3273,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeletedCard"];
                 };
             };
-            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -3457,7 +3457,7 @@ export interface operations {
                     "application/json": components["schemas"]["VaultRewrap"];
                 };
             };
-            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -3621,7 +3621,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpointList"];
                 };
             };
-            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -3750,7 +3750,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEndpointWithSecret"];
                 };
             };
-            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -3998,7 +3998,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookDeliveryList"];
                 };
             };
-            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. `invalid_cursor`: `startingAfter` is not a cursor this list returned to you. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. `invalid_cursor`: `startingAfter` is not a cursor this list returned to you. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -4128,7 +4128,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookDelivery"];
                 };
             };
-            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -4317,7 +4317,7 @@ export interface operations {
                     "application/json": components["schemas"]["Customer"];
                 };
             };
-            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. `password_too_weak`: The password is common, repetitive or sequential, digits only, or contains the email. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. `password_too_weak`: The password is common, repetitive or sequential, digits only, or contains the email. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -4460,7 +4460,7 @@ export interface operations {
                     "application/json": components["schemas"]["SignInResult"];
                 };
             };
-            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -4646,7 +4646,7 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
-            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -4813,7 +4813,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -4950,7 +4950,7 @@ export interface operations {
                     "application/json": components["schemas"]["Customer"];
                 };
             };
-            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -5065,7 +5065,7 @@ export interface operations {
                     "application/json": components["schemas"]["TotpEnrollment"];
                 };
             };
-            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `invalid_parameters`: Deployed: a required parameter is missing. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -5272,7 +5272,7 @@ export interface operations {
                     "application/json": components["schemas"]["RecoveryCodes"];
                 };
             };
-            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -5450,7 +5450,7 @@ export interface operations {
                     "application/json": components["schemas"]["TwoFactorStatus"];
                 };
             };
-            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `invalid_parameters`: Deployed: a required parameter is missing. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -5629,7 +5629,7 @@ export interface operations {
                     "application/json": components["schemas"]["RecoveryCodes"];
                 };
             };
-            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `invalid_parameters`: Deployed: a required parameter is missing. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -5818,7 +5818,7 @@ export interface operations {
                     "application/json": components["schemas"]["StepUpChallenge"];
                 };
             };
-            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -6049,7 +6049,7 @@ export interface operations {
                     "application/json": components["schemas"]["StepUpToken"];
                 };
             };
-            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -6271,7 +6271,7 @@ export interface operations {
                     "application/json": components["schemas"]["CheckoutSession"];
                 };
             };
-            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -6487,7 +6487,7 @@ export interface operations {
                     "application/json": components["schemas"]["CheckoutAuthorization"];
                 };
             };
-            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -6718,7 +6718,7 @@ export interface operations {
                     "application/json": components["schemas"]["OrderList"];
                 };
             };
-            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. `invalid_cursor`: `startingAfter` is not a cursor this list returned to you. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. `invalid_cursor`: `startingAfter` is not a cursor this list returned to you. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -6933,7 +6933,7 @@ export interface operations {
                     "application/json": components["schemas"]["Order"];
                 };
             };
-            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -7201,7 +7201,7 @@ export interface operations {
                     "application/json": components["schemas"]["Order"];
                 };
             };
-            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -7372,7 +7372,7 @@ export interface operations {
                     "application/json": components["schemas"]["Capture"];
                 };
             };
-            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -7621,7 +7621,7 @@ export interface operations {
                     "application/json": components["schemas"]["Refund"];
                 };
             };
-            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -7848,7 +7848,7 @@ export interface operations {
                     "application/json": components["schemas"]["OrderSummary"];
                 };
             };
-            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_parameters`: Deployed: a required parameter is missing. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -8075,7 +8075,7 @@ export interface operations {
                     "application/json": components["schemas"]["OrderSummary"];
                 };
             };
-            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_parameters`: Deployed: a required parameter is missing. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_parameters`: Deployed: a required parameter is missing. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];

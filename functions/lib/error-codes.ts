@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   },
   malformed_request: { statuses: [400], description: 'The path or query cannot be decoded (bad %-escape).' },
   // 400: a rule beyond the schema, stated in the operation's description.
+  vault_key_not_configured: { statuses: [400], description: '`targetKeyId` is not a configured vault key.' },
   invalid_cursor: {
     statuses: [400],
     description: '`startingAfter` is not a cursor this list returned to you.',

@@ -8,6 +8,7 @@ import {
 } from '../../functions/customers/schema.ts';
 import { MfaSessionBody } from '../../functions/twofa/schema.ts';
 import type { Route } from './route.ts';
+import { challengeAnswerErrors } from './twofa.ts';
 
 const customersEntry = 'functions/customers/handler.ts';
 
@@ -58,17 +59,7 @@ export const customersRoutes: Route[] = [
     responses: {
       200: { description: 'Signed in.', schema: SessionResponse },
     },
-    errors: [
-      'resource_missing',
-      'code_invalid',
-      'challenge_expired',
-      'challenge_used',
-      'challenge_attempts_exceeded',
-      'challenge_busy',
-      'two_factor_locked',
-      'two_factor_not_enabled',
-      'concurrent_update',
-    ],
+    errors: challengeAnswerErrors,
     access: {
       main: 'readwrite',
       keys: ['secrets:decrypt'],

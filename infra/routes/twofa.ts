@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../../functions/lib/error-codes.ts';
 import {
   ChallengeIdParams,
   ChallengeProof,
@@ -12,6 +13,19 @@ import {
 import type { Route } from './route.ts';
 
 const twofaEntry = 'functions/twofa/handler.ts';
+
+/** What answering a challenge (functions/twofa/challenges.ts) can refuse with: sign-in MFA and step-up. */
+export const challengeAnswerErrors: ErrorCode[] = [
+  'resource_missing',
+  'code_invalid',
+  'challenge_expired',
+  'challenge_used',
+  'challenge_attempts_exceeded',
+  'challenge_busy',
+  'two_factor_locked',
+  'two_factor_not_enabled',
+  'concurrent_update',
+];
 
 /** Two-factor authentication and step-up routes: their functions form the `twofa` nested stack (`functions/twofa/…`). */
 export const twofaRoutes: Route[] = [
@@ -122,18 +136,7 @@ export const twofaRoutes: Route[] = [
     responses: {
       200: { description: 'Verified.', schema: StepUpTokenResponse },
     },
-    errors: [
-      'resource_missing',
-      'code_invalid',
-      'challenge_expired',
-      'challenge_used',
-      'challenge_attempts_exceeded',
-      'challenge_busy',
-      'recovery_code_not_allowed',
-      'two_factor_locked',
-      'two_factor_not_enabled',
-      'concurrent_update',
-    ],
+    errors: [...challengeAnswerErrors, 'recovery_code_not_allowed'],
     access: {
       main: 'readwrite',
       keys: ['secrets:decrypt'],

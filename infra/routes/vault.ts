@@ -89,7 +89,7 @@ export const vaultRoutes: Route[] = [
     request: { body: RewrapBody },
     responses: { 200: { description: 'Progress.', schema: RewrapResponse } },
     // KMS ReEncrypt only (kms:ReEncryptFrom/To on the vault key): it never sees a data key or a PAN.
-    errors: ['service_unavailable'],
+    errors: ['vault_key_not_configured', 'service_unavailable'],
     access: { vault: 'readwrite', keys: ['vault:rewrap'] },
   },
 ];

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { PLAN_IDS, PlanIdSchema } from '../installments/plans.ts';
+import { DisclosureResponse, PlanIdSchema, ScheduledInstallmentResponse } from '../installments/terms.ts';
 import { CurrencyCodeSchema, MinorUnitsSchema } from '../lib/money.ts';
 import { defineSchema, freeText, IsoDateTime, idOf } from '../lib/schema.ts';
 
@@ -60,6 +60,10 @@ export type CheckoutSessionResponse = z.infer<typeof CheckoutSessionResponse>;
 export const AuthorizeCheckoutBody = /* @__PURE__ */ defineSchema(() =>
   z
     .strictObject({
+      clientToken: z.string().min(1).max(128).meta({
+        description:
+          "The session's clientToken, as the merchant handed it to the shopper's app: only its holder may approve the session.",
+      }),
       plan: PlanIdSchema,
       cardToken: idOf('token').meta({ description: "A saved card of the shopper's (tok_…)." }),
       termMonths: z
@@ -75,37 +79,13 @@ export const AuthorizeCheckoutBody = /* @__PURE__ */ defineSchema(() =>
       oneOf: [
         { properties: { plan: { const: 'monthly' } }, required: ['termMonths'] },
         {
-          properties: { plan: { enum: PLAN_IDS.filter((p) => p !== 'monthly') } },
+          properties: { plan: { enum: PlanIdSchema.options.filter((p) => p !== 'monthly') } },
           not: { required: ['termMonths'] },
         },
       ],
     }),
 );
 export type AuthorizeCheckoutBody = z.infer<typeof AuthorizeCheckoutBody>;
-
-export const ScheduledInstallmentResponse = /* @__PURE__ */ defineSchema(() =>
-  z
-    .object({
-      seq: z.int(),
-      dueDate: z.iso.date(),
-      amount: z.int(),
-      principal: z.int(),
-      interest: z.int(),
-    })
-    .meta({ id: 'ScheduledInstallment' }),
-);
-
-export const DisclosureResponse = /* @__PURE__ */ defineSchema(() =>
-  z
-    .object({
-      amountFinanced: z.int(),
-      financeCharge: z.int(),
-      totalOfPayments: z.int(),
-      apr: z.number().meta({ description: 'Reg Z Appendix J APR in percent, two decimals.' }),
-      payment: z.int(),
-    })
-    .meta({ id: 'Disclosure' }),
-);
 
 export const SchedulePreviewResponse = /* @__PURE__ */ defineSchema(() =>
   z

@@ -55,6 +55,10 @@ export const ERROR_CODES = {
   // 403
   merchant_suspended: { statuses: [403], description: 'The merchant account is suspended.' },
   merchant_inactive: { statuses: [403], description: 'The merchant account is not active.' },
+  client_token_invalid: {
+    statuses: [403],
+    description: "The checkout session's client token is missing or does not match.",
+  },
   step_up_required: { statuses: [403], description: 'This request needs a `Step-Up-Token`.' },
   step_up_invalid: {
     statuses: [403],
@@ -93,6 +97,8 @@ export const ERROR_CODES = {
   apr_out_of_range: { statuses: [422], description: 'The APR is outside the allowed range.' },
   apr_undefined: { statuses: [422], description: 'No APR exists for these payments.' },
   checkout_session_completed: { statuses: [422], description: 'The checkout session already has an order.' },
+  checkout_session_approved: { statuses: [422], description: 'The checkout session was already approved.' },
+  merchant_unavailable: { statuses: [422], description: "The merchant can't take orders now (suspended)." },
   checkout_session_expired: { statuses: [422], description: 'The checkout session has expired.' },
   authorization_token_invalid: {
     statuses: [422],

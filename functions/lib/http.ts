@@ -376,6 +376,3 @@ export function httpHandler<
   if (spec.body) handler.use(requireJsonBody).use(httpJsonBodyParser());
   return handler.handler(core);
 }
-
-/** Strict object: unknown fields are a 400, never silently dropped. */
-export const strictBody = z.strictObject;

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { PlanCatalogueSchema } from '../installments/plans.ts';
+import { PlanCatalogueSchema } from '../installments/terms.ts';
 import { defineSchema, freeText, IsoDateTime, idOf, panFree } from '../lib/schema.ts';
 
 export const MerchantStatus = /* @__PURE__ */ defineSchema(() =>

@@ -1,5 +1,5 @@
 import { hash, randomBytes } from 'node:crypto';
-import { DEFAULT_PLAN_CATALOGUE } from '../installments/plans.ts';
+import { DEFAULT_PLAN_CATALOGUE } from '../installments/terms.ts';
 import { type Clock, clock as defaultClock } from '../lib/clock.ts';
 import { config } from '../lib/config.ts';
 import { unprocessable } from '../lib/errors.ts';

@@ -1,6 +1,5 @@
 import * as z from 'zod';
-import { DisclosureResponse, ScheduledInstallmentResponse } from '../checkout/schema.ts';
-import { PlanIdSchema } from '../installments/plans.ts';
+import { DisclosureResponse, PlanIdSchema, ScheduledInstallmentResponse } from '../installments/terms.ts';
 import { CurrencyCodeSchema, MinorUnitsSchema } from '../lib/money.ts';
 import { defineSchema, freeText, IsoDateTime, idOf } from '../lib/schema.ts';
 import { ORDER_STATUSES } from './state.ts';

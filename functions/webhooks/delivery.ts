@@ -4,7 +4,7 @@ import { clock } from '../lib/clock.ts';
 import { logger } from '../lib/logger.ts';
 import { webhookUrlProblem } from '../lib/outbound.ts';
 import { defineSchema } from '../lib/schema.ts';
-import { getWebhookEndpoint } from '../merchants/webhook-endpoint.ts';
+import { getWebhookEndpoint } from '../merchants/access.ts';
 import { decryptWebhookSecret } from './secret.ts';
 import { postPinned } from './send.ts';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, signatureHeader } from './signature.ts';

@@ -6,7 +6,7 @@ import { isId } from '../lib/ids.ts';
 import { webhookUrlProblemAfterDns } from '../lib/outbound.ts';
 import { defineSchema } from '../lib/schema.ts';
 import type { TransactItem } from '../lib/transactions.ts';
-import { getWebhookEndpoint, setWebhookEndpointItem } from '../merchants/webhook-endpoint.ts';
+import { getWebhookEndpoint, setWebhookEndpointItem } from '../merchants/access.ts';
 import type { WebhookEventType } from './events.ts';
 import type { WebhookEndpointResponse } from './schema.ts';
 import { encryptWebhookSecret, generateWebhookSecret } from './secret.ts';

@@ -50,6 +50,9 @@ export const checkoutRoutes: Route[] = [
     // Reads the card summary (brand, last 4, expiry) from the vault table; never decrypts.
     errors: [
       'resource_missing',
+      'client_token_invalid',
+      'merchant_unavailable',
+      'checkout_session_approved',
       'checkout_session_completed',
       'checkout_session_expired',
       'plan_not_offered',

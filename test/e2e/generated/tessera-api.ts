@@ -647,7 +647,7 @@ export interface paths {
          *
          *     Above the step-up threshold it needs a `Step-Up-Token`.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `step_up_required`, `step_up_invalid`, `invalid_body`, `invalid_parameters`, `request_blocked`, `resource_missing`, `checkout_session_completed`, `checkout_session_expired`, `plan_not_offered`, `amount_out_of_range`, `term_not_offered`, `term_out_of_range`, `apr_out_of_range`, `plan_not_schedulable`, `card_expired`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `step_up_required`, `step_up_invalid`, `invalid_body`, `invalid_parameters`, `request_blocked`, `resource_missing`, `client_token_invalid`, `merchant_unavailable`, `checkout_session_approved`, `checkout_session_completed`, `checkout_session_expired`, `plan_not_offered`, `amount_out_of_range`, `term_not_offered`, `term_out_of_range`, `apr_out_of_range`, `plan_not_schedulable`, `card_expired`, `concurrent_update`.
          */
         post: operations["authorizeCheckoutSession"];
         delete?: never;
@@ -1123,6 +1123,8 @@ export interface components {
         /** @enum {string} */
         PlanId: "pay_in_4" | "pay_in_30" | "monthly" | "subscription";
         AuthorizeCheckoutRequest: {
+            /** @description The session's clientToken, as the merchant handed it to the shopper's app: only its holder may approve the session. */
+            clientToken: string;
             plan: components["schemas"]["PlanId"];
             /**
              * @description A saved card of the shopper's (tok_…).
@@ -1261,6 +1263,7 @@ export interface components {
          *     - `invalid_credentials` (401): The email or password is incorrect.
          *     - `merchant_suspended` (403): The merchant account is suspended.
          *     - `merchant_inactive` (403): The merchant account is not active.
+         *     - `client_token_invalid` (403): The checkout session's client token is missing or does not match.
          *     - `step_up_required` (403): This request needs a `Step-Up-Token`.
          *     - `step_up_invalid` (403): The step-up token is invalid, expired, used, or bound to another action or amount.
          *     - `resource_missing` (404): No such object (or it belongs to someone else).
@@ -1287,6 +1290,8 @@ export interface components {
          *     - `apr_out_of_range` (422): The APR is outside the allowed range.
          *     - `apr_undefined` (422): No APR exists for these payments.
          *     - `checkout_session_completed` (422): The checkout session already has an order.
+         *     - `checkout_session_approved` (422): The checkout session was already approved.
+         *     - `merchant_unavailable` (422): The merchant can't take orders now (suspended).
          *     - `checkout_session_expired` (422): The checkout session has expired.
          *     - `authorization_token_invalid` (422): Not an authorization token of this merchant.
          *     - `authorization_token_expired` (422): The authorization token has expired.
@@ -1335,7 +1340,7 @@ export interface components {
          *     - `service_unavailable` (503): A dependency is unavailable; retry shortly.
          * @enum {string}
          */
-        ErrorCode: "parameter_invalid" | "parameter_missing" | "parameter_unknown" | "invalid_json" | "unsupported_content_type" | "idempotency_key_missing" | "idempotency_key_invalid" | "invalid_amount" | "currency_unsupported" | "header_repeated" | "malformed_request" | "vault_key_not_configured" | "invalid_cursor" | "invalid_date" | "invalid_term" | "invalid_apr" | "invalid_payments" | "password_too_weak" | "pan_not_allowed" | "unauthorized" | "session_invalid" | "invalid_credentials" | "merchant_suspended" | "merchant_inactive" | "step_up_required" | "step_up_invalid" | "resource_missing" | "route_not_found" | "method_not_allowed" | "body_too_large" | "concurrent_update" | "idempotency_request_in_progress" | "challenge_busy" | "two_factor_already_enabled" | "two_factor_not_enabled" | "enrollment_missing" | "delivery_not_retryable" | "installment_charging" | "idempotency_key_reused" | "amount_too_small" | "amount_too_large" | "amount_out_of_range" | "currency_not_offered" | "plan_not_offered" | "plan_not_schedulable" | "term_not_offered" | "term_out_of_range" | "apr_out_of_range" | "apr_undefined" | "checkout_session_completed" | "checkout_session_expired" | "authorization_token_invalid" | "authorization_token_expired" | "authorization_token_used" | "authorization_expired" | "authorization_not_extendable" | "authorization_extension_limit" | "capture_exceeds_authorization" | "too_many_captures" | "order_not_capturable" | "order_not_refundable" | "order_not_cancellable" | "nothing_to_refund" | "refund_too_large" | "refund_exceeds_refundable" | "invalid_installment" | "card_expired" | "expired_card" | "invalid_number" | "card_brand_unsupported" | "invalid_expiry_month" | "invalid_expiry_year" | "invalid_cvc" | "code_invalid" | "challenge_expired" | "challenge_used" | "challenge_attempts_exceeded" | "enrollment_attempts_exceeded" | "recovery_code_not_allowed" | "webhook_url_insecure" | "webhook_url_forbidden" | "rate_limited" | "two_factor_locked" | "invalid_body" | "invalid_parameters" | "request_rejected" | "request_blocked" | "forbidden" | "not_found_or_unauthenticated" | "invalid_signature" | "expired_credentials" | "quota_exceeded" | "internal_error" | "decryption_failed" | "bad_gateway" | "service_unavailable";
+        ErrorCode: "parameter_invalid" | "parameter_missing" | "parameter_unknown" | "invalid_json" | "unsupported_content_type" | "idempotency_key_missing" | "idempotency_key_invalid" | "invalid_amount" | "currency_unsupported" | "header_repeated" | "malformed_request" | "vault_key_not_configured" | "invalid_cursor" | "invalid_date" | "invalid_term" | "invalid_apr" | "invalid_payments" | "password_too_weak" | "pan_not_allowed" | "unauthorized" | "session_invalid" | "invalid_credentials" | "merchant_suspended" | "merchant_inactive" | "client_token_invalid" | "step_up_required" | "step_up_invalid" | "resource_missing" | "route_not_found" | "method_not_allowed" | "body_too_large" | "concurrent_update" | "idempotency_request_in_progress" | "challenge_busy" | "two_factor_already_enabled" | "two_factor_not_enabled" | "enrollment_missing" | "delivery_not_retryable" | "installment_charging" | "idempotency_key_reused" | "amount_too_small" | "amount_too_large" | "amount_out_of_range" | "currency_not_offered" | "plan_not_offered" | "plan_not_schedulable" | "term_not_offered" | "term_out_of_range" | "apr_out_of_range" | "apr_undefined" | "checkout_session_completed" | "checkout_session_approved" | "merchant_unavailable" | "checkout_session_expired" | "authorization_token_invalid" | "authorization_token_expired" | "authorization_token_used" | "authorization_expired" | "authorization_not_extendable" | "authorization_extension_limit" | "capture_exceeds_authorization" | "too_many_captures" | "order_not_capturable" | "order_not_refundable" | "order_not_cancellable" | "nothing_to_refund" | "refund_too_large" | "refund_exceeds_refundable" | "invalid_installment" | "card_expired" | "expired_card" | "invalid_number" | "card_brand_unsupported" | "invalid_expiry_month" | "invalid_expiry_year" | "invalid_cvc" | "code_invalid" | "challenge_expired" | "challenge_used" | "challenge_attempts_exceeded" | "enrollment_attempts_exceeded" | "recovery_code_not_allowed" | "webhook_url_insecure" | "webhook_url_forbidden" | "rate_limited" | "two_factor_locked" | "invalid_body" | "invalid_parameters" | "request_rejected" | "request_blocked" | "forbidden" | "not_found_or_unauthenticated" | "invalid_signature" | "expired_credentials" | "quota_exceeded" | "internal_error" | "decryption_failed" | "bad_gateway" | "service_unavailable";
         MerchantWithKey: {
             id: string;
             /** @constant */
@@ -6439,6 +6444,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
+                 *       "clientToken": "string",
                  *       "plan": "monthly",
                  *       "cardToken": "tok_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
                  *       "termMonths": 1
@@ -6530,7 +6536,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `step_up_required`: This request needs a `Step-Up-Token`. `step_up_invalid`: The step-up token is invalid, expired, used, or bound to another action or amount. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `step_up_required`: This request needs a `Step-Up-Token`. `step_up_invalid`: The step-up token is invalid, expired, used, or bound to another action or amount. `request_blocked`: Deployed: blocked by the web application firewall. `client_token_invalid`: The checkout session's client token is missing or does not match. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -6614,7 +6620,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `checkout_session_completed`: The checkout session already has an order. `checkout_session_expired`: The checkout session has expired. `plan_not_offered`: The plan is not offered here. `amount_out_of_range`: The amount is outside the plan's limits. `term_not_offered`: The plan does not offer this term. `term_out_of_range`: The term is outside what the plan allows. `apr_out_of_range`: The APR is outside the allowed range. `plan_not_schedulable`: The plan cannot be scheduled with these terms. `card_expired`: The card has expired. */
+            /** @description `merchant_unavailable`: The merchant can't take orders now (suspended). `checkout_session_approved`: The checkout session was already approved. `checkout_session_completed`: The checkout session already has an order. `checkout_session_expired`: The checkout session has expired. `plan_not_offered`: The plan is not offered here. `amount_out_of_range`: The amount is outside the plan's limits. `term_not_offered`: The plan does not offer this term. `term_out_of_range`: The term is outside what the plan allows. `apr_out_of_range`: The APR is outside the allowed range. `plan_not_schedulable`: The plan cannot be scheduled with these terms. `card_expired`: The card has expired. */
             422: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];

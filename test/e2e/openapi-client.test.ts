@@ -52,7 +52,9 @@ it('runs the merchant flow with a client generated from the document', { timeout
 
   // The shopper's side (register, save a card, approve) goes through the test helpers.
   const shopper = await fixtures.newShopper();
-  const approval = await fixtures.approve(shopper, session.data.id);
+  const approval = await fixtures.approve(shopper, session.data.id, {
+    clientToken: session.data.clientToken,
+  });
   expect(approval.status, approval.text).toBe(200);
 
   const order = await merchant.POST('/v1/orders', {

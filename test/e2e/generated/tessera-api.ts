@@ -1123,7 +1123,10 @@ export interface components {
         /** @enum {string} */
         PlanId: "pay_in_4" | "pay_in_30" | "monthly" | "subscription";
         AuthorizeCheckoutRequest: {
-            /** @description The session's clientToken, as the merchant handed it to the shopper's app: only its holder may approve the session. */
+            /**
+             * @description The session's clientToken, as the merchant handed it to the shopper's app: only its holder may approve the session.
+             * @example cs_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V_secret_3q2-7wEAAAAAAAAAAAAAAAAAAAAAAAAA
+             */
             clientToken: string;
             plan: components["schemas"]["PlanId"];
             /**
@@ -6444,7 +6447,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "clientToken": "string",
+                 *       "clientToken": "cs_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V_secret_3q2-7wEAAAAAAAAAAAAAAAAAAAAAAAAA",
                  *       "plan": "monthly",
                  *       "cardToken": "tok_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
                  *       "termMonths": 1

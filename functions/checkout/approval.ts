@@ -11,7 +11,7 @@
  * The token format (`authz_` + 43 base64url characters: 256 random bits) is defined here once.
  */
 import { randomBytes } from 'node:crypto';
-import { DomainError } from '../lib/errors.ts';
+import { type CodeOfKind, DomainError } from '../lib/errors.ts';
 import { type Cancellation, Transaction } from '../lib/transactions.ts';
 import { AUTHORIZATION_TOKEN_TTL_MS } from './policy.ts';
 import type { ApprovalTerms } from './store.ts';
@@ -49,7 +49,7 @@ export function mintApproval(terms: ApprovalTerms, now: Date) {
   return { token, expiresAt: record.expiresAt, item: store.putAuthorizationItem(record) };
 }
 
-const refused = (code: string, message: string) =>
+const refused = (code: CodeOfKind<'rejected'>, message: string) =>
   new DomainError('rejected', code, message, 'authorizationToken');
 const invalid = () =>
   refused('authorization_token_invalid', 'The authorizationToken is not valid for this merchant.');

@@ -2,7 +2,7 @@
 import { assertAmountWithinLimits, buildSchedule, findPlan, type Schedule } from '../installments/terms.ts';
 import { auditItem } from '../lib/audit.ts';
 import type { Clock } from '../lib/clock.ts';
-import { DomainError } from '../lib/errors.ts';
+import { type CodeOfKind, DomainError } from '../lib/errors.ts';
 import type { CurrencyCode } from '../lib/money.ts';
 import { type TransactItem, Transaction } from '../lib/transactions.ts';
 import type { Commit } from '../lib/use-case.ts';
@@ -28,7 +28,7 @@ export interface AuthorizePorts {
   }): Promise<TransactItem>;
 }
 
-const refused = (code: string, message: string, param?: string) =>
+const refused = (code: CodeOfKind<'rejected'>, message: string, param?: string) =>
   new DomainError('rejected', code, message, param);
 
 function cardExpired(card: { expMonth: number; expYear: number }, now: Date): boolean {

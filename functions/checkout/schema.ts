@@ -33,7 +33,9 @@ export const CheckoutSessionParams = /* @__PURE__ */ defineSchema(() =>
   z.object({ id: idOf('checkoutSession') }),
 );
 
-export const CheckoutSessionStatus = /* @__PURE__ */ defineSchema(() => z.enum(['open', 'completed']));
+export const CheckoutSessionStatus = /* @__PURE__ */ defineSchema(() =>
+  z.enum(['open', 'completed']).meta({ id: 'CheckoutSessionStatus' }),
+);
 
 export const CheckoutSessionResponse = /* @__PURE__ */ defineSchema(() =>
   z
@@ -73,6 +75,7 @@ export const AuthorizeCheckoutBody = /* @__PURE__ */ defineSchema(() =>
         .meta({
           description:
             "The session's clientToken, as the merchant handed it to the shopper's app: only its holder may approve the session.",
+          example: 'cs_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V_secret_3q2-7wEAAAAAAAAAAAAAAAAAAAAAAAAA',
         }),
       plan: PlanIdSchema,
       cardToken: idOf('token').meta({ description: "A saved card of the shopper's (tok_…)." }),
@@ -83,7 +86,17 @@ export const AuthorizeCheckoutBody = /* @__PURE__ */ defineSchema(() =>
         .optional()
         .meta({ description: 'Required for the monthly plan (3–36); not allowed otherwise.' }),
     })
-    .meta({ id: 'AuthorizeCheckoutRequest' }),
+    .meta({
+      id: 'AuthorizeCheckoutRequest',
+      // The use case's rule, stated for the document: termMonths comes with the monthly plan only.
+      oneOf: [
+        { properties: { plan: { const: 'monthly' } }, required: ['termMonths'] },
+        {
+          properties: { plan: { enum: PlanIdSchema.options.filter((p) => p !== 'monthly') } },
+          not: { required: ['termMonths'] },
+        },
+      ],
+    }),
 );
 export type AuthorizeCheckoutBody = z.infer<typeof AuthorizeCheckoutBody>;
 

@@ -2,7 +2,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { DEFAULT_PLAN_CATALOGUE, type Plan, type PlanCatalogue, type PlanId } from '../installments/terms.ts';
 import type { Clock } from '../lib/clock.ts';
-import { DomainError } from '../lib/errors.ts';
+import { type CodeOfKind, DomainError } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import { type CurrencyCode, formatMoney } from '../lib/money.ts';
 import type { Commit } from '../lib/use-case.ts';
@@ -10,7 +10,7 @@ import { SESSION_TTL_MS } from './policy.ts';
 import type { CheckoutSessionResponse, CreateCheckoutSessionBody } from './schema.ts';
 import * as store from './store.ts';
 
-const refused = (code: string, message: string, param?: string) =>
+const refused = (code: CodeOfKind<'rejected'>, message: string, param?: string) =>
   new DomainError('rejected', code, message, param);
 
 /** Plans the API can schedule: a subscription has no fixed schedule to approve. */

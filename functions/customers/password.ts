@@ -128,6 +128,12 @@ export function newPasswordSchema(context: { email?: string } = {}) {
  * zod refinement for a body carrying both email and password (registration, password change): one
  * issue per strength problem, pointing at `password`.
  */
+const SCHEMA_PROBLEMS: ReadonlySet<PasswordProblem> = new Set([
+  'too_short',
+  'too_long',
+  'invalid_characters',
+]);
+
 export function refinePasswordStrength(
   { email, password }: { email: string; password: string },
   ctx: z.RefinementCtx,
@@ -137,7 +143,8 @@ export function refinePasswordStrength(
       code: 'custom',
       path: ['password'],
       message: PASSWORD_PROBLEM_MESSAGES[problem],
-      params: { problem },
+      // Length and characters are in the document's schema; the rest is policy, with its own code.
+      params: SCHEMA_PROBLEMS.has(problem) ? { problem } : { problem, code: 'password_too_weak' },
     });
   }
 }

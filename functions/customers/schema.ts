@@ -1,6 +1,11 @@
 import * as z from 'zod';
 import { defineSchema, IsoDateTime, panFree } from '../lib/schema.ts';
-import { PASSWORD_MAX_BYTES, refinePasswordStrength } from './password.ts';
+import {
+  PASSWORD_MAX_BYTES,
+  PASSWORD_MAX_CHARS,
+  PASSWORD_MIN_CHARS,
+  refinePasswordStrength,
+} from './password.ts';
 
 /**
  * Emails are trimmed, NFC-normalized and lower-cased before validation, storage and lookup, so
@@ -16,7 +21,15 @@ export const EmailSchema = /* @__PURE__ */ defineSchema(() =>
       .normalize('NFC')
       .toLowerCase()
       .pipe(z.email({ error: 'Enter a valid email address.' }).max(254)),
-  ).meta({ description: 'Email address; case-insensitive.', example: 'ann@example.com' }),
+  )
+    // The document states the validated (output) form: the input side of a pipe says only `string`.
+    .meta({
+      description: 'Email address; case-insensitive.',
+      example: 'ann@example.com',
+      format: 'email',
+      pattern: z.regexes.email.source,
+      maxLength: 254,
+    }),
 );
 
 export const PhoneSchema = /* @__PURE__ */ defineSchema(() =>
@@ -32,7 +45,15 @@ export const RegisterCustomerBody = /* @__PURE__ */ defineSchema(() =>
   z
     .strictObject({
       email: EmailSchema,
-      password: PasswordInput.meta({ description: 'At least 12 characters, not a common password.' }),
+      password: PasswordInput.meta({
+        description:
+          '12–128 characters, no control characters. A password that is common, repetitive or sequential, ' +
+          'digits only, or contains the email is refused with 400 `password_too_weak`.',
+        minLength: PASSWORD_MIN_CHARS,
+        maxLength: PASSWORD_MAX_CHARS,
+        pattern: '^[^\\u0000-\\u001f\\u007f-\\u009f]*$',
+        example: 'Quiet-Lantern-Harbor-42',
+      }),
       phone: PhoneSchema.optional(),
     })
     .superRefine(refinePasswordStrength)
@@ -91,8 +112,8 @@ export const OutboxResponse = /* @__PURE__ */ defineSchema(() =>
       data: z.array(
         z.object({
           id: z.string(),
-          channel: z.enum(['sms', 'email']),
-          kind: z.enum(['one_time_code', 'security_alert']),
+          channel: z.enum(['sms', 'email']).meta({ id: 'OutboxChannel' }),
+          kind: z.enum(['one_time_code', 'security_alert']).meta({ id: 'OutboxMessageKind' }),
           to: z.string(),
           subject: z.string(),
           text: z.string(),

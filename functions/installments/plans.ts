@@ -17,7 +17,7 @@ import { defineSchema } from '../lib/schema.ts';
 
 export const PLAN_IDS = ['pay_in_4', 'pay_in_30', 'monthly', 'subscription'] as const;
 export type PlanId = (typeof PLAN_IDS)[number];
-export const PlanIdSchema = /* @__PURE__ */ defineSchema(() => z.enum(PLAN_IDS));
+export const PlanIdSchema = /* @__PURE__ */ defineSchema(() => z.enum(PLAN_IDS).meta({ id: 'PlanId' }));
 
 const BasisPointsSchema = /* @__PURE__ */ defineSchema(() => z.int().min(0).max(100_000));
 
@@ -75,7 +75,7 @@ export const SubscriptionPlanSchema = /* @__PURE__ */ defineSchema(() =>
   z.object({
     id: z.literal('subscription'),
     ...planBase,
-    cadences: z.array(z.enum(['weekly', 'monthly', 'yearly'])).min(1),
+    cadences: z.array(z.enum(['weekly', 'monthly', 'yearly']).meta({ id: 'Cadence' })).min(1),
   }),
 );
 

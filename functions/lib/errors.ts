@@ -1,3 +1,5 @@
+import type { ErrorCode, ErrorCodeFor } from './error-codes.ts';
+
 /**
  * The one error type and the one error shape of the API, modelled on Stripe:
  * `{ error: { type, code, message, param?, requestId } }`.
@@ -12,20 +14,20 @@ export type ErrorType =
   | 'api_error';
 
 export interface ErrorBody {
-  error: { type: ErrorType; code: string; message: string; param?: string; requestId: string };
+  error: { type: ErrorType; code: ErrorCode; message: string; param?: string; requestId: string };
 }
 
 export class ApiError extends Error {
   readonly status: number;
   readonly type: ErrorType;
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly param: string | undefined;
   readonly headers: Record<string, string> | undefined;
 
   constructor(
     status: number,
     type: ErrorType,
-    code: string,
+    code: ErrorCode,
     message: string,
     options: { param?: string; headers?: Record<string, string>; cause?: unknown } = {},
   ) {
@@ -51,13 +53,15 @@ export class ApiError extends Error {
   }
 }
 
-export const badRequest = (code: string, message: string, param?: string) =>
+export const badRequest = (code: ErrorCodeFor<400>, message: string, param?: string) =>
   new ApiError(400, 'invalid_request_error', code, message, param === undefined ? {} : { param });
 
-export const unauthorized = (message = 'Missing or invalid credentials.', code = 'unauthorized') =>
-  new ApiError(401, 'authentication_error', code, message, { headers: { 'WWW-Authenticate': 'Bearer' } });
+export const unauthorized = (
+  message = 'Missing or invalid credentials.',
+  code: ErrorCodeFor<401> = 'unauthorized',
+) => new ApiError(401, 'authentication_error', code, message, { headers: { 'WWW-Authenticate': 'Bearer' } });
 
-export const forbidden = (code: string, message: string) =>
+export const forbidden = (code: ErrorCodeFor<403>, message: string) =>
   new ApiError(403, 'permission_error', code, message);
 
 export const notFound = (message = 'No such resource.', param?: string) =>
@@ -69,10 +73,10 @@ export const notFound = (message = 'No such resource.', param?: string) =>
     param === undefined ? {} : { param },
   );
 
-export const conflict = (code: string, message: string) =>
+export const conflict = (code: ErrorCodeFor<409>, message: string) =>
   new ApiError(409, 'invalid_request_error', code, message);
 
-export const unprocessable = (code: string, message: string, param?: string) =>
+export const unprocessable = (code: ErrorCodeFor<422>, message: string, param?: string) =>
   new ApiError(422, 'invalid_request_error', code, message, param === undefined ? {} : { param });
 
 export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
@@ -115,10 +119,13 @@ const FAILURES = {
 export type FailureKind = keyof typeof FAILURES;
 
 /** A refusal by a use case: a kind (mapped to a status by the kernel), a stable code, a message. */
-export class DomainError extends ApiError {
-  readonly kind: FailureKind;
+/** The catalogued codes (./error-codes.ts) that may come with the status of a failure kind. */
+export type CodeOfKind<K extends FailureKind> = ErrorCodeFor<(typeof FAILURES)[K]['status']>;
 
-  constructor(kind: FailureKind, code: string, message: string, param?: string) {
+export class DomainError<K extends FailureKind = FailureKind> extends ApiError {
+  readonly kind: K;
+
+  constructor(kind: K, code: CodeOfKind<K>, message: string, param?: string) {
     const { status, type } = FAILURES[kind];
     super(status, type, code, message, param === undefined ? {} : { param });
     this.name = 'DomainError';
@@ -127,5 +134,9 @@ export class DomainError extends ApiError {
 }
 
 /** Shorthand for `new DomainError(kind, code, message, param)`. */
-export const domainError = (kind: FailureKind, code: string, message: string, param?: string) =>
-  new DomainError(kind, code, message, param);
+export const domainError = <K extends FailureKind>(
+  kind: K,
+  code: CodeOfKind<K>,
+  message: string,
+  param?: string,
+) => new DomainError(kind, code, message, param);

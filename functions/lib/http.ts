@@ -8,6 +8,7 @@ import type { ZodType } from 'zod';
 import * as z from 'zod';
 import { clock } from './clock.ts';
 import { ddb } from './dynamodb.ts';
+import { isErrorCodeFor } from './error-codes.ts';
 import { ApiError, badRequest, internalError, unauthorized } from './errors.ts';
 import {
   canonicalJson,
@@ -119,6 +120,10 @@ export function zodToApiError(
     return badRequest('parameter_unknown', `Received unknown parameter: ${param}.`, param);
   }
   const param = issue.path.map(String).join('.');
+  // A refinement that is a rule, not a shape, names its own code (`params: { code }`).
+  const ruleCode =
+    issue.code === 'custom' ? (issue.params as { code?: unknown } | undefined)?.code : undefined;
+  if (isErrorCodeFor(ruleCode, 400)) return badRequest(ruleCode, issue.message, param || undefined);
   // zod 4 does not keep the input on issues: look the value up to tell missing from invalid.
   const missing = issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined;
   const where = location === 'body' ? '' : ` (${location})`;

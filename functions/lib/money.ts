@@ -89,9 +89,11 @@ export const MinorUnitsSchema = /* @__PURE__ */ defineSchema(() => minorUnits(1)
 export const NonNegativeMinorUnitsSchema = /* @__PURE__ */ defineSchema(() => minorUnits(0));
 
 export const CurrencyCodeSchema = /* @__PURE__ */ defineSchema(() =>
-  z.enum(CURRENCY_CODES, {
-    error: () => `currency must be an uppercase ISO 4217 code, one of: ${CURRENCY_CODES.join(', ')}`,
-  }),
+  z
+    .enum(CURRENCY_CODES, {
+      error: () => `currency must be an uppercase ISO 4217 code, one of: ${CURRENCY_CODES.join(', ')}`,
+    })
+    .meta({ id: 'Currency', description: 'ISO 4217 alphabetic code (uppercase).' }),
 );
 
 /** `{ amount, currency }` with a positive amount: what the API accepts for prices, captures, refunds. */

@@ -1,5 +1,7 @@
 import * as z from 'zod';
-import { type IdKind, idPattern } from './ids.ts';
+import { ERROR_CODES, type ErrorCode } from './error-codes.ts';
+import type { ErrorType } from './errors.ts';
+import { ID_PREFIXES, type IdKind, idPattern } from './ids.ts';
 import { containsPan } from './pan.ts';
 
 /** The API error code of a card number in a free-text field (./http.ts `zodToApiError` maps it). */
@@ -48,25 +50,41 @@ export const idOf = (kind: IdKind) =>
   z
     .string()
     .regex(idPattern(kind), { message: `must be a ${kind} id` })
-    .meta({ description: `A ${kind} id.` });
+    .meta({ description: `A ${kind} id.`, example: `${ID_PREFIXES[kind]}_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V` });
+
+export const ErrorTypeSchema = /* @__PURE__ */ defineSchema(() =>
+  z
+    .enum([
+      'invalid_request_error',
+      'authentication_error',
+      'permission_error',
+      'rate_limit_error',
+      'idempotency_error',
+      'card_error',
+      'api_error',
+    ] satisfies ErrorType[])
+    .meta({ id: 'ErrorType' }),
+);
+
+/** Every catalogued code (./error-codes.ts); each operation lists the ones it can answer. */
+export const ErrorCodeSchema = /* @__PURE__ */ defineSchema(() =>
+  z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]).meta({
+    id: 'ErrorCode',
+    description: Object.entries(ERROR_CODES)
+      .map(([code, { statuses, description }]) => `- \`${code}\` (${statuses.join(', ')}): ${description}`)
+      .join('\n'),
+  }),
+);
 
 export const ErrorResponseSchema = /* @__PURE__ */ defineSchema(() =>
   z
     .object({
       error: z.object({
-        type: z.enum([
-          'invalid_request_error',
-          'authentication_error',
-          'permission_error',
-          'rate_limit_error',
-          'idempotency_error',
-          'card_error',
-          'api_error',
-        ]),
-        code: z.string(),
-        message: z.string(),
-        param: z.string().optional(),
-        requestId: z.string(),
+        type: ErrorTypeSchema,
+        code: ErrorCodeSchema,
+        message: z.string().meta({ description: 'For people; never parse it. Never echoes secrets.' }),
+        param: z.string().optional().meta({ description: 'The parameter at fault, as a dotted path.' }),
+        requestId: z.string().meta({ description: 'Quote it to support; also the `Request-Id` header.' }),
       }),
     })
     .meta({ id: 'Error' }),

@@ -2,7 +2,9 @@ import * as z from 'zod';
 import { PlanCatalogueSchema } from '../installments/terms.ts';
 import { defineSchema, freeText, IsoDateTime, idOf, panFree } from '../lib/schema.ts';
 
-export const MerchantStatus = /* @__PURE__ */ defineSchema(() => z.enum(['active', 'suspended']));
+export const MerchantStatus = /* @__PURE__ */ defineSchema(() =>
+  z.enum(['active', 'suspended']).meta({ id: 'MerchantStatus' }),
+);
 export type MerchantStatus = z.infer<typeof MerchantStatus>;
 
 export const CreateMerchantBody = /* @__PURE__ */ defineSchema(() =>

@@ -1,6 +1,6 @@
 import { buildSchedule } from '../installments/terms.ts';
 import { type Clock, isoDay } from '../lib/clock.ts';
-import { DomainError } from '../lib/errors.ts';
+import { type CodeOfKind, DomainError } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import { logger } from '../lib/logger.ts';
 import type { Commit } from '../lib/use-case.ts';
@@ -15,7 +15,7 @@ import { canTransition, statusAfterCapture } from './state.ts';
 import * as store from './store.ts';
 import { toCapture } from './view.ts';
 
-const refused = (code: string, message: string, param?: string) =>
+const refused = (code: CodeOfKind<'rejected'>, message: string, param?: string) =>
   new DomainError('rejected', code, message, param);
 
 /** The status a capture moves the order to; refuses an order that cannot take `amount` more. */

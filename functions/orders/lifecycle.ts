@@ -3,7 +3,7 @@
  * expiry sweep's step), and settle as `paid_off`.
  */
 import type { Clock } from '../lib/clock.ts';
-import { DomainError } from '../lib/errors.ts';
+import { type CodeOfKind, DomainError } from '../lib/errors.ts';
 import { isCancellation, type TransactItem, writeTransaction } from '../lib/transactions.ts';
 import type { Commit } from '../lib/use-case.ts';
 import type { WebhookEventType } from '../webhooks/events.ts';
@@ -16,7 +16,7 @@ import { canTransition, nextOrderStatus, remainingAuthorized } from './state.ts'
 import * as store from './store.ts';
 import { toSummary } from './view.ts';
 
-const refused = (code: string, message: string) => new DomainError('rejected', code, message);
+const refused = (code: CodeOfKind<'rejected'>, message: string) => new DomainError('rejected', code, message);
 
 /**
  * Moves an order to `paid_off` when nothing is left to collect and nothing more can be captured,

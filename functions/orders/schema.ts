@@ -47,8 +47,12 @@ export const ListOrdersQuery = /* @__PURE__ */ defineSchema(() =>
   }),
 );
 
+export const OrderStatusSchema = /* @__PURE__ */ defineSchema(() =>
+  z.enum(ORDER_STATUSES).meta({ id: 'OrderStatus' }),
+);
+
 export const InstallmentStatusSchema = /* @__PURE__ */ defineSchema(() =>
-  z.enum(['due', 'charging', 'paid', 'failed', 'cancelled']),
+  z.enum(['due', 'charging', 'paid', 'failed', 'cancelled']).meta({ id: 'InstallmentStatus' }),
 );
 
 export const InstallmentResponse = /* @__PURE__ */ defineSchema(() =>
@@ -121,7 +125,7 @@ export const OrderSummaryResponse = /* @__PURE__ */ defineSchema(() =>
     .object({
       id: z.string(),
       object: z.literal('order'),
-      status: z.enum(ORDER_STATUSES),
+      status: OrderStatusSchema,
       livemode: z.boolean(),
       amount: z.int().meta({ description: 'The authorized amount.' }),
       currency: CurrencyCodeSchema,
@@ -176,3 +180,12 @@ export type CaptureResponse = z.infer<typeof CaptureResponse>;
 export type RefundResponse = z.infer<typeof RefundResponse>;
 export type InstallmentResponse = z.infer<typeof InstallmentResponse>;
 export type OrderListResponse = z.infer<typeof OrderListResponse>;
+
+/** The `data` of every webhook event (functions/orders/events.ts): the order after the change. */
+export const OrderEventData = /* @__PURE__ */ defineSchema(() =>
+  OrderSummaryResponse.extend({
+    installment: InstallmentResponse.optional().meta({
+      description: 'On `installment.*` events: the installment the event is about.',
+    }),
+  }).meta({ id: 'OrderEventData' }),
+);

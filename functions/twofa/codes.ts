@@ -22,8 +22,14 @@ const MIN_PEPPER_BYTES = 32;
 export type Pepper = string | Uint8Array;
 
 export const otpCodeSchema = /* @__PURE__ */ defineSchema(() =>
-  z.string().regex(/^\d{6}$/, 'Enter the 6-digit code.'),
+  z
+    .string()
+    .regex(/^\d{6}$/, 'Enter the 6-digit code.')
+    .meta({ example: '492039' }),
 );
+
+/** One group of a recovery code as typed: O, I and L are read as 0, 1 and 1; U is never a symbol. */
+const RECOVERY_GROUP = '[0-9A-TV-Za-tv-z]{4}';
 
 /** Accepts what a person types: any case, with or without the dashes or spaces between groups. */
 export const recoveryCodeSchema = /* @__PURE__ */ defineSchema(() =>
@@ -31,7 +37,13 @@ export const recoveryCodeSchema = /* @__PURE__ */ defineSchema(() =>
     .string()
     .trim()
     .max(32, 'That is not a recovery code.')
-    .refine((value) => isRecoveryCodeShape(value), 'Enter a recovery code like ABCD-EFGH-JKMN.'),
+    .refine((value) => isRecoveryCodeShape(value), 'Enter a recovery code like ABCD-EFGH-JKMN.')
+    .meta({
+      description:
+        'Three groups of four Crockford base32 symbols; any case, dashes or spaces between groups optional.',
+      pattern: `^\\s*${RECOVERY_GROUP}[- ]?${RECOVERY_GROUP}[- ]?${RECOVERY_GROUP}\\s*$`,
+      example: 'ABCD-EFGH-JKMN',
+    }),
 );
 
 /** A uniformly random 6-digit code from the CSPRNG (randomInt rejects biased draws internally). */

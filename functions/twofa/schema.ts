@@ -22,9 +22,15 @@ function exactlyOneProof(
   }
 }
 
+/** `exactlyOneProof` as the document states it (JSON Schema cannot read a refinement). */
+const exactlyOneProofDoc = { oneOf: [{ required: ['code'] }, { required: ['recoveryCode'] }] };
+
 /** A 6-digit TOTP or one-time code, or (where allowed) one recovery code: exactly one of them. */
 export const ChallengeProof = /* @__PURE__ */ defineSchema(() =>
-  z.strictObject(proofFields).superRefine(exactlyOneProof).meta({ id: 'ChallengeProof' }),
+  z
+    .strictObject(proofFields)
+    .superRefine(exactlyOneProof)
+    .meta({ id: 'ChallengeProof', ...exactlyOneProofDoc }),
 );
 export type ChallengeProof = z.infer<typeof ChallengeProof>;
 
@@ -33,7 +39,7 @@ export const MfaSessionBody = /* @__PURE__ */ defineSchema(() =>
   z
     .strictObject({ challengeId: idOf('challenge'), ...proofFields })
     .superRefine(exactlyOneProof)
-    .meta({ id: 'MfaSessionRequest' }),
+    .meta({ id: 'MfaSessionRequest', ...exactlyOneProofDoc }),
 );
 
 export const ChallengeIdParams = /* @__PURE__ */ defineSchema(() =>
@@ -77,7 +83,20 @@ export const StepUpBody = /* @__PURE__ */ defineSchema(() =>
         });
       }
     })
-    .meta({ id: 'StepUpRequest' }),
+    .meta({
+      id: 'StepUpRequest',
+      // The refinement above, stated for the document: money actions name an amount, others take neither.
+      oneOf: [
+        {
+          properties: { action: { enum: STEP_UP_ACTIONS.filter((a) => MONEY_ACTIONS.has(a)) } },
+          required: ['amount'],
+        },
+        {
+          properties: { action: { enum: STEP_UP_ACTIONS.filter((a) => !MONEY_ACTIONS.has(a)) } },
+          not: { anyOf: [{ required: ['amount'] }, { required: ['payee'] }] },
+        },
+      ],
+    }),
 );
 export type StepUpBody = z.infer<typeof StepUpBody>;
 
@@ -106,7 +125,7 @@ export const StepUpChallengeResponse = /* @__PURE__ */ defineSchema(() =>
   z
     .object({
       challengeId: z.string(),
-      channel: z.enum(['totp', 'sms', 'email']),
+      channel: z.enum(['totp', 'sms', 'email']).meta({ id: 'StepUpChannel' }),
       expiresAt: IsoDateTime,
     })
     .meta({ id: 'StepUpChallenge' }),

@@ -6,7 +6,7 @@
  */
 import { createHmac } from 'node:crypto';
 import cardValidator from 'card-validator';
-import { DomainError } from '../lib/errors.ts';
+import { type CodeOfKind, DomainError } from '../lib/errors.ts';
 import { findPans } from '../lib/pan.ts';
 
 export type CardBrand = 'visa' | 'mastercard' | 'amex' | 'discover' | 'diners' | 'jcb' | 'unionpay';
@@ -46,7 +46,7 @@ const MAX_PAN_DIGITS = 19;
 const MAX_YEARS_AHEAD = 20;
 
 /** A card the domain refuses, naming the field at fault. */
-const rejected = (code: string, message: string, param: string) =>
+const rejected = (code: CodeOfKind<'rejected'>, message: string, param: string) =>
   new DomainError('rejected', code, message, param);
 const invalidNumber = (message: string) => rejected('invalid_number', message, 'number');
 

@@ -41,7 +41,7 @@ export const configuredVaultKeys = (): string[] => [config().VAULT_KEY_ID];
  * found by Querying the per-version lists (`WRAP#…`), never by a Scan, and each move is one
  * conditional transaction, so the run can be interrupted and re-run at any point.
  *
- * `targetKeyId` must be a configured vault key (`configuredVaultKeys`), else 400 `parameter_invalid`.
+ * `targetKeyId` must be a configured vault key (`configuredVaultKeys`), else 400 `vault_key_not_configured`.
  *
  * Data keys are shared by up to 1,000 records, so re-wrapped keys are reused within a run: the
  * number of KMS calls follows the number of data keys, not of cards.
@@ -51,7 +51,11 @@ export async function rewrapAll(options: RewrapOptions = {}): Promise<RewrapRepo
   const targetKeyId = options.targetKeyId ?? config().VAULT_KEY_ID;
   // Only a configured vault key: any other id would move every card under a key nobody manages.
   if (!configuredVaultKeys().includes(targetKeyId)) {
-    throw badRequest('parameter_invalid', 'targetKeyId must be a configured vault key.', 'targetKeyId');
+    throw badRequest(
+      'vault_key_not_configured',
+      'targetKeyId must be a configured vault key.',
+      'targetKeyId',
+    );
   }
   const pageSize = options.pageSize ?? 100;
   const maxRecords = options.maxRecords ?? Number.POSITIVE_INFINITY;

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { defineSchema, idOf, panFree } from '../lib/schema.ts';
 
 export const CardBrandSchema = /* @__PURE__ */ defineSchema(() =>
-  z.enum(['visa', 'mastercard', 'amex', 'discover', 'diners', 'jcb', 'unionpay']),
+  z.enum(['visa', 'mastercard', 'amex', 'discover', 'diners', 'jcb', 'unionpay']).meta({ id: 'CardBrand' }),
 );
 
 /**

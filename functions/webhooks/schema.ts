@@ -19,6 +19,7 @@ export const WebhookEndpointResponse = /* @__PURE__ */ defineSchema(() =>
       object: z.literal('webhook_endpoint'),
       url: z.string(),
       status: z.enum(['enabled', 'disabled']).meta({
+        id: 'WebhookEndpointStatus',
         description:
           '`disabled`: the URL has no signing secret yet (set at merchant creation); events are skipped.',
       }),
@@ -51,7 +52,9 @@ export const WebhookEndpointList = /* @__PURE__ */ defineSchema(() =>
     .meta({ id: 'WebhookEndpointList' }),
 );
 
-export const WebhookEventType = /* @__PURE__ */ defineSchema(() => z.enum(WEBHOOK_EVENT_TYPES));
+export const WebhookEventType = /* @__PURE__ */ defineSchema(() =>
+  z.enum(WEBHOOK_EVENT_TYPES).meta({ id: 'WebhookEventType' }),
+);
 
 export const WebhookEvent = /* @__PURE__ */ defineSchema(() =>
   z
@@ -69,7 +72,9 @@ export const WebhookEvent = /* @__PURE__ */ defineSchema(() =>
     .meta({ id: 'WebhookEvent' }),
 );
 
-export const DeliveryStatusFilter = /* @__PURE__ */ defineSchema(() => z.enum(['dead', 'skipped']));
+export const DeliveryStatusFilter = /* @__PURE__ */ defineSchema(() =>
+  z.enum(['dead', 'skipped']).meta({ id: 'DeliveryStatusFilter' }),
+);
 
 export const ListWebhookDeliveriesQuery = /* @__PURE__ */ defineSchema(() =>
   z
@@ -99,7 +104,9 @@ export const WebhookDeliveryResponse = /* @__PURE__ */ defineSchema(() =>
       eventType: WebhookEventType,
       objectId: z.string(),
       sequence: z.number().int(),
-      status: z.enum(['pending', 'delivering', 'delivered', 'dead', 'skipped']),
+      status: z
+        .enum(['pending', 'delivering', 'delivered', 'dead', 'skipped'])
+        .meta({ id: 'DeliveryStatus' }),
       attempts: z.number().int(),
       nextAttemptAt: IsoDateTime.optional(),
       lastAttemptAt: IsoDateTime.optional(),

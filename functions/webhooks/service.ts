@@ -103,7 +103,11 @@ function decodeCursor(cursor: string): { sortKey: string; id: string } {
     if (!isId('event', parsed.i)) throw new Error('bad id');
     return { sortKey: parsed.s, id: parsed.i };
   } catch {
-    throw badRequest('parameter_invalid', 'Invalid startingAfter cursor.', 'startingAfter');
+    throw badRequest(
+      'invalid_cursor',
+      'startingAfter is not a cursor returned by this list.',
+      'startingAfter',
+    );
   }
 }
 

@@ -24,6 +24,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { CfnLoggingConfiguration, CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { z } from 'zod';
+import type { ErrorCode } from '../../functions/lib/error-codes.ts';
 import type { Route, RouteAuth } from '../routes/index.ts';
 import { type AccessContext, accessFunction, type FunctionStack, functionStack, pascal } from './access.ts';
 import type { TesseraFunction } from './function.ts';
@@ -328,10 +329,11 @@ export class Api extends Construct {
   private addGatewayResponses(): void {
     // `message` is a JSON string literal: `$context.error.messageString` is one already (quoted and
     // escaped by API Gateway). Validation details go to the access log, not into responses.
-    const envelope = (type: string, code: string, message: string) =>
+    const envelope = (type: string, code: ErrorCode, message: string) =>
       `{"error":{"type":"${type}","code":"${code}","message":${message},"requestId":"$context.requestId"}}`;
     const gatewayMessage = '$context.error.messageString';
-    const responses: Array<[string, ResponseType, string, string, string, string?]> = [
+    // Each code is in the catalogue (functions/lib/error-codes.ts), so the OpenAPI document lists it.
+    const responses: Array<[string, ResponseType, string, ErrorCode, string, string?]> = [
       ['Default4xx', ResponseType.DEFAULT_4XX, 'invalid_request_error', 'request_rejected', gatewayMessage],
       ['Default5xx', ResponseType.DEFAULT_5XX, 'api_error', 'internal_error', '"Internal error."'],
       [

@@ -18,8 +18,9 @@ export function proxyHeaders(rawHeaders: string[]): {
   headers: Record<string, string>;
   multiValueHeaders: Record<string, string[]>;
 } {
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
+  // Null-prototype maps: a header or query parameter named `__proto__` is just a name (was a 502).
+  const headers: Record<string, string> = Object.create(null);
+  const multiValueHeaders: Record<string, string[]> = Object.create(null);
   const nameOf = new Map<string, string>();
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const raw = rawHeaders[i] as string;
@@ -77,8 +78,8 @@ export function buildProxyEvent(args: {
 }): APIGatewayProxyEvent {
   const { req, url, route, pathParameters, body, requestId, operatorArn } = args;
   const { headers, multiValueHeaders } = proxyHeaders(req.rawHeaders);
-  const query: Record<string, string> = {};
-  const multiQuery: Record<string, string[]> = {};
+  const query: Record<string, string> = Object.create(null);
+  const multiQuery: Record<string, string[]> = Object.create(null);
   let hasQuery = false;
   if (url.search !== '') {
     for (const [k, v] of url.searchParams) {

@@ -5,7 +5,7 @@ import {
   CheckoutSessionResponse,
   CreateCheckoutSessionBody,
 } from '../../functions/checkout/schema.ts';
-import { errors, type Route } from './route.ts';
+import type { Route } from './route.ts';
 
 /** Checkout session routes: their functions form the `checkout` nested stack (`functions/checkout/…`). */
 export const checkoutRoutes: Route[] = [
@@ -22,8 +22,14 @@ export const checkoutRoutes: Route[] = [
     request: { body: CreateCheckoutSessionBody },
     responses: {
       201: { description: 'Created.', schema: CheckoutSessionResponse },
-      ...errors(400, 401, 403, 409, 422),
     },
+    errors: [
+      'amount_too_small',
+      'amount_out_of_range',
+      'currency_not_offered',
+      'plan_not_offered',
+      'concurrent_update',
+    ],
     access: { main: 'readwrite' },
     idempotent: true,
   },
@@ -40,9 +46,24 @@ export const checkoutRoutes: Route[] = [
     request: { body: AuthorizeCheckoutBody, params: CheckoutSessionParams },
     responses: {
       200: { description: 'Approved.', schema: CheckoutAuthorizationResponse },
-      ...errors(400, 401, 403, 404, 409, 422),
     },
     // Reads the card summary (brand, last 4, expiry) from the vault table; never decrypts.
+    errors: [
+      'resource_missing',
+      'client_token_invalid',
+      'merchant_unavailable',
+      'checkout_session_approved',
+      'checkout_session_completed',
+      'checkout_session_expired',
+      'plan_not_offered',
+      'amount_out_of_range',
+      'term_not_offered',
+      'term_out_of_range',
+      'apr_out_of_range',
+      'plan_not_schedulable',
+      'card_expired',
+      'concurrent_update',
+    ],
     access: { main: 'readwrite', vault: 'read', secrets: ['session-signing'] },
   },
 ];

@@ -7,7 +7,8 @@ import {
   SignInResponse,
 } from '../../functions/customers/schema.ts';
 import { MfaSessionBody } from '../../functions/twofa/schema.ts';
-import { errors, type Route } from './route.ts';
+import type { Route } from './route.ts';
+import { challengeAnswerErrors } from './twofa.ts';
 
 const customersEntry = 'functions/customers/handler.ts';
 
@@ -25,7 +26,8 @@ export const customersRoutes: Route[] = [
       'Register a shopper account (email, password, optional E.164 phone); answered alike whether or not the email is taken (an email tells the owner); rate limited per IP',
     tags: ['customer'],
     request: { body: RegisterCustomerBody },
-    responses: { 201: { description: 'Registered.', schema: CustomerResponse }, ...errors(400, 409, 429) },
+    responses: { 201: { description: 'Registered.', schema: CustomerResponse } },
+    errors: ['password_too_weak', 'concurrent_update'],
     access: { main: 'readwrite', secrets: ['otp-pepper'], notify: true },
   },
   {
@@ -40,8 +42,8 @@ export const customersRoutes: Route[] = [
     request: { body: SignInBody },
     responses: {
       200: { description: 'A session, or `mfaRequired` with a challenge.', schema: SignInResponse },
-      ...errors(400, 401, 429),
     },
+    errors: ['invalid_credentials', 'concurrent_update', 'service_unavailable'],
     access: { main: 'readwrite', secrets: ['session-signing', 'otp-pepper'], notify: true },
   },
   {
@@ -56,8 +58,8 @@ export const customersRoutes: Route[] = [
     request: { body: MfaSessionBody },
     responses: {
       200: { description: 'Signed in.', schema: SessionResponse },
-      ...errors(400, 404, 409, 422, 429),
     },
+    errors: challengeAnswerErrors,
     access: {
       main: 'readwrite',
       keys: ['secrets:decrypt'],
@@ -74,7 +76,8 @@ export const customersRoutes: Route[] = [
     auth: 'customer',
     summary: 'Sign out: revokes the current session at once',
     tags: ['customer'],
-    responses: { 204: { description: 'Signed out.' }, ...errors(401) },
+    responses: { 204: { description: 'Signed out.' } },
+    errors: [],
     access: { main: 'readwrite', secrets: ['session-signing'] },
   },
   {
@@ -86,7 +89,8 @@ export const customersRoutes: Route[] = [
     auth: 'customer',
     summary: "The signed-in shopper's profile",
     tags: ['customer'],
-    responses: { 200: { description: 'The customer.', schema: CustomerResponse }, ...errors(401) },
+    responses: { 200: { description: 'The customer.', schema: CustomerResponse } },
+    errors: [],
     access: { main: 'read', secrets: ['session-signing'] },
   },
   {
@@ -98,7 +102,8 @@ export const customersRoutes: Route[] = [
     auth: 'customer',
     summary: 'Local sandbox only: the SMS and email messages the Notifier would have sent',
     tags: ['customer'],
-    responses: { 200: { description: 'Newest first.', schema: OutboxResponse }, ...errors(401) },
+    responses: { 200: { description: 'Newest first.', schema: OutboxResponse } },
+    errors: ['resource_missing'],
     access: { main: 'read', keys: ['secrets:decrypt'], secrets: ['session-signing'] },
     localOnly: true,
   },

@@ -5,7 +5,7 @@ import {
   MerchantResponse,
   MerchantWithKeyResponse,
 } from '../../functions/merchants/schema.ts';
-import { errors, type Route } from './route.ts';
+import type { Route } from './route.ts';
 
 const merchantsEntry = 'functions/merchants/handler.ts';
 
@@ -23,8 +23,8 @@ export const merchantsRoutes: Route[] = [
     request: { body: CreateMerchantBody },
     responses: {
       201: { description: 'Created.', schema: MerchantWithKeyResponse },
-      ...errors(400, 401, 422),
     },
+    errors: ['webhook_url_insecure', 'webhook_url_forbidden', 'concurrent_update'],
     access: { main: 'readwrite' },
   },
   {
@@ -39,8 +39,8 @@ export const merchantsRoutes: Route[] = [
     request: { params: MerchantIdParams },
     responses: {
       200: { description: 'Suspended.', schema: MerchantResponse },
-      ...errors(400, 401, 404, 409),
     },
+    errors: ['resource_missing', 'concurrent_update'],
     access: { main: 'readwrite' },
   },
   {
@@ -53,7 +53,8 @@ export const merchantsRoutes: Route[] = [
     summary: 'Activate (or re-activate) a merchant',
     tags: ['admin'],
     request: { params: MerchantIdParams },
-    responses: { 200: { description: 'Active.', schema: MerchantResponse }, ...errors(400, 401, 404, 409) },
+    responses: { 200: { description: 'Active.', schema: MerchantResponse } },
+    errors: ['resource_missing', 'concurrent_update'],
     access: { main: 'readwrite' },
   },
   {
@@ -68,8 +69,8 @@ export const merchantsRoutes: Route[] = [
     request: { params: MerchantIdParams },
     responses: {
       200: { description: 'Rotated.', schema: MerchantWithKeyResponse },
-      ...errors(400, 401, 404, 409),
     },
+    errors: ['resource_missing', 'concurrent_update'],
     access: { main: 'readwrite' },
   },
   {
@@ -81,7 +82,8 @@ export const merchantsRoutes: Route[] = [
     auth: 'merchant',
     summary: 'The plans a merchant may offer, with limits per currency and fees',
     tags: ['merchant'],
-    responses: { 200: { description: 'The plan catalogue.', schema: ConfigResponse }, ...errors(401, 403) },
+    responses: { 200: { description: 'The plan catalogue.', schema: ConfigResponse } },
+    errors: [],
     access: { main: 'read' },
   },
 ];

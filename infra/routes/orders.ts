@@ -10,7 +10,7 @@ import {
   RefundBody,
   RefundResponse,
 } from '../../functions/orders/schema.ts';
-import { errors, type Route } from './route.ts';
+import type { Route } from './route.ts';
 
 /** Order routes: their functions form the `orders` nested stack (`functions/orders/…`). */
 export const ordersRoutes: Route[] = [
@@ -26,8 +26,14 @@ export const ordersRoutes: Route[] = [
     request: { body: CreateOrderBody },
     responses: {
       201: { description: 'Created.', schema: OrderResponse },
-      ...errors(400, 401, 403, 409, 422),
     },
+    errors: [
+      'authorization_token_invalid',
+      'authorization_token_expired',
+      'authorization_token_used',
+      'checkout_session_completed',
+      'concurrent_update',
+    ],
     access: { main: 'readwrite' },
     idempotent: true,
   },
@@ -41,8 +47,9 @@ export const ordersRoutes: Route[] = [
     summary: "The merchant's orders, newest first, with an opaque cursor",
     tags: ['orders'],
     request: { query: ListOrdersQuery },
-    responses: { 200: { description: 'Orders.', schema: OrderListResponse }, ...errors(400, 401, 403) },
+    responses: { 200: { description: 'Orders.', schema: OrderListResponse } },
     // Cursors are HMAC-bound to the merchant under their own secret (functions/orders/cursor.ts).
+    errors: ['invalid_cursor'],
     access: { main: 'read', secrets: ['cursor-signing'] },
   },
   {
@@ -55,7 +62,8 @@ export const ordersRoutes: Route[] = [
     summary: 'An order with its captures, installments and refunds',
     tags: ['orders'],
     request: { params: OrderIdParams },
-    responses: { 200: { description: 'The order.', schema: OrderResponse }, ...errors(400, 401, 403, 404) },
+    responses: { 200: { description: 'The order.', schema: OrderResponse } },
+    errors: ['resource_missing'],
     access: { main: 'read' },
   },
   {
@@ -70,9 +78,18 @@ export const ordersRoutes: Route[] = [
     request: { body: CaptureBody, params: OrderIdParams },
     responses: {
       201: { description: 'Captured.', schema: CaptureResponse },
-      ...errors(400, 401, 403, 404, 409, 422),
     },
     // The sandbox processor detokenizes the card to charge the first installment (audited in the vault).
+    errors: [
+      'resource_missing',
+      'amount_too_small',
+      'authorization_expired',
+      'capture_exceeds_authorization',
+      'order_not_capturable',
+      'too_many_captures',
+      'concurrent_update',
+      'service_unavailable',
+    ],
     access: { main: 'readwrite', vault: 'readwrite', keys: ['vault:decrypt'] },
     idempotent: true,
   },
@@ -88,8 +105,18 @@ export const ordersRoutes: Route[] = [
     request: { body: RefundBody, params: OrderIdParams },
     responses: {
       201: { description: 'Refunded.', schema: RefundResponse },
-      ...errors(400, 401, 403, 404, 409, 422),
     },
+    errors: [
+      'resource_missing',
+      'amount_too_small',
+      'nothing_to_refund',
+      'order_not_refundable',
+      'refund_too_large',
+      'refund_exceeds_refundable',
+      'installment_charging',
+      'invalid_installment',
+      'concurrent_update',
+    ],
     access: { main: 'readwrite' },
     idempotent: true,
   },
@@ -105,8 +132,8 @@ export const ordersRoutes: Route[] = [
     request: { params: OrderIdParams },
     responses: {
       200: { description: 'Cancelled.', schema: OrderSummaryResponse },
-      ...errors(400, 401, 403, 404, 409, 422),
     },
+    errors: ['resource_missing', 'order_not_cancellable', 'concurrent_update'],
     access: { main: 'readwrite' },
     idempotent: true,
   },
@@ -122,8 +149,14 @@ export const ordersRoutes: Route[] = [
     request: { params: OrderIdParams },
     responses: {
       200: { description: 'Extended.', schema: OrderSummaryResponse },
-      ...errors(400, 401, 403, 404, 409, 422),
     },
+    errors: [
+      'resource_missing',
+      'authorization_expired',
+      'authorization_extension_limit',
+      'authorization_not_extendable',
+      'concurrent_update',
+    ],
     access: { main: 'readwrite' },
     idempotent: true,
   },

@@ -1,5 +1,5 @@
 import type { ZodObject, ZodType } from 'zod';
-import { ErrorResponseSchema } from '../../functions/lib/schema.ts';
+import type { ErrorCode } from '../../functions/lib/error-codes.ts';
 
 // The shape of a route in the route table (infra/routes/index.ts), shared by the per-capability files.
 
@@ -32,9 +32,18 @@ export interface Route {
   handler: string;
   auth: RouteAuth;
   summary: string;
+  /** What a client needs beyond the summary (rules the schemas cannot state); in the OpenAPI document. */
+  description?: string;
   tags: string[];
   request?: { body?: ZodType; query?: ZodObject; params?: ZodObject };
+  /** The success responses; error responses come from `errors` and the route's kernel features. */
   responses: Record<number, { description: string; schema?: ZodType }>;
+  /**
+   * The error codes its use case can answer (functions/lib/error-codes.ts). The codes every route of
+   * its kind answers (auth, schema validation, idempotency, step-up, throttling) are added by
+   * infra/openapi.ts; the conformance test fails on an answered code that is in neither.
+   */
+  errors?: ErrorCode[];
   access: RouteAccess;
   /** Served by the local runtime only (the sandbox outbox); never deployed. */
   localOnly?: boolean;
@@ -46,7 +55,3 @@ export interface Route {
    */
   stepUp?: 'required' | 'above_threshold';
 }
-
-/** Error responses for `codes`, each with the one error body (`ErrorResponseSchema`). */
-export const errors = (...codes: number[]) =>
-  Object.fromEntries(codes.map((c) => [c, { description: 'Error', schema: ErrorResponseSchema }]));

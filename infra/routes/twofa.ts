@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../../functions/lib/error-codes.ts';
 import {
   ChallengeIdParams,
   ChallengeProof,
@@ -9,9 +10,22 @@ import {
   TotpEnrollmentResponse,
   TwoFactorStatusResponse,
 } from '../../functions/twofa/schema.ts';
-import { errors, type Route } from './route.ts';
+import type { Route } from './route.ts';
 
 const twofaEntry = 'functions/twofa/handler.ts';
+
+/** What answering a challenge (functions/twofa/challenges.ts) can refuse with: sign-in MFA and step-up. */
+export const challengeAnswerErrors: ErrorCode[] = [
+  'resource_missing',
+  'code_invalid',
+  'challenge_expired',
+  'challenge_used',
+  'challenge_attempts_exceeded',
+  'challenge_busy',
+  'two_factor_locked',
+  'two_factor_not_enabled',
+  'concurrent_update',
+];
 
 /** Two-factor authentication and step-up routes: their functions form the `twofa` nested stack (`functions/twofa/…`). */
 export const twofaRoutes: Route[] = [
@@ -28,8 +42,8 @@ export const twofaRoutes: Route[] = [
     tags: ['customer'],
     responses: {
       200: { description: 'Pending enrollment.', schema: TotpEnrollmentResponse },
-      ...errors(401, 403, 409),
     },
+    errors: ['resource_missing', 'two_factor_already_enabled', 'concurrent_update', 'service_unavailable'],
     access: { main: 'readwrite', keys: ['secrets:encrypt'], secrets: ['session-signing'] },
   },
   {
@@ -45,8 +59,15 @@ export const twofaRoutes: Route[] = [
     request: { body: ConfirmTotpBody },
     responses: {
       200: { description: '2FA is on.', schema: RecoveryCodesResponse },
-      ...errors(400, 401, 409, 422),
     },
+    errors: [
+      'code_invalid',
+      'enrollment_missing',
+      'enrollment_attempts_exceeded',
+      'two_factor_already_enabled',
+      'two_factor_locked',
+      'concurrent_update',
+    ],
     access: {
       main: 'readwrite',
       keys: ['secrets:decrypt'],
@@ -66,8 +87,8 @@ export const twofaRoutes: Route[] = [
     tags: ['customer'],
     responses: {
       200: { description: '2FA is off.', schema: TwoFactorStatusResponse },
-      ...errors(401, 403, 409),
     },
+    errors: ['two_factor_not_enabled', 'concurrent_update'],
     access: { main: 'readwrite', secrets: ['session-signing'], notify: true },
   },
   {
@@ -82,8 +103,8 @@ export const twofaRoutes: Route[] = [
     tags: ['customer'],
     responses: {
       200: { description: 'The new codes, shown once.', schema: RecoveryCodesResponse },
-      ...errors(401, 403, 409),
     },
+    errors: ['two_factor_not_enabled', 'concurrent_update'],
     access: { main: 'readwrite', secrets: ['session-signing', 'otp-pepper'], notify: true },
   },
   {
@@ -98,8 +119,8 @@ export const twofaRoutes: Route[] = [
     request: { body: StepUpBody },
     responses: {
       201: { description: 'The challenge to answer.', schema: StepUpChallengeResponse },
-      ...errors(400, 401, 429, 503),
     },
+    errors: ['resource_missing', 'two_factor_not_enabled', 'concurrent_update', 'service_unavailable'],
     access: { main: 'readwrite', secrets: ['session-signing', 'otp-pepper'], notify: true },
   },
   {
@@ -114,8 +135,8 @@ export const twofaRoutes: Route[] = [
     request: { body: ChallengeProof, params: ChallengeIdParams },
     responses: {
       200: { description: 'Verified.', schema: StepUpTokenResponse },
-      ...errors(400, 401, 404, 409, 422, 429),
     },
+    errors: [...challengeAnswerErrors, 'recovery_code_not_allowed'],
     access: {
       main: 'readwrite',
       keys: ['secrets:decrypt'],

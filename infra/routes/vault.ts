@@ -8,7 +8,7 @@ import {
   RewrapBody,
   RewrapResponse,
 } from '../../functions/vault/schema.ts';
-import { errors, type Route } from './route.ts';
+import type { Route } from './route.ts';
 
 /** Card vault (the CDE) routes: their functions form the `vault` nested stack (`functions/vault/…`). */
 export const vaultRoutes: Route[] = [
@@ -27,9 +27,18 @@ export const vaultRoutes: Route[] = [
     responses: {
       201: { description: 'Tokenized.', schema: CardResponse },
       200: { description: 'The customer already saved this card: its existing token.', schema: CardResponse },
-      ...errors(400, 401, 403, 422, 503),
     },
     // GenerateDataKey only: adding a card never decrypts one.
+    errors: [
+      'invalid_number',
+      'card_brand_unsupported',
+      'invalid_expiry_month',
+      'invalid_expiry_year',
+      'expired_card',
+      'invalid_cvc',
+      'concurrent_update',
+      'service_unavailable',
+    ],
     access: {
       main: 'readwrite',
       vault: 'readwrite',
@@ -47,7 +56,8 @@ export const vaultRoutes: Route[] = [
     summary: "The customer's saved cards (brand, last 4, expiry)",
     tags: ['customer'],
     request: { query: CardListQuery },
-    responses: { 200: { description: 'Cards.', schema: CardListResponse }, ...errors(400, 401) },
+    responses: { 200: { description: 'Cards.', schema: CardListResponse } },
+    errors: [],
     access: { main: 'read', vault: 'read', secrets: ['session-signing'] },
   },
   {
@@ -62,9 +72,9 @@ export const vaultRoutes: Route[] = [
     request: { params: CardTokenParams },
     responses: {
       200: { description: 'Deleted.', schema: DeletedCardResponse },
-      ...errors(400, 401, 404, 409),
     },
     // No key use: shredding removes the ciphertext and wrapped key without opening them.
+    errors: ['resource_missing', 'concurrent_update'],
     access: { main: 'readwrite', vault: 'readwrite', secrets: ['session-signing'] },
   },
   {
@@ -77,8 +87,9 @@ export const vaultRoutes: Route[] = [
     summary: "Move vault records to the vault key's current version (KMS ReEncrypt); repeat until done",
     tags: ['admin'],
     request: { body: RewrapBody },
-    responses: { 200: { description: 'Progress.', schema: RewrapResponse }, ...errors(400, 401, 503) },
+    responses: { 200: { description: 'Progress.', schema: RewrapResponse } },
     // KMS ReEncrypt only (kms:ReEncryptFrom/To on the vault key): it never sees a data key or a PAN.
+    errors: ['vault_key_not_configured', 'service_unavailable'],
     access: { vault: 'readwrite', keys: ['vault:rewrap'] },
   },
 ];

@@ -7,7 +7,7 @@ import {
   WebhookEndpointList,
   WebhookEndpointWithSecretResponse,
 } from '../../functions/webhooks/schema.ts';
-import { errors, type Route } from './route.ts';
+import type { Route } from './route.ts';
 
 const webhooksEntry = 'functions/webhooks/handler.ts';
 
@@ -25,10 +25,16 @@ export const webhooksRoutes: Route[] = [
     request: { body: CreateWebhookEndpointBody },
     responses: {
       201: { description: 'Registered.', schema: WebhookEndpointWithSecretResponse },
-      ...errors(400, 401, 403, 409, 422),
     },
     // Encrypts the new signing secret, and seals / unseals the stored idempotent response that
     // carries it (idempotency `sensitive`), so a replay needs decrypt too.
+    errors: [
+      'webhook_url_insecure',
+      'webhook_url_forbidden',
+      'resource_missing',
+      'concurrent_update',
+      'service_unavailable',
+    ],
     access: { main: 'readwrite', keys: ['secrets:encrypt', 'secrets:decrypt'] },
     idempotent: true,
   },
@@ -41,7 +47,8 @@ export const webhooksRoutes: Route[] = [
     auth: 'merchant',
     summary: 'The webhook endpoint (never its secret)',
     tags: ['webhooks'],
-    responses: { 200: { description: 'Endpoints.', schema: WebhookEndpointList }, ...errors(401, 403) },
+    responses: { 200: { description: 'Endpoints.', schema: WebhookEndpointList } },
+    errors: [],
     access: { main: 'read' },
   },
   {
@@ -54,7 +61,8 @@ export const webhooksRoutes: Route[] = [
     summary: 'Dead (the DLQ) or skipped webhook deliveries, newest first',
     tags: ['admin'],
     request: { query: ListWebhookDeliveriesQuery },
-    responses: { 200: { description: 'Deliveries.', schema: WebhookDeliveryList }, ...errors(400, 401) },
+    responses: { 200: { description: 'Deliveries.', schema: WebhookDeliveryList } },
+    errors: ['invalid_cursor'],
     access: { main: 'read' },
   },
   {
@@ -69,8 +77,8 @@ export const webhooksRoutes: Route[] = [
     request: { params: WebhookDeliveryIdParams },
     responses: {
       200: { description: 'Queued.', schema: WebhookDeliveryResponse },
-      ...errors(400, 401, 404, 409),
     },
+    errors: ['resource_missing', 'delivery_not_retryable', 'concurrent_update'],
     access: { main: 'readwrite' },
   },
 ];

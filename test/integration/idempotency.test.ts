@@ -36,7 +36,7 @@ const createThing = httpHandler(
   },
   async ({ body, principal, commit }) => {
     if (slowdown) await new Promise((r) => setTimeout(r, slowdown));
-    if (body.fail === 'rule') throw unprocessable('amount_too_high', 'Too high.', 'amount');
+    if (body.fail === 'rule') throw unprocessable('amount_too_large', 'Too high.', 'amount');
     if (body.fail === 'crash') throw new Error('transient');
     const id = `thing_${randomBytes(6).toString('hex')}`;
     return commit(

@@ -135,13 +135,13 @@ describe('httpHandler', () => {
 
   it('maps ApiErrors to their status and hides everything else behind a 500', async () => {
     const rule = httpHandler({ auth: publicAccess }, async () => {
-      throw unprocessable('amount_too_high', 'Too high.', 'amount');
+      throw unprocessable('amount_too_large', 'Too high.', 'amount');
     });
     const res = await invoke(rule, event({ httpMethod: 'GET' }));
     expect(res.statusCode).toBe(422);
     expect(res.json.error).toEqual({
       type: 'invalid_request_error',
-      code: 'amount_too_high',
+      code: 'amount_too_large',
       message: 'Too high.',
       param: 'amount',
       requestId: 'req_test',

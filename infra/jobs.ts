@@ -9,6 +9,8 @@ export interface ScheduledJob {
   name: string;
   /** EventBridge Scheduler expression, e.g. `cron(0 6 * * ? *)` or `rate(1 hour)`. */
   schedule: string;
+  /** IANA time zone a cron expression is read in (EventBridge Scheduler's ScheduleExpressionTimezone). */
+  timeZone?: string;
   /** How often the local scheduler runs it (time is compressed locally). */
   localEveryMs: number;
   entry: string;
@@ -44,5 +46,19 @@ export const jobs: ScheduledJob[] = [
     // Orders, their expiry markers, events and the watermark all live in the main table.
     access: { main: 'readwrite' },
     timeoutSeconds: 300,
+  },
+  {
+    name: 'installment-collection',
+    // 06:00 in New York, all year: the cron follows daylight saving time.
+    schedule: 'cron(0 6 * * ? *)',
+    timeZone: 'America/New_York',
+    localEveryMs: 60_000,
+    entry: 'functions/collection/dispatch-handler.ts',
+    handler: 'collectDueInstallments',
+    description:
+      'Dispatches installment collection: one message per (day, shard) of the due index up to today (Query, no Scan).',
+    // Reads the due index and writes the run and watermark; the shard workers and chargers do the rest.
+    access: { main: 'readwrite', queues: ['collection-shards'] },
+    timeoutSeconds: 120,
   },
 ];

@@ -7,6 +7,11 @@ import {
   CreateCheckoutSessionBody,
 } from '../functions/checkout/schema.ts';
 import {
+  CollectionRunParams,
+  CollectionRunResponse,
+  RunCollectionBody,
+} from '../functions/collection/schema.ts';
+import {
   CustomerResponse,
   OutboxResponse,
   RegisterCustomerBody,
@@ -90,6 +95,8 @@ export interface RouteAccess {
   secrets?: Array<'session-signing' | 'fingerprint' | 'otp-pepper' | 'cursor-signing'>;
   /** Sends notifications (SNS/SES in AWS). */
   notify?: boolean;
+  /** Collection queues the function sends to (SQS in AWS; infra/constructs/collection.ts). */
+  queues?: Array<'collection-shards' | 'collection-charges'>;
 }
 
 export interface Route {
@@ -693,5 +700,41 @@ export const routes: Route[] = [
     },
     access: { main: 'readwrite' },
     idempotent: true,
+  },
+  // Collection (issue 10): the operator's run of the collection pipeline.
+  {
+    operationId: 'runCollection',
+    method: 'POST',
+    path: '/v1/admin/collections',
+    entry: 'functions/collection/handler.ts',
+    handler: 'runCollection',
+    auth: 'operator',
+    summary:
+      'Collect every installment due on or before asOf: locally synchronous with the counts (200), in AWS dispatched (202)',
+    tags: ['admin'],
+    request: { body: RunCollectionBody },
+    responses: {
+      200: { description: 'The run, completed (local runtime).', schema: CollectionRunResponse },
+      202: {
+        description: 'The run, dispatched to the collection queues (AWS).',
+        schema: CollectionRunResponse,
+      },
+      ...errors(400, 401),
+    },
+    // Reads the due index, writes the run and the watermark, sends shard messages. No vault, no card.
+    access: { main: 'readwrite', queues: ['collection-shards'] },
+  },
+  {
+    operationId: 'getCollectionRun',
+    method: 'GET',
+    path: '/v1/admin/collections/{runId}',
+    entry: 'functions/collection/handler.ts',
+    handler: 'getCollectionRun',
+    auth: 'operator',
+    summary: 'A collection run and its counts (they grow while an AWS run drains)',
+    tags: ['admin'],
+    request: { params: CollectionRunParams },
+    responses: { 200: { description: 'The run.', schema: CollectionRunResponse }, ...errors(400, 401, 404) },
+    access: { main: 'read' },
   },
 ];

@@ -6,7 +6,7 @@ import {
 } from '../checkout/store.ts';
 import { applyRefund, type RefundResult, refundCapacity } from '../installments/refund.ts';
 import { buildSchedule, type ScheduleOptions } from '../installments/schedule.ts';
-import { type Clock, DAY_MS, isoDay } from '../lib/clock.ts';
+import { type Clock, isoDay } from '../lib/clock.ts';
 import { transactionCancelReasons } from '../lib/dynamodb.ts';
 import { conflict, notFound, unprocessable } from '../lib/errors.ts';
 import type { HttpResult } from '../lib/http.ts';
@@ -15,6 +15,7 @@ import { newId } from '../lib/ids.ts';
 import { logger } from '../lib/logger.ts';
 import type { CardProcessor, ChargeResult } from '../payments/processor.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
+import { nextRetryDay } from './dunning.ts';
 import { orderEventItems } from './events.ts';
 import {
   AUTHORIZATION_EXTENSION_MS,
@@ -333,7 +334,8 @@ export async function capture(
     ...order,
     status: to,
     capturedAmount: order.capturedAmount + amount,
-    outstandingAmount: order.outstandingAmount + amount,
+    // What the new installments owe, interest included (monthly plans), not only the principal.
+    outstandingAmount: order.outstandingAmount + installments.reduce((sum, i) => sum + i.amount, 0),
     captureCount: order.captureCount + 1,
     version: order.version + 1,
     updatedAt: at,
@@ -445,11 +447,12 @@ export async function recordChargeOutcome(
       const { duePk: _p, dueSk: _s, chargingSince: _c, ...rest } = installment;
       changed = { ...rest, status: 'failed', failureCode: result.code, hardDecline: true };
     } else {
-      const retryDay = isoDay(new Date(now.getTime() + DAY_MS));
-      const index = store.dueIndex(installment.id, retryDay);
+      // Dunning: the next day of the retry schedule, or (retries spent) out of the index: arrears.
+      const retryDay = nextRetryDay(installment, now);
+      const index = retryDay ? store.dueIndex(installment.id, retryDay) : undefined;
       set = { status: 'failed', failureCode: result.code, hardDecline: false, ...index };
-      remove = ['chargingSince'];
-      const { chargingSince: _c, ...rest } = installment;
+      remove = index ? ['chargingSince'] : ['duePk', 'dueSk', 'chargingSince'];
+      const { chargingSince: _c, duePk: _p, dueSk: _s, ...rest } = installment;
       changed = { ...rest, status: 'failed', failureCode: result.code, hardDecline: false, ...index };
     }
     changed = { ...changed, version: installment.version + 1, updatedAt: at };
@@ -460,9 +463,9 @@ export async function recordChargeOutcome(
     };
     const installmentsAfter = partition.installments.map((i) => (i.id === installmentId ? changed : i));
     const provisional = { ...order, ...totals };
-    // paid_off is reached by `settleOrder`, so that it carries its own event.
+    // paid_off and in_arrears are reached by `settleOrder`, so that each carries its own event.
     let status = nextOrderStatus(provisional, installmentsAfter, now);
-    if (status === 'paid_off' || status === 'refunded') status = order.status;
+    if (status === 'paid_off' || status === 'refunded' || status === 'in_arrears') status = order.status;
     status = reachable(order, status);
     const after: OrderRecord = { ...provisional, status, version: order.version + 1, updatedAt: at };
     const items: TransactItem[] = [
@@ -494,8 +497,9 @@ export async function recordChargeOutcome(
 }
 
 /**
- * Moves an order to `paid_off` when nothing is left to collect and nothing more can be captured,
- * with its `order.paid_off` event. Idempotent; collection calls it after each paid installment.
+ * Moves an order to `paid_off` when nothing is left to collect and nothing more can be captured, or
+ * to `in_arrears` when an installment failed for good, each with its own event (`order.paid_off`,
+ * `order.in_arrears`). Idempotent; collection calls it after each recorded charge outcome.
  */
 export async function settleOrder(orderId: string, clock: Clock): Promise<OrderStatus | undefined> {
   for (let round = 0; round < OPTIMISTIC_RETRIES; round += 1) {
@@ -504,21 +508,23 @@ export async function settleOrder(orderId: string, clock: Clock): Promise<OrderS
     const { order } = partition;
     const now = clock.now();
     if (order.status === 'paid_off') return order.status;
+    const to = nextOrderStatus(order, partition.installments, now);
     if (
-      nextOrderStatus(order, partition.installments, now) !== 'paid_off' ||
-      !canTransition(order.status, 'paid_off')
+      (to !== 'paid_off' && to !== 'in_arrears') ||
+      to === order.status ||
+      !canTransition(order.status, to)
     ) {
       return order.status;
     }
     const at = now.toISOString();
-    const after: OrderRecord = { ...order, status: 'paid_off', version: order.version + 1, updatedAt: at };
+    const after: OrderRecord = { ...order, status: to, version: order.version + 1, updatedAt: at };
     try {
       await store.writeItems([
-        store.orderTransitionItem(order, 'paid_off', {}, at),
-        store.deleteAuthExpiryItem(order.id),
-        ...orderEventItems('order.paid_off', after, clock),
+        store.orderTransitionItem(order, to, {}, at),
+        ...(to === 'paid_off' ? [store.deleteAuthExpiryItem(order.id)] : []),
+        ...orderEventItems(`order.${to}`, after, clock),
       ]);
-      return 'paid_off';
+      return to;
     } catch (error) {
       if (!transactionCancelReasons(error)) throw error;
     }

@@ -5,6 +5,7 @@ import { resetDdb } from '../../functions/lib/dynamodb.ts';
 import { keyService, setKeyService } from '../../functions/lib/key-service.ts';
 import { resetSecrets } from '../../functions/lib/secrets.ts';
 import { createTables, tableEnv } from './bootstrap-tables.ts';
+import { registerLocalCollection } from './collection.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { type Gateway, startGateway } from './gateway.ts';
 import { resolveOperatorToken } from './operator-token.ts';
@@ -89,6 +90,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     admin.destroy();
 
     const demoMerchant = options.seed ? await seedDemoMerchant() : undefined;
+    registerLocalCollection();
     const scheduler = options.scheduler ? startScheduler() : undefined;
     const gateway: Gateway = await startGateway({
       operatorToken: operator.token,

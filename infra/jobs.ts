@@ -1,8 +1,8 @@
-import type { RouteAccess } from './routes.ts';
+import type { RouteAccess } from './routes/index.ts';
 
 /**
  * THE scheduled-job table, read by the CDK jobs construct (EventBridge Scheduler) and by the local
- * scheduler, like infra/routes.ts is for HTTP. A job's handler receives `{ asOf?: string }` (`{}`
+ * scheduler, like infra/routes/ is for HTTP. A job's handler receives `{ asOf?: string }` (`{}`
  * from EventBridge Scheduler).
  */
 export interface ScheduledJob {

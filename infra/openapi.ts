@@ -1,5 +1,5 @@
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
-import { routes as allRoutes, type Route } from './routes.ts';
+import { routes as allRoutes, type Route } from './routes/index.ts';
 
 const security: Record<Route['auth'], ZodOpenApiOperationObject['security']> = {
   public: [],

@@ -12,7 +12,7 @@ import { VaultNetwork } from './constructs/network.ts';
 import { Notifications } from './constructs/notify.ts';
 import { Secrets } from './constructs/secrets.ts';
 import { jobs as allJobs, type ScheduledJob } from './jobs.ts';
-import { routes as allRoutes, type Route } from './routes.ts';
+import { routes as allRoutes, type Route } from './routes/index.ts';
 
 export const STAGES = ['dev', 'prod'] as const;
 export type Stage = (typeof STAGES)[number];

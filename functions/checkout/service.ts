@@ -10,12 +10,11 @@ import {
 import { buildSchedule, type Schedule } from '../installments/schedule.ts';
 import { auditItem } from '../lib/audit.ts';
 import type { Clock } from '../lib/clock.ts';
-import { transactionCancelReasons } from '../lib/dynamodb.ts';
 import { badRequest, conflict, forbidden, notFound, unprocessable } from '../lib/errors.ts';
 import type { HttpResult } from '../lib/http.ts';
-import type { TransactItem } from '../lib/idempotency.ts';
 import { newId } from '../lib/ids.ts';
 import { type CurrencyCode, formatMoney } from '../lib/money.ts';
+import { type TransactItem, Transaction } from '../lib/transactions.ts';
 import { AUTHORIZATION_TOKEN_TTL_MS, checkoutConfig, SESSION_TTL_MS } from './policy.ts';
 import type {
   AuthorizeCheckoutBody,
@@ -208,10 +207,11 @@ export async function authorize(
   const card = await ports.getCard(principal.customerId, body.cardToken);
   if (cardExpired(card, now)) throw unprocessable('card_expired', 'The card has expired.', 'cardToken');
 
-  const items: TransactItem[] = [];
+  const tx = new Transaction<'stepUp' | 'authorization' | 'session' | 'audit'>();
   const stepUpRequired = session.amount > checkoutConfig().stepUpThreshold(session.currency);
   if (stepUpRequired) {
-    items.push(
+    tx.add(
+      'stepUp',
       await ports.requireStepUp({
         headers,
         customerId: principal.customerId,
@@ -245,26 +245,26 @@ export async function authorize(
     createdAt: now.toISOString(),
     ttl: Math.floor((expiresAtMs + 86_400_000) / 1000),
   };
-  const sessionIndex = items.length + 1;
-  items.push(
-    store.putAuthorizationItem(record),
-    store.sessionStillOpenItem(session.id, nowMs),
-    auditItem(
-      {
-        action: 'checkout.authorized',
-        subject: session.id,
-        actor: principal.customerId,
-        metadata: {
-          merchantId: session.merchantId,
-          plan: body.plan,
-          amount: session.amount,
-          currency: session.currency,
-          stepUp: stepUpRequired,
+  tx.add('authorization', store.putAuthorizationItem(record))
+    .add('session', store.sessionStillOpenItem(session.id, nowMs))
+    .add(
+      'audit',
+      auditItem(
+        {
+          action: 'checkout.authorized',
+          subject: session.id,
+          actor: principal.customerId,
+          metadata: {
+            merchantId: session.merchantId,
+            plan: body.plan,
+            amount: session.amount,
+            currency: session.currency,
+            stepUp: stepUpRequired,
+          },
         },
-      },
-      clock,
-    ),
-  );
+        clock,
+      ),
+    );
 
   const response: CheckoutAuthorizationResponse = {
     object: 'checkout_authorization',
@@ -278,17 +278,17 @@ export async function authorize(
     schedulePreview: schedulePreview(schedule),
   };
   try {
-    return await commit(items, { status: 200, body: response });
+    return await commit(tx.items, { status: 200, body: response });
   } catch (error) {
-    const reasons = transactionCancelReasons(error);
-    if (!reasons) throw error;
-    if (reasons[sessionIndex] === 'ConditionalCheckFailed') {
+    const cancelled = tx.cancellation(error);
+    if (!cancelled) throw error;
+    if (cancelled.lost('session')) {
       throw unprocessable(
         'checkout_session_completed',
         'This checkout session was completed or expired meanwhile.',
       );
     }
-    if (stepUpRequired && reasons[0] === 'ConditionalCheckFailed') {
+    if (cancelled.lost('stepUp')) {
       // The step-up token was used by a concurrent request: it approves exactly one.
       throw forbidden(
         'step_up_invalid',

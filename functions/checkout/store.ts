@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { PlanId } from '../installments/plans.ts';
 import { ddb, fromItem, tableName } from '../lib/dynamodb.ts';
-import type { TransactItem } from '../lib/idempotency.ts';
 import type { CurrencyCode } from '../lib/money.ts';
+import type { TransactItem } from '../lib/transactions.ts';
 
 /**
  * Keys (single table):

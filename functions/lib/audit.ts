@@ -1,8 +1,8 @@
 import type { Clock } from './clock.ts';
 import { tableName } from './dynamodb.ts';
-import type { TransactItem } from './idempotency.ts';
 import { newId } from './ids.ts';
 import { redactValue } from './logger.ts';
+import type { TransactItem } from './transactions.ts';
 
 /**
  * Audit events: who did what to which subject, when, and why. Append-only items under

@@ -4,6 +4,7 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import type { Clock } from './clock.ts';
 import { ddb, isConditionFailure, tableName, transactionCancelReasons } from './dynamodb.ts';
 import { ApiError, badRequest, conflict } from './errors.ts';
+import type { TransactItem } from './transactions.ts';
 
 /**
  * Stripe-style idempotency for merchant POSTs.
@@ -22,9 +23,8 @@ export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 export const LOCK_MS = 30_000;
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
-export type TransactItem = NonNullable<
-  ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
->[number];
+/** Re-exported for the capabilities that still import it from here; new code imports ./transactions.ts. */
+export type { TransactItem };
 
 export interface StoredResponse {
   statusCode: number;

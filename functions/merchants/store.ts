@@ -1,6 +1,7 @@
-import { GetCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { ddb, fromItem, tableName, transactionCancelReasons } from '../lib/dynamodb.ts';
-import { conflict, notFound } from '../lib/errors.ts';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { ddb, fromItem, tableName } from '../lib/dynamodb.ts';
+import { notFound } from '../lib/errors.ts';
+import { conflictOnCancel, type TransactItem, writeTransaction } from '../lib/transactions.ts';
 import type { MerchantStatus } from './schema.ts';
 
 /**
@@ -31,8 +32,6 @@ export interface ApiKeyRecord {
 
 const merchantKey = (id: string) => ({ pk: `MERCHANT#${id}`, sk: 'MERCHANT' });
 const apiKeyKey = (hash: string) => ({ pk: `APIKEY#${hash}`, sk: 'APIKEY' });
-
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 function apiKeyPut(merchant: MerchantRecord): TransactItem {
   return {
@@ -66,16 +65,12 @@ export function createMerchantItems(merchant: MerchantRecord): TransactItem[] {
   ];
 }
 
-export async function writeItems(items: TransactItem[]): Promise<void> {
-  try {
-    await ddb().send(new TransactWriteCommand({ TransactItems: items }));
-  } catch (error) {
-    const reasons = transactionCancelReasons(error);
-    if (reasons?.includes('ConditionalCheckFailed')) {
-      throw conflict('concurrent_update', 'The merchant was changed by another request; retry.');
-    }
-    throw error;
-  }
+/** Writes merchant items in one transaction; a lost condition is 409 `concurrent_update`. */
+export function writeItems(items: TransactItem[]): Promise<void> {
+  return conflictOnCancel(
+    () => writeTransaction(items),
+    'The merchant was changed by another request; retry.',
+  );
 }
 
 export async function getMerchant(id: string): Promise<MerchantRecord | undefined> {

@@ -1,5 +1,5 @@
 import { tableName } from '../lib/dynamodb.ts';
-import type { TransactItem } from '../lib/idempotency.ts';
+import type { TransactItem } from '../lib/transactions.ts';
 import { getMerchant } from './store.ts';
 
 /**

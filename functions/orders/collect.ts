@@ -13,9 +13,9 @@
  */
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type Clock, DAY_MS, isoDay } from '../lib/clock.ts';
-import { ddb, tableName, transactionCancelReasons } from '../lib/dynamodb.ts';
-import type { TransactItem } from '../lib/idempotency.ts';
+import { ddb, tableName } from '../lib/dynamodb.ts';
 import { DUE_INDEX } from '../lib/tables.ts';
+import { isCancellation, type TransactItem, Transaction, writeTransaction } from '../lib/transactions.ts';
 import type { CardProcessor, ChargeResult } from '../payments/processor.ts';
 import { CARD_ATTEMPT_LIMIT, CARD_ATTEMPT_WINDOW_MS, nextRetryDay } from './dunning.ts';
 import { recordChargeOutcome, settleOrder } from './service.ts';
@@ -186,22 +186,25 @@ async function claim(installment: InstallmentRecord, clock: Clock): Promise<Inst
     version: installment.version + 1,
     updatedAt: at,
   };
-  const items = [
-    store.installmentUpdateItem(
-      installment,
-      { status: 'charging', attempts: claimed.attempts, chargingSince: at },
-      at,
-    ),
-    cardAttemptsItem(installment.cardToken, [...recent, at], window),
-  ];
+  const tx = new Transaction<'installment' | 'card'>()
+    .add(
+      'installment',
+      store.installmentUpdateItem(
+        installment,
+        { status: 'charging', attempts: claimed.attempts, chargingSince: at },
+        at,
+      ),
+    )
+    .add('card', cardAttemptsItem(installment.cardToken, [...recent, at], window));
   try {
-    await store.writeItems(items);
+    await writeTransaction(tx.items);
   } catch (error) {
-    const reasons = transactionCancelReasons(error);
-    if (!reasons) throw error;
-    if (reasons[0] === 'ConditionalCheckFailed') return 'claimed_elsewhere';
-    // Another installment on the same card was claimed meanwhile: let the queue redeliver this one.
-    throw new Error('card attempt window changed concurrently; retry');
+    const cancelled = tx.cancellation(error);
+    if (!cancelled) throw error;
+    if (cancelled.lost('installment')) return 'claimed_elsewhere';
+    // A concurrent claim on the same installment or card (a transaction conflict, or the card's
+    // window changed): nothing was written; the queue redelivers the message.
+    throw new Error('installment claim conflicted with a concurrent one; retry');
   }
   return claimed;
 }
@@ -209,10 +212,10 @@ async function claim(installment: InstallmentRecord, clock: Clock): Promise<Inst
 /** Writes items; false when a condition failed (someone else changed the installment first). */
 async function writeOrSkip(items: TransactItem[]): Promise<boolean> {
   try {
-    await store.writeItems(items);
+    await writeTransaction(items);
     return true;
   } catch (error) {
-    if (transactionCancelReasons(error)) return false;
+    if (isCancellation(error)) return false;
     throw error;
   }
 }

@@ -4,7 +4,7 @@
  * one event, so a receiver that keeps the highest sequence per order never goes backwards.
  */
 import type { Clock } from '../lib/clock.ts';
-import type { TransactItem } from '../lib/idempotency.ts';
+import type { TransactItem } from '../lib/transactions.ts';
 import { type WebhookEventType, webhookEventItems } from '../webhooks/events.ts';
 import type { InstallmentRecord, OrderRecord } from './store.ts';
 import { toInstallment, toSummary } from './view.ts';

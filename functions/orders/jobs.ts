@@ -11,9 +11,9 @@
  */
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type Clock, DAY_MS, isoDay, clock as processClock } from '../lib/clock.ts';
-import { ddb, tableName, transactionCancelReasons } from '../lib/dynamodb.ts';
-import type { TransactItem } from '../lib/idempotency.ts';
+import { ddb, tableName } from '../lib/dynamodb.ts';
 import { logger } from '../lib/logger.ts';
+import { isCancellation, type TransactItem, writeTransaction } from '../lib/transactions.ts';
 import { orderEventItems } from './events.ts';
 import { EXPIRING_NOTICE_MS, SWEEP_DEFAULT_LOOKBACK_DAYS } from './policy.ts';
 import { settleOrder } from './service.ts';
@@ -70,10 +70,10 @@ type Outcome = 'expired' | 'released' | 'expiring' | 'done' | 'skipped' | 'pendi
 
 async function write(items: TransactItem[]): Promise<boolean> {
   try {
-    await store.writeItems(items);
+    await writeTransaction(items);
     return true;
   } catch (error) {
-    if (transactionCancelReasons(error)) return false;
+    if (isCancellation(error)) return false;
     throw error;
   }
 }
@@ -85,13 +85,13 @@ async function processMarker(
 ): Promise<Outcome> {
   const order = await store.getOrder(marker.orderId);
   if (!order) {
-    await store.writeItems([store.deleteAuthExpiryItem(marker.orderId)]);
+    await writeTransaction([store.deleteAuthExpiryItem(marker.orderId)]);
     return 'done';
   }
   // The index is eventually consistent: a marker read before an extension is simply not due yet.
   if (order.authorizationExpiresAt !== marker.expiresAt) return 'pending';
   if (remainingAuthorized(order) === 0) {
-    await store.writeItems([store.deleteAuthExpiryItem(order.id)]);
+    await writeTransaction([store.deleteAuthExpiryItem(order.id)]);
     return 'done';
   }
   const at = now.toISOString();

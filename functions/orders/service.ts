@@ -7,12 +7,17 @@ import {
 import { applyRefund, type RefundResult, refundCapacity } from '../installments/refund.ts';
 import { buildSchedule, type ScheduleOptions } from '../installments/schedule.ts';
 import { type Clock, isoDay } from '../lib/clock.ts';
-import { transactionCancelReasons } from '../lib/dynamodb.ts';
 import { conflict, notFound, unprocessable } from '../lib/errors.ts';
 import type { HttpResult } from '../lib/http.ts';
-import type { TransactItem } from '../lib/idempotency.ts';
 import { newId } from '../lib/ids.ts';
 import { logger } from '../lib/logger.ts';
+import {
+  conflictOnCancel,
+  isCancellation,
+  type TransactItem,
+  Transaction,
+  writeTransaction,
+} from '../lib/transactions.ts';
 import type { CardProcessor, ChargeResult } from '../payments/processor.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { nextRetryDay } from './dunning.ts';
@@ -61,18 +66,12 @@ function scheduleOptions(order: Pick<OrderRecord, 'termMonths' | 'aprBps'>): Sch
   };
 }
 
+const CONCURRENT_UPDATE = 'The order was changed by another request meanwhile; retry this request.';
 /** A lost optimistic race: nothing was written; the same request (same Idempotency-Key) may be retried. */
-const concurrentUpdate = () =>
-  conflict('concurrent_update', 'The order was changed by another request meanwhile; retry this request.');
+const concurrentUpdate = () => conflict('concurrent_update', CONCURRENT_UPDATE);
 
-async function committing(commit: Commit, items: TransactItem[], result: HttpResult): Promise<HttpResult> {
-  try {
-    return await commit(items, result);
-  } catch (error) {
-    if (transactionCancelReasons(error)) throw concurrentUpdate();
-    throw error;
-  }
-}
+const committing = (commit: Commit, items: TransactItem[], result: HttpResult): Promise<HttpResult> =>
+  conflictOnCancel(() => commit(items, result), CONCURRENT_UPDATE);
 
 /**
  * The status money movements lead to, from the order's amounts and installments after a change:
@@ -178,26 +177,27 @@ export async function createOrder(
     createdAt: at,
     updatedAt: at,
   };
-  const items = [
-    consumeAuthorizationItem(tokenHash, principal.merchantId, id, nowMs, at),
-    completeSessionItem(approval.checkoutSessionId, id, at),
-    store.putOrderItem(order),
-    store.putAuthExpiryItem(order),
-    store.customerOrderItem(order),
-    ...orderEventItems('order.authorized', order, clock),
-  ];
+  const tx = new Transaction<'approval' | 'session' | 'order'>()
+    .add('approval', consumeAuthorizationItem(tokenHash, principal.merchantId, id, nowMs, at))
+    .add('session', completeSessionItem(approval.checkoutSessionId, id, at))
+    .add(
+      'order',
+      store.putOrderItem(order),
+      store.putAuthExpiryItem(order),
+      store.customerOrderItem(order),
+      ...orderEventItems('order.authorized', order, clock),
+    );
   try {
-    return await commit(items, {
+    return await commit(tx.items, {
       status: 201,
       body: toOrder({ order, captures: [], installments: [], refunds: [] }),
     });
   } catch (error) {
-    const reasons = transactionCancelReasons(error);
-    if (!reasons) throw error;
+    const cancelled = tx.cancellation(error);
+    if (!cancelled) throw error;
     // Lost to a concurrent redemption of the same token (or it lapsed this very moment).
-    if (reasons[0] === 'ConditionalCheckFailed')
-      throw clock.now().getTime() >= approval.expiresAtMs ? expired() : used();
-    if (reasons[1] === 'ConditionalCheckFailed') {
+    if (cancelled.lost('approval')) throw clock.now().getTime() >= approval.expiresAtMs ? expired() : used();
+    if (cancelled.lost('session')) {
       throw unprocessable(
         'checkout_session_completed',
         'The checkout session of this authorization already has an order.',
@@ -468,8 +468,12 @@ export async function recordChargeOutcome(
     if (status === 'paid_off' || status === 'refunded' || status === 'in_arrears') status = order.status;
     status = reachable(order, status);
     const after: OrderRecord = { ...provisional, status, version: order.version + 1, updatedAt: at };
-    const items: TransactItem[] = [
+    const tx = new Transaction<'installment' | 'order'>().add(
+      'installment',
       store.installmentUpdateItem(installment, set, at, remove),
+    );
+    tx.add(
+      'order',
       ...(canTransition(order.status, status)
         ? [
             store.orderTransitionItem(order, status, totals, at),
@@ -481,13 +485,13 @@ export async function recordChargeOutcome(
             ),
           ]
         : []),
-    ];
+    );
     try {
-      await store.writeItems(items);
+      await writeTransaction(tx.items);
     } catch (error) {
-      const reasons = transactionCancelReasons(error);
-      if (!reasons) throw error;
-      if (reasons[0] === 'ConditionalCheckFailed') return 'stale';
+      const cancelled = tx.cancellation(error);
+      if (!cancelled) throw error;
+      if (cancelled.lost('installment')) return 'stale';
       continue;
     }
     await settleOrder(orderId, clock);
@@ -519,14 +523,14 @@ export async function settleOrder(orderId: string, clock: Clock): Promise<OrderS
     const at = now.toISOString();
     const after: OrderRecord = { ...order, status: to, version: order.version + 1, updatedAt: at };
     try {
-      await store.writeItems([
+      await writeTransaction([
         store.orderTransitionItem(order, to, {}, at),
         ...(to === 'paid_off' ? [store.deleteAuthExpiryItem(order.id)] : []),
         ...orderEventItems(`order.${to}`, after, clock),
       ]);
       return to;
     } catch (error) {
-      if (!transactionCancelReasons(error)) throw error;
+      if (!isCancellation(error)) throw error;
     }
   }
   return undefined;

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Disclosure } from '../installments/amortization.ts';
 import type { PlanId } from '../installments/plans.ts';
 import type { ScheduledInstallment } from '../installments/schedule.ts';
 import { ddb, fromItem, tableName } from '../lib/dynamodb.ts';
-import type { TransactItem } from '../lib/idempotency.ts';
 import type { CurrencyCode } from '../lib/money.ts';
 import { GSI1 } from '../lib/tables.ts';
+import { queryAll, type TransactItem } from '../lib/transactions.ts';
 import { DUE_SHARDS } from './policy.ts';
 import { type OrderStatus, transitionCondition } from './state.ts';
 
@@ -351,21 +351,12 @@ export interface OrderPartition {
 
 /** The whole order in one strongly consistent Query (paged only past 1 MB). */
 export async function getOrderPartition(id: string): Promise<OrderPartition | undefined> {
-  const items: Record<string, unknown>[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ddb().send(
-      new QueryCommand({
-        TableName: tableName(),
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `ORDER#${id}` },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    items.push(...((page.Items ?? []) as Record<string, unknown>[]));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  const items = await queryAll({
+    TableName: tableName(),
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': `ORDER#${id}` },
+    ConsistentRead: true,
+  });
   const orderItem = items.find((item) => item.sk === 'ORDER');
   if (!orderItem) return undefined;
   const ofType = (prefix: string) => items.filter((item) => String(item.sk).startsWith(prefix));
@@ -410,29 +401,14 @@ export async function queryAuthExpiries(
   day: string,
   until: string,
 ): Promise<Array<{ orderId: string; expiresAt: string }>> {
-  const out: Array<{ orderId: string; expiresAt: string }> = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ddb().send(
-      new QueryCommand({
-        TableName: tableName(),
-        IndexName: GSI1,
-        KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk <= :until',
-        ExpressionAttributeValues: { ':pk': authExpiryPk(day), ':until': `${until}#~` },
-        ProjectionExpression: 'orderId, expiresAt',
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? [])
-      out.push({ orderId: String(item.orderId), expiresAt: String(item.expiresAt) });
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return out;
-}
-
-/** Writes items outside an HTTP request (post-commit steps, jobs). */
-export async function writeItems(items: TransactItem[]): Promise<void> {
-  await ddb().send(new TransactWriteCommand({ TransactItems: items }));
+  const items = await queryAll({
+    TableName: tableName(),
+    IndexName: GSI1,
+    KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk <= :until',
+    ExpressionAttributeValues: { ':pk': authExpiryPk(day), ':until': `${until}#~` },
+    ProjectionExpression: 'orderId, expiresAt',
+  });
+  return items.map((item) => ({ orderId: String(item.orderId), expiresAt: String(item.expiresAt) }));
 }
 
 export async function setCardRefundOutcomes(

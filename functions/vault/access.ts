@@ -13,6 +13,7 @@ import { vaultTableName } from '../lib/dynamodb.ts';
 import { notFound } from '../lib/errors.ts';
 import { type KeyService, keyService } from '../lib/key-service.ts';
 import { logger } from '../lib/logger.ts';
+import { writeTransaction } from '../lib/transactions.ts';
 import type { CardBrand } from './card.ts';
 import { EnvelopeCipher } from './envelope.ts';
 import type { CardResponse } from './schema.ts';
@@ -122,7 +123,7 @@ export async function detokenize(
     pan = await vaultCipher().decrypt(card, { customerId: card.customerId, tokenId: token });
   } catch (error) {
     // Best effort: a failing vault must still report the original error.
-    await store.writeItems([audit('vault.detokenize_failed')]).catch(() => undefined);
+    await writeTransaction([audit('vault.detokenize_failed')]).catch(() => undefined);
     logger.warn('card detokenization failed', {
       card: token,
       actor: purpose.actor,
@@ -131,7 +132,7 @@ export async function detokenize(
     throw error;
   }
   try {
-    await store.writeItems([audit('vault.detokenized')]);
+    await writeTransaction([audit('vault.detokenized')]);
   } catch (error) {
     pan.fill(0);
     throw error;

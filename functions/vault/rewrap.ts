@@ -2,6 +2,7 @@ import { auditItem } from '../lib/audit.ts';
 import { type Clock, clock as processClock } from '../lib/clock.ts';
 import { config } from '../lib/config.ts';
 import { vaultTableName } from '../lib/dynamodb.ts';
+import { writeTransaction } from '../lib/transactions.ts';
 import type { EnvelopeRecord } from './envelope.ts';
 import { ensureWrapKeyRegistered, vaultCipher } from './service.ts';
 import * as store from './store.ts';
@@ -92,7 +93,7 @@ export async function rewrapAll(options: RewrapOptions = {}): Promise<RewrapRepo
     }
   }
 
-  await store.writeItems([
+  await writeTransaction([
     auditItem(
       {
         action: 'vault.rewrapped',

@@ -1,11 +1,11 @@
 import { auditItem } from '../lib/audit.ts';
 import { type Clock, clock as processClock } from '../lib/clock.ts';
-import { transactionCancelReasons, vaultTableName } from '../lib/dynamodb.ts';
+import { vaultTableName } from '../lib/dynamodb.ts';
 import { conflict, forbidden } from '../lib/errors.ts';
-import type { TransactItem } from '../lib/idempotency.ts';
 import { newId } from '../lib/ids.ts';
 import { logger } from '../lib/logger.ts';
 import { getSecret } from '../lib/secrets.ts';
+import { isCancellation, type TransactItem, Transaction } from '../lib/transactions.ts';
 import { isActive, noSuchCard, requireOwnCard, toCard, vaultCipher } from './access.ts';
 import { fingerprint, validateCard } from './card.ts';
 import type { EnvelopeCipher } from './envelope.ts';
@@ -111,7 +111,9 @@ export async function addCard(
     updatedAt: at,
     version: 1,
   };
-  const { items, dedupeIndex } = store.createCardItems(record);
+  const tx = new Transaction<'card' | 'dedupe' | 'authorization' | 'audit'>().addAll(
+    store.createCardItems(record),
+  );
   const audit = auditItem(
     {
       action: 'vault.card_added',
@@ -121,21 +123,18 @@ export async function addCard(
     },
     clock,
   );
-  const all = [...items, ...authorization, audit];
+  tx.add('authorization', ...authorization).add('audit', audit);
   const outcome: AddCardOutcome = { created: true, card: toCard(record) };
   try {
-    await options.commit(all, outcome);
+    await options.commit(tx.items, outcome);
   } catch (error) {
-    const reasons = transactionCancelReasons(error);
-    if (!reasons) throw error;
-    const authorizationFailed = authorization.some(
-      (_, i) => reasons[items.length + i] === 'ConditionalCheckFailed',
-    );
-    if (authorizationFailed) {
+    const cancelled = tx.cancellation(error);
+    if (!cancelled) throw error;
+    if (cancelled.lost('authorization')) {
       throw forbidden('step_up_invalid', 'The step-up token has already been used; step up again.');
     }
     // Most likely a concurrent save of the same card by this customer: if it won, answer with its token.
-    if (reasons[dedupeIndex] !== 'None') {
+    if (cancelled.failed('dedupe')) {
       const winner = await store.findCustomerToken(customerId, fingerprintId);
       const card = winner ? await store.getCardItem(winner) : undefined;
       if (isActive(card) && card.customerId === customerId) return { created: false, card: toCard(card) };
@@ -159,19 +158,18 @@ async function reuseCard(
   // A re-issued card keeps its number with a later expiry; an older expiry never overwrites a newer one.
   const renewed = laterExpiry(valid, existing);
   const card = renewed ? { ...existing, expMonth: valid.expMonth, expYear: valid.expYear } : existing;
-  const items = [
-    ...authorization,
-    ...(renewed ? store.updateExpiryItems(existing, valid.expMonth, valid.expYear, at) : []),
-  ];
+  const tx = new Transaction<'authorization' | 'card'>()
+    .add('authorization', ...authorization)
+    .add('card', ...(renewed ? store.updateExpiryItems(existing, valid.expMonth, valid.expYear, at) : []));
   const outcome: AddCardOutcome = { created: false, card: toCard(card) };
   try {
-    await commit(items, outcome);
+    await commit(tx.items, outcome);
   } catch (error) {
-    const reasons = transactionCancelReasons(error);
-    if (reasons?.slice(0, authorization.length).includes('ConditionalCheckFailed')) {
+    const cancelled = tx.cancellation(error);
+    if (cancelled?.lost('authorization')) {
       throw forbidden('step_up_invalid', 'The step-up token has already been used; step up again.');
     }
-    if (reasons) throw conflict('concurrent_update', 'The card was changed by another request; retry.');
+    if (cancelled) throw conflict('concurrent_update', 'The card was changed by another request; retry.');
     throw error;
   }
   return outcome;
@@ -205,7 +203,7 @@ export async function deleteCard(
   try {
     await options.commit(items);
   } catch (error) {
-    if (!transactionCancelReasons(error)) throw error;
+    if (!isCancellation(error)) throw error;
     // Lost to a concurrent delete (then it is gone: 404) or to another change (retry).
     if (!isActive(await store.getCardItem(token))) throw noSuchCard(token);
     throw conflict('concurrent_update', 'The card was changed by another request; retry.');

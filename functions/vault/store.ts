@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../lib/clock.ts';
 import { ddb, fromItem, isConditionFailure, vaultTableName } from '../lib/dynamodb.ts';
-import type { TransactItem } from '../lib/idempotency.ts';
+import { queryAll, type TransactItem, Transaction } from '../lib/transactions.ts';
 import type { CardBrand } from './card.ts';
 import type { EnvelopeRecord } from './envelope.ts';
 
@@ -108,24 +108,27 @@ function summaryOf(card: CardRecord): CardSummaryItem {
  * Everything that creates a card, for one transaction. The dedupe item's condition makes two
  * concurrent saves of one card by one customer produce a single token (the loser is cancelled).
  */
-export function createCardItems(card: CardRecord): { items: TransactItem[]; dedupeIndex: number } {
+export function createCardItems(card: CardRecord): Transaction<'card' | 'dedupe'> {
   const table = vaultTableName();
-  const items: TransactItem[] = [
-    {
-      Put: {
-        TableName: table,
-        Item: { ...cardKey(card.token), type: 'card', ...card },
-        ConditionExpression: 'attribute_not_exists(pk)',
+  return new Transaction<'card' | 'dedupe'>()
+    .add(
+      'card',
+      {
+        Put: {
+          TableName: table,
+          Item: { ...cardKey(card.token), type: 'card', ...card },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
       },
-    },
-    {
-      Put: {
-        TableName: table,
-        Item: { ...customerCardKey(card.customerId, card.token), type: 'customerCard', ...summaryOf(card) },
-        ConditionExpression: 'attribute_not_exists(pk)',
+      {
+        Put: {
+          TableName: table,
+          Item: { ...customerCardKey(card.customerId, card.token), type: 'customerCard', ...summaryOf(card) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
       },
-    },
-    {
+    )
+    .add('dedupe', {
       Put: {
         TableName: table,
         Item: {
@@ -135,37 +138,38 @@ export function createCardItems(card: CardRecord): { items: TransactItem[]; dedu
         },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
-    },
-    {
-      // An upsert (the customer may have saved, deleted and re-saved the card), guarded so the
-      // link can only ever name this customer.
-      Update: {
-        TableName: table,
-        Key: fingerprintCustomerKey(card.fingerprintId, card.customerId),
-        UpdateExpression:
-          'SET #type = :type, customerId = :customer, firstSeenAt = if_not_exists(firstSeenAt, :at), lastSeenAt = :at',
-        ConditionExpression: 'attribute_not_exists(pk) OR customerId = :customer',
-        ExpressionAttributeNames: { '#type': 'type' },
-        ExpressionAttributeValues: {
-          ':type': 'fingerprintCustomer',
-          ':customer': card.customerId,
-          ':at': card.createdAt,
+    })
+    .add(
+      'card',
+      {
+        // An upsert (the customer may have saved, deleted and re-saved the card), guarded so the
+        // link can only ever name this customer.
+        Update: {
+          TableName: table,
+          Key: fingerprintCustomerKey(card.fingerprintId, card.customerId),
+          UpdateExpression:
+            'SET #type = :type, customerId = :customer, firstSeenAt = if_not_exists(firstSeenAt, :at), lastSeenAt = :at',
+          ConditionExpression: 'attribute_not_exists(pk) OR customerId = :customer',
+          ExpressionAttributeNames: { '#type': 'type' },
+          ExpressionAttributeValues: {
+            ':type': 'fingerprintCustomer',
+            ':customer': card.customerId,
+            ':at': card.createdAt,
+          },
         },
       },
-    },
-    {
-      Put: {
-        TableName: table,
-        Item: {
-          ...wrapMemberKey(card.keyId, card.keyVersion, card.token),
-          type: 'wrapMember',
-          token: card.token,
+      {
+        Put: {
+          TableName: table,
+          Item: {
+            ...wrapMemberKey(card.keyId, card.keyVersion, card.token),
+            type: 'wrapMember',
+            token: card.token,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
         },
-        ConditionExpression: 'attribute_not_exists(pk)',
       },
-    },
-  ];
-  return { items, dedupeIndex: 2 };
+    );
 }
 
 /** The card or its tombstone, strongly consistent (a delete must take effect on the next read). */
@@ -316,22 +320,13 @@ export async function listCustomerCards(
 
 /** Customer ids that saved the card with this fingerprint (for the account-monitoring rules). */
 export async function customersForFingerprint(fingerprintId: string): Promise<string[]> {
-  const out: string[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ddb().send(
-      new QueryCommand({
-        TableName: vaultTableName(),
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `FP#${fingerprintId}` },
-        ProjectionExpression: 'customerId',
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) if (typeof item.customerId === 'string') out.push(item.customerId);
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return out;
+  const items = await queryAll({
+    TableName: vaultTableName(),
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': `FP#${fingerprintId}` },
+    ProjectionExpression: 'customerId',
+  });
+  return items.flatMap((item) => (typeof item.customerId === 'string' ? [item.customerId] : []));
 }
 
 /** Records a wrapping key version as in use; first writer wins, later ones are no-ops. */
@@ -474,9 +469,4 @@ export async function applyRewrap(card: CardRecord, next: EnvelopeRecord, at: st
     if ((error as { name?: string } | null)?.name === 'TransactionCanceledException') return false;
     throw error;
   }
-}
-
-/** A write of items outside the HTTP kernel (detokenize audits, the re-wrap run's audit). */
-export async function writeItems(items: TransactItem[]): Promise<void> {
-  await ddb().send(new TransactWriteCommand({ TransactItems: items }));
 }

@@ -1,20 +1,11 @@
-import { transactionCancelReasons } from '../lib/dynamodb.ts';
-import { conflict } from '../lib/errors.ts';
 import type { HttpInput, HttpResult } from '../lib/http.ts';
-import type { TransactItem } from '../lib/idempotency.ts';
+import { conflictOnCancel, type TransactItem } from '../lib/transactions.ts';
 
 /** A lost condition on our own item (not the idempotency record) means a concurrent change: 409. */
-export async function commitOrConflict(
+export function commitOrConflict(
   commit: HttpInput<unknown, unknown, unknown, unknown>['commit'],
   items: TransactItem[],
   result: HttpResult,
 ): Promise<HttpResult> {
-  try {
-    return await commit(items, result);
-  } catch (error) {
-    if (transactionCancelReasons(error)?.[0] === 'ConditionalCheckFailed') {
-      throw conflict('concurrent_update', 'The resource was changed by another request; retry.');
-    }
-    throw error;
-  }
+  return conflictOnCancel(() => commit(items, result), 'The resource was changed by another request; retry.');
 }

@@ -1,7 +1,7 @@
 import type { Clock } from '../lib/clock.ts';
 import { tableName } from '../lib/dynamodb.ts';
-import type { TransactItem } from '../lib/idempotency.ts';
 import { newId } from '../lib/ids.ts';
+import type { TransactItem } from '../lib/transactions.ts';
 import {
   deliveryKey,
   eventKey,

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DAY_MS } from '../lib/clock.ts';
 import { ddb, fromItem, isConditionFailure, tableName } from '../lib/dynamodb.ts';
-import type { TransactItem } from '../lib/idempotency.ts';
 import { GSI1 } from '../lib/tables.ts';
+import type { TransactItem } from '../lib/transactions.ts';
 
 /**
  * Webhook items in the main table:

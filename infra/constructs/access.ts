@@ -6,7 +6,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { MAIN_TABLE, TABLES, type TableDefinition, VAULT_TABLE } from '../../functions/lib/tables.ts';
-import type { RouteAccess } from '../routes.ts';
+import type { RouteAccess } from '../routes/index.ts';
 import { type Data, tableName } from './data.ts';
 import { TesseraFunction } from './function.ts';
 import type { LeastPrivilegeRole } from './iam.ts';

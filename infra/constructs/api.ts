@@ -24,7 +24,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { CfnLoggingConfiguration, CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { z } from 'zod';
-import type { Route, RouteAuth } from '../routes.ts';
+import type { Route, RouteAuth } from '../routes/index.ts';
 import { type AccessContext, accessFunction, type FunctionStack, functionStack, pascal } from './access.ts';
 import type { TesseraFunction } from './function.ts';
 import { LeastPrivilegeRole } from './iam.ts';
@@ -76,7 +76,7 @@ const NO_COGNITO: Record<RouteAuth, string> = {
 };
 
 /**
- * The public REST API (API Gateway v1), built from `infra/routes.ts`: one function per route, with
+ * The public REST API (API Gateway v1), built from `infra/routes/`: one function per route, with
  * exactly the data, key, secret and notification rights its `access` field lists. Around it: WAF,
  * TLS 1.2+ with forward secrecy, JSON access logs, X-Ray, request validation, throttling, a usage
  * plan, and the error envelope of the API conventions for everything the gateway itself rejects.

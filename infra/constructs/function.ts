@@ -25,7 +25,7 @@ const REQUIRE_SHIM =
   'const require = __tesseraCreateRequire(import.meta.url);';
 
 export interface TesseraFunctionProps {
-  /** Entry file, relative to the repository root (as in `infra/routes.ts`). */
+  /** Entry file, relative to the repository root (as in `infra/routes/`). */
   entry: string;
   /** Exported handler name in the entry file. */
   handler: string;

@@ -9,7 +9,7 @@ import {
 } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import type { RouteAccess } from '../routes.ts';
+import type { RouteAccess } from '../routes/index.ts';
 
 /** How a route may use a key, as written in `RouteAccess.keys`. */
 export type KeyUse = NonNullable<RouteAccess['keys']>[number];

@@ -3,7 +3,7 @@ import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import type { RouteAccess } from '../routes.ts';
+import type { RouteAccess } from '../routes/index.ts';
 
 /** A secret a route may read, as written in `RouteAccess.secrets`. */
 export type SecretName = NonNullable<RouteAccess['secrets']>[number];

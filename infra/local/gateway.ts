@@ -7,7 +7,7 @@ import { clock } from '../../functions/lib/clock.ts';
 import { ApiError, errorBody, tooManyRequests, unauthorized } from '../../functions/lib/errors.ts';
 import { newId } from '../../functions/lib/ids.ts';
 import { redactText } from '../../functions/lib/logger.ts';
-import { routes as allRoutes, type Route } from '../routes.ts';
+import { routes as allRoutes, type Route } from '../routes/index.ts';
 
 /** The deployed API's limits, applied identically here. */
 export const MAX_BODY_BYTES = 64 * 1024;

@@ -3,7 +3,7 @@ import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
-import { routes } from '../../infra/routes.ts';
+import { routes } from '../../infra/routes/index.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 // Same options as TesseraFunction's bundling (infra/constructs/function.ts).

@@ -14,7 +14,7 @@ import { putAuthorizationItem, putSessionItem, sha256 } from '../../functions/ch
 import { ddb } from '../../functions/lib/dynamodb.ts';
 import { newId } from '../../functions/lib/ids.ts';
 import { keyService } from '../../functions/lib/key-service.ts';
-import { writeItems } from '../../functions/orders/store.ts';
+import { writeTransaction } from '../../functions/lib/transactions.ts';
 import { percentile, startBenchApp } from './support.ts';
 
 export interface OrdersBenchResult {
@@ -38,7 +38,7 @@ async function seedApprovals(merchantId: string, n: number): Promise<string[]> {
     const at = new Date(now).toISOString();
     const expiresAtMs = now + 3_600_000;
     batch.push(
-      writeItems([
+      writeTransaction([
         putSessionItem({
           id: sessionId,
           merchantId,

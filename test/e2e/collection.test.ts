@@ -89,7 +89,11 @@ async function processorCharges(installmentId: string): Promise<number> {
   return main.filter((item) => String(item.pk).startsWith(`SANDBOX#CHARGE#${installmentId}#`)).length;
 }
 
-describe('a whole plan played under an injected clock through POST /v1/admin/collections', () => {
+// Whole plans are many HTTP calls: generous budgets, since a timed-out test would leave its calls
+// moving the shared clock under the next one.
+const PLAY = { timeout: 240_000 };
+
+describe('a whole plan played under an injected clock through POST /v1/admin/collections', PLAY, () => {
   it('pay_in_4: first at capture, then +14, +28, +42 days; the order ends paid_off', async () => {
     const merchant = await newMerchant();
     const order = await capturedOrder(merchant, '4242424242424242', 40_000);
@@ -156,7 +160,7 @@ describe('a whole plan played under an injected clock through POST /v1/admin/col
   });
 });
 
-describe('dunning', () => {
+describe('dunning', PLAY, () => {
   it('a soft decline is retried at +1, +3, +7 days (a missed day included), then the order is in_arrears', async () => {
     const merchant = await newMerchant();
     const order = await capturedOrder(merchant, SOFT_DECLINE, 40_000);

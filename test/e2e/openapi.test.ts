@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { validate } from '@readme/openapi-parser';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { renderOpenApi } from '../../infra/openapi.ts';
-import { routes } from '../../infra/routes.ts';
+import { routes } from '../../infra/routes/index.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 
 let app: TestApp;

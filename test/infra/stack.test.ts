@@ -18,8 +18,8 @@ import { Jobs } from '../../infra/constructs/jobs.ts';
 import { Keys, type KeyUse } from '../../infra/constructs/keys.ts';
 import { Secrets } from '../../infra/constructs/secrets.ts';
 import { jobs, type ScheduledJob } from '../../infra/jobs.ts';
-import type { Route, RouteAccess } from '../../infra/routes.ts';
-import { routes } from '../../infra/routes.ts';
+import type { Route, RouteAccess } from '../../infra/routes/index.ts';
+import { routes } from '../../infra/routes/index.ts';
 import { TesseraStack } from '../../infra/stack.ts';
 
 type Json = Record<string, unknown>;

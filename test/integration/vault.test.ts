@@ -18,13 +18,13 @@ import { afterEach, beforeAll, beforeEach, describe, expect, inject, it } from '
 import { resetConfig } from '../../functions/lib/config.ts';
 import { ddb, resetDdb, vaultTableName } from '../../functions/lib/dynamodb.ts';
 import { ApiError } from '../../functions/lib/errors.ts';
-import type { TransactItem } from '../../functions/lib/idempotency.ts';
 import { newId } from '../../functions/lib/ids.ts';
 import { isDecryptionFailed, type KeyContext, setKeyService } from '../../functions/lib/key-service.ts';
 import { KmsKeyService } from '../../functions/lib/key-service-kms.ts';
 import { LocalKeyService } from '../../functions/lib/key-service-local.ts';
 import { logger } from '../../functions/lib/logger.ts';
 import { resetSecrets } from '../../functions/lib/secrets.ts';
+import type { TransactItem } from '../../functions/lib/transactions.ts';
 import { findPanLikeRuns, luhnValid } from '../../functions/vault/card.ts';
 import { rewrapAll } from '../../functions/vault/rewrap.ts';
 import type { AddCardBody } from '../../functions/vault/schema.ts';

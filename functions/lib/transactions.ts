@@ -1,0 +1,100 @@
+import {
+  paginateQuery,
+  type QueryCommandInput,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { ddb, transactionCancelReasons } from './dynamodb.ts';
+import { conflict } from './errors.ts';
+
+/**
+ * The one transaction module of the kernel: the item type, the write outside a request, named
+ * cancellation reasons, the "lost condition means 409" rule and the query pager.
+ */
+
+/** One item of a DynamoDB TransactWriteItems request (document client form). */
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/**
+ * Writes `items` in one TransactWriteItems outside an HTTP request (jobs, post-commit steps).
+ * Throws the SDK error as is; read a `TransactionCanceledException` with `Transaction.cancellation`.
+ */
+export async function writeTransaction(items: TransactItem[]): Promise<void> {
+  await ddb().send(new TransactWriteCommand({ TransactItems: items }));
+}
+
+/** True when `error` is a cancelled transaction (nothing of it was written). */
+export const isCancellation = (error: unknown): boolean => transactionCancelReasons(error) !== undefined;
+
+/** Why a transaction was cancelled, read by the names its parts were given. */
+export interface Cancellation<K extends string> {
+  /** True when a condition of an item of part `name` failed. */
+  lost(name: K): boolean;
+  /** True when an item of part `name` has any reason other than `None` (a lost condition or a conflict). */
+  failed(name: K): boolean;
+}
+
+/**
+ * The items of one transaction in named parts, so that a cancellation is read by part and never by
+ * array position. Parts may repeat a name; items keep the order they were added in. Items a caller
+ * appends after these (the idempotency record) do not shift them.
+ */
+export class Transaction<K extends string> {
+  readonly items: TransactItem[] = [];
+  private readonly names: K[] = [];
+
+  /** Appends `items` as part `name`. */
+  add(name: K, ...items: TransactItem[]): this {
+    for (const item of items) {
+      this.items.push(item);
+      this.names.push(name);
+    }
+    return this;
+  }
+
+  /** Appends every part of `other`, under its names. */
+  addAll(other: Transaction<K>): this {
+    other.items.forEach((item, index) => {
+      this.add(other.names[index] as K, item);
+    });
+    return this;
+  }
+
+  /** The cancellation of a failed write of these items; undefined when `error` is no cancellation. */
+  cancellation(error: unknown): Cancellation<K> | undefined {
+    const reasons = transactionCancelReasons(error);
+    if (!reasons) return undefined;
+    const has = (name: K, test: (reason: string) => boolean) =>
+      this.names.some((n, index) => n === name && test(reasons[index] ?? 'None'));
+    return {
+      lost: (name) => has(name, (reason) => reason === 'ConditionalCheckFailed'),
+      failed: (name) => has(name, (reason) => reason !== 'None'),
+    };
+  }
+}
+
+/**
+ * Runs a transactional write (usually the HTTP kernel's `commit`) and turns its cancellation (a
+ * lost condition or a conflicting concurrent transaction: nothing was written) into 409
+ * `concurrent_update` with `message`, so that the same request may be retried. Other errors pass.
+ */
+export async function conflictOnCancel<T>(write: () => Promise<T>, message: string): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (isCancellation(error)) throw conflict('concurrent_update', message);
+    throw error;
+  }
+}
+
+/**
+ * Every item a Query returns, following `LastEvaluatedKey` page by page (the SDK's paginator).
+ * For whole partitions and index ranges; a page-at-a-time listing uses `Limit` itself.
+ */
+export async function queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  for await (const page of paginateQuery({ client: ddb() }, input)) {
+    items.push(...((page.Items ?? []) as Record<string, unknown>[]));
+  }
+  return items;
+}

@@ -1,0 +1,48 @@
+import {
+  AuthorizeCheckoutBody,
+  CheckoutAuthorizationResponse,
+  CheckoutSessionParams,
+  CheckoutSessionResponse,
+  CreateCheckoutSessionBody,
+} from '../../functions/checkout/schema.ts';
+import { errors, type Route } from './route.ts';
+
+/** Checkout session routes: their functions form the `checkout` nested stack (`functions/checkout/…`). */
+export const checkoutRoutes: Route[] = [
+  // Checkout and orders (issue 5). Money-moving order routes have their own bundle (capture-handler).
+  {
+    operationId: 'createCheckoutSession',
+    method: 'POST',
+    path: '/v1/checkout-sessions',
+    entry: 'functions/checkout/handler.ts',
+    handler: 'createCheckoutSession',
+    auth: 'merchant',
+    summary: 'Open a checkout session (48 h) for an amount; offers the plans whose limits admit it',
+    tags: ['checkout'],
+    request: { body: CreateCheckoutSessionBody },
+    responses: {
+      201: { description: 'Created.', schema: CheckoutSessionResponse },
+      ...errors(400, 401, 403, 409, 422),
+    },
+    access: { main: 'readwrite' },
+    idempotent: true,
+  },
+  {
+    operationId: 'authorizeCheckoutSession',
+    method: 'POST',
+    path: '/v1/checkout-sessions/{id}/authorize',
+    entry: 'functions/checkout/handler.ts',
+    handler: 'authorizeCheckoutSession',
+    auth: 'customer',
+    stepUp: 'above_threshold',
+    summary: 'Shopper approval with a plan and a saved card: a 60-minute, single-use authorizationToken',
+    tags: ['customer', 'checkout'],
+    request: { body: AuthorizeCheckoutBody, params: CheckoutSessionParams },
+    responses: {
+      200: { description: 'Approved.', schema: CheckoutAuthorizationResponse },
+      ...errors(400, 401, 403, 404, 409, 422),
+    },
+    // Reads the card summary (brand, last 4, expiry) from the vault table; never decrypts.
+    access: { main: 'readwrite', vault: 'read', secrets: ['session-signing'] },
+  },
+];

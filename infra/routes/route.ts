@@ -1,0 +1,54 @@
+import type { ZodObject, ZodType } from 'zod';
+import { ErrorResponseSchema } from '../../functions/lib/schema.ts';
+
+// The shape of a route in the route table (infra/routes/index.ts), shared by the per-capability files.
+
+export type RouteAuth = 'public' | 'merchant' | 'customer' | 'operator';
+export type HttpMethod = 'GET' | 'POST' | 'DELETE';
+
+/** Least-privilege grants for the route's function. */
+export interface RouteAccess {
+  main?: 'read' | 'readwrite';
+  vault?: 'read' | 'readwrite';
+  /**
+   * KMS keys the function may use, and how (the exact actions are in infra/constructs/keys.ts).
+   * `vault:rewrap` is KMS ReEncrypt only: it moves card data keys between key versions without
+   * ever holding them, so it implies neither `vault:encrypt` nor `vault:decrypt`.
+   */
+  keys?: Array<'vault:encrypt' | 'vault:decrypt' | 'vault:rewrap' | 'secrets:encrypt' | 'secrets:decrypt'>;
+  /** Secrets the function may read. */
+  secrets?: Array<'session-signing' | 'fingerprint' | 'otp-pepper' | 'cursor-signing'>;
+  /** Sends notifications (SNS/SES in AWS). */
+  notify?: boolean;
+  /** Collection queues the function sends to (SQS in AWS; infra/constructs/collection.ts). */
+  queues?: Array<'collection-shards' | 'collection-charges'>;
+}
+
+export interface Route {
+  /** Unique, stable; also the Lambda function's logical id. */
+  operationId: string;
+  method: HttpMethod;
+  /** API Gateway style: `/v1/orders/{id}`. */
+  path: string;
+  entry: string;
+  handler: string;
+  auth: RouteAuth;
+  summary: string;
+  tags: string[];
+  request?: { body?: ZodType; query?: ZodObject; params?: ZodObject };
+  responses: Record<number, { description: string; schema?: ZodType }>;
+  access: RouteAccess;
+  /** Served by the local runtime only (the sandbox outbox); never deployed. */
+  localOnly?: boolean;
+  /** Merchant POSTs that require `Idempotency-Key`. */
+  idempotent?: boolean;
+  /**
+   * Needs a `Step-Up-Token` from `POST /v1/me/step-up/{id}/verify`: always, or only above the
+   * checkout step-up threshold (documented in the OpenAPI document; enforced by the handler).
+   */
+  stepUp?: 'required' | 'above_threshold';
+}
+
+/** Error responses for `codes`, each with the one error body (`ErrorResponseSchema`). */
+export const errors = (...codes: number[]) =>
+  Object.fromEntries(codes.map((c) => [c, { description: 'Error', schema: ErrorResponseSchema }]));

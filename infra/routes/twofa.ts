@@ -1,0 +1,123 @@
+import {
+  ChallengeIdParams,
+  ChallengeProof,
+  ConfirmTotpBody,
+  RecoveryCodesResponse,
+  StepUpBody,
+  StepUpChallengeResponse,
+  StepUpTokenResponse,
+  TotpEnrollmentResponse,
+  TwoFactorStatusResponse,
+} from '../../functions/twofa/schema.ts';
+import { errors, type Route } from './route.ts';
+
+const twofaEntry = 'functions/twofa/handler.ts';
+
+/** Two-factor authentication and step-up routes: their functions form the `twofa` nested stack (`functions/twofa/…`). */
+export const twofaRoutes: Route[] = [
+  {
+    operationId: 'enrollTotp',
+    method: 'POST',
+    path: '/v1/me/2fa/totp',
+    entry: twofaEntry,
+    handler: 'enrollTotp',
+    auth: 'customer',
+    summary: 'Start TOTP enrollment: returns the secret and otpauth URI (active after confirmation)',
+    tags: ['customer'],
+    responses: {
+      200: { description: 'Pending enrollment.', schema: TotpEnrollmentResponse },
+      ...errors(401, 409),
+    },
+    access: { main: 'readwrite', keys: ['secrets:encrypt'], secrets: ['session-signing'] },
+  },
+  {
+    operationId: 'confirmTotp',
+    method: 'POST',
+    path: '/v1/me/2fa/totp/confirm',
+    entry: twofaEntry,
+    handler: 'confirmTotp',
+    auth: 'customer',
+    summary: 'Confirm TOTP with a first valid code; returns 10 single-use recovery codes once',
+    tags: ['customer'],
+    request: { body: ConfirmTotpBody },
+    responses: {
+      200: { description: '2FA is on.', schema: RecoveryCodesResponse },
+      ...errors(400, 401, 409, 422),
+    },
+    access: {
+      main: 'readwrite',
+      keys: ['secrets:decrypt'],
+      secrets: ['session-signing', 'otp-pepper'],
+      notify: true,
+    },
+  },
+  {
+    operationId: 'disableTwoFactor',
+    method: 'POST',
+    path: '/v1/me/2fa/disable',
+    entry: 'functions/twofa/settings-handler.ts',
+    handler: 'disableTwoFactor',
+    auth: 'customer',
+    stepUp: 'required',
+    summary: 'Turn 2FA off (needs a `disable_2fa` step-up token)',
+    tags: ['customer'],
+    responses: {
+      200: { description: '2FA is off.', schema: TwoFactorStatusResponse },
+      ...errors(401, 403, 409),
+    },
+    access: { main: 'readwrite', secrets: ['session-signing'], notify: true },
+  },
+  {
+    operationId: 'regenerateRecoveryCodes',
+    method: 'POST',
+    path: '/v1/me/2fa/recovery-codes',
+    entry: 'functions/twofa/settings-handler.ts',
+    handler: 'regenerateRecoveryCodes',
+    auth: 'customer',
+    stepUp: 'required',
+    summary: 'Replace all recovery codes (needs a `regenerate_recovery_codes` step-up token)',
+    tags: ['customer'],
+    responses: {
+      200: { description: 'The new codes, shown once.', schema: RecoveryCodesResponse },
+      ...errors(401, 403, 409),
+    },
+    access: { main: 'readwrite', secrets: ['session-signing', 'otp-pepper'], notify: true },
+  },
+  {
+    operationId: 'startStepUp',
+    method: 'POST',
+    path: '/v1/me/step-up',
+    entry: 'functions/twofa/step-up-handler.ts',
+    handler: 'startStepUp',
+    auth: 'customer',
+    summary: 'Start a step-up for one action (and for money, one amount and payee)',
+    tags: ['customer'],
+    request: { body: StepUpBody },
+    responses: {
+      201: { description: 'The challenge to answer.', schema: StepUpChallengeResponse },
+      ...errors(400, 401, 429, 503),
+    },
+    access: { main: 'readwrite', secrets: ['session-signing', 'otp-pepper'], notify: true },
+  },
+  {
+    operationId: 'verifyStepUp',
+    method: 'POST',
+    path: '/v1/me/step-up/{challengeId}/verify',
+    entry: 'functions/twofa/step-up-verify-handler.ts',
+    handler: 'verifyStepUp',
+    auth: 'customer',
+    summary: 'Answer a step-up challenge; returns a 5-minute, single-use step-up token',
+    tags: ['customer'],
+    request: { body: ChallengeProof, params: ChallengeIdParams },
+    responses: {
+      200: { description: 'Verified.', schema: StepUpTokenResponse },
+      ...errors(400, 401, 404, 409, 422, 429),
+    },
+    access: {
+      main: 'readwrite',
+      keys: ['secrets:decrypt'],
+      secrets: ['session-signing', 'otp-pepper'],
+      notify: true,
+    },
+  },
+];

@@ -47,7 +47,11 @@ export async function getRun(id: string): Promise<RunRecord | undefined> {
   return run as RunRecord;
 }
 
-/** Adds to a run's counters in one write (chargers call it once per batch, not per installment). */
+/**
+ * Adds to a run's counters in one write (chargers call it once per batch, not per installment). A run
+ * that no longer exists (expired, or a message replayed by hand) is not an error: the money moved is
+ * recorded on the installments, the counters only report it.
+ */
 export async function addCounts(id: string, counts: Record<string, number>): Promise<void> {
   const entries = Object.entries(counts).filter(([, n]) => n !== 0);
   if (entries.length === 0) return;
@@ -58,16 +62,20 @@ export async function addCounts(id: string, counts: Record<string, number>): Pro
     values[`:n${i}`] = n;
     return `#c.#k${i} = if_not_exists(#c.#k${i}, :zero) + :n${i}`;
   });
-  await ddb().send(
-    new UpdateCommand({
-      TableName: tableName(),
-      Key: runKey(id),
-      UpdateExpression: `SET ${sets.join(', ')}`,
-      ConditionExpression: 'attribute_exists(pk)',
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    }),
-  );
+  try {
+    await ddb().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: runKey(id),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
 }
 
 export async function finishRun(id: string, finishedAt: string, durationMs: number): Promise<void> {

@@ -62,3 +62,45 @@ export const jobs: ScheduledJob[] = [
     timeoutSeconds: 120,
   },
 ];
+
+/** A function fed by a collection queue (an SQS event source mapping with partial batch failures). */
+export interface QueueConsumer {
+  name: string;
+  /** The queue it consumes. */
+  queue: 'collection-shards' | 'collection-charges';
+  entry: string;
+  handler: string;
+  description: string;
+  access: RouteAccess;
+  timeoutSeconds: number;
+  /** The event source mapping's maximum concurrency (2-1000): bounds the load on the processor. */
+  maxConcurrency: number;
+}
+
+/** The collection pipeline after the dispatcher (see infra/constructs/collection.ts). */
+export const queueConsumers: QueueConsumer[] = [
+  {
+    name: 'collection-shard-worker',
+    queue: 'collection-shards',
+    entry: 'functions/collection/shard-handler.ts',
+    handler: 'shardWorker',
+    description:
+      'Pages one (day, shard) partition of the due index and sends its installments to the charge queue.',
+    // Reads the due index, adds to the run counters, sends charge messages.
+    access: { main: 'readwrite', queues: ['collection-charges'] },
+    timeoutSeconds: 120,
+    maxConcurrency: 8,
+  },
+  {
+    name: 'collection-charger',
+    queue: 'collection-charges',
+    entry: 'functions/collection/charge-handler.ts',
+    handler: 'chargeInstallments',
+    description: 'Claims, charges (key installmentId#attempt) and records one installment per message.',
+    // The only collection function that detokenizes (vault audit records, vault key decrypt).
+    access: { main: 'readwrite', vault: 'readwrite', keys: ['vault:decrypt'] },
+    // Far below the reconciler's 15-minute charging timeout (functions/orders/collect.ts).
+    timeoutSeconds: 30,
+    maxConcurrency: 20,
+  },
+];

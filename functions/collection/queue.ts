@@ -14,3 +14,6 @@ export const BATCH_SIZE = 10;
 export function* batches<T>(items: readonly T[], size = BATCH_SIZE): Generator<T[]> {
   for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
 }
+
+/** Deliveries of a message before it goes to its dead-letter queue (the redrive policy, AWS and local). */
+export const MAX_RECEIVES = 3;

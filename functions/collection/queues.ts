@@ -15,15 +15,18 @@ export interface CollectionQueues {
 
 const memory = { shards: new MemoryQueue<ShardMessage>(), charges: new MemoryQueue<ChargeMessage>() };
 
-/** True in AWS, where the queues are SQS and a run is asynchronous. */
+/** True in AWS, where the shard queue is SQS and a run is asynchronous. */
 export function queuesAreRemote(): boolean {
-  return Boolean(config().COLLECTION_SHARD_QUEUE_URL && config().COLLECTION_CHARGE_QUEUE_URL);
+  return Boolean(config().COLLECTION_SHARD_QUEUE_URL);
 }
 
+/** Each queue is SQS where the function's environment names it (its grant), in-process otherwise. */
 export function collectionQueues(): CollectionQueues {
   const { COLLECTION_SHARD_QUEUE_URL: shards, COLLECTION_CHARGE_QUEUE_URL: charges } = config();
-  if (shards && charges) return { shards: new SqsQueue(shards), charges: new SqsQueue(charges) };
-  return memory;
+  return {
+    shards: shards ? new SqsQueue<ShardMessage>(shards) : memory.shards,
+    charges: charges ? new SqsQueue<ChargeMessage>(charges) : memory.charges,
+  };
 }
 
 /** The in-process queues, for the local runner that drains them. */

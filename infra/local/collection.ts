@@ -6,13 +6,11 @@
  */
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { chargeInstallments } from '../../functions/collection/charge-handler.ts';
+import { MAX_RECEIVES } from '../../functions/collection/queue.ts';
 import type { MemoryQueue } from '../../functions/collection/queue-memory.ts';
 import { memoryQueues } from '../../functions/collection/queues.ts';
 import { setLocalDrain } from '../../functions/collection/run.ts';
 import { shardWorker } from '../../functions/collection/shard-handler.ts';
-
-/** As the redrive policy's maxReceiveCount in infra/constructs/collection.ts. */
-export const MAX_RECEIVES = 3;
 
 let sequence = 0;
 

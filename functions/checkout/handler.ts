@@ -1,14 +1,16 @@
-import { customerAccess } from '../customers/auth.ts';
 import { clock } from '../lib/clock.ts';
 import { httpHandler } from '../lib/http.ts';
+import { answer, created, ok } from '../lib/use-case.ts';
 import { merchantAccess } from '../merchants/auth.ts';
+import { customerAccess } from '../sessions/access.ts';
 import { requireStepUp } from '../twofa/gate.ts';
 import { getCard } from '../vault/access.ts';
+import { type AuthorizePorts, authorize } from './authorize.ts';
 import { AuthorizeCheckoutBody, CheckoutSessionParams, CreateCheckoutSessionBody } from './schema.ts';
-import * as checkout from './service.ts';
+import { createSession } from './session.ts';
 
 /** The vault and step-up adapters behind the service's ports. */
-const ports: checkout.AuthorizePorts = {
+const ports: AuthorizePorts = {
   getCard,
   requireStepUp: (input) => requireStepUp(input),
 };
@@ -19,11 +21,12 @@ export const createCheckoutSession = httpHandler(
     body: CreateCheckoutSessionBody,
     idempotency: { scope: (principal) => principal.merchantId },
   },
-  async ({ principal, body, commit }) => checkout.createSession(principal, body, commit, clock()),
+  async ({ principal, body, commit }) =>
+    answer(commit, created, (port) => createSession(principal, body, port, clock())),
 );
 
 export const authorizeCheckoutSession = httpHandler(
   { auth: customerAccess, body: AuthorizeCheckoutBody, params: CheckoutSessionParams },
   async ({ principal, params, body, headers, commit }) =>
-    checkout.authorize(principal, params.id, body, headers, ports, commit, clock()),
+    answer(commit, ok, (port) => authorize(principal, params.id, body, headers, ports, port, clock())),
 );

@@ -32,8 +32,8 @@ export interface CheckoutSessionRecord {
   ttl: number;
 }
 
-export interface AuthorizationRecord {
-  tokenHash: string;
+/** What the shopper approved: the order a merchant may create from it. */
+export interface ApprovalTerms {
   merchantId: string;
   livemode: boolean;
   checkoutSessionId: string;
@@ -47,6 +47,10 @@ export interface AuthorizationRecord {
   cardToken: string;
   cardBrand: string;
   cardLast4: string;
+}
+
+export interface AuthorizationRecord extends ApprovalTerms {
+  tokenHash: string;
   status: 'unused' | 'used';
   orderId?: string;
   expiresAt: string;

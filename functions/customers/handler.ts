@@ -1,27 +1,18 @@
 /**
- * Customer accounts: registration, the profile and sign-out. Signing in (passwords, second factors,
- * new-device alerts) is in `sign-in-handler.ts`, so these functions do not bundle it.
+ * The signed-in customer: the profile and sign-out. Registration is in `registration-handler.ts`
+ * and signing in (passwords, second factors, new-device alerts) in `sign-in-handler.ts`, so these
+ * functions bundle neither.
  */
-import { httpHandler, publicAccess } from '../lib/http.ts';
-import { customerAccess } from './auth.ts';
-import { originOf } from './origin.ts';
-import { RegisterCustomerBody } from './schema.ts';
-import * as customers from './service.ts';
-
-export const registerCustomer = httpHandler(
-  { auth: publicAccess, body: RegisterCustomerBody },
-  async ({ body, event, headers }) => ({
-    status: 201,
-    body: await customers.register(body, originOf(event, headers)),
-  }),
-);
+import { httpHandler } from '../lib/http.ts';
+import { customerAccess, signOut } from '../sessions/access.ts';
+import { getProfile } from './profile.ts';
 
 export const deleteCurrentSession = httpHandler({ auth: customerAccess }, async ({ principal }) => {
-  await customers.signOut(principal.customerId, principal.sessionId);
+  await signOut(principal.customerId, principal.sessionId);
   return { status: 204 };
 });
 
 export const getMe = httpHandler({ auth: customerAccess }, async ({ principal }) => ({
   status: 200,
-  body: await customers.getProfile(principal.customerId),
+  body: await getProfile(principal.customerId),
 }));

@@ -3,16 +3,20 @@
  * the TOTP, challenge and notification code that the account routes in `handler.ts` never use.
  */
 import { httpHandler, publicAccess } from '../lib/http.ts';
-import { MfaSessionBody } from '../twofa/schema.ts';
+import { bindContacts, MfaSessionBody } from '../twofa/gate.ts';
+import { customerContacts } from './contacts.ts';
 import { originOf } from './origin.ts';
 import { SignInBody } from './schema.ts';
-import * as customers from './service.ts';
+import * as signIn from './sign-in.ts';
+
+// 2FA alerts (a lock, a used recovery code) reach the customer through customers' own directory.
+bindContacts(customerContacts);
 
 export const createSession = httpHandler(
   { auth: publicAccess, body: SignInBody },
   async ({ body, event, headers }) => ({
     status: 200,
-    body: await customers.signIn(body, originOf(event, headers)),
+    body: await signIn.signIn(body, originOf(event, headers)),
   }),
 );
 
@@ -20,6 +24,6 @@ export const createMfaSession = httpHandler(
   { auth: publicAccess, body: MfaSessionBody },
   async ({ body, event, headers }) => ({
     status: 200,
-    body: await customers.completeMfa(body, originOf(event, headers)),
+    body: await signIn.completeMfa(body, originOf(event, headers)),
   }),
 );

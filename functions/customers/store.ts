@@ -1,14 +1,12 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, fromItem, isConditionFailure, tableName } from '../lib/dynamodb.ts';
-import type { TransactItem } from '../lib/idempotency.ts';
+import type { TransactItem } from '../lib/transactions.ts';
 
 /**
  * Keys (single table):
  *   CUSTOMER#<id> / PROFILE          the customer, with `version` for conditional changes
  *   EMAIL#<normalized> / EMAIL       uniqueness of the email, and email -> customer for sign-in
  *   CUSTOMER#<id> / DEVICE#<hash>    devices seen at sign-in (keyed hash of user agent + IP)
- *   SESSION#<ses> / SESSION          a session; revocation flips its status
- *   GUARD#password-*#<hash> / GUARD  password failure counters per account and per IP
  */
 export interface CustomerRecord {
   id: string;
@@ -20,44 +18,35 @@ export interface CustomerRecord {
   version: number;
 }
 
-export interface SessionRecord {
-  id: string;
-  customerId: string;
-  status: 'active' | 'revoked';
-  deviceHash: string;
-  createdAt: string;
-  expiresAtMs: number;
-}
-
 const profileKey = (id: string) => ({ pk: `CUSTOMER#${id}`, sk: 'PROFILE' });
 const emailKey = (email: string) => ({ pk: `EMAIL#${email}`, sk: 'EMAIL' });
-const sessionKey = (id: string) => ({ pk: `SESSION#${id}`, sk: 'SESSION' });
 const deviceKey = (customerId: string, hash: string) => ({
   pk: `CUSTOMER#${customerId}`,
   sk: `DEVICE#${hash}`,
 });
 
-/** The profile and the email claim, both write-once; callers add the audit item. */
-export function createCustomerItems(customer: CustomerRecord): TransactItem[] {
-  return [
-    {
+/** The email claim and the profile, both write-once; callers add the audit item. */
+export function createCustomerItems(customer: CustomerRecord): {
+  emailClaim: TransactItem;
+  profile: TransactItem;
+} {
+  return {
+    emailClaim: {
       Put: {
         TableName: tableName(),
         Item: { ...emailKey(customer.email), type: 'email', customerId: customer.id },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     },
-    {
+    profile: {
       Put: {
         TableName: tableName(),
         Item: { ...profileKey(customer.id), type: 'customer', ...customer },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     },
-  ];
+  };
 }
-/** Index of the email claim in `createCustomerItems`, to tell a duplicate from other conflicts. */
-export const EMAIL_CLAIM_INDEX = 0;
 
 export async function getCustomer(id: string): Promise<CustomerRecord | undefined> {
   const { Item } = await ddb().send(
@@ -72,47 +61,6 @@ export async function findCustomerIdByEmail(email: string): Promise<string | und
     new GetCommand({ TableName: tableName(), Key: emailKey(email), ConsistentRead: true }),
   );
   return typeof Item?.customerId === 'string' ? Item.customerId : undefined;
-}
-
-export function putSessionItem(session: SessionRecord): TransactItem {
-  return {
-    Put: {
-      TableName: tableName(),
-      Item: {
-        ...sessionKey(session.id),
-        type: 'session',
-        ...session,
-        ttl: Math.ceil(session.expiresAtMs / 1000) + 3600,
-      },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    },
-  };
-}
-
-export async function getSession(id: string): Promise<SessionRecord | undefined> {
-  const { Item } = await ddb().send(
-    new GetCommand({ TableName: tableName(), Key: sessionKey(id), ConsistentRead: true }),
-  );
-  if (!Item) return undefined;
-  return fromItem<SessionRecord>(Item, { drop: ['ttl'] });
-}
-
-export function revokeSessionItem(sessionId: string, customerId: string, at: string): TransactItem {
-  return {
-    Update: {
-      TableName: tableName(),
-      Key: sessionKey(sessionId),
-      UpdateExpression: 'SET #status = :revoked, revokedAt = :at',
-      ConditionExpression: '#status = :active AND customerId = :customerId',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: {
-        ':revoked': 'revoked',
-        ':active': 'active',
-        ':customerId': customerId,
-        ':at': at,
-      },
-    },
-  };
 }
 
 export function knownDeviceItem(customerId: string, hash: string, at: string): TransactItem {

@@ -93,3 +93,39 @@ export const internalError = () =>
 export function errorBody(error: ApiError, requestId: string): string {
   return JSON.stringify(error.toBody(requestId));
 }
+
+/**
+ * The ways a use case refuses, in domain terms. Services (orders, checkout, vault) throw
+ * `DomainError`s and never choose an HTTP status: this table, in the kernel, maps each kind to the
+ * status and error type the API answers with.
+ */
+const FAILURES = {
+  /** The request contradicts itself or misses a part (400). */
+  invalid: { status: 400, type: 'invalid_request_error' },
+  /** The caller may not do this: a missing, used or mismatched proof (403). */
+  denied: { status: 403, type: 'permission_error' },
+  /** No such thing, or not the caller's (404: the two are indistinguishable). */
+  not_found: { status: 404, type: 'invalid_request_error' },
+  /** Something changed meanwhile or is in progress; nothing was written, the request may be retried (409). */
+  conflict: { status: 409, type: 'invalid_request_error' },
+  /** Well formed, but the domain's rules refuse it in the present state (422). */
+  rejected: { status: 422, type: 'invalid_request_error' },
+} as const satisfies Record<string, { status: number; type: ErrorType }>;
+
+export type FailureKind = keyof typeof FAILURES;
+
+/** A refusal by a use case: a kind (mapped to a status by the kernel), a stable code, a message. */
+export class DomainError extends ApiError {
+  readonly kind: FailureKind;
+
+  constructor(kind: FailureKind, code: string, message: string, param?: string) {
+    const { status, type } = FAILURES[kind];
+    super(status, type, code, message, param === undefined ? {} : { param });
+    this.name = 'DomainError';
+    this.kind = kind;
+  }
+}
+
+/** Shorthand for `new DomainError(kind, code, message, param)`. */
+export const domainError = (kind: FailureKind, code: string, message: string, param?: string) =>
+  new DomainError(kind, code, message, param);

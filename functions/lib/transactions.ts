@@ -5,7 +5,7 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { ddb, transactionCancelReasons } from './dynamodb.ts';
-import { conflict } from './errors.ts';
+import { DomainError } from './errors.ts';
 
 /**
  * The one transaction module of the kernel: the item type, the write outside a request, named
@@ -60,6 +60,22 @@ export class Transaction<K extends string> {
     return this;
   }
 
+  /**
+   * Writes the items through `write` (a use case's commit port, or `writeTransaction`); when the
+   * transaction is cancelled, throws what `onCancel` makes of the cancellation. Other errors pass.
+   */
+  async write(
+    write: (items: TransactItem[]) => Promise<unknown>,
+    onCancel: (cancelled: Cancellation<K>) => Error,
+  ): Promise<void> {
+    try {
+      await write(this.items);
+    } catch (error) {
+      const cancelled = this.cancellation(error);
+      throw cancelled ? onCancel(cancelled) : error;
+    }
+  }
+
   /** The cancellation of a failed write of these items; undefined when `error` is no cancellation. */
   cancellation(error: unknown): Cancellation<K> | undefined {
     const reasons = transactionCancelReasons(error);
@@ -82,7 +98,7 @@ export async function conflictOnCancel<T>(write: () => Promise<T>, message: stri
   try {
     return await write();
   } catch (error) {
-    if (isCancellation(error)) throw conflict('concurrent_update', message);
+    if (isCancellation(error)) throw new DomainError('conflict', 'concurrent_update', message);
     throw error;
   }
 }

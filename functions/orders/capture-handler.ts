@@ -1,11 +1,13 @@
 import { clock } from '../lib/clock.ts';
 import { httpHandler } from '../lib/http.ts';
+import { answer, created } from '../lib/use-case.ts';
 import { merchantAccess } from '../merchants/auth.ts';
 import { cardProcessor, registerCardProcessor } from '../payments/processor.ts';
 import { SandboxProcessor } from '../payments/sandbox.ts';
 import { detokenize } from '../vault/access.ts';
+import { capture } from './capture.ts';
+import { refund } from './refund.ts';
 import { CaptureBody, OrderIdParams, RefundBody } from './schema.ts';
-import * as orders from './service.ts';
 
 /**
  * Order routes that move money through the CardProcessor: the first installment at capture, and
@@ -18,11 +20,13 @@ const idempotency = { scope: (principal: { merchantId: string }) => principal.me
 export const captureOrder = httpHandler(
   { auth: merchantAccess, params: OrderIdParams, body: CaptureBody, idempotency },
   async ({ principal, params, body, commit }) =>
-    orders.capture(principal, params.id, body.amount, commit, clock(), cardProcessor),
+    answer(commit, created, (port) =>
+      capture(principal, params.id, body.amount, port, clock(), cardProcessor),
+    ),
 );
 
 export const refundOrder = httpHandler(
   { auth: merchantAccess, params: OrderIdParams, body: RefundBody, idempotency },
   async ({ principal, params, body, commit }) =>
-    orders.refund(principal, params.id, body, commit, clock(), cardProcessor),
+    answer(commit, created, (port) => refund(principal, params.id, body, port, clock(), cardProcessor)),
 );

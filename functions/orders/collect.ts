@@ -17,9 +17,10 @@ import { ddb, tableName } from '../lib/dynamodb.ts';
 import { DUE_INDEX } from '../lib/tables.ts';
 import { isCancellation, type TransactItem, Transaction, writeTransaction } from '../lib/transactions.ts';
 import type { CardProcessor, ChargeResult } from '../payments/processor.ts';
+import { recordChargeOutcome } from './charge.ts';
 import { CARD_ATTEMPT_LIMIT, CARD_ATTEMPT_WINDOW_MS, nextRetryDay } from './dunning.ts';
-import { recordChargeOutcome, settleOrder } from './service.ts';
-import type { InstallmentRecord, OrderPartition } from './store.ts';
+import { settleOrder } from './lifecycle.ts';
+import type { InstallmentRecord, OrderPartition } from './model.ts';
 import * as store from './store.ts';
 
 /**

@@ -9,7 +9,7 @@
  * report about giving cursors a secret of their own.
  */
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
-import { badRequest } from '../lib/errors.ts';
+import { DomainError } from '../lib/errors.ts';
 import { isId } from '../lib/ids.ts';
 import { getSecret } from '../lib/secrets.ts';
 
@@ -42,7 +42,8 @@ export async function encodeCursor(merchantId: string, lastOrderId: string): Pro
 /** The order id a cursor points after; 400 `invalid_cursor` unless this merchant was given it. */
 export async function decodeCursor(merchantId: string, cursor: string): Promise<string> {
   const invalid = () =>
-    badRequest(
+    new DomainError(
+      'invalid',
       'invalid_cursor',
       'startingAfter is not a cursor returned to you by this list.',
       'startingAfter',

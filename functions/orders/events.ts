@@ -6,7 +6,7 @@
 import type { Clock } from '../lib/clock.ts';
 import type { TransactItem } from '../lib/transactions.ts';
 import { type WebhookEventType, webhookEventItems } from '../webhooks/events.ts';
-import type { InstallmentRecord, OrderRecord } from './store.ts';
+import type { InstallmentRecord, OrderRecord } from './model.ts';
 import { toInstallment, toSummary } from './view.ts';
 
 /** `order` is the order AFTER the change (its version is the event's sequence). */

@@ -1,8 +1,11 @@
 import { clock } from '../lib/clock.ts';
 import { httpHandler } from '../lib/http.ts';
+import { answer, created, ok } from '../lib/use-case.ts';
 import { merchantAccess } from '../merchants/auth.ts';
+import { createOrder as create } from './create.ts';
+import { cancel, extendAuthorization } from './lifecycle.ts';
+import { getOrder as get, listOrders as list } from './read.ts';
 import { CreateOrderBody, ListOrdersQuery, OrderIdParams } from './schema.ts';
-import * as orders from './service.ts';
 
 /**
  * Order routes that move no money: no vault, no processor in this bundle (so `POST /v1/orders`
@@ -13,31 +16,27 @@ const idempotency = { scope: (principal: { merchantId: string }) => principal.me
 export const createOrder = httpHandler(
   { auth: merchantAccess, body: CreateOrderBody, idempotency },
   async ({ principal, body, commit }) =>
-    orders.createOrder(principal, body.authorizationToken, commit, clock()),
+    answer(commit, created, (port) => create(principal, body.authorizationToken, port, clock())),
 );
 
 export const getOrder = httpHandler(
   { auth: merchantAccess, params: OrderIdParams },
-  async ({ principal, params }) => ({
-    status: 200,
-    body: await orders.getOrder(principal, params.id),
-  }),
+  async ({ principal, params }) => ok(await get(principal, params.id)),
 );
 
 export const listOrders = httpHandler(
   { auth: merchantAccess, query: ListOrdersQuery },
-  async ({ principal, query }) => ({
-    status: 200,
-    body: await orders.listOrders(principal, query),
-  }),
+  async ({ principal, query }) => ok(await list(principal, query)),
 );
 
 export const cancelOrder = httpHandler(
   { auth: merchantAccess, params: OrderIdParams, idempotency },
-  async ({ principal, params, commit }) => orders.cancel(principal, params.id, commit, clock()),
+  async ({ principal, params, commit }) =>
+    answer(commit, ok, (port) => cancel(principal, params.id, port, clock())),
 );
 
 export const extendOrderAuthorization = httpHandler(
   { auth: merchantAccess, params: OrderIdParams, idempotency },
-  async ({ principal, params, commit }) => orders.extendAuthorization(principal, params.id, commit, clock()),
+  async ({ principal, params, commit }) =>
+    answer(commit, ok, (port) => extendAuthorization(principal, params.id, port, clock())),
 );

@@ -13,13 +13,9 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type Clock, DAY_MS, isoDay, clock as processClock } from '../lib/clock.ts';
 import { ddb, tableName } from '../lib/dynamodb.ts';
 import { logger } from '../lib/logger.ts';
-import { isCancellation, type TransactItem, writeTransaction } from '../lib/transactions.ts';
-import { orderEventItems } from './events.ts';
+import { type ExpiryOutcome, expireAuthorization } from './lifecycle.ts';
 import { EXPIRING_NOTICE_MS, SWEEP_DEFAULT_LOOKBACK_DAYS } from './policy.ts';
-import { settleOrder } from './service.ts';
-import type { OrderRecord } from './store.ts';
 import * as store from './store.ts';
-import { remainingAuthorized } from './view.ts';
 
 const WATERMARK_KEY = { pk: 'JOB#authorization-expiry', sk: 'JOB' };
 
@@ -66,86 +62,6 @@ async function writeWatermark(day: string, at: Date): Promise<void> {
   );
 }
 
-type Outcome = 'expired' | 'released' | 'expiring' | 'done' | 'skipped' | 'pending';
-
-async function write(items: TransactItem[]): Promise<boolean> {
-  try {
-    await writeTransaction(items);
-    return true;
-  } catch (error) {
-    if (isCancellation(error)) return false;
-    throw error;
-  }
-}
-
-async function processMarker(
-  marker: { orderId: string; expiresAt: string },
-  now: Date,
-  clock: Clock,
-): Promise<Outcome> {
-  const order = await store.getOrder(marker.orderId);
-  if (!order) {
-    await writeTransaction([store.deleteAuthExpiryItem(marker.orderId)]);
-    return 'done';
-  }
-  // The index is eventually consistent: a marker read before an extension is simply not due yet.
-  if (order.authorizationExpiresAt !== marker.expiresAt) return 'pending';
-  if (remainingAuthorized(order) === 0) {
-    await writeTransaction([store.deleteAuthExpiryItem(order.id)]);
-    return 'done';
-  }
-  const at = now.toISOString();
-  const expiresMs = Date.parse(order.authorizationExpiresAt);
-  const sameExpiry = {
-    condition: 'authorizationExpiresAt = :expiresAt',
-    values: { ':expiresAt': order.authorizationExpiresAt },
-  };
-
-  if (expiresMs <= now.getTime()) {
-    const expire = order.status === 'authorized';
-    const after: OrderRecord = {
-      ...order,
-      status: expire ? 'expired' : order.status,
-      ...(expire ? {} : { authorizationReleased: true }),
-      version: order.version + 1,
-      updatedAt: at,
-    };
-    const ok = await write([
-      store.orderTransitionItem(
-        order,
-        after.status,
-        expire ? {} : { authorizationReleased: true },
-        at,
-        sameExpiry,
-      ),
-      store.deleteAuthExpiryItem(order.id),
-      ...orderEventItems('order.authorization_expired', after, clock),
-    ]);
-    if (!ok) return 'skipped';
-    if (!expire) await settleOrder(order.id, clock);
-    return expire ? 'expired' : 'released';
-  }
-
-  if (order.expiringNotifiedFor === order.authorizationExpiresAt) return 'pending';
-  const after: OrderRecord = {
-    ...order,
-    expiringNotifiedFor: order.authorizationExpiresAt,
-    version: order.version + 1,
-    updatedAt: at,
-  };
-  const ok = await write([
-    store.orderTransitionItem(
-      order,
-      order.status,
-      { expiringNotifiedFor: order.authorizationExpiresAt },
-      at,
-      sameExpiry,
-    ),
-    ...orderEventItems('order.authorization_expiring', after, clock),
-  ]);
-  return ok ? 'expiring' : 'skipped';
-}
-
 /**
  * The scheduled entry point: `{ asOf?: 'YYYY-MM-DD' | ISO instant }`. Lambda calls it as
  * `(event, context)`, so the clock is never a parameter: it is the process clock.
@@ -169,9 +85,9 @@ export async function expireAuthorizations(input: { asOf?: string } = {}): Promi
   let earliestLeft: string | undefined;
   for (const day of days(start, isoDay(new Date(now.getTime() + EXPIRING_NOTICE_MS)))) {
     for (const marker of await store.queryAuthExpiries(day, noticeUntil)) {
-      let outcome: Outcome;
+      let outcome: ExpiryOutcome;
       try {
-        outcome = await processMarker(marker, now, clock);
+        outcome = await expireAuthorization(marker, now, clock);
       } catch (error) {
         logger.error('authorization sweep: order not processed', {
           orderId: marker.orderId,

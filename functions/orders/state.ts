@@ -10,18 +10,12 @@
  *   paid_off    -> paid_off (partial refund of collected money) | refunded
  *   refunded, cancelled, expired: terminal
  *
- * A self-transition is a change that keeps the status (it still bumps `version`).
+ * A self-transition is a change that keeps the status (it still bumps `version`). The status money
+ * movements lead to is computed here too (`nextOrderStatus`), and nowhere else.
  */
-export const ORDER_STATUSES = [
-  'authorized',
-  'captured',
-  'in_arrears',
-  'paid_off',
-  'refunded',
-  'cancelled',
-  'expired',
-] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
+import { type InstallmentRecord, ORDER_STATUSES, type OrderRecord, type OrderStatus } from './model.ts';
+
+export { ORDER_STATUSES, type OrderStatus };
 
 export const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
   authorized: ['authorized', 'captured', 'cancelled', 'expired'],
@@ -66,4 +60,60 @@ export function transitionCondition(
     names: { '#version': 'version', '#status': 'status' },
     values,
   };
+}
+
+/** What may still be captured: nothing once the authorization lapsed or the order is closed. */
+export function remainingAuthorized(order: OrderRecord): number {
+  if (order.authorizationReleased) return 0;
+  if (order.status !== 'authorized' && order.status !== 'captured' && order.status !== 'in_arrears') return 0;
+  return order.amount - order.capturedAmount;
+}
+
+/**
+ * The status money movements lead to, from the order's amounts and installments after a change:
+ * - refunded: everything captured was refunded (the rest of the authorization is released);
+ * - paid_off: nothing left to collect and nothing more can be captured;
+ * - in_arrears: an installment failed and will not be retried automatically (no `due` index entry);
+ * - otherwise captured (or still authorized).
+ */
+export function nextOrderStatus(
+  order: OrderRecord,
+  installments: InstallmentRecord[],
+  now: Date,
+): OrderStatus {
+  if (order.capturedAmount === 0) return order.status;
+  if (order.refundedAmount >= order.capturedAmount) return 'refunded';
+  const capturable =
+    remainingAuthorized(order) > 0 && now.getTime() < Date.parse(order.authorizationExpiresAt);
+  if (order.outstandingAmount === 0 && !capturable) return 'paid_off';
+  if (installments.some((i) => i.status === 'failed' && !i.duePk)) return 'in_arrears';
+  return 'captured';
+}
+
+/** `to` when the state machine allows it from the order's status, else the status it has. */
+function reachable(order: OrderRecord, to: OrderStatus): OrderStatus {
+  return canTransition(order.status, to) ? to : order.status;
+}
+
+/** A capture keeps an order in arrears; otherwise it is captured. */
+export function statusAfterCapture(order: OrderRecord): OrderStatus {
+  return order.status === 'in_arrears' ? 'in_arrears' : 'captured';
+}
+
+/**
+ * The status after a charge outcome or a refund (`after`: the order with its new totals). `paid_off`
+ * and (after a charge) `in_arrears` are reached only by settling, each with its own event, and
+ * `refunded` only by a refund, so a change never takes them here; a reduced-away failed installment
+ * may clear arrears.
+ */
+export function statusAfter(
+  change: 'charge' | 'refund',
+  order: OrderRecord,
+  after: OrderRecord,
+  installments: InstallmentRecord[],
+  now: Date,
+): OrderStatus {
+  const next = nextOrderStatus(after, installments, now);
+  const held = next === 'paid_off' || (change === 'charge' && (next === 'refunded' || next === 'in_arrears'));
+  return reachable(order, held ? order.status : next);
 }

@@ -1,14 +1,18 @@
 import { createHash } from 'node:crypto';
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Disclosure } from '../installments/amortization.ts';
-import type { PlanId } from '../installments/plans.ts';
-import type { ScheduledInstallment } from '../installments/schedule.ts';
 import { ddb, fromItem, tableName } from '../lib/dynamodb.ts';
-import type { CurrencyCode } from '../lib/money.ts';
 import { GSI1 } from '../lib/tables.ts';
 import { queryAll, type TransactItem } from '../lib/transactions.ts';
+import type {
+  CaptureRecord,
+  InstallmentRecord,
+  OrderPartition,
+  OrderRecord,
+  OrderStatus,
+  RefundRecord,
+} from './model.ts';
 import { DUE_SHARDS } from './policy.ts';
-import { type OrderStatus, transitionCondition } from './state.ts';
+import { transitionCondition } from './state.ts';
 
 /**
  * Keys (single table). One order is one partition, so a single Query reads it whole:
@@ -25,111 +29,6 @@ import { type OrderStatus, transitionCondition } from './state.ts';
  * due (sparse):
  *   DUE#<yyyy-mm-dd>#<shard>  <ins>                 installments to collect that day
  */
-export interface OrderRecord {
-  id: string;
-  merchantId: string;
-  livemode: boolean;
-  customerId: string;
-  checkoutSessionId: string;
-  merchantReference: string;
-  status: OrderStatus;
-  amount: number;
-  currency: CurrencyCode;
-  plan: PlanId;
-  termMonths?: number;
-  aprBps?: number;
-  cardToken: string;
-  cardBrand: string;
-  cardLast4: string;
-  capturedAmount: number;
-  refundedAmount: number;
-  /** Sum of the installments still to collect (due, charging, failed). */
-  outstandingAmount: number;
-  /** Sum collected by paid installments (before refunds returned any). */
-  collectedAmount: number;
-  captureCount: number;
-  authorizationExpiresAt: string;
-  authorizationMaxExpiresAt: string;
-  /** Set when a partly captured order's authorization lapsed: nothing more can be captured. */
-  authorizationReleased?: boolean;
-  /** The expiry instant `order.authorization_expiring` was sent for (once per expiry). */
-  expiringNotifiedFor?: string;
-  schedulePreview: { installments: ScheduledInstallment[]; disclosure: Disclosure };
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export type InstallmentStatus = 'due' | 'charging' | 'paid' | 'failed' | 'cancelled';
-
-export interface InstallmentRecord {
-  id: string;
-  orderId: string;
-  merchantId: string;
-  customerId: string;
-  captureId: string;
-  seq: number;
-  dueDate: string;
-  /** Current amount: the original less refund reductions. */
-  amount: number;
-  originalAmount: number;
-  principal: number;
-  interest: number;
-  currency: CurrencyCode;
-  cardToken: string;
-  status: InstallmentStatus;
-  /** Charge attempts made so far; the processor key of attempt n is `<id>#<n>`. */
-  attempts: number;
-  /** Collected money returned by refunds (paid installments only). */
-  refunded: number;
-  chargeId?: string;
-  paidAt?: string;
-  chargingSince?: string;
-  failureCode?: string;
-  hardDecline?: boolean;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-  duePk?: string;
-  dueSk?: string;
-}
-
-export interface CaptureRecord {
-  id: string;
-  orderId: string;
-  amount: number;
-  currency: CurrencyCode;
-  refundedAmount: number;
-  disclosure: Disclosure;
-  installmentIds: string[];
-  createdAt: string;
-}
-
-export interface RefundLineRecord {
-  captureId: string;
-  installmentId: string;
-  reducedBy: number;
-  refundedBy: number;
-}
-
-export interface RefundRecord {
-  id: string;
-  orderId: string;
-  amount: number;
-  currency: CurrencyCode;
-  reducedAmount: number;
-  returnedAmount: number;
-  lines: RefundLineRecord[];
-  /** Money going back to the card, per paid installment, and what the processor said. */
-  cardRefunds: Array<{
-    installmentId: string;
-    chargeId: string;
-    amount: number;
-    status: 'pending' | 'succeeded' | 'failed';
-  }>;
-  createdAt: string;
-}
-
 export const orderKey = (id: string) => ({ pk: `ORDER#${id}`, sk: 'ORDER' });
 export const captureKey = (orderId: string, captureId: string) => ({
   pk: `ORDER#${orderId}`,
@@ -340,13 +239,6 @@ export async function getOrder(id: string): Promise<OrderRecord | undefined> {
     new GetCommand({ TableName: tableName(), Key: orderKey(id), ConsistentRead: true }),
   );
   return Item ? fromItem<OrderRecord>(Item) : undefined;
-}
-
-export interface OrderPartition {
-  order: OrderRecord;
-  captures: CaptureRecord[];
-  installments: InstallmentRecord[];
-  refunds: RefundRecord[];
 }
 
 /** The whole order in one strongly consistent Query (paged only past 1 MB). */

@@ -1,4 +1,6 @@
 /** Public representations of orders and their parts: what merchants see, in responses and events. */
+
+import type { CaptureRecord, InstallmentRecord, OrderPartition, OrderRecord, RefundRecord } from './model.ts';
 import type {
   CaptureResponse,
   InstallmentResponse,
@@ -6,14 +8,7 @@ import type {
   OrderSummaryResponse,
   RefundResponse,
 } from './schema.ts';
-import type { CaptureRecord, InstallmentRecord, OrderPartition, OrderRecord, RefundRecord } from './store.ts';
-
-/** What may still be captured: nothing once the authorization lapsed or the order is closed. */
-export function remainingAuthorized(order: OrderRecord): number {
-  if (order.authorizationReleased) return 0;
-  if (order.status !== 'authorized' && order.status !== 'captured' && order.status !== 'in_arrears') return 0;
-  return order.amount - order.capturedAmount;
-}
+import { remainingAuthorized } from './state.ts';
 
 export function toSummary(order: OrderRecord): OrderSummaryResponse {
   return {

@@ -1,87 +1,20 @@
 /**
- * The step-up gate for sensitive operations (adding a card, withdrawals, credit applications,
- * checkout approval, 2FA and contact changes).
- *
- *   const stepUp = await requireStepUp({ headers, customerId, action: 'withdrawal', amount, payee });
- *   await commit([stepUp, ...yourItems], result);   // one transaction: used once, or not at all
- *
- * The token in the `Step-Up-Token` header must be signed by us, at most 5 minutes old, issued to
- * this customer for this action and, for money, for exactly this amount, currency and payee (PSD2
- * dynamic linking). The returned item writes its single-use marker conditionally; when the
- * transaction is cancelled on that item the token was already used: map it with
- * `isStepUpConflict(error, index)` to 403 `step_up_invalid`.
+ * What other capabilities may use of 2FA: the step-up gate in front of sensitive operations, the
+ * second factor of a sign-in (login challenge, check, commit), and the contact port that the entry
+ * points bind to customers' adapter.
  */
-import { type Clock, clock as defaultClock } from '../lib/clock.ts';
-import { transactionCancelReasons } from '../lib/dynamodb.ts';
-import { ApiError, forbidden } from '../lib/errors.ts';
-import type { TransactItem } from '../lib/idempotency.ts';
-import type { StepUpAction } from './policy.ts';
-import { consumeStepUpItem, transact } from './store.ts';
-import { verifyStepUpToken } from './tokens.ts';
 
+export { newLoginChallenge } from './challenges.ts';
+export { bindContacts, type ContactDirectory, type CustomerContact } from './contacts.ts';
+export { isTwoFactorActive } from './enrollment.ts';
 export type { StepUpAction } from './policy.ts';
-
-export const STEP_UP_HEADER = 'step-up-token';
-
-export interface StepUpRequirement {
-  /** Lower-cased request headers (the kernel's `headers`). */
-  headers: Record<string, string | undefined>;
-  customerId: string;
-  action: StepUpAction;
-  amount?: { amount: number; currency: string };
-  payee?: string;
-}
-
-export const stepUpRequired = (action: StepUpAction) =>
-  forbidden(
-    'step_up_required',
-    `This request needs a fresh step-up for ${action}: POST /v1/me/step-up, verify it, then send the token in the Step-Up-Token header.`,
-  );
-
-export const stepUpInvalid = () =>
-  new ApiError(
-    403,
-    'permission_error',
-    'step_up_invalid',
-    'The step-up token is invalid, expired, already used, or was issued for another action, amount or payee.',
-  );
-
-/** Verifies the request's step-up token and returns the item that uses it up (commit it with yours). */
-export async function requireStepUp(
-  input: StepUpRequirement,
-  clock: Clock = defaultClock(),
-): Promise<TransactItem> {
-  const raw = input.headers[STEP_UP_HEADER]?.trim();
-  if (!raw) throw stepUpRequired(input.action);
-  const now = clock.now();
-  const claims = await verifyStepUpToken(raw, now);
-  if (
-    !claims ||
-    claims.customerId !== input.customerId ||
-    claims.action !== input.action ||
-    !sameAmount(claims.amount, input.amount) ||
-    claims.payee !== input.payee
-  ) {
-    throw stepUpInvalid();
-  }
-  return consumeStepUpItem(claims.challengeId, input.customerId, claims.expiresAt, now);
-}
-
-function sameAmount(
-  approved: { amount: number; currency: string } | undefined,
-  requested: { amount: number; currency: string } | undefined,
-): boolean {
-  if (approved === undefined || requested === undefined) return approved === requested;
-  return approved.amount === requested.amount && approved.currency === requested.currency;
-}
-
-/** For callers without a transaction of their own: uses the token up on its own. */
-export async function consumeStepUp(item: TransactItem): Promise<void> {
-  const outcome = await transact([item]);
-  if (!outcome.ok) throw stepUpInvalid();
-}
-
-/** True when `error` is a transaction cancelled because the step-up item at `index` was already used. */
-export function isStepUpConflict(error: unknown, index: number): boolean {
-  return transactionCancelReasons(error)?.[index] === 'ConditionalCheckFailed';
-}
+export { ChallengeProof, MfaSessionBody } from './schema.ts';
+export {
+  consumeStepUp,
+  requireStepUp,
+  STEP_UP_HEADER,
+  type StepUpRequirement,
+  stepUpInvalid,
+  stepUpRequired,
+} from './step-up-gate.ts';
+export { checkChallenge, completeCheck, type PassedCheck } from './verification.ts';

@@ -1,22 +1,29 @@
 /**
- * TOTP enrollment: start (a new secret) and confirm (the first valid code turns 2FA on). Turning it
+ * TOTP enrollment: start (a new secret, behind an `enable_2fa` step-up) and confirm (the first
+ * valid code turns 2FA on and ends every other session). Turning it
  * off and new recovery codes are in `settings-handler.ts`; step-up challenges in `step-up-handler.ts`
  * (start) and `step-up-verify-handler.ts` (answer).
  */
-import { customerAccess } from '../customers/auth.ts';
+import { customerContacts } from '../customers/contacts.ts';
 import { httpHandler } from '../lib/http.ts';
+import { customerAccess } from '../sessions/access.ts';
+import { bindContacts } from './contacts.ts';
+import { confirmTotpEnrollment, startTotpEnrollment } from './enrollment.ts';
 import { ConfirmTotpBody } from './schema.ts';
-import * as twofa from './service.ts';
+import { requireStepUp } from './step-up-gate.ts';
 
-export const enrollTotp = httpHandler({ auth: customerAccess }, async ({ principal }) => ({
-  status: 200,
-  body: await twofa.startTotpEnrollment(principal.customerId),
-}));
+bindContacts(customerContacts);
+
+export const enrollTotp = httpHandler({ auth: customerAccess }, async ({ principal, headers }) => {
+  const { customerId } = principal;
+  const approve = () => requireStepUp({ headers, customerId, action: 'enable_2fa' });
+  return { status: 200, body: await startTotpEnrollment(customerId, approve) };
+});
 
 export const confirmTotp = httpHandler(
   { auth: customerAccess, body: ConfirmTotpBody },
   async ({ principal, body }) => ({
     status: 200,
-    body: await twofa.confirmTotpEnrollment(principal.customerId, body.code),
+    body: await confirmTotpEnrollment(principal, body.code),
   }),
 );

@@ -1,7 +1,8 @@
 /**
- * The numbers of sign-in and 2FA protection, in one place so the README, the tests and the code
- * cannot disagree. Pure values and functions; no I/O.
+ * The numbers of 2FA protection, in one place so the README, the tests and the code cannot
+ * disagree. Pure values; no I/O. Sign-in lockout and session life are in functions/sessions.
  */
+import type { GuardPolicy } from '../sessions/access.ts';
 
 /** A step-up action: what a step-up token approves. Money actions also bind amount and payee. */
 export const STEP_UP_ACTIONS = [
@@ -9,6 +10,7 @@ export const STEP_UP_ACTIONS = [
   'withdrawal',
   'credit_application',
   'authorize_checkout',
+  'enable_2fa',
   'disable_2fa',
   'regenerate_recovery_codes',
   'change_contact',
@@ -37,8 +39,6 @@ export const CHALLENGE_TTL_MS = 10 * MINUTE_MS;
 export const MAX_CHECKS_PER_CHALLENGE = 5;
 /** Wrong codes while confirming one TOTP enrollment before it must be restarted. */
 export const MAX_ENROLLMENT_CHECKS = 5;
-/** A session token's life; there is no refresh, the customer signs in again. */
-export const SESSION_TTL_SECONDS = 15 * 60;
 /** A step-up token's life, and its single use. */
 export const STEP_UP_TTL_SECONDS = 5 * 60;
 
@@ -47,44 +47,6 @@ export const SEND_LIMITS = {
   perCustomer: { max: 5, windowMs: 15 * MINUTE_MS },
   perPhone: { max: 10, windowMs: HOUR_MS },
 } as const;
-
-/**
- * Progressive lockout. After `failures` consecutive failures (the attempt just made included):
- * up to `freeFailures` no wait; then `baseDelayMs` doubling per failure up to `maxDelayMs`; at
- * `lockAt` and beyond, a lock of `lockMs`. A success resets the count; `forgetAfterMs` without a
- * failure forgets it too.
- */
-export interface GuardPolicy {
-  name: string;
-  freeFailures: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-  lockAt: number;
-  lockMs: number;
-  forgetAfterMs: number;
-}
-
-/** Per account (keyed by the normalized email, so unknown emails behave exactly the same). */
-export const PASSWORD_ACCOUNT_POLICY: GuardPolicy = {
-  name: 'password-account',
-  freeFailures: 4,
-  baseDelayMs: 15_000,
-  maxDelayMs: 15 * MINUTE_MS,
-  lockAt: 10,
-  lockMs: HOUR_MS,
-  forgetAfterMs: 24 * HOUR_MS,
-};
-
-/** Per client IP, across accounts (credential stuffing); looser, since many people share a NAT. */
-export const PASSWORD_IP_POLICY: GuardPolicy = {
-  name: 'password-ip',
-  freeFailures: 20,
-  baseDelayMs: 15_000,
-  maxDelayMs: 15 * MINUTE_MS,
-  lockAt: 30,
-  lockMs: HOUR_MS,
-  forgetAfterMs: 24 * HOUR_MS,
-};
 
 /** Per customer, across challenges and second factors (TOTP, one-time codes, recovery codes). */
 export const TWOFA_POLICY: GuardPolicy = {
@@ -96,11 +58,3 @@ export const TWOFA_POLICY: GuardPolicy = {
   lockMs: HOUR_MS,
   forgetAfterMs: 24 * HOUR_MS,
 };
-
-/** How long the next attempt must wait after `failures` consecutive failures. */
-export function waitAfter(failures: number, policy: GuardPolicy): number {
-  if (failures >= policy.lockAt) return policy.lockMs;
-  if (failures <= policy.freeFailures) return 0;
-  const doublings = failures - policy.freeFailures - 1;
-  return Math.min(policy.baseDelayMs * 2 ** doublings, policy.maxDelayMs);
-}

@@ -3,15 +3,19 @@
  * by SMS or email, so this is the only 2FA function that bundles the SMS client. Answering the
  * challenge is in `step-up-verify-handler.ts`.
  */
-import { customerAccess } from '../customers/auth.ts';
+import { customerContacts } from '../customers/contacts.ts';
 import { httpHandler } from '../lib/http.ts';
+import { customerAccess } from '../sessions/access.ts';
+import * as challenges from './challenges.ts';
+import { bindContacts } from './contacts.ts';
 import { StepUpBody } from './schema.ts';
-import * as twofa from './service.ts';
+
+bindContacts(customerContacts);
 
 export const startStepUp = httpHandler(
   { auth: customerAccess, body: StepUpBody },
   async ({ principal, body }) => ({
     status: 201,
-    body: await twofa.startStepUp(principal.customerId, body),
+    body: await challenges.startStepUp(principal.customerId, body),
   }),
 );

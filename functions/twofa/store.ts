@@ -1,15 +1,16 @@
-import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ddb, isConditionFailure, tableName, transactionCancelReasons } from '../lib/dynamodb.ts';
-import type { TransactItem } from '../lib/idempotency.ts';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ddb, fromItem, isConditionFailure, tableName } from '../lib/dynamodb.ts';
 import type { NotificationChannel } from '../lib/notifier.ts';
-import type { GuardKey } from './guard.ts';
+import { type WindowLimit, windowCounterItem } from '../lib/rate-window.ts';
+import type { TransactItem } from '../lib/transactions.ts';
+import type { GuardKey } from '../sessions/access.ts';
 import type { StepUpAction } from './policy.ts';
 
 /**
  * Keys (single table):
  *   CUSTOMER#<id> / TWOFA            TOTP factor: encrypted secret, status, last used step, and the
  *                                    recovery code hashes (a string set; each use removes one)
- *   CUSTOMER#<id> / GUARD#2FA        consecutive second-factor failures (see guard.ts)
+ *   CUSTOMER#<id> / GUARD#2FA        consecutive second-factor failures (sessions/lockout.ts)
  *   CHALLENGE#<chl> / CHALLENGE      a login-MFA or step-up challenge
  *   STEPUP#<chl> / STEPUP            a consumed step-up token (its single use)
  *   RATE#<scope>#<key>#<window> / RATE   one-time code sends per fixed window
@@ -57,47 +58,25 @@ export const twofaGuardKey = (customerId: string): GuardKey => ({
   sk: 'GUARD#2FA',
 });
 
-export type TransactOutcome = { ok: true } | { ok: false; reasons: string[] };
-
-/** One transaction; a cancellation comes back as its per-item reasons for the caller to map. */
-export async function transact(items: TransactItem[]): Promise<TransactOutcome> {
-  if (items.length === 0) return { ok: true };
-  try {
-    await ddb().send(new TransactWriteCommand({ TransactItems: items }));
-    return { ok: true };
-  } catch (error) {
-    const reasons = transactionCancelReasons(error);
-    if (!reasons) throw error;
-    return { ok: false, reasons };
-  }
-}
-
 export async function getTwoFactor(customerId: string): Promise<TwoFactorRecord | undefined> {
   const { Item } = await ddb().send(
     new GetCommand({ TableName: tableName(), Key: twofaKey(customerId), ConsistentRead: true }),
   );
   if (!Item) return undefined;
-  const { pk: _pk, sk: _sk, type: _type, ttl: _ttl, ...record } = Item;
-  return record as TwoFactorRecord;
+  return fromItem<TwoFactorRecord>(Item, { drop: ['ttl'] });
 }
 
 /** Starts (or restarts) an enrollment; an active factor is never overwritten. */
-export async function putPendingTwoFactor(record: TwoFactorRecord): Promise<boolean> {
-  try {
-    await ddb().send(
-      new PutCommand({
-        TableName: tableName(),
-        Item: { ...twofaKey(record.customerId), type: 'twofa', ...record },
-        ConditionExpression: 'attribute_not_exists(pk) OR #status = :pending',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':pending': 'pending' },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+export function putPendingTwoFactorItem(record: TwoFactorRecord): TransactItem {
+  return {
+    Put: {
+      TableName: tableName(),
+      Item: { ...twofaKey(record.customerId), type: 'twofa', ...record },
+      ConditionExpression: 'attribute_not_exists(pk) OR #status = :pending',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':pending': 'pending' },
+    },
+  };
 }
 
 /** Counts one confirmation attempt on this very enrollment (same secret), at most `max`. */
@@ -237,8 +216,7 @@ export async function getChallenge(id: string): Promise<ChallengeRecord | undefi
     new GetCommand({ TableName: tableName(), Key: challengeKey(id), ConsistentRead: true }),
   );
   if (!Item) return undefined;
-  const { pk: _pk, sk: _sk, type: _type, ttl: _ttl, ...record } = Item;
-  return record as ChallengeRecord;
+  return fromItem<ChallengeRecord>(Item, { drop: ['ttl'] });
 }
 
 /** Counts one check of the challenge, only while it is pending, unexpired and under the cap. */
@@ -313,32 +291,12 @@ export function consumeStepUpItem(
   };
 }
 
-/** One more send in the current fixed window, refused once `max` were sent. */
+/** One more one-time code send in the current fixed window, refused once `max` were sent. */
 export function sendCounterItem(
   scope: 'customer' | 'phone',
   key: string,
-  limit: { max: number; windowMs: number },
+  limit: WindowLimit,
   nowMs: number,
 ): { item: TransactItem; windowEndsAtMs: number } {
-  const window = Math.floor(nowMs / limit.windowMs);
-  const windowEndsAtMs = (window + 1) * limit.windowMs;
-  return {
-    windowEndsAtMs,
-    item: {
-      Update: {
-        TableName: tableName(),
-        Key: { pk: `RATE#otp-${scope}#${key}#${window}`, sk: 'RATE' },
-        UpdateExpression: 'SET sends = if_not_exists(sends, :zero) + :one, #ttl = :ttl, #type = :type',
-        ConditionExpression: 'attribute_not_exists(sends) OR sends < :max',
-        ExpressionAttributeNames: { '#ttl': 'ttl', '#type': 'type' },
-        ExpressionAttributeValues: {
-          ':zero': 0,
-          ':one': 1,
-          ':max': limit.max,
-          ':ttl': Math.ceil(windowEndsAtMs / 1000) + 60,
-          ':type': 'rateCounter',
-        },
-      },
-    },
-  };
+  return windowCounterItem(`otp-${scope}#${key}`, limit, nowMs);
 }

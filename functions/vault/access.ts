@@ -10,7 +10,7 @@ import { auditItem } from '../lib/audit.ts';
 import { type Clock, clock as processClock } from '../lib/clock.ts';
 import { config } from '../lib/config.ts';
 import { vaultTableName } from '../lib/dynamodb.ts';
-import { notFound } from '../lib/errors.ts';
+import { DomainError } from '../lib/errors.ts';
 import { type KeyService, keyService } from '../lib/key-service.ts';
 import { logger } from '../lib/logger.ts';
 import { writeTransaction } from '../lib/transactions.ts';
@@ -77,7 +77,8 @@ export const toCard = (card: {
 export const isActive = (item: CardRecord | CardTombstone | undefined): item is CardRecord =>
   item?.status === 'active';
 
-export const noSuchCard = (token: string) => notFound(`No such card: ${token}.`, 'token');
+export const noSuchCard = (token: string) =>
+  new DomainError('not_found', 'resource_missing', `No such card: ${token}.`, 'token');
 
 /** The customer's active card, or 404 for unknown, deleted and other customers' tokens alike. */
 export async function requireOwnCard(customerId: string, token: string): Promise<CardRecord> {

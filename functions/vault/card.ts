@@ -7,7 +7,7 @@
 import { createHmac } from 'node:crypto';
 import cardValidator from 'card-validator';
 import luhn10 from 'card-validator/dist/luhn-10.js';
-import { unprocessable } from '../lib/errors.ts';
+import { DomainError } from '../lib/errors.ts';
 
 export type CardBrand = 'visa' | 'mastercard' | 'amex' | 'discover' | 'diners' | 'jcb' | 'unionpay';
 
@@ -45,7 +45,10 @@ const MAX_PAN_DIGITS = 19;
 /** Cards are not issued with more than this many years to run (card-validator uses 19). */
 const MAX_YEARS_AHEAD = 20;
 
-const invalidNumber = (message: string) => unprocessable('invalid_number', message, 'number');
+/** A card the domain refuses, naming the field at fault. */
+const rejected = (code: string, message: string, param: string) =>
+  new DomainError('rejected', code, message, param);
+const invalidNumber = (message: string) => rejected('invalid_number', message, 'number');
 
 function integerField(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isSafeInteger(value) ? value : undefined;
@@ -54,7 +57,7 @@ function integerField(value: unknown): number | undefined {
 }
 
 /**
- * Validates a card as entered. Throws a 422 (`unprocessable`) naming the field at fault.
+ * Validates a card as entered. Throws a `rejected` DomainError naming the field at fault.
  * `now` decides expiry: a card is good through the last instant of its expiry month, in UTC.
  */
 export function validateCard(input: CardInput, now: Date): ValidatedCard {
@@ -71,7 +74,7 @@ export function validateCard(input: CardInput, now: Date): ValidatedCard {
   const card = verdict.card;
   if (!card) throw invalidNumber('The card number does not belong to a known card brand.');
   const brand = SUPPORTED[card.type];
-  if (!brand) throw unprocessable('card_brand_unsupported', 'This card brand is not supported.', 'number');
+  if (!brand) throw rejected('card_brand_unsupported', 'This card brand is not supported.', 'number');
   if (!card.lengths.includes(number.length)) {
     throw invalidNumber('The card number does not have a valid length for its brand.');
   }
@@ -81,22 +84,22 @@ export function validateCard(input: CardInput, now: Date): ValidatedCard {
 
   const expMonth = integerField(input.expMonth);
   if (expMonth === undefined || expMonth < 1 || expMonth > 12) {
-    throw unprocessable('invalid_expiry_month', 'The expiry month must be between 1 and 12.', 'expMonth');
+    throw rejected('invalid_expiry_month', 'The expiry month must be between 1 and 12.', 'expMonth');
   }
   let expYear = integerField(input.expYear);
   if (expYear !== undefined && expYear < 100) expYear += 2000;
   const thisYear = now.getUTCFullYear();
   if (expYear === undefined || expYear < 2000 || expYear > thisYear + MAX_YEARS_AHEAD) {
-    throw unprocessable('invalid_expiry_year', 'The expiry year is not valid.', 'expYear');
+    throw rejected('invalid_expiry_year', 'The expiry year is not valid.', 'expYear');
   }
   // Date.UTC takes a 0-based month, so `expMonth` is the first instant of the month after.
   if (now.getTime() >= Date.UTC(expYear, expMonth, 1)) {
-    throw unprocessable('expired_card', 'The card has expired.', expYear < thisYear ? 'expYear' : 'expMonth');
+    throw rejected('expired_card', 'The card has expired.', expYear < thisYear ? 'expYear' : 'expMonth');
   }
 
   const codeSize = card.code.size;
   if (typeof cvc !== 'string' || !/^[0-9]+$/.test(cvc) || !cardValidator.cvv(cvc, codeSize).isValid) {
-    throw unprocessable('invalid_cvc', `The security code must be ${codeSize} digits for this card.`, 'cvc');
+    throw rejected('invalid_cvc', `The security code must be ${codeSize} digits for this card.`, 'cvc');
   }
 
   return { brand, last4: number.slice(-4), bin: number.slice(0, 6), expMonth, expYear };

@@ -1,13 +1,15 @@
 import { auditItem } from '../lib/audit.ts';
 import { type Clock, clock as processClock } from '../lib/clock.ts';
 import { vaultTableName } from '../lib/dynamodb.ts';
-import { conflict, forbidden } from '../lib/errors.ts';
+import { DomainError } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import { logger } from '../lib/logger.ts';
 import { getSecret } from '../lib/secrets.ts';
 import { isCancellation, type TransactItem, Transaction } from '../lib/transactions.ts';
+import type { Commit } from '../lib/use-case.ts';
 import { isActive, noSuchCard, requireOwnCard, toCard, vaultCipher } from './access.ts';
 import { fingerprint, validateCard } from './card.ts';
+import * as cardItems from './card-items.ts';
 import type { EnvelopeCipher } from './envelope.ts';
 import type { AddCardBody, CardResponse } from './schema.ts';
 import type { CardRecord } from './store.ts';
@@ -58,16 +60,21 @@ export interface AddCardOutcome {
 export interface AddCardOptions {
   /** Items that authorize the change (the step-up's consumption): committed with the card, or not at all. */
   authorization?: TransactItem[];
-  /** Writes the items in ONE transaction (the HTTP kernel's `commit`). Called at most once. */
-  commit: (items: TransactItem[], outcome: AddCardOutcome) => Promise<unknown>;
+  /** Writes the items in ONE transaction with the outcome (the handler's port). Called at most once. */
+  commit: Commit<AddCardOutcome>;
   clock?: Clock;
 }
+
+const stepUpUsed = () =>
+  new DomainError('denied', 'step_up_invalid', 'The step-up token has already been used; step up again.');
+const cardChanged = () =>
+  new DomainError('conflict', 'concurrent_update', 'The card was changed by another request; retry.');
 
 const laterExpiry = (a: { expMonth: number; expYear: number }, b: { expMonth: number; expYear: number }) =>
   a.expYear * 12 + a.expMonth > b.expYear * 12 + b.expMonth;
 
 /**
- * Tokenizes a card: validate (422 naming the field), fingerprint, and either return the token the
+ * Tokenizes a card: validate (rejected, naming the field), fingerprint, and either return the token the
  * customer already holds for this number or encrypt and store a new one. Nothing is written
  * unless the whole transaction (card, indexes, authorization, audit) commits.
  */
@@ -112,7 +119,7 @@ export async function addCard(
     version: 1,
   };
   const tx = new Transaction<'card' | 'dedupe' | 'authorization' | 'audit'>().addAll(
-    store.createCardItems(record),
+    cardItems.createCardItems(record),
   );
   const audit = auditItem(
     {
@@ -131,7 +138,7 @@ export async function addCard(
     const cancelled = tx.cancellation(error);
     if (!cancelled) throw error;
     if (cancelled.lost('authorization')) {
-      throw forbidden('step_up_invalid', 'The step-up token has already been used; step up again.');
+      throw stepUpUsed();
     }
     // Most likely a concurrent save of the same card by this customer: if it won, answer with its token.
     if (cancelled.failed('dedupe')) {
@@ -139,7 +146,11 @@ export async function addCard(
       const card = winner ? await store.getCardItem(winner) : undefined;
       if (isActive(card) && card.customerId === customerId) return { created: false, card: toCard(card) };
     }
-    throw conflict('concurrent_update', 'The card was being saved by another request; retry.');
+    throw new DomainError(
+      'conflict',
+      'concurrent_update',
+      'The card was being saved by another request; retry.',
+    );
   }
   // Token, brand and last 4 only: what PCI DSS lets anyone see.
   logger.info('card tokenized', { card: token, customerId, brand: valid.brand, last4: valid.last4 });
@@ -160,18 +171,15 @@ async function reuseCard(
   const card = renewed ? { ...existing, expMonth: valid.expMonth, expYear: valid.expYear } : existing;
   const tx = new Transaction<'authorization' | 'card'>()
     .add('authorization', ...authorization)
-    .add('card', ...(renewed ? store.updateExpiryItems(existing, valid.expMonth, valid.expYear, at) : []));
+    .add(
+      'card',
+      ...(renewed ? cardItems.updateExpiryItems(existing, valid.expMonth, valid.expYear, at) : []),
+    );
   const outcome: AddCardOutcome = { created: false, card: toCard(card) };
-  try {
-    await commit(tx.items, outcome);
-  } catch (error) {
-    const cancelled = tx.cancellation(error);
-    if (cancelled?.lost('authorization')) {
-      throw forbidden('step_up_invalid', 'The step-up token has already been used; step up again.');
-    }
-    if (cancelled) throw conflict('concurrent_update', 'The card was changed by another request; retry.');
-    throw error;
-  }
+  await tx.write(
+    (items) => commit(items, outcome),
+    (cancelled) => (cancelled.lost('authorization') ? stepUpUsed() : cardChanged()),
+  );
   return outcome;
 }
 
@@ -183,33 +191,40 @@ export async function listCards(
   return { object: 'list', data: cards.map(toCard), hasMore };
 }
 
+export interface DeletedCard {
+  token: string;
+  deleted: true;
+}
+
 export interface DeleteCardOptions {
-  commit: (items: TransactItem[]) => Promise<unknown>;
+  /** Writes the items in ONE transaction with the outcome (the handler's port). Called at most once. */
+  commit: Commit<DeletedCard>;
   clock?: Clock;
 }
 
-/** Crypto-shreds the card (see `store.shredCardItems`); another customer's token is a 404. */
+/** Crypto-shreds the card (see `shredCardItems` in ./card-items.ts); another customer's token is not found. */
 export async function deleteCard(
   customerId: string,
   token: string,
   options: DeleteCardOptions,
-): Promise<{ token: string; deleted: true }> {
+): Promise<DeletedCard> {
   const clock = options.clock ?? processClock();
   const card = await requireOwnCard(customerId, token);
   const items = [
-    ...store.shredCardItems(card, clock.now().toISOString()),
+    ...cardItems.shredCardItems(card, clock.now().toISOString()),
     auditItem({ action: 'vault.card_deleted', subject: token, actor: customerId }, clock),
   ];
+  const deleted: DeletedCard = { token, deleted: true };
   try {
-    await options.commit(items);
+    await options.commit(items, deleted);
   } catch (error) {
     if (!isCancellation(error)) throw error;
     // Lost to a concurrent delete (then it is gone: 404) or to another change (retry).
     if (!isActive(await store.getCardItem(token))) throw noSuchCard(token);
-    throw conflict('concurrent_update', 'The card was changed by another request; retry.');
+    throw cardChanged();
   }
   logger.info('card deleted (crypto-shredded)', { card: token, customerId });
-  return { token, deleted: true };
+  return deleted;
 }
 
 /** Customers who saved the card behind this fingerprint (the account-monitoring rule reads it). */

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../lib/clock.ts';
 import { ddb, fromItem, isConditionFailure, vaultTableName } from '../lib/dynamodb.ts';
-import { queryAll, type TransactItem, Transaction } from '../lib/transactions.ts';
+import { queryAll } from '../lib/transactions.ts';
 import type { CardBrand } from './card.ts';
 import type { EnvelopeRecord } from './envelope.ts';
 
@@ -66,15 +66,15 @@ export interface CardSummaryItem {
 }
 
 export const cardKey = (token: string) => ({ pk: `TOKEN#${token}`, sk: 'CARD' });
-const customerCardKey = (customerId: string, token: string) => ({
+export const customerCardKey = (customerId: string, token: string) => ({
   pk: `CUSTOMER#${customerId}`,
   sk: `CARD#${token}`,
 });
-const customerFingerprintKey = (customerId: string, fingerprintId: string) => ({
+export const customerFingerprintKey = (customerId: string, fingerprintId: string) => ({
   pk: `CUSTOMER#${customerId}`,
   sk: `FP#${fingerprintId}`,
 });
-const fingerprintCustomerKey = (fingerprintId: string, customerId: string) => ({
+export const fingerprintCustomerKey = (fingerprintId: string, customerId: string) => ({
   pk: `FP#${fingerprintId}`,
   sk: `CUSTOMER#${customerId}`,
 });
@@ -86,91 +86,10 @@ export function wrapShard(token: string): number {
 }
 export const wrapListPk = (keyId: string, keyVersion: string, shard: number) =>
   `WRAP#${keyId}#${keyVersion}#${shard}`;
-const wrapMemberKey = (keyId: string, keyVersion: string, token: string) => ({
+export const wrapMemberKey = (keyId: string, keyVersion: string, token: string) => ({
   pk: wrapListPk(keyId, keyVersion, wrapShard(token)),
   sk: `TOKEN#${token}`,
 });
-
-const ENVELOPE_FIELDS = ['ciphertext', 'iv', 'tag', 'wrappedKey', 'keyId', 'keyVersion'] as const;
-
-function summaryOf(card: CardRecord): CardSummaryItem {
-  return {
-    token: card.token,
-    brand: card.brand,
-    last4: card.last4,
-    expMonth: card.expMonth,
-    expYear: card.expYear,
-    createdAt: card.createdAt,
-  };
-}
-
-/**
- * Everything that creates a card, for one transaction. The dedupe item's condition makes two
- * concurrent saves of one card by one customer produce a single token (the loser is cancelled).
- */
-export function createCardItems(card: CardRecord): Transaction<'card' | 'dedupe'> {
-  const table = vaultTableName();
-  return new Transaction<'card' | 'dedupe'>()
-    .add(
-      'card',
-      {
-        Put: {
-          TableName: table,
-          Item: { ...cardKey(card.token), type: 'card', ...card },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
-      {
-        Put: {
-          TableName: table,
-          Item: { ...customerCardKey(card.customerId, card.token), type: 'customerCard', ...summaryOf(card) },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
-    )
-    .add('dedupe', {
-      Put: {
-        TableName: table,
-        Item: {
-          ...customerFingerprintKey(card.customerId, card.fingerprintId),
-          type: 'customerFingerprint',
-          token: card.token,
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    })
-    .add(
-      'card',
-      {
-        // An upsert (the customer may have saved, deleted and re-saved the card), guarded so the
-        // link can only ever name this customer.
-        Update: {
-          TableName: table,
-          Key: fingerprintCustomerKey(card.fingerprintId, card.customerId),
-          UpdateExpression:
-            'SET #type = :type, customerId = :customer, firstSeenAt = if_not_exists(firstSeenAt, :at), lastSeenAt = :at',
-          ConditionExpression: 'attribute_not_exists(pk) OR customerId = :customer',
-          ExpressionAttributeNames: { '#type': 'type' },
-          ExpressionAttributeValues: {
-            ':type': 'fingerprintCustomer',
-            ':customer': card.customerId,
-            ':at': card.createdAt,
-          },
-        },
-      },
-      {
-        Put: {
-          TableName: table,
-          Item: {
-            ...wrapMemberKey(card.keyId, card.keyVersion, card.token),
-            type: 'wrapMember',
-            token: card.token,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
-    );
-}
 
 /** The card or its tombstone, strongly consistent (a delete must take effect on the next read). */
 export async function getCardItem(token: string): Promise<CardRecord | CardTombstone | undefined> {
@@ -193,105 +112,6 @@ export async function findCustomerToken(
     }),
   );
   return typeof Item?.token === 'string' ? Item.token : undefined;
-}
-
-/** A re-issued card keeps its number and gets a new expiry: update both copies, guarded by version. */
-export function updateExpiryItems(
-  card: CardRecord,
-  expMonth: number,
-  expYear: number,
-  at: string,
-): TransactItem[] {
-  const table = vaultTableName();
-  return [
-    {
-      Update: {
-        TableName: table,
-        Key: cardKey(card.token),
-        UpdateExpression: 'SET expMonth = :m, expYear = :y, updatedAt = :at, version = version + :one',
-        ConditionExpression: '#status = :active AND version = :version',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':m': expMonth,
-          ':y': expYear,
-          ':at': at,
-          ':one': 1,
-          ':active': 'active',
-          ':version': card.version,
-        },
-      },
-    },
-    {
-      Update: {
-        TableName: table,
-        Key: customerCardKey(card.customerId, card.token),
-        UpdateExpression: 'SET expMonth = :m, expYear = :y',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':m': expMonth, ':y': expYear },
-      },
-    },
-  ];
-}
-
-/**
- * Crypto-shredding: the ciphertext and the wrapped data key go (without the wrapped key nothing
- * can open the ciphertext, and the ciphertext is gone too), the fingerprint goes, and the token
- * stays as a tombstone so it can never resolve, or be re-issued, again.
- */
-export function shredCardItems(card: CardRecord, at: string): TransactItem[] {
-  const table = vaultTableName();
-  return [
-    {
-      Update: {
-        TableName: table,
-        Key: cardKey(card.token),
-        UpdateExpression: `SET #status = :deleted, deletedAt = :at, version = version + :one REMOVE ${[
-          ...ENVELOPE_FIELDS,
-          'fingerprintId',
-          'brand',
-          'last4',
-          'expMonth',
-          'expYear',
-          'createdAt',
-          'updatedAt',
-        ].join(', ')}`,
-        ConditionExpression: '#status = :active AND customerId = :customer AND version = :version',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':deleted': 'deleted',
-          ':active': 'active',
-          ':at': at,
-          ':one': 1,
-          ':customer': card.customerId,
-          ':version': card.version,
-        },
-      },
-    },
-    {
-      Delete: {
-        TableName: table,
-        Key: customerCardKey(card.customerId, card.token),
-        ConditionExpression: 'attribute_exists(pk)',
-      },
-    },
-    {
-      // Only if it still points at this token, so a re-saved card's new entry is never removed.
-      Delete: {
-        TableName: table,
-        Key: customerFingerprintKey(card.customerId, card.fingerprintId),
-        ConditionExpression: 'attribute_not_exists(pk) OR #token = :token',
-        ExpressionAttributeNames: { '#token': 'token' },
-        ExpressionAttributeValues: { ':token': card.token },
-      },
-    },
-    {
-      Delete: {
-        TableName: table,
-        Key: wrapMemberKey(card.keyId, card.keyVersion, card.token),
-        ConditionExpression: 'attribute_exists(pk)',
-      },
-    },
-  ];
 }
 
 export async function listCustomerCards(

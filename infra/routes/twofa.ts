@@ -22,11 +22,13 @@ export const twofaRoutes: Route[] = [
     entry: twofaEntry,
     handler: 'enrollTotp',
     auth: 'customer',
-    summary: 'Start TOTP enrollment: returns the secret and otpauth URI (active after confirmation)',
+    stepUp: 'required',
+    summary:
+      'Start TOTP enrollment (needs an `enable_2fa` step-up token): returns the secret and otpauth URI (active after confirmation)',
     tags: ['customer'],
     responses: {
       200: { description: 'Pending enrollment.', schema: TotpEnrollmentResponse },
-      ...errors(401, 409),
+      ...errors(401, 403, 409),
     },
     access: { main: 'readwrite', keys: ['secrets:encrypt'], secrets: ['session-signing'] },
   },
@@ -37,7 +39,8 @@ export const twofaRoutes: Route[] = [
     entry: twofaEntry,
     handler: 'confirmTotp',
     auth: 'customer',
-    summary: 'Confirm TOTP with a first valid code; returns 10 single-use recovery codes once',
+    summary:
+      'Confirm TOTP with a first valid code; returns 10 single-use recovery codes once and ends every other session',
     tags: ['customer'],
     request: { body: ConfirmTotpBody },
     responses: {

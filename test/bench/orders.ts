@@ -10,7 +10,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
-import { putAuthorizationItem, putSessionItem, sha256 } from '../../functions/checkout/store.ts';
+import { mintApproval } from '../../functions/checkout/approval.ts';
+import { putSessionItem, sha256 } from '../../functions/checkout/store.ts';
 import { ddb } from '../../functions/lib/dynamodb.ts';
 import { newId } from '../../functions/lib/ids.ts';
 import { keyService } from '../../functions/lib/key-service.ts';
@@ -32,11 +33,26 @@ async function seedApprovals(merchantId: string, n: number): Promise<string[]> {
   const now = Date.now();
   const batch: Promise<void>[] = [];
   for (let i = 0; i < n; i++) {
-    const token = `authz_${randomBytes(32).toString('base64url')}`;
-    tokens.push(token);
     const sessionId = newId('checkoutSession');
     const at = new Date(now).toISOString();
     const expiresAtMs = now + 3_600_000;
+    const approval = mintApproval(
+      {
+        merchantId,
+        livemode: false,
+        checkoutSessionId: sessionId,
+        merchantReference: `bench-${i}`,
+        customerId: 'cus_BENCH',
+        plan: 'pay_in_4',
+        amount: 40_000,
+        currency: 'USD',
+        cardToken: 'tok_BENCH',
+        cardBrand: 'visa',
+        cardLast4: '4242',
+      },
+      new Date(now),
+    );
+    tokens.push(approval.token);
     batch.push(
       writeTransaction([
         putSessionItem({
@@ -47,7 +63,7 @@ async function seedApprovals(merchantId: string, n: number): Promise<string[]> {
           currency: 'USD',
           merchantReference: `bench-${i}`,
           plans: ['pay_in_4'],
-          clientTokenHash: sha256(token),
+          clientTokenHash: sha256(`${sessionId}_secret_bench`),
           status: 'open',
           expiresAt: new Date(expiresAtMs).toISOString(),
           expiresAtMs,
@@ -56,25 +72,7 @@ async function seedApprovals(merchantId: string, n: number): Promise<string[]> {
           version: 1,
           ttl: Math.floor(expiresAtMs / 1000),
         }),
-        putAuthorizationItem({
-          tokenHash: sha256(token),
-          merchantId,
-          livemode: false,
-          checkoutSessionId: sessionId,
-          merchantReference: `bench-${i}`,
-          customerId: 'cus_BENCH',
-          plan: 'pay_in_4',
-          amount: 40_000,
-          currency: 'USD',
-          cardToken: 'tok_BENCH',
-          cardBrand: 'visa',
-          cardLast4: '4242',
-          status: 'unused',
-          expiresAt: new Date(expiresAtMs).toISOString(),
-          expiresAtMs,
-          createdAt: at,
-          ttl: Math.floor(expiresAtMs / 1000),
-        }),
+        approval.item,
       ]),
     );
     if (batch.length === 25) await Promise.all(batch.splice(0));

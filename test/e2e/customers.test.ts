@@ -88,17 +88,53 @@ describe('registration and password sign-in', () => {
     expect(me.json).toMatchObject({ id: res.json.id, twoFactorEnabled: false });
   });
 
-  it('a duplicate email (in any case) gets 409 email_unavailable and writes nothing', async () => {
+  it('a taken email (in any case) gets the same answer as a new one; no account, and the owner is told', async () => {
     const first = await customer();
+    const fresh = newCredentials();
     const before = await app.scanAll();
-    const res = await app.call('POST', '/v1/customers', {
-      body: { email: first.email.toUpperCase(), password: newCredentials().password },
+    const created = await app.call<Json>('POST', '/v1/customers', { body: fresh });
+    const taken = await app.call<Json>('POST', '/v1/customers', {
+      body: { email: first.email.toUpperCase(), password: fresh.password },
     });
-    expect(res.status).toBe(409);
-    expect(errorOf(res)).toMatchObject({ type: 'invalid_request_error', code: 'email_unavailable' });
-    // Says nothing about the other account.
-    expect(JSON.stringify(res.json)).not.toMatch(/verified|2fa|two-factor|cus_/i);
-    expect(await app.scanAll()).toEqual(before);
+    // Same status and shape: nothing says whether the address already had an account.
+    expect(taken.status).toBe(201);
+    expect(created.status).toBe(201);
+    expect(Object.keys(taken.json).sort()).toEqual(Object.keys(created.json).sort());
+    expect(taken.json).toMatchObject({ object: 'customer', email: first.email, twoFactorEnabled: false });
+    expect(taken.json.id).toMatch(/^cus_/);
+    expect(taken.json.id).not.toBe(first.customerId);
+    expect(JSON.stringify(taken.json)).not.toMatch(/verified|2fa|two-factor|unavailable/i);
+
+    // No account was made or changed: the owner's password still works, the newcomer's does not.
+    const owner = await app.call('POST', '/v1/sessions', {
+      body: { email: first.email, password: first.password },
+    });
+    expect(owner.status).toBe(200);
+    const intruder = await app.call('POST', '/v1/sessions', {
+      body: { email: first.email, password: fresh.password },
+    });
+    expect(intruder.status).toBe(401);
+    const after = await app.scanAll();
+    const accountItems = (tables: Record<string, Record<string, unknown>[]>) =>
+      Object.values(tables)
+        .flat()
+        .filter((i) => i.type === 'customer' || i.type === 'email')
+        .map((i) => JSON.stringify(i))
+        .sort();
+    const added = accountItems(after).filter((i) => !accountItems(before).includes(i));
+    // Only the genuinely new registration added a profile and an email claim.
+    expect(added).toHaveLength(2);
+    expect(added.every((i) => i.includes(String(created.json.id)))).toBe(true);
+
+    // The email tells the owner what happened.
+    const outbox = await app.call<{ data: Array<{ subject: string; to: string }> }>('GET', '/v1/me/outbox', {
+      auth: first.sessionToken,
+    });
+    expect(
+      outbox.json.data.find((m) => m.subject === 'Someone tried to register with your email'),
+    ).toMatchObject({
+      to: first.email,
+    });
   });
 
   it('a wrong password and an unknown email get the same 401', async () => {
@@ -139,6 +175,7 @@ describe('TOTP, logout, MFA sign-in, step-up and recovery codes over HTTP', () =
     const c = await customer();
     const enrolled = await app.call<{ secret: string; otpauthUri: string }>('POST', '/v1/me/2fa/totp', {
       auth: c.sessionToken,
+      headers: { 'Step-Up-Token': await stepUp(app, c.sessionToken, 'enable_2fa') },
     });
     expect(enrolled.status).toBe(200);
     const { secret, otpauthUri } = enrolled.json;
@@ -214,6 +251,53 @@ describe('TOTP, logout, MFA sign-in, step-up and recovery codes over HTTP', () =
     });
     expect(again.status).toBe(422);
     expect(errorOf(again)).toMatchObject({ code: 'challenge_used' });
+  });
+
+  it('turning 2FA on needs an enable_2fa step-up (a code to an existing contact) and ends every other session', async () => {
+    const c = await customer();
+    const enroll = (headers: Record<string, string> = {}) =>
+      app.call<{ secret: string }>('POST', '/v1/me/2fa/totp', { auth: c.sessionToken, headers });
+    // A stolen session alone cannot bind an authenticator: no token, or a token for another action.
+    const bare = await enroll();
+    expect(bare.status).toBe(403);
+    expect(errorOf(bare)).toMatchObject({ code: 'step_up_required' });
+    const other = await enroll({
+      'Step-Up-Token': await stepUp(app, c.sessionToken, 'regenerate_recovery_codes'),
+    });
+    expect(other.status).toBe(403);
+    expect(errorOf(other)).toMatchObject({ code: 'step_up_invalid' });
+    expect((await app.call<Json>('GET', '/v1/me', { auth: c.sessionToken })).json).toMatchObject({
+      twoFactorEnabled: false,
+    });
+
+    // The code went to the customer's own email, and the token it yields is good for one enrollment.
+    const approval = await stepUp(app, c.sessionToken, 'enable_2fa');
+    const outbox = await app.call<{ data: Array<{ to: string; text: string }> }>('GET', '/v1/me/outbox', {
+      auth: c.sessionToken,
+    });
+    expect(outbox.json.data.find((m) => m.text.includes('turning on two-factor'))?.to).toBe(c.email);
+    const enrolled = await enroll({ 'Step-Up-Token': approval });
+    expect(enrolled.status).toBe(200);
+    secrets.totpSecrets.add(enrolled.json.secret);
+    const replayed = await enroll({ 'Step-Up-Token': approval });
+    expect(replayed.status).toBe(403);
+    expect(errorOf(replayed)).toMatchObject({ code: 'step_up_invalid' });
+
+    // Another session of the same customer (the attacker's, say) ends when 2FA goes on.
+    const second = await signIn(app, c.email, c.password);
+    secrets.tokens.add(second);
+    expect((await app.call('GET', '/v1/me', { auth: second })).status).toBe(200);
+    const confirmed = await app.call('POST', '/v1/me/2fa/totp/confirm', {
+      auth: c.sessionToken,
+      body: { code: await totpCode(enrolled.json.secret) },
+    });
+    expect(confirmed.status).toBe(200);
+    const ended = await app.call('GET', '/v1/me', { auth: second });
+    expect(ended.status).toBe(401);
+    expect(errorOf(ended)).toMatchObject({ code: 'session_invalid' });
+    expect((await app.call<Json>('GET', '/v1/me', { auth: c.sessionToken })).json).toMatchObject({
+      twoFactorEnabled: true,
+    });
   });
 
   it('a TOTP code is accepted once: the code that signed in cannot approve a step-up', async () => {

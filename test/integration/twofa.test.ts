@@ -5,28 +5,25 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { register } from '../../functions/customers/service.ts';
+import { customerContacts } from '../../functions/customers/contacts.ts';
+import { register } from '../../functions/customers/registration.ts';
 import { fixedClock } from '../../functions/lib/clock.ts';
 import { resetConfig } from '../../functions/lib/config.ts';
 import { ddb, resetDdb, tableName } from '../../functions/lib/dynamodb.ts';
 import { ApiError } from '../../functions/lib/errors.ts';
 import { type Notification, setNotifier } from '../../functions/lib/notifier.ts';
 import { resetSecrets } from '../../functions/lib/secrets.ts';
+import { writeTransaction } from '../../functions/lib/transactions.ts';
+import { signSessionToken, verifySessionToken } from '../../functions/sessions/tokens.ts';
+import { newLoginChallenge, startStepUp } from '../../functions/twofa/challenges.ts';
+import { bindContacts } from '../../functions/twofa/contacts.ts';
+import { confirmTotpEnrollment, startTotpEnrollment } from '../../functions/twofa/enrollment.ts';
 import { consumeStepUp, requireStepUp } from '../../functions/twofa/gate.ts';
 import { CHALLENGE_TTL_MS, STEP_UP_TTL_SECONDS, type StepUpAction } from '../../functions/twofa/policy.ts';
 import type { StepUpBody } from '../../functions/twofa/schema.ts';
-import {
-  checkChallenge,
-  completeCheck,
-  confirmTotpEnrollment,
-  newLoginChallenge,
-  startStepUp,
-  startTotpEnrollment,
-  verifyStepUp,
-} from '../../functions/twofa/service.ts';
-import { transact } from '../../functions/twofa/store.ts';
-import { signSessionToken, verifySessionToken, verifyStepUpToken } from '../../functions/twofa/tokens.ts';
+import { verifyStepUpToken } from '../../functions/twofa/tokens.ts';
 import { totpAt, totpStep } from '../../functions/twofa/totp.ts';
+import { checkChallenge, completeCheck, verifyStepUp } from '../../functions/twofa/verification.ts';
 import { createTables, tableEnv } from '../../infra/local/bootstrap-tables.ts';
 
 const clock = fixedClock('2026-04-01T10:00:00.000Z');
@@ -44,6 +41,7 @@ beforeAll(async () => {
   resetDdb();
   resetSecrets();
   setNotifier({ send: async (n) => void sent.push(n) });
+  bindContacts(customerContacts);
   await createTables(new DynamoDBClient({ endpoint, region: 'us-east-1' }), prefix);
 });
 afterAll(() => setNotifier(undefined));
@@ -66,11 +64,17 @@ async function newCustomer() {
   );
 }
 
+/** The `enable_2fa` step-up that enrollment asks for (a one-time code to the customer's email). */
+const enableApproval = (customerId: string) => async () => {
+  const token = await stepUpToken(customerId, { action: 'enable_2fa' });
+  return requireStepUp({ headers: { 'step-up-token': token }, customerId, action: 'enable_2fa' }, clock);
+};
+
 async function withTotp() {
   const customer = await newCustomer();
-  const { secret } = await startTotpEnrollment(customer.id, clock);
+  const { secret } = await startTotpEnrollment(customer.id, enableApproval(customer.id), clock);
   const { recoveryCodes } = await confirmTotpEnrollment(
-    customer.id,
+    { customerId: customer.id },
     await totpAt(secret, clock.now()),
     clock,
   );
@@ -79,7 +83,7 @@ async function withTotp() {
 
 async function loginChallenge(customerId: string) {
   const { challenge, item } = newLoginChallenge(customerId, clock);
-  expect((await transact([item])).ok).toBe(true);
+  await expect(writeTransaction([item])).resolves.toBeUndefined();
   return challenge.id;
 }
 

@@ -21,6 +21,7 @@ export type StepUpActionName =
   | 'withdrawal'
   | 'credit_application'
   | 'authorize_checkout'
+  | 'enable_2fa'
   | 'disable_2fa'
   | 'regenerate_recovery_codes'
   | 'change_contact';
@@ -97,13 +98,15 @@ export async function totpCode(secret: string): Promise<string> {
   return totpAt(secret, step * TOTP_PERIOD_SECONDS);
 }
 
-/** Turns TOTP on: enrollment, then confirmation with a valid code. */
+/** Turns TOTP on: a step-up for `enable_2fa`, enrollment, then confirmation with a valid code. */
 export async function enrollTotp(
   app: TestApp,
   sessionToken: string,
 ): Promise<{ secret: string; otpauthUri: string; recoveryCodes: string[] }> {
+  const approval = await stepUp(app, sessionToken, 'enable_2fa');
   const enrolled = await app.call<{ secret: string; otpauthUri: string }>('POST', '/v1/me/2fa/totp', {
     auth: sessionToken,
+    headers: { 'Step-Up-Token': approval },
   });
   expectStatus(enrolled, 200, 'enroll TOTP');
   const { secret, otpauthUri } = enrolled.json;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eligiblePlans } from '../../functions/checkout/service.ts';
+import { eligiblePlans } from '../../functions/checkout/session.ts';
 import { DEFAULT_PLAN_CATALOGUE, type PlanCatalogue } from '../../functions/installments/plans.ts';
 import { fixedClock } from '../../functions/lib/clock.ts';
 import { sweepInstant } from '../../functions/orders/jobs.ts';

@@ -1,14 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../functions/lib/errors.ts';
-import { nextOrderStatus, planRefund } from '../../functions/orders/service.ts';
 import type {
   CaptureRecord,
   InstallmentRecord,
   InstallmentStatus,
   OrderPartition,
   OrderRecord,
-} from '../../functions/orders/store.ts';
+} from '../../functions/orders/model.ts';
+import { planRefund } from '../../functions/orders/refund.ts';
+import { nextOrderStatus } from '../../functions/orders/state.ts';
 import { thrownApiError } from '../support/errors.ts';
 
 const NOW = new Date('2026-03-01T12:00:00Z');

@@ -7,21 +7,17 @@ import { EmailSchema, RegisterCustomerBody } from '../../functions/customers/sch
 import { fixedClock } from '../../functions/lib/clock.ts';
 import { resetConfig } from '../../functions/lib/config.ts';
 import { resetSecrets } from '../../functions/lib/secrets.ts';
-import { requireStepUp } from '../../functions/twofa/gate.ts';
 import {
   type GuardPolicy,
   PASSWORD_ACCOUNT_POLICY,
   PASSWORD_IP_POLICY,
-  TWOFA_POLICY,
   waitAfter,
-} from '../../functions/twofa/policy.ts';
+} from '../../functions/sessions/policy.ts';
+import { signSessionToken, verifySessionToken } from '../../functions/sessions/tokens.ts';
+import { requireStepUp } from '../../functions/twofa/gate.ts';
+import { TWOFA_POLICY } from '../../functions/twofa/policy.ts';
 import { MfaSessionBody, StepUpBody } from '../../functions/twofa/schema.ts';
-import {
-  signSessionToken,
-  signStepUpToken,
-  verifySessionToken,
-  verifyStepUpToken,
-} from '../../functions/twofa/tokens.ts';
+import { signStepUpToken, verifyStepUpToken } from '../../functions/twofa/tokens.ts';
 
 beforeAll(() => {
   process.env.TESSERA_LOCAL = '1';

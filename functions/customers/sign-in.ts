@@ -1,88 +1,37 @@
 /**
- * Customer accounts: registration, password sign-in with progressive lockout, MFA completion,
- * sessions and sign-out. Second factors live in functions/twofa; this module only asks it for a
- * login challenge and to check the answer.
+ * Signing in: the password with progressive lockout (per account and per IP), then the second
+ * factor when 2FA is on, then a session. Second factors are 2FA's and sessions are sessions'; this
+ * module asks 2FA for a login challenge and to check the answer, and sessions for the session.
  */
 import { auditItem } from '../lib/audit.ts';
 import { type Clock, clock as defaultClock } from '../lib/clock.ts';
-import { conflict, tooManyRequests, unauthorized } from '../lib/errors.ts';
-import type { TransactItem } from '../lib/idempotency.ts';
-import { newId } from '../lib/ids.ts';
+import { identifierHash } from '../lib/derived-keys.ts';
+import { tooManyRequests, unauthorized } from '../lib/errors.ts';
 import { logger } from '../lib/logger.ts';
-import { type GuardKey, type GuardState, refundAttempt, reserveAttempt, resetGuard } from '../twofa/guard.ts';
-import { identifierHash } from '../twofa/keys.ts';
-import { PASSWORD_ACCOUNT_POLICY, PASSWORD_IP_POLICY } from '../twofa/policy.ts';
-import type { ChallengeProof } from '../twofa/schema.ts';
+import { sendSecurityAlert } from '../lib/security-alert.ts';
+import { conflictOnCancel, type TransactItem, writeTransaction } from '../lib/transactions.ts';
 import {
+  type GuardKey,
+  type GuardState,
+  openSession,
+  PASSWORD_ACCOUNT_POLICY,
+  PASSWORD_IP_POLICY,
+  refundAttempt,
+  reserveAttempt,
+  resetGuard,
+} from '../sessions/access.ts';
+import {
+  type ChallengeProof,
   checkChallenge,
   completeCheck,
   isTwoFactorActive,
   newLoginChallenge,
-  securityAlert,
-} from '../twofa/service.ts';
-import { transact } from '../twofa/store.ts';
-import { signSessionToken } from '../twofa/tokens.ts';
-import { hashPassword, verifyPassword } from './password.ts';
-import type { CustomerResponse, RegisterCustomerBody, SignInBody } from './schema.ts';
-import type { CustomerRecord, SessionRecord } from './store.ts';
+} from '../twofa/gate.ts';
+import { deviceHash, type RequestOrigin } from './origin.ts';
+import { verifyPassword } from './password.ts';
+import type { SignInBody } from './schema.ts';
+import type { CustomerRecord } from './store.ts';
 import * as store from './store.ts';
-
-/** Where a request came from, for lockout per IP and new-device alerts. */
-export interface RequestOrigin {
-  ip: string;
-  userAgent: string;
-}
-
-export function toResponse(customer: CustomerRecord, twoFactorEnabled: boolean): CustomerResponse {
-  return {
-    id: customer.id,
-    object: 'customer',
-    email: customer.email,
-    ...(customer.phone ? { phone: customer.phone } : {}),
-    twoFactorEnabled,
-    createdAt: customer.createdAt,
-  };
-}
-
-const deviceHash = (origin: RequestOrigin) =>
-  identifierHash('device', `${origin.userAgent.slice(0, 512)}\n${origin.ip}`);
-
-export async function register(
-  input: RegisterCustomerBody,
-  origin: RequestOrigin,
-  clock: Clock = defaultClock(),
-): Promise<CustomerResponse> {
-  const now = clock.now();
-  const at = now.toISOString();
-  // Hash before looking at uniqueness, so a duplicate takes as long as a new account.
-  const passwordHash = await hashPassword(input.password);
-  const customer: CustomerRecord = {
-    id: newId('customer', now),
-    email: input.email,
-    ...(input.phone ? { phone: input.phone } : {}),
-    passwordHash,
-    createdAt: at,
-    updatedAt: at,
-    version: 1,
-  };
-  const outcome = await transact([
-    ...store.createCustomerItems(customer),
-    // The device that registered is known, so its first sign-in raises no alert.
-    store.knownDeviceItem(customer.id, await deviceHash(origin), at),
-    auditItem({ action: 'customer.registered', subject: customer.id, actor: customer.id }, clock),
-  ]);
-  if (!outcome.ok) {
-    if (outcome.reasons[store.EMAIL_CLAIM_INDEX] === 'ConditionalCheckFailed') {
-      // Says nothing about the other account (verified or not, 2FA or not).
-      throw conflict(
-        'email_unavailable',
-        'This email address cannot be used to register. If it is yours, sign in.',
-      );
-    }
-    throw conflict('concurrent_update', 'The account could not be created. Try again.');
-  }
-  return toResponse(customer, false);
-}
 
 const invalidCredentials = () => unauthorized('The email or password is incorrect.', 'invalid_credentials');
 
@@ -131,18 +80,19 @@ export async function signIn(
   await Promise.all([resetGuard(account), refundAttempt(ip, nowMs)]);
   if (await isTwoFactorActive(customer.id)) {
     const { challenge, item } = newLoginChallenge(customer.id, clock);
-    await transact([
-      item,
-      auditItem(
-        {
-          action: 'customer.mfa_challenged',
-          subject: customer.id,
-          actor: customer.id,
-          metadata: { challengeId: challenge.id },
-        },
-        clock,
-      ),
-    ]);
+    const audit = auditItem(
+      {
+        action: 'customer.mfa_challenged',
+        subject: customer.id,
+        actor: customer.id,
+        metadata: { challengeId: challenge.id },
+      },
+      clock,
+    );
+    await conflictOnCancel(
+      () => writeTransaction([item, audit]),
+      'The sign-in could not be started. Try again.',
+    );
     return {
       mfaRequired: true,
       challengeId: challenge.id,
@@ -193,10 +143,10 @@ async function recordPasswordFailure(
       ),
     );
   }
-  await transact(items);
+  await writeTransaction(items);
   if (locked) {
-    await securityAlert(
-      customer.id,
+    await sendSecurityAlert(
+      { customerId: customer.id, email: customer.email },
       'Sign-in locked',
       `After ${account.failures} wrong passwords in a row, sign-in to your Tessera account is locked for ` +
         `${PASSWORD_ACCOUNT_POLICY.lockMs / 60_000} minutes. If this was not you, change your password.`,
@@ -220,43 +170,23 @@ export async function completeMfa(
   return session.result;
 }
 
+/** The session for a signed-in customer: its items to commit, and what to do once it exists. */
 async function prepareSession(customer: CustomerRecord, origin: RequestOrigin, method: string, clock: Clock) {
-  const now = clock.now();
-  const session: SessionRecord = {
-    id: newId('session', now),
-    customerId: customer.id,
-    status: 'active',
-    deviceHash: await deviceHash(origin),
-    createdAt: now.toISOString(),
-    expiresAtMs: 0,
-  };
-  const { token, expiresAt } = await signSessionToken(
-    { customerId: customer.id, sessionId: session.id },
-    now,
+  const opened = await openSession(
+    { customerId: customer.id, deviceHash: await deviceHash(origin), method },
+    clock,
   );
-  session.expiresAtMs = expiresAt.getTime();
-  const items: TransactItem[] = [
-    store.putSessionItem(session),
-    auditItem(
-      {
-        action: 'customer.signed_in',
-        subject: customer.id,
-        actor: customer.id,
-        metadata: { sessionId: session.id, method },
-      },
-      clock,
-    ),
-  ];
+  const { session } = opened;
   return {
-    items,
-    result: { sessionToken: token, expiresAt: expiresAt.toISOString() },
+    items: opened.items,
+    result: opened.result,
     /** After the session exists: remember the device, and alert on a new one. */
     afterCommit: async () => {
       const isNew = await store.rememberDevice(customer.id, session.deviceHash, session.createdAt);
       if (isNew) {
         const device = origin.userAgent.replace(/[^\x20-\x7e]/g, '').slice(0, 120) || 'an unknown device';
-        await securityAlert(
-          customer.id,
+        await sendSecurityAlert(
+          { customerId: customer.id, email: customer.email },
           'New sign-in to your Tessera account',
           `Your Tessera account was signed in to from a new device (${device}) at ${session.createdAt}. ` +
             'If this was not you, change your password and contact support.',
@@ -273,26 +203,10 @@ async function startSession(
   clock: Clock,
 ): Promise<{ sessionToken: string; expiresAt: string }> {
   const session = await prepareSession(customer, origin, method, clock);
-  const outcome = await transact(session.items);
-  if (!outcome.ok) throw conflict('concurrent_update', 'The session could not be created. Try again.');
+  await conflictOnCancel(
+    () => writeTransaction(session.items),
+    'The session could not be created. Try again.',
+  );
   await session.afterCommit();
   return session.result;
-}
-
-/** Revokes the current session at once; its token is refused from the next request on. */
-export async function signOut(customerId: string, sessionId: string, clock: Clock = defaultClock()) {
-  const outcome = await transact([
-    store.revokeSessionItem(sessionId, customerId, clock.now().toISOString()),
-    auditItem(
-      { action: 'customer.signed_out', subject: customerId, actor: customerId, metadata: { sessionId } },
-      clock,
-    ),
-  ]);
-  if (!outcome.ok) throw unauthorized('The session has already ended.', 'session_invalid');
-}
-
-export async function getProfile(customerId: string): Promise<CustomerResponse> {
-  const customer = await store.getCustomer(customerId);
-  if (!customer) throw unauthorized('The session has ended.', 'session_invalid');
-  return toResponse(customer, await isTwoFactorActive(customerId));
 }

@@ -1,8 +1,8 @@
 import { clock } from '../lib/clock.ts';
 import { unauthorized } from '../lib/errors.ts';
 import type { Authenticator } from '../lib/http.ts';
-import { verifySessionToken } from '../twofa/tokens.ts';
 import { getSession } from './store.ts';
+import { verifySessionToken } from './tokens.ts';
 
 export interface CustomerPrincipal {
   customerId: string;

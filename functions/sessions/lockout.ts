@@ -6,9 +6,9 @@
  * of parallel guesses cannot all slip in before the first failure is recorded: each one has to win
  * the conditional write on the count it read.
  */
-import { DeleteCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ddb, isConditionFailure, tableName, transactionCancelReasons } from '../lib/dynamodb.ts';
-import type { TransactItem } from '../lib/idempotency.ts';
+import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ddb, isConditionFailure, tableName } from '../lib/dynamodb.ts';
+import { type TransactItem, Transaction, writeTransaction } from '../lib/transactions.ts';
 import { type GuardPolicy, waitAfter } from './policy.ts';
 
 export interface GuardKey {
@@ -107,20 +107,19 @@ export async function reserveAttempt(
       const locked = states.some((s, i) => (waits[i] ?? 0) > 0 && s.failures >= s.policy.lockAt);
       return { kind: 'blocked', retryAfterMs, locked };
     }
+    const tx = new Transaction<'guard' | 'extra'>()
+      .add('guard', ...states.map((s) => reserveItem(s, nowMs)))
+      .add('extra', ...extra.items);
     try {
-      await ddb().send(
-        new TransactWriteCommand({
-          TransactItems: [...states.map((s) => reserveItem(s, nowMs)), ...extra.items],
-        }),
-      );
+      await writeTransaction(tx.items);
       return {
         kind: 'reserved',
         guards: states.map((s) => ({ ...s, failures: s.failures + 1, stored: s.failures + 1 })),
       };
     } catch (error) {
-      const reasons = transactionCancelReasons(error);
-      if (!reasons) throw error;
-      if (reasons.slice(states.length).includes('ConditionalCheckFailed')) await extra.onExtraConflict();
+      const cancelled = tx.cancellation(error);
+      if (!cancelled) throw error;
+      if (cancelled.lost('extra')) await extra.onExtraConflict();
       // A concurrent attempt moved a guard first: read again and decide on the new count.
       if (race + 1 >= MAX_RACES) return { kind: 'blocked', retryAfterMs: 1000, locked: false };
     }

@@ -1,0 +1,200 @@
+/** The shopper's approval of a checkout session: a plan and a saved card, for an authorizationToken. */
+import { assertAmountWithinLimits, findPlan } from '../installments/plans.ts';
+import { buildSchedule, type Schedule } from '../installments/schedule.ts';
+import { auditItem } from '../lib/audit.ts';
+import type { Clock } from '../lib/clock.ts';
+import { DomainError } from '../lib/errors.ts';
+import type { CurrencyCode } from '../lib/money.ts';
+import { type TransactItem, Transaction } from '../lib/transactions.ts';
+import type { Commit } from '../lib/use-case.ts';
+import { mintApproval } from './approval.ts';
+import { checkoutConfig } from './policy.ts';
+import type { AuthorizeCheckoutBody, CheckoutAuthorizationResponse } from './schema.ts';
+import * as store from './store.ts';
+
+/** What authorization needs from the vault and from two-factor step-up (injected by the handler). */
+export interface AuthorizePorts {
+  getCard(
+    customerId: string,
+    token: string,
+  ): Promise<{ token: string; brand: string; last4: string; expMonth: number; expYear: number }>;
+  requireStepUp(input: {
+    headers: Record<string, string | undefined>;
+    customerId: string;
+    action: 'authorize_checkout';
+    amount: { amount: number; currency: CurrencyCode };
+    payee: string;
+  }): Promise<TransactItem>;
+}
+
+const refused = (code: string, message: string, param?: string) =>
+  new DomainError('rejected', code, message, param);
+
+function cardExpired(card: { expMonth: number; expYear: number }, now: Date): boolean {
+  const year = now.getUTCFullYear();
+  return card.expYear < year || (card.expYear === year && card.expMonth < now.getUTCMonth() + 1);
+}
+
+export function schedulePreview(schedule: Schedule) {
+  return {
+    installments: schedule.installments.map(({ seq, dueDate, amount, principal, interest }) => ({
+      seq,
+      dueDate,
+      amount,
+      principal,
+      interest,
+    })),
+    disclosure: schedule.disclosure,
+  };
+}
+
+/** The open, unexpired session; refuses a missing (not_found), completed or expired one (rejected). */
+async function openSession(sessionId: string, nowMs: number): Promise<store.CheckoutSessionRecord> {
+  const session = await store.getSession(sessionId);
+  if (!session) {
+    throw new DomainError('not_found', 'resource_missing', `No such checkout session: ${sessionId}.`, 'id');
+  }
+  if (session.status !== 'open') {
+    throw refused('checkout_session_completed', 'This checkout session already has an order.');
+  }
+  if (nowMs >= session.expiresAtMs) {
+    throw refused('checkout_session_expired', 'This checkout session has expired.');
+  }
+  return session;
+}
+
+/**
+ * The plan terms the shopper chose, checked against the session and the catalogue, and the schedule
+ * they agree to (its build validates the term: rejected). Refuses a plan the session does not offer
+ * (rejected) and a term missing or given where it does not apply (invalid).
+ */
+function chosenTerms(session: store.CheckoutSessionRecord, body: AuthorizeCheckoutBody, now: Date) {
+  if (!session.plans.includes(body.plan)) {
+    throw refused('plan_not_offered', `This checkout does not offer the plan ${body.plan}.`, 'plan');
+  }
+  const plan = findPlan(body.plan);
+  assertAmountWithinLimits(plan, session.amount, session.currency);
+  if (plan.id === 'monthly' && body.termMonths === undefined) {
+    throw new DomainError(
+      'invalid',
+      'parameter_missing',
+      'Missing required parameter: termMonths.',
+      'termMonths',
+    );
+  }
+  if (plan.id !== 'monthly' && body.termMonths !== undefined) {
+    throw new DomainError(
+      'invalid',
+      'parameter_invalid',
+      'termMonths applies to the monthly plan only.',
+      'termMonths',
+    );
+  }
+  const aprBps = plan.id === 'monthly' ? checkoutConfig().monthlyAprBps : undefined;
+  const terms = {
+    ...(body.termMonths === undefined ? {} : { termMonths: body.termMonths }),
+    ...(aprBps === undefined ? {} : { aprBps }),
+  };
+  return { terms, schedule: buildSchedule(body.plan, session.amount, session.currency, now, terms) };
+}
+
+/** Why a cancelled approval failed: the session moved on, or the step-up was used meanwhile. */
+function approvalFailure(cancelled: { lost(part: 'session' | 'stepUp'): boolean }): DomainError {
+  if (cancelled.lost('session')) {
+    return refused('checkout_session_completed', 'This checkout session was completed or expired meanwhile.');
+  }
+  if (cancelled.lost('stepUp')) {
+    // The step-up token was used by a concurrent request: it approves exactly one.
+    return new DomainError(
+      'denied',
+      'step_up_invalid',
+      'The step-up token is invalid, expired, already used, or was issued for another action, amount or payee.',
+    );
+  }
+  return new DomainError(
+    'conflict',
+    'concurrent_update',
+    'The checkout changed while it was being approved; retry.',
+  );
+}
+
+/**
+ * The shopper approves a merchant's session with a plan and one of their saved cards. The result is
+ * an authorizationToken the merchant redeems once, within 60 minutes, for an order. Above the
+ * configured amount the request must carry a step-up token bound to this amount and merchant.
+ * The approval, the session's still-open check, the step-up's consumption and the audit commit in
+ * one transaction. Refusals: not_found (session); rejected `checkout_session_completed`,
+ * `checkout_session_expired`, `plan_not_offered`, `card_expired`; invalid (term); denied
+ * `step_up_invalid`; conflict `concurrent_update`.
+ */
+export async function authorize(
+  principal: { customerId: string },
+  sessionId: string,
+  body: AuthorizeCheckoutBody,
+  headers: Record<string, string | undefined>,
+  ports: AuthorizePorts,
+  commit: Commit<CheckoutAuthorizationResponse>,
+  clock: Clock,
+): Promise<CheckoutAuthorizationResponse> {
+  const now = clock.now();
+  const session = await openSession(sessionId, now.getTime());
+  const { terms, schedule } = chosenTerms(session, body, now);
+  const card = await ports.getCard(principal.customerId, body.cardToken);
+  if (cardExpired(card, now)) throw refused('card_expired', 'The card has expired.', 'cardToken');
+
+  const tx = new Transaction<'stepUp' | 'authorization' | 'session' | 'audit'>();
+  const amount = { amount: session.amount, currency: session.currency };
+  const stepUp = session.amount > checkoutConfig().stepUpThreshold(session.currency);
+  if (stepUp) {
+    const action = 'authorize_checkout';
+    tx.add(
+      'stepUp',
+      await ports.requireStepUp({
+        headers,
+        customerId: principal.customerId,
+        action,
+        amount,
+        payee: session.merchantId,
+      }),
+    );
+  }
+  const approval = mintApproval(
+    {
+      merchantId: session.merchantId,
+      livemode: session.livemode,
+      checkoutSessionId: session.id,
+      merchantReference: session.merchantReference,
+      customerId: principal.customerId,
+      plan: body.plan,
+      ...terms,
+      ...amount,
+      cardToken: card.token,
+      cardBrand: card.brand,
+      cardLast4: card.last4,
+    },
+    now,
+  );
+  const metadata = { merchantId: session.merchantId, plan: body.plan, ...amount, stepUp };
+  tx.add('authorization', approval.item)
+    .add('session', store.sessionStillOpenItem(session.id, now.getTime()))
+    .add(
+      'audit',
+      auditItem(
+        { action: 'checkout.authorized', subject: session.id, actor: principal.customerId, metadata },
+        clock,
+      ),
+    );
+
+  const response: CheckoutAuthorizationResponse = {
+    object: 'checkout_authorization',
+    authorizationToken: approval.token,
+    expiresAt: approval.expiresAt,
+    checkoutSessionId: session.id,
+    plan: body.plan,
+    ...(body.termMonths === undefined ? {} : { termMonths: body.termMonths }),
+    ...amount,
+    schedulePreview: schedulePreview(schedule),
+  };
+  await tx.write((items) => commit(items, response), approvalFailure);
+  return response;
+}

@@ -1,0 +1,116 @@
+/** Checkout sessions: a merchant offers the shopper an amount and the plans that admit it. */
+import { randomBytes } from 'node:crypto';
+import { DEFAULT_PLAN_CATALOGUE, type Plan, type PlanCatalogue, type PlanId } from '../installments/plans.ts';
+import type { Clock } from '../lib/clock.ts';
+import { DomainError } from '../lib/errors.ts';
+import { newId } from '../lib/ids.ts';
+import { type CurrencyCode, formatMoney } from '../lib/money.ts';
+import type { Commit } from '../lib/use-case.ts';
+import { SESSION_TTL_MS } from './policy.ts';
+import type { CheckoutSessionResponse, CreateCheckoutSessionBody } from './schema.ts';
+import * as store from './store.ts';
+
+const refused = (code: string, message: string, param?: string) =>
+  new DomainError('rejected', code, message, param);
+
+/** Plans the API can schedule: a subscription has no fixed schedule to approve. */
+const SCHEDULABLE: ReadonlySet<PlanId> = new Set(['pay_in_4', 'pay_in_30', 'monthly']);
+
+/**
+ * The plans a session offers: those asked for (default: every offered, schedulable plan) whose limits
+ * admit the amount. 422 when a plan asked for is not offered, or when no plan admits the amount.
+ */
+export function eligiblePlans(
+  amount: number,
+  currency: CurrencyCode,
+  requested: PlanId[] | undefined,
+  catalogue: PlanCatalogue = DEFAULT_PLAN_CATALOGUE,
+): PlanId[] {
+  const candidates: Plan[] = requested
+    ? requested.map((id) => {
+        const plan = catalogue.plans.find((candidate) => candidate.id === id);
+        if (!plan?.offered || !SCHEDULABLE.has(plan.id)) {
+          throw refused('plan_not_offered', `The plan ${id} is not offered at checkout.`, 'plans');
+        }
+        return plan;
+      })
+    : catalogue.plans.filter((plan) => plan.offered && SCHEDULABLE.has(plan.id));
+  if (!candidates.some((plan) => plan.limits[currency])) {
+    throw refused('currency_not_offered', `No plan offered here accepts ${currency}.`, 'currency');
+  }
+  const eligible = candidates.filter((plan) => {
+    const range = plan.limits[currency];
+    return range !== undefined && amount >= range.min && amount <= range.max;
+  });
+  if (eligible.length === 0) {
+    const limits = candidates
+      .map((plan) => {
+        const range = plan.limits[currency];
+        return range
+          ? `${plan.id} ${formatMoney(range.min, currency)}–${formatMoney(range.max, currency)}`
+          : undefined;
+      })
+      .filter(Boolean)
+      .join('; ');
+    throw refused(
+      'amount_out_of_range',
+      `${formatMoney(amount, currency)} is outside the limits of every plan offered (${limits}).`,
+      'amount',
+    );
+  }
+  return eligible.map((plan) => plan.id);
+}
+
+export function sessionResponse(
+  session: store.CheckoutSessionRecord,
+  clientToken: string,
+): CheckoutSessionResponse {
+  return {
+    id: session.id,
+    object: 'checkout_session',
+    clientToken,
+    status: session.status,
+    amount: session.amount,
+    currency: session.currency,
+    merchantReference: session.merchantReference,
+    plans: session.plans,
+    livemode: session.livemode,
+    expiresAt: session.expiresAt,
+    createdAt: session.createdAt,
+  };
+}
+
+export async function createSession(
+  principal: { merchantId: string; livemode: boolean },
+  body: CreateCheckoutSessionBody,
+  commit: Commit<CheckoutSessionResponse>,
+  clock: Clock,
+): Promise<CheckoutSessionResponse> {
+  const plans = eligiblePlans(body.amount, body.currency, body.plans);
+  const now = clock.now();
+  const id = newId('checkoutSession', now);
+  // Stripe-style client secret: names its session, and carries 192 random bits.
+  const clientToken = `${id}_secret_${randomBytes(24).toString('base64url')}`;
+  const expiresAtMs = now.getTime() + SESSION_TTL_MS;
+  const session: store.CheckoutSessionRecord = {
+    id,
+    merchantId: principal.merchantId,
+    livemode: principal.livemode,
+    amount: body.amount,
+    currency: body.currency,
+    merchantReference: body.merchantReference,
+    plans,
+    clientTokenHash: store.sha256(clientToken),
+    status: 'open',
+    expiresAt: new Date(expiresAtMs).toISOString(),
+    expiresAtMs,
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    version: 1,
+    // Kept a month past expiry for support questions, then removed by TTL.
+    ttl: Math.floor((expiresAtMs + 30 * 86_400_000) / 1000),
+  };
+  const response = sessionResponse(session, clientToken);
+  await commit([store.putSessionItem(session)], response);
+  return response;
+}

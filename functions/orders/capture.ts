@@ -1,0 +1,174 @@
+import { buildSchedule } from '../installments/schedule.ts';
+import { type Clock, isoDay } from '../lib/clock.ts';
+import { DomainError } from '../lib/errors.ts';
+import { newId } from '../lib/ids.ts';
+import { logger } from '../lib/logger.ts';
+import type { Commit } from '../lib/use-case.ts';
+import type { CardProcessor } from '../payments/processor.ts';
+import { chargeInstallment } from './charge.ts';
+import { orderEventItems } from './events.ts';
+import type { CaptureRecord, InstallmentRecord, OrderRecord, OrderStatus } from './model.ts';
+import { MAX_CAPTURES_PER_ORDER } from './policy.ts';
+import type { CaptureResponse } from './schema.ts';
+import { committing, type MerchantPrincipal, requireOrder, scheduleOptions } from './shared.ts';
+import { canTransition, statusAfterCapture } from './state.ts';
+import * as store from './store.ts';
+import { toCapture } from './view.ts';
+
+const refused = (code: string, message: string, param?: string) =>
+  new DomainError('rejected', code, message, param);
+
+/** The status a capture moves the order to; refuses an order that cannot take `amount` more. */
+function captureTarget(order: OrderRecord, amount: number, nowMs: number): OrderStatus {
+  const to = statusAfterCapture(order);
+  if (!canTransition(order.status, to)) {
+    throw refused('order_not_capturable', `The order is ${order.status}; it cannot be captured.`);
+  }
+  if (order.authorizationReleased || nowMs >= Date.parse(order.authorizationExpiresAt)) {
+    throw refused('authorization_expired', 'The authorization has expired; nothing more can be captured.');
+  }
+  const remaining = order.amount - order.capturedAmount;
+  if (amount > remaining) {
+    throw refused(
+      'capture_exceeds_authorization',
+      `The capture exceeds the ${remaining} minor units left to capture.`,
+      'amount',
+    );
+  }
+  if (order.captureCount >= MAX_CAPTURES_PER_ORDER) {
+    throw refused('too_many_captures', `An order takes at most ${MAX_CAPTURES_PER_ORDER} captures.`);
+  }
+  return to;
+}
+
+/**
+ * The capture and its own installments, financed on the order's plan terms from `now`. Installments
+ * due today are `charging` (attempt 1); every one is in the `due` index, so that a `charging` one
+ * stays findable if we crash mid-charge.
+ */
+function newCapture(
+  order: OrderRecord,
+  amount: number,
+  now: Date,
+): { capture: CaptureRecord; installments: InstallmentRecord[] } {
+  const at = now.toISOString();
+  const today = isoDay(now);
+  const schedule = buildSchedule(order.plan, amount, order.currency, now, scheduleOptions(order));
+  const captureId = newId('capture', now);
+  const installments: InstallmentRecord[] = schedule.installments.map((planned) => {
+    const installmentId = newId('installment', now);
+    const chargeNow = planned.dueDate <= today;
+    return {
+      id: installmentId,
+      orderId: order.id,
+      merchantId: order.merchantId,
+      customerId: order.customerId,
+      captureId,
+      seq: planned.seq,
+      dueDate: planned.dueDate,
+      amount: planned.amount,
+      originalAmount: planned.amount,
+      principal: planned.principal,
+      interest: planned.interest,
+      currency: order.currency,
+      cardToken: order.cardToken,
+      status: chargeNow ? 'charging' : 'due',
+      attempts: chargeNow ? 1 : 0,
+      refunded: 0,
+      ...(chargeNow ? { chargingSince: at } : {}),
+      version: 1,
+      createdAt: at,
+      updatedAt: at,
+      ...store.dueIndex(installmentId, planned.dueDate),
+    };
+  });
+  const capture: CaptureRecord = {
+    id: captureId,
+    orderId: order.id,
+    amount,
+    currency: order.currency,
+    refundedAmount: 0,
+    disclosure: schedule.disclosure,
+    installmentIds: installments.map((i) => i.id),
+    createdAt: at,
+  };
+  return { capture, installments };
+}
+
+/**
+ * Captures `amount` (partial and multiple captures allowed, never beyond the authorization).
+ *
+ * Each capture is financed on the order's plan terms from its own capture date: it gets its own
+ * installments (summing exactly to the capture) and its own disclosure. A second capture therefore
+ * adds a second series of installments dated from the second capture; the first series is not
+ * touched. The shopper never pays for goods not yet shipped, and a refund of a capture reduces
+ * exactly that capture's installments.
+ *
+ * The capture, its installments (with their `due` index entries), the order's new totals and the
+ * `order.captured` event commit in one transaction with the idempotency record, conditioned on the
+ * order version and captured total read. Installments due on the capture day (pay_in_4's first) are
+ * written as `charging` (attempt 1) and charged right after the commit through the CardProcessor,
+ * with the processor key `<installmentId>#1`; the outcome is recorded by a conditional write. A crash
+ * between the two leaves a `charging` installment in the `due` index for collection to finish with
+ * the same key. Tessera carries the shopper's credit risk: a declined first installment does not
+ * undo the capture; it is reported by `installment.failed` and goes to dunning.
+ * Refusals (rejected): `order_not_capturable`, `authorization_expired`,
+ * `capture_exceeds_authorization`, `too_many_captures`; not_found; conflict `concurrent_update`.
+ */
+export async function capture(
+  principal: MerchantPrincipal,
+  id: string,
+  amount: number,
+  commit: Commit<CaptureResponse>,
+  clock: Clock,
+  processor: () => CardProcessor,
+): Promise<CaptureResponse> {
+  const order = await requireOrder(principal, id);
+  const now = clock.now();
+  const to = captureTarget(order, amount, now.getTime());
+  const { capture: captureRecord, installments } = newCapture(order, amount, now);
+  const after: OrderRecord = {
+    ...order,
+    status: to,
+    capturedAmount: order.capturedAmount + amount,
+    // What the new installments owe, interest included (monthly plans), not only the principal.
+    outstandingAmount: order.outstandingAmount + installments.reduce((sum, i) => sum + i.amount, 0),
+    captureCount: order.captureCount + 1,
+    version: order.version + 1,
+    updatedAt: now.toISOString(),
+  };
+  const items = [
+    store.orderTransitionItem(
+      order,
+      to,
+      {
+        capturedAmount: after.capturedAmount,
+        outstandingAmount: after.outstandingAmount,
+        captureCount: after.captureCount,
+      },
+      after.updatedAt,
+      // Redundant with the version, and deliberate: the authorized amount is the invariant.
+      { condition: 'capturedAmount = :prevCaptured', values: { ':prevCaptured': order.capturedAmount } },
+    ),
+    store.putCaptureItem(captureRecord),
+    ...installments.map(store.putInstallmentItem),
+    // Fully captured: no authorization left to lapse.
+    ...(after.capturedAmount === after.amount ? [store.deleteAuthExpiryItem(order.id)] : []),
+    ...orderEventItems('order.captured', after, clock),
+  ];
+  const result = await committing(commit, items, toCapture(captureRecord, installments));
+
+  // After the commit nothing may fail the request: the capture stands whatever the card says.
+  for (const installment of installments.filter((i) => i.status === 'charging')) {
+    try {
+      await chargeInstallment(order.id, installment.id, processor(), clock);
+    } catch (error) {
+      logger.error('first installment charge not recorded; collection will finish it', {
+        orderId: order.id,
+        installmentId: installment.id,
+        error: error as Error,
+      });
+    }
+  }
+  return result;
+}

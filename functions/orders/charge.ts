@@ -1,0 +1,145 @@
+import type { Clock } from '../lib/clock.ts';
+import { Transaction, writeTransaction } from '../lib/transactions.ts';
+import type { CardProcessor, ChargeResult } from '../payments/processor.ts';
+import { nextRetryDay } from './dunning.ts';
+import { orderEventItems } from './events.ts';
+import { settleOrder } from './lifecycle.ts';
+import type { InstallmentRecord, OrderRecord } from './model.ts';
+import { concurrentUpdate, OPTIMISTIC_RETRIES } from './shared.ts';
+import { canTransition, statusAfter } from './state.ts';
+import * as store from './store.ts';
+
+/**
+ * Charges an installment that is `charging` with the processor key `<id>#<attempt>` and records the
+ * outcome. Safe to repeat: the processor returns the first outcome for a key, and the outcome is
+ * written only while the installment is still `charging` at that attempt. Collection may reuse it.
+ */
+export async function chargeInstallment(
+  orderId: string,
+  installmentId: string,
+  processor: CardProcessor,
+  clock: Clock,
+): Promise<'recorded' | 'stale'> {
+  const partition = await store.getOrderPartition(orderId);
+  const installment = partition?.installments.find((i) => i.id === installmentId);
+  if (installment?.status !== 'charging') return 'stale';
+  const result = await processor.charge({
+    cardToken: installment.cardToken,
+    customerId: installment.customerId,
+    amount: installment.amount,
+    currency: installment.currency,
+    idempotencyKey: `${installment.id}#${installment.attempts}`,
+    reason: `installment ${installment.id} of order ${orderId}`,
+  });
+  return recordChargeOutcome(orderId, installmentId, installment.attempts, result, clock);
+}
+
+/**
+ * The installment after a charge outcome, and the attributes to set and remove on it: paid leaves
+ * the `due` index; a hard decline leaves it too (arrears); a soft decline is indexed for the next day
+ * of the dunning schedule (orders/dunning.ts), or leaves the index once the schedule is spent.
+ */
+function chargedInstallment(
+  installment: InstallmentRecord,
+  result: ChargeResult,
+  now: Date,
+): { changed: InstallmentRecord; set: Record<string, unknown>; remove: string[] } {
+  const at = now.toISOString();
+  const bumped = { version: installment.version + 1, updatedAt: at };
+  if (result.status === 'succeeded') {
+    const {
+      duePk: _p,
+      dueSk: _s,
+      chargingSince: _c,
+      failureCode: _f,
+      hardDecline: _h,
+      ...rest
+    } = installment;
+    return {
+      set: { status: 'paid', paidAt: at, chargeId: result.chargeId },
+      remove: ['duePk', 'dueSk', 'chargingSince', 'failureCode', 'hardDecline'],
+      changed: { ...rest, status: 'paid', paidAt: at, chargeId: result.chargeId, ...bumped },
+    };
+  }
+  if (result.hard) {
+    const { duePk: _p, dueSk: _s, chargingSince: _c, ...rest } = installment;
+    return {
+      set: { status: 'failed', failureCode: result.code, hardDecline: true },
+      remove: ['duePk', 'dueSk', 'chargingSince'],
+      changed: { ...rest, status: 'failed', failureCode: result.code, hardDecline: true, ...bumped },
+    };
+  }
+  // Dunning: the next day of the retry schedule, or (retries spent) out of the index: arrears.
+  const retryDay = nextRetryDay(installment, now);
+  const index = retryDay ? store.dueIndex(installment.id, retryDay) : undefined;
+  const { chargingSince: _c, duePk: _p, dueSk: _s, ...rest } = installment;
+  return {
+    set: { status: 'failed', failureCode: result.code, hardDecline: false, ...index },
+    remove: index ? ['chargingSince'] : ['duePk', 'dueSk', 'chargingSince'],
+    changed: { ...rest, status: 'failed', failureCode: result.code, hardDecline: false, ...index, ...bumped },
+  };
+}
+
+/**
+ * Records a charge outcome: installment `charging -> paid | failed` (conditional on the attempt), the
+ * order's totals and status, and `installment.paid` / `installment.failed`, in one transaction. A soft
+ * decline goes back in the `due` index for its next retry day; a hard decline, or a soft one with
+ * no retry left, leaves the index. Then settles the order (`order.paid_off` or `order.in_arrears`).
+ * Returns `stale` when the installment is no longer `charging` at `attempt`; throws conflict
+ * `concurrent_update` after OPTIMISTIC_RETRIES lost races on the order.
+ */
+export async function recordChargeOutcome(
+  orderId: string,
+  installmentId: string,
+  attempt: number,
+  result: ChargeResult,
+  clock: Clock,
+): Promise<'recorded' | 'stale'> {
+  for (let round = 0; round < OPTIMISTIC_RETRIES; round += 1) {
+    const partition = await store.getOrderPartition(orderId);
+    const installment = partition?.installments.find((i) => i.id === installmentId);
+    if (!partition || !installment || installment.status !== 'charging' || installment.attempts !== attempt) {
+      return 'stale';
+    }
+    const { order } = partition;
+    const now = clock.now();
+    const at = now.toISOString();
+    const { changed, set, remove } = chargedInstallment(installment, result, now);
+    const paid = result.status === 'succeeded' ? installment.amount : 0;
+    const totals = {
+      outstandingAmount: order.outstandingAmount - paid,
+      collectedAmount: order.collectedAmount + paid,
+    };
+    const installmentsAfter = partition.installments.map((i) => (i.id === installmentId ? changed : i));
+    const provisional = { ...order, ...totals };
+    const status = statusAfter('charge', order, provisional, installmentsAfter, now);
+    const after: OrderRecord = { ...provisional, status, version: order.version + 1, updatedAt: at };
+    const tx = new Transaction<'installment' | 'order'>().add(
+      'installment',
+      store.installmentUpdateItem(installment, set, at, remove),
+    );
+    if (canTransition(order.status, status)) {
+      tx.add(
+        'order',
+        store.orderTransitionItem(order, status, totals, at),
+        ...orderEventItems(
+          result.status === 'succeeded' ? 'installment.paid' : 'installment.failed',
+          after,
+          clock,
+          changed,
+        ),
+      );
+    }
+    try {
+      await writeTransaction(tx.items);
+    } catch (error) {
+      const cancelled = tx.cancellation(error);
+      if (!cancelled) throw error;
+      if (cancelled.lost('installment')) return 'stale';
+      continue;
+    }
+    await settleOrder(orderId, clock);
+    return 'recorded';
+  }
+  throw concurrentUpdate();
+}

@@ -1,0 +1,87 @@
+import { type Approval, checkApproval, redeemApproval, redeemFailure } from '../checkout/approval.ts';
+import { buildSchedule } from '../installments/schedule.ts';
+import type { Clock } from '../lib/clock.ts';
+import { newId } from '../lib/ids.ts';
+import { Transaction } from '../lib/transactions.ts';
+import type { Commit } from '../lib/use-case.ts';
+import { orderEventItems } from './events.ts';
+import type { OrderRecord } from './model.ts';
+import { AUTHORIZATION_MAX_LIFE_MS, AUTHORIZATION_TTL_MS } from './policy.ts';
+import type { OrderResponse } from './schema.ts';
+import { concurrentUpdate, type MerchantPrincipal, scheduleOptions } from './shared.ts';
+import * as store from './store.ts';
+import { toOrder } from './view.ts';
+
+/** A new order from an approval: authorized, nothing captured, the schedule as previewed. */
+function newOrder(principal: MerchantPrincipal, approval: Approval, now: Date): OrderRecord {
+  const nowMs = now.getTime();
+  const at = now.toISOString();
+  const schedule = buildSchedule(
+    approval.plan,
+    approval.amount,
+    approval.currency,
+    now,
+    scheduleOptions(approval),
+  );
+  return {
+    id: newId('order', now),
+    merchantId: principal.merchantId,
+    livemode: principal.livemode,
+    customerId: approval.customerId,
+    checkoutSessionId: approval.checkoutSessionId,
+    merchantReference: approval.merchantReference,
+    status: 'authorized',
+    amount: approval.amount,
+    currency: approval.currency,
+    plan: approval.plan,
+    ...scheduleOptions(approval),
+    cardToken: approval.cardToken,
+    cardBrand: approval.cardBrand,
+    cardLast4: approval.cardLast4,
+    capturedAmount: 0,
+    refundedAmount: 0,
+    outstandingAmount: 0,
+    collectedAmount: 0,
+    captureCount: 0,
+    authorizationExpiresAt: new Date(nowMs + AUTHORIZATION_TTL_MS).toISOString(),
+    authorizationMaxExpiresAt: new Date(nowMs + AUTHORIZATION_MAX_LIFE_MS).toISOString(),
+    schedulePreview: { installments: schedule.installments, disclosure: schedule.disclosure },
+    version: 1,
+    createdAt: at,
+    updatedAt: at,
+  };
+}
+
+/**
+ * Turns the shopper's approval into an `authorized` order. Reads: the approval (one GetItem, through
+ * checkout's face). Writes, in ONE transaction with the idempotency record: the approval consumed
+ * (unused, unexpired, this merchant's), the session completed (one order per session), the order,
+ * its expiry marker, the shopper's order link and the `order.authorized` event. No KMS: the card is
+ * referenced by token. Refusals: checkout's `authorization_token_*` and `checkout_session_completed`
+ * (rejected), `concurrent_update` (conflict).
+ */
+export async function createOrder(
+  principal: MerchantPrincipal,
+  authorizationToken: string,
+  commit: Commit<OrderResponse>,
+  clock: Clock,
+): Promise<OrderResponse> {
+  const now = clock.now();
+  const approval = await checkApproval(principal, authorizationToken, now);
+  const order = newOrder(principal, approval, now);
+  const tx = new Transaction<'approval' | 'session' | 'order'>()
+    .addAll(redeemApproval(approval, order.id, now))
+    .add(
+      'order',
+      store.putOrderItem(order),
+      store.putAuthExpiryItem(order),
+      store.customerOrderItem(order),
+      ...orderEventItems('order.authorized', order, clock),
+    );
+  const response = toOrder({ order, captures: [], installments: [], refunds: [] });
+  await tx.write(
+    (items) => commit(items, response),
+    (cancelled) => redeemFailure(cancelled, approval, clock.now()) ?? concurrentUpdate(),
+  );
+  return response;
+}

@@ -1,0 +1,134 @@
+/**
+ * The order domain's records, as stored and as every part of the capability reads them: the store
+ * writes them, the state machine decides on them, the views show them, the use cases change them.
+ * This module imports no other module of the capability.
+ */
+import type { Disclosure } from '../installments/amortization.ts';
+import type { PlanId } from '../installments/plans.ts';
+import type { ScheduledInstallment } from '../installments/schedule.ts';
+import type { CurrencyCode } from '../lib/money.ts';
+
+/** Every status an order can have; the transitions between them are in ./state.ts. */
+export const ORDER_STATUSES = [
+  'authorized',
+  'captured',
+  'in_arrears',
+  'paid_off',
+  'refunded',
+  'cancelled',
+  'expired',
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export interface OrderRecord {
+  id: string;
+  merchantId: string;
+  livemode: boolean;
+  customerId: string;
+  checkoutSessionId: string;
+  merchantReference: string;
+  status: OrderStatus;
+  amount: number;
+  currency: CurrencyCode;
+  plan: PlanId;
+  termMonths?: number;
+  aprBps?: number;
+  cardToken: string;
+  cardBrand: string;
+  cardLast4: string;
+  capturedAmount: number;
+  refundedAmount: number;
+  /** Sum of the installments still to collect (due, charging, failed). */
+  outstandingAmount: number;
+  /** Sum collected by paid installments (before refunds returned any). */
+  collectedAmount: number;
+  captureCount: number;
+  authorizationExpiresAt: string;
+  authorizationMaxExpiresAt: string;
+  /** Set when a partly captured order's authorization lapsed: nothing more can be captured. */
+  authorizationReleased?: boolean;
+  /** The expiry instant `order.authorization_expiring` was sent for (once per expiry). */
+  expiringNotifiedFor?: string;
+  schedulePreview: { installments: ScheduledInstallment[]; disclosure: Disclosure };
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type InstallmentStatus = 'due' | 'charging' | 'paid' | 'failed' | 'cancelled';
+
+export interface InstallmentRecord {
+  id: string;
+  orderId: string;
+  merchantId: string;
+  customerId: string;
+  captureId: string;
+  seq: number;
+  dueDate: string;
+  /** Current amount: the original less refund reductions. */
+  amount: number;
+  originalAmount: number;
+  principal: number;
+  interest: number;
+  currency: CurrencyCode;
+  cardToken: string;
+  status: InstallmentStatus;
+  /** Charge attempts made so far; the processor key of attempt n is `<id>#<n>`. */
+  attempts: number;
+  /** Collected money returned by refunds (paid installments only). */
+  refunded: number;
+  chargeId?: string;
+  paidAt?: string;
+  chargingSince?: string;
+  failureCode?: string;
+  hardDecline?: boolean;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  duePk?: string;
+  dueSk?: string;
+}
+
+export interface CaptureRecord {
+  id: string;
+  orderId: string;
+  amount: number;
+  currency: CurrencyCode;
+  refundedAmount: number;
+  disclosure: Disclosure;
+  installmentIds: string[];
+  createdAt: string;
+}
+
+export interface RefundLineRecord {
+  captureId: string;
+  installmentId: string;
+  reducedBy: number;
+  refundedBy: number;
+}
+
+export interface RefundRecord {
+  id: string;
+  orderId: string;
+  amount: number;
+  currency: CurrencyCode;
+  reducedAmount: number;
+  returnedAmount: number;
+  lines: RefundLineRecord[];
+  /** Money going back to the card, per paid installment, and what the processor said. */
+  cardRefunds: Array<{
+    installmentId: string;
+    chargeId: string;
+    amount: number;
+    status: 'pending' | 'succeeded' | 'failed';
+  }>;
+  createdAt: string;
+}
+
+/** The whole order: the order and every capture, installment and refund under it. */
+export interface OrderPartition {
+  order: OrderRecord;
+  captures: CaptureRecord[];
+  installments: InstallmentRecord[];
+  refunds: RefundRecord[];
+}

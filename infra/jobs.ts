@@ -9,6 +9,8 @@ export interface ScheduledJob {
   name: string;
   /** EventBridge Scheduler expression, e.g. `cron(0 6 * * ? *)` or `rate(1 hour)`. */
   schedule: string;
+  /** IANA time zone a cron expression is read in (EventBridge Scheduler's ScheduleExpressionTimezone). */
+  timeZone?: string;
   /** How often the local scheduler runs it (time is compressed locally). */
   localEveryMs: number;
   entry: string;
@@ -44,5 +46,61 @@ export const jobs: ScheduledJob[] = [
     // Orders, their expiry markers, events and the watermark all live in the main table.
     access: { main: 'readwrite' },
     timeoutSeconds: 300,
+  },
+  {
+    name: 'installment-collection',
+    // 06:00 in New York, all year: the cron follows daylight saving time.
+    schedule: 'cron(0 6 * * ? *)',
+    timeZone: 'America/New_York',
+    localEveryMs: 60_000,
+    entry: 'functions/collection/dispatch-handler.ts',
+    handler: 'collectDueInstallments',
+    description:
+      'Dispatches installment collection: one message per (day, shard) of the due index up to today (Query, no Scan).',
+    // Reads the due index and writes the run and watermark; the shard workers and chargers do the rest.
+    access: { main: 'readwrite', queues: ['collection-shards'] },
+    timeoutSeconds: 120,
+  },
+];
+
+/** A function fed by a collection queue (an SQS event source mapping with partial batch failures). */
+export interface QueueConsumer {
+  name: string;
+  /** The queue it consumes. */
+  queue: 'collection-shards' | 'collection-charges';
+  entry: string;
+  handler: string;
+  description: string;
+  access: RouteAccess;
+  timeoutSeconds: number;
+  /** The event source mapping's maximum concurrency (2-1000): bounds the load on the processor. */
+  maxConcurrency: number;
+}
+
+/** The collection pipeline after the dispatcher (see infra/constructs/collection.ts). */
+export const queueConsumers: QueueConsumer[] = [
+  {
+    name: 'collection-shard-worker',
+    queue: 'collection-shards',
+    entry: 'functions/collection/shard-handler.ts',
+    handler: 'shardWorker',
+    description:
+      'Pages one (day, shard) partition of the due index and sends its installments to the charge queue.',
+    // Reads the due index, adds to the run counters, sends charge messages.
+    access: { main: 'readwrite', queues: ['collection-charges'] },
+    timeoutSeconds: 120,
+    maxConcurrency: 8,
+  },
+  {
+    name: 'collection-charger',
+    queue: 'collection-charges',
+    entry: 'functions/collection/charge-handler.ts',
+    handler: 'chargeInstallments',
+    description: 'Claims, charges (key installmentId#attempt) and records one installment per message.',
+    // The only collection function that detokenizes (vault audit records, vault key decrypt).
+    access: { main: 'readwrite', vault: 'readwrite', keys: ['vault:decrypt'] },
+    // Far below the reconciler's 15-minute charging timeout (functions/orders/collect.ts).
+    timeoutSeconds: 30,
+    maxConcurrency: 20,
   },
 ];

@@ -4,6 +4,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { AccessContext } from './constructs/access.ts';
 import { Api, type ApiLimits } from './constructs/api.ts';
+import { Collection } from './constructs/collection.ts';
 import { Data } from './constructs/data.ts';
 import { Jobs } from './constructs/jobs.ts';
 import { Keys } from './constructs/keys.ts';
@@ -11,7 +12,7 @@ import { Monitoring } from './constructs/monitoring.ts';
 import { VaultNetwork } from './constructs/network.ts';
 import { Notifications } from './constructs/notify.ts';
 import { Secrets } from './constructs/secrets.ts';
-import { jobs as allJobs, type ScheduledJob } from './jobs.ts';
+import { jobs as allJobs, type QueueConsumer, queueConsumers, type ScheduledJob } from './jobs.ts';
 import { routes as allRoutes, type Route } from './routes/index.ts';
 
 export const STAGES = ['dev', 'prod'] as const;
@@ -23,6 +24,8 @@ export interface TesseraStackProps extends StackProps {
   routes?: readonly Route[];
   /** Defaults to the scheduled-job table; tests may pass their own. */
   jobs?: readonly ScheduledJob[];
+  /** Defaults to the collection queue consumers; tests may pass their own. */
+  consumers?: readonly QueueConsumer[];
   /** The SES identity email is sent from. */
   notifyFromAddress?: string;
 }
@@ -45,13 +48,14 @@ export class TesseraStack extends Stack {
   readonly secrets: Secrets;
   readonly api: Api;
   readonly jobs: Jobs;
+  readonly collection: Collection;
   readonly monitoring: Monitoring;
   readonly deadLetterQueue: Queue;
   /** The cardholder data environment's network; exists once a route touches the vault. */
   vaultNetwork?: VaultNetwork;
 
   constructor(scope: Construct, id: string, props: TesseraStackProps) {
-    const { stage, routes, jobs, notifyFromAddress, ...stackProps } = props;
+    const { stage, routes, jobs, consumers = queueConsumers, notifyFromAddress, ...stackProps } = props;
     super(scope, id, { description: `Tessera ${stage}: buy-now-pay-later payments backend`, ...stackProps });
     const prod = stage === 'prod';
     const logRetention = prod ? RetentionDays.ONE_YEAR : RetentionDays.ONE_MONTH;
@@ -91,8 +95,11 @@ export class TesseraStack extends Stack {
       },
     );
 
+    // Before the functions that send to them (the admin route, the dispatcher job).
+    this.collection = new Collection(this, 'Collection', { stage, consumers });
     const access: AccessContext = {
       stage,
+      queues: (name) => this.collection.queue(name),
       data: this.data,
       keys: this.keys,
       secrets: this.secrets,
@@ -116,6 +123,7 @@ export class TesseraStack extends Stack {
       limits: LIMITS[stage],
     });
     this.jobs = new Jobs(this, 'Jobs', { ...access, jobs: jobs ?? allJobs });
+    this.collection.addConsumers(consumers, access);
     // Every vault-key grant is made by now: the key policy can name its holders.
     this.keys.restrictVaultKey();
 
@@ -125,5 +133,6 @@ export class TesseraStack extends Stack {
     this.monitoring.watchDeadLetterQueue('FunctionsDlq', this.deadLetterQueue);
     this.monitoring.watchDeadLetterQueue('JobsDlq', this.jobs.deadLetterQueue);
     this.monitoring.watchApi(this.api.api);
+    this.collection.watch(this.monitoring);
   }
 }

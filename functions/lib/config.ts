@@ -25,6 +25,18 @@ const ConfigSchema = z.object({
   CURSOR_SIGNING_SECRET_ARN: z.string().optional(),
   /** Registrations allowed per client IP per hour (POST /v1/customers); more get 429. */
   REGISTRATIONS_PER_IP_PER_HOUR: z.coerce.number().int().min(1).default(20),
+  /** Collection: soft-decline retry offsets in days after the due date (orders/dunning.ts). */
+  DUNNING_RETRY_DAYS: z
+    .string()
+    .regex(/^\d{1,3}(,\d{1,3}){0,9}$/)
+    .default('1,3,7')
+    .transform((list) => list.split(',').map(Number))
+    .refine((days) => days.every((d, i) => d > 0 && (i === 0 || d > (days[i - 1] ?? 0))), {
+      error: 'retry offsets must be positive and increasing',
+    }),
+  /** Collection queues (SQS URLs) in AWS; unset locally, where an in-process queue runs them. */
+  COLLECTION_SHARD_QUEUE_URL: z.string().optional(),
+  COLLECTION_CHARGE_QUEUE_URL: z.string().optional(),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & { isLocal: boolean };

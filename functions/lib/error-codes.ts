@@ -37,6 +37,10 @@ export const ERROR_CODES = {
     description: '`startingAfter` is not a cursor this list returned to you.',
   },
   invalid_date: { statuses: [400], description: 'Not a calendar date (YYYY-MM-DD).' },
+  as_of_in_future: {
+    statuses: [400],
+    description: 'A collection run may look at most one day past today (`asOf`).',
+  },
   invalid_term: { statuses: [400], description: 'The term is not a whole number of months.' },
   invalid_apr: { statuses: [400], description: 'The APR is not a whole number of basis points.' },
   invalid_payments: { statuses: [400], description: 'The payment stream for the APR is empty or malformed.' },

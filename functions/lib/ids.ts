@@ -21,6 +21,7 @@ export const ID_PREFIXES = {
   withdrawal: 'wdr',
   verification: 'idv',
   creditApplication: 'cra',
+  collectionRun: 'run',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -131,7 +131,8 @@ export async function capture(
     ...order,
     status: to,
     capturedAmount: order.capturedAmount + amount,
-    outstandingAmount: order.outstandingAmount + amount,
+    // What the new installments owe, interest included (monthly plans), not only the principal.
+    outstandingAmount: order.outstandingAmount + installments.reduce((sum, i) => sum + i.amount, 0),
     captureCount: order.captureCount + 1,
     version: order.version + 1,
     updatedAt: now.toISOString(),

@@ -1,6 +1,7 @@
-import { type Clock, DAY_MS, isoDay } from '../lib/clock.ts';
+import type { Clock } from '../lib/clock.ts';
 import { Transaction, writeTransaction } from '../lib/transactions.ts';
-import type { CardProcessor, ChargeResult } from '../payments/processor.ts';
+import type { CardProcessor, ChargeRequest, ChargeResult } from '../payments/processor.ts';
+import { nextRetryDay } from './dunning.ts';
 import { orderEventItems } from './events.ts';
 import { settleOrder } from './lifecycle.ts';
 import type { InstallmentRecord, OrderRecord } from './model.ts';
@@ -22,20 +23,26 @@ export async function chargeInstallment(
   const partition = await store.getOrderPartition(orderId);
   const installment = partition?.installments.find((i) => i.id === installmentId);
   if (installment?.status !== 'charging') return 'stale';
-  const result = await processor.charge({
+  const result = await processor.charge(chargeRequest(installment));
+  return recordChargeOutcome(orderId, installmentId, installment.attempts, result, clock);
+}
+
+/** The charge of an installment's current attempt: the processor key is `<installmentId>#<attempt>`. */
+export function chargeRequest(installment: InstallmentRecord): ChargeRequest {
+  return {
     cardToken: installment.cardToken,
     customerId: installment.customerId,
     amount: installment.amount,
     currency: installment.currency,
     idempotencyKey: `${installment.id}#${installment.attempts}`,
-    reason: `installment ${installment.id} of order ${orderId}`,
-  });
-  return recordChargeOutcome(orderId, installmentId, installment.attempts, result, clock);
+    reason: `installment ${installment.id} of order ${installment.orderId}`,
+  };
 }
 
 /**
  * The installment after a charge outcome, and the attributes to set and remove on it: paid leaves
- * the `due` index; a hard decline leaves it too (arrears); a soft decline is indexed for tomorrow.
+ * the `due` index; a hard decline leaves it too (arrears); a soft decline is indexed for the next day
+ * of the dunning schedule (orders/dunning.ts), or leaves the index once the schedule is spent.
  */
 function chargedInstallment(
   installment: InstallmentRecord,
@@ -67,11 +74,13 @@ function chargedInstallment(
       changed: { ...rest, status: 'failed', failureCode: result.code, hardDecline: true, ...bumped },
     };
   }
-  const index = store.dueIndex(installment.id, isoDay(new Date(now.getTime() + DAY_MS)));
-  const { chargingSince: _c, ...rest } = installment;
+  // Dunning: the next day of the retry schedule, or (retries spent) out of the index: arrears.
+  const retryDay = nextRetryDay(installment, now);
+  const index = retryDay ? store.dueIndex(installment.id, retryDay) : undefined;
+  const { chargingSince: _c, duePk: _p, dueSk: _s, ...rest } = installment;
   return {
     set: { status: 'failed', failureCode: result.code, hardDecline: false, ...index },
-    remove: ['chargingSince'],
+    remove: index ? ['chargingSince'] : ['duePk', 'dueSk', 'chargingSince'],
     changed: { ...rest, status: 'failed', failureCode: result.code, hardDecline: false, ...index, ...bumped },
   };
 }
@@ -79,8 +88,8 @@ function chargedInstallment(
 /**
  * Records a charge outcome: installment `charging -> paid | failed` (conditional on the attempt), the
  * order's totals and status, and `installment.paid` / `installment.failed`, in one transaction. A soft
- * decline goes back in the `due` index for the next day (dunning takes it from there); a hard decline
- * leaves the index and puts the order in arrears. Then settles the order (`order.paid_off`).
+ * decline goes back in the `due` index for its next retry day; a hard decline, or a soft one with
+ * no retry left, leaves the index. Then settles the order (`order.paid_off` or `order.in_arrears`).
  * Returns `stale` when the installment is no longer `charging` at `attempt`; throws conflict
  * `concurrent_update` after OPTIMISTIC_RETRIES lost races on the order.
  */

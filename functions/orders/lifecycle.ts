@@ -4,7 +4,12 @@
  */
 import type { Clock } from '../lib/clock.ts';
 import { type CodeOfKind, DomainError } from '../lib/errors.ts';
-import { isCancellation, type TransactItem, writeTransaction } from '../lib/transactions.ts';
+import {
+  isCancellation,
+  type TransactItem,
+  writeTransaction,
+  writeUnlessCancelled,
+} from '../lib/transactions.ts';
 import type { Commit } from '../lib/use-case.ts';
 import type { WebhookEventType } from '../webhooks/events.ts';
 import { orderEventItems } from './events.ts';
@@ -19,8 +24,9 @@ import { toSummary } from './view.ts';
 const refused = (code: CodeOfKind<'rejected'>, message: string) => new DomainError('rejected', code, message);
 
 /**
- * Moves an order to `paid_off` when nothing is left to collect and nothing more can be captured,
- * with its `order.paid_off` event. Idempotent; collection calls it after each paid installment.
+ * Moves an order to `paid_off` when nothing is left to collect and nothing more can be captured, or
+ * to `in_arrears` when an installment failed for good, each with its own event (`order.paid_off`,
+ * `order.in_arrears`). Idempotent; collection calls it after each recorded charge outcome.
  */
 export async function settleOrder(orderId: string, clock: Clock): Promise<OrderStatus | undefined> {
   for (let round = 0; round < OPTIMISTIC_RETRIES; round += 1) {
@@ -29,21 +35,23 @@ export async function settleOrder(orderId: string, clock: Clock): Promise<OrderS
     const { order } = partition;
     const now = clock.now();
     if (order.status === 'paid_off') return order.status;
+    const to = nextOrderStatus(order, partition.installments, now);
     if (
-      nextOrderStatus(order, partition.installments, now) !== 'paid_off' ||
-      !canTransition(order.status, 'paid_off')
+      (to !== 'paid_off' && to !== 'in_arrears') ||
+      to === order.status ||
+      !canTransition(order.status, to)
     ) {
       return order.status;
     }
     const at = now.toISOString();
-    const after: OrderRecord = { ...order, status: 'paid_off', version: order.version + 1, updatedAt: at };
+    const after: OrderRecord = { ...order, status: to, version: order.version + 1, updatedAt: at };
     try {
       await writeTransaction([
-        store.orderTransitionItem(order, 'paid_off', {}, at),
-        store.deleteAuthExpiryItem(order.id),
-        ...orderEventItems('order.paid_off', after, clock),
+        store.orderTransitionItem(order, to, {}, at),
+        ...(to === 'paid_off' ? [store.deleteAuthExpiryItem(order.id)] : []),
+        ...orderEventItems(`order.${to}`, after, clock),
       ]);
-      return 'paid_off';
+      return to;
     } catch (error) {
       if (!isCancellation(error)) throw error;
     }
@@ -143,17 +151,6 @@ export async function extendAuthorization(
 /** What the expiry sweep did with one marker. */
 export type ExpiryOutcome = 'expired' | 'released' | 'expiring' | 'done' | 'skipped' | 'pending';
 
-/** False when the transaction was cancelled (a lost race, left for the next run). */
-async function write(items: TransactItem[]): Promise<boolean> {
-  try {
-    await writeTransaction(items);
-    return true;
-  } catch (error) {
-    if (isCancellation(error)) return false;
-    throw error;
-  }
-}
-
 /** The write is conditioned on the expiry read: an extension meanwhile makes it lose. */
 const sameExpiry = (order: OrderRecord) => ({
   condition: 'authorizationExpiresAt = :expiresAt',
@@ -178,7 +175,7 @@ async function sweepChange(
     version: order.version + 1,
     updatedAt: at,
   };
-  return write([
+  return writeUnlessCancelled([
     store.orderTransitionItem(order, change.to, change.set, at, sameExpiry(order)),
     ...(change.extra ?? []),
     ...orderEventItems(change.event, after, clock),

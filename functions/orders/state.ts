@@ -102,8 +102,9 @@ export function statusAfterCapture(order: OrderRecord): OrderStatus {
 
 /**
  * The status after a charge outcome or a refund (`after`: the order with its new totals). `paid_off`
- * is reached only by settling (with its own event) and `refunded` only by a refund, so a change
- * never takes them here; a reduced-away failed installment may clear arrears.
+ * and (after a charge) `in_arrears` are reached only by settling, each with its own event, and
+ * `refunded` only by a refund, so a change never takes them here; a reduced-away failed installment
+ * may clear arrears.
  */
 export function statusAfter(
   change: 'charge' | 'refund',
@@ -113,6 +114,6 @@ export function statusAfter(
   now: Date,
 ): OrderStatus {
   const next = nextOrderStatus(after, installments, now);
-  const held = next === 'paid_off' || (change === 'charge' && next === 'refunded');
+  const held = next === 'paid_off' || (change === 'charge' && (next === 'refunded' || next === 'in_arrears'));
   return reachable(order, held ? order.status : next);
 }

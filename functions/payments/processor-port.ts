@@ -56,4 +56,10 @@ export type RefundOutcome = { status: 'succeeded'; refundId: string } | { status
 export interface CardProcessor {
   charge(request: ChargeRequest): Promise<ChargeResult>;
   refund(request: RefundRequest): Promise<RefundOutcome>;
+  /**
+   * The outcome the processor recorded for a charge key, or undefined when it never received that
+   * key. Never charges. The reconciler settles a charge whose charger died by asking this, so an
+   * adapter must answer from the acquirer's own records (for a real acquirer: its lookup by key).
+   */
+  chargeOutcome(idempotencyKey: string): Promise<ChargeResult | undefined>;
 }

@@ -17,6 +17,11 @@ export function registerCardProcessor(make: () => CardProcessor): void {
   factory = make;
 }
 
+/** Replaces the process-wide processor (tests inject crashes, the bench a stub); undefined rebuilds it. */
+export function setCardProcessor(next: CardProcessor | undefined): void {
+  current = next;
+}
+
 /** The process-wide processor, built once: the registered factory's, else the sandbox over the vault. */
 export function cardProcessor(): CardProcessor {
   current ??= factory ? factory() : new SandboxProcessor((token, purpose) => detokenize(token, purpose));

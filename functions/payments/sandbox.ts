@@ -113,6 +113,17 @@ export class SandboxProcessor implements CardProcessor {
     return this.#store('CHARGE', request.idempotencyKey, print, outcome, now);
   }
 
+  async chargeOutcome(idempotencyKey: string): Promise<ChargeResult | undefined> {
+    const { Item } = await ddb().send(
+      new GetCommand({
+        TableName: tableName(),
+        Key: recordKey('CHARGE', idempotencyKey),
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? (Item.outcome as ChargeResult) : undefined;
+  }
+
   async refund(request: RefundRequest): Promise<RefundOutcome> {
     const print = fingerprint([request.chargeId, request.amount, request.currency]);
     const stored = await this.#stored<RefundOutcome>('REFUND', request.idempotencyKey, print);

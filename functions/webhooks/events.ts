@@ -26,6 +26,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'order.authorization_expiring',
   'order.authorization_expired',
   'order.paid_off',
+  'order.in_arrears',
   'installment.paid',
   'installment.failed',
 ] as const;

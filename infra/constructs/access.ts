@@ -29,7 +29,15 @@ export interface AccessContext {
   logRemovalPolicy: RemovalPolicy;
   /** The cardholder data environment's network, created on first use by a vault function. */
   vaultNetwork: () => VaultNetwork;
+  /** The collection queues a function may send to (`RouteAccess.queues`). */
+  queues?: (name: 'collection-shards' | 'collection-charges') => IQueue;
 }
+
+/** The environment variable a function reads a collection queue's URL from (functions/lib/config.ts). */
+export const QUEUE_URL_ENV: Readonly<Record<'collection-shards' | 'collection-charges', string>> = {
+  'collection-shards': 'COLLECTION_SHARD_QUEUE_URL',
+  'collection-charges': 'COLLECTION_CHARGE_QUEUE_URL',
+};
 
 /** A nested stack of functions, with every table referenced by name inside it. */
 export interface FunctionStack {
@@ -111,6 +119,12 @@ export function accessFunction(
     environment[Secrets.envVar(name)] = context.secrets.secret(name).secretArn;
   }
   if (access.notify) Object.assign(environment, context.notifications.environment);
+  const queues = (access.queues ?? []).map((name) => {
+    if (!context.queues) throw new Error(`${id}: no collection queues in this stack for ${name}`);
+    const queue = context.queues(name);
+    environment[QUEUE_URL_ENV[name]] = queue.queueUrl;
+    return queue;
+  });
 
   const network = inCde(access) ? context.vaultNetwork() : undefined;
   if (network && access.notify) {
@@ -146,6 +160,7 @@ export function accessFunction(
     context.secrets.grantRead(name, role, { keyGranted });
   }
   if (access.notify) context.notifications.grantSend(role);
+  for (const queue of queues) queue.grantSendMessages(role);
 
   if (network) {
     // The CDE's endpoints admit exactly what its functions were granted.

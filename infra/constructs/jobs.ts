@@ -1,4 +1,4 @@
-import { Aws, Duration, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, TimeZone, Validations } from 'aws-cdk-lib';
 import { type IRole, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import {
@@ -102,7 +102,10 @@ export class Jobs extends Construct {
         scheduleName: `tessera-${stage}-${job.name}`,
         scheduleGroup: this.group,
         description: job.description.slice(0, 512),
-        schedule: ScheduleExpression.expression(job.schedule),
+        schedule: ScheduleExpression.expression(
+          job.schedule,
+          job.timeZone ? TimeZone.of(job.timeZone) : undefined,
+        ),
         timeWindow: TimeWindow.off(),
         target: new InvokeFunction(fn, {
           role,

@@ -6,6 +6,7 @@ import { keyService, setKeyService, setLocalKeyServiceFactory } from '../../func
 import { LocalKeyService } from '../../functions/lib/key-service-local.ts';
 import { resetSecrets } from '../../functions/lib/secrets.ts';
 import { createTables, tableEnv } from './bootstrap-tables.ts';
+import { registerLocalCollection } from './collection.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { type Gateway, startGateway } from './gateway.ts';
 import { resolveOperatorToken } from './operator-token.ts';
@@ -92,6 +93,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     admin.destroy();
 
     const demoMerchant = options.seed ? await seedDemoMerchant() : undefined;
+    registerLocalCollection();
     const scheduler = options.scheduler ? startScheduler() : undefined;
     const gateway: Gateway = await startGateway({
       operatorToken: operator.token,

@@ -1,4 +1,5 @@
 import { checkoutRoutes } from './checkout.ts';
+import { collectionRoutes } from './collection.ts';
 import { customersRoutes } from './customers.ts';
 import { merchantsRoutes } from './merchants.ts';
 import { ordersRoutes } from './orders.ts';
@@ -24,6 +25,7 @@ export const routesByCapability: Readonly<Record<string, readonly Route[]>> = {
   twofa: twofaRoutes,
   checkout: checkoutRoutes,
   orders: ordersRoutes,
+  collection: collectionRoutes,
 };
 
 /**

@@ -20,6 +20,8 @@ export interface RouteAccess {
   secrets?: Array<'session-signing' | 'fingerprint' | 'otp-pepper' | 'cursor-signing'>;
   /** Sends notifications (SNS/SES in AWS). */
   notify?: boolean;
+  /** Collection queues the function sends to (SQS in AWS; infra/constructs/collection.ts). */
+  queues?: Array<'collection-shards' | 'collection-charges'>;
 }
 
 export interface Route {

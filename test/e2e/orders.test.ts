@@ -481,6 +481,8 @@ describe('captures', () => {
       'order.authorized',
       'order.captured',
       'installment.failed',
+      // Arrears is its own transition, with its own event (issue 10).
+      'order.in_arrears',
     ]);
   });
 });

@@ -17,7 +17,7 @@ import type { LeastPrivilegeRole } from '../../infra/constructs/iam.ts';
 import { Jobs } from '../../infra/constructs/jobs.ts';
 import { Keys, type KeyUse } from '../../infra/constructs/keys.ts';
 import { Secrets } from '../../infra/constructs/secrets.ts';
-import { jobs, type ScheduledJob } from '../../infra/jobs.ts';
+import { jobs, type QueueConsumer, queueConsumers, type ScheduledJob } from '../../infra/jobs.ts';
 import type { Route, RouteAccess } from '../../infra/routes/index.ts';
 import { routes } from '../../infra/routes/index.ts';
 import { TesseraStack } from '../../infra/stack.ts';
@@ -86,11 +86,16 @@ class Synthesized {
       this.root,
       ...[...this.root.api.capabilityStacks.values()].map((c) => c.stack),
       this.root.jobs.functionStack.stack,
+      ...(this.root.collection.workers ? [this.root.collection.workers.stack] : []),
     ];
   }
 
-  /** Every function: the routes' then the jobs', with the access each was built from. */
-  functions(routeTable: readonly Route[], jobTable: readonly ScheduledJob[]) {
+  /** Every function: the routes', the jobs', then the queue consumers', with the access each was built from. */
+  functions(
+    routeTable: readonly Route[],
+    jobTable: readonly ScheduledJob[],
+    consumerTable: readonly QueueConsumer[] = [],
+  ) {
     const fromRoutes = routeTable
       .filter((r) => !r.localOnly)
       .map((r) => ({
@@ -103,7 +108,16 @@ class Synthesized {
       access: j.access,
       fn: this.root.jobs.functions.get(j.name),
     }));
-    return [...fromRoutes, ...fromJobs].map(({ name, access, fn }) => ({ name, access, fn: fn ?? never() }));
+    const fromConsumers = consumerTable.map((c) => ({
+      name: c.name,
+      access: c.access,
+      fn: this.root.collection.functions.get(c.name),
+    }));
+    return [...fromRoutes, ...fromJobs, ...fromConsumers].map(({ name, access, fn }) => ({
+      name,
+      access,
+      fn: fn ?? never(),
+    }));
   }
 
   resources(stack: Stack): Record<string, Resource> {
@@ -171,7 +185,11 @@ function assertAcknowledgedWildcards(synth: Synthesized) {
   const starActions = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
   const vpcStarActions = ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'];
   const tableKeys = [stack.keys.data, stack.keys.vault].map((k) => synth.id(k));
-  for (const fn of [...stack.api.functions.values(), ...stack.jobs.functions.values()]) {
+  for (const fn of [
+    ...stack.api.functions.values(),
+    ...stack.jobs.functions.values(),
+    ...stack.collection.functions.values(),
+  ]) {
     for (const s of synth.statementsOf(fn)) {
       if (asArray(s.Resource as string | string[]).includes('*')) {
         const allowed = fn.isBoundToVpc ? [...starActions, ...vpcStarActions] : starActions;
@@ -378,12 +396,12 @@ describe('Tessera stack (dev)', () => {
     }
     // The vault key's policy admits no AWS service principal, and denies direct use to every role
     // but those granted it.
-    assertVaultKeyPolicy(synth, synth.functions(routes, jobs));
+    assertVaultKeyPolicy(synth, synth.functions(routes, jobs, queueConsumers));
   });
 
   it('deploys one Lambda function per non-local route: Node 24, arm64, traced, DLQ, own log group', () => {
     const functions = synth.allResources().filter(([, r]) => r.Type === 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(deployed.length + jobs.length);
+    expect(functions).toHaveLength(deployed.length + jobs.length + queueConsumers.length);
     expect([...stack.api.functions.keys()]).toEqual(deployed.map((r) => r.operationId));
     for (const route of deployed) {
       const fn = stack.api.functions.get(route.operationId) ?? never();
@@ -558,7 +576,11 @@ describe('Tessera stack (dev)', () => {
       .allResources()
       .filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm')
       .map(([owner, r]) => synth.deref(owner, r.Properties) as Json);
-    for (const fn of [...stack.api.functions.values(), ...stack.jobs.functions.values()]) {
+    for (const fn of [
+      ...stack.api.functions.values(),
+      ...stack.jobs.functions.values(),
+      ...stack.collection.functions.values(),
+    ]) {
       for (const metric of ['Errors', 'Throttles']) {
         const alarm = alarms.find(
           (a) =>
@@ -579,8 +601,10 @@ describe('Tessera stack (dev)', () => {
       expect(depth, queue.node.id).toBeDefined();
       expect(depth?.AlarmActions).toEqual([topic]);
     }
-    // Errors and throttles per function (routes and jobs), API 5XX, and the two DLQs.
-    expect(alarms).toHaveLength((deployed.length + jobs.length) * 2 + 3);
+    // Errors and throttles per function (routes, jobs, queue consumers), API 5XX, the two DLQs, the
+    // collection queues' DLQs and the charge failure rate.
+    const functionCount = deployed.length + jobs.length + queueConsumers.length;
+    expect(alarms).toHaveLength(functionCount * 2 + 3 + queueConsumers.length + 1);
   });
 
   it('grants each function (routes and jobs) only what its access lists', () => {
@@ -591,7 +615,7 @@ describe('Tessera stack (dev)', () => {
       'dynamodb:DeleteItem',
       'dynamodb:BatchWriteItem',
     ];
-    for (const subject of synth.functions(routes, jobs)) {
+    for (const subject of synth.functions(routes, jobs, queueConsumers)) {
       const { name, access, fn } = subject;
       const statements = synth.statementsOf(fn);
       const actions = statements.flatMap((s) => asArray(s.Action));
@@ -784,6 +808,81 @@ describe('Tessera stack (dev)', () => {
     for (const fn of stack.jobs.functions.values()) expect(fn.isBoundToVpc).toBe(false);
   });
 
+  it('collects installments: a cron in a time zone, queues with DLQs, partial batch failures, bounded concurrency', () => {
+    const collection = jobs.find((j) => j.name === 'installment-collection') ?? never();
+    const schedule = synth.resource(stack.jobs.schedules.get(collection.name) ?? never()).Properties;
+    expect(schedule).toMatchObject({
+      ScheduleExpression: collection.schedule,
+      ScheduleExpressionTimezone: 'America/New_York',
+    });
+    for (const consumer of queueConsumers) {
+      const queue = synth.resource(stack.collection.queue(consumer.queue)).Properties;
+      const dlq = stack.collection.deadLetterQueues.get(consumer.queue) ?? never();
+      expect(queue.RedrivePolicy).toMatchObject({ maxReceiveCount: 3 });
+      expect(mentions(queue.RedrivePolicy, synth.id(dlq))).toBe(true);
+      expect(queue.VisibilityTimeout).toBe(consumer.timeoutSeconds * 6);
+      const fn = stack.collection.functions.get(consumer.name) ?? never();
+      const mappings = synth
+        .allResources()
+        .filter(([, r]) => r.Type === 'AWS::Lambda::EventSourceMapping')
+        .map(([home, r]) => synth.deref(home, r) as Resource)
+        .filter((r) => mentions(r.Properties.FunctionName, synth.id(fn)));
+      expect(mappings).toHaveLength(1);
+      expect(mappings[0]?.Properties).toMatchObject({
+        BatchSize: 10,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: consumer.maxConcurrency },
+      });
+    }
+    const alarms = synth
+      .allResources()
+      .filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm')
+      .map(([, r]) => r.Properties);
+    expect(alarms.some((a) => a.AlarmName === 'tessera-dev-CollectionChargeFailureRate')).toBe(true);
+    for (const dlq of stack.collection.deadLetterQueues.values()) {
+      expect(
+        alarms.some(
+          (a) =>
+            a.MetricName === 'ApproximateNumberOfMessagesVisible' && mentions(a.Dimensions, synth.id(dlq)),
+        ),
+      ).toBe(true);
+    }
+  });
+
+  it('lets only the charger detokenize among the collection functions; each sends only to its own next queue', () => {
+    const subjects = synth.functions(
+      routes.filter((r) => r.entry.startsWith('functions/collection/')),
+      jobs.filter((j) => j.entry.startsWith('functions/collection/')),
+      queueConsumers,
+    );
+    expect(subjects.map((s) => s.name).sort()).toEqual(
+      [
+        'collection-charger',
+        'collection-shard-worker',
+        'getCollectionRun',
+        'installment-collection',
+        'runCollection',
+      ].sort(),
+    );
+    const vaultKey = synth.id(stack.keys.vault);
+    for (const { name, fn, access } of subjects) {
+      const statements = synth.statementsOf(fn);
+      const decrypts = statements.some(
+        (s) => asArray(s.Action).includes('kms:Decrypt') && mentions(s.Resource, vaultKey) && !viaDynamoDb(s),
+      );
+      expect(decrypts, name).toBe(name === 'collection-charger');
+      // (Every function may also send to its own async dead-letter queue: not a collection queue.)
+      const sendsTo = (['collection-shards', 'collection-charges'] as const).filter((queueName) =>
+        statements.some(
+          (s) =>
+            asArray(s.Action).includes('sqs:SendMessage') &&
+            mentions(s.Resource, synth.id(stack.collection.queue(queueName))),
+        ),
+      );
+      expect(sendsTo, name).toEqual(access.queues ?? []);
+    }
+  });
+
   it('has wildcards only where an acknowledgement explains them (IAM5)', () => {
     assertAcknowledgedWildcards(synth);
   });
@@ -890,7 +989,12 @@ describe('RouteAccess wiring (synthetic routes)', () => {
 
   beforeAll(() => {
     app = new App({ context: CONTEXT, outdir: newOutdir() });
-    stack = new TesseraStack(app, 'Tessera-dev', { stage: 'dev', routes: synthetic, jobs: syntheticJobs });
+    stack = new TesseraStack(app, 'Tessera-dev', {
+      stage: 'dev',
+      routes: synthetic,
+      jobs: syntheticJobs,
+      consumers: [],
+    });
     app.synth();
     synth = new Synthesized(stack);
   }, 180_000);

@@ -107,6 +107,14 @@ describe('the sandbox CardProcessor', () => {
     ).toBe(true);
   });
 
+  it('looks an outcome up by key without charging: the same outcome as the charge, none for an unknown key', async () => {
+    const first = await processor.charge(charge('tok_funds', 'ins_lookup#1'));
+    const before = vault.calls.length;
+    expect(await processor.chargeOutcome('ins_lookup#1')).toEqual(first);
+    expect(await processor.chargeOutcome('ins_lookup#2')).toBeUndefined();
+    expect(vault.calls.length).toBe(before);
+  });
+
   it('refuses a key reused with other parameters', async () => {
     await processor.charge(charge('tok_ok', 'ins_reuse#1', 100));
     await expect(processor.charge(charge('tok_ok', 'ins_reuse#1', 200))).rejects.toThrow(/reused/);

@@ -818,6 +818,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/collections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Collect every installment due on or before asOf: locally synchronous with the counts (200), in AWS dispatched (202)
+         * @description Collect every installment due on or before asOf: locally synchronous with the counts (200), in AWS dispatched (202).
+         *
+         *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
+         *
+         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `as_of_in_future`.
+         */
+        post: operations["runCollection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/collections/{runId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A collection run and its counts (they grow while an AWS run drains)
+         * @description A collection run and its counts (they grow while an AWS run drains).
+         *
+         *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
+         *
+         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `resource_missing`.
+         */
+        get: operations["getCollectionRun"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "order.authorized": {
@@ -954,6 +1002,26 @@ export interface webhooks {
          * @description Sent to your webhook endpoint at least once, possibly out of order: de-duplicate on `id`, keep the highest `sequence` per `objectId`. Verify `Tessera-Signature` on the raw body (docs/webhooks.md) and reject a timestamp more than 5 minutes from your clock. Answer any 2xx within 10 s; anything else is retried with backoff.
          */
         post: operations["webhook_order_paid_off"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "order.in_arrears": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Event `order.in_arrears`
+         * @description Sent to your webhook endpoint at least once, possibly out of order: de-duplicate on `id`, keep the highest `sequence` per `objectId`. Verify `Tessera-Signature` on the raw body (docs/webhooks.md) and reject a timestamp more than 5 minutes from your clock. Answer any 2xx within 10 s; anything else is retried with backoff.
+         */
+        post: operations["webhook_order_in_arrears"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1159,6 +1227,13 @@ export interface components {
              */
             captureId?: string;
         };
+        RunCollectionRequest: {
+            /**
+             * Format: date
+             * @description Collect every installment due on or before this day (earlier unpaid days included). At most one day after today.
+             */
+            asOf: string;
+        };
         OrderEventData: {
             id: string;
             /** @constant */
@@ -1256,6 +1331,7 @@ export interface components {
          *     - `vault_key_not_configured` (400): `targetKeyId` is not a configured vault key.
          *     - `invalid_cursor` (400): `startingAfter` is not a cursor this list returned to you.
          *     - `invalid_date` (400): Not a calendar date (YYYY-MM-DD).
+         *     - `as_of_in_future` (400): A collection run may look at most one day past today (`asOf`).
          *     - `invalid_term` (400): The term is not a whole number of months.
          *     - `invalid_apr` (400): The APR is not a whole number of basis points.
          *     - `invalid_payments` (400): The payment stream for the APR is empty or malformed.
@@ -1343,7 +1419,7 @@ export interface components {
          *     - `service_unavailable` (503): A dependency is unavailable; retry shortly.
          * @enum {string}
          */
-        ErrorCode: "parameter_invalid" | "parameter_missing" | "parameter_unknown" | "invalid_json" | "unsupported_content_type" | "idempotency_key_missing" | "idempotency_key_invalid" | "invalid_amount" | "currency_unsupported" | "header_repeated" | "malformed_request" | "vault_key_not_configured" | "invalid_cursor" | "invalid_date" | "invalid_term" | "invalid_apr" | "invalid_payments" | "password_too_weak" | "pan_not_allowed" | "unauthorized" | "session_invalid" | "invalid_credentials" | "merchant_suspended" | "merchant_inactive" | "client_token_invalid" | "step_up_required" | "step_up_invalid" | "resource_missing" | "route_not_found" | "method_not_allowed" | "body_too_large" | "concurrent_update" | "idempotency_request_in_progress" | "challenge_busy" | "two_factor_already_enabled" | "two_factor_not_enabled" | "enrollment_missing" | "delivery_not_retryable" | "installment_charging" | "idempotency_key_reused" | "amount_too_small" | "amount_too_large" | "amount_out_of_range" | "currency_not_offered" | "plan_not_offered" | "plan_not_schedulable" | "term_not_offered" | "term_out_of_range" | "apr_out_of_range" | "apr_undefined" | "checkout_session_completed" | "checkout_session_approved" | "merchant_unavailable" | "checkout_session_expired" | "authorization_token_invalid" | "authorization_token_expired" | "authorization_token_used" | "authorization_expired" | "authorization_not_extendable" | "authorization_extension_limit" | "capture_exceeds_authorization" | "too_many_captures" | "order_not_capturable" | "order_not_refundable" | "order_not_cancellable" | "nothing_to_refund" | "refund_too_large" | "refund_exceeds_refundable" | "invalid_installment" | "card_expired" | "expired_card" | "invalid_number" | "card_brand_unsupported" | "invalid_expiry_month" | "invalid_expiry_year" | "invalid_cvc" | "code_invalid" | "challenge_expired" | "challenge_used" | "challenge_attempts_exceeded" | "enrollment_attempts_exceeded" | "recovery_code_not_allowed" | "webhook_url_insecure" | "webhook_url_forbidden" | "rate_limited" | "two_factor_locked" | "invalid_body" | "invalid_parameters" | "request_rejected" | "request_blocked" | "forbidden" | "not_found_or_unauthenticated" | "invalid_signature" | "expired_credentials" | "quota_exceeded" | "internal_error" | "decryption_failed" | "bad_gateway" | "service_unavailable";
+        ErrorCode: "parameter_invalid" | "parameter_missing" | "parameter_unknown" | "invalid_json" | "unsupported_content_type" | "idempotency_key_missing" | "idempotency_key_invalid" | "invalid_amount" | "currency_unsupported" | "header_repeated" | "malformed_request" | "vault_key_not_configured" | "invalid_cursor" | "invalid_date" | "as_of_in_future" | "invalid_term" | "invalid_apr" | "invalid_payments" | "password_too_weak" | "pan_not_allowed" | "unauthorized" | "session_invalid" | "invalid_credentials" | "merchant_suspended" | "merchant_inactive" | "client_token_invalid" | "step_up_required" | "step_up_invalid" | "resource_missing" | "route_not_found" | "method_not_allowed" | "body_too_large" | "concurrent_update" | "idempotency_request_in_progress" | "challenge_busy" | "two_factor_already_enabled" | "two_factor_not_enabled" | "enrollment_missing" | "delivery_not_retryable" | "installment_charging" | "idempotency_key_reused" | "amount_too_small" | "amount_too_large" | "amount_out_of_range" | "currency_not_offered" | "plan_not_offered" | "plan_not_schedulable" | "term_not_offered" | "term_out_of_range" | "apr_out_of_range" | "apr_undefined" | "checkout_session_completed" | "checkout_session_approved" | "merchant_unavailable" | "checkout_session_expired" | "authorization_token_invalid" | "authorization_token_expired" | "authorization_token_used" | "authorization_expired" | "authorization_not_extendable" | "authorization_extension_limit" | "capture_exceeds_authorization" | "too_many_captures" | "order_not_capturable" | "order_not_refundable" | "order_not_cancellable" | "nothing_to_refund" | "refund_too_large" | "refund_exceeds_refundable" | "invalid_installment" | "card_expired" | "expired_card" | "invalid_number" | "card_brand_unsupported" | "invalid_expiry_month" | "invalid_expiry_year" | "invalid_cvc" | "code_invalid" | "challenge_expired" | "challenge_used" | "challenge_attempts_exceeded" | "enrollment_attempts_exceeded" | "recovery_code_not_allowed" | "webhook_url_insecure" | "webhook_url_forbidden" | "rate_limited" | "two_factor_locked" | "invalid_body" | "invalid_parameters" | "request_rejected" | "request_blocked" | "forbidden" | "not_found_or_unauthenticated" | "invalid_signature" | "expired_credentials" | "quota_exceeded" | "internal_error" | "decryption_failed" | "bad_gateway" | "service_unavailable";
         MerchantWithKey: {
             id: string;
             /** @constant */
@@ -1557,7 +1633,7 @@ export interface components {
             updatedAt: string;
         };
         /** @enum {string} */
-        WebhookEventType: "order.authorized" | "order.captured" | "order.refunded" | "order.cancelled" | "order.authorization_expiring" | "order.authorization_expired" | "order.paid_off" | "installment.paid" | "installment.failed";
+        WebhookEventType: "order.authorized" | "order.captured" | "order.refunded" | "order.cancelled" | "order.authorization_expiring" | "order.authorization_expired" | "order.paid_off" | "order.in_arrears" | "installment.paid" | "installment.failed";
         /** @enum {string} */
         DeliveryStatus: "pending" | "delivering" | "delivered" | "dead" | "skipped";
         Customer: {
@@ -1808,6 +1884,55 @@ export interface components {
                 id: string;
             }[];
             disclosure: components["schemas"]["Disclosure"];
+        };
+        CollectionRun: {
+            /**
+             * @description A collectionRun id.
+             * @example run_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V
+             */
+            id: string;
+            /** @constant */
+            object: "collection_run";
+            /**
+             * Format: date
+             * @description A calendar day, YYYY-MM-DD (UTC business day).
+             */
+            asOf: string;
+            /**
+             * @description `completed`: a local (synchronous) run that finished. In AWS a run stays `running` while its queues drain; the counts grow as chargers report.
+             * @enum {string}
+             */
+            status: "running" | "completed";
+            /** Format: date-time */
+            startedAt: string;
+            /** Format: date-time */
+            finishedAt?: string;
+            durationMs?: number;
+            /** @description The days whose due index still held installments. */
+            days: string[];
+            /** @description Installments found due (read from the due index). */
+            due: number;
+            /** @description Charges sent to the processor. */
+            charged: number;
+            paid: number;
+            failed: {
+                soft: number;
+                hard: number;
+            };
+            /** @description Soft declines scheduled for another attempt (dunning). */
+            retried: number;
+            /** @description Charges stuck in `charging` settled from the processor record. */
+            reconciled: number;
+            skipped: {
+                total: number;
+                reasons: {
+                    [key: string]: number;
+                };
+            };
+            /** @description Late fees charged (always 0: late fees are not implemented yet). */
+            fees: number;
+            /** @description Messages that failed every delivery (the DLQ). */
+            errors: number;
         };
         InstallmentOutput: {
             id: string;
@@ -8256,6 +8381,369 @@ export interface operations {
             };
         };
     };
+    runCollection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "asOf": "2026-03-01"
+                 *     }
+                 */
+                "application/json": components["schemas"]["RunCollectionRequest"];
+            };
+        };
+        responses: {
+            /** @description The run, completed (local runtime). */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "run_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                     *       "object": "collection_run",
+                     *       "asOf": "2026-03-01",
+                     *       "status": "running",
+                     *       "startedAt": "2026-03-01T12:00:00.000Z",
+                     *       "finishedAt": "2026-03-01T12:00:00.000Z",
+                     *       "durationMs": 1,
+                     *       "days": [
+                     *         "2026-03-01"
+                     *       ],
+                     *       "due": 1,
+                     *       "charged": 1,
+                     *       "paid": 1,
+                     *       "failed": {
+                     *         "soft": 1,
+                     *         "hard": 1
+                     *       },
+                     *       "retried": 1,
+                     *       "reconciled": 1,
+                     *       "skipped": {
+                     *         "total": 1,
+                     *         "reasons": {}
+                     *       },
+                     *       "fees": 1,
+                     *       "errors": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CollectionRun"];
+                };
+            };
+            /** @description The run, dispatched to the collection queues (AWS). */
+            202: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "run_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                     *       "object": "collection_run",
+                     *       "asOf": "2026-03-01",
+                     *       "status": "running",
+                     *       "startedAt": "2026-03-01T12:00:00.000Z",
+                     *       "finishedAt": "2026-03-01T12:00:00.000Z",
+                     *       "durationMs": 1,
+                     *       "days": [
+                     *         "2026-03-01"
+                     *       ],
+                     *       "due": 1,
+                     *       "charged": 1,
+                     *       "paid": 1,
+                     *       "failed": {
+                     *         "soft": 1,
+                     *         "hard": 1
+                     *       },
+                     *       "retried": 1,
+                     *       "reconciled": 1,
+                     *       "skipped": {
+                     *         "total": 1,
+                     *         "reasons": {}
+                     *       },
+                     *       "fees": 1,
+                     *       "errors": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CollectionRun"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. `as_of_in_future`: A collection run may look at most one day past today (`asOf`). */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_signature`: Deployed: the SigV4 signature does not match. `expired_credentials`: Deployed: the SigV4 credentials have expired. `forbidden`: Deployed: the IAM caller may not call this route. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_too_large`: The body exceeds 64 KiB. */
+            413: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCollectionRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A collectionRun id. */
+                runId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "run_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                     *       "object": "collection_run",
+                     *       "asOf": "2026-03-01",
+                     *       "status": "running",
+                     *       "startedAt": "2026-03-01T12:00:00.000Z",
+                     *       "finishedAt": "2026-03-01T12:00:00.000Z",
+                     *       "durationMs": 1,
+                     *       "days": [
+                     *         "2026-03-01"
+                     *       ],
+                     *       "due": 1,
+                     *       "charged": 1,
+                     *       "paid": 1,
+                     *       "failed": {
+                     *         "soft": 1,
+                     *         "hard": 1
+                     *       },
+                     *       "retried": 1,
+                     *       "reconciled": 1,
+                     *       "skipped": {
+                     *         "total": 1,
+                     *         "reasons": {}
+                     *       },
+                     *       "fees": 1,
+                     *       "errors": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CollectionRun"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_signature`: Deployed: the SigV4 signature does not match. `expired_credentials`: Deployed: the SigV4 credentials have expired. `forbidden`: Deployed: the IAM caller may not call this route. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     webhook_order_authorized: {
         parameters: {
             query?: never;
@@ -8818,6 +9306,89 @@ export interface operations {
                     object: "event";
                     /** @constant */
                     type: "order.paid_off";
+                    /** Format: date-time */
+                    created: string;
+                    objectId: string;
+                    /** @description The object's version after the change: keep the highest per object, drop lower ones. */
+                    sequence: number;
+                    data: components["schemas"]["OrderEventData"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the event. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_order_in_arrears: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`; one `v1` per valid secret while a secret rotates: accept the event if any matches. */
+                "Tessera-Signature": string;
+                /** @description The event `id`. */
+                "Tessera-Event-Id": string;
+                /** @description The event `type`. */
+                "Tessera-Event-Type": "order.in_arrears";
+                /** @description 1 on the first attempt. */
+                "Tessera-Delivery-Attempt": number;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                 *       "object": "event",
+                 *       "type": "order.in_arrears",
+                 *       "created": "2026-03-01T12:00:00.000Z",
+                 *       "objectId": "string",
+                 *       "sequence": 1,
+                 *       "data": {
+                 *         "id": "string",
+                 *         "object": "order",
+                 *         "status": "authorized",
+                 *         "livemode": false,
+                 *         "amount": 1,
+                 *         "currency": "USD",
+                 *         "merchantReference": "string",
+                 *         "checkoutSessionId": "string",
+                 *         "plan": {
+                 *           "id": "pay_in_4"
+                 *         },
+                 *         "card": {
+                 *           "brand": "string",
+                 *           "last4": "string"
+                 *         },
+                 *         "capturedAmount": 1,
+                 *         "refundedAmount": 1,
+                 *         "outstandingAmount": 1,
+                 *         "remainingAuthorizedAmount": 1,
+                 *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
+                 *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
+                 *         "version": 1,
+                 *         "createdAt": "2026-03-01T12:00:00.000Z",
+                 *         "updatedAt": "2026-03-01T12:00:00.000Z"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description A event id.
+                     * @example evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V
+                     */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "order.in_arrears";
                     /** Format: date-time */
                     created: string;
                     objectId: string;

@@ -1,0 +1,102 @@
+/**
+ * A collection run: validate `asOf`, record the run, dispatch. In AWS the queues carry the rest
+ * (shard workers, chargers) and the run is reported as it progresses; locally the in-process queues
+ * are drained through the same SQS handlers before this returns, so the run completes synchronously.
+ */
+import { type Clock, DAY_MS, isoDay } from '../lib/clock.ts';
+import { badRequest, notFound } from '../lib/errors.ts';
+import { newId } from '../lib/ids.ts';
+import { SKIP_REASONS } from '../orders/collection-face.ts';
+import { dispatch } from './dispatch.ts';
+import { collectionQueues, queuesAreRemote } from './queues.ts';
+import type { CollectionRunResponse } from './schema.ts';
+import type { RunRecord } from './store.ts';
+import * as store from './store.ts';
+
+/** `asOf` may be at most this far ahead of today (a cron in a time zone east of UTC). */
+export const MAX_AS_OF_AHEAD_DAYS = 1;
+
+/** Drains the in-process queues; returns the run ids of messages that failed every delivery. */
+export type LocalDrain = () => Promise<{ dead: string[] }>;
+let localDrain: LocalDrain | undefined;
+/** The local runtime registers how to drain (it may import the SQS handlers; functions/ may not). */
+export function setLocalDrain(drain: LocalDrain | undefined): void {
+  localDrain = drain;
+}
+/** Local runs one at a time: they share the in-process queues. */
+let localTurn: Promise<unknown> = Promise.resolve();
+
+export function toRunResponse(run: RunRecord): CollectionRunResponse {
+  const count = (key: string) => run.counts[key] ?? 0;
+  const reasons = Object.fromEntries(
+    SKIP_REASONS.filter((r) => count(`skipped.${r}`) > 0).map((r) => [r, count(`skipped.${r}`)]),
+  );
+  return {
+    id: run.id,
+    object: 'collection_run',
+    asOf: run.asOf,
+    status: run.status,
+    startedAt: run.startedAt,
+    ...(run.finishedAt ? { finishedAt: run.finishedAt } : {}),
+    ...(run.durationMs !== undefined ? { durationMs: run.durationMs } : {}),
+    days: run.days,
+    due: count('due'),
+    charged: count('charged'),
+    paid: count('paid'),
+    failed: { soft: count('failedSoft'), hard: count('failedHard') },
+    retried: count('retried'),
+    reconciled: count('reconciled'),
+    skipped: { total: Object.values(reasons).reduce((a, b) => a + b, 0), reasons },
+    fees: 0,
+    errors: count('errors'),
+  };
+}
+
+/** Throws 400 `as_of_in_future` when `asOf` is more than MAX_AS_OF_AHEAD_DAYS past today. */
+export function checkAsOf(asOf: string, now: Date): void {
+  const latest = isoDay(new Date(now.getTime() + MAX_AS_OF_AHEAD_DAYS * DAY_MS));
+  if (asOf > latest) {
+    throw badRequest(
+      'as_of_in_future',
+      `asOf may be at most ${MAX_AS_OF_AHEAD_DAYS} day after today (${isoDay(now)}).`,
+      'asOf',
+    );
+  }
+}
+
+async function execute(asOf: string, clock: Clock): Promise<CollectionRunResponse> {
+  const started = performance.now();
+  const now = clock.now();
+  const id = newId('collectionRun', now);
+  await store.createRun({ id, asOf, status: 'running', startedAt: now.toISOString(), days: [], counts: {} });
+  const dispatched = await dispatch({ id, asOf }, now, collectionQueues().shards);
+  await store.setRunDays(id, dispatched.days);
+  if (!queuesAreRemote() && localDrain) {
+    const { dead } = await localDrain();
+    const mine = dead.filter((runId) => runId === id).length;
+    if (mine > 0) await store.addCounts(id, { errors: mine });
+    await store.finishRun(id, clock.now().toISOString(), Math.round(performance.now() - started));
+  }
+  const run = await store.getRun(id);
+  if (!run) throw new Error(`collection run ${id} vanished`);
+  return toRunResponse(run);
+}
+
+/**
+ * Runs collection for every installment due on or before `asOf` (YYYY-MM-DD, already a valid day).
+ * Locally: synchronous, `status: 'completed'` with the counts. In AWS: dispatched, `status:
+ * 'running'`. Throws 400 for an `asOf` too far ahead, before anything is read or written.
+ */
+export async function runCollection(asOf: string, clock: Clock): Promise<CollectionRunResponse> {
+  checkAsOf(asOf, clock.now());
+  if (queuesAreRemote()) return execute(asOf, clock);
+  const turn = localTurn.then(() => execute(asOf, clock));
+  localTurn = turn.catch(() => undefined);
+  return turn;
+}
+
+export async function getCollectionRun(id: string): Promise<CollectionRunResponse> {
+  const run = await store.getRun(id);
+  if (!run) throw notFound(`No such collection run: ${id}.`, 'runId');
+  return toRunResponse(run);
+}

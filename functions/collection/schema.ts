@@ -1,0 +1,76 @@
+import * as z from 'zod';
+import { defineSchema, IsoDateTime, idOf } from '../lib/schema.ts';
+import { SKIP_REASONS } from '../orders/collection-face.ts';
+
+/** A calendar day, YYYY-MM-DD, that exists (2026-02-30 does not). */
+export const IsoDay = /* @__PURE__ */ defineSchema(() =>
+  z.iso.date().meta({ description: 'A calendar day, YYYY-MM-DD (UTC business day).' }),
+);
+
+export const RunCollectionBody = /* @__PURE__ */ defineSchema(() =>
+  z
+    .strictObject({
+      asOf: IsoDay.meta({
+        description:
+          'Collect every installment due on or before this day (earlier unpaid days included). At most one day after today.',
+      }),
+    })
+    .meta({ id: 'RunCollectionRequest' }),
+);
+export type RunCollectionBody = z.infer<typeof RunCollectionBody>;
+
+export const CollectionRunParams = /* @__PURE__ */ defineSchema(() =>
+  z.strictObject({ runId: idOf('collectionRun') }),
+);
+
+const Count = /* @__PURE__ */ defineSchema(() => z.int().min(0));
+
+export const CollectionRunResponse = /* @__PURE__ */ defineSchema(() =>
+  z
+    .object({
+      id: idOf('collectionRun'),
+      object: z.literal('collection_run'),
+      asOf: IsoDay,
+      status: z.enum(['running', 'completed']).meta({
+        description:
+          '`completed`: a local (synchronous) run that finished. In AWS a run stays `running` while its queues drain; the counts grow as chargers report.',
+      }),
+      startedAt: IsoDateTime,
+      finishedAt: IsoDateTime.optional(),
+      durationMs: Count.optional(),
+      days: z.array(IsoDay).meta({ description: 'The days whose due index still held installments.' }),
+      due: Count.meta({ description: 'Installments found due (read from the due index).' }),
+      charged: Count.meta({ description: 'Charges sent to the processor.' }),
+      paid: Count,
+      failed: z.object({ soft: Count, hard: Count }),
+      retried: Count.meta({ description: 'Soft declines scheduled for another attempt (dunning).' }),
+      reconciled: Count.meta({
+        description: 'Charges stuck in `charging` settled from the processor record.',
+      }),
+      skipped: z.object({
+        total: Count,
+        reasons: z.partialRecord(z.enum(SKIP_REASONS), Count),
+      }),
+      fees: Count.meta({ description: 'Late fees charged (always 0: late fees are not implemented yet).' }),
+      errors: Count.meta({ description: 'Messages that failed every delivery (the DLQ).' }),
+    })
+    .meta({ id: 'CollectionRun' }),
+);
+export type CollectionRunResponse = z.infer<typeof CollectionRunResponse>;
+
+/** Dispatcher -> shard worker: one per (day, shard) that holds due installments. */
+export const ShardMessage = /* @__PURE__ */ defineSchema(() =>
+  z.strictObject({ runId: z.string().min(1), asOf: IsoDay, day: IsoDay, shard: z.int().min(0).max(255) }),
+);
+export type ShardMessage = z.infer<typeof ShardMessage>;
+
+/** Shard worker -> charger: one per installment. */
+export const ChargeMessage = /* @__PURE__ */ defineSchema(() =>
+  z.strictObject({
+    runId: z.string().min(1),
+    asOf: IsoDay,
+    orderId: idOf('order'),
+    installmentId: idOf('installment'),
+  }),
+);
+export type ChargeMessage = z.infer<typeof ChargeMessage>;

@@ -1,0 +1,30 @@
+/**
+ * The shard worker: pages one `DUE#<day>#<shard>` partition and sends one charge message per
+ * installment to the charge queue (in batches of 10, by the Queue adapter).
+ */
+import { queryDuePage } from '../orders/collection-face.ts';
+import type { Queue } from './queue.ts';
+import type { ChargeMessage, ShardMessage } from './schema.ts';
+
+/** Items per Query page: 100 index items (ALL projection) stay well under the 1 MB page limit. */
+export const SHARD_PAGE_SIZE = 100;
+
+export interface ShardResult {
+  due: number;
+  itemsRead: number;
+  readUnits: number;
+}
+
+export async function processShard(message: ShardMessage, queue: Queue<ChargeMessage>): Promise<ShardResult> {
+  const result: ShardResult = { due: 0, itemsRead: 0, readUnits: 0 };
+  let next: Record<string, unknown> | undefined;
+  do {
+    const page = await queryDuePage(message.day, message.shard, SHARD_PAGE_SIZE, next);
+    await queue.send(page.refs.map((ref) => ({ runId: message.runId, asOf: message.asOf, ...ref })));
+    result.due += page.refs.length;
+    result.itemsRead += page.itemsRead;
+    result.readUnits += page.readUnits;
+    next = page.next;
+  } while (next);
+  return result;
+}

@@ -1,0 +1,333 @@
+/**
+ * Collection, the orders side: read the `due` index, claim an installment, charge it once per
+ * attempt, and settle charges whose charger died. The collection capability reaches this only
+ * through `collection-face.ts`.
+ *
+ * Exactly once (ARCHITECTURE.md, Collection): an installment moves `due | failed -> charging`
+ * by a conditional write on its version (the claim: of two chargers racing on one message, one wins
+ * and the other skips), the processor is called with the key `<installmentId>#<attempt>` (it returns
+ * the first outcome again for a repeated key), and the outcome is recorded `charging -> paid |
+ * failed` conditioned on the same attempt. A charger that dies between the charge and the record
+ * leaves the installment `charging`, in the `due` index; after CHARGING_TIMEOUT_MS the reconciler
+ * asks the processor for that key's outcome and records it. It never charges again under that key.
+ */
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type Clock, DAY_MS, isoDay } from '../lib/clock.ts';
+import { ddb, tableName } from '../lib/dynamodb.ts';
+import { DUE_INDEX } from '../lib/tables.ts';
+import {
+  type TransactItem,
+  Transaction,
+  writeTransaction,
+  writeUnlessCancelled,
+} from '../lib/transactions.ts';
+import type { CardProcessor, ChargeResult } from '../payments/processor.ts';
+import { chargeRequest, recordChargeOutcome } from './charge.ts';
+import { CARD_ATTEMPT_LIMIT, CARD_ATTEMPT_WINDOW_MS, nextRetryDay } from './dunning.ts';
+import { settleOrder } from './lifecycle.ts';
+import type { InstallmentRecord, OrderPartition } from './model.ts';
+import * as store from './store.ts';
+
+/**
+ * How long an installment may stay `charging` before the reconciler settles it. Far above the
+ * charger's Lambda timeout (30 s, infra/constructs/collection.ts), so the charger that claimed it is
+ * certainly gone and a processor with no record of the key never received the charge.
+ */
+export const CHARGING_TIMEOUT_MS = 15 * 60_000;
+
+/** An installment found in the `due` index: enough to read it (its order partition). */
+export interface DueRef {
+  orderId: string;
+  installmentId: string;
+}
+
+export interface DuePage {
+  refs: DueRef[];
+  /** Where the next page starts; undefined on the last page. */
+  next?: Record<string, unknown>;
+  /** Items the Query read, and the read capacity units it consumed (both for the scale bench). */
+  itemsRead: number;
+  readUnits: number;
+}
+
+/** Why an installment found in the index was not charged by this run. */
+export const SKIP_REASONS = [
+  'settled',
+  'not_due_yet',
+  'in_flight',
+  'claimed_elsewhere',
+  'order_closed',
+  'card_attempt_limit',
+  'card_declined_hard',
+] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
+
+export interface CollectOutcome {
+  result: 'paid' | 'failed_soft' | 'failed_hard' | 'skipped';
+  reason?: SkipReason;
+  /** A soft decline with another attempt on the dunning schedule (false once retries are spent). */
+  retried?: boolean;
+  /** True when this call sent a charge to the processor. */
+  charged: boolean;
+  /** True when a charge stuck in `charging` was settled from the processor's record. */
+  reconciled: boolean;
+}
+
+const skipped = (reason: SkipReason): CollectOutcome => ({
+  result: 'skipped',
+  reason,
+  charged: false,
+  reconciled: false,
+});
+
+/** One page (at most `limit` items) of the `DUE#<day>#<shard>` partition. Query only, never Scan. */
+export async function queryDuePage(
+  day: string,
+  shard: number,
+  limit: number,
+  startKey?: Record<string, unknown>,
+): Promise<DuePage> {
+  const page = await ddb().send(
+    new QueryCommand({
+      TableName: tableName(),
+      IndexName: DUE_INDEX,
+      KeyConditionExpression: 'duePk = :pk',
+      ExpressionAttributeValues: { ':pk': `DUE#${day}#${shard}` },
+      ProjectionExpression: 'orderId, dueSk',
+      Limit: limit,
+      ReturnConsumedCapacity: 'TOTAL',
+      ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+    }),
+  );
+  return {
+    refs: (page.Items ?? []).map((item) => ({
+      orderId: String(item.orderId),
+      installmentId: String(item.dueSk),
+    })),
+    ...(page.LastEvaluatedKey ? { next: page.LastEvaluatedKey } : {}),
+    itemsRead: page.ScannedCount ?? page.Count ?? 0,
+    readUnits: page.ConsumedCapacity?.CapacityUnits ?? 0,
+  };
+}
+
+/** Whether anything is still indexed under `DUE#<day>#<shard>` (one item read at most). */
+export async function shardHasDue(
+  day: string,
+  shard: number,
+): Promise<{ due: boolean; itemsRead: number; readUnits: number }> {
+  const page = await queryDuePage(day, shard, 1);
+  return { due: page.refs.length > 0, itemsRead: page.itemsRead, readUnits: page.readUnits };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The per-card attempt window (at most CARD_ATTEMPT_LIMIT charges per card in 30 days)
+// ---------------------------------------------------------------------------------------------
+
+const cardAttemptsKey = (cardToken: string) => ({ pk: `CARDATTEMPTS#${cardToken}`, sk: 'WINDOW' });
+
+interface CardAttempts {
+  attempts: string[];
+  version: number;
+}
+
+async function getCardAttempts(cardToken: string): Promise<CardAttempts | undefined> {
+  const { Item } = await ddb().send(
+    new GetCommand({ TableName: tableName(), Key: cardAttemptsKey(cardToken), ConsistentRead: true }),
+  );
+  return Item ? { attempts: (Item.attempts as string[]) ?? [], version: Number(Item.version) } : undefined;
+}
+
+/** The window with one more attempt, conditioned on the version read (concurrent claims on one card). */
+function cardAttemptsItem(
+  cardToken: string,
+  attempts: string[],
+  read: CardAttempts | undefined,
+): TransactItem {
+  const last = attempts[attempts.length - 1] ?? '';
+  return {
+    Put: {
+      TableName: tableName(),
+      Item: {
+        ...cardAttemptsKey(cardToken),
+        type: 'cardAttempts',
+        attempts,
+        version: (read?.version ?? 0) + 1,
+        ttl: Math.floor((Date.parse(last) + CARD_ATTEMPT_WINDOW_MS) / 1000),
+      },
+      ConditionExpression: read ? '#v = :v' : 'attribute_not_exists(pk)',
+      ...(read
+        ? { ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': read.version } }
+        : {}),
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Claim, charge, reconcile
+// ---------------------------------------------------------------------------------------------
+
+const indexDay = (installment: InstallmentRecord) => installment.duePk?.split('#')[1];
+
+/**
+ * `due | failed -> charging` with the next attempt number, and the attempt counted on the card, in
+ * one transaction. Returns the claimed installment, or why it was not claimed.
+ */
+async function claim(installment: InstallmentRecord, clock: Clock): Promise<InstallmentRecord | SkipReason> {
+  // Installments on one card race for its attempt window: a lost race re-reads it and tries again.
+  for (let round = 0; round < CLAIM_ROUNDS; round += 1) {
+    const claimed = await claimOnce(installment, clock);
+    if (claimed !== 'window_changed') return claimed;
+  }
+  // Still contended: nothing was written; the queue redelivers the message.
+  throw new Error('the card attempt window kept changing; retry');
+}
+
+/** Rounds of the claim against concurrent claims on the same card. */
+const CLAIM_ROUNDS = 8;
+
+async function claimOnce(
+  installment: InstallmentRecord,
+  clock: Clock,
+): Promise<InstallmentRecord | SkipReason | 'window_changed'> {
+  const now = clock.now();
+  const at = now.toISOString();
+  const window = await getCardAttempts(installment.cardToken);
+  const recent = (window?.attempts ?? []).filter(
+    (t) => Date.parse(t) > now.getTime() - CARD_ATTEMPT_WINDOW_MS,
+  );
+  if (recent.length >= CARD_ATTEMPT_LIMIT) {
+    // Parked until the oldest attempt leaves the window; the day stays visible to the dispatcher.
+    const freeAt = Date.parse(recent[0] ?? at) + CARD_ATTEMPT_WINDOW_MS + DAY_MS;
+    await writeUnlessCancelled([
+      store.installmentUpdateItem(installment, store.dueIndex(installment.id, isoDay(new Date(freeAt))), at),
+    ]);
+    return 'card_attempt_limit';
+  }
+  const claimed: InstallmentRecord = {
+    ...installment,
+    status: 'charging',
+    attempts: installment.attempts + 1,
+    chargingSince: at,
+    version: installment.version + 1,
+    updatedAt: at,
+  };
+  const tx = new Transaction<'installment' | 'card'>()
+    .add(
+      'installment',
+      store.installmentUpdateItem(
+        installment,
+        { status: 'charging', attempts: claimed.attempts, chargingSince: at },
+        at,
+      ),
+    )
+    .add('card', cardAttemptsItem(installment.cardToken, [...recent, at], window));
+  try {
+    await writeTransaction(tx.items);
+  } catch (error) {
+    const cancelled = tx.cancellation(error);
+    if (!cancelled) throw error;
+    if (cancelled.lost('installment')) return 'claimed_elsewhere';
+    // The card's window changed, or a concurrent transaction conflicted: nothing was written.
+    return 'window_changed';
+  }
+  return claimed;
+}
+
+/** Takes an installment out of the `due` index (no run reads it again) and reports the skip. */
+async function leaveIndex(installment: InstallmentRecord, reason: SkipReason, clock: Clock) {
+  await writeUnlessCancelled([
+    store.installmentUpdateItem(installment, {}, clock.now().toISOString(), ['duePk', 'dueSk']),
+  ]);
+  return skipped(reason);
+}
+
+function outcomeOf(
+  installment: InstallmentRecord,
+  result: ChargeResult,
+  now: Date,
+  flags: { charged: boolean; reconciled: boolean },
+): CollectOutcome {
+  if (result.status === 'succeeded') return { result: 'paid', ...flags };
+  if (result.hard) return { result: 'failed_hard', retried: false, ...flags };
+  return { result: 'failed_soft', retried: nextRetryDay(installment, now) !== undefined, ...flags };
+}
+
+/** Charges a claimed installment with the key `<id>#<attempt>` and records the outcome. */
+async function chargeClaimed(
+  orderId: string,
+  installment: InstallmentRecord,
+  processor: CardProcessor,
+  clock: Clock,
+): Promise<CollectOutcome> {
+  const result = await processor.charge(chargeRequest(installment));
+  await recordChargeOutcome(orderId, installment.id, installment.attempts, result, clock);
+  return outcomeOf(installment, result, clock.now(), { charged: true, reconciled: false });
+}
+
+/**
+ * An installment `charging` past the timeout: its outcome comes from the processor's record of the
+ * key. No record means the charge never reached the processor: the installment is released and
+ * claimed again (a new attempt number, so a new key).
+ */
+async function reconcile(
+  partition: OrderPartition,
+  installment: InstallmentRecord,
+  processor: CardProcessor,
+  clock: Clock,
+): Promise<CollectOutcome> {
+  const now = clock.now();
+  const since = Date.parse(installment.chargingSince ?? installment.updatedAt);
+  if (now.getTime() - since < CHARGING_TIMEOUT_MS) return skipped('in_flight');
+  const result = await processor.chargeOutcome(`${installment.id}#${installment.attempts}`);
+  if (result) {
+    await recordChargeOutcome(partition.order.id, installment.id, installment.attempts, result, clock);
+    return outcomeOf(installment, result, now, { charged: false, reconciled: true });
+  }
+  const at = now.toISOString();
+  const released = await writeUnlessCancelled([
+    store.installmentUpdateItem(installment, { status: 'due' }, at, ['chargingSince']),
+  ]);
+  if (!released) return skipped('claimed_elsewhere');
+  const { chargingSince: _c, ...rest } = installment;
+  const claimed = await claim({ ...rest, status: 'due', version: installment.version + 1 }, clock);
+  if (typeof claimed === 'string') return skipped(claimed);
+  return { ...(await chargeClaimed(partition.order.id, claimed, processor, clock)), reconciled: true };
+}
+
+/**
+ * Collects one installment found in the `due` index by a run for `asOf` (YYYY-MM-DD): claims and
+ * charges it, settles it if stuck in `charging`, or says why it was skipped. Safe to call any number
+ * of times for the same ref, concurrently too: at most one charge per attempt reaches the processor.
+ * Throws only on infrastructure errors (the queue then redelivers the message).
+ */
+export async function collectInstallment(
+  ref: DueRef,
+  asOf: string,
+  processor: CardProcessor,
+  clock: Clock,
+): Promise<CollectOutcome> {
+  const partition = await store.getOrderPartition(ref.orderId);
+  const installment = partition?.installments.find((i) => i.id === ref.installmentId);
+  if (!partition || !installment) return skipped('settled');
+  const day = indexDay(installment);
+  if (!day || installment.status === 'paid' || installment.status === 'cancelled') {
+    // A charger that died after recording but before settling the order: finish that too.
+    if (partition.order.status === 'captured') await settleOrder(partition.order.id, clock);
+    return skipped('settled');
+  }
+  if (day > asOf) return skipped('not_due_yet');
+  const { order } = partition;
+  if (order.status !== 'captured' && order.status !== 'in_arrears') {
+    // Nothing can be collected on a closed order: it leaves the index so no run reads it again.
+    return leaveIndex(installment, 'order_closed', clock);
+  }
+  if (installment.status === 'charging') return reconcile(partition, installment, processor, clock);
+  if (partition.installments.some((i) => i.hardDecline && i.cardToken === installment.cardToken)) {
+    // A lost, stolen or closed card is never charged again: the installment leaves the index until
+    // the shopper sets another card (the order is in arrears meanwhile).
+    return leaveIndex(installment, 'card_declined_hard', clock);
+  }
+  const claimed = await claim(installment, clock);
+  if (typeof claimed === 'string') return skipped(claimed);
+  return chargeClaimed(order.id, claimed, processor, clock);
+}

@@ -1,0 +1,16 @@
+/**
+ * What the collection capability may use of orders: the `due` index reads and the per-installment
+ * collect step (claim, charge, record, reconcile). Nothing else of orders is reachable from there.
+ */
+export {
+  CHARGING_TIMEOUT_MS,
+  type CollectOutcome,
+  collectInstallment,
+  type DuePage,
+  type DueRef,
+  queryDuePage,
+  SKIP_REASONS,
+  type SkipReason,
+  shardHasDue,
+} from './collect.ts';
+export { DUE_SHARDS } from './policy.ts';

@@ -32,6 +32,7 @@ export const CollectionRunResponse = /* @__PURE__ */ defineSchema(() =>
       object: z.literal('collection_run'),
       asOf: IsoDay,
       status: z.enum(['running', 'completed']).meta({
+        id: 'CollectionRunStatus',
         description:
           '`completed`: a local (synchronous) run that finished. In AWS a run stays `running` while its queues drain; the counts grow as chargers report.',
       }),
@@ -49,7 +50,7 @@ export const CollectionRunResponse = /* @__PURE__ */ defineSchema(() =>
       }),
       skipped: z.object({
         total: Count,
-        reasons: z.partialRecord(z.enum(SKIP_REASONS), Count),
+        reasons: z.partialRecord(z.enum(SKIP_REASONS).meta({ id: 'CollectionSkipReason' }), Count),
       }),
       fees: Count.meta({ description: 'Late fees charged (always 0: late fees are not implemented yet).' }),
       errors: Count.meta({ description: 'Messages that failed every delivery (the DLQ).' }),

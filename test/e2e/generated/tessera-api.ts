@@ -1898,11 +1898,7 @@ export interface components {
              * @description A calendar day, YYYY-MM-DD (UTC business day).
              */
             asOf: string;
-            /**
-             * @description `completed`: a local (synchronous) run that finished. In AWS a run stays `running` while its queues drain; the counts grow as chargers report.
-             * @enum {string}
-             */
-            status: "running" | "completed";
+            status: components["schemas"]["CollectionRunStatus"];
             /** Format: date-time */
             startedAt: string;
             /** Format: date-time */
@@ -1934,6 +1930,13 @@ export interface components {
             /** @description Messages that failed every delivery (the DLQ). */
             errors: number;
         };
+        /**
+         * @description `completed`: a local (synchronous) run that finished. In AWS a run stays `running` while its queues drain; the counts grow as chargers report.
+         * @enum {string}
+         */
+        CollectionRunStatus: "running" | "completed";
+        /** @enum {string} */
+        CollectionSkipReason: "settled" | "not_due_yet" | "in_flight" | "claimed_elsewhere" | "order_closed" | "card_attempt_limit" | "card_declined_hard";
         InstallmentOutput: {
             id: string;
             captureId: string;

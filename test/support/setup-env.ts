@@ -30,3 +30,10 @@ net.Socket.prototype.connect = function guardedConnect(this: net.Socket, ...args
   }
   return (originalConnect as (...a: unknown[]) => net.Socket).apply(this, args);
 } as typeof net.Socket.prototype.connect;
+
+// Nor may a test query real DNS: outbound requests resolve through the injectable resolver, and a
+// test that needs a name to resolve installs its own (test/support/dns.ts).
+import { setResolver } from '../../functions/lib/outbound.ts';
+import { testDefaultResolver } from './dns.ts';
+
+setResolver(testDefaultResolver);

@@ -69,7 +69,7 @@ export function buildOpenApiDocument(routes: Route[] = allRoutes.filter((r) => !
         ]),
       ),
     };
-    const method = route.method.toLowerCase() as 'get' | 'post' | 'delete';
+    const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete';
     paths[route.path] = { ...(paths[route.path] ?? {}), [method]: operation };
   }
   return createDocument({

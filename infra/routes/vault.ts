@@ -57,12 +57,13 @@ export const vaultRoutes: Route[] = [
     entry: 'functions/vault/handler.ts',
     handler: 'deleteCard',
     auth: 'customer',
-    summary: 'Delete a card: crypto-shreds it and tombstones the token',
+    summary:
+      'Delete a card: crypto-shreds it and tombstones the token; refused (422 card_funds_open_orders) while it pays an open order',
     tags: ['customer'],
     request: { params: CardTokenParams },
     responses: {
       200: { description: 'Deleted.', schema: DeletedCardResponse },
-      ...errors(400, 401, 404, 409),
+      ...errors(400, 401, 404, 409, 422),
     },
     // No key use: shredding removes the ciphertext and wrapped key without opening them.
     access: { main: 'readwrite', vault: 'readwrite', secrets: ['session-signing'] },

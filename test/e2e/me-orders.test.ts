@@ -229,6 +229,9 @@ describe('GET /v1/me/orders and /v1/me/orders/{id}', () => {
     const noBody = await app.call<ErrorJson>('PUT', `/v1/me/orders/${orderId}/card`, { auth: token });
     expect(noBody.status).toBe(400);
     for (const action of ['payoff', 'extend-due-date']) {
+      const badId = await shopperPost<ErrorJson>(token, `/v1/me/orders/ord_1/${action}`);
+      expect(badId.status).toBe(400);
+      expect(badId.json.error).toMatchObject({ code: 'parameter_invalid', param: 'id' });
       const noKey = await app.call<ErrorJson>('POST', `/v1/me/orders/${orderId}/${action}`, { auth: token });
       expect(noKey.status).toBe(400);
       expect(noKey.json.error.code).toBe('idempotency_key_missing');
@@ -321,6 +324,29 @@ describe('POST /v1/me/orders/{id}/payoff', PLAY, () => {
     await collectOn(1);
     expect(await processorCharges(first.id)).toBe(3);
     expect((await events(orderId)).map((e) => e.type).at(-1)).toBe('order.paid_off');
+  });
+  it('racing a collection run on a due day, every installment is charged exactly once', async () => {
+    nextDay();
+    const merchant = await newMerchant();
+    const shopper = await newShopper(GOOD);
+    const orderId = await captured(merchant, shopper);
+    clock.set(new Date(base + 14 * DAY_MS));
+    const token = await session(shopper);
+    const [payoff, run] = await Promise.all([
+      shopperPost(token, `/v1/me/orders/${orderId}/payoff`),
+      app.call('POST', '/v1/admin/collections', { auth: app.operator, body: { asOf: isoDay(clock.now()) } }),
+    ]);
+    expect(run.status, run.text).toBe(200);
+    // Either the payoff won every installment, or it met the run's claim (a pending one, or a retry).
+    expect([200, 409], payoff.text).toContain(payoff.status);
+    let order = await myOrder(token, orderId);
+    if (order.status !== 'paid_off') {
+      const again = await shopperPost(token, `/v1/me/orders/${orderId}/payoff`);
+      expect(again.status, again.text).toBe(200);
+      order = await myOrder(token, orderId);
+    }
+    expect(order).toMatchObject({ status: 'paid_off', outstandingAmount: 0, paidAmount: 40_000 });
+    for (const installment of order.installments) expect(await processorCharges(installment.id)).toBe(1);
   });
 });
 

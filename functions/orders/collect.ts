@@ -106,9 +106,12 @@ export async function queryDuePage(
 }
 
 /** Whether anything is still indexed under `DUE#<day>#<shard>` (one item read at most). */
-export async function shardHasDue(day: string, shard: number): Promise<{ due: boolean; readUnits: number }> {
+export async function shardHasDue(
+  day: string,
+  shard: number,
+): Promise<{ due: boolean; itemsRead: number; readUnits: number }> {
   const page = await queryDuePage(day, shard, 1);
-  return { due: page.refs.length > 0, readUnits: page.readUnits };
+  return { due: page.refs.length > 0, itemsRead: page.itemsRead, readUnits: page.readUnits };
 }
 
 // ---------------------------------------------------------------------------------------------

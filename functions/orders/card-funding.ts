@@ -1,6 +1,6 @@
 /**
- * What the vault may ask orders (the vault's handler wires it into card deletion): which of a
- * customer's open orders a card pays. Nothing else of orders is reachable through this face.
+ * What the vault may ask orders (the vault's handler wires it into card deletion through the orders
+ * face, ./collection-face.ts): which of a customer's open orders a card pays.
  */
 
 import { customerOrderIds, getOrders } from './me-store.ts';

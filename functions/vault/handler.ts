@@ -1,7 +1,7 @@
 /** The customer's card routes. The operator's re-wrap (KMS ReEncrypt) is in `rewrap-handler.ts`. */
 import { httpHandler } from '../lib/http.ts';
 import { answer, ok } from '../lib/use-case.ts';
-import { openOrdersPaidBy } from '../orders/card-funding.ts';
+import { openOrdersPaidBy } from '../orders/collection-face.ts';
 import { customerAccess } from '../sessions/access.ts';
 import { requireStepUp } from '../twofa/gate.ts';
 import { AddCardBody, CardListQuery, CardTokenParams } from './schema.ts';

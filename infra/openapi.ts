@@ -295,7 +295,7 @@ function stateZodChecks(ctx: { zodSchema: unknown; jsonSchema: Record<string, un
 export function buildOpenApiDocument(routes: Route[] = allRoutes.filter((r) => !r.localOnly)) {
   const paths: ZodOpenApiPathsObject = {};
   for (const route of routes) {
-    const method = route.method.toLowerCase() as 'get' | 'post' | 'delete';
+    const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete';
     paths[route.path] = { ...(paths[route.path] ?? {}), [method]: operationOf(route) };
   }
   const document = createDocument(

@@ -90,6 +90,23 @@ export const ERROR_CODES = {
     statuses: [422],
     description: 'This `Idempotency-Key` was used with a different request.',
   },
+  card_funds_open_orders: {
+    statuses: [422],
+    description: 'The card pays an open order: set another card on the order first.',
+  },
+  order_not_payable: { statuses: [422], description: 'The order has nothing a payoff could collect.' },
+  order_closed: { statuses: [422], description: 'The order is finished; its card cannot change.' },
+  card_declined_hard: {
+    statuses: [422],
+    description: "The order's card was declined for good (lost, stolen, closed): set another card first.",
+  },
+  due_date_already_extended: { statuses: [422], description: 'The one due-date extension was used.' },
+  due_date_not_extendable: {
+    statuses: [422],
+    description: 'The order is not `captured`, or its next installment is already being collected.',
+  },
+  payment_in_progress: { statuses: [409], description: 'A charge of the order is in flight; retry shortly.' },
+  card_declined: { statuses: [402], description: 'The card was declined by the processor.' },
   amount_too_small: { statuses: [422], description: 'The amount is below 1 minor unit.' },
   amount_too_large: { statuses: [422], description: 'The amount is too large to schedule.' },
   amount_out_of_range: { statuses: [422], description: "The amount is outside the plan's limits." },

@@ -114,6 +114,8 @@ const FAILURES = {
   conflict: { status: 409, type: 'invalid_request_error' },
   /** Well formed, but the domain's rules refuse it in the present state (422). */
   rejected: { status: 422, type: 'invalid_request_error' },
+  /** The card was declined by the processor (402, like Stripe's card errors). */
+  declined: { status: 402, type: 'card_error' },
 } as const satisfies Record<string, { status: number; type: ErrorType }>;
 
 export type FailureKind = keyof typeof FAILURES;

@@ -1,7 +1,11 @@
 /**
- * What the collection capability may use of orders: the `due` index reads and the per-installment
- * collect step (claim, charge, record, reconcile). Nothing else of orders is reachable from there.
+ * The orders face (the one file other capabilities may import). What the collection capability may
+ * use of orders: the `due` index reads and the per-installment collect step (claim, charge, record,
+ * reconcile); and what the vault may ask before deleting a card: which open orders it pays
+ * (./card-funding.ts). Nothing else of orders is reachable from there.
  */
+
+export { openOrdersPaidBy } from './card-funding.ts';
 export {
   CHARGING_TIMEOUT_MS,
   type CollectOutcome,

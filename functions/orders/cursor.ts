@@ -1,7 +1,8 @@
 /**
- * Opaque list cursors. A cursor names the last order of a page and is bound to the merchant that
- * received it by an HMAC-SHA256 over (purpose, merchant, payload), so it cannot be altered or replayed
- * by another merchant: a foreign or edited cursor is a 400. Independently, the list Query is always
+ * Opaque list cursors. A cursor names the last order of a page and is bound to the owner that
+ * received it (a merchant id, or a customer id for `GET /v1/me/orders`; ids are prefixed, so the two
+ * never collide) by an HMAC-SHA256 over (purpose, owner, payload), so it cannot be altered or replayed
+ * by another merchant or customer: a foreign or edited cursor is a 400. Independently, the list Query is always
  * built from the caller's own partition, so even a valid-looking cursor could not reach another
  * tenant's keyspace.
  *

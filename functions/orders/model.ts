@@ -47,10 +47,20 @@ export interface OrderRecord {
   authorizationReleased?: boolean;
   /** The expiry instant `order.authorization_expiring` was sent for (once per expiry). */
   expiringNotifiedFor?: string;
+  /** The shopper's one due-date extension (./due-date-extension.ts), once used. */
+  dueDateExtension?: DueDateExtension;
   schedulePreview: { installments: ScheduledInstallment[]; disclosure: Disclosure };
   version: number;
   createdAt: string;
   updatedAt: string;
+}
+
+/** An installment's due date moved once by the shopper (14 days, once per order). */
+export interface DueDateExtension {
+  installmentId: string;
+  previousDueDate: string;
+  dueDate: string;
+  extendedAt: string;
 }
 
 export type InstallmentStatus = 'due' | 'charging' | 'paid' | 'failed' | 'cancelled';

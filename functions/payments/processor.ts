@@ -10,20 +10,13 @@ import { SandboxProcessor } from './sandbox.ts';
 export * from './processor-port.ts';
 
 let current: CardProcessor | undefined;
-let factory: (() => CardProcessor) | undefined;
-
-/** Replaces how the processor is built (before its first use); the default is the sandbox. */
-export function registerCardProcessor(make: () => CardProcessor): void {
-  factory = make;
-}
-
 /** Replaces the process-wide processor (tests inject crashes, the bench a stub); undefined rebuilds it. */
 export function setCardProcessor(next: CardProcessor | undefined): void {
   current = next;
 }
 
-/** The process-wide processor, built once: the registered factory's, else the sandbox over the vault. */
+/** The process-wide processor, built once: the sandbox over the vault's detokenize (test mode only). */
 export function cardProcessor(): CardProcessor {
-  current ??= factory ? factory() : new SandboxProcessor((token, purpose) => detokenize(token, purpose));
+  current ??= new SandboxProcessor((token, purpose) => detokenize(token, purpose));
   return current;
 }

@@ -1,6 +1,7 @@
 /** The customer's card routes. The operator's re-wrap (KMS ReEncrypt) is in `rewrap-handler.ts`. */
 import { httpHandler } from '../lib/http.ts';
 import { answer, ok } from '../lib/use-case.ts';
+import { openOrdersPaidBy } from '../orders/collection-face.ts';
 import { customerAccess } from '../sessions/access.ts';
 import { requireStepUp } from '../twofa/gate.ts';
 import { AddCardBody, CardListQuery, CardTokenParams } from './schema.ts';
@@ -34,5 +35,7 @@ export const listCards = httpHandler(
 export const deleteCard = httpHandler(
   { auth: customerAccess, params: CardTokenParams },
   async ({ principal, params, commit }) =>
-    answer(commit, ok, (port) => vault.deleteCard(principal.customerId, params.token, { commit: port })),
+    answer(commit, ok, (port) =>
+      vault.deleteCard(principal.customerId, params.token, { commit: port, fundedOrders: openOrdersPaidBy }),
+    ),
 );

@@ -196,13 +196,22 @@ export interface DeletedCard {
   deleted: true;
 }
 
+/** The port through which the vault learns which open orders a card pays (orders' card-funding face). */
+export type FundedOrders = (customerId: string, token: string) => Promise<string[]>;
+
 export interface DeleteCardOptions {
   /** Writes the items in ONE transaction with the outcome (the handler's port). Called at most once. */
   commit: Commit<DeletedCard>;
+  /** Open orders the card pays: a card that pays any is not deleted. */
+  fundedOrders?: FundedOrders;
   clock?: Clock;
 }
 
-/** Crypto-shreds the card (see `shredCardItems` in ./card-items.ts); another customer's token is not found. */
+/**
+ * Crypto-shreds the card (see `shredCardItems` in ./card-items.ts); another customer's token is not
+ * found. A card that still pays open orders is refused (rejected `card_funds_open_orders`) until the
+ * shopper sets another card on them (`PUT /v1/me/orders/{id}/card`).
+ */
 export async function deleteCard(
   customerId: string,
   token: string,
@@ -210,6 +219,16 @@ export async function deleteCard(
 ): Promise<DeletedCard> {
   const clock = options.clock ?? processClock();
   const card = await requireOwnCard(customerId, token);
+  const funded = (await options.fundedOrders?.(customerId, token)) ?? [];
+  if (funded.length > 0) {
+    throw new DomainError(
+      'rejected',
+      'card_funds_open_orders',
+      `This card pays open orders (${funded.slice(0, 5).join(', ')}${funded.length > 5 ? ', …' : ''}); ` +
+        'set another card on them (PUT /v1/me/orders/{id}/card) before deleting it.',
+      'token',
+    );
+  }
   const items = [
     ...cardItems.shredCardItems(card, clock.now().toISOString()),
     auditItem({ action: 'vault.card_deleted', subject: token, actor: customerId }, clock),

@@ -1,6 +1,7 @@
 import { checkoutRoutes } from './checkout.ts';
 import { collectionRoutes } from './collection.ts';
 import { customersRoutes } from './customers.ts';
+import { meOrdersRoutes } from './me-orders.ts';
 import { merchantsRoutes } from './merchants.ts';
 import { ordersRoutes } from './orders.ts';
 import { platformRoutes } from './platform.ts';
@@ -24,7 +25,7 @@ export const routesByCapability: Readonly<Record<string, readonly Route[]>> = {
   customers: customersRoutes,
   twofa: twofaRoutes,
   checkout: checkoutRoutes,
-  orders: ordersRoutes,
+  orders: [...ordersRoutes, ...meOrdersRoutes],
   collection: collectionRoutes,
 };
 

@@ -4,7 +4,7 @@ import type { ErrorCode } from '../../functions/lib/error-codes.ts';
 // The shape of a route in the route table (infra/routes/index.ts), shared by the per-capability files.
 
 export type RouteAuth = 'public' | 'merchant' | 'customer' | 'operator';
-export type HttpMethod = 'GET' | 'POST' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 /** Least-privilege grants for the route's function. */
 export interface RouteAccess {
@@ -49,7 +49,7 @@ export interface Route {
   access: RouteAccess;
   /** Served by the local runtime only (the sandbox outbox); never deployed. */
   localOnly?: boolean;
-  /** Merchant POSTs that require `Idempotency-Key`. */
+  /** POSTs that require `Idempotency-Key` (every merchant POST; the shopper's money and schedule POSTs). */
   idempotent?: boolean;
   /**
    * Needs a `Step-Up-Token` from `POST /v1/me/step-up/{id}/verify`: always, or only above the

@@ -67,7 +67,8 @@ export const vaultRoutes: Route[] = [
     entry: 'functions/vault/handler.ts',
     handler: 'deleteCard',
     auth: 'customer',
-    summary: 'Delete a card: crypto-shreds it and tombstones the token',
+    summary:
+      'Delete a card: crypto-shreds it and tombstones the token; refused (422 card_funds_open_orders) while it pays an open order',
     tags: ['customer'],
     request: { params: CardTokenParams },
     responses: {

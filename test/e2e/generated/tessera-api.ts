@@ -215,8 +215,8 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Delete a card: crypto-shreds it and tombstones the token
-         * @description Delete a card: crypto-shreds it and tombstones the token.
+         * Delete a card: crypto-shreds it and tombstones the token; refused (422 card_funds_open_orders) while it pays an open order
+         * @description Delete a card: crypto-shreds it and tombstones the token; refused (422 card_funds_open_orders) while it pays an open order.
          *
          *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
          *
@@ -818,6 +818,130 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The signed-in shopper's orders, newest first, with an opaque cursor
+         * @description The signed-in shopper's orders, newest first, with an opaque cursor.
+         *
+         *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
+         *
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `request_blocked`, `invalid_cursor`.
+         */
+        get: operations["listMyOrders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/orders/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One of your orders: the schedule, what was paid and what is next
+         * @description One of your orders: the schedule, what was paid and what is next.
+         *
+         *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
+         *
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `request_blocked`, `resource_missing`.
+         */
+        get: operations["getMyOrder"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/orders/{id}/payoff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pay everything still owed on the order now (installments in dunning included)
+         * @description Pay everything still owed on the order now (installments in dunning included).
+         *
+         *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
+         *
+         *     Send an `Idempotency-Key`; a retry with the same key is answered once.
+         *
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `request_blocked`, `resource_missing`, `card_declined`, `card_declined_hard`, `order_not_payable`, `concurrent_update`.
+         */
+        post: operations["payOffMyOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/orders/{id}/card": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set the card that pays the order; failed installments are collected again on the next run
+         * @description Set the card that pays the order; failed installments are collected again on the next run.
+         *
+         *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
+         *
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `invalid_parameters`, `request_blocked`, `resource_missing`, `payment_in_progress`, `order_closed`, `card_declined_hard`, `concurrent_update`.
+         */
+        put: operations["changeMyOrderCard"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/orders/{id}/extend-due-date": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move the next installment's due date 14 days later (once per order)
+         * @description Move the next installment's due date 14 days later (once per order).
+         *
+         *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
+         *
+         *     Send an `Idempotency-Key`; a retry with the same key is answered once.
+         *
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `request_blocked`, `resource_missing`, `due_date_already_extended`, `due_date_not_extendable`, `concurrent_update`.
+         */
+        post: operations["extendMyOrderDueDate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/collections": {
         parameters: {
             query?: never;
@@ -1227,6 +1351,13 @@ export interface components {
              */
             captureId?: string;
         };
+        ChangeOrderCardRequest: {
+            /**
+             * @description One of your saved cards (tok_…).
+             * @example tok_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V
+             */
+            cardToken: string;
+        };
         RunCollectionRequest: {
             /**
              * Format: date
@@ -1358,6 +1489,14 @@ export interface components {
          *     - `delivery_not_retryable` (409): Only dead or skipped deliveries can be retried.
          *     - `installment_charging` (409): An installment is being charged; retry shortly.
          *     - `idempotency_key_reused` (422): This `Idempotency-Key` was used with a different request.
+         *     - `card_funds_open_orders` (422): The card pays an open order: set another card on the order first.
+         *     - `order_not_payable` (422): The order has nothing a payoff could collect.
+         *     - `order_closed` (422): The order is finished; its card cannot change.
+         *     - `card_declined_hard` (422): The order's card was declined for good (lost, stolen, closed): set another card first.
+         *     - `due_date_already_extended` (422): The one due-date extension was used.
+         *     - `due_date_not_extendable` (422): The order is not `captured`, or its next installment is already being collected.
+         *     - `payment_in_progress` (409): A charge of the order is in flight; retry shortly.
+         *     - `card_declined` (402): The card was declined by the processor.
          *     - `amount_too_small` (422): The amount is below 1 minor unit.
          *     - `amount_too_large` (422): The amount is too large to schedule.
          *     - `amount_out_of_range` (422): The amount is outside the plan's limits.
@@ -1419,7 +1558,7 @@ export interface components {
          *     - `service_unavailable` (503): A dependency is unavailable; retry shortly.
          * @enum {string}
          */
-        ErrorCode: "parameter_invalid" | "parameter_missing" | "parameter_unknown" | "invalid_json" | "unsupported_content_type" | "idempotency_key_missing" | "idempotency_key_invalid" | "invalid_amount" | "currency_unsupported" | "header_repeated" | "malformed_request" | "vault_key_not_configured" | "invalid_cursor" | "invalid_date" | "as_of_in_future" | "invalid_term" | "invalid_apr" | "invalid_payments" | "password_too_weak" | "pan_not_allowed" | "unauthorized" | "session_invalid" | "invalid_credentials" | "merchant_suspended" | "merchant_inactive" | "client_token_invalid" | "step_up_required" | "step_up_invalid" | "resource_missing" | "route_not_found" | "method_not_allowed" | "body_too_large" | "concurrent_update" | "idempotency_request_in_progress" | "challenge_busy" | "two_factor_already_enabled" | "two_factor_not_enabled" | "enrollment_missing" | "delivery_not_retryable" | "installment_charging" | "idempotency_key_reused" | "amount_too_small" | "amount_too_large" | "amount_out_of_range" | "currency_not_offered" | "plan_not_offered" | "plan_not_schedulable" | "term_not_offered" | "term_out_of_range" | "apr_out_of_range" | "apr_undefined" | "checkout_session_completed" | "checkout_session_approved" | "merchant_unavailable" | "checkout_session_expired" | "authorization_token_invalid" | "authorization_token_expired" | "authorization_token_used" | "authorization_expired" | "authorization_not_extendable" | "authorization_extension_limit" | "capture_exceeds_authorization" | "too_many_captures" | "order_not_capturable" | "order_not_refundable" | "order_not_cancellable" | "nothing_to_refund" | "refund_too_large" | "refund_exceeds_refundable" | "invalid_installment" | "card_expired" | "expired_card" | "invalid_number" | "card_brand_unsupported" | "invalid_expiry_month" | "invalid_expiry_year" | "invalid_cvc" | "code_invalid" | "challenge_expired" | "challenge_used" | "challenge_attempts_exceeded" | "enrollment_attempts_exceeded" | "recovery_code_not_allowed" | "webhook_url_insecure" | "webhook_url_forbidden" | "rate_limited" | "two_factor_locked" | "invalid_body" | "invalid_parameters" | "request_rejected" | "request_blocked" | "forbidden" | "not_found_or_unauthenticated" | "invalid_signature" | "expired_credentials" | "quota_exceeded" | "internal_error" | "decryption_failed" | "bad_gateway" | "service_unavailable";
+        ErrorCode: "parameter_invalid" | "parameter_missing" | "parameter_unknown" | "invalid_json" | "unsupported_content_type" | "idempotency_key_missing" | "idempotency_key_invalid" | "invalid_amount" | "currency_unsupported" | "header_repeated" | "malformed_request" | "vault_key_not_configured" | "invalid_cursor" | "invalid_date" | "as_of_in_future" | "invalid_term" | "invalid_apr" | "invalid_payments" | "password_too_weak" | "pan_not_allowed" | "unauthorized" | "session_invalid" | "invalid_credentials" | "merchant_suspended" | "merchant_inactive" | "client_token_invalid" | "step_up_required" | "step_up_invalid" | "resource_missing" | "route_not_found" | "method_not_allowed" | "body_too_large" | "concurrent_update" | "idempotency_request_in_progress" | "challenge_busy" | "two_factor_already_enabled" | "two_factor_not_enabled" | "enrollment_missing" | "delivery_not_retryable" | "installment_charging" | "idempotency_key_reused" | "card_funds_open_orders" | "order_not_payable" | "order_closed" | "card_declined_hard" | "due_date_already_extended" | "due_date_not_extendable" | "payment_in_progress" | "card_declined" | "amount_too_small" | "amount_too_large" | "amount_out_of_range" | "currency_not_offered" | "plan_not_offered" | "plan_not_schedulable" | "term_not_offered" | "term_out_of_range" | "apr_out_of_range" | "apr_undefined" | "checkout_session_completed" | "checkout_session_approved" | "merchant_unavailable" | "checkout_session_expired" | "authorization_token_invalid" | "authorization_token_expired" | "authorization_token_used" | "authorization_expired" | "authorization_not_extendable" | "authorization_extension_limit" | "capture_exceeds_authorization" | "too_many_captures" | "order_not_capturable" | "order_not_refundable" | "order_not_cancellable" | "nothing_to_refund" | "refund_too_large" | "refund_exceeds_refundable" | "invalid_installment" | "card_expired" | "expired_card" | "invalid_number" | "card_brand_unsupported" | "invalid_expiry_month" | "invalid_expiry_year" | "invalid_cvc" | "code_invalid" | "challenge_expired" | "challenge_used" | "challenge_attempts_exceeded" | "enrollment_attempts_exceeded" | "recovery_code_not_allowed" | "webhook_url_insecure" | "webhook_url_forbidden" | "rate_limited" | "two_factor_locked" | "invalid_body" | "invalid_parameters" | "request_rejected" | "request_blocked" | "forbidden" | "not_found_or_unauthenticated" | "invalid_signature" | "expired_credentials" | "quota_exceeded" | "internal_error" | "decryption_failed" | "bad_gateway" | "service_unavailable";
         MerchantWithKey: {
             id: string;
             /** @constant */
@@ -1884,6 +2023,125 @@ export interface components {
                 id: string;
             }[];
             disclosure: components["schemas"]["Disclosure"];
+        };
+        MyOrderList: {
+            /** @constant */
+            object: "list";
+            data: components["schemas"]["MyOrderSummary"][];
+            hasMore: boolean;
+            /** @description Pass as startingAfter for the next page. */
+            nextCursor?: string;
+        };
+        MyOrderSummary: {
+            id: string;
+            /** @constant */
+            object: "order";
+            /** @enum {string} */
+            status: "authorized" | "captured" | "in_arrears" | "paid_off" | "refunded" | "cancelled" | "expired";
+            merchantReference: string;
+            /** @description The authorized amount. */
+            amount: number;
+            currency: components["schemas"]["Currency"];
+            plan: {
+                id: components["schemas"]["PlanId"];
+                termMonths?: number;
+                aprBps?: number;
+            };
+            card: {
+                brand: string;
+                last4: string;
+            };
+            capturedAmount: number;
+            refundedAmount: number;
+            /** @description What your installments collected so far. */
+            paidAmount: number;
+            /** @description What you still owe. */
+            outstandingAmount: number;
+            /** @description The next installment to be collected; null when nothing is left to pay. On the single order only. */
+            nextPayment?: components["schemas"]["NextPayment"] | null;
+            /** @description The one 14-day due-date extension of this order, once used. */
+            dueDateExtension: components["schemas"]["DueDateExtension"] | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        NextPayment: {
+            installmentId: string;
+            amount: number;
+            currency: components["schemas"]["Currency"];
+            /** Format: date */
+            dueDate: string;
+            /**
+             * Format: date
+             * @description The day collection tries the card (a retry day after a decline).
+             */
+            chargeOn?: string;
+        };
+        DueDateExtension: {
+            installmentId: string;
+            /** Format: date */
+            previousDueDate: string;
+            /** Format: date */
+            dueDate: string;
+            /** Format: date-time */
+            extendedAt: string;
+        };
+        MyOrder: {
+            id: string;
+            /** @constant */
+            object: "order";
+            /** @enum {string} */
+            status: "authorized" | "captured" | "in_arrears" | "paid_off" | "refunded" | "cancelled" | "expired";
+            merchantReference: string;
+            /** @description The authorized amount. */
+            amount: number;
+            currency: components["schemas"]["Currency"];
+            plan: {
+                id: components["schemas"]["PlanId"];
+                termMonths?: number;
+                aprBps?: number;
+            };
+            card: {
+                brand: string;
+                last4: string;
+            };
+            capturedAmount: number;
+            refundedAmount: number;
+            /** @description What your installments collected so far. */
+            paidAmount: number;
+            /** @description What you still owe. */
+            outstandingAmount: number;
+            /** @description The next installment to be collected; null when nothing is left to pay. On the single order only. */
+            nextPayment?: components["schemas"]["NextPayment"] | null;
+            /** @description The one 14-day due-date extension of this order, once used. */
+            dueDateExtension: components["schemas"]["DueDateExtension"] | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description The schedule: every installment. */
+            installments: components["schemas"]["InstallmentOutput"][];
+        };
+        Payoff: {
+            /** @constant */
+            object: "payoff";
+            orderId: string;
+            /**
+             * @description `processing`: a payment of the order is still in flight; collection settles it.
+             * @enum {string}
+             */
+            status: "succeeded" | "processing";
+            /** @description What this payoff charged. */
+            amount: number;
+            currency: components["schemas"]["Currency"];
+            installments: {
+                installmentId: string;
+                amount: number;
+                /** @enum {string} */
+                status: "paid" | "pending";
+            }[];
+            order: components["schemas"]["MyOrder"];
         };
         CollectionRun: {
             /**
@@ -8361,6 +8619,1142 @@ export interface operations {
                 };
             };
             /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listMyOrders: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The opaque `nextCursor` of the previous page (bound to this customer). */
+                startingAfter?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Orders. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "list",
+                     *       "data": [
+                     *         {
+                     *           "id": "string",
+                     *           "object": "order",
+                     *           "status": "authorized",
+                     *           "merchantReference": "string",
+                     *           "amount": 1,
+                     *           "currency": "USD",
+                     *           "plan": {
+                     *             "id": "pay_in_4",
+                     *             "termMonths": 1,
+                     *             "aprBps": 1
+                     *           },
+                     *           "card": {
+                     *             "brand": "string",
+                     *             "last4": "string"
+                     *           },
+                     *           "capturedAmount": 1,
+                     *           "refundedAmount": 1,
+                     *           "paidAmount": 1,
+                     *           "outstandingAmount": 1,
+                     *           "nextPayment": {
+                     *             "installmentId": "string",
+                     *             "amount": 1,
+                     *             "currency": "USD",
+                     *             "dueDate": "2026-03-01",
+                     *             "chargeOn": "2026-03-01"
+                     *           },
+                     *           "dueDateExtension": {
+                     *             "installmentId": "string",
+                     *             "previousDueDate": "2026-03-01",
+                     *             "dueDate": "2026-03-01",
+                     *             "extendedAt": "2026-03-01T12:00:00.000Z"
+                     *           },
+                     *           "createdAt": "2026-03-01T12:00:00.000Z",
+                     *           "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "hasMore": false,
+                     *       "nextCursor": "string"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MyOrderList"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. `invalid_cursor`: `startingAfter` is not a cursor this list returned to you. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. `session_invalid`: The session token is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMyOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A order id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "object": "order",
+                     *       "status": "authorized",
+                     *       "merchantReference": "string",
+                     *       "amount": 1,
+                     *       "currency": "USD",
+                     *       "plan": {
+                     *         "id": "pay_in_4",
+                     *         "termMonths": 1,
+                     *         "aprBps": 1
+                     *       },
+                     *       "card": {
+                     *         "brand": "string",
+                     *         "last4": "string"
+                     *       },
+                     *       "capturedAmount": 1,
+                     *       "refundedAmount": 1,
+                     *       "paidAmount": 1,
+                     *       "outstandingAmount": 1,
+                     *       "nextPayment": {
+                     *         "installmentId": "string",
+                     *         "amount": 1,
+                     *         "currency": "USD",
+                     *         "dueDate": "2026-03-01",
+                     *         "chargeOn": "2026-03-01"
+                     *       },
+                     *       "dueDateExtension": {
+                     *         "installmentId": "string",
+                     *         "previousDueDate": "2026-03-01",
+                     *         "dueDate": "2026-03-01",
+                     *         "extendedAt": "2026-03-01T12:00:00.000Z"
+                     *       },
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z",
+                     *       "installments": [
+                     *         {
+                     *           "id": "string",
+                     *           "captureId": "string",
+                     *           "seq": 1,
+                     *           "dueDate": "2026-03-01",
+                     *           "amount": 1,
+                     *           "originalAmount": 1,
+                     *           "principal": 1,
+                     *           "interest": 1,
+                     *           "status": "due",
+                     *           "attempts": 1,
+                     *           "refundedAmount": 1,
+                     *           "paidAt": "2026-03-01T12:00:00.000Z",
+                     *           "failureCode": "string"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MyOrder"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. `session_invalid`: The session token is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    payOffMyOrder: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Unique per logical request (a UUID is ideal). A retry with the same key and the same request returns the first response for 24 h, with `Idempotent-Replayed: true`; the same key with a different request is a 422 `idempotency_key_reused`; one still in flight is a 409. */
+                "Idempotency-Key": components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description A order id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Paid off (or `processing` while a payment is in flight). */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "payoff",
+                     *       "orderId": "string",
+                     *       "status": "succeeded",
+                     *       "amount": 1,
+                     *       "currency": "USD",
+                     *       "installments": [
+                     *         {
+                     *           "installmentId": "string",
+                     *           "amount": 1,
+                     *           "status": "paid"
+                     *         }
+                     *       ],
+                     *       "order": {
+                     *         "id": "string",
+                     *         "object": "order",
+                     *         "status": "authorized",
+                     *         "merchantReference": "string",
+                     *         "amount": 1,
+                     *         "currency": "USD",
+                     *         "plan": {
+                     *           "id": "pay_in_4",
+                     *           "termMonths": 1,
+                     *           "aprBps": 1
+                     *         },
+                     *         "card": {
+                     *           "brand": "string",
+                     *           "last4": "string"
+                     *         },
+                     *         "capturedAmount": 1,
+                     *         "refundedAmount": 1,
+                     *         "paidAmount": 1,
+                     *         "outstandingAmount": 1,
+                     *         "nextPayment": {
+                     *           "installmentId": "string",
+                     *           "amount": 1,
+                     *           "currency": "USD",
+                     *           "dueDate": "2026-03-01",
+                     *           "chargeOn": "2026-03-01"
+                     *         },
+                     *         "dueDateExtension": {
+                     *           "installmentId": "string",
+                     *           "previousDueDate": "2026-03-01",
+                     *           "dueDate": "2026-03-01",
+                     *           "extendedAt": "2026-03-01T12:00:00.000Z"
+                     *         },
+                     *         "createdAt": "2026-03-01T12:00:00.000Z",
+                     *         "updatedAt": "2026-03-01T12:00:00.000Z",
+                     *         "installments": [
+                     *           {
+                     *             "id": "string",
+                     *             "captureId": "string",
+                     *             "seq": 1,
+                     *             "dueDate": "2026-03-01",
+                     *             "amount": 1,
+                     *             "originalAmount": 1,
+                     *             "principal": 1,
+                     *             "interest": 1,
+                     *             "status": "due",
+                     *             "attempts": 1,
+                     *             "refundedAmount": 1,
+                     *             "paidAt": "2026-03-01T12:00:00.000Z",
+                     *             "failureCode": "string"
+                     *           }
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Payoff"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. `session_invalid`: The session token is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `card_declined`: The card was declined by the processor. */
+            402: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_request_in_progress`: A request with this `Idempotency-Key` is still in flight; retry later. `concurrent_update`: Changed by another request meanwhile; retry. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_too_large`: The body exceeds 64 KiB. */
+            413: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_key_reused`: This `Idempotency-Key` was used with a different request. `card_declined_hard`: The order's card was declined for good (lost, stolen, closed): set another card first. `order_not_payable`: The order has nothing a payoff could collect. */
+            422: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    changeMyOrderCard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A order id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "cardToken": "tok_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ChangeOrderCardRequest"];
+            };
+        };
+        responses: {
+            /** @description The order on its new card. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "object": "order",
+                     *       "status": "authorized",
+                     *       "merchantReference": "string",
+                     *       "amount": 1,
+                     *       "currency": "USD",
+                     *       "plan": {
+                     *         "id": "pay_in_4",
+                     *         "termMonths": 1,
+                     *         "aprBps": 1
+                     *       },
+                     *       "card": {
+                     *         "brand": "string",
+                     *         "last4": "string"
+                     *       },
+                     *       "capturedAmount": 1,
+                     *       "refundedAmount": 1,
+                     *       "paidAmount": 1,
+                     *       "outstandingAmount": 1,
+                     *       "nextPayment": {
+                     *         "installmentId": "string",
+                     *         "amount": 1,
+                     *         "currency": "USD",
+                     *         "dueDate": "2026-03-01",
+                     *         "chargeOn": "2026-03-01"
+                     *       },
+                     *       "dueDateExtension": {
+                     *         "installmentId": "string",
+                     *         "previousDueDate": "2026-03-01",
+                     *         "dueDate": "2026-03-01",
+                     *         "extendedAt": "2026-03-01T12:00:00.000Z"
+                     *       },
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z",
+                     *       "installments": [
+                     *         {
+                     *           "id": "string",
+                     *           "captureId": "string",
+                     *           "seq": 1,
+                     *           "dueDate": "2026-03-01",
+                     *           "amount": 1,
+                     *           "originalAmount": 1,
+                     *           "principal": 1,
+                     *           "interest": 1,
+                     *           "status": "due",
+                     *           "attempts": 1,
+                     *           "refundedAmount": 1,
+                     *           "paidAt": "2026-03-01T12:00:00.000Z",
+                     *           "failureCode": "string"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MyOrder"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. `session_invalid`: The session token is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `payment_in_progress`: A charge of the order is in flight; retry shortly. `concurrent_update`: Changed by another request meanwhile; retry. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_too_large`: The body exceeds 64 KiB. */
+            413: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `order_closed`: The order is finished; its card cannot change. `card_declined_hard`: The order's card was declined for good (lost, stolen, closed): set another card first. */
+            422: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    extendMyOrderDueDate: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Unique per logical request (a UUID is ideal). A retry with the same key and the same request returns the first response for 24 h, with `Idempotent-Replayed: true`; the same key with a different request is a 422 `idempotency_key_reused`; one still in flight is a 409. */
+                "Idempotency-Key": components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description A order id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Extended. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "object": "order",
+                     *       "status": "authorized",
+                     *       "merchantReference": "string",
+                     *       "amount": 1,
+                     *       "currency": "USD",
+                     *       "plan": {
+                     *         "id": "pay_in_4",
+                     *         "termMonths": 1,
+                     *         "aprBps": 1
+                     *       },
+                     *       "card": {
+                     *         "brand": "string",
+                     *         "last4": "string"
+                     *       },
+                     *       "capturedAmount": 1,
+                     *       "refundedAmount": 1,
+                     *       "paidAmount": 1,
+                     *       "outstandingAmount": 1,
+                     *       "nextPayment": {
+                     *         "installmentId": "string",
+                     *         "amount": 1,
+                     *         "currency": "USD",
+                     *         "dueDate": "2026-03-01",
+                     *         "chargeOn": "2026-03-01"
+                     *       },
+                     *       "dueDateExtension": {
+                     *         "installmentId": "string",
+                     *         "previousDueDate": "2026-03-01",
+                     *         "dueDate": "2026-03-01",
+                     *         "extendedAt": "2026-03-01T12:00:00.000Z"
+                     *       },
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z",
+                     *       "installments": [
+                     *         {
+                     *           "id": "string",
+                     *           "captureId": "string",
+                     *           "seq": 1,
+                     *           "dueDate": "2026-03-01",
+                     *           "amount": 1,
+                     *           "originalAmount": 1,
+                     *           "principal": 1,
+                     *           "interest": 1,
+                     *           "status": "due",
+                     *           "attempts": 1,
+                     *           "refundedAmount": 1,
+                     *           "paidAt": "2026-03-01T12:00:00.000Z",
+                     *           "failureCode": "string"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MyOrder"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. `session_invalid`: The session token is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_request_in_progress`: A request with this `Idempotency-Key` is still in flight; retry later. `concurrent_update`: Changed by another request meanwhile; retry. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_too_large`: The body exceeds 64 KiB. */
+            413: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_key_reused`: This `Idempotency-Key` was used with a different request. `due_date_already_extended`: The one due-date extension was used. `due_date_not_extendable`: The order is not `captured`, or its next installment is already being collected. */
+            422: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];

@@ -1,0 +1,130 @@
+/**
+ * `POST /v1/me/orders/{id}/payoff`: the shopper pays everything still owed, now.
+ *
+ * A payoff collects the unpaid installments one by one under the exactly-once rules of collection
+ * (ARCHITECTURE.md, Collection; ./collect.ts): each is claimed `due | failed -> charging` with the
+ * next attempt number by a conditional write on its version, charged with the processor key
+ * `<installmentId>#<attempt>` and recorded `charging -> paid | failed` conditioned on that attempt
+ * (./charge.ts), which also settles the order (`order.paid_off` once nothing is left). A claimed
+ * installment is indexed under today, so if this request dies between the charge and the record the
+ * reconciler finds it on the next run and settles it from the processor's record, never by charging
+ * again. Installments in dunning (failed, a retry pending) are paid the same way.
+ *
+ * The first decline stops the payoff (402): nothing more is charged, what was paid stays paid, and
+ * the declined installment follows dunning like any decline. The per-card retry window of collection
+ * is not counted here: a payoff is a charge the shopper starts, not a retry.
+ */
+import { type Clock, isoDay } from '../lib/clock.ts';
+import { type CodeOfKind, DomainError } from '../lib/errors.ts';
+import { isCancellation, writeTransaction } from '../lib/transactions.ts';
+import type { Commit } from '../lib/use-case.ts';
+import type { CardProcessor } from '../payments/processor.ts';
+import { chargeInstallment } from './charge.ts';
+import { type CustomerPrincipal, requireMyPartition } from './me-orders.ts';
+import type { PayoffResponse } from './me-schema.ts';
+import { toMyOrder, unpaidInOrder } from './me-view.ts';
+import type { InstallmentRecord, OrderPartition } from './model.ts';
+import { concurrentUpdate } from './shared.ts';
+import * as store from './store.ts';
+
+const refused = (code: CodeOfKind<'rejected'>, message: string) => new DomainError('rejected', code, message);
+
+/** Refuses an order with nothing a payoff could collect, or whose card may not be charged again. */
+function checkPayable({ order, installments }: OrderPartition): InstallmentRecord[] {
+  if (order.status !== 'captured' && order.status !== 'in_arrears') {
+    throw refused(
+      'order_not_payable',
+      order.status === 'paid_off'
+        ? 'The order is already paid off.'
+        : `The order is ${order.status}; there is nothing to pay.`,
+    );
+  }
+  const unpaid = unpaidInOrder(installments);
+  if (unpaid.length === 0) throw refused('order_not_payable', 'Nothing is left to pay on this order.');
+  if (unpaid.some((i) => i.hardDecline)) {
+    // A lost, stolen or closed card is never charged again (ARCHITECTURE.md, Collection).
+    throw refused(
+      'card_declined_hard',
+      'The card of this order was declined for good; set another card (PUT /v1/me/orders/{id}/card) first.',
+    );
+  }
+  return unpaid;
+}
+
+/** Claims `installment` for this payoff: true when this request now holds it in `charging`. */
+async function claimForPayoff(installment: InstallmentRecord, now: Date): Promise<boolean> {
+  const at = now.toISOString();
+  try {
+    await writeTransaction([
+      store.installmentUpdateItem(
+        installment,
+        {
+          status: 'charging',
+          attempts: installment.attempts + 1,
+          chargingSince: at,
+          ...store.dueIndex(installment.id, isoDay(now)),
+        },
+        at,
+      ),
+    ]);
+    return true;
+  } catch (error) {
+    if (isCancellation(error)) return false;
+    throw error;
+  }
+}
+
+const find = (partition: OrderPartition | undefined, id: string) =>
+  partition?.installments.find((i) => i.id === id);
+
+/**
+ * Pays off the customer's order. Refusals: not_found (not the customer's); rejected
+ * `order_not_payable`, `card_declined_hard`; declined `card_declined` (402, the processor's code in
+ * the message); conflict `concurrent_update` (the schedule changed meanwhile: retry).
+ */
+export async function payoff(
+  principal: CustomerPrincipal,
+  id: string,
+  commit: Commit<PayoffResponse>,
+  clock: Clock,
+  processor: () => CardProcessor,
+): Promise<PayoffResponse> {
+  const unpaid = checkPayable(await requireMyPartition(principal, id));
+  const lines: PayoffResponse['installments'] = [];
+  let charged = 0;
+  for (const installment of unpaid) {
+    // Charging elsewhere (a collection run, the capture): its outcome is recorded there.
+    const mine = installment.status !== 'charging' && (await claimForPayoff(installment, clock.now()));
+    if (mine) await chargeInstallment(id, installment.id, processor(), clock);
+    const now = find(await store.getOrderPartition(id), installment.id);
+    if (now?.status === 'paid') {
+      if (mine) charged += now.amount;
+      lines.push({ installmentId: installment.id, amount: now.amount, status: 'paid' });
+    } else if (now?.status === 'charging') {
+      lines.push({ installmentId: installment.id, amount: now.amount, status: 'pending' });
+    } else if (mine && now?.status === 'failed') {
+      const paid = lines.filter((l) => l.status === 'paid').length;
+      throw new DomainError(
+        'declined',
+        'card_declined',
+        `The card was declined (${now.failureCode ?? 'card_declined'}); nothing more was charged. ` +
+          `${paid} of ${unpaid.length} installments were paid.`,
+      );
+    } else if (now?.status !== 'cancelled') {
+      // Changed by another request between the read and the claim (a refund, a card change).
+      throw concurrentUpdate();
+    }
+  }
+  const partition = await requireMyPartition(principal, id);
+  const outcome: PayoffResponse = {
+    object: 'payoff',
+    orderId: id,
+    status: lines.some((l) => l.status === 'pending') ? 'processing' : 'succeeded',
+    amount: charged,
+    currency: partition.order.currency,
+    installments: lines,
+    order: toMyOrder(partition),
+  };
+  await commit([], outcome);
+  return outcome;
+}

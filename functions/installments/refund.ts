@@ -142,7 +142,7 @@ export function applyRefund(
   // 2. Collected principal, last backwards.
   for (let index = after.length - 1; index >= 0 && remaining > 0; index -= 1) {
     const installment = after[index];
-    if (!installment || installment.status !== 'paid') continue;
+    if (installment?.status !== 'paid') continue;
     const take = Math.min(remaining, installment.principal - returnedPrincipal(installment));
     installment.refunded = (installment.refunded ?? 0) + take;
     remaining -= take;

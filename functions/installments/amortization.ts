@@ -113,7 +113,7 @@ function amortizeRows(principal: number, aprBps: number, months: number): Amorti
  * principal is split with `allocate`, so the rounding remainder goes on the first payment like every
  * other plan (ADR 0005).
  *
- * No payment is ever 0 (ADR 0007): a principal too small to give every month a payment of at least
+ * No payment is ever 0 (ADR 0011): a principal too small to give every month a payment of at least
  * one minor unit (say 5 cents over 12 months) is amortized over the longest shorter term that does,
  * down to a single payment. `rows.length` is that term; the disclosure describes those payments.
  */

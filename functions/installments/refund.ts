@@ -4,13 +4,13 @@
  * 1. reduce the principal the shopper still owes, from the LAST unpaid installment backwards;
  * 2. only when no unpaid principal is left, return principal already collected, from the LAST paid
  *    installment backwards;
- * 3. interest follows the principal (Reg Z, 12 CFR 1026.4: a finance charge is a cost of credit
- *    actually extended): every unpaid installment's interest is recomputed on the principal that
+ * 3. interest follows the principal (12 CFR 1026.4(a): the finance charge is the cost of the
+ *    credit): every unpaid installment's interest is recomputed on the principal that
  *    remains scheduled for its period (the schedule's own `monthlyInterest`, never more than before),
  *    so no unpaid period charges interest on refunded principal;
  * 4. a capture refunded in full owes nothing at all: unpaid interest is waived and interest already
  *    collected is returned to the card with the principal (the shopper pays no finance charge on a
- *    purchase that was fully refunded). See docs/adr/0008-refunds-and-interest.md.
+ *    purchase that was fully refunded). See docs/adr/0012-refunds-and-interest.md.
  * Interest-free plans (interest 0 everywhere) reduce to steps 1 and 2. Pure integer arithmetic;
  * nothing goes negative.
  */

@@ -115,7 +115,7 @@ describe('properties', () => {
         fc.integer({ min: 3, max: 36 }),
         (principal, aprBps, months) => {
           const { rows, disclosure } = amortize(principal, aprBps, months);
-          // Never a zero payment (ADR 0007): a tiny principal runs over fewer months, never more.
+          // Never a zero payment (ADR 0011): a tiny principal runs over fewer months, never more.
           expect(rows.length).toBeGreaterThanOrEqual(1);
           expect(rows.length).toBeLessThanOrEqual(months);
           if (principal >= months * 100) expect(rows).toHaveLength(months);

@@ -297,7 +297,7 @@ describe('properties', () => {
     );
   });
 
-  it('no installment is ever 0, on every plan, capture size and exponent (ADR 0007)', () => {
+  it('no installment is ever 0, on every plan, capture size and exponent (ADR 0011)', () => {
     // Captures may be partial, so any amount from 1 minor unit up reaches the schedule.
     const arb = fc.record({
       plan: fc.constantFrom('pay_in_4' as const, 'pay_in_30' as const, 'monthly' as const),

@@ -24,11 +24,11 @@ export async function chargeInstallments(event: SQSEvent, context?: Context): Pr
     const outcome = await collectInstallment(message, message.asOf, cardProcessor(), clock());
     tally.outcome(message.runId, outcome);
   };
-  // Sequential: installments on one card share its attempt window (a conditional write each).
+  // In parallel: two installments on one card race for its attempt window; the loser throws and is
+  // redelivered (a partial batch failure), nothing is charged twice.
   const response = await processPartialResponse(event, handle, new BatchProcessor(EventType.SQS), {
     ...(context ? { context } : {}),
     throwOnFullBatchFailure: false,
-    processInParallel: false,
   });
   // One counter write per run per batch, not per installment.
   for (const [runId, counts] of tally.byRun) await store.addCounts(runId, counts);

@@ -26,7 +26,8 @@ export interface Dispatched {
   /** Days with at least one non-empty shard. */
   days: string[];
   shardMessages: number;
-  /** Read capacity the emptiness checks consumed. */
+  /** Index items the emptiness checks read, and the read capacity they consumed. */
+  itemsRead: number;
   readUnits: number;
 }
 
@@ -46,11 +47,13 @@ export async function dispatch(
   const messages: ShardMessage[] = [];
   const days: string[] = [];
   let readUnits = 0;
+  let itemsRead = 0;
   for (const day of daysBetween(start, run.asOf)) {
     const shards = Array.from({ length: DUE_SHARDS }, (_, shard) => shard);
     const checks = await Promise.all(shards.map((shard) => shardHasDue(day, shard)));
     checks.forEach((check, shard) => {
       readUnits += check.readUnits;
+      itemsRead += check.itemsRead;
       if (check.due) messages.push({ runId: run.id, asOf: run.asOf, day, shard });
     });
     if (checks.some((c) => c.due)) days.push(day);
@@ -58,5 +61,5 @@ export async function dispatch(
   await queue.send(messages);
   const firstOpen = days[0] ?? run.asOf;
   await store.advanceWatermark(earlier(firstOpen, today), now.toISOString());
-  return { days, shardMessages: messages.length, readUnits };
+  return { days, shardMessages: messages.length, itemsRead, readUnits };
 }

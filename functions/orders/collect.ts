@@ -15,9 +15,14 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type Clock, DAY_MS, isoDay } from '../lib/clock.ts';
 import { ddb, tableName } from '../lib/dynamodb.ts';
 import { DUE_INDEX } from '../lib/tables.ts';
-import { isCancellation, type TransactItem, Transaction, writeTransaction } from '../lib/transactions.ts';
+import {
+  type TransactItem,
+  Transaction,
+  writeTransaction,
+  writeUnlessCancelled,
+} from '../lib/transactions.ts';
 import type { CardProcessor, ChargeResult } from '../payments/processor.ts';
-import { recordChargeOutcome } from './charge.ts';
+import { chargeRequest, recordChargeOutcome } from './charge.ts';
 import { CARD_ATTEMPT_LIMIT, CARD_ATTEMPT_WINDOW_MS, nextRetryDay } from './dunning.ts';
 import { settleOrder } from './lifecycle.ts';
 import type { InstallmentRecord, OrderPartition } from './model.ts';
@@ -106,9 +111,12 @@ export async function queryDuePage(
 }
 
 /** Whether anything is still indexed under `DUE#<day>#<shard>` (one item read at most). */
-export async function shardHasDue(day: string, shard: number): Promise<{ due: boolean; readUnits: number }> {
+export async function shardHasDue(
+  day: string,
+  shard: number,
+): Promise<{ due: boolean; itemsRead: number; readUnits: number }> {
   const page = await queryDuePage(day, shard, 1);
-  return { due: page.refs.length > 0, readUnits: page.readUnits };
+  return { due: page.refs.length > 0, itemsRead: page.itemsRead, readUnits: page.readUnits };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -174,7 +182,7 @@ async function claim(installment: InstallmentRecord, clock: Clock): Promise<Inst
   if (recent.length >= CARD_ATTEMPT_LIMIT) {
     // Parked until the oldest attempt leaves the window; the day stays visible to the dispatcher.
     const freeAt = Date.parse(recent[0] ?? at) + CARD_ATTEMPT_WINDOW_MS + DAY_MS;
-    await writeOrSkip([
+    await writeUnlessCancelled([
       store.installmentUpdateItem(installment, store.dueIndex(installment.id, isoDay(new Date(freeAt))), at),
     ]);
     return 'card_attempt_limit';
@@ -210,20 +218,9 @@ async function claim(installment: InstallmentRecord, clock: Clock): Promise<Inst
   return claimed;
 }
 
-/** Writes items; false when a condition failed (someone else changed the installment first). */
-async function writeOrSkip(items: TransactItem[]): Promise<boolean> {
-  try {
-    await writeTransaction(items);
-    return true;
-  } catch (error) {
-    if (isCancellation(error)) return false;
-    throw error;
-  }
-}
-
 /** Takes an installment out of the `due` index (no run reads it again) and reports the skip. */
 async function leaveIndex(installment: InstallmentRecord, reason: SkipReason, clock: Clock) {
-  await writeOrSkip([
+  await writeUnlessCancelled([
     store.installmentUpdateItem(installment, {}, clock.now().toISOString(), ['duePk', 'dueSk']),
   ]);
   return skipped(reason);
@@ -247,14 +244,7 @@ async function chargeClaimed(
   processor: CardProcessor,
   clock: Clock,
 ): Promise<CollectOutcome> {
-  const result = await processor.charge({
-    cardToken: installment.cardToken,
-    customerId: installment.customerId,
-    amount: installment.amount,
-    currency: installment.currency,
-    idempotencyKey: `${installment.id}#${installment.attempts}`,
-    reason: `installment ${installment.id} of order ${orderId}`,
-  });
+  const result = await processor.charge(chargeRequest(installment));
   await recordChargeOutcome(orderId, installment.id, installment.attempts, result, clock);
   return outcomeOf(installment, result, clock.now(), { charged: true, reconciled: false });
 }
@@ -279,7 +269,7 @@ async function reconcile(
     return outcomeOf(installment, result, now, { charged: false, reconciled: true });
   }
   const at = now.toISOString();
-  const released = await writeOrSkip([
+  const released = await writeUnlessCancelled([
     store.installmentUpdateItem(installment, { status: 'due' }, at, ['chargingSince']),
   ]);
   if (!released) return skipped('claimed_elsewhere');

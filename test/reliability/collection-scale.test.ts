@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { resetConfig } from '../../functions/lib/config.ts';
+import { resetDdb } from '../../functions/lib/dynamodb.ts';
+import { DUE_SHARDS } from '../../functions/orders/collection-face.ts';
+import { createTables, tableEnv } from '../../infra/local/bootstrap-tables.ts';
+import { type IndexReads, measureIndexReads, seedInstallments } from '../support/collection-scale.ts';
+
+// The scale rule of ARCHITECTURE.md (Collection), small enough for npm test: what a run reads from
+// the due index grows with the installments due and stays flat when the table holds 10x more that
+// are not due. The bench (`npm run bench`) runs the same measure at a larger size.
+const AS_OF = '2026-06-15';
+let admin: DynamoDBClient;
+beforeAll(() => {
+  admin = new DynamoDBClient({ endpoint: inject('dynamodbEndpoint'), region: 'us-east-1' });
+});
+afterAll(() => admin.destroy());
+
+/** A fresh set of tables, seeded, then one run's reads measured. */
+async function scenario(due: number, notDue: number): Promise<IndexReads> {
+  const prefix = `s${randomBytes(4).toString('hex')}-`;
+  Object.assign(process.env, tableEnv(prefix), { DYNAMODB_ENDPOINT: inject('dynamodbEndpoint') });
+  resetConfig();
+  resetDdb();
+  await createTables(admin, prefix);
+  await seedInstallments(AS_OF, { due, notDue });
+  return measureIndexReads(AS_OF);
+}
+
+describe('collection reads only what is due', { timeout: 240_000 }, () => {
+  it('flat in the not-due count (10x), growing with the due count', async () => {
+    const base = await scenario(100, 400);
+    const tenfold = await scenario(100, 4_000);
+    const doubleDue = await scenario(200, 400);
+    expect(base.due).toBe(100);
+    expect(tenfold.due).toBe(100);
+    expect(doubleDue.due).toBe(200);
+    // The due installments, plus at most one item per (day, shard) emptiness check: nothing else.
+    expect(base.itemsRead).toBeLessThanOrEqual(100 + DUE_SHARDS);
+    expect(tenfold.itemsRead).toBe(base.itemsRead);
+    // Read units round up per Query (4 KB steps), and shard sizes vary with the random ids: equal
+    // within that rounding, where reading the 3,600 extra items would cost hundreds of units.
+    expect(Math.abs(tenfold.readUnits - base.readUnits)).toBeLessThanOrEqual(base.readUnits * 0.25);
+    expect(base.readUnits).toBeGreaterThan(0);
+    expect(doubleDue.itemsRead).toBeGreaterThan(base.itemsRead + 90);
+    expect(doubleDue.readUnits).toBeGreaterThan(base.readUnits);
+  });
+});

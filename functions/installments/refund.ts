@@ -11,7 +11,8 @@
  * 4. a capture refunded in full owes nothing at all: unpaid interest is waived and interest already
  *    collected is returned to the card with the principal (the shopper pays no finance charge on a
  *    purchase that was fully refunded). See docs/adr/0012-refunds-and-interest.md.
- * Interest-free plans (interest 0 everywhere) reduce to steps 1 and 2. Pure integer arithmetic;
+ * Anything else an unpaid installment owes (a late fee: amount - principal - interest) stays owed,
+ * except under step 4. Interest-free plans reduce to steps 1 and 2. Pure integer arithmetic;
  * nothing goes negative.
  */
 import { conflict, unprocessable } from '../lib/errors.ts';
@@ -159,7 +160,12 @@ export function applyRefund(
     installment.interest = fullyRefunded
       ? 0
       : Math.min(installment.interest, monthlyInterest(balance, aprBps));
-    installment.amount = installment.principal + installment.interest;
+    // Whatever else it owes (a late fee: amount - principal - interest) stays owed, unless the
+    // capture is refunded in full: then nothing at all is left to collect.
+    const before = installments[index];
+    const other = before ? before.amount - principalOf(before) - (before.interest ?? 0) : 0;
+    installment.amount =
+      installment.principal + installment.interest + (fullyRefunded ? 0 : Math.max(0, other));
   }
   const lines = installments.map((before, index) => {
     const now = after[index] ?? before;

@@ -8,14 +8,10 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { clock } from '../lib/clock.ts';
 import { collectInstallment } from '../orders/collection-face.ts';
-import { cardProcessor, registerCardProcessor } from '../payments/processor.ts';
-import { SandboxProcessor } from '../payments/sandbox.ts';
-import { detokenize } from '../vault/access.ts';
+import { cardProcessor } from '../payments/processor.ts';
 import { ChargeMessage } from './schema.ts';
 import * as store from './store.ts';
 import { RunTally } from './tally.ts';
-
-registerCardProcessor(() => new SandboxProcessor((token, purpose) => detokenize(token, purpose)));
 
 export async function chargeInstallments(event: SQSEvent, context?: Context): Promise<SQSBatchResponse> {
   const tally = new RunTally();

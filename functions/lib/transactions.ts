@@ -81,13 +81,13 @@ export class Transaction<K extends string> {
    */
   async write(
     write: (items: TransactItem[]) => Promise<unknown>,
-    onCancel: (cancelled: Cancellation<K>) => Error,
+    onCancel: (cancelled: Cancellation<K>) => Error | Promise<Error>,
   ): Promise<void> {
     try {
       await write(this.items);
     } catch (error) {
       const cancelled = this.cancellation(error);
-      throw cancelled ? onCancel(cancelled) : error;
+      throw cancelled ? await onCancel(cancelled) : error;
     }
   }
 

@@ -27,7 +27,10 @@ export const CaptureBody = /* @__PURE__ */ defineSchema(() =>
 export const RefundBody = /* @__PURE__ */ defineSchema(() =>
   z
     .strictObject({
-      amount: MinorUnitsSchema,
+      amount: MinorUnitsSchema.meta({
+        description:
+          'Minor units of the purchase (principal, never interest); at most what was captured less what was refunded (of the named capture, with captureId).',
+      }),
       captureId: idOf('capture').optional().meta({
         description:
           'The capture refunded. Without it the refund runs over the captures from the latest backwards.',
@@ -98,8 +101,14 @@ export const RefundLineResponse = /* @__PURE__ */ defineSchema(() =>
     .object({
       captureId: z.string(),
       installmentId: z.string(),
-      reducedBy: z.int().meta({ description: 'Taken off what the shopper still owes on this installment.' }),
-      refundedBy: z.int().meta({ description: 'Returned to the card from what this installment collected.' }),
+      reducedBy: z.int().meta({
+        description:
+          'Taken off what the shopper still owes on this installment: principal and the interest on it.',
+      }),
+      refundedBy: z.int().meta({
+        description:
+          'Returned to the card from what this installment collected (its interest too once the capture is fully refunded).',
+      }),
     })
     .meta({ id: 'RefundLine' }),
 );
@@ -112,8 +121,13 @@ export const RefundResponse = /* @__PURE__ */ defineSchema(() =>
       orderId: z.string(),
       amount: z.int(),
       currency: CurrencyCodeSchema,
-      reducedAmount: z.int(),
-      returnedAmount: z.int(),
+      reducedAmount: z.int().meta({
+        description: 'Taken off what the shopper still owes, interest on the refunded principal included.',
+      }),
+      returnedAmount: z.int().meta({
+        description:
+          'Returned to the card; a capture refunded in full returns the interest collected on it too.',
+      }),
       lines: z.array(RefundLineResponse),
       createdAt: IsoDateTime,
     })
@@ -139,7 +153,10 @@ export const OrderSummaryResponse = /* @__PURE__ */ defineSchema(() =>
       card: z.object({ brand: z.string(), last4: z.string() }),
       capturedAmount: z.int(),
       refundedAmount: z.int(),
-      outstandingAmount: z.int().meta({ description: 'Still to collect from the shopper.' }),
+      outstandingAmount: z.int().meta({
+        description:
+          'What the unpaid installments (due, charging, failed) still owe, interest and fees included.',
+      }),
       remainingAuthorizedAmount: z.int().meta({ description: 'What may still be captured.' }),
       authorizationExpiresAt: IsoDateTime,
       authorizationMaxExpiresAt: IsoDateTime,

@@ -1344,6 +1344,7 @@ export interface components {
             amount: number;
         };
         RefundRequest: {
+            /** @description Minor units of the purchase (principal, never interest); at most what was captured less what was refunded (of the named capture, with captureId). */
             amount: number;
             /**
              * @description The capture refunded. Without it the refund runs over the captures from the latest backwards.
@@ -1387,7 +1388,7 @@ export interface components {
             };
             capturedAmount: number;
             refundedAmount: number;
-            /** @description Still to collect from the shopper. */
+            /** @description What the unpaid installments (due, charging, failed) still owe, interest and fees included. */
             outstandingAmount: number;
             /** @description What may still be captured. */
             remainingAuthorizedAmount: number;
@@ -1904,7 +1905,7 @@ export interface components {
             };
             capturedAmount: number;
             refundedAmount: number;
-            /** @description Still to collect from the shopper. */
+            /** @description What the unpaid installments (due, charging, failed) still owe, interest and fees included. */
             outstandingAmount: number;
             /** @description What may still be captured. */
             remainingAuthorizedAmount: number;
@@ -1944,7 +1945,9 @@ export interface components {
             orderId: string;
             amount: number;
             currency: components["schemas"]["Currency"];
+            /** @description Taken off what the shopper still owes, interest on the refunded principal included. */
             reducedAmount: number;
+            /** @description Returned to the card; a capture refunded in full returns the interest collected on it too. */
             returnedAmount: number;
             lines: components["schemas"]["RefundLine"][];
             /** Format: date-time */
@@ -1953,9 +1956,9 @@ export interface components {
         RefundLine: {
             captureId: string;
             installmentId: string;
-            /** @description Taken off what the shopper still owes on this installment. */
+            /** @description Taken off what the shopper still owes on this installment: principal and the interest on it. */
             reducedBy: number;
-            /** @description Returned to the card from what this installment collected. */
+            /** @description Returned to the card from what this installment collected (its interest too once the capture is fully refunded). */
             refundedBy: number;
         };
         OrderList: {
@@ -1988,7 +1991,7 @@ export interface components {
             };
             capturedAmount: number;
             refundedAmount: number;
-            /** @description Still to collect from the shopper. */
+            /** @description What the unpaid installments (due, charging, failed) still owe, interest and fees included. */
             outstandingAmount: number;
             /** @description What may still be captured. */
             remainingAuthorizedAmount: number;

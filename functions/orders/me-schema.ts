@@ -3,8 +3,7 @@ import * as z from 'zod';
 import { PlanIdSchema } from '../installments/terms.ts';
 import { CurrencyCodeSchema } from '../lib/money.ts';
 import { defineSchema, IsoDateTime, idOf } from '../lib/schema.ts';
-import { InstallmentResponse } from './schema.ts';
-import { ORDER_STATUSES } from './state.ts';
+import { InstallmentResponse, OrderStatusSchema } from './schema.ts';
 
 export const ListMyOrdersQuery = /* @__PURE__ */ defineSchema(() =>
   z.strictObject({
@@ -58,7 +57,7 @@ export const MyOrderSummaryResponse = /* @__PURE__ */ defineSchema(() =>
     .object({
       id: z.string(),
       object: z.literal('order'),
-      status: z.enum(ORDER_STATUSES),
+      status: OrderStatusSchema,
       merchantReference: z.string(),
       amount: z.int().meta({ description: 'The authorized amount.' }),
       currency: CurrencyCodeSchema,
@@ -104,12 +103,17 @@ export const PayoffResponse = /* @__PURE__ */ defineSchema(() =>
       object: z.literal('payoff'),
       orderId: z.string(),
       status: z.enum(['succeeded', 'processing']).meta({
+        id: 'PayoffStatus',
         description: '`processing`: a payment of the order is still in flight; collection settles it.',
       }),
       amount: z.int().meta({ description: 'What this payoff charged.' }),
       currency: CurrencyCodeSchema,
       installments: z.array(
-        z.object({ installmentId: z.string(), amount: z.int(), status: z.enum(['paid', 'pending']) }),
+        z.object({
+          installmentId: z.string(),
+          amount: z.int(),
+          status: z.enum(['paid', 'pending']).meta({ id: 'PayoffInstallmentStatus' }),
+        }),
       ),
       order: MyOrderResponse,
     })

@@ -75,7 +75,7 @@ export const vaultRoutes: Route[] = [
       200: { description: 'Deleted.', schema: DeletedCardResponse },
     },
     // No key use: shredding removes the ciphertext and wrapped key without opening them.
-    errors: ['resource_missing', 'concurrent_update'],
+    errors: ['resource_missing', 'concurrent_update', 'card_funds_open_orders'],
     access: { main: 'readwrite', vault: 'readwrite', secrets: ['session-signing'] },
   },
   {

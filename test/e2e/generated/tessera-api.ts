@@ -220,7 +220,7 @@ export interface paths {
          *
          *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `invalid_parameters`, `request_blocked`, `resource_missing`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `invalid_parameters`, `request_blocked`, `resource_missing`, `concurrent_update`, `card_funds_open_orders`.
          */
         delete: operations["deleteCard"];
         options?: never;
@@ -2039,8 +2039,7 @@ export interface components {
             id: string;
             /** @constant */
             object: "order";
-            /** @enum {string} */
-            status: "authorized" | "captured" | "in_arrears" | "paid_off" | "refunded" | "cancelled" | "expired";
+            status: components["schemas"]["OrderStatus"];
             merchantReference: string;
             /** @description The authorized amount. */
             amount: number;
@@ -2094,8 +2093,7 @@ export interface components {
             id: string;
             /** @constant */
             object: "order";
-            /** @enum {string} */
-            status: "authorized" | "captured" | "in_arrears" | "paid_off" | "refunded" | "cancelled" | "expired";
+            status: components["schemas"]["OrderStatus"];
             merchantReference: string;
             /** @description The authorized amount. */
             amount: number;
@@ -2130,22 +2128,24 @@ export interface components {
             /** @constant */
             object: "payoff";
             orderId: string;
-            /**
-             * @description `processing`: a payment of the order is still in flight; collection settles it.
-             * @enum {string}
-             */
-            status: "succeeded" | "processing";
+            status: components["schemas"]["PayoffStatus"];
             /** @description What this payoff charged. */
             amount: number;
             currency: components["schemas"]["Currency"];
             installments: {
                 installmentId: string;
                 amount: number;
-                /** @enum {string} */
-                status: "paid" | "pending";
+                status: components["schemas"]["PayoffInstallmentStatus"];
             }[];
             order: components["schemas"]["MyOrder"];
         };
+        /**
+         * @description `processing`: a payment of the order is still in flight; collection settles it.
+         * @enum {string}
+         */
+        PayoffStatus: "succeeded" | "processing";
+        /** @enum {string} */
+        PayoffInstallmentStatus: "paid" | "pending";
         CollectionRun: {
             /**
              * @description A collectionRun id.
@@ -3778,6 +3778,27 @@ export interface operations {
             };
             /** @description `body_too_large`: The body exceeds 64 KiB. */
             413: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `card_funds_open_orders`: The card pays an open order: set another card on the order first. */
+            422: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;

@@ -2,14 +2,13 @@
 import * as z from 'zod';
 import { PlanIdSchema } from '../installments/terms.ts';
 import { CurrencyCodeSchema } from '../lib/money.ts';
-import { defineSchema, IsoDateTime, idOf } from '../lib/schema.ts';
+import { defineSchema, freeText, IsoDateTime, idOf } from '../lib/schema.ts';
 import { InstallmentResponse, OrderStatusSchema } from './schema.ts';
 
 export const ListMyOrdersQuery = /* @__PURE__ */ defineSchema(() =>
   z.strictObject({
     limit: z.coerce.number().int().min(1).max(100).default(10),
-    startingAfter: z
-      .string()
+    startingAfter: freeText()
       .min(1)
       .max(512)
       .optional()

@@ -92,7 +92,7 @@ export const OutboxResponse = /* @__PURE__ */ defineSchema(() =>
         z.object({
           id: z.string(),
           channel: z.enum(['sms', 'email']),
-          kind: z.enum(['one_time_code', 'security_alert']),
+          kind: z.enum(['one_time_code', 'security_alert', 'payment_notice']),
           to: z.string(),
           subject: z.string(),
           text: z.string(),

@@ -1,15 +1,16 @@
 /** The shopper's approval of a checkout session: a plan and a saved card, for an authorizationToken. */
-import { assertAmountWithinLimits, findPlan } from '../installments/plans.ts';
-import { buildSchedule, type Schedule } from '../installments/schedule.ts';
+import { assertAmountWithinLimits, buildSchedule, findPlan, type Schedule } from '../installments/terms.ts';
 import { auditItem } from '../lib/audit.ts';
 import type { Clock } from '../lib/clock.ts';
 import { DomainError } from '../lib/errors.ts';
 import type { CurrencyCode } from '../lib/money.ts';
 import { type TransactItem, Transaction } from '../lib/transactions.ts';
 import type { Commit } from '../lib/use-case.ts';
+import { isMerchantActive, merchantActiveItem } from '../merchants/access.ts';
 import { mintApproval } from './approval.ts';
 import { checkoutConfig } from './policy.ts';
 import type { AuthorizeCheckoutBody, CheckoutAuthorizationResponse } from './schema.ts';
+import { clientTokenMatches } from './session.ts';
 import * as store from './store.ts';
 
 /** What authorization needs from the vault and from two-factor step-up (injected by the handler). */
@@ -48,11 +49,28 @@ export function schedulePreview(schedule: Schedule) {
   };
 }
 
-/** The open, unexpired session; refuses a missing (not_found), completed or expired one (rejected). */
-async function openSession(sessionId: string, nowMs: number): Promise<store.CheckoutSessionRecord> {
+/**
+ * The session the shopper may approve: it exists (not_found), the caller holds its client secret
+ * (denied `client_token_invalid`), it is open and unexpired, and no other shopper approved it
+ * (rejected `checkout_session_completed`, `_expired`, `_approved`).
+ */
+async function approvableSession(
+  sessionId: string,
+  customerId: string,
+  clientToken: string,
+  nowMs: number,
+): Promise<store.CheckoutSessionRecord> {
   const session = await store.getSession(sessionId);
   if (!session) {
     throw new DomainError('not_found', 'resource_missing', `No such checkout session: ${sessionId}.`, 'id');
+  }
+  if (!clientTokenMatches(session, clientToken)) {
+    throw new DomainError(
+      'denied',
+      'client_token_invalid',
+      'The clientToken is not the one of this checkout session.',
+      'clientToken',
+    );
   }
   if (session.status !== 'open') {
     throw refused('checkout_session_completed', 'This checkout session already has an order.');
@@ -60,8 +78,15 @@ async function openSession(sessionId: string, nowMs: number): Promise<store.Chec
   if (nowMs >= session.expiresAtMs) {
     throw refused('checkout_session_expired', 'This checkout session has expired.');
   }
+  if (session.approvedBy !== undefined && session.approvedBy !== customerId) throw approvedByAnother();
   return session;
 }
+
+const merchantUnavailable = () =>
+  refused('merchant_unavailable', 'This merchant cannot take approvals right now.');
+
+const approvedByAnother = () =>
+  refused('checkout_session_approved', 'This checkout session was approved by another shopper.');
 
 /**
  * The plan terms the shopper chose, checked against the session and the catalogue, and the schedule
@@ -98,11 +123,23 @@ function chosenTerms(session: store.CheckoutSessionRecord, body: AuthorizeChecko
   return { terms, schedule: buildSchedule(body.plan, session.amount, session.currency, now, terms) };
 }
 
-/** Why a cancelled approval failed: the session moved on, or the step-up was used meanwhile. */
-function approvalFailure(cancelled: { lost(part: 'session' | 'stepUp'): boolean }): DomainError {
+/**
+ * Why a cancelled approval failed: the session moved on (another shopper approved it, or it was
+ * completed or expired; re-read to tell which), or the step-up was used meanwhile.
+ */
+async function approvalFailure(
+  cancelled: { lost(part: 'session' | 'stepUp' | 'merchant'): boolean },
+  sessionId: string,
+  customerId: string,
+): Promise<DomainError> {
   if (cancelled.lost('session')) {
+    const session = await store.getSession(sessionId);
+    if (session?.status === 'open' && session.approvedBy !== undefined && session.approvedBy !== customerId) {
+      return approvedByAnother();
+    }
     return refused('checkout_session_completed', 'This checkout session was completed or expired meanwhile.');
   }
+  if (cancelled.lost('merchant')) return merchantUnavailable();
   if (cancelled.lost('stepUp')) {
     // The step-up token was used by a concurrent request: it approves exactly one.
     return new DomainError(
@@ -122,8 +159,10 @@ function approvalFailure(cancelled: { lost(part: 'session' | 'stepUp'): boolean 
  * The shopper approves a merchant's session with a plan and one of their saved cards. The result is
  * an authorizationToken the merchant redeems once, within 60 minutes, for an order. Above the
  * configured amount the request must carry a step-up token bound to this amount and merchant.
- * The approval, the session's still-open check, the step-up's consumption and the audit commit in
- * one transaction. Refusals: not_found (session); rejected `checkout_session_completed`,
+ * The approval, the session's approval by this shopper, the step-up's consumption and the audit
+ * commit in one transaction, conditioned on the merchant being active. Refusals: not_found
+ * (session); denied `client_token_invalid`; rejected `merchant_unavailable`,
+ * `checkout_session_approved`, `checkout_session_completed`,
  * `checkout_session_expired`, `plan_not_offered`, `card_expired`; invalid (term); denied
  * `step_up_invalid`; conflict `concurrent_update`.
  */
@@ -137,12 +176,14 @@ export async function authorize(
   clock: Clock,
 ): Promise<CheckoutAuthorizationResponse> {
   const now = clock.now();
-  const session = await openSession(sessionId, now.getTime());
+  const session = await approvableSession(sessionId, principal.customerId, body.clientToken, now.getTime());
+  // A suspended merchant takes no approvals, for sessions opened before the suspension too.
+  if (!(await isMerchantActive(session.merchantId))) throw merchantUnavailable();
   const { terms, schedule } = chosenTerms(session, body, now);
   const card = await ports.getCard(principal.customerId, body.cardToken);
   if (cardExpired(card, now)) throw refused('card_expired', 'The card has expired.', 'cardToken');
 
-  const tx = new Transaction<'stepUp' | 'authorization' | 'session' | 'audit'>();
+  const tx = new Transaction<'stepUp' | 'authorization' | 'session' | 'merchant' | 'audit'>();
   const amount = { amount: session.amount, currency: session.currency };
   const stepUp = session.amount > checkoutConfig().stepUpThreshold(session.currency);
   if (stepUp) {
@@ -176,7 +217,11 @@ export async function authorize(
   );
   const metadata = { merchantId: session.merchantId, plan: body.plan, ...amount, stepUp };
   tx.add('authorization', approval.item)
-    .add('session', store.sessionStillOpenItem(session.id, now.getTime()))
+    .add(
+      'session',
+      store.approveSessionItem(session.id, principal.customerId, now.getTime(), now.toISOString()),
+    )
+    .add('merchant', merchantActiveItem(session.merchantId))
     .add(
       'audit',
       auditItem(
@@ -195,6 +240,9 @@ export async function authorize(
     ...amount,
     schedulePreview: schedulePreview(schedule),
   };
-  await tx.write((items) => commit(items, response), approvalFailure);
+  await tx.write(
+    (items) => commit(items, response),
+    (cancelled) => approvalFailure(cancelled, session.id, principal.customerId),
+  );
   return response;
 }

@@ -1,7 +1,7 @@
 import { clock } from '../lib/clock.ts';
 import { httpHandler } from '../lib/http.ts';
 import { answer, created, ok } from '../lib/use-case.ts';
-import { merchantAccess } from '../merchants/auth.ts';
+import { merchantAccess } from '../merchants/access.ts';
 import { customerAccess } from '../sessions/access.ts';
 import { requireStepUp } from '../twofa/gate.ts';
 import { getCard } from '../vault/access.ts';

@@ -64,8 +64,3 @@ export function checkoutConfig(): CheckoutConfig {
   }
   return cached;
 }
-
-/** Tests change the environment, then drop the cached view. */
-export function resetCheckoutConfig(): void {
-  cached = undefined;
-}

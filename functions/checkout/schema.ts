@@ -1,15 +1,14 @@
 import * as z from 'zod';
-import { PlanIdSchema } from '../installments/plans.ts';
+import { DisclosureResponse, PlanIdSchema, ScheduledInstallmentResponse } from '../installments/terms.ts';
 import { CurrencyCodeSchema, MinorUnitsSchema } from '../lib/money.ts';
-import { defineSchema, IsoDateTime, idOf } from '../lib/schema.ts';
+import { defineSchema, freeText, IsoDateTime, idOf } from '../lib/schema.ts';
 
 export const CreateCheckoutSessionBody = /* @__PURE__ */ defineSchema(() =>
   z
     .strictObject({
       amount: MinorUnitsSchema.meta({ description: 'Integer minor units (1050 = 10.50 USD).' }),
       currency: CurrencyCodeSchema,
-      merchantReference: z
-        .string()
+      merchantReference: freeText()
         .trim()
         .min(1)
         .max(255)
@@ -59,6 +58,10 @@ export type CheckoutSessionResponse = z.infer<typeof CheckoutSessionResponse>;
 export const AuthorizeCheckoutBody = /* @__PURE__ */ defineSchema(() =>
   z
     .strictObject({
+      clientToken: z.string().min(1).max(128).meta({
+        description:
+          "The session's clientToken, as the merchant handed it to the shopper's app: only its holder may approve the session.",
+      }),
       plan: PlanIdSchema,
       cardToken: idOf('token').meta({ description: "A saved card of the shopper's (tok_…)." }),
       termMonths: z
@@ -71,30 +74,6 @@ export const AuthorizeCheckoutBody = /* @__PURE__ */ defineSchema(() =>
     .meta({ id: 'AuthorizeCheckoutRequest' }),
 );
 export type AuthorizeCheckoutBody = z.infer<typeof AuthorizeCheckoutBody>;
-
-export const ScheduledInstallmentResponse = /* @__PURE__ */ defineSchema(() =>
-  z
-    .object({
-      seq: z.int(),
-      dueDate: z.iso.date(),
-      amount: z.int(),
-      principal: z.int(),
-      interest: z.int(),
-    })
-    .meta({ id: 'ScheduledInstallment' }),
-);
-
-export const DisclosureResponse = /* @__PURE__ */ defineSchema(() =>
-  z
-    .object({
-      amountFinanced: z.int(),
-      financeCharge: z.int(),
-      totalOfPayments: z.int(),
-      apr: z.number().meta({ description: 'Reg Z Appendix J APR in percent, two decimals.' }),
-      payment: z.int(),
-    })
-    .meta({ id: 'Disclosure' }),
-);
 
 export const SchedulePreviewResponse = /* @__PURE__ */ defineSchema(() =>
   z

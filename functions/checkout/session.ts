@@ -1,6 +1,6 @@
 /** Checkout sessions: a merchant offers the shopper an amount and the plans that admit it. */
-import { randomBytes } from 'node:crypto';
-import { DEFAULT_PLAN_CATALOGUE, type Plan, type PlanCatalogue, type PlanId } from '../installments/plans.ts';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { DEFAULT_PLAN_CATALOGUE, type Plan, type PlanCatalogue, type PlanId } from '../installments/terms.ts';
 import type { Clock } from '../lib/clock.ts';
 import { DomainError } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
@@ -113,4 +113,14 @@ export async function createSession(
   const response = sessionResponse(session, clientToken);
   await commit([store.putSessionItem(session)], response);
   return response;
+}
+
+/**
+ * True when `clientToken` is the session's client secret (compared by SHA-256, in constant time):
+ * the proof that the caller was handed this session by its merchant.
+ */
+export function clientTokenMatches(session: store.CheckoutSessionRecord, clientToken: string): boolean {
+  const given = Buffer.from(store.sha256(clientToken), 'hex');
+  const expected = Buffer.from(session.clientTokenHash, 'hex');
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { PlanId } from '../installments/plans.ts';
+import type { PlanId } from '../installments/terms.ts';
 import { ddb, fromItem, tableName } from '../lib/dynamodb.ts';
 import type { CurrencyCode } from '../lib/money.ts';
 import type { TransactItem } from '../lib/transactions.ts';
@@ -23,6 +23,9 @@ export interface CheckoutSessionRecord {
   plans: PlanId[];
   clientTokenHash: string;
   status: 'open' | 'completed';
+  /** The one shopper who approved the session (issue 9: a second shopper cannot approve it). */
+  approvedBy?: string;
+  approvedAt?: string;
   orderId?: string;
   expiresAt: string;
   expiresAtMs: number;
@@ -81,15 +84,28 @@ export async function getSession(id: string): Promise<CheckoutSessionRecord | un
   return Item ? fromItem<CheckoutSessionRecord>(Item) : undefined;
 }
 
-/** The session must still be open and unexpired when the shopper's approval is written. */
-export function sessionStillOpenItem(id: string, nowMs: number): TransactItem {
+/**
+ * Approves the session for `customerId`: it must still be open and unexpired, and not approved by
+ * another shopper, when the approval is written. The same shopper may approve again (one order per
+ * session still holds: see `completeSessionItem`).
+ */
+export function approveSessionItem(id: string, customerId: string, nowMs: number, at: string): TransactItem {
   return {
-    ConditionCheck: {
+    Update: {
       TableName: tableName(),
       Key: sessionKey(id),
-      ConditionExpression: '#status = :open AND expiresAtMs > :now',
+      UpdateExpression:
+        'SET approvedBy = :customer, approvedAt = if_not_exists(approvedAt, :at), updatedAt = :at ADD version :one',
+      ConditionExpression:
+        '#status = :open AND expiresAtMs > :now AND (attribute_not_exists(approvedBy) OR approvedBy = :customer)',
       ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':open': 'open', ':now': nowMs },
+      ExpressionAttributeValues: {
+        ':open': 'open',
+        ':now': nowMs,
+        ':customer': customerId,
+        ':at': at,
+        ':one': 1,
+      },
     },
   };
 }

@@ -8,14 +8,10 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { clock } from '../lib/clock.ts';
 import { collectInstallment, remindInstallment } from '../orders/collection-face.ts';
-import { cardProcessor, registerCardProcessor } from '../payments/processor.ts';
-import { SandboxProcessor } from '../payments/sandbox.ts';
-import { detokenize } from '../vault/access.ts';
+import { cardProcessor } from '../payments/processor.ts';
 import { ChargeMessage } from './schema.ts';
 import * as store from './store.ts';
 import { RunTally } from './tally.ts';
-
-registerCardProcessor(() => new SandboxProcessor((token, purpose) => detokenize(token, purpose)));
 
 export async function chargeInstallments(event: SQSEvent, context?: Context): Promise<SQSBatchResponse> {
   const tally = new RunTally();
@@ -28,11 +24,11 @@ export async function chargeInstallments(event: SQSEvent, context?: Context): Pr
     const outcome = await collectInstallment(message, message.asOf, cardProcessor(), clock());
     tally.outcome(message.runId, outcome);
   };
-  // Sequential: installments on one card share its attempt window (a conditional write each).
+  // In parallel: two installments on one card race for its attempt window; the loser throws and is
+  // redelivered (a partial batch failure), nothing is charged twice.
   const response = await processPartialResponse(event, handle, new BatchProcessor(EventType.SQS), {
     ...(context ? { context } : {}),
     throwOnFullBatchFailure: false,
-    processInParallel: false,
   });
   // One counter write per run per batch, not per installment.
   for (const [runId, counts] of tally.byRun) await store.addCounts(runId, counts);

@@ -8,7 +8,7 @@ import { auditItem } from '../lib/audit.ts';
 import { type Clock, clock as defaultClock } from '../lib/clock.ts';
 import { config } from '../lib/config.ts';
 import { identifierHash } from '../lib/derived-keys.ts';
-import { conflict, tooManyRequests } from '../lib/errors.ts';
+import { domainError, tooManyRequests } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import { countInWindow } from '../lib/rate-window.ts';
 import { sendSecurityAlert } from '../lib/security-alert.ts';
@@ -97,7 +97,7 @@ export async function register(
     const cancelled = tx.cancellation(error);
     if (!cancelled) throw error;
     if (!cancelled.lost('emailClaim')) {
-      throw conflict('concurrent_update', 'The account could not be created. Try again.');
+      throw domainError('conflict', 'concurrent_update', 'The account could not be created. Try again.');
     }
     await noticeToOwner(customer.email, clock);
     return toResponse(customer, false);

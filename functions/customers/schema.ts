@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { defineSchema, IsoDateTime } from '../lib/schema.ts';
+import { defineSchema, IsoDateTime, panFree } from '../lib/schema.ts';
 import { PASSWORD_MAX_BYTES, refinePasswordStrength } from './password.ts';
 
 /**
@@ -8,21 +8,21 @@ import { PASSWORD_MAX_BYTES, refinePasswordStrength } from './password.ts';
  * distinct mailboxes at most providers.
  */
 export const EmailSchema = /* @__PURE__ */ defineSchema(() =>
-  z
-    .string()
-    .max(320)
-    .trim()
-    .normalize('NFC')
-    .toLowerCase()
-    .pipe(z.email({ error: 'Enter a valid email address.' }).max(254))
-    .meta({ description: 'Email address; case-insensitive.', example: 'ann@example.com' }),
+  panFree(
+    z
+      .string()
+      .max(320)
+      .trim()
+      .normalize('NFC')
+      .toLowerCase()
+      .pipe(z.email({ error: 'Enter a valid email address.' }).max(254)),
+  ).meta({ description: 'Email address; case-insensitive.', example: 'ann@example.com' }),
 );
 
 export const PhoneSchema = /* @__PURE__ */ defineSchema(() =>
-  z
-    .string()
-    .regex(/^\+[1-9]\d{7,14}$/, 'Enter the phone number in E.164 format, like +14155550123.')
-    .meta({ description: 'E.164 phone number for one-time codes by SMS.' }),
+  panFree(
+    z.string().regex(/^\+[1-9]\d{7,14}$/, 'Enter the phone number in E.164 format, like +14155550123.'),
+  ).meta({ description: 'E.164 phone number for one-time codes by SMS.' }),
 );
 
 /** Anything longer is refused before the (deliberately slow) hash ever runs. */

@@ -10,6 +10,7 @@ import { clock } from './clock.ts';
 import { ddb } from './dynamodb.ts';
 import { ApiError, badRequest, internalError, unauthorized } from './errors.ts';
 import {
+  canonicalJson,
   claim,
   type ResponseSealer,
   readIdempotencyKey,
@@ -19,6 +20,8 @@ import {
 } from './idempotency.ts';
 import { newId } from './ids.ts';
 import { logger } from './logger.ts';
+import { containsPan } from './pan.ts';
+import { PAN_NOT_ALLOWED } from './schema.ts';
 
 // zod compiles a parser per object schema on first use; on a short-lived Lambda container that
 // compile costs more cold-start time than it saves (measured: ~4 ms per bundle), so parse jitless.
@@ -97,6 +100,17 @@ export function zodToApiError(
   location: 'body' | 'query' | 'path',
   input?: unknown,
 ): ApiError {
+  // A card number outranks any other fault of the request: the answer must say why it is refused.
+  const pan = error.issues.find((i) => i.code === 'custom' && i.params?.code === PAN_NOT_ALLOWED);
+  if (pan) {
+    const param = pan.path.map(String).join('.');
+    const where = location === 'body' ? '' : ` (${location})`;
+    return badRequest(
+      PAN_NOT_ALLOWED,
+      `${param || 'The request'}${where} must not contain a card number; card numbers go to the vault only.`,
+      param || undefined,
+    );
+  }
   const issue = error.issues[0];
   if (!issue) return badRequest('parameter_invalid', 'The request is invalid.');
   if (issue.code === 'unrecognized_keys') {
@@ -207,6 +221,56 @@ function toProxyResult(result: HttpResult): APIGatewayProxyResult {
   };
 }
 
+/**
+ * Headers that decide who the caller is or which request this is: sent twice, one hop could act on
+ * the first (a throttle) and another on the last (the authenticator), so a repeat is a 400.
+ */
+export const SINGLE_SECURITY_HEADERS = ['Authorization', 'Idempotency-Key', 'Step-Up-Token'] as const;
+
+/** Header values Tessera stores (idempotency records, device descriptions): no card number in them. */
+export const STORED_HEADERS = ['Idempotency-Key', 'User-Agent'] as const;
+
+/**
+ * Runs first, on the event as API Gateway delivers it (before the header names are normalized,
+ * which would keep one of two spellings): every value of a header, in `multiValueHeaders` (REST
+ * API proxy events carry each value there) and in `headers`, is counted case-insensitively.
+ * Throws 400 `header_repeated` for a repeated security header, 400 `pan_not_allowed` for a card
+ * number in a stored header; both name the header as `param`.
+ */
+export function guardHeaders(event: Pick<HttpEvent, 'headers' | 'multiValueHeaders'>): void {
+  const values = new Map<string, Set<string>>();
+  const counts = new Map<string, number>();
+  const add = (name: string, value: string | undefined) => {
+    const key = name.toLowerCase();
+    const seen = values.get(key) ?? new Set<string>();
+    values.set(key, seen);
+    if (value !== undefined) seen.add(value);
+  };
+  for (const [name, list] of Object.entries(event.multiValueHeaders ?? {})) {
+    const key = name.toLowerCase();
+    counts.set(key, (counts.get(key) ?? 0) + (list?.length ?? 0));
+    for (const value of list ?? []) add(name, value);
+  }
+  for (const [name, value] of Object.entries(event.headers ?? {})) add(name, value);
+  for (const name of SINGLE_SECURITY_HEADERS) {
+    const key = name.toLowerCase();
+    if ((counts.get(key) ?? 0) > 1 || (values.get(key)?.size ?? 0) > 1) {
+      throw badRequest('header_repeated', `Send the ${name} header once.`, name);
+    }
+  }
+  for (const name of STORED_HEADERS) {
+    for (const value of values.get(name.toLowerCase()) ?? []) {
+      if (containsPan(value)) {
+        throw badRequest(
+          'pan_not_allowed',
+          `The ${name} header must not contain a card number; card numbers go to the vault only.`,
+          name,
+        );
+      }
+    }
+  }
+}
+
 /** A JSON body is required exactly when the route declares a body schema. */
 const requireJsonBody: middy.MiddlewareObj<HttpEvent> = {
   before: (request) => {
@@ -236,6 +300,8 @@ export function httpHandler<
     const headers = event.headers as Record<string, string | undefined>;
     const idempotencyKey = spec.idempotency ? readIdempotencyKey(headers) : undefined;
     const body = parse(spec.body, event.body, 'body');
+    // RFC 8785 form of the parsed body: refuses unpaired surrogates, and is what idempotency hashes.
+    const canonicalBody = spec.body ? canonicalJson(event.body) : 'null';
     const query = parse(spec.query, event.queryStringParameters ?? {}, 'query');
     const params = parse(spec.params, event.pathParameters ?? {}, 'path');
 
@@ -252,8 +318,8 @@ export function httpHandler<
       );
     }
 
-    // The parsed body is hashed, so the same JSON with other whitespace is the same request.
-    const hash = requestHash(event.httpMethod, event.path, JSON.stringify(event.body ?? null));
+    // The canonical body is hashed: the same JSON with other whitespace or key order is one request.
+    const hash = requestHash(event.httpMethod, event.path, canonicalBody);
     const { sensitive } = spec.idempotency;
     const outcome = await claim(
       spec.idempotency.scope(principal),
@@ -291,6 +357,7 @@ export function httpHandler<
   };
 
   const handler = middy<HttpEvent, APIGatewayProxyResult, Error, Context>()
+    .use({ before: (request) => guardHeaders(request.event) })
     .use(httpHeaderNormalizer())
     .use(httpSecurityHeaders())
     .use({
@@ -304,6 +371,3 @@ export function httpHandler<
   if (spec.body) handler.use(requireJsonBody).use(httpJsonBodyParser());
   return handler.handler(core);
 }
-
-/** Strict object: unknown fields are a 400, never silently dropped. */
-export const strictBody = z.strictObject;

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
+import canonicalize from 'canonicalize';
 import type { Clock } from './clock.ts';
 import { ddb, isConditionFailure, tableName, transactionCancelReasons } from './dynamodb.ts';
 import { ApiError, badRequest, conflict } from './errors.ts';
@@ -97,6 +98,25 @@ export interface IdempotencyScope {
   readonly committed: boolean;
 }
 
+/**
+ * The JSON Canonicalization Scheme (RFC 8785) form of a parsed JSON value: keys sorted by UTF-16
+ * code units, numbers and strings in ECMAScript form, no whitespace. `{"a":1,"b":2}` and
+ * `{"b":2,"a":1}` give one string. Throws 400 `invalid_json` for a string holding an unpaired
+ * surrogate (JSON allows the escape; RFC 8785 §3.2.2.2 and UTF-8 storage do not).
+ */
+export function canonicalJson(value: unknown): string {
+  try {
+    return canonicalize(value ?? null) ?? 'null';
+  } catch {
+    throw badRequest('invalid_json', 'The request body holds a string that is not valid Unicode.');
+  }
+}
+
+/**
+ * The fingerprint of a request under one Idempotency-Key: SHA-256 (hex) of the method, the path
+ * and `body`, the canonical JSON of the parsed body (`canonicalJson`), so key order and
+ * whitespace do not make a retry a "different request".
+ */
 export function requestHash(method: string, path: string, body: string | null): string {
   return createHash('sha256')
     .update(`${method}\n${path}\n${body ?? ''}`)

@@ -14,7 +14,7 @@ import {
   MAX_DIRECT_PLAINTEXT_BYTES,
   type UnwrappedKey,
   type WrappedKey,
-} from './key-service.ts';
+} from './key-service-port.ts';
 
 type KmsModule = typeof import('./aws-sdk/kms.ts');
 

@@ -21,7 +21,7 @@ import {
   MAX_DIRECT_PLAINTEXT_BYTES,
   type UnwrappedKey,
   type WrappedKey,
-} from './key-service.ts';
+} from './key-service-port.ts';
 
 export const LOCAL_KMS_FILE = 'local-kms.json';
 const FORMAT = 'tessera-local-kms/1';

@@ -1,15 +1,15 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { maskPans } from './pan.ts';
 
 /** Keys whose values never reach a log line, whatever they hold. */
 const SECRET_KEY =
   /pass(word)?|secret|token|api[-_]?key|authorization|cookie|^number$|^pan$|cvc|cvv|otp|totp|recoverycode|signature|plaintext/i;
-/** 13–19 digits, optionally split by spaces or dashes: anything that could be a card number. */
-const CARD_LIKE = /\b\d(?:[ -]?\d){12,18}\b/g;
 /** Merchant API keys and bearer tokens that slip into free text. */
 const KEY_LIKE = /\b(sk_(?:test|live)_[A-Za-z0-9]+|Bearer\s+[A-Za-z0-9._~+/=-]+)/g;
 
+/** Card numbers (the kernel's one detector, ./pan.ts) and API keys or bearer tokens, replaced. */
 export function redactText(text: string): string {
-  return text.replace(CARD_LIKE, '[REDACTED_PAN]').replace(KEY_LIKE, '[REDACTED_KEY]');
+  return maskPans(text, () => '[REDACTED_PAN]').replace(KEY_LIKE, '[REDACTED_KEY]');
 }
 
 export function redactValue(key: string, value: unknown): unknown {

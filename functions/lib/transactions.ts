@@ -23,6 +23,21 @@ export async function writeTransaction(items: TransactItem[]): Promise<void> {
   await ddb().send(new TransactWriteCommand({ TransactItems: items }));
 }
 
+/**
+ * Writes `items` in one transaction; false when it was cancelled (a lost condition or a concurrent
+ * transaction: nothing was written), for jobs that leave a lost race to their next run. Other errors
+ * pass.
+ */
+export async function writeUnlessCancelled(items: TransactItem[]): Promise<boolean> {
+  try {
+    await writeTransaction(items);
+    return true;
+  } catch (error) {
+    if (isCancellation(error)) return false;
+    throw error;
+  }
+}
+
 /** True when `error` is a cancelled transaction (nothing of it was written). */
 export const isCancellation = (error: unknown): boolean => transactionCancelReasons(error) !== undefined;
 
@@ -66,13 +81,13 @@ export class Transaction<K extends string> {
    */
   async write(
     write: (items: TransactItem[]) => Promise<unknown>,
-    onCancel: (cancelled: Cancellation<K>) => Error,
+    onCancel: (cancelled: Cancellation<K>) => Error | Promise<Error>,
   ): Promise<void> {
     try {
       await write(this.items);
     } catch (error) {
       const cancelled = this.cancellation(error);
-      throw cancelled ? onCancel(cancelled) : error;
+      throw cancelled ? await onCancel(cancelled) : error;
     }
   }
 

@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { forbidden, unauthorized } from '../lib/errors.ts';
 import type { Authenticator } from '../lib/http.ts';
 import { hashApiKey } from './service.ts';
+import { merchantSuspended } from './standing.ts';
 import { getApiKey } from './store.ts';
 
 export interface MerchantPrincipal {
@@ -27,7 +28,7 @@ export const merchantAccess: Authenticator<MerchantPrincipal> = async (event) =>
     throw unauthorized('Invalid API key.');
   }
   if (record.status === 'suspended') {
-    throw forbidden('merchant_suspended', 'This merchant account is suspended and cannot use the API.');
+    throw merchantSuspended();
   }
   if (record.status !== 'active')
     throw forbidden('merchant_inactive', 'This merchant account is not active.');

@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { PlanCatalogueSchema } from '../installments/plans.ts';
-import { defineSchema, IsoDateTime, idOf } from '../lib/schema.ts';
+import { PlanCatalogueSchema } from '../installments/terms.ts';
+import { defineSchema, freeText, IsoDateTime, idOf, panFree } from '../lib/schema.ts';
 
 export const MerchantStatus = /* @__PURE__ */ defineSchema(() => z.enum(['active', 'suspended']));
 export type MerchantStatus = z.infer<typeof MerchantStatus>;
@@ -8,11 +8,8 @@ export type MerchantStatus = z.infer<typeof MerchantStatus>;
 export const CreateMerchantBody = /* @__PURE__ */ defineSchema(() =>
   z
     .strictObject({
-      name: z.string().trim().min(1).max(100),
-      webhookUrl: z
-        .url({ protocol: /^https?$/ })
-        .max(2048)
-        .optional(),
+      name: freeText().trim().min(1).max(100),
+      webhookUrl: panFree(z.url({ protocol: /^https?$/ }).max(2048)).optional(),
     })
     .meta({ id: 'CreateMerchantRequest' }),
 );

@@ -1,9 +1,10 @@
 import { hash, randomBytes } from 'node:crypto';
-import { DEFAULT_PLAN_CATALOGUE } from '../installments/plans.ts';
+import { DEFAULT_PLAN_CATALOGUE } from '../installments/terms.ts';
 import { type Clock, clock as defaultClock } from '../lib/clock.ts';
 import { config } from '../lib/config.ts';
 import { unprocessable } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
+import { webhookUrlProblemAfterDns } from '../lib/outbound.ts';
 import type { CreateMerchantBody, MerchantResponse, MerchantStatus } from './schema.ts';
 import type { MerchantRecord } from './store.ts';
 import * as store from './store.ts';
@@ -18,16 +19,15 @@ export function hashApiKey(apiKey: string): string {
   return hash('sha256', apiKey);
 }
 
-const isLoopback = (host: string) =>
-  host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
-
-/** Webhooks carry order data: HTTPS only, except plain http to loopback in the local sandbox. */
-export function assertWebhookUrl(url: string | undefined): void {
+/**
+ * The webhook URL an operator sets at creation obeys the same rules as a registered one
+ * (functions/lib/outbound.ts): https, no credentials, no special-purpose address, literal or
+ * resolved. Raises 422 webhook_url_insecure or webhook_url_forbidden on `webhookUrl`.
+ */
+export async function assertWebhookUrl(url: string | undefined): Promise<void> {
   if (url === undefined) return;
-  const parsed = new URL(url);
-  if (parsed.protocol === 'https:') return;
-  if (config().isLocal && isLoopback(parsed.hostname)) return;
-  throw unprocessable('webhook_url_insecure', 'webhookUrl must use https.', 'webhookUrl');
+  const problem = await webhookUrlProblemAfterDns(url);
+  if (problem) throw unprocessable(problem.code, problem.message, 'webhookUrl');
 }
 
 export function toResponse(merchant: MerchantRecord): MerchantResponse {
@@ -43,9 +43,11 @@ export function toResponse(merchant: MerchantRecord): MerchantResponse {
   };
 }
 
-/** Builds a new merchant and its key without writing, so callers can add items to the transaction. */
+/**
+ * Builds a new merchant and its key without writing, so callers can add items to the transaction.
+ * The caller checks `input.webhookUrl` first (assertWebhookUrl, which resolves DNS).
+ */
 export function newMerchant(input: CreateMerchantBody, clock: Clock = defaultClock()) {
-  assertWebhookUrl(input.webhookUrl);
   const now = clock.now();
   const livemode = config().STAGE === 'prod';
   const apiKey = generateApiKey(livemode);
@@ -65,6 +67,7 @@ export function newMerchant(input: CreateMerchantBody, clock: Clock = defaultClo
 }
 
 export async function createMerchant(input: CreateMerchantBody, clock: Clock = defaultClock()) {
+  await assertWebhookUrl(input.webhookUrl);
   const { merchant, apiKey } = newMerchant(input, clock);
   await store.writeItems(store.createMerchantItems(merchant));
   return { ...toResponse(merchant), apiKey };

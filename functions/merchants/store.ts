@@ -30,7 +30,7 @@ export interface ApiKeyRecord {
   livemode: boolean;
 }
 
-const merchantKey = (id: string) => ({ pk: `MERCHANT#${id}`, sk: 'MERCHANT' });
+export const merchantKey = (id: string) => ({ pk: `MERCHANT#${id}`, sk: 'MERCHANT' });
 const apiKeyKey = (hash: string) => ({ pk: `APIKEY#${hash}`, sk: 'APIKEY' });
 
 function apiKeyPut(merchant: MerchantRecord): TransactItem {

@@ -1,19 +1,16 @@
 import { clock } from '../lib/clock.ts';
 import { httpHandler } from '../lib/http.ts';
 import { answer, created } from '../lib/use-case.ts';
-import { merchantAccess } from '../merchants/auth.ts';
-import { cardProcessor, registerCardProcessor } from '../payments/processor.ts';
-import { SandboxProcessor } from '../payments/sandbox.ts';
-import { detokenize } from '../vault/access.ts';
+import { merchantAccess } from '../merchants/access.ts';
+import { cardProcessor } from '../payments/processor.ts';
 import { capture } from './capture.ts';
 import { refund } from './refund.ts';
 import { CaptureBody, OrderIdParams, RefundBody } from './schema.ts';
 
 /**
  * Order routes that move money through the CardProcessor: the first installment at capture, and
- * collected money returned by refunds. Only the sandbox processor exists so far.
+ * collected money returned by refunds, through the payments face's process-wide processor.
  */
-registerCardProcessor(() => new SandboxProcessor((token, purpose) => detokenize(token, purpose)));
 
 const idempotency = { scope: (principal: { merchantId: string }) => principal.merchantId };
 

@@ -1,4 +1,4 @@
-import { buildSchedule } from '../installments/schedule.ts';
+import { buildSchedule } from '../installments/terms.ts';
 import { type Clock, isoDay } from '../lib/clock.ts';
 import { DomainError } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';

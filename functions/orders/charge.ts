@@ -1,6 +1,6 @@
 import type { Clock } from '../lib/clock.ts';
 import { Transaction, writeTransaction } from '../lib/transactions.ts';
-import type { CardProcessor, ChargeResult } from '../payments/processor.ts';
+import type { CardProcessor, ChargeRequest, ChargeResult } from '../payments/processor.ts';
 import { nextRetryDay } from './dunning.ts';
 import { orderEventItems } from './events.ts';
 import { lateFeeParking } from './late-fees.ts';
@@ -25,15 +25,20 @@ export async function chargeInstallment(
   const partition = await store.getOrderPartition(orderId);
   const installment = partition?.installments.find((i) => i.id === installmentId);
   if (installment?.status !== 'charging') return 'stale';
-  const result = await processor.charge({
+  const result = await processor.charge(chargeRequest(installment));
+  return recordChargeOutcome(orderId, installmentId, installment.attempts, result, clock);
+}
+
+/** The charge of an installment's current attempt: the processor key is `<installmentId>#<attempt>`. */
+export function chargeRequest(installment: InstallmentRecord): ChargeRequest {
+  return {
     cardToken: installment.cardToken,
     customerId: installment.customerId,
     amount: installment.amount,
     currency: installment.currency,
     idempotencyKey: `${installment.id}#${installment.attempts}`,
-    reason: `installment ${installment.id} of order ${orderId}`,
-  });
-  return recordChargeOutcome(orderId, installmentId, installment.attempts, result, clock);
+    reason: `installment ${installment.id} of order ${installment.orderId}`,
+  };
 }
 
 /**

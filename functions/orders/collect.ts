@@ -15,9 +15,14 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type Clock, DAY_MS, isoDay } from '../lib/clock.ts';
 import { ddb, tableName } from '../lib/dynamodb.ts';
 import { DUE_INDEX } from '../lib/tables.ts';
-import { isCancellation, type TransactItem, Transaction, writeTransaction } from '../lib/transactions.ts';
+import {
+  type TransactItem,
+  Transaction,
+  writeTransaction,
+  writeUnlessCancelled,
+} from '../lib/transactions.ts';
 import type { CardProcessor, ChargeResult } from '../payments/processor.ts';
-import { recordChargeOutcome } from './charge.ts';
+import { chargeRequest, recordChargeOutcome } from './charge.ts';
 import { CARD_ATTEMPT_LIMIT, CARD_ATTEMPT_WINDOW_MS, nextRetryDay } from './dunning.ts';
 import { assessLateFee, lateFeeParking } from './late-fees.ts';
 import { settleOrder } from './lifecycle.ts';
@@ -186,7 +191,7 @@ async function claim(installment: InstallmentRecord, clock: Clock): Promise<Inst
   if (recent.length >= CARD_ATTEMPT_LIMIT) {
     // Parked until the oldest attempt leaves the window; the day stays visible to the dispatcher.
     const freeAt = Date.parse(recent[0] ?? at) + CARD_ATTEMPT_WINDOW_MS + DAY_MS;
-    await writeOrSkip([
+    await writeUnlessCancelled([
       store.installmentUpdateItem(installment, store.dueIndex(installment.id, isoDay(new Date(freeAt))), at),
     ]);
     return 'card_attempt_limit';
@@ -222,20 +227,9 @@ async function claim(installment: InstallmentRecord, clock: Clock): Promise<Inst
   return claimed;
 }
 
-/** Writes items; false when a condition failed (someone else changed the installment first). */
-async function writeOrSkip(items: TransactItem[]): Promise<boolean> {
-  try {
-    await writeTransaction(items);
-    return true;
-  } catch (error) {
-    if (isCancellation(error)) return false;
-    throw error;
-  }
-}
-
 /** Takes an installment out of the `due` index (no run reads it again) and reports the skip. */
 async function leaveIndex(installment: InstallmentRecord, reason: SkipReason, clock: Clock) {
-  await writeOrSkip([
+  await writeUnlessCancelled([
     store.installmentUpdateItem(installment, {}, clock.now().toISOString(), ['duePk', 'dueSk']),
   ]);
   return skipped(reason);
@@ -259,14 +253,7 @@ async function chargeClaimed(
   processor: CardProcessor,
   clock: Clock,
 ): Promise<CollectOutcome> {
-  const result = await processor.charge({
-    cardToken: installment.cardToken,
-    customerId: installment.customerId,
-    amount: installment.amount,
-    currency: installment.currency,
-    idempotencyKey: `${installment.id}#${installment.attempts}`,
-    reason: `installment ${installment.id} of order ${orderId}`,
-  });
+  const result = await processor.charge(chargeRequest(installment));
   await recordChargeOutcome(orderId, installment.id, installment.attempts, result, clock);
   return outcomeOf(installment, result, clock.now(), { charged: true, reconciled: false });
 }
@@ -291,7 +278,7 @@ async function reconcile(
     return outcomeOf(installment, result, now, { charged: false, reconciled: true });
   }
   const at = now.toISOString();
-  const released = await writeOrSkip([
+  const released = await writeUnlessCancelled([
     store.installmentUpdateItem(installment, { status: 'due' }, at, ['chargingSince']),
   ]);
   if (!released) return skipped('claimed_elsewhere');
@@ -343,7 +330,9 @@ export async function collectInstallment(
     // the shopper sets another card (the order is in arrears meanwhile), or waits there for its fee.
     const parking = lateFeeParking(order, late.installment, clock.now());
     if (!parking) return { ...(await leaveIndex(late.installment, 'card_declined_hard', clock)), ...withFee };
-    await writeOrSkip([store.installmentUpdateItem(late.installment, parking, clock.now().toISOString())]);
+    await writeUnlessCancelled([
+      store.installmentUpdateItem(late.installment, parking, clock.now().toISOString()),
+    ]);
     return { ...skipped('card_declined_hard'), ...withFee };
   }
   const claimed = await claim(late.installment, clock);

@@ -1,9 +1,10 @@
 import { type Approval, checkApproval, redeemApproval, redeemFailure } from '../checkout/approval.ts';
-import { buildSchedule } from '../installments/schedule.ts';
+import { buildSchedule } from '../installments/terms.ts';
 import type { Clock } from '../lib/clock.ts';
 import { newId } from '../lib/ids.ts';
 import { Transaction } from '../lib/transactions.ts';
 import type { Commit } from '../lib/use-case.ts';
+import { merchantActiveItem, merchantSuspended } from '../merchants/access.ts';
 import { orderEventItems } from './events.ts';
 import type { OrderRecord } from './model.ts';
 import { AUTHORIZATION_MAX_LIFE_MS, AUTHORIZATION_TTL_MS } from './policy.ts';
@@ -57,8 +58,9 @@ function newOrder(principal: MerchantPrincipal, approval: Approval, now: Date): 
  * checkout's face). Writes, in ONE transaction with the idempotency record: the approval consumed
  * (unused, unexpired, this merchant's), the session completed (one order per session), the order,
  * its expiry marker, the shopper's order link and the `order.authorized` event. No KMS: the card is
- * referenced by token. Refusals: checkout's `authorization_token_*` and `checkout_session_completed`
- * (rejected), `concurrent_update` (conflict).
+ * referenced by token. The transaction is conditioned on the merchant being active. Refusals:
+ * checkout's `authorization_token_*` and `checkout_session_completed` (rejected), denied
+ * `merchant_suspended`, conflict `concurrent_update`.
  */
 export async function createOrder(
   principal: MerchantPrincipal,
@@ -69,8 +71,10 @@ export async function createOrder(
   const now = clock.now();
   const approval = await checkApproval(principal, authorizationToken, now);
   const order = newOrder(principal, approval, now);
-  const tx = new Transaction<'approval' | 'session' | 'order'>()
+  const tx = new Transaction<'approval' | 'session' | 'merchant' | 'order'>()
     .addAll(redeemApproval(approval, order.id, now))
+    // A suspension that lands while this request runs still stops it.
+    .add('merchant', merchantActiveItem(principal.merchantId))
     .add(
       'order',
       store.putOrderItem(order),
@@ -81,7 +85,10 @@ export async function createOrder(
   const response = toOrder({ order, captures: [], installments: [], refunds: [] });
   await tx.write(
     (items) => commit(items, response),
-    (cancelled) => redeemFailure(cancelled, approval, clock.now()) ?? concurrentUpdate(),
+    (cancelled) =>
+      cancelled.lost('merchant')
+        ? merchantSuspended()
+        : (redeemFailure(cancelled, approval, clock.now()) ?? concurrentUpdate()),
   );
   return response;
 }

@@ -26,11 +26,6 @@ function key(): Promise<Buffer> {
   return cursorKey;
 }
 
-/** Tests and the local runtime swap secrets: forget the derived key with them. */
-export function resetCursorKey(): void {
-  cursorKey = undefined;
-}
-
 const tag = (secret: Buffer, merchantId: string, payload: string) =>
   createHmac('sha256', secret).update(`orders\n${merchantId}\n${payload}`).digest().subarray(0, 16);
 

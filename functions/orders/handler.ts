@@ -1,7 +1,7 @@
 import { clock } from '../lib/clock.ts';
 import { httpHandler } from '../lib/http.ts';
 import { answer, created, ok } from '../lib/use-case.ts';
-import { merchantAccess } from '../merchants/auth.ts';
+import { merchantAccess } from '../merchants/access.ts';
 import { createOrder as create } from './create.ts';
 import { cancel, extendAuthorization } from './lifecycle.ts';
 import { getOrder as get, listOrders as list } from './read.ts';

@@ -16,9 +16,9 @@
  * Idempotent: the write is conditioned on the installment's version and on `lateFee` being absent,
  * so a rerun (or two chargers racing) assesses an installment once.
  */
-import { nextLateFee, planFees } from '../installments/plans.ts';
+import { nextLateFee, planFees } from '../installments/terms.ts';
 import { addDays, type Clock, isoDay } from '../lib/clock.ts';
-import { isCancellation, Transaction, writeTransaction } from '../lib/transactions.ts';
+import { Transaction, writeUnlessCancelled } from '../lib/transactions.ts';
 import { orderEventItems } from './events.ts';
 import type { InstallmentRecord, OrderPartition, OrderRecord } from './model.ts';
 import * as store from './store.ts';
@@ -83,7 +83,7 @@ export async function assessLateFee(
   const removed = leaveIndex ? ['duePk', 'dueSk', 'lateFeeOn'] : [];
   if (!feeDue) {
     if (!leaveIndex) return { fee: 0, installment, written: true };
-    const written = await write([store.installmentUpdateItem(installment, {}, at, removed)]);
+    const written = await writeUnlessCancelled([store.installmentUpdateItem(installment, {}, at, removed)]);
     return { fee: 0, installment, written };
   }
   const fee = nextLateFee(
@@ -115,16 +115,6 @@ export async function assessLateFee(
       ...orderEventItems('order.late_fee_charged', after, clock, changed),
     );
   }
-  const written = await write(tx.items);
+  const written = await writeUnlessCancelled(tx.items);
   return written ? { fee, installment: changed, written } : { fee: 0, installment, written };
-}
-
-async function write(items: Parameters<typeof writeTransaction>[0]): Promise<boolean> {
-  try {
-    await writeTransaction(items);
-    return true;
-  } catch (error) {
-    if (isCancellation(error)) return false;
-    throw error;
-  }
 }

@@ -4,7 +4,12 @@
  */
 import type { Clock } from '../lib/clock.ts';
 import { DomainError } from '../lib/errors.ts';
-import { isCancellation, type TransactItem, writeTransaction } from '../lib/transactions.ts';
+import {
+  isCancellation,
+  type TransactItem,
+  writeTransaction,
+  writeUnlessCancelled,
+} from '../lib/transactions.ts';
 import type { Commit } from '../lib/use-case.ts';
 import type { WebhookEventType } from '../webhooks/events.ts';
 import { orderEventItems } from './events.ts';
@@ -146,17 +151,6 @@ export async function extendAuthorization(
 /** What the expiry sweep did with one marker. */
 export type ExpiryOutcome = 'expired' | 'released' | 'expiring' | 'done' | 'skipped' | 'pending';
 
-/** False when the transaction was cancelled (a lost race, left for the next run). */
-async function write(items: TransactItem[]): Promise<boolean> {
-  try {
-    await writeTransaction(items);
-    return true;
-  } catch (error) {
-    if (isCancellation(error)) return false;
-    throw error;
-  }
-}
-
 /** The write is conditioned on the expiry read: an extension meanwhile makes it lose. */
 const sameExpiry = (order: OrderRecord) => ({
   condition: 'authorizationExpiresAt = :expiresAt',
@@ -181,7 +175,7 @@ async function sweepChange(
     version: order.version + 1,
     updatedAt: at,
   };
-  return write([
+  return writeUnlessCancelled([
     store.orderTransitionItem(order, change.to, change.set, at, sameExpiry(order)),
     ...(change.extra ?? []),
     ...orderEventItems(change.event, after, clock),

@@ -3,9 +3,7 @@
  * writes them, the state machine decides on them, the views show them, the use cases change them.
  * This module imports no other module of the capability.
  */
-import type { Disclosure } from '../installments/amortization.ts';
-import type { PlanId } from '../installments/plans.ts';
-import type { ScheduledInstallment } from '../installments/schedule.ts';
+import type { Disclosure, PlanId, ScheduledInstallment } from '../installments/terms.ts';
 import type { CurrencyCode } from '../lib/money.ts';
 
 /** Every status an order can have; the transitions between them are in ./state.ts. */

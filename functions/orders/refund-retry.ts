@@ -18,7 +18,6 @@ import { ddb, isConditionFailure, tableName } from '../lib/dynamodb.ts';
 import { writeTransaction } from '../lib/transactions.ts';
 import type { CardProcessor } from '../payments/processor.ts';
 import { webhookEventItems } from '../webhooks/events.ts';
-import type { DueRef } from './collect.ts';
 import type { OrderRecord, RefundRecord } from './model.ts';
 import * as store from './store.ts';
 import { toRefund } from './view.ts';
@@ -147,7 +146,7 @@ async function claimAttempt(refund: RefundRecord): Promise<boolean> {
  * undefined when there was nothing to do (not due yet, settled, or another worker has it).
  */
 export async function retryCardRefund(
-  ref: DueRef,
+  ref: { orderId: string; installmentId: string },
   asOf: string,
   processor: CardProcessor,
   clock: Clock,

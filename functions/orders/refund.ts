@@ -1,4 +1,4 @@
-import { applyRefund, type RefundResult, refundCapacity } from '../installments/refund.ts';
+import { applyRefund, type RefundResult, refundCapacity } from '../installments/terms.ts';
 import type { Clock } from '../lib/clock.ts';
 import { DomainError } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';

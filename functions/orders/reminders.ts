@@ -4,14 +4,13 @@
  * `due` index of the coming days (collection/reminders.ts), never by a Scan.
  */
 import { addDays, type Clock } from '../lib/clock.ts';
-import type { DueRef } from './collect.ts';
 import { REMINDER_DAYS_AHEAD, sendReminder } from './notices.ts';
 import * as store from './store.ts';
 
 export { REMINDER_DAYS_AHEAD };
 
 /** True for an installment in the `due` index (false for a refund indexed for its card retry). */
-export function isInstallmentRef(ref: DueRef): boolean {
+export function isInstallmentRef(ref: { orderId: string; installmentId: string }): boolean {
   return ref.installmentId.startsWith('ins_');
 }
 
@@ -19,7 +18,11 @@ export function isInstallmentRef(ref: DueRef): boolean {
  * Sends the reminder of the installment `ref` if it is still `due`, on an open order, and falls due
  * after `asOf` (YYYY-MM-DD) and within REMINDER_DAYS_AHEAD days of it. True when this call sent it.
  */
-export async function remindInstallment(ref: DueRef, asOf: string, clock: Clock): Promise<boolean> {
+export async function remindInstallment(
+  ref: { orderId: string; installmentId: string },
+  asOf: string,
+  clock: Clock,
+): Promise<boolean> {
   if (!isInstallmentRef(ref)) return false;
   const partition = await store.getOrderPartition(ref.orderId);
   const installment = partition?.installments.find((i) => i.id === ref.installmentId);

@@ -1,14 +1,13 @@
 import * as z from 'zod';
-import { DisclosureResponse, ScheduledInstallmentResponse } from '../checkout/schema.ts';
-import { PlanIdSchema } from '../installments/plans.ts';
+import { DisclosureResponse, PlanIdSchema, ScheduledInstallmentResponse } from '../installments/terms.ts';
 import { CurrencyCodeSchema, MinorUnitsSchema } from '../lib/money.ts';
-import { defineSchema, IsoDateTime, idOf } from '../lib/schema.ts';
+import { defineSchema, freeText, IsoDateTime, idOf } from '../lib/schema.ts';
 import { ORDER_STATUSES } from './state.ts';
 
 export const CreateOrderBody = /* @__PURE__ */ defineSchema(() =>
   z
     .strictObject({
-      authorizationToken: z.string().min(1).max(128).meta({
+      authorizationToken: freeText().min(1).max(128).meta({
         description: "The shopper's approval from the checkout (authz_…); usable once, 60 minutes.",
       }),
     })
@@ -40,8 +39,7 @@ export const RefundBody = /* @__PURE__ */ defineSchema(() =>
 export const ListOrdersQuery = /* @__PURE__ */ defineSchema(() =>
   z.strictObject({
     limit: z.coerce.number().int().min(1).max(100).default(10),
-    startingAfter: z
-      .string()
+    startingAfter: freeText()
       .min(1)
       .max(512)
       .optional()

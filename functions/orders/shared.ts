@@ -1,5 +1,5 @@
 /** What the order use cases share: the caller, the tenant-scoped reads, the lost-race rule. */
-import type { ScheduleOptions } from '../installments/schedule.ts';
+import type { ScheduleOptions } from '../installments/terms.ts';
 import { DomainError } from '../lib/errors.ts';
 import { conflictOnCancel, type TransactItem } from '../lib/transactions.ts';
 import type { Commit } from '../lib/use-case.ts';

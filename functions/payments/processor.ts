@@ -1,85 +1,29 @@
 /**
- * The CardProcessor port: how Tessera moves money on a shopper's card. Orders (first installment at
- * capture, refunds of collected money) and collection depend on this port only. The sandbox adapter
- * (`sandbox.ts`) follows the well-known test cards; a real acquirer adapter plugs in here.
- *
- * Every call carries an idempotency key, and an adapter MUST return the first outcome again for a
- * repeated key, so a retry after a crash or timeout can never charge or refund twice. Charges use
- * `<installmentId>#<attempt>`; refunds `<refundId>#<installmentId>`.
+ * The payments capability's face: the CardProcessor port (`processor-port.ts`, re-exported) and the
+ * process-wide processor. Only the sandbox adapter exists so far, so it is the default; it reads
+ * card numbers through the vault's face. A real acquirer adapter is chosen here, not by callers.
  */
-import type { CurrencyCode } from '../lib/money.ts';
+import { detokenize } from '../vault/access.ts';
+import type { CardProcessor } from './processor-port.ts';
+import { SandboxProcessor } from './sandbox.ts';
 
-export interface ChargeRequest {
-  /** The vault token of the shopper's saved card (`tok_…`); never a PAN. */
-  cardToken: string;
-  /** The shopper who owns the card: an adapter refuses a token that is not theirs. */
-  customerId: string;
-  amount: number;
-  currency: CurrencyCode;
-  idempotencyKey: string;
-  /** Why the card is charged, for the detokenization audit trail (e.g. `installment ins_… of ord_…`). */
-  reason: string;
-}
-
-/** Why a charge failed. Hard declines (lost, stolen, closed) must never be retried. */
-export type DeclineCode =
-  | 'card_declined'
-  | 'insufficient_funds'
-  | 'lost_card'
-  | 'stolen_card'
-  | 'expired_card'
-  | 'card_unavailable'
-  | 'processing_error';
-
-export const HARD_DECLINES: ReadonlySet<DeclineCode> = new Set([
-  'lost_card',
-  'stolen_card',
-  'expired_card',
-  'card_unavailable',
-]);
-
-export type ChargeResult =
-  | { status: 'succeeded'; chargeId: string }
-  | { status: 'failed'; code: DeclineCode; hard: boolean; message: string; chargeId?: string };
-
-export interface RefundRequest {
-  /** The charge that collected the money being returned. */
-  chargeId: string;
-  amount: number;
-  currency: CurrencyCode;
-  idempotencyKey: string;
-}
-
-export type RefundOutcome = { status: 'succeeded'; refundId: string } | { status: 'failed'; message: string };
-
-export interface CardProcessor {
-  charge(request: ChargeRequest): Promise<ChargeResult>;
-  refund(request: RefundRequest): Promise<RefundOutcome>;
-  /**
-   * The outcome the processor recorded for a charge key, or undefined when it never received that
-   * key. Never charges. The reconciler settles a charge whose charger died by asking this, so an
-   * adapter must answer from the acquirer's own records (for a real acquirer: its lookup by key).
-   */
-  chargeOutcome(idempotencyKey: string): Promise<ChargeResult | undefined>;
-}
+export * from './processor-port.ts';
 
 let current: CardProcessor | undefined;
 let factory: (() => CardProcessor) | undefined;
 
-/** Handlers register how to build the adapter (so this module imports no vault code). */
+/** Replaces how the processor is built (before its first use); the default is the sandbox. */
 export function registerCardProcessor(make: () => CardProcessor): void {
   factory = make;
 }
 
-/** The process-wide processor; tests replace it with `setCardProcessor`. */
-export function cardProcessor(): CardProcessor {
-  if (!current) {
-    if (!factory) throw new Error('no CardProcessor registered');
-    current = factory();
-  }
-  return current;
-}
-
+/** Replaces the process-wide processor (tests inject crashes, the bench a stub); undefined rebuilds it. */
 export function setCardProcessor(next: CardProcessor | undefined): void {
   current = next;
+}
+
+/** The process-wide processor, built once: the registered factory's, else the sandbox over the vault. */
+export function cardProcessor(): CardProcessor {
+  current ??= factory ? factory() : new SandboxProcessor((token, purpose) => detokenize(token, purpose));
+  return current;
 }

@@ -3,7 +3,7 @@
  * of a plan can be played locally and in tests.
  *
  *   4242 4242 4242 4242  succeeds (as does any other valid card not listed below)
- *   4000 0000 0000 0002  declined            (soft: retried by dunning)
+ *   4000 0000 0000 0002  declined            (soft: may be retried)
  *   4000 0000 0000 9995  insufficient funds  (soft)
  *   4000 0000 0000 9987  lost card           (hard: never retried)
  *   4000 0000 0000 9979  stolen card         (hard)
@@ -27,7 +27,7 @@ import {
   HARD_DECLINES,
   type RefundOutcome,
   type RefundRequest,
-} from './processor.ts';
+} from './processor-port.ts';
 
 /** What the sandbox needs from the vault: `detokenize` of `functions/vault/service.ts`. */
 export type Detokenize = (

@@ -6,7 +6,7 @@
 import { auditItem } from '../lib/audit.ts';
 import { type Clock, clock as defaultClock } from '../lib/clock.ts';
 import { identifierHash } from '../lib/derived-keys.ts';
-import { conflict, notFound, serviceUnavailable, tooManyRequests } from '../lib/errors.ts';
+import { domainError, serviceUnavailable, tooManyRequests } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import { formatMoney } from '../lib/money.ts';
 import { notifier } from '../lib/notifier.ts';
@@ -106,7 +106,7 @@ async function sendCode(challenge: ChallengeRecord, contact: CustomerContact, co
  */
 export async function startStepUp(customerId: string, body: StepUpBody, clock: Clock = defaultClock()) {
   const [contact, factor] = await Promise.all([contacts().find(customerId), store.getTwoFactor(customerId)]);
-  if (!contact) throw notFound('No such customer.');
+  if (!contact) throw domainError('not_found', 'resource_missing', 'No such customer.');
   const now = clock.now();
   const nowMs = now.getTime();
   const channel = factor?.status === 'active' ? 'totp' : contact.phone ? 'sms' : 'email';
@@ -140,18 +140,13 @@ export async function startStepUp(customerId: string, body: StepUpBody, clock: C
     audit,
   );
   for (const counter of counters) tx.add(counter.limit, counter.item);
-  try {
-    await writeTransaction(tx.items);
-  } catch (error) {
-    const cancelled = tx.cancellation(error);
-    if (!cancelled) throw error;
+  await tx.write(writeTransaction, (cancelled) => {
     const limited = counters.filter((c) => cancelled.lost(c.limit));
-    if (limited.length > 0) {
-      const until = Math.max(...limited.map((c) => c.windowEndsAtMs));
-      throw tooManyRequests('Too many codes were sent. Try again later.', (until - nowMs) / 1000);
-    }
-    throw conflict('concurrent_update', 'Could not start the step-up. Try again.');
-  }
+    if (limited.length === 0)
+      return domainError('conflict', 'concurrent_update', 'Could not start the step-up. Try again.');
+    const until = Math.max(...limited.map((c) => c.windowEndsAtMs));
+    return tooManyRequests('Too many codes were sent. Try again later.', (until - nowMs) / 1000);
+  });
   if (code !== undefined) await sendCode(challenge, contact, code);
   return { challengeId: challenge.id, channel, expiresAt: new Date(challenge.expiresAtMs).toISOString() };
 }

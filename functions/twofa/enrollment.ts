@@ -8,7 +8,7 @@
  */
 import { auditItem } from '../lib/audit.ts';
 import { type Clock, clock as defaultClock } from '../lib/clock.ts';
-import { conflict, notFound, unprocessable } from '../lib/errors.ts';
+import { domainError } from '../lib/errors.ts';
 import { conflictOnCancel, type TransactItem, Transaction, writeTransaction } from '../lib/transactions.ts';
 import { revokeOtherSessions } from '../sessions/access.ts';
 import { generateRecoveryCodes } from './codes.ts';
@@ -17,13 +17,13 @@ import { codeInvalid } from './errors.ts';
 import { codePepper } from './keys.ts';
 import { MAX_ENROLLMENT_CHECKS } from './policy.ts';
 import { openSecret, sealSecret } from './secret.ts';
-import { stepUpInvalid } from './step-up-gate.ts';
+import { commitWithStepUp } from './step-up-gate.ts';
 import type { TwoFactorRecord } from './store.ts';
 import * as store from './store.ts';
 import { generateTotpSecret, otpauthUri, verifyTotp } from './totp.ts';
 
 const alreadyEnabled = () =>
-  conflict('two_factor_already_enabled', 'Two-factor authentication is already on.');
+  domainError('conflict', 'two_factor_already_enabled', 'Two-factor authentication is already on.');
 
 export async function isTwoFactorActive(customerId: string): Promise<boolean> {
   return (await store.getTwoFactor(customerId))?.status === 'active';
@@ -45,7 +45,7 @@ export async function startTotpEnrollment(
     contacts().find(customerId),
     store.getTwoFactor(customerId),
   ]);
-  if (!customer) throw notFound('No such customer.');
+  if (!customer) throw domainError('not_found', 'resource_missing', 'No such customer.');
   if (existing?.status === 'active') throw alreadyEnabled();
   const stepUp = await approve();
   const secret = generateTotpSecret();
@@ -59,22 +59,17 @@ export async function startTotpEnrollment(
     createdAt: clock.now().toISOString(),
     version: 1,
   };
-  const tx = new Transaction<'stepUp' | 'factor' | 'audit'>()
-    .add('stepUp', stepUp)
+  const enrollment = new Transaction<'factor' | 'audit'>()
     .add('factor', store.putPendingTwoFactorItem(record))
     .add(
       'audit',
       auditItem({ action: 'twofa.enrollment_started', subject: customerId, actor: customerId }, clock),
     );
-  try {
-    await writeTransaction(tx.items);
-  } catch (error) {
-    const cancelled = tx.cancellation(error);
-    if (!cancelled) throw error;
-    if (cancelled.lost('stepUp')) throw stepUpInvalid();
-    if (cancelled.lost('factor')) throw alreadyEnabled();
-    throw conflict('concurrent_update', 'The enrollment changed meanwhile. Start it again.');
-  }
+  await commitWithStepUp(stepUp, enrollment, (cancelled) =>
+    cancelled.lost('factor')
+      ? alreadyEnabled()
+      : domainError('conflict', 'concurrent_update', 'The enrollment changed meanwhile. Start it again.'),
+  );
   return {
     secret,
     otpauthUri: otpauthUri({ secret, accountName: customer.email.replaceAll(':', '') }),
@@ -95,11 +90,12 @@ export async function confirmTotpEnrollment(
   const { customerId } = who;
   const factor = await store.getTwoFactor(customerId);
   if (!factor) {
-    throw conflict('enrollment_missing', 'Start an enrollment first (POST /v1/me/2fa/totp).');
+    throw domainError('conflict', 'enrollment_missing', 'Start an enrollment first (POST /v1/me/2fa/totp).');
   }
   if (factor.status === 'active') throw alreadyEnabled();
   if (!(await store.reserveEnrollmentCheck(factor, MAX_ENROLLMENT_CHECKS))) {
-    throw unprocessable(
+    throw domainError(
+      'rejected',
       'enrollment_attempts_exceeded',
       'Too many wrong codes for this enrollment. Start it again.',
       'code',

@@ -1,20 +1,27 @@
 /** The errors of 2FA checks, shared by enrollment and challenge verification. */
-import { ApiError, notFound, tooManyRequests, unprocessable } from '../lib/errors.ts';
+import { ApiError, domainError, tooManyRequests } from '../lib/errors.ts';
 import { MAX_CHECKS_PER_CHALLENGE } from './policy.ts';
 
 export const codeInvalid = (param: 'code' | 'recoveryCode' = 'code') =>
-  unprocessable('code_invalid', 'The code is not valid. Check it and try again.', param);
+  domainError('rejected', 'code_invalid', 'The code is not valid. Check it and try again.', param);
 export const challengeExpired = () =>
-  unprocessable('challenge_expired', 'This challenge has expired. Start a new one.', 'challengeId');
+  domainError('rejected', 'challenge_expired', 'This challenge has expired. Start a new one.', 'challengeId');
 export const challengeUsed = () =>
-  unprocessable('challenge_used', 'This challenge was already completed. Start a new one.', 'challengeId');
+  domainError(
+    'rejected',
+    'challenge_used',
+    'This challenge was already completed. Start a new one.',
+    'challengeId',
+  );
 export const challengeExhausted = () =>
-  unprocessable(
+  domainError(
+    'rejected',
     'challenge_attempts_exceeded',
     `This challenge allows ${MAX_CHECKS_PER_CHALLENGE} checks. Start a new one.`,
     'challengeId',
   );
-export const challengeMissing = () => notFound('No such challenge.', 'challengeId');
+export const challengeMissing = () =>
+  domainError('not_found', 'resource_missing', 'No such challenge.', 'challengeId');
 
 /** 429 with Retry-After: `two_factor_locked` at the lock, the generic rate limit during a delay. */
 export function factorBlocked(retryAfterMs: number, locked: boolean): ApiError {

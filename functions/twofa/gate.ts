@@ -10,6 +10,7 @@ export { isTwoFactorActive } from './enrollment.ts';
 export type { StepUpAction } from './policy.ts';
 export { ChallengeProof, MfaSessionBody } from './schema.ts';
 export {
+  commitWithStepUp,
   consumeStepUp,
   requireStepUp,
   STEP_UP_HEADER,

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { CurrencyCodeSchema, MinorUnitsSchema } from '../lib/money.ts';
-import { defineSchema, IsoDateTime, idOf } from '../lib/schema.ts';
+import { defineSchema, freeText, IsoDateTime, idOf } from '../lib/schema.ts';
 import { otpCodeSchema, recoveryCodeSchema } from './codes.ts';
 import { MONEY_ACTIONS, STEP_UP_ACTIONS } from './policy.ts';
 
@@ -45,8 +45,7 @@ export const ConfirmTotpBody = /* @__PURE__ */ defineSchema(() =>
 );
 
 const PayeeSchema = /* @__PURE__ */ defineSchema(() =>
-  z
-    .string()
+  freeText()
     .trim()
     .min(1)
     .max(64)

@@ -4,39 +4,22 @@
  */
 import { auditItem } from '../lib/audit.ts';
 import { type Clock, clock as defaultClock } from '../lib/clock.ts';
-import { conflict } from '../lib/errors.ts';
-import { type TransactItem, Transaction, writeTransaction } from '../lib/transactions.ts';
+import { domainError } from '../lib/errors.ts';
+import { type TransactItem, Transaction } from '../lib/transactions.ts';
 import { generateRecoveryCodes } from './codes.ts';
 import { securityAlert } from './contacts.ts';
 import { codePepper } from './keys.ts';
-import { stepUpInvalid } from './step-up-gate.ts';
+import { commitWithStepUp } from './step-up-gate.ts';
 import * as store from './store.ts';
 
-/**
- * Commits a settings change with the step-up that approved it: 403 `step_up_invalid` when the
- * token was used meanwhile, 409 `concurrent_update` when the factor changed.
- */
-async function commitWithStepUp(
-  stepUp: TransactItem,
-  change: TransactItem,
-  audit: TransactItem,
-): Promise<void> {
-  const tx = new Transaction<'stepUp' | 'change'>().add('stepUp', stepUp).add('change', change, audit);
-  try {
-    await writeTransaction(tx.items);
-  } catch (error) {
-    const cancelled = tx.cancellation(error);
-    if (!cancelled) throw error;
-    if (cancelled.lost('stepUp')) throw stepUpInvalid();
-    throw conflict('concurrent_update', 'Two-factor settings changed meanwhile. Try again.');
-  }
-}
+const changedMeanwhile = () =>
+  domainError('conflict', 'concurrent_update', 'Two-factor settings changed meanwhile. Try again.');
 
 /** The customer's enrolled factor; changing 2FA settings needs one (409 `two_factor_not_enabled`). */
 async function requireActiveFactor(customerId: string) {
   const factor = await store.getTwoFactor(customerId);
   if (factor?.status !== 'active') {
-    throw conflict('two_factor_not_enabled', 'Two-factor authentication is not on.');
+    throw domainError('conflict', 'two_factor_not_enabled', 'Two-factor authentication is not on.');
   }
   return factor;
 }
@@ -51,14 +34,15 @@ export async function disableTwoFactor(
   clock: Clock = defaultClock(),
 ) {
   const factor = await requireActiveFactor(customerId);
-  await commitWithStepUp(
-    stepUp,
+  const change = new Transaction<'change'>().add(
+    'change',
     store.deleteTwoFactorItem(customerId, factor.version),
     auditItem(
       { action: 'twofa.disabled', subject: customerId, actor: customerId, metadata: { factor: 'totp' } },
       clock,
     ),
   );
+  await commitWithStepUp(stepUp, change, changedMeanwhile);
   await securityAlert(
     customerId,
     'Two-factor authentication is off',
@@ -75,8 +59,8 @@ export async function regenerateRecoveryCodes(
 ) {
   const factor = await requireActiveFactor(customerId);
   const codes = generateRecoveryCodes(await codePepper(), customerId);
-  await commitWithStepUp(
-    stepUp,
+  const change = new Transaction<'change'>().add(
+    'change',
     store.replaceRecoveryCodesItem(
       customerId,
       codes.map((c) => c.hash),
@@ -84,6 +68,7 @@ export async function regenerateRecoveryCodes(
     ),
     auditItem({ action: 'twofa.recovery_codes_regenerated', subject: customerId, actor: customerId }, clock),
   );
+  await commitWithStepUp(stepUp, change, changedMeanwhile);
   await securityAlert(
     customerId,
     'New recovery codes',

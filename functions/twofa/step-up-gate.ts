@@ -12,8 +12,14 @@
  * the token was already used: answer `stepUpInvalid()` (403 `step_up_invalid`).
  */
 import { type Clock, clock as defaultClock } from '../lib/clock.ts';
-import { ApiError, forbidden } from '../lib/errors.ts';
-import { isCancellation, type TransactItem, writeTransaction } from '../lib/transactions.ts';
+import { domainError } from '../lib/errors.ts';
+import {
+  type Cancellation,
+  isCancellation,
+  type TransactItem,
+  Transaction,
+  writeTransaction,
+} from '../lib/transactions.ts';
 import type { StepUpAction } from './policy.ts';
 import { consumeStepUpItem } from './store.ts';
 import { verifyStepUpToken } from './tokens.ts';
@@ -32,15 +38,15 @@ export interface StepUpRequirement {
 }
 
 export const stepUpRequired = (action: StepUpAction) =>
-  forbidden(
+  domainError(
+    'denied',
     'step_up_required',
     `This request needs a fresh step-up for ${action}: POST /v1/me/step-up, verify it, then send the token in the Step-Up-Token header.`,
   );
 
 export const stepUpInvalid = () =>
-  new ApiError(
-    403,
-    'permission_error',
+  domainError(
+    'denied',
     'step_up_invalid',
     'The step-up token is invalid, expired, already used, or was issued for another action, amount or payee.',
   );
@@ -79,4 +85,20 @@ export async function consumeStepUp(item: TransactItem): Promise<void> {
   await writeTransaction([item]).catch((error: unknown) => {
     throw isCancellation(error) ? stepUpInvalid() : error;
   });
+}
+
+/**
+ * Commits `change` with the step-up item that approves it, in one transaction: 403
+ * `step_up_invalid` when the token was used meanwhile; any other cancellation is mapped by
+ * `onCancel` (read by `change`'s part names). Nothing is written in either case.
+ */
+export async function commitWithStepUp<K extends string>(
+  stepUp: TransactItem,
+  change: Transaction<K>,
+  onCancel: (cancelled: Cancellation<K>) => Error,
+): Promise<void> {
+  const tx = new Transaction<K | 'stepUp'>().add('stepUp', stepUp).addAll(change);
+  await tx.write(writeTransaction, (cancelled) =>
+    cancelled.lost('stepUp') ? stepUpInvalid() : onCancel(cancelled),
+  );
 }

@@ -6,7 +6,7 @@
  */
 import { auditItem } from '../lib/audit.ts';
 import { type Clock, clock as defaultClock } from '../lib/clock.ts';
-import { conflict, unprocessable } from '../lib/errors.ts';
+import { domainError } from '../lib/errors.ts';
 import { type TransactItem, Transaction, writeTransaction } from '../lib/transactions.ts';
 import { type GuardState, reserveAttempt, resetGuard } from '../sessions/access.ts';
 import { describeAction } from './challenges.ts';
@@ -86,7 +86,8 @@ async function openChallenge(
     challenge.purpose !== 'login' &&
     !RECOVERY_CODE_ACTIONS.has(challenge.action as StepUpAction)
   ) {
-    throw unprocessable(
+    throw domainError(
+      'rejected',
       'recovery_code_not_allowed',
       'A recovery code cannot approve this action. Use your authenticator app.',
       'recoveryCode',
@@ -95,7 +96,8 @@ async function openChallenge(
   const needsFactor = useRecovery || challenge.channel === 'totp';
   const factor = needsFactor ? await store.getTwoFactor(challenge.customerId) : undefined;
   if (needsFactor && factor?.status !== 'active') {
-    throw unprocessable(
+    throw domainError(
+      'rejected',
       'two_factor_not_enabled',
       'Two-factor authentication is not on.',
       useRecovery ? 'recoveryCode' : 'code',
@@ -114,7 +116,7 @@ async function countCheck(challenge: ChallengeRecord, nowMs: number): Promise<Gu
       onExtraConflict: async () => {
         const fresh = await store.getChallenge(challenge.id);
         if (fresh) assertOpen(fresh, nowMs);
-        throw conflict('challenge_busy', 'Another check of this challenge is in progress.');
+        throw domainError('conflict', 'challenge_busy', 'Another check of this challenge is in progress.');
       },
     },
   );
@@ -271,7 +273,7 @@ export async function completeCheck(
       return failCheck(challenge, guard, method, 'replayed', challenge.attempts + 1, clock);
     }
     if (cancelled.lost('challenge')) throw challengeUsed();
-    throw conflict('concurrent_update', 'The request conflicted with another one. Try again.');
+    throw domainError('conflict', 'concurrent_update', 'The request conflicted with another one. Try again.');
   }
   await resetGuard(check.guard);
   if (check.method === 'recovery_code') {

@@ -6,8 +6,8 @@
  */
 import { createHmac } from 'node:crypto';
 import cardValidator from 'card-validator';
-import luhn10 from 'card-validator/dist/luhn-10.js';
 import { DomainError } from '../lib/errors.ts';
+import { findPans } from '../lib/pan.ts';
 
 export type CardBrand = 'visa' | 'mastercard' | 'amex' | 'discover' | 'diners' | 'jcb' | 'unionpay';
 
@@ -114,27 +114,8 @@ export function fingerprint(pan: string, secret: string | Buffer): string {
   return createHmac('sha256', secret).update(pan, 'utf8').digest('hex');
 }
 
-export const luhnValid = (digits: string): boolean => /^[0-9]+$/.test(digits) && luhn10(digits);
+/** The kernel's Luhn check and PAN detector (functions/lib/pan.ts), for the vault's tests and callers. */
+export { luhnValid } from '../lib/pan.ts';
 
-// A maximal digit run, or digits in card-style groups (first group of 4, then 3–6 digit groups
-// with one consistent space or dash): "4242 4242 4242 4242", "3782-822463-10005".
-const CONTIGUOUS = /(?<![0-9])[0-9]{13,19}(?![0-9])/g;
-const GROUPED = /(?<![0-9])[0-9]{4}([ -])[0-9]{3,6}(?:\1[0-9]{3,6}){1,3}(?![0-9])/g;
-
-/**
- * Every 13–19 digit run in `text` that passes Luhn, separators removed: what a leaked PAN looks
- * like, for tests that scan logs, errors, events and tables. Expect false positives about one
- * in ten random runs (a 13-digit epoch-millisecond timestamp, say), so assert on known PANs or
- * filter by brand when scanning noisy text.
- */
-export function findPanLikeRuns(text: string): string[] {
-  const found: string[] = [];
-  for (const match of text.matchAll(CONTIGUOUS)) {
-    if (luhn10(match[0])) found.push(match[0]);
-  }
-  for (const match of text.matchAll(GROUPED)) {
-    const digits = match[0].replace(/[ -]/g, '');
-    if (digits.length >= 13 && digits.length <= 19 && luhn10(digits)) found.push(digits);
-  }
-  return found;
-}
+/** Card numbers in `text`, digits only, left to right: the kernel's one detector (`findPans`). */
+export const findPanLikeRuns = (text: string): string[] => findPans(text).map((match) => match.digits);

@@ -2,6 +2,7 @@ import { auditItem } from '../lib/audit.ts';
 import { type Clock, clock as processClock } from '../lib/clock.ts';
 import { config } from '../lib/config.ts';
 import { vaultTableName } from '../lib/dynamodb.ts';
+import { badRequest } from '../lib/errors.ts';
 import { writeTransaction } from '../lib/transactions.ts';
 import type { EnvelopeRecord } from './envelope.ts';
 import { ensureWrapKeyRegistered, vaultCipher } from './service.ts';
@@ -30,6 +31,9 @@ export interface RewrapReport {
   done: boolean;
 }
 
+/** The wrapping keys the vault may use: the configured vault key (`VAULT_KEY_ID`). */
+export const configuredVaultKeys = (): string[] => [config().VAULT_KEY_ID];
+
 /**
  * Moves every vault record whose data key is wrapped under an older key version (or another key)
  * to `targetKeyId`'s current version. KMS ReEncrypt does the work, so the data key is never
@@ -37,12 +41,18 @@ export interface RewrapReport {
  * found by Querying the per-version lists (`WRAP#…`), never by a Scan, and each move is one
  * conditional transaction, so the run can be interrupted and re-run at any point.
  *
+ * `targetKeyId` must be a configured vault key (`configuredVaultKeys`), else 400 `parameter_invalid`.
+ *
  * Data keys are shared by up to 1,000 records, so re-wrapped keys are reused within a run: the
  * number of KMS calls follows the number of data keys, not of cards.
  */
 export async function rewrapAll(options: RewrapOptions = {}): Promise<RewrapReport> {
   const clock = options.clock ?? processClock();
   const targetKeyId = options.targetKeyId ?? config().VAULT_KEY_ID;
+  // Only a configured vault key: any other id would move every card under a key nobody manages.
+  if (!configuredVaultKeys().includes(targetKeyId)) {
+    throw badRequest('parameter_invalid', 'targetKeyId must be a configured vault key.', 'targetKeyId');
+  }
   const pageSize = options.pageSize ?? 100;
   const maxRecords = options.maxRecords ?? Number.POSITIVE_INFINITY;
   const cipher = vaultCipher();

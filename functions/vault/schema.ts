@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { defineSchema, idOf } from '../lib/schema.ts';
+import { defineSchema, idOf, panFree } from '../lib/schema.ts';
 
 export const CardBrandSchema = /* @__PURE__ */ defineSchema(() =>
   z.enum(['visa', 'mastercard', 'amex', 'discover', 'diners', 'jcb', 'unionpay']),
@@ -66,12 +66,18 @@ export const DeletedCardResponse = /* @__PURE__ */ defineSchema(() =>
 export const RewrapBody = /* @__PURE__ */ defineSchema(() =>
   z
     .strictObject({
-      targetKeyId: z
-        .string()
-        .min(1)
-        .max(2048)
+      targetKeyId: panFree(
+        z
+          .string()
+          .min(1)
+          .max(256)
+          .regex(/^[A-Za-z0-9:/_-]+$/, 'must be a KMS key id, key ARN or alias'),
+      )
         .optional()
-        .meta({ description: 'The wrapping key to move to; defaults to the vault key.' }),
+        .meta({
+          description:
+            'The wrapping key to move to: a configured vault key (`VAULT_KEY_ID`); defaults to it. Any other key is a 400.',
+        }),
       pageSize: z.int().min(1).max(100).default(100),
       maxRecords: z.int().min(1).max(100_000).default(5_000).meta({
         description: 'Stops after this many records (stay within the function timeout); call again.',

@@ -2,12 +2,14 @@ import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
 import { clock } from '../lib/clock.ts';
 import { logger } from '../lib/logger.ts';
+import { webhookUrlProblem } from '../lib/outbound.ts';
 import { defineSchema } from '../lib/schema.ts';
-import { getWebhookEndpoint } from '../merchants/webhook-endpoint.ts';
+import { getWebhookEndpoint } from '../merchants/access.ts';
 import { decryptWebhookSecret } from './secret.ts';
+import { postPinned } from './send.ts';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, signatureHeader } from './signature.ts';
 import * as store from './store.ts';
-import { endpointUrlProblem, urlForLogs } from './url.ts';
+import { urlForLogs } from './url.ts';
 
 /**
  * At-least-once delivery. Each attempt is a conditional claim (pending -> delivering, with a
@@ -110,7 +112,7 @@ async function resolveEndpoint(merchantId: string, at: Date): Promise<Endpoint> 
   if (!state.url) return { kind: 'skip', reason: 'no_endpoint' };
   // A URL set at merchant creation has no secret yet: nothing can be signed until it is registered.
   if (!state.secretCiphertext) return { kind: 'skip', reason: 'endpoint_not_registered' };
-  if (endpointUrlProblem(state.url)) return { kind: 'skip', reason: 'endpoint_url_rejected' };
+  if (webhookUrlProblem(state.url)) return { kind: 'skip', reason: 'endpoint_url_rejected' };
   const secrets = [await decryptWebhookSecret(merchantId, state.secretCiphertext)];
   if (
     state.previousSecretCiphertext &&
@@ -120,36 +122,6 @@ async function resolveEndpoint(merchantId: string, at: Date): Promise<Endpoint> 
     secrets.push(await decryptWebhookSecret(merchantId, state.previousSecretCiphertext));
   }
   return { kind: 'ok', url: state.url, secrets };
-}
-
-async function post(
-  url: string,
-  body: string,
-  headers: Record<string, string>,
-  timeoutMs: number,
-): Promise<{ ok: boolean; statusCode?: number; error?: string }> {
-  try {
-    const res = await fetch(url, {
-      method: 'POST',
-      body,
-      headers,
-      // A redirect is a failure: following it would send signed order data somewhere unregistered.
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    // The receiver's body is of no interest; drop it so the connection is freed.
-    await res.body?.cancel().catch(() => {});
-    if (res.status >= 200 && res.status < 300) return { ok: true, statusCode: res.status };
-    return { ok: false, statusCode: res.status, error: `HTTP ${res.status}` };
-  } catch (error) {
-    const e = error as { name?: string; cause?: { code?: string; message?: string } };
-    if (e.name === 'TimeoutError' || e.name === 'AbortError') {
-      return { ok: false, error: `timeout after ${timeoutMs} ms` };
-    }
-    // The code (ECONNREFUSED, ENOTFOUND, …) says enough; never the URL's path or query.
-    const detail = e.cause?.code ?? e.cause?.message?.slice(0, 100);
-    return { ok: false, error: `network error${detail ? `: ${detail}` : ''}` };
-  }
 }
 
 type AttemptResult = 'delivered' | 'retried' | 'dead' | 'skipped' | 'contended';
@@ -182,7 +154,7 @@ async function attempt(
   if (!event) throw new Error(`webhook event ${id} has a delivery but no event item`);
   // Signed at send time, not at event time: a retry hours later still passes the 5-minute window.
   const timestamp = Math.floor(clock().now().getTime() / 1000);
-  const result = await post(
+  const result = await postPinned(
     target.url,
     event.payload,
     {

@@ -5,7 +5,7 @@
 import { clock } from '../lib/clock.ts';
 import { httpHandler } from '../lib/http.ts';
 import { keyServiceSealer } from '../lib/response-sealer.ts';
-import { merchantAccess } from '../merchants/auth.ts';
+import { merchantAccess } from '../merchants/access.ts';
 import { commitOrConflict } from './commit.ts';
 import { CreateWebhookEndpointBody } from './schema.ts';
 import * as webhooks from './service.ts';

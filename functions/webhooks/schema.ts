@@ -1,16 +1,13 @@
 import * as z from 'zod';
-import { defineSchema, IsoDateTime, idOf } from '../lib/schema.ts';
+import { defineSchema, freeText, IsoDateTime, idOf, panFree } from '../lib/schema.ts';
 import { WEBHOOK_EVENT_TYPES } from './events.ts';
 
 export const CreateWebhookEndpointBody = /* @__PURE__ */ defineSchema(() =>
   z
     .strictObject({
-      url: z
-        .url({ protocol: /^https?$/ })
-        .max(2048)
-        .meta({
-          description: 'HTTPS URL that receives signed events (http to loopback in the local sandbox).',
-        }),
+      url: panFree(z.url({ protocol: /^https?$/ }).max(2048)).meta({
+        description: 'HTTPS URL that receives signed events (http to loopback in the local sandbox).',
+      }),
     })
     .meta({ id: 'CreateWebhookEndpointRequest' }),
 );
@@ -82,8 +79,7 @@ export const ListWebhookDeliveriesQuery = /* @__PURE__ */ defineSchema(() =>
       }),
       merchantId: idOf('merchant').optional().meta({ description: 'Required with status=skipped.' }),
       limit: z.coerce.number().int().min(1).max(100).default(20),
-      startingAfter: z
-        .string()
+      startingAfter: freeText()
         .min(1)
         .max(512)
         .optional()

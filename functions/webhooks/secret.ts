@@ -39,7 +39,3 @@ export function decryptWebhookSecret(merchantId: string, ciphertext: string): Pr
   }
   return value;
 }
-
-export function resetWebhookSecretCache(): void {
-  cache.clear();
-}

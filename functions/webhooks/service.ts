@@ -3,15 +3,15 @@ import { auditItem } from '../lib/audit.ts';
 import { type Clock, DAY_MS } from '../lib/clock.ts';
 import { badRequest, conflict, notFound, unprocessable } from '../lib/errors.ts';
 import { isId } from '../lib/ids.ts';
+import { webhookUrlProblemAfterDns } from '../lib/outbound.ts';
 import { defineSchema } from '../lib/schema.ts';
 import type { TransactItem } from '../lib/transactions.ts';
-import { getWebhookEndpoint, setWebhookEndpointItem } from '../merchants/webhook-endpoint.ts';
+import { getWebhookEndpoint, setWebhookEndpointItem } from '../merchants/access.ts';
 import type { WebhookEventType } from './events.ts';
 import type { WebhookEndpointResponse } from './schema.ts';
 import { encryptWebhookSecret, generateWebhookSecret } from './secret.ts';
 import type { DeliveryRecord } from './store.ts';
 import * as store from './store.ts';
-import { endpointUrlProblem } from './url.ts';
 
 /** After a new registration the old secret keeps signing for this long, so receivers can roll. */
 export const PREVIOUS_SECRET_GRACE_MS = DAY_MS;
@@ -25,7 +25,7 @@ export async function prepareEndpointRegistration(
   url: string,
   clock: Clock,
 ): Promise<{ items: TransactItem[]; response: WebhookEndpointResponse & { secret: string } }> {
-  const problem = endpointUrlProblem(url);
+  const problem = await webhookUrlProblemAfterDns(url);
   if (problem) throw unprocessable(problem.code, problem.message, 'url');
   const current = await getWebhookEndpoint(merchantId);
   if (!current) throw notFound('No such merchant.');

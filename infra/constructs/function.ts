@@ -104,7 +104,6 @@ export class TesseraFunction extends NodejsFunction {
       environment: {
         STAGE: props.stage,
         POWERTOOLS_SERVICE_NAME: 'tessera',
-        POWERTOOLS_METRICS_NAMESPACE: 'Tessera',
         NODE_OPTIONS: '--enable-source-maps',
         // Every table name (functions/lib/config.ts reads them all); what a function may do with a
         // table is decided by IAM, not by whether it knows the name.

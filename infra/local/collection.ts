@@ -34,24 +34,37 @@ function sqsRecord(body: unknown, receives: number): SQSRecord {
   };
 }
 
+/** Batches handled at once, as the event source mapping's concurrency does in AWS. */
+const LOCAL_CONCURRENCY = 4;
+
+/** One SQS event of up to 10 messages to `handler`; failures go back to the queue or die. */
+async function deliver<M extends { runId: string }>(
+  queue: MemoryQueue<M>,
+  handler: (event: SQSEvent) => Promise<SQSBatchResponse>,
+  dead: string[],
+): Promise<void> {
+  const batch = queue.take(10);
+  const records = batch.map((m) => sqsRecord(m.body, m.receives));
+  let failed: Set<string>;
+  try {
+    const response = await handler({ Records: records });
+    failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+  } catch {
+    failed = new Set(records.map((r) => r.messageId));
+  }
+  const again = batch.filter((_, i) => failed.has(records[i]?.messageId ?? ''));
+  for (const message of again) if (message.receives >= MAX_RECEIVES) dead.push(message.body.runId);
+  queue.putBack(again.filter((m) => m.receives < MAX_RECEIVES));
+}
+
 async function drainQueue<M extends { runId: string }>(
   queue: MemoryQueue<M>,
   handler: (event: SQSEvent) => Promise<SQSBatchResponse>,
   dead: string[],
 ): Promise<void> {
   while (queue.size > 0) {
-    const batch = queue.take(10);
-    const records = batch.map((m) => sqsRecord(m.body, m.receives));
-    let failed: Set<string>;
-    try {
-      const response = await handler({ Records: records });
-      failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
-    } catch {
-      failed = new Set(records.map((r) => r.messageId));
-    }
-    const again = batch.filter((_, i) => failed.has(records[i]?.messageId ?? ''));
-    for (const message of again) if (message.receives >= MAX_RECEIVES) dead.push(message.body.runId);
-    queue.putBack(again.filter((m) => m.receives < MAX_RECEIVES));
+    const workers = Math.min(LOCAL_CONCURRENCY, Math.ceil(queue.size / 10));
+    await Promise.all(Array.from({ length: workers }, () => deliver(queue, handler, dead)));
   }
 }
 

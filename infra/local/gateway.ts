@@ -3,11 +3,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { clock } from '../../functions/lib/clock.ts';
 import { ApiError, errorBody, tooManyRequests, unauthorized } from '../../functions/lib/errors.ts';
 import { newId } from '../../functions/lib/ids.ts';
 import { redactText } from '../../functions/lib/logger.ts';
 import { routes as allRoutes, type Route } from '../routes/index.ts';
+import { buildProxyEvent, decodeSegment, lastHeader, requestUrl } from './proxy-event.ts';
 
 /** The deployed API's limits, applied identically here. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -114,89 +114,13 @@ async function readBody(req: IncomingMessage): Promise<string | null> {
   return size === 0 ? null : Buffer.concat(chunks).toString('utf8');
 }
 
+const malformed = (message: string) =>
+  new ApiError(400, 'invalid_request_error', 'malformed_request', message);
+
 function sameSecret(a: string, b: string): boolean {
   const ha = createHash('sha256').update(a).digest();
   const hb = createHash('sha256').update(b).digest();
   return timingSafeEqual(ha, hb);
-}
-
-/** The API Gateway REST (v1) proxy event that AWS would deliver for this request. */
-export function buildProxyEvent(args: {
-  req: IncomingMessage;
-  url: URL;
-  route: Route;
-  pathParameters: Record<string, string>;
-  body: string | null;
-  requestId: string;
-  operatorArn?: string;
-}): APIGatewayProxyEvent {
-  const { req, url, route, pathParameters, body, requestId, operatorArn } = args;
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
-  for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    const name = req.rawHeaders[i] as string;
-    const value = req.rawHeaders[i + 1] as string;
-    headers[name] = value;
-    const values = multiValueHeaders[name];
-    if (values) values.push(value);
-    else multiValueHeaders[name] = [value];
-  }
-  const query: Record<string, string> = {};
-  const multiQuery: Record<string, string[]> = {};
-  let hasQuery = false;
-  if (url.search !== '') {
-    for (const [k, v] of url.searchParams) {
-      hasQuery = true;
-      query[k] = v;
-      const values = multiQuery[k];
-      if (values) values.push(v);
-      else multiQuery[k] = [v];
-    }
-  }
-  const sourceIp = req.socket.remoteAddress ?? '127.0.0.1';
-  return {
-    resource: route.path,
-    path: url.pathname,
-    httpMethod: route.method,
-    headers,
-    multiValueHeaders,
-    queryStringParameters: hasQuery ? query : null,
-    multiValueQueryStringParameters: hasQuery ? multiQuery : null,
-    pathParameters: route.path.includes('{') ? pathParameters : null,
-    stageVariables: null,
-    body,
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'local',
-      authorizer: null,
-      protocol: `HTTP/${req.httpVersion}`,
-      httpMethod: route.method,
-      path: `/local${url.pathname}`,
-      stage: 'local',
-      requestId,
-      requestTimeEpoch: clock().now().getTime(),
-      resourceId: route.operationId,
-      resourcePath: route.path,
-      identity: {
-        accessKey: null,
-        accountId: null,
-        apiKey: null,
-        apiKeyId: null,
-        caller: operatorArn ? 'local-operator' : null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp,
-        user: null,
-        userAgent: req.headers['user-agent'] ?? null,
-        userArn: operatorArn ?? null,
-      },
-    },
-  };
 }
 
 function lambdaContext(route: Route, requestId: string): Context {
@@ -277,7 +201,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const server = createServer(async (req, res) => {
     const requestId = newId('request');
     try {
-      const url = new URL(req.url ?? '/', 'http://localhost');
+      const url = requestUrl(req.url);
+      if (!url) {
+        req.resume();
+        return sendError(res, malformed('The request target must be a path.'), requestId);
+      }
       const parts = url.pathname.split('/');
       const matches = (routesByLength.get(parts.length) ?? []).filter((c) => matchesPath(c, parts));
       if (matches.length === 0) {
@@ -305,7 +233,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         );
       }
       const { route } = match;
-      const authorization = req.headers.authorization ?? '';
+      // The value the handler authenticates with (the last one sent; the handler refuses a repeat).
+      const authorization = lastHeader(req, 'authorization') ?? '';
       const wait = throttle(authorization ? hash('sha256', authorization) : (req.socket.remoteAddress ?? ''));
       if (wait > 0) {
         req.resume();
@@ -342,7 +271,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       }
       const pathParameters: Record<string, string> = {};
       for (const [index, name] of match.params) {
-        pathParameters[name] = decodeURIComponent(parts[index] ?? '');
+        const value = decodeSegment(parts[index] ?? '');
+        if (value === undefined) {
+          return sendError(
+            res,
+            malformed(`The path segment for ${name} is not valid percent-encoding.`),
+            requestId,
+          );
+        }
+        pathParameters[name] = value;
       }
       const event = buildProxyEvent({
         req,

@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { config, resetConfig } from '../../functions/lib/config.ts';
 import { resetDdb } from '../../functions/lib/dynamodb.ts';
-import { keyService, setKeyService } from '../../functions/lib/key-service.ts';
+import { keyService, setKeyService, setLocalKeyServiceFactory } from '../../functions/lib/key-service.ts';
+import { LocalKeyService } from '../../functions/lib/key-service-local.ts';
 import { resetSecrets } from '../../functions/lib/secrets.ts';
 import { createTables, tableEnv } from './bootstrap-tables.ts';
 import { registerLocalCollection } from './collection.ts';
@@ -77,6 +78,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   resetConfig();
   resetDdb();
   resetSecrets();
+  // The local adapter is chosen here, never in functions/ (Lambda bundles must not contain it).
+  setLocalKeyServiceFactory((dataDir) => new LocalKeyService({ dataDir }));
   setKeyService(undefined);
 
   try {

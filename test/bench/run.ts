@@ -39,6 +39,8 @@ try {
     const mod = (await import(ordersBench.href)) as { run?: (endpoint: string) => Promise<void> };
     await mod.run?.(dynamo.endpoint);
   }
+  const { run: collectionRun } = await import('./collection.ts');
+  if (!(await collectionRun(dynamo.endpoint))) failures++;
 } finally {
   await dynamo.stop();
 }

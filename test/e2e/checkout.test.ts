@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AuthorizePorts, authorize } from '../../functions/checkout/authorize.ts';
 import { fixedClock, setClock } from '../../functions/lib/clock.ts';
+import { type TransactItem, writeTransaction } from '../../functions/lib/transactions.ts';
+import { createOrder } from '../../functions/orders/create.ts';
+import { getCard } from '../../functions/vault/access.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { checkoutFixtures, idempotencyKey, type Json } from '../support/checkout.ts';
 import { stepUp } from '../support/customers.ts';
@@ -243,5 +247,130 @@ describe('POST /v1/checkout-sessions/{id}/authorize', () => {
     const expired = await approve(fresh, session.id);
     expect(expired.status).toBe(422);
     expect(expired.json).toMatchObject({ error: { code: 'checkout_session_expired' } });
+  });
+});
+
+describe('the session client secret (issue 9)', () => {
+  it("approves only for the holder of the session's clientToken, writing nothing otherwise", async () => {
+    // Fresh: the shopper of the file signed in before the clock moved on above.
+    const shopper = await newShopper();
+    const session = await openSession(merchant.apiKey, 40_000);
+    const other = await openSession(merchant.apiKey, 40_000);
+    const before = await businessItems();
+    const foreign = await approve(shopper, session.id, { clientToken: other.clientToken });
+    expect(foreign.status, foreign.text).toBe(403);
+    expect(foreign.json).toMatchObject({
+      error: { type: 'permission_error', code: 'client_token_invalid', param: 'clientToken' },
+    });
+    const madeUp = await approve(shopper, session.id, {
+      clientToken: `${session.id}_secret_${'B'.repeat(32)}`,
+    });
+    expect(madeUp.status).toBe(403);
+    const missing = await app.call('POST', `/v1/checkout-sessions/${session.id}/authorize`, {
+      auth: shopper.sessionToken,
+      body: { plan: 'pay_in_4', cardToken: shopper.cardToken },
+    });
+    expect(missing.status).toBe(400);
+    expect(missing.json).toMatchObject({ error: { code: 'parameter_missing', param: 'clientToken' } });
+    expect(await businessItems()).toEqual(before);
+
+    const right = await approve(shopper, session.id, { clientToken: session.clientToken });
+    expect(right.status, right.text).toBe(200);
+  });
+
+  it('a session is approved by one shopper: a second shopper is refused and cannot get an order', async () => {
+    const session = await openSession(merchant.apiKey, 40_000);
+    const first = await newShopper();
+    const second = await newShopper();
+    const approved = await approve(first, session.id);
+    expect(approved.status, approved.text).toBe(200);
+
+    const before = await businessItems();
+    const stolen = await approve(second, session.id);
+    expect(stolen.status).toBe(422);
+    expect(stolen.json).toMatchObject({ error: { code: 'checkout_session_approved' } });
+    expect(await businessItems()).toEqual(before);
+
+    // The first shopper's approval is the one the merchant redeems.
+    const order = await merchantPost<Json>(merchant.apiKey, '/v1/orders', {
+      authorizationToken: approved.json.authorizationToken,
+    });
+    expect(order.status, order.text).toBe(201);
+    expect(order.json).toMatchObject({ checkoutSessionId: session.id });
+    const orders = (await app.scanAll()).main?.filter(
+      (i) => i.type === 'order' && i.checkoutSessionId === session.id,
+    );
+    expect(orders?.map((o) => o.customerId)).toEqual([first.customerId]);
+  });
+});
+
+describe('a suspended merchant (issue 9)', () => {
+  const suspend = (id: string) =>
+    app.call('POST', `/v1/admin/merchants/${id}/suspend`, { auth: app.operator });
+  const activate = (id: string) =>
+    app.call('POST', `/v1/admin/merchants/${id}/activate`, { auth: app.operator });
+
+  it('takes no approvals and creates no orders, for sessions opened before the suspension', async () => {
+    const shop = await newMerchant('Soon suspended');
+    const buyer = await newShopper();
+    const session = await openSession(shop.apiKey, 40_000);
+    const earlier = await approve(buyer, (await openSession(shop.apiKey, 40_000)).id);
+    expect(earlier.status, earlier.text).toBe(200);
+    expect((await suspend(shop.id)).status).toBe(200);
+
+    const before = await businessItems();
+    const refused = await approve(buyer, session.id);
+    expect(refused.status, refused.text).toBe(422);
+    expect(refused.json).toMatchObject({ error: { code: 'merchant_unavailable' } });
+    const order = await merchantPost(shop.apiKey, '/v1/orders', {
+      authorizationToken: earlier.json.authorizationToken,
+    });
+    expect(order.status).toBe(403);
+    expect(order.json).toMatchObject({ error: { code: 'merchant_suspended' } });
+    expect(await businessItems()).toEqual(before);
+
+    // Re-activated, the same session and approval work again.
+    expect((await activate(shop.id)).status).toBe(200);
+    expect((await approve(buyer, session.id)).status).toBe(200);
+    const created = await merchantPost(shop.apiKey, '/v1/orders', {
+      authorizationToken: earlier.json.authorizationToken,
+    });
+    expect(created.status, created.text).toBe(201);
+  });
+
+  it('a suspension landing mid-request stops the approval and the order (the writes are conditioned on it)', async () => {
+    const shop = await newMerchant('Suspended meanwhile');
+    const buyer = await newShopper();
+    const session = await openSession(shop.apiKey, 40_000);
+    const approval = await approve(buyer, session.id);
+    expect(approval.status).toBe(200);
+    const other = await openSession(shop.apiKey, 40_000);
+    const before = await businessItems();
+
+    // The approval: the merchant is suspended after the request read it, before the write.
+    const ports: AuthorizePorts = {
+      getCard: async (customerId, token) => {
+        const card = await getCard(customerId, token);
+        expect((await suspend(shop.id)).status).toBe(200);
+        return card;
+      },
+      requireStepUp: () => Promise.reject(new Error('no step-up below the threshold')),
+    };
+    const body = { clientToken: other.clientToken, plan: 'pay_in_4' as const, cardToken: buyer.cardToken };
+    const write = (items: TransactItem[]) => writeTransaction(items);
+    await expect(
+      authorize({ customerId: buyer.customerId }, other.id, body, {}, ports, write, clock),
+    ).rejects.toMatchObject({ status: 422, code: 'merchant_unavailable' });
+
+    // The order: authenticated before the suspension, written after it.
+    await expect(
+      createOrder({ merchantId: shop.id, livemode: false }, approval.json.authorizationToken, write, clock),
+    ).rejects.toMatchObject({ status: 403, code: 'merchant_suspended' });
+    // Nothing but the suspension itself was written.
+    const unlessMerchant = (items: Record<string, unknown>[]) =>
+      items.filter((item) => item.type !== 'merchant' && item.type !== 'apiKey');
+    const after = await businessItems();
+    expect(unlessMerchant(after.main)).toEqual(unlessMerchant(before.main));
+    expect(after.vault).toEqual(before.vault);
   });
 });

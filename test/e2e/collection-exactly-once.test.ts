@@ -1,7 +1,7 @@
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chargeInstallments } from '../../functions/collection/charge-handler.ts';
-import { DAY_MS, fixedClock, isoDay, setClock } from '../../functions/lib/clock.ts';
+import { DAY_MS, fixedClock, isoDay } from '../../functions/lib/clock.ts';
 import { CHARGING_TIMEOUT_MS } from '../../functions/orders/collection-face.ts';
 import {
   type CardProcessor,
@@ -9,26 +9,20 @@ import {
   cardProcessor,
   setCardProcessor,
 } from '../../functions/payments/processor.ts';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { appWithClock } from '../support/app.ts';
 import { checkoutFixtures, type Json } from '../support/checkout.ts';
 
 const START = Date.parse('2026-05-04T10:00:00Z');
 const clock = fixedClock(new Date(START));
-let app: TestApp;
+const testApp = appWithClock(clock);
 let real: CardProcessor;
-beforeAll(async () => {
-  setClock(clock);
-  app = await startTestApp();
+beforeAll(() => {
   real = cardProcessor();
 });
 afterEach(() => setCardProcessor(real));
-afterAll(async () => {
-  setCardProcessor(undefined);
-  await app?.close();
-  setClock(undefined);
-});
+afterAll(() => setCardProcessor(undefined));
 
-const { newMerchant, newShopper, merchantPost, openSession, approve } = checkoutFixtures(() => app);
+const { newMerchant, newShopper, merchantPost, openSession, approve } = checkoutFixtures(testApp);
 
 type Installment = { id: string; status: string; attempts: number };
 type Order = Json & { id: string; status: string; installments: Installment[] };
@@ -67,22 +61,22 @@ async function capturedOrder(merchant: { apiKey: string }, at: number) {
 }
 
 async function getOrder(apiKey: string, id: string): Promise<Order> {
-  const res = await app.call<Order>('GET', `/v1/orders/${id}`, { auth: apiKey });
+  const res = await testApp().call<Order>('GET', `/v1/orders/${id}`, { auth: apiKey });
   return res.json;
 }
 
 async function collect(): Promise<Json & { charged: number; paid: number; reconciled: number }> {
-  const res = await app.call<Json & { charged: number; paid: number; reconciled: number }>(
+  const res = await testApp().call<Json & { charged: number; paid: number; reconciled: number }>(
     'POST',
     '/v1/admin/collections',
-    { auth: app.operator, body: { asOf: isoDay(clock.now()) } },
+    { auth: testApp().operator, body: { asOf: isoDay(clock.now()) } },
   );
   expect(res.status, res.text).toBe(200);
   return res.json;
 }
 
 async function processorKeys(installmentId: string): Promise<string[]> {
-  const { main = [] } = await app.scanAll();
+  const { main = [] } = await testApp().scanAll();
   return main
     .map((item) => String(item.pk))
     .filter((pk) => pk.startsWith(`SANDBOX#CHARGE#${installmentId}#`));

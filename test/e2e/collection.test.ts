@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DAY_MS, fixedClock, isoDay, setClock } from '../../functions/lib/clock.ts';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { describe, expect, it } from 'vitest';
+import { DAY_MS, fixedClock, isoDay } from '../../functions/lib/clock.ts';
+import { appWithClock } from '../support/app.ts';
 import { checkoutFixtures, type Json } from '../support/checkout.ts';
 
 // The gateway runs in-process: the handlers and the collection pipeline see this clock. Time only
@@ -8,17 +8,9 @@ import { checkoutFixtures, type Json } from '../support/checkout.ts';
 const START = Date.parse('2026-03-02T10:00:00Z');
 const clock = fixedClock(new Date(START));
 let base = START;
-let app: TestApp;
-beforeAll(async () => {
-  setClock(clock);
-  app = await startTestApp();
-});
-afterAll(async () => {
-  await app?.close();
-  setClock(undefined);
-});
+const testApp = appWithClock(clock);
 
-const { newMerchant, newShopper, merchantPost, openSession, approve, events } = checkoutFixtures(() => app);
+const { newMerchant, newShopper, merchantPost, openSession, approve, events } = checkoutFixtures(testApp);
 
 const SOFT_DECLINE = '4000000000009995';
 const STOLEN = '4000000000009979';
@@ -47,8 +39,8 @@ type Run = Json & {
 /** Moves the clock to the test's base day + `days` (10:00 UTC) and runs collection for that day. */
 async function collectOn(days: number): Promise<Run> {
   clock.set(new Date(base + days * DAY_MS));
-  const res = await app.call<Run>('POST', '/v1/admin/collections', {
-    auth: app.operator,
+  const res = await testApp().call<Run>('POST', '/v1/admin/collections', {
+    auth: testApp().operator,
     body: { asOf: isoDay(clock.now()) },
   });
   expect(res.status, res.text).toBe(200);
@@ -78,14 +70,14 @@ async function capturedOrder(
 }
 
 async function getOrder(apiKey: string, id: string): Promise<Order> {
-  const res = await app.call<Order>('GET', `/v1/orders/${id}`, { auth: apiKey });
+  const res = await testApp().call<Order>('GET', `/v1/orders/${id}`, { auth: apiKey });
   expect(res.status, res.text).toBe(200);
   return res.json;
 }
 
 /** Charges the sandbox processor recorded for an installment (one per attempt key). */
 async function processorCharges(installmentId: string): Promise<number> {
-  const { main = [] } = await app.scanAll();
+  const { main = [] } = await testApp().scanAll();
   return main.filter((item) => String(item.pk).startsWith(`SANDBOX#CHARGE#${installmentId}#`)).length;
 }
 
@@ -216,28 +208,36 @@ describe('POST /v1/admin/collections input', () => {
     [{}, 'parameter_missing'],
     [{ asOf: '2026-04-01', extra: 1 }, 'parameter_unknown'],
   ])('%j is a 400 %s and charges nothing', async (body, code) => {
-    const before = (await app.scanAll()).main?.filter((i) => i.type === 'collectionRun').length;
-    const res = await app.call<{ error: { code: string; param?: string } }>('POST', '/v1/admin/collections', {
-      auth: app.operator,
-      body,
-    });
+    const before = (await testApp().scanAll()).main?.filter((i) => i.type === 'collectionRun').length;
+    const res = await testApp().call<{ error: { code: string; param?: string } }>(
+      'POST',
+      '/v1/admin/collections',
+      {
+        auth: testApp().operator,
+        body,
+      },
+    );
     expect(res.status, res.text).toBe(400);
     expect(res.json.error.code).toBe(code);
-    const after = (await app.scanAll()).main?.filter((i) => i.type === 'collectionRun').length;
+    const after = (await testApp().scanAll()).main?.filter((i) => i.type === 'collectionRun').length;
     expect(after).toBe(before);
   });
 
   it('needs the operator; a stored run is read back by id', async () => {
     const asOf = isoDay(clock.now());
-    expect((await app.call('POST', '/v1/admin/collections', { body: { asOf } })).status).toBe(401);
+    expect((await testApp().call('POST', '/v1/admin/collections', { body: { asOf } })).status).toBe(401);
     const run = await collectOn(0);
-    const read = await app.call<Run>('GET', `/v1/admin/collections/${run.id}`, { auth: app.operator });
+    const read = await testApp().call<Run>('GET', `/v1/admin/collections/${run.id}`, {
+      auth: testApp().operator,
+    });
     expect(read.status).toBe(200);
     expect(read.json).toEqual(run);
-    const missing = await app.call('GET', '/v1/admin/collections/run_01J00000000000000000000000', {
-      auth: app.operator,
+    const missing = await testApp().call('GET', '/v1/admin/collections/run_01J00000000000000000000000', {
+      auth: testApp().operator,
     });
     expect(missing.status).toBe(404);
-    expect((await app.call('GET', '/v1/admin/collections/nope', { auth: app.operator })).status).toBe(400);
+    expect(
+      (await testApp().call('GET', '/v1/admin/collections/nope', { auth: testApp().operator })).status,
+    ).toBe(400);
   });
 });

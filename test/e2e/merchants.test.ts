@@ -1,11 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setResolver } from '../../functions/lib/outbound.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
+import { tableResolver, testDefaultResolver } from '../support/dns.ts';
 
 let app: TestApp;
 beforeAll(async () => {
   app = await startTestApp();
+  setResolver(tableResolver({ 'intranet.test': ['10.0.0.8'] }));
 });
 afterAll(async () => {
+  setResolver(testDefaultResolver);
   await app?.close();
 });
 
@@ -140,6 +144,18 @@ describe('bad input is refused with the error shape and nothing is written', () 
       { body: { name: 'x', webhookUrl: 'http://example.com/hook' } },
       422,
       'webhook_url_insecure',
+    ],
+    [
+      'a webhook whose host resolves to a private address',
+      { body: { name: 'x', webhookUrl: 'https://intranet.test/hook' } },
+      422,
+      'webhook_url_forbidden',
+    ],
+    [
+      'a webhook at a literal link-local address',
+      { body: { name: 'x', webhookUrl: 'https://169.254.169.254/latest' } },
+      422,
+      'webhook_url_forbidden',
     ],
   ];
   it.each(cases)('%s', async (_name, opts, status, code) => {

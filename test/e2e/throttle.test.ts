@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
+import { rawRequest } from '../support/raw.ts';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -18,4 +19,15 @@ it('throttles a caller past its burst with 429 and Retry-After, like the usage p
   expect(limited.status).toBe(429);
   expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
   expect(limited.json).toMatchObject({ error: { type: 'rate_limit_error', code: 'rate_limited' } });
+});
+
+it('throttles on the Authorization the handler sees, whatever is sent before it (issue 9)', async () => {
+  // A random first header used to draw a fresh bucket each time while the handler read the last.
+  const statuses = [];
+  for (let i = 0; i < 8; i++) {
+    const headers = ['Authorization', `Bearer sk_test_random${i}`, 'Authorization', 'Bearer sk_test_same'];
+    statuses.push((await rawRequest(app.url, 'GET', '/v1/config', headers)).status);
+  }
+  expect(statuses.slice(0, 5)).toEqual([400, 400, 400, 400, 400]);
+  expect(statuses.slice(5)).toContain(429);
 });

@@ -7,9 +7,11 @@ import { verifyWebhook } from '../../examples/verify-webhook.ts';
 import { fixedClock, setClock } from '../../functions/lib/clock.ts';
 import { ddb } from '../../functions/lib/dynamodb.ts';
 import { newId } from '../../functions/lib/ids.ts';
+import { setResolver } from '../../functions/lib/outbound.ts';
 import { webhookEvent } from '../../functions/webhooks/events.ts';
 import { deliverPendingNow } from '../../functions/webhooks/job.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
+import { tableResolver, testDefaultResolver } from '../support/dns.ts';
 
 let app: TestApp;
 let server: Server;
@@ -226,7 +228,9 @@ describe('bad input is refused with the error shape and nothing is written', () 
   let apiKey = '';
   beforeAll(async () => {
     apiKey = (await createMerchant('Bad input')).apiKey;
+    setResolver(tableResolver({ 'metadata.test': ['93.184.215.14', '169.254.169.254'] }));
   });
+  afterAll(() => setResolver(testDefaultResolver));
 
   const business = (tables: Record<string, Record<string, unknown>[]>) =>
     // A definitive 4xx is stored under its Idempotency-Key (so a retry gets the same answer); that
@@ -246,6 +250,12 @@ describe('bad input is refused with the error shape and nothing is written', () 
       { body: { url: 'https://shop.example/hooks', events: ['*'] } },
       400,
       'parameter_unknown',
+    ],
+    [
+      'a host that resolves to the metadata address (among others)',
+      { body: { url: 'https://metadata.test/hooks' } },
+      422,
+      'webhook_url_forbidden',
     ],
     ['a missing url', { body: {} }, 400, 'parameter_missing'],
     ['not a URL', { body: { url: 'not a url' } }, 400, 'parameter_invalid'],

@@ -452,6 +452,27 @@ describe('Tessera stack (dev)', () => {
     console.log(`bundles: ${sizes.join(', ')}`);
   });
 
+  it('bundles only production adapters: no function (route or job) contains the local key service', () => {
+    // Source maps list every input file esbuild put into the bundle.
+    const sources = (fn: IConstruct) => {
+      const code = synth.resource(fn).Properties.Code as { S3Key: string };
+      const map = path.join(assembly.directory, `asset.${code.S3Key.replace(/\.zip$/, '')}`, 'index.mjs.map');
+      return (JSON.parse(readFileSync(map, 'utf8')) as { sources: string[] }).sources;
+    };
+    let withKms = 0;
+    for (const subject of synth.functions(routes, jobs)) {
+      const files = sources(subject.fn);
+      expect(files.length, subject.name).toBeGreaterThan(0);
+      expect(
+        files.filter((f) => f.includes('functions/lib/key-service-local')),
+        subject.name,
+      ).toEqual([]);
+      if (files.some((f) => f.endsWith('functions/lib/key-service-kms.ts'))) withKms++;
+    }
+    // The functions that use keys do bundle the KMS adapter (the check above looks at real bundles).
+    expect(withKms).toBeGreaterThan(0);
+  });
+
   it('maps every route to a method: IAM for operators, proxy integration to its own function', () => {
     for (const route of deployed) {
       const fn = stack.api.functions.get(route.operationId) ?? never();

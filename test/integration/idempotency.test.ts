@@ -9,7 +9,7 @@ import { resetConfig } from '../../functions/lib/config.ts';
 import { ddb, resetDdb, tableName } from '../../functions/lib/dynamodb.ts';
 import { unprocessable } from '../../functions/lib/errors.ts';
 import { httpHandler } from '../../functions/lib/http.ts';
-import { IDEMPOTENCY_TTL_MS } from '../../functions/lib/idempotency.ts';
+import { canonicalJson, IDEMPOTENCY_TTL_MS, requestHash } from '../../functions/lib/idempotency.ts';
 import { createTables, tableEnv } from '../../infra/local/bootstrap-tables.ts';
 
 const clock = fixedClock('2026-04-01T00:00:00Z');
@@ -149,5 +149,100 @@ describe('Idempotency-Key on merchant POSTs', () => {
       new GetCommand({ TableName: tableName(), Key: { pk: 'IDEM#m6#old', sk: 'IDEM' } }),
     );
     expect(record.Item?.ttl).toBe(Math.floor((clock.now().getTime() + IDEMPOTENCY_TTL_MS) / 1000));
+  });
+});
+
+/** As API Gateway delivers it: the raw body text, and every header value in multiValueHeaders. */
+function postRaw(merchant: string, rawBody: string, headers: Array<[string, string]>) {
+  const single: Record<string, string> = { 'Content-Type': 'application/json', 'x-merchant': merchant };
+  const multi: Record<string, string[]> = { 'Content-Type': ['application/json'], 'x-merchant': [merchant] };
+  for (const [name, value] of headers) {
+    single[name] = value;
+    multi[name] = [...(multi[name] ?? []), value];
+  }
+  const event = {
+    httpMethod: 'POST',
+    path: '/v1/things',
+    headers: single,
+    multiValueHeaders: multi,
+    body: rawBody,
+    requestContext: { requestId: `req_${randomBytes(4).toString('hex')}` },
+  } as unknown as APIGatewayProxyEvent;
+  return createThing(event, {} as Context);
+}
+
+describe('issue 9: the request fingerprint and the security headers', () => {
+  it('the same JSON in another key order or spacing is the same request (RFC 8785 canonical form)', async () => {
+    const first = await postRaw('m7', '{"amount":1,"fail":"none"}', [['Idempotency-Key', 'k']]);
+    const reordered = await postRaw('m7', '{"fail":"none","amount":1}', [['Idempotency-Key', 'k']]);
+    const spaced = await postRaw('m7', '{ "fail" : "none",\n "amount" : 1.0 }', [['Idempotency-Key', 'k']]);
+    expect(first.statusCode).toBe(201);
+    for (const replay of [reordered, spaced]) {
+      expect(replay.statusCode).toBe(201);
+      expect(replay.headers?.['Idempotent-Replayed']).toBe('true');
+      expect(replay.body).toBe(first.body);
+    }
+    expect(await things('m7')).toHaveLength(1);
+    const other = await postRaw('m7', '{"fail":"none","amount":2}', [['Idempotency-Key', 'k']]);
+    expect(other.statusCode).toBe(422);
+  });
+
+  it('the canonical form sorts keys at every depth', () => {
+    expect(canonicalJson(JSON.parse('{"b":2,"a":{"d":[1,{"z":0,"y":1}],"c":"é"}}'))).toBe(
+      '{"a":{"c":"é","d":[1,{"y":1,"z":0}]},"b":2}',
+    );
+    expect(requestHash('POST', '/p', canonicalJson({ a: 1, b: 2 }))).toBe(
+      requestHash('POST', '/p', canonicalJson({ b: 2, a: 1 })),
+    );
+  });
+
+  it('a string with an unpaired surrogate is 400 invalid_json, not a 5xx', async () => {
+    const res = await postRaw('m8', '{"amount":1,"fail":"none","x":"\\ud800"}', [['Idempotency-Key', 'k']]);
+    expect(res.statusCode).toBe(400);
+    const lone = await createThing(
+      {
+        httpMethod: 'POST',
+        path: '/v1/things',
+        headers: { 'Content-Type': 'application/json', 'x-merchant': 'm8', 'Idempotency-Key': 'k2' },
+        body: '{"amount":1,"fail":"\\udc00"}',
+        requestContext: { requestId: 'req_lone' },
+      } as unknown as APIGatewayProxyEvent,
+      {} as Context,
+    );
+    expect(lone.statusCode).toBe(400);
+    expect(await things('m8')).toHaveLength(0);
+  });
+
+  it.each([
+    ['Authorization', 'Authorization'],
+    ['Idempotency-Key', 'Idempotency-Key'],
+    ['Step-Up-Token', 'step-up-token'],
+    ['Authorization', 'authorization'],
+  ])(
+    'a repeated %s header (second spelled %s) is 400 header_repeated before anything runs',
+    async (first, second) => {
+      const res = await postRaw('m9', '{"amount":1}', [
+        ['Idempotency-Key', 'k-once'],
+        [first, 'value-1'],
+        [second, 'value-2'],
+      ]);
+      expect(res.statusCode).toBe(400);
+      expect(JSON.parse(res.body).error).toMatchObject({ code: 'header_repeated', param: first });
+      expect(await things('m9')).toHaveLength(0);
+    },
+  );
+
+  it('a card number in the Idempotency-Key (stored in the key record) is 400 pan_not_allowed', async () => {
+    for (const key of ['4111111111111111', 'ref-4111 1111-1111.1111x']) {
+      const res = await postRaw('m10', '{"amount":1}', [['Idempotency-Key', key]]);
+      expect(res.statusCode).toBe(400);
+      expect(JSON.parse(res.body).error).toMatchObject({ code: 'pan_not_allowed', param: 'Idempotency-Key' });
+    }
+    const res = await postRaw('m10', '{"amount":1}', [
+      ['Idempotency-Key', 'ok'],
+      ['User-Agent', 'agent/4111111111111111'],
+    ]);
+    expect(JSON.parse(res.body).error).toMatchObject({ code: 'pan_not_allowed', param: 'User-Agent' });
+    expect(await things('m10')).toHaveLength(0);
   });
 });

@@ -5,7 +5,7 @@ import { fixedClock } from '../../functions/lib/clock.ts';
 import { resetConfig } from '../../functions/lib/config.ts';
 import { resetDdb } from '../../functions/lib/dynamodb.ts';
 import { notFound } from '../../functions/lib/errors.ts';
-import type { ChargeRequest } from '../../functions/payments/processor.ts';
+import type { ChargeRequest } from '../../functions/payments/processor-port.ts';
 import { type Detokenize, SandboxProcessor } from '../../functions/payments/sandbox.ts';
 import { createTables, tableEnv } from '../../infra/local/bootstrap-tables.ts';
 

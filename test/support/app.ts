@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { type Clock, setClock } from '../../functions/lib/clock.ts';
 import { type LocalRuntime, startLocalRuntime } from '../../infra/local/runtime.ts';
 
 export interface ApiResponse<T = Record<string, unknown>> {
@@ -95,5 +96,25 @@ export async function startTestApp(
       admin.destroy();
       await runtime.close();
     },
+  };
+}
+
+/**
+ * One app for the test file, whose in-process handlers run on `clock` (set before the app starts,
+ * reset after it closes). Returns a getter: the app exists once `beforeAll` ran.
+ */
+export function appWithClock(clock: Clock): () => TestApp {
+  let app: TestApp | undefined;
+  beforeAll(async () => {
+    setClock(clock);
+    app = await startTestApp();
+  });
+  afterAll(async () => {
+    await app?.close();
+    setClock(undefined);
+  });
+  return () => {
+    if (!app) throw new Error('the test app is not started yet');
+    return app;
   };
 }

@@ -39,6 +39,9 @@ export function checkoutFixtures(app: () => TestApp) {
       ...(body === undefined ? {} : { body }),
     });
 
+  /** Client secrets of the sessions opened here, so that `approve` presents them as the shopper's app does. */
+  const clientTokens = new Map<string, string>();
+
   async function openSession(apiKey: string, amount = 40_000, extra: Json = {}) {
     const res = await merchantPost<{ id: string; clientToken: string; expiresAt: string; plans: string[] }>(
       apiKey,
@@ -46,9 +49,11 @@ export function checkoutFixtures(app: () => TestApp) {
       { amount, currency: 'USD', merchantReference: `order-${randomBytes(3).toString('hex')}`, ...extra },
     );
     expect(res.status, res.text).toBe(201);
+    clientTokens.set(res.json.id, res.json.clientToken);
     return res.json;
   }
 
+  /** Approves with the session's client secret (a made-up one for a session not opened here). */
   function approve(
     shopper: { sessionToken: string; cardToken: string },
     sessionId: string,
@@ -61,7 +66,12 @@ export function checkoutFixtures(app: () => TestApp) {
       {
         auth: shopper.sessionToken,
         headers,
-        body: { plan: 'pay_in_4', cardToken: shopper.cardToken, ...body },
+        body: {
+          clientToken: clientTokens.get(sessionId) ?? `${sessionId}_secret_${'A'.repeat(32)}`,
+          plan: 'pay_in_4',
+          cardToken: shopper.cardToken,
+          ...body,
+        },
       },
     );
   }

@@ -108,7 +108,8 @@ async function writeAll(items: Record<string, unknown>[], concurrency = 8): Prom
 export async function seedInstallments(asOf: string, counts: { due: number; notDue: number }): Promise<void> {
   const items: Record<string, unknown>[] = [];
   for (let i = 0; i < counts.due; i += 1) {
-    const o = order(newId('order'), 2_500, asOf);
+    // One card per shopper: the per-card attempt limit must not be what the bench measures.
+    const o = { ...order(newId('order'), 2_500, asOf), cardToken: `tok_${randomBytes(6).toString('hex')}` };
     const ins = { ...installment(o.id, 2_500, asOf, true), cardToken: o.cardToken };
     items.push({ ...orderKey(o.id), type: 'order', ...o });
     items.push({ ...installmentKey(o.id, ins.captureId, 1), type: 'installment', ...ins });

@@ -9,6 +9,12 @@ process.env.POWERTOOLS_DEV = 'false';
 // The e2e suites register many shoppers from 127.0.0.1; the per-IP limit has its own test.
 process.env.REGISTRATIONS_PER_IP_PER_HOUR = '10000';
 
+// Tests that set TESSERA_LOCAL=1 get the local key service, as under the local runtime.
+import { setLocalKeyServiceFactory } from '../../functions/lib/key-service.ts';
+import { LocalKeyService } from '../../functions/lib/key-service-local.ts';
+
+setLocalKeyServiceFactory((dataDir) => new LocalKeyService({ dataDir }));
+
 // Nothing in a test may reach beyond loopback: any other connection attempt fails loudly.
 import net from 'node:net';
 
@@ -30,3 +36,10 @@ net.Socket.prototype.connect = function guardedConnect(this: net.Socket, ...args
   }
   return (originalConnect as (...a: unknown[]) => net.Socket).apply(this, args);
 } as typeof net.Socket.prototype.connect;
+
+// Nor may a test query real DNS: outbound requests resolve through the injectable resolver, and a
+// test that needs a name to resolve installs its own (test/support/dns.ts).
+import { setResolver } from '../../functions/lib/outbound.ts';
+import { testDefaultResolver } from './dns.ts';
+
+setResolver(testDefaultResolver);

@@ -21,6 +21,7 @@ import {
   type KeyService,
   keyService,
   setKeyService,
+  setLocalKeyServiceFactory,
 } from '../../functions/lib/key-service.ts';
 import { isRetryableKmsError, KmsKeyService } from '../../functions/lib/key-service-kms.ts';
 import { LOCAL_KMS_FILE, LocalKeyService } from '../../functions/lib/key-service-local.ts';
@@ -391,6 +392,19 @@ describe('keyService()', () => {
     setKeyService(stub);
     expect(keyService()).toBe(stub);
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it('never falls back to KMS locally: without a registered local factory it refuses', () => {
+    process.env.TESSERA_LOCAL = '1';
+    resetConfig();
+    setKeyService(undefined);
+    setLocalKeyServiceFactory(undefined);
+    try {
+      expect(() => keyService()).toThrow(/no local key service/);
+    } finally {
+      setLocalKeyServiceFactory((dataDir) => new LocalKeyService({ dataDir }));
+    }
+    expect(keyService()).toBeInstanceOf(LocalKeyService);
   });
 
   it('encodes contexts canonically', () => {

@@ -1,11 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fixedClock } from '../../functions/lib/clock.ts';
-import { resetConfig } from '../../functions/lib/config.ts';
 import { deliveryPolicy, nominalRetryDelayMs, retryDelayMs } from '../../functions/webhooks/delivery.ts';
 import { webhookEvent, webhookEventItems } from '../../functions/webhooks/events.ts';
 import { asOfInstant } from '../../functions/webhooks/job.ts';
 import { PENDING_SHARDS, shardOf } from '../../functions/webhooks/store.ts';
-import { endpointUrlProblem } from '../../functions/webhooks/url.ts';
 
 const clock = fixedClock('2026-03-01T12:00:00.000Z');
 const input = {
@@ -126,42 +124,5 @@ describe('the job input', () => {
     expect(asOfInstant('2026-03-01T12:34:56.000Z').toISOString()).toBe('2026-03-01T12:34:56.000Z');
     expect(asOfInstant('2020-01-01')).toBeInstanceOf(Date);
     expect(() => asOfInstant('soon')).toThrow();
-  });
-});
-
-describe('endpoint URL policy', () => {
-  afterEach(() => {
-    delete process.env.TESSERA_LOCAL;
-    resetConfig();
-  });
-
-  it('in AWS: https only, no private or loopback literals, no credentials', () => {
-    process.env.TESSERA_LOCAL = '0';
-    resetConfig();
-    expect(endpointUrlProblem('https://shop.example/hooks')).toBeUndefined();
-    for (const url of ['http://shop.example/hooks', 'http://127.0.0.1:9000/hooks', 'ftp://shop.example/']) {
-      expect(endpointUrlProblem(url)?.code, url).toBe('webhook_url_insecure');
-    }
-    for (const url of [
-      'https://169.254.169.254/latest',
-      'https://10.0.0.1/',
-      'https://192.168.1.1/',
-      'https://172.16.0.1/',
-      'https://127.0.0.1/',
-      'https://localhost/',
-      'https://[::1]/',
-      'https://[fd00::1]/',
-      'https://user:pass@shop.example/',
-    ]) {
-      expect(endpointUrlProblem(url)?.code, url).toBe('webhook_url_forbidden');
-    }
-  });
-
-  it('locally: http to loopback is allowed, http elsewhere is not', () => {
-    process.env.TESSERA_LOCAL = '1';
-    resetConfig();
-    expect(endpointUrlProblem('http://127.0.0.1:9000/hooks')).toBeUndefined();
-    expect(endpointUrlProblem('http://localhost:9000/hooks')).toBeUndefined();
-    expect(endpointUrlProblem('http://example.com/hooks')?.code).toBe('webhook_url_insecure');
   });
 });

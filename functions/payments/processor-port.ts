@@ -1,0 +1,65 @@
+/**
+ * The CardProcessor port: how Tessera moves money on a shopper's card. Orders (first installment at
+ * capture, refunds of collected money) and collection depend on this port only. The sandbox adapter
+ * (`sandbox.ts`) follows the well-known test cards; a real acquirer adapter plugs in beside it. This
+ * module imports no adapter: `processor.ts` (the payments face) chooses.
+ *
+ * Every call carries an idempotency key, and an adapter MUST return the first outcome again for a
+ * repeated key, so a retry after a crash or timeout can never charge or refund twice. Charges use
+ * `<installmentId>#<attempt>`; refunds `<refundId>#<installmentId>`.
+ */
+import type { CurrencyCode } from '../lib/money.ts';
+
+export interface ChargeRequest {
+  /** The vault token of the shopper's saved card (`tok_…`); never a PAN. */
+  cardToken: string;
+  /** The shopper who owns the card: an adapter refuses a token that is not theirs. */
+  customerId: string;
+  amount: number;
+  currency: CurrencyCode;
+  idempotencyKey: string;
+  /** Why the card is charged, for the detokenization audit trail (e.g. `installment ins_… of ord_…`). */
+  reason: string;
+}
+
+/** Why a charge failed. Hard declines (lost, stolen, closed) must never be retried. */
+export type DeclineCode =
+  | 'card_declined'
+  | 'insufficient_funds'
+  | 'lost_card'
+  | 'stolen_card'
+  | 'expired_card'
+  | 'card_unavailable'
+  | 'processing_error';
+
+export const HARD_DECLINES: ReadonlySet<DeclineCode> = new Set([
+  'lost_card',
+  'stolen_card',
+  'expired_card',
+  'card_unavailable',
+]);
+
+export type ChargeResult =
+  | { status: 'succeeded'; chargeId: string }
+  | { status: 'failed'; code: DeclineCode; hard: boolean; message: string; chargeId?: string };
+
+export interface RefundRequest {
+  /** The charge that collected the money being returned. */
+  chargeId: string;
+  amount: number;
+  currency: CurrencyCode;
+  idempotencyKey: string;
+}
+
+export type RefundOutcome = { status: 'succeeded'; refundId: string } | { status: 'failed'; message: string };
+
+export interface CardProcessor {
+  charge(request: ChargeRequest): Promise<ChargeResult>;
+  refund(request: RefundRequest): Promise<RefundOutcome>;
+  /**
+   * The outcome the processor recorded for a charge key, or undefined when it never received that
+   * key. Never charges. The reconciler settles a charge whose charger died by asking this, so an
+   * adapter must answer from the acquirer's own records (for a real acquirer: its lookup by key).
+   */
+  chargeOutcome(idempotencyKey: string): Promise<ChargeResult | undefined>;
+}

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { redactText } from '../../functions/lib/logger.ts';
+import { containsPan, findPans, luhnValid, maskPans } from '../../functions/lib/pan.ts';
+
+/** Issue 9: THE card-number detector (functions/lib/pan.ts). */
+describe('findPans / containsPan', () => {
+  it.each([
+    ['4111111111111111', '4111111111111111'],
+    ['4111 1111-1111.1111', '4111111111111111'],
+    ['ref4111111111111111x', '4111111111111111'],
+    ['3782-822463-10005', '378282246310005'],
+    ['4222222222222', '4222222222222'],
+    ['6011 1111 1111 1117 exp 12/27', '6011111111111117'],
+    ['4111  1111 - 1111 . 1111', '4111111111111111'],
+    ['4111\u00a01111\u20131111\u20141111', '4111111111111111'],
+    ['４１１１１１１１１１１１１１１１', '4111111111111111'],
+    ['card 4111 1111 1111 1111 12 27 thanks', '4111111111111111'],
+    ['order 12 4111111111111111', '4111111111111111'],
+    ['4242424242424242428', '4242424242424242428'],
+  ])('finds the card number in %j', (text, digits) => {
+    expect(findPans(text).map((m) => m.digits)).toEqual([digits]);
+    expect(containsPan(text)).toBe(true);
+  });
+
+  it.each([
+    'order-123',
+    '4111111111111112',
+    '424242424242',
+    '42424242424242424242',
+    '2026-11-30T05:33:12.123Z',
+    'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36',
+    '+14155550123',
+    '4111/1111/1111/1111',
+    '',
+  ])('finds nothing in %j', (text) => {
+    expect(findPans(text)).toEqual([]);
+    expect(containsPan(text)).toBe(false);
+  });
+
+  it('gives offsets of the number as written, for every number in the text', () => {
+    const text = 'a 4111 1111 1111 1111, b 5555-5555-5555-4444.';
+    expect(findPans(text).map((m) => text.slice(m.start, m.end))).toEqual([
+      '4111 1111 1111 1111',
+      '5555-5555-5555-4444',
+    ]);
+  });
+
+  it('Luhn is the ISO/IEC 7812-1 check', () => {
+    expect(luhnValid('4111111111111111')).toBe(true);
+    expect(luhnValid('4111111111111112')).toBe(false);
+    expect(luhnValid('4111 1111')).toBe(false);
+  });
+});
+
+describe('maskPans (for text shown to a person: a support message)', () => {
+  it('keeps only the last four digits, and leaves the rest of the text alone', () => {
+    expect(maskPans('my card 4111 1111-1111.1111 was charged twice')).toBe(
+      'my card •••• 1111 was charged twice',
+    );
+    expect(maskPans('no card here 12345')).toBe('no card here 12345');
+    expect(maskPans('ref4111111111111111x', () => '[PAN]')).toBe('ref[PAN]x');
+  });
+});
+
+describe('the logger redacts with the same detector', () => {
+  it.each([
+    ['card 4111 1111-1111.1111 ok', 'card [REDACTED_PAN] ok'],
+    ['ref4111111111111111x', 'ref[REDACTED_PAN]x'],
+    ['order total 12345', 'order total 12345'],
+  ])('%j', (text, redacted) => {
+    expect(redactText(text)).toBe(redacted);
+  });
+});

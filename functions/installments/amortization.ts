@@ -77,39 +77,57 @@ function toSafe(value: bigint, what: string): number {
   return Number(value);
 }
 
-/**
- * Amortizes `principal` minor units at a nominal `aprBps` over `months` monthly payments. Each month's
- * interest is charged on the outstanding balance (rounded half up); every payment is the rounded level
- * payment except the last, which is whatever brings the balance to exactly 0. A payment is never more
- * than what is owed, so tiny principals settle early with zero payments after. At 0% the principal is
- * split with `allocate`, so the rounding remainder goes on the first payment like every other plan.
- */
-export function amortize(principal: number, aprBps: number, months: number): Amortization {
+/** The rows of `principal` amortized over exactly `months` payments (some may be 0 for a tiny principal). */
+function amortizeRows(principal: number, aprBps: number, months: number): AmortizationRow[] {
   const level = levelPayment(principal, aprBps, months);
   const rows: AmortizationRow[] = [];
-
   if (aprBps === 0) {
     let balance = principal;
     allocate(principal, months).forEach((part, index) => {
       balance -= part;
       rows.push({ seq: index + 1, payment: part, interest: 0, principal: part, balance });
     });
-  } else {
-    let balance = BigInt(principal);
-    for (let seq = 1; seq <= months; seq += 1) {
-      const interest = BigInt(monthlyInterest(toSafe(balance, 'balance'), aprBps));
-      const owed = balance + interest;
-      const payment = seq === months || BigInt(level) > owed ? owed : BigInt(level);
-      balance = owed - payment;
-      rows.push({
-        seq,
-        payment: toSafe(payment, 'payment'),
-        interest: Number(interest),
-        principal: toSafe(payment - interest, 'payment'),
-        balance: toSafe(balance, 'balance'),
-      });
-    }
+    return rows;
   }
+  let balance = BigInt(principal);
+  for (let seq = 1; seq <= months; seq += 1) {
+    const interest = BigInt(monthlyInterest(toSafe(balance, 'balance'), aprBps));
+    const owed = balance + interest;
+    const payment = seq === months || BigInt(level) > owed ? owed : BigInt(level);
+    balance = owed - payment;
+    rows.push({
+      seq,
+      payment: toSafe(payment, 'payment'),
+      interest: Number(interest),
+      principal: toSafe(payment - interest, 'payment'),
+      balance: toSafe(balance, 'balance'),
+    });
+  }
+  return rows;
+}
+
+/**
+ * Amortizes `principal` minor units at a nominal `aprBps` over at most `months` monthly payments.
+ * Each month's interest is charged on the outstanding balance (rounded half up); every payment is the
+ * rounded level payment except the last, which is whatever brings the balance to exactly 0. At 0% the
+ * principal is split with `allocate`, so the rounding remainder goes on the first payment like every
+ * other plan (ADR 0005).
+ *
+ * No payment is ever 0 (ADR 0011): a principal too small to give every month a payment of at least
+ * one minor unit (say 5 cents over 12 months) is amortized over the longest shorter term that does,
+ * down to a single payment. `rows.length` is that term; the disclosure describes those payments.
+ */
+export function amortize(principal: number, aprBps: number, months: number): Amortization {
+  assertTerms(aprBps, months);
+  assertMinorUnits(principal, 'amount');
+  // At 0% the split is even, so the longest term without a zero payment is known at once.
+  let term = aprBps === 0 ? Math.min(months, principal) : months;
+  let rows = amortizeRows(principal, aprBps, term);
+  while (term > 1 && rows.some((row) => row.payment === 0)) {
+    term -= 1;
+    rows = amortizeRows(principal, aprBps, term);
+  }
+  const level = levelPayment(principal, aprBps, term);
 
   let totalOfPayments = 0n;
   for (const row of rows) totalOfPayments += BigInt(row.payment);

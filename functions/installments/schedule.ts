@@ -2,6 +2,10 @@
  * Builds an order's installment schedule from its plan, amount and capture date. Pure: no I/O, no clock.
  * All dates are UTC calendar days (`YYYY-MM-DD`); all amounts integer minor units.
  *
+ * No installment is ever 0 (docs/adr/0011-no-zero-installment.md): an amount too small to give every
+ * installment at least one minor unit gets fewer installments (the first ones of the plan's dates),
+ * never a zero one. pay_in_4 of 2 units is [1, 1] at capture and +14 days.
+ *
  * Due dates:
  * - pay_in_4: capture day, then +14, +28 and +42 days.
  * - pay_in_30: capture day + 30 days.
@@ -85,7 +89,8 @@ export function buildSchedule(
 
   switch (config.id) {
     case 'pay_in_4': {
-      const parts = allocate(amount, config.installments);
+      // Never a zero installment (ADR 0011): fewer than four when the amount cannot give each one unit.
+      const parts = allocate(amount, Math.min(config.installments, amount));
       return {
         plan,
         currency: code,

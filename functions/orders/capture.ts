@@ -10,9 +10,10 @@ import { orderEventItems } from './events.ts';
 import type { CaptureRecord, InstallmentRecord, OrderRecord, OrderStatus } from './model.ts';
 import { MAX_CAPTURES_PER_ORDER } from './policy.ts';
 import type { CaptureResponse } from './schema.ts';
-import { committing, type MerchantPrincipal, requireOrder, scheduleOptions } from './shared.ts';
+import { committing, type MerchantPrincipal, requirePartition, scheduleOptions } from './shared.ts';
 import { canTransition, statusAfterCapture } from './state.ts';
 import * as store from './store.ts';
+import { orderTotals } from './totals.ts';
 import { toCapture } from './view.ts';
 
 const refused = (code: string, message: string, param?: string) =>
@@ -123,16 +124,20 @@ export async function capture(
   clock: Clock,
   processor: () => CardProcessor,
 ): Promise<CaptureResponse> {
-  const order = await requireOrder(principal, id);
+  const partition = await requirePartition(principal, id);
+  const { order } = partition;
   const now = clock.now();
   const to = captureTarget(order, amount, now.getTime());
   const { capture: captureRecord, installments } = newCapture(order, amount, now);
+  // What the installments owe, interest included (monthly plans), not only the principal.
+  const totals = orderTotals(
+    [...partition.captures, captureRecord],
+    [...partition.installments, ...installments],
+  );
   const after: OrderRecord = {
     ...order,
     status: to,
-    capturedAmount: order.capturedAmount + amount,
-    // What the new installments owe, interest included (monthly plans), not only the principal.
-    outstandingAmount: order.outstandingAmount + installments.reduce((sum, i) => sum + i.amount, 0),
+    ...totals,
     captureCount: order.captureCount + 1,
     version: order.version + 1,
     updatedAt: now.toISOString(),
@@ -141,11 +146,7 @@ export async function capture(
     store.orderTransitionItem(
       order,
       to,
-      {
-        capturedAmount: after.capturedAmount,
-        outstandingAmount: after.outstandingAmount,
-        captureCount: after.captureCount,
-      },
+      { ...totals, captureCount: after.captureCount },
       after.updatedAt,
       // Redundant with the version, and deliberate: the authorized amount is the invariant.
       { condition: 'capturedAmount = :prevCaptured', values: { ':prevCaptured': order.capturedAmount } },

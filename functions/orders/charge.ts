@@ -10,6 +10,7 @@ import { sendChargeNotices } from './notices.ts';
 import { concurrentUpdate, OPTIMISTIC_RETRIES } from './shared.ts';
 import { canTransition, statusAfter } from './state.ts';
 import * as store from './store.ts';
+import { orderTotals } from './totals.ts';
 
 /**
  * Charges an installment that is `charging` with the processor key `<id>#<attempt>` and records the
@@ -124,12 +125,8 @@ export async function recordChargeOutcome(
     const now = clock.now();
     const at = now.toISOString();
     const { changed, set, remove } = chargedInstallment(order, installment, result, now);
-    const paid = result.status === 'succeeded' ? installment.amount : 0;
-    const totals = {
-      outstandingAmount: order.outstandingAmount - paid,
-      collectedAmount: order.collectedAmount + paid,
-    };
     const installmentsAfter = partition.installments.map((i) => (i.id === installmentId ? changed : i));
+    const totals = orderTotals(partition.captures, installmentsAfter);
     const provisional = { ...order, ...totals };
     const status = statusAfter('charge', order, provisional, installmentsAfter, now);
     const after: OrderRecord = { ...provisional, status, version: order.version + 1, updatedAt: at };

@@ -22,6 +22,7 @@ import { Transaction, writeUnlessCancelled } from '../lib/transactions.ts';
 import { orderEventItems } from './events.ts';
 import type { InstallmentRecord, OrderPartition, OrderRecord } from './model.ts';
 import * as store from './store.ts';
+import { orderTotals } from './totals.ts';
 
 /** The first day (YYYY-MM-DD) on which an installment unpaid since `dueDate` owes its late fee. */
 export function lateFeeDay(
@@ -104,8 +105,9 @@ export async function assessLateFee(
     store.installmentUpdateItem(installment, { amount: changed.amount, lateFee: fee }, at, removed),
   );
   if (fee > 0) {
+    const installmentsAfter = partition.installments.map((i) => (i.id === installment.id ? changed : i));
     const totals = {
-      outstandingAmount: order.outstandingAmount + fee,
+      ...orderTotals(partition.captures, installmentsAfter),
       lateFeesAmount: (order.lateFeesAmount ?? 0) + fee,
     };
     const after: OrderRecord = { ...order, ...totals, version: order.version + 1, updatedAt: at };

@@ -14,6 +14,7 @@ import { notifyOnce } from '../lib/notify-once.ts';
 import type { ChargeResult } from '../payments/processor.ts';
 import type { InstallmentRecord, OrderPartition, OrderRecord } from './model.ts';
 import * as store from './store.ts';
+import { orderTotals } from './totals.ts';
 
 /** Days before a due date the reminder goes out. */
 export const REMINDER_DAYS_AHEAD = 3;
@@ -37,9 +38,7 @@ const which = (installment: InstallmentRecord, partition: OrderPartition) => {
   return `payment ${installment.seq} of ${series}`;
 };
 const owed = (partition: OrderPartition) =>
-  partition.installments
-    .filter((i) => i.status === 'due' || i.status === 'failed' || i.status === 'charging')
-    .reduce((sum, i) => sum + i.amount, 0);
+  orderTotals(partition.captures, partition.installments).outstandingAmount;
 
 async function send(
   key: string,

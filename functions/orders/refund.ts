@@ -15,6 +15,7 @@ import type { RefundResponse } from './schema.ts';
 import { committing, type MerchantPrincipal, requirePartition } from './shared.ts';
 import { canTransition, statusAfter } from './state.ts';
 import * as store from './store.ts';
+import { orderTotals } from './totals.ts';
 import { toRefund } from './view.ts';
 
 interface CaptureRefund {
@@ -25,16 +26,19 @@ interface CaptureRefund {
 }
 
 /**
- * Plans a refund over the captures: the named one, or every capture from the latest backwards.
- * Within a capture, `applyRefund` reduces what is still owed from the last installment backwards and
- * returns collected money only once nothing remains to reduce. Throws rejected
- * `refund_exceeds_refundable` beyond what can be refunded, conflict `installment_charging` when only
- * an installment being charged right now would make it fit.
+ * Plans a refund over the captures: the named one, or every capture from the latest backwards. A
+ * refund is in purchase terms (principal): each capture takes at most what it captured less what
+ * was refunded of it. Within a capture, `applyRefund` reduces unpaid principal from the last
+ * installment backwards (interest following it, at the order's APR), returns collected money only
+ * once nothing remains to reduce, and returns interest too when the capture is refunded in full.
+ * Throws rejected `refund_exceeds_refundable` beyond what can be refunded, conflict
+ * `installment_charging` when only an installment being charged right now would make it fit.
  */
 export function planRefund(partition: OrderPartition, amount: number, captureId?: string): CaptureRefund[] {
   const targets = captureId
     ? partition.captures.filter((c) => c.id === captureId)
     : [...partition.captures].reverse();
+  const aprBps = partition.order.aprBps ?? 0;
   const plan: CaptureRefund[] = [];
   let remaining = amount;
   let inFlight = 0;
@@ -42,17 +46,11 @@ export function planRefund(partition: OrderPartition, amount: number, captureId?
     const installments = partition.installments
       .filter((i) => i.captureId === capture.id)
       .sort((a, b) => a.seq - b.seq);
-    const refundable = installments.map((i) => ({
-      id: i.id,
-      amount: i.amount,
-      status: i.status,
-      refunded: i.refunded,
-    }));
-    const capacity = refundCapacity(refundable);
+    const capacity = refundCapacity(installments);
     inFlight += capacity.inFlight;
-    const take = Math.min(remaining, capacity.reducible + capacity.refundable);
-    if (take === 0) continue;
-    plan.push({ capture, installments, result: applyRefund(refundable, take), amount: take });
+    const take = Math.min(remaining, capacity.refundable, capture.amount - capture.refundedAmount);
+    if (take <= 0) continue;
+    plan.push({ capture, installments, result: applyRefund(installments, take, aprBps), amount: take });
     remaining -= take;
     if (remaining === 0) break;
   }
@@ -90,6 +88,7 @@ function applyPlan(plan: CaptureRefund[], at: string) {
       lines.push({ captureId: part.capture.id, ...line });
       if (line.reducedBy === 0 && line.refundedBy === 0) return;
       const set: Record<string, unknown> = { amount: next.amount, refunded: next.refunded ?? 0 };
+      if (line.reducedBy > 0) Object.assign(set, { principal: next.principal, interest: next.interest });
       const remove: string[] = [];
       // Reduced to nothing: there is nothing left to collect, so it leaves the collection index.
       if (line.reducedBy > 0 && next.amount === 0) {
@@ -98,12 +97,7 @@ function applyPlan(plan: CaptureRefund[], at: string) {
       }
       items.push(store.installmentUpdateItem(installment, set, at, remove));
       const { duePk: _p, dueSk: _s, ...kept } = installment;
-      changed.set(installment.id, {
-        ...(remove.length ? kept : installment),
-        amount: next.amount,
-        refunded: next.refunded ?? 0,
-        ...(set.status === 'cancelled' ? { status: 'cancelled' as const } : {}),
-      });
+      changed.set(installment.id, { ...(remove.length ? kept : installment), ...set } as InstallmentRecord);
       if (line.refundedBy > 0) {
         cardRefunds.push({
           installmentId: installment.id,
@@ -172,12 +166,16 @@ export async function refund(
   const at = now.toISOString();
   const refundId = newId('refund', now);
   const { lines, cardRefunds, items, changed, reduced, returned } = applyPlan(plan, at);
-  const totals = {
-    refundedAmount: order.refundedAmount + body.amount,
-    outstandingAmount: order.outstandingAmount - reduced,
-  };
-  const fullyRefunded = totals.refundedAmount >= order.capturedAmount;
   const installmentsAfter = partition.installments.map((i) => changed.get(i.id) ?? i);
+  const refundedOf = new Map(
+    plan.map((part) => [part.capture.id, part.capture.refundedAmount + part.amount]),
+  );
+  const capturesAfter = partition.captures.map((c) => ({
+    ...c,
+    refundedAmount: refundedOf.get(c.id) ?? c.refundedAmount,
+  }));
+  const totals = orderTotals(capturesAfter, installmentsAfter);
+  const fullyRefunded = totals.refundedAmount >= totals.capturedAmount;
   const to = statusAfter('refund', order, { ...order, ...totals }, installmentsAfter, now);
   const released = fullyRefunded ? { authorizationReleased: true } : {};
   const after: OrderRecord = {

@@ -27,7 +27,10 @@ export const CaptureBody = /* @__PURE__ */ defineSchema(() =>
 export const RefundBody = /* @__PURE__ */ defineSchema(() =>
   z
     .strictObject({
-      amount: MinorUnitsSchema,
+      amount: MinorUnitsSchema.meta({
+        description:
+          'Minor units of the purchase (principal, never interest); at most what was captured less what was refunded (of the named capture, with captureId).',
+      }),
       captureId: idOf('capture').optional().meta({
         description:
           'The capture refunded. Without it the refund runs over the captures from the latest backwards.',
@@ -97,8 +100,14 @@ export const RefundLineResponse = /* @__PURE__ */ defineSchema(() =>
     .object({
       captureId: z.string(),
       installmentId: z.string(),
-      reducedBy: z.int().meta({ description: 'Taken off what the shopper still owes on this installment.' }),
-      refundedBy: z.int().meta({ description: 'Returned to the card from what this installment collected.' }),
+      reducedBy: z.int().meta({
+        description:
+          'Taken off what the shopper still owes on this installment: principal and the interest on it.',
+      }),
+      refundedBy: z.int().meta({
+        description:
+          'Returned to the card from what this installment collected (its interest too once the capture is fully refunded).',
+      }),
     })
     .meta({ id: 'RefundLine' }),
 );
@@ -111,8 +120,13 @@ export const RefundResponse = /* @__PURE__ */ defineSchema(() =>
       orderId: z.string(),
       amount: z.int(),
       currency: CurrencyCodeSchema,
-      reducedAmount: z.int(),
-      returnedAmount: z.int(),
+      reducedAmount: z.int().meta({
+        description: 'Taken off what the shopper still owes, interest on the refunded principal included.',
+      }),
+      returnedAmount: z.int().meta({
+        description:
+          'Returned to the card; a capture refunded in full returns the interest collected on it too.',
+      }),
       lines: z.array(RefundLineResponse),
       cardRefunds: z
         .array(
@@ -150,7 +164,10 @@ export const OrderSummaryResponse = /* @__PURE__ */ defineSchema(() =>
       card: z.object({ brand: z.string(), last4: z.string() }),
       capturedAmount: z.int(),
       refundedAmount: z.int(),
-      outstandingAmount: z.int().meta({ description: 'Still to collect from the shopper.' }),
+      outstandingAmount: z.int().meta({
+        description:
+          'What the unpaid installments (due, charging, failed) still owe, interest and fees included.',
+      }),
       lateFeesAmount: z.int().min(0).meta({
         description: 'Late fees charged on the order so far (at most the cap of GET /v1/config `fees`).',
       }),

@@ -9,6 +9,7 @@ import type {
   RefundResponse,
 } from './schema.ts';
 import { remainingAuthorized } from './state.ts';
+import { orderTotals } from './totals.ts';
 
 export function toSummary(order: OrderRecord): OrderSummaryResponse {
   return {
@@ -98,9 +99,10 @@ export function toRefund(refund: RefundRecord): RefundResponse {
   };
 }
 
+/** The whole order; its totals are derived from its captures and installments (./totals.ts). */
 export function toOrder({ order, captures, installments, refunds }: OrderPartition): OrderResponse {
   return {
-    ...toSummary(order),
+    ...toSummary({ ...order, ...orderTotals(captures, installments) }),
     schedulePreview: order.schedulePreview,
     captures: captures.map((capture) => {
       const { installments: _i, disclosure: _d, ...rest } = toCapture(capture, []);

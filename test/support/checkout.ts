@@ -76,14 +76,15 @@ export function checkoutFixtures(app: () => TestApp) {
     );
   }
 
-  /** A merchant's authorized order, through the whole checkout. */
+  /** A merchant's authorized order, through the whole checkout (pay_in_4 unless `plan` says otherwise). */
   async function authorizedOrder(
     merchant: { id: string; apiKey: string },
     shopper: { sessionToken: string; cardToken: string },
     amount = 40_000,
+    plan: Json = {},
   ) {
     const session = await openSession(merchant.apiKey, amount);
-    const approval = await approve(shopper, session.id);
+    const approval = await approve(shopper, session.id, plan);
     expect(approval.status, approval.text).toBe(200);
     const order = await merchantPost<Json & { id: string }>(merchant.apiKey, '/v1/orders', {
       authorizationToken: approval.json.authorizationToken,

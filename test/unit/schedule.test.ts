@@ -269,7 +269,7 @@ describe('properties', () => {
         expect(total).toBe(schedule.disclosure.totalOfPayments);
         expect(total).toBe(amount + schedule.disclosure.financeCharge);
         for (const installment of schedule.installments) {
-          expect(Number.isSafeInteger(installment.amount) && installment.amount >= 0).toBe(true);
+          expect(Number.isSafeInteger(installment.amount) && installment.amount > 0).toBe(true);
           expect(installment.amount).toBe(installment.principal + installment.interest);
         }
         if (plan !== 'monthly' || aprBps === 0) expect(total).toBe(amount);
@@ -282,7 +282,7 @@ describe('properties', () => {
     fc.assert(
       fc.property(
         fc.constantFrom(...EXPONENT_SAMPLES),
-        fc.integer({ min: 1, max: 10_000_000_000 }),
+        fc.integer({ min: 4, max: 10_000_000_000 }),
         captureArb,
         (currency, amount, capture) => {
           const [first = -1, second, third, fourth] = amounts(
@@ -295,6 +295,51 @@ describe('properties', () => {
         },
       ),
     );
+  });
+
+  it('no installment is ever 0, on every plan, capture size and exponent (ADR 0011)', () => {
+    // Captures may be partial, so any amount from 1 minor unit up reaches the schedule.
+    const arb = fc.record({
+      plan: fc.constantFrom('pay_in_4' as const, 'pay_in_30' as const, 'monthly' as const),
+      currency: fc.constantFrom<CurrencyCode>('JPY', 'USD', 'KWD'),
+      amount: fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 5_000_000 })),
+      termMonths: fc.integer({ min: 3, max: 36 }),
+      aprBps: fc.oneof(fc.constant(0), fc.constant(1_499), fc.integer({ min: 0, max: 3_600 })),
+      capture: captureArb,
+    });
+    fc.assert(
+      fc.property(arb, ({ plan, currency, amount, termMonths, aprBps, capture }) => {
+        const schedule = buildSchedule(plan, amount, currency, capture, { termMonths, aprBps });
+        const parts = amounts(schedule);
+        for (const part of parts) expect(part).toBeGreaterThan(0);
+        expect(schedule.installments.reduce((sum, i) => sum + i.principal, 0)).toBe(amount);
+        expect(parts.reduce((a, b) => a + b, 0)).toBe(schedule.disclosure.totalOfPayments);
+        expect(schedule.installments.map((i) => i.seq)).toEqual(parts.map((_, index) => index + 1));
+        if (plan === 'pay_in_4') expect(parts).toHaveLength(Math.min(4, amount));
+        if (plan === 'monthly') expect(parts.length).toBeLessThanOrEqual(termMonths);
+        if (plan === 'pay_in_4' || (plan === 'monthly' && aprBps === 0)) {
+          // The remainder on the first (ADR 0005); every other part equal.
+          const [first = 0, ...rest] = parts;
+          for (const part of rest) expect(part).toBe(rest[0]);
+          expect(first - (rest[0] ?? first)).toBe(amount % parts.length);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('a capture too small for every installment gets fewer: 1 unit is one payment at capture', () => {
+    const at = new Date('2026-03-02T10:00:00Z');
+    expect(amounts(buildSchedule('pay_in_4', 1, 'USD', at))).toEqual([1]);
+    expect(dueDates(buildSchedule('pay_in_4', 1, 'USD', at))).toEqual(['2026-03-02']);
+    expect(amounts(buildSchedule('pay_in_4', 3, 'JPY', at))).toEqual([1, 1, 1]);
+    expect(amounts(buildSchedule('pay_in_4', 5, 'KWD', at))).toEqual([2, 1, 1, 1]);
+    expect(amounts(buildSchedule('monthly', 2, 'USD', at, { termMonths: 12, aprBps: 0 }))).toEqual([1, 1]);
+    // 5 cents at 14.99% over 12 months: the level payment rounds to 0, so the longest term with no
+    // zero payment is 5 months of 1 cent (interest on a few cents rounds to 0).
+    const tiny = buildSchedule('monthly', 5, 'USD', at, { termMonths: 12, aprBps: 1_499 });
+    expect(amounts(tiny)).toEqual([1, 1, 1, 1, 1]);
+    expect(dueDates(tiny)).toEqual(['2026-04-02', '2026-05-02', '2026-06-02', '2026-07-02', '2026-08-02']);
   });
 
   it('pay_in_4 and pay_in_30 dates are exactly 0/14/28/42 and 30 UTC days from the capture day', () => {

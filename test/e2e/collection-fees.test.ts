@@ -195,26 +195,32 @@ describe('receipts and reminders on a good card', PLAY, () => {
   });
 });
 
+/** A processor whose card returns are refused `refusals` times, then go through; records each key. */
+function flakyRefunds(refusals: number): { processor: CardProcessor; keys: string[] } {
+  const sandbox = new SandboxProcessor((token, purpose) => detokenize(token, purpose));
+  const keys: string[] = [];
+  let left = refusals;
+  const processor: CardProcessor = {
+    charge: (request) => sandbox.charge(request),
+    chargeOutcome: (key) => sandbox.chargeOutcome(key),
+    refund: async (request) => {
+      keys.push(request.idempotencyKey);
+      if (left > 0) {
+        left -= 1;
+        return { status: 'failed', message: 'processor unavailable' };
+      }
+      return sandbox.refund(request);
+    },
+  };
+  return { processor, keys };
+}
+
 describe('card refunds that fail', PLAY, () => {
   it('are retried by collection until they succeed, once each', async () => {
     const merchant = await newMerchant();
     const order = await capturedOrder(merchant, GOOD, 4_000);
     // The processor refuses the next two card returns (the refund itself and its first retry).
-    const sandbox = new SandboxProcessor((token, purpose) => detokenize(token, purpose));
-    let refusals = 2;
-    const refunds: string[] = [];
-    const flaky: CardProcessor = {
-      charge: (request) => sandbox.charge(request),
-      chargeOutcome: (key) => sandbox.chargeOutcome(key),
-      refund: async (request) => {
-        refunds.push(request.idempotencyKey);
-        if (refusals > 0) {
-          refusals -= 1;
-          return { status: 'failed', message: 'processor unavailable' };
-        }
-        return sandbox.refund(request);
-      },
-    };
+    const { processor: flaky, keys: refunds } = flakyRefunds(2);
     setCardProcessor(flaky);
     try {
       const refund = await merchantPost(merchant.apiKey, `/v1/orders/${order.id}/refunds`, { amount: 4_000 });
@@ -237,6 +243,29 @@ describe('card refunds that fail', PLAY, () => {
         (i) => i.type === 'webhookEvent' && i.objectId === got.refunds[0]?.id,
       );
       expect(refundEvents?.map((e) => e.eventType)).toEqual(['refund.card_refund_succeeded']);
+    } finally {
+      setCardProcessor(undefined);
+    }
+  });
+
+  it('fail for good after the last retry (+7 days), with refund.card_refund_failed', async () => {
+    const merchant = await newMerchant();
+    const order = await capturedOrder(merchant, GOOD, 4_000);
+    const { processor, keys } = flakyRefunds(Number.POSITIVE_INFINITY);
+    setCardProcessor(processor);
+    try {
+      const refund = await merchantPost(merchant.apiKey, `/v1/orders/${order.id}/refunds`, { amount: 4_000 });
+      expect(refund.status, refund.text).toBe(201);
+      for (const day of [1, 3]) expect((await collectOn(day)).cardRefunds.retrying).toBe(1);
+      expect((await collectOn(7)).cardRefunds).toEqual({ succeeded: 0, retrying: 0, failed: 1 });
+      expect((await collectOn(8)).cardRefunds.failed).toBe(0);
+      const got = await getOrder(merchant.apiKey, order.id);
+      expect(got.refunds[0]?.cardRefunds[0]?.status).toBe('failed');
+      expect(keys).toHaveLength(4);
+      const refundEvents = (await app.scanAll()).main?.filter(
+        (i) => i.type === 'webhookEvent' && i.objectId === got.refunds[0]?.id,
+      );
+      expect(refundEvents?.map((e) => e.eventType)).toEqual(['refund.card_refund_failed']);
     } finally {
       setCardProcessor(undefined);
     }

@@ -58,7 +58,7 @@ export type CheckoutSessionResponse = z.infer<typeof CheckoutSessionResponse>;
 export const AuthorizeCheckoutBody = /* @__PURE__ */ defineSchema(() =>
   z
     .strictObject({
-      clientToken: z.string().min(1).max(128).meta({
+      clientToken: freeText().min(1).max(128).meta({
         description:
           "The session's clientToken, as the merchant handed it to the shopper's app: only its holder may approve the session.",
       }),

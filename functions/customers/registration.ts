@@ -1,6 +1,6 @@
 /**
  * Registration, answered the same way whether or not the email is already registered (no account
- * enumeration, OWASP ASVS 5.0 V6.3.7 / the OWASP Authentication Cheat Sheet): the email tells the
+ * enumeration; the OWASP Authentication Cheat Sheet; docs/adr/0009): the email tells the
  * owner which it was. A new account gets a welcome notice; the owner of an existing one is told that
  * someone tried to register with their address. Registrations are rate limited per client IP.
  */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { redactText } from '../../functions/lib/logger.ts';
 import { containsPan, findPans, luhnValid, maskPans } from '../../functions/lib/pan.ts';
@@ -49,6 +50,30 @@ describe('findPans / containsPan', () => {
     expect(luhnValid('4111111111111111')).toBe(true);
     expect(luhnValid('4111111111111112')).toBe(false);
     expect(luhnValid('4111 1111')).toBe(false);
+  });
+});
+
+describe('UUIDs are identifiers, not card numbers', () => {
+  it('finds no card number in 20,000 random canonical UUIDs (about 50 were refused before)', () => {
+    const refused: string[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const uuid = randomUUID();
+      if (containsPan(uuid) || containsPan(uuid.toUpperCase()) || containsPan(`idem_${uuid}`)) {
+        refused.push(uuid);
+      }
+    }
+    expect(refused).toEqual([]);
+  });
+
+  it('a dash-joined run that fits a UUID is skipped whole; a card number beside one is still found', () => {
+    // Dash-joined digits inside this UUID hold a Luhn-valid 13-digit run (1234-5678-9012-3).
+    const uuid = '8c1f4a52-1234-5678-9012-3b4c5d6e7f80';
+    expect(containsPan('52-1234-5678-9012-3')).toBe(true);
+    expect(containsPan(uuid)).toBe(false);
+    expect(findPans(`${uuid} 4111 1111 1111 1111`).map((m) => m.digits)).toEqual(['4111111111111111']);
+    expect(containsPan(`4111111111111111-${uuid}`)).toBe(true);
+    // Not UUID-shaped (a group too long): read as digits as before.
+    expect(containsPan('8c1f4a52-1234-5678-9012-34111111111111111')).toBe(true);
   });
 });
 

@@ -1,12 +1,12 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DAY_MS, fixedClock, isoDay, setClock } from '../../functions/lib/clock.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DAY_MS, fixedClock, isoDay } from '../../functions/lib/clock.ts';
 import { ddb, tableName } from '../../functions/lib/dynamodb.ts';
 import { listOutbox } from '../../functions/lib/notifier.ts';
 import { type CardProcessor, setCardProcessor } from '../../functions/payments/processor.ts';
 import { SandboxProcessor } from '../../functions/payments/sandbox.ts';
 import { detokenize } from '../../functions/vault/access.ts';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { appWithClock } from '../support/app.ts';
 import { checkoutFixtures, type Json } from '../support/checkout.ts';
 
 // Late fees, shopper notices and card-refund retries, played through POST /v1/admin/collections
@@ -14,18 +14,10 @@ import { checkoutFixtures, type Json } from '../support/checkout.ts';
 const START = Date.parse('2026-05-04T10:00:00Z');
 const clock = fixedClock(new Date(START));
 let base = START;
-let app: TestApp;
-beforeAll(async () => {
-  setClock(clock);
-  app = await startTestApp();
-});
-afterAll(async () => {
-  setCardProcessor(undefined);
-  await app?.close();
-  setClock(undefined);
-});
+const testApp = appWithClock(clock);
+afterAll(() => setCardProcessor(undefined));
 
-const { newMerchant, newShopper, merchantPost, openSession, approve, events } = checkoutFixtures(() => app);
+const { newMerchant, newShopper, merchantPost, openSession, approve, events } = checkoutFixtures(testApp);
 
 const DECLINED = '4000000000000002';
 const GOOD = '4242424242424242';
@@ -58,8 +50,8 @@ type Run = Json & {
 
 async function collectOn(days: number): Promise<Run> {
   clock.set(new Date(base + days * DAY_MS));
-  const res = await app.call<Run>('POST', '/v1/admin/collections', {
-    auth: app.operator,
+  const res = await testApp().call<Run>('POST', '/v1/admin/collections', {
+    auth: testApp().operator,
     body: { asOf: isoDay(clock.now()) },
   });
   expect(res.status, res.text).toBe(200);
@@ -83,7 +75,7 @@ async function capturedOrder(merchant: { apiKey: string }, card: string, amount:
 }
 
 async function getOrder(apiKey: string, id: string): Promise<Order> {
-  const res = await app.call<Order>('GET', `/v1/orders/${id}`, { auth: apiKey });
+  const res = await testApp().call<Order>('GET', `/v1/orders/${id}`, { auth: apiKey });
   expect(res.status, res.text).toBe(200);
   return res.json;
 }
@@ -239,7 +231,7 @@ describe('card refunds that fail', PLAY, () => {
       // One processor call per attempt, each under its own key; none after success.
       expect(refunds).toHaveLength(3);
       expect(new Set(refunds).size).toBe(3);
-      const refundEvents = (await app.scanAll()).main?.filter(
+      const refundEvents = (await testApp().scanAll()).main?.filter(
         (i) => i.type === 'webhookEvent' && i.objectId === got.refunds[0]?.id,
       );
       expect(refundEvents?.map((e) => e.eventType)).toEqual(['refund.card_refund_succeeded']);
@@ -262,7 +254,7 @@ describe('card refunds that fail', PLAY, () => {
       const got = await getOrder(merchant.apiKey, order.id);
       expect(got.refunds[0]?.cardRefunds[0]?.status).toBe('failed');
       expect(keys).toHaveLength(4);
-      const refundEvents = (await app.scanAll()).main?.filter(
+      const refundEvents = (await testApp().scanAll()).main?.filter(
         (i) => i.type === 'webhookEvent' && i.objectId === got.refunds[0]?.id,
       );
       expect(refundEvents?.map((e) => e.eventType)).toEqual(['refund.card_refund_failed']);

@@ -1,7 +1,7 @@
 /**
  * The dispatcher: which (day, shard) partitions of the `due` index a run must read, one message
  * each to the shard queue. Days come from the watermark (the first day that may still hold a due
- * installment, docs/adr/0009-collection-open-days.md) up to `asOf`; a day's shard is sent only if
+ * installment, docs/adr/0010-collection-open-days.md) up to `asOf`; a day's shard is sent only if
  * its partition holds something (one Query of Limit 1 each). Never a Scan.
  */
 import { DAY_MS, isoDay } from '../lib/clock.ts';

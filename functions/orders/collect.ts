@@ -182,6 +182,22 @@ const indexDay = (installment: InstallmentRecord) => installment.duePk?.split('#
  * one transaction. Returns the claimed installment, or why it was not claimed.
  */
 async function claim(installment: InstallmentRecord, clock: Clock): Promise<InstallmentRecord | SkipReason> {
+  // Installments on one card race for its attempt window: a lost race re-reads it and tries again.
+  for (let round = 0; round < CLAIM_ROUNDS; round += 1) {
+    const claimed = await claimOnce(installment, clock);
+    if (claimed !== 'window_changed') return claimed;
+  }
+  // Still contended: nothing was written; the queue redelivers the message.
+  throw new Error('the card attempt window kept changing; retry');
+}
+
+/** Rounds of the claim against concurrent claims on the same card. */
+const CLAIM_ROUNDS = 8;
+
+async function claimOnce(
+  installment: InstallmentRecord,
+  clock: Clock,
+): Promise<InstallmentRecord | SkipReason | 'window_changed'> {
   const now = clock.now();
   const at = now.toISOString();
   const window = await getCardAttempts(installment.cardToken);
@@ -220,9 +236,8 @@ async function claim(installment: InstallmentRecord, clock: Clock): Promise<Inst
     const cancelled = tx.cancellation(error);
     if (!cancelled) throw error;
     if (cancelled.lost('installment')) return 'claimed_elsewhere';
-    // A concurrent claim on the same installment or card (a transaction conflict, or the card's
-    // window changed): nothing was written; the queue redelivers the message.
-    throw new Error('installment claim conflicted with a concurrent one; retry');
+    // The card's window changed, or a concurrent transaction conflicted: nothing was written.
+    return 'window_changed';
   }
   return claimed;
 }

@@ -187,21 +187,23 @@ async function attempt(
 }
 
 /** One run: Query what is due, then attempt each with bounded concurrency. */
+const emptyRun = (): DeliveryRunResult => ({
+  due: 0,
+  delivered: 0,
+  retried: 0,
+  dead: 0,
+  skipped: 0,
+  contended: 0,
+  errors: 0,
+});
+
 export async function deliverDue(options: DeliverOptions = {}): Promise<DeliveryRunResult> {
   const policy = deliveryPolicy(options.policy);
   const now = options.now ?? clock().now();
   const random = options.random ?? Math.random;
   const started = performance.now();
   const ids = await store.queryDue(now, policy.batchSize);
-  const result: DeliveryRunResult = {
-    due: ids.length,
-    delivered: 0,
-    retried: 0,
-    dead: 0,
-    skipped: 0,
-    contended: 0,
-    errors: 0,
-  };
+  const result: DeliveryRunResult = { ...emptyRun(), due: ids.length };
   // Per run only: a URL or secret change takes effect on the next run.
   const endpoints = new Map<string, Promise<Endpoint>>();
   let next = 0;
@@ -230,15 +232,7 @@ export async function deliverDue(options: DeliverOptions = {}): Promise<Delivery
  */
 export async function deliverPendingNow(options: DeliverOptions = {}): Promise<DeliveryRunResult> {
   const batchSize = deliveryPolicy(options.policy).batchSize;
-  const total: DeliveryRunResult = {
-    due: 0,
-    delivered: 0,
-    retried: 0,
-    dead: 0,
-    skipped: 0,
-    contended: 0,
-    errors: 0,
-  };
+  const total = emptyRun();
   for (let round = 0; round < 50; round++) {
     const run = await deliverDue(options);
     for (const key of Object.keys(total) as (keyof DeliveryRunResult)[]) total[key] += run[key];

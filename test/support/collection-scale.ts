@@ -13,6 +13,7 @@ import * as runStore from '../../functions/collection/store.ts';
 import { DAY_MS, isoDay } from '../../functions/lib/clock.ts';
 import { ddb, tableName } from '../../functions/lib/dynamodb.ts';
 import { newId } from '../../functions/lib/ids.ts';
+import { DUE_SHARDS, queryDuePage } from '../../functions/orders/collection-face.ts';
 import type { InstallmentRecord, OrderRecord } from '../../functions/orders/model.ts';
 import { dueIndex, installmentKey, orderKey } from '../../functions/orders/store.ts';
 
@@ -105,11 +106,15 @@ async function writeAll(items: Record<string, unknown>[], concurrency = 8): Prom
  * `due` orders (one installment each) due on `asOf`; `notDue` installments of other orders: half
  * indexed on the 60 days after `asOf`, half paid (out of the index). Both kinds sit in the table.
  */
-export async function seedInstallments(asOf: string, counts: { due: number; notDue: number }): Promise<void> {
+export async function seedInstallments(
+  asOf: string,
+  counts: { due: number; notDue: number; cardToken?: string },
+): Promise<void> {
   const items: Record<string, unknown>[] = [];
   for (let i = 0; i < counts.due; i += 1) {
     // One card per shopper: the per-card attempt limit must not be what the bench measures.
-    const o = { ...order(newId('order'), 2_500, asOf), cardToken: `tok_${randomBytes(6).toString('hex')}` };
+    const card = counts.cardToken ?? `tok_${randomBytes(6).toString('hex')}`;
+    const o = { ...order(newId('order'), 2_500, asOf), cardToken: card };
     const ins = { ...installment(o.id, 2_500, asOf, true), cardToken: o.cardToken };
     items.push({ ...orderKey(o.id), type: 'order', ...o });
     items.push({ ...installmentKey(o.id, ins.captureId, 1), type: 'installment', ...ins });
@@ -149,4 +154,18 @@ export async function measureIndexReads(asOf: string): Promise<IndexReads> {
     reads.readUnits += result.readUnits;
   }
   return reads;
+}
+
+/** How many installments the due index holds under `day` (all shards). */
+export async function dueInstallments(day: string): Promise<number> {
+  let n = 0;
+  for (let shard = 0; shard < DUE_SHARDS; shard += 1) {
+    let next: Record<string, unknown> | undefined;
+    do {
+      const page = await queryDuePage(day, shard, 100, next);
+      n += page.refs.length;
+      next = page.next;
+    } while (next);
+  }
+  return n;
 }

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { DisclosureResponse, PlanIdSchema, ScheduledInstallmentResponse } from '../installments/terms.ts';
+import { idPattern } from '../lib/ids.ts';
 import { CurrencyCodeSchema, MinorUnitsSchema } from '../lib/money.ts';
 import { defineSchema, freeText, IsoDateTime, idOf } from '../lib/schema.ts';
 
@@ -55,13 +56,24 @@ export const CheckoutSessionResponse = /* @__PURE__ */ defineSchema(() =>
 );
 export type CheckoutSessionResponse = z.infer<typeof CheckoutSessionResponse>;
 
+/**
+ * A session's client secret: its id, `_secret_`, then 32 base64url characters (192 random bits;
+ * minted in session.ts). Only its SHA-256 is stored; the pattern also keeps free text out.
+ */
+const CLIENT_TOKEN_PATTERN = new RegExp(
+  `^${idPattern('checkoutSession').source.slice(1, -1)}_secret_[A-Za-z0-9_-]{32}$`,
+);
+
 export const AuthorizeCheckoutBody = /* @__PURE__ */ defineSchema(() =>
   z
     .strictObject({
-      clientToken: freeText().min(1).max(128).meta({
-        description:
-          "The session's clientToken, as the merchant handed it to the shopper's app: only its holder may approve the session.",
-      }),
+      clientToken: z
+        .string()
+        .regex(CLIENT_TOKEN_PATTERN, { message: 'must be a checkout session clientToken' })
+        .meta({
+          description:
+            "The session's clientToken, as the merchant handed it to the shopper's app: only its holder may approve the session.",
+        }),
       plan: PlanIdSchema,
       cardToken: idOf('token').meta({ description: "A saved card of the shopper's (tok_…)." }),
       termMonths: z

@@ -7,7 +7,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { clock } from '../lib/clock.ts';
-import { collectInstallment } from '../orders/collection-face.ts';
+import { collectInstallment, remindInstallment } from '../orders/collection-face.ts';
 import { cardProcessor } from '../payments/processor.ts';
 import { ChargeMessage } from './schema.ts';
 import * as store from './store.ts';
@@ -17,6 +17,10 @@ export async function chargeInstallments(event: SQSEvent, context?: Context): Pr
   const tally = new RunTally();
   const handle = async (record: SQSRecord) => {
     const message = ChargeMessage.parse(JSON.parse(record.body));
+    if (message.action === 'remind') {
+      if (await remindInstallment(message, message.asOf, clock())) tally.add(message.runId, 'reminders');
+      return;
+    }
     const outcome = await collectInstallment(message, message.asOf, cardProcessor(), clock());
     tally.outcome(message.runId, outcome);
   };

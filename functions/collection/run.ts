@@ -9,6 +9,7 @@ import { newId } from '../lib/ids.ts';
 import { SKIP_REASONS } from '../orders/collection-face.ts';
 import { dispatch } from './dispatch.ts';
 import { collectionQueues, queuesAreRemote } from './queues.ts';
+import { dispatchReminders } from './reminders.ts';
 import type { CollectionRunResponse } from './schema.ts';
 import type { RunRecord } from './store.ts';
 import * as store from './store.ts';
@@ -47,7 +48,13 @@ export function toRunResponse(run: RunRecord): CollectionRunResponse {
     retried: count('retried'),
     reconciled: count('reconciled'),
     skipped: { total: Object.values(reasons).reduce((a, b) => a + b, 0), reasons },
-    fees: 0,
+    reminders: count('reminders'),
+    cardRefunds: {
+      succeeded: count('refunds.succeeded'),
+      retrying: count('refunds.retrying'),
+      failed: count('refunds.failed'),
+    },
+    fees: count('fees'),
     errors: count('errors'),
   };
 }
@@ -71,6 +78,7 @@ async function execute(asOf: string, clock: Clock): Promise<CollectionRunRespons
   await store.createRun({ id, asOf, status: 'running', startedAt: now.toISOString(), days: [], counts: {} });
   const dispatched = await dispatch({ id, asOf }, now, collectionQueues().shards);
   await store.setRunDays(id, dispatched.days);
+  await dispatchReminders({ id, asOf }, now, collectionQueues().shards);
   if (!queuesAreRemote() && localDrain) {
     const { dead } = await localDrain();
     const mine = dead.filter((runId) => runId === id).length;

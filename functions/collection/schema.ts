@@ -52,7 +52,13 @@ export const CollectionRunResponse = /* @__PURE__ */ defineSchema(() =>
         total: Count,
         reasons: z.partialRecord(z.enum(SKIP_REASONS).meta({ id: 'CollectionSkipReason' }), Count),
       }),
-      fees: Count.meta({ description: 'Late fees charged (always 0: late fees are not implemented yet).' }),
+      cardRefunds: z
+        .object({ succeeded: Count, retrying: Count, failed: Count })
+        .meta({ description: 'Refunds whose failed card returns were tried again, by what became of them.' }),
+      reminders: Count.meta({ description: 'Reminders sent for installments due in the next 3 days.' }),
+      fees: Count.meta({
+        description: 'Late fees charged (orders unpaid past the grace days; capped per order).',
+      }),
       errors: Count.meta({ description: 'Messages that failed every delivery (the DLQ).' }),
     })
     .meta({ id: 'CollectionRun' }),
@@ -60,8 +66,17 @@ export const CollectionRunResponse = /* @__PURE__ */ defineSchema(() =>
 export type CollectionRunResponse = z.infer<typeof CollectionRunResponse>;
 
 /** Dispatcher -> shard worker: one per (day, shard) that holds due installments. */
+/** What a message asks for: collect what is due (the default), or remind of what falls due soon. */
+export const MessageAction = /* @__PURE__ */ defineSchema(() => z.enum(['collect', 'remind']).optional());
+
 export const ShardMessage = /* @__PURE__ */ defineSchema(() =>
-  z.strictObject({ runId: z.string().min(1), asOf: IsoDay, day: IsoDay, shard: z.int().min(0).max(255) }),
+  z.strictObject({
+    runId: z.string().min(1),
+    asOf: IsoDay,
+    day: IsoDay,
+    shard: z.int().min(0).max(255),
+    action: MessageAction,
+  }),
 );
 export type ShardMessage = z.infer<typeof ShardMessage>;
 
@@ -71,7 +86,9 @@ export const ChargeMessage = /* @__PURE__ */ defineSchema(() =>
     runId: z.string().min(1),
     asOf: IsoDay,
     orderId: idOf('order'),
-    installmentId: idOf('installment'),
+    /** An installment; or a refund whose card return failed and is retried (orders/refund-retry.ts). */
+    installmentId: z.union([idOf('installment'), idOf('refund')]),
+    action: MessageAction,
   }),
 );
 export type ChargeMessage = z.infer<typeof ChargeMessage>;

@@ -11,7 +11,8 @@ export async function shardWorker(event: SQSEvent, context?: Context): Promise<S
   const handle = async (record: SQSRecord) => {
     const message = ShardMessage.parse(JSON.parse(record.body));
     const result = await processShard(message, collectionQueues().charges);
-    due.set(message.runId, (due.get(message.runId) ?? 0) + result.due);
+    // A reminder shard reads installments due later: they are not due in this run.
+    if (message.action !== 'remind') due.set(message.runId, (due.get(message.runId) ?? 0) + result.due);
   };
   // A processor per invocation: its state is per batch.
   const response = await processPartialResponse(event, handle, new BatchProcessor(EventType.SQS), {

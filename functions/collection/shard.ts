@@ -2,7 +2,7 @@
  * The shard worker: pages one `DUE#<day>#<shard>` partition and sends one charge message per
  * installment to the charge queue (in batches of 10, by the Queue adapter).
  */
-import { queryDuePage } from '../orders/collection-face.ts';
+import { isInstallmentRef, queryDuePage } from '../orders/collection-face.ts';
 import type { Queue } from './queue.ts';
 import type { ChargeMessage, ShardMessage } from './schema.ts';
 
@@ -20,8 +20,11 @@ export async function processShard(message: ShardMessage, queue: Queue<ChargeMes
   let next: Record<string, unknown> | undefined;
   do {
     const page = await queryDuePage(message.day, message.shard, SHARD_PAGE_SIZE, next);
-    await queue.send(page.refs.map((ref) => ({ runId: message.runId, asOf: message.asOf, ...ref })));
-    result.due += page.refs.length;
+    const action = message.action ? { action: message.action } : {};
+    await queue.send(
+      page.refs.map((ref) => ({ runId: message.runId, asOf: message.asOf, ...ref, ...action })),
+    );
+    result.due += page.refs.filter((ref) => isInstallmentRef(ref)).length;
     result.itemsRead += page.itemsRead;
     result.readUnits += page.readUnits;
     next = page.next;

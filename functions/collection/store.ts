@@ -2,12 +2,15 @@
  * Collection's own items in the main table:
  *   COLLECTIONRUN#<run> / RUN    a run: asOf, days, status and its counts (chargers add to them)
  *   JOB#collection / JOB         the watermark: no day before it holds a due installment
+ *   JOB#reminders / JOB          the last day whose installments were reminded of
  */
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, isConditionFailure, tableName } from '../lib/dynamodb.ts';
 
 const runKey = (id: string) => ({ pk: `COLLECTIONRUN#${id}`, sk: 'RUN' });
-const WATERMARK_KEY = { pk: 'JOB#collection', sk: 'JOB' };
+const watermarkKey = (job: string) => ({ pk: `JOB#${job}`, sk: 'JOB' });
+/** The jobs with a watermark: collection (first open day), reminders (last day reminded through). */
+export type WatermarkJob = 'collection' | 'reminders';
 /** Run records are kept 90 days. */
 const RUN_TTL_S = 90 * 86_400;
 
@@ -103,20 +106,24 @@ export async function setRunDays(id: string, days: string[]): Promise<void> {
   );
 }
 
-export async function readWatermark(): Promise<string | undefined> {
+export async function readWatermark(job: WatermarkJob = 'collection'): Promise<string | undefined> {
   const { Item } = await ddb().send(
-    new GetCommand({ TableName: tableName(), Key: WATERMARK_KEY, ConsistentRead: true }),
+    new GetCommand({ TableName: tableName(), Key: watermarkKey(job), ConsistentRead: true }),
   );
   return typeof Item?.day === 'string' ? Item.day : undefined;
 }
 
 /** Moves the watermark forward only (a replay of an old day never moves it back). */
-export async function advanceWatermark(day: string, at: string): Promise<void> {
+export async function advanceWatermark(
+  day: string,
+  at: string,
+  job: WatermarkJob = 'collection',
+): Promise<void> {
   try {
     await ddb().send(
       new PutCommand({
         TableName: tableName(),
-        Item: { ...WATERMARK_KEY, type: 'jobWatermark', day, updatedAt: at },
+        Item: { ...watermarkKey(job), type: 'jobWatermark', day, updatedAt: at },
         ConditionExpression: 'attribute_not_exists(pk) OR #d < :day',
         ExpressionAttributeNames: { '#d': 'day' },
         ExpressionAttributeValues: { ':day': day },

@@ -15,6 +15,8 @@ export function countOutcome(counts: Counts, outcome: CollectOutcome): void {
   if (outcome.result === 'failed_soft') bump(counts, 'failedSoft');
   if (outcome.result === 'failed_hard') bump(counts, 'failedHard');
   if (outcome.retried) bump(counts, 'retried');
+  if (outcome.fee) bump(counts, 'fees');
+  if (outcome.refund) bump(counts, `refunds.${outcome.refund}`);
   if (outcome.result === 'skipped') bump(counts, `skipped.${outcome.reason ?? 'unknown'}`);
 }
 

@@ -113,7 +113,9 @@ export const OutboxResponse = /* @__PURE__ */ defineSchema(() =>
         z.object({
           id: z.string(),
           channel: z.enum(['sms', 'email']).meta({ id: 'OutboxChannel' }),
-          kind: z.enum(['one_time_code', 'security_alert']).meta({ id: 'OutboxMessageKind' }),
+          kind: z
+            .enum(['one_time_code', 'security_alert', 'payment_notice'])
+            .meta({ id: 'OutboxMessageKind' }),
           to: z.string(),
           subject: z.string(),
           text: z.string(),

@@ -32,11 +32,24 @@ export const AmountLimitsSchema = /* @__PURE__ */ defineSchema(() =>
   z.partialRecord(CurrencyCodeSchema, AmountRangeSchema),
 );
 
+export const FeesSchema = /* @__PURE__ */ defineSchema(() =>
+  z.object({
+    /** Charged per missed installment, per currency. */
+    lateFee: z.partialRecord(CurrencyCodeSchema, NonNegativeMinorUnitsSchema),
+    /** All late fees on one order together never exceed this share of the order amount (2500 = 25%). */
+    lateFeeCapBps: z.int().min(0).max(10_000),
+    /** An installment still unpaid this many days after its due date is charged one late fee. */
+    lateFeeAfterDays: z.int().min(1).max(365),
+  }),
+);
+
 const planBase = /* @__PURE__ */ defineSchema(() => ({
   /** False when a plan is listed for visibility but cannot be chosen yet. */
   offered: z.boolean(),
   description: z.string().min(1),
   limits: AmountLimitsSchema,
+  /** This plan's late fees, where they differ from the catalogue's `fees`. */
+  fees: FeesSchema.optional(),
 }));
 
 export const PayIn4PlanSchema = /* @__PURE__ */ defineSchema(() =>
@@ -86,15 +99,6 @@ export const PlanSchema = /* @__PURE__ */ defineSchema(() =>
     MonthlyPlanSchema,
     SubscriptionPlanSchema,
   ]),
-);
-
-export const FeesSchema = /* @__PURE__ */ defineSchema(() =>
-  z.object({
-    /** Charged per missed installment, per currency. */
-    lateFee: z.partialRecord(CurrencyCodeSchema, NonNegativeMinorUnitsSchema),
-    /** All late fees on one order together never exceed this share of the order amount (2500 = 25%). */
-    lateFeeCapBps: z.int().min(0).max(10_000),
-  }),
 );
 
 export const PlanCatalogueSchema = /* @__PURE__ */ defineSchema(() =>
@@ -204,7 +208,7 @@ export const DEFAULT_PLAN_CATALOGUE: PlanCatalogue = {
       limits: limitsInUsd(5, 1_000),
     },
   ],
-  fees: { lateFee: perCurrencyFromUsd(7), lateFeeCapBps: 2_500 },
+  fees: { lateFee: perCurrencyFromUsd(7), lateFeeCapBps: 2_500, lateFeeAfterDays: 10 },
 };
 
 /** The plan with `id`; 422 `plan_not_offered` when it is absent or not yet offered. */
@@ -247,4 +251,9 @@ export function nextLateFee(
 ): number {
   const perMiss = fees.lateFee[currency] ?? 0;
   return Math.max(0, Math.min(perMiss, lateFeeCap(orderAmount, fees) - feesChargedSoFar));
+}
+
+/** The late-fee terms of a plan: its own `fees` if it has them, else the catalogue's. */
+export function planFees(id: PlanId, catalogue: PlanCatalogue = DEFAULT_PLAN_CATALOGUE): Fees {
+  return catalogue.plans.find((plan) => plan.id === id)?.fees ?? catalogue.fees;
 }

@@ -17,6 +17,7 @@ export {
   PlanCatalogueSchema,
   type PlanId,
   PlanIdSchema,
+  planFees,
 } from './plans.ts';
 export {
   applyRefund,

@@ -62,3 +62,8 @@ export const DAY_MS = 86_400_000;
 export function isoDay(at: Date): string {
   return at.toISOString().slice(0, 10);
 }
+
+/** The day `days` calendar days after `day` (both `YYYY-MM-DD`, UTC; `days` may be negative). */
+export function addDays(day: string, days: number): string {
+  return isoDay(new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS));
+}

@@ -31,7 +31,8 @@ export interface Notification {
   /** Email subject; SMS ignores it. */
   subject: string;
   text: string;
-  kind: 'one_time_code' | 'security_alert';
+  /** `payment_notice`: reminders, receipts, failures and arrears of a shopper's installments. */
+  kind: 'one_time_code' | 'security_alert' | 'payment_notice';
   /** A non-secret id the message is about (e.g. the challenge id), for correlation. */
   reference?: string;
 }

@@ -3,8 +3,10 @@ import { Transaction, writeTransaction } from '../lib/transactions.ts';
 import type { CardProcessor, ChargeRequest, ChargeResult } from '../payments/processor.ts';
 import { nextRetryDay } from './dunning.ts';
 import { orderEventItems } from './events.ts';
+import { lateFeeParking } from './late-fees.ts';
 import { settleOrder } from './lifecycle.ts';
 import type { InstallmentRecord, OrderRecord } from './model.ts';
+import { sendChargeNotices } from './notices.ts';
 import { concurrentUpdate, OPTIMISTIC_RETRIES } from './shared.ts';
 import { canTransition, statusAfter } from './state.ts';
 import * as store from './store.ts';
@@ -46,6 +48,7 @@ export function chargeRequest(installment: InstallmentRecord): ChargeRequest {
  * of the dunning schedule (orders/dunning.ts), or leaves the index once the schedule is spent.
  */
 function chargedInstallment(
+  order: OrderRecord,
   installment: InstallmentRecord,
   result: ChargeResult,
   now: Date,
@@ -59,25 +62,36 @@ function chargedInstallment(
       chargingSince: _c,
       failureCode: _f,
       hardDecline: _h,
+      lateFeeOn: _l,
       ...rest
     } = installment;
     return {
       set: { status: 'paid', paidAt: at, chargeId: result.chargeId },
-      remove: ['duePk', 'dueSk', 'chargingSince', 'failureCode', 'hardDecline'],
+      remove: ['duePk', 'dueSk', 'chargingSince', 'failureCode', 'hardDecline', 'lateFeeOn'],
       changed: { ...rest, status: 'paid', paidAt: at, chargeId: result.chargeId, ...bumped },
     };
   }
+  // Not charged again (hard decline, or retries spent): out of the index, or parked there on the
+  // day its late fee falls due (orders/late-fees.ts).
   if (result.hard) {
     const { duePk: _p, dueSk: _s, chargingSince: _c, ...rest } = installment;
+    const parked = lateFeeParking(order, installment, now);
     return {
-      set: { status: 'failed', failureCode: result.code, hardDecline: true },
-      remove: ['duePk', 'dueSk', 'chargingSince'],
-      changed: { ...rest, status: 'failed', failureCode: result.code, hardDecline: true, ...bumped },
+      set: { status: 'failed', failureCode: result.code, hardDecline: true, ...parked },
+      remove: parked ? ['chargingSince'] : ['duePk', 'dueSk', 'chargingSince'],
+      changed: {
+        ...rest,
+        status: 'failed',
+        failureCode: result.code,
+        hardDecline: true,
+        ...parked,
+        ...bumped,
+      },
     };
   }
   // Dunning: the next day of the retry schedule, or (retries spent) out of the index: arrears.
   const retryDay = nextRetryDay(installment, now);
-  const index = retryDay ? store.dueIndex(installment.id, retryDay) : undefined;
+  const index = retryDay ? store.dueIndex(installment.id, retryDay) : lateFeeParking(order, installment, now);
   const { chargingSince: _c, duePk: _p, dueSk: _s, ...rest } = installment;
   return {
     set: { status: 'failed', failureCode: result.code, hardDecline: false, ...index },
@@ -110,7 +124,7 @@ export async function recordChargeOutcome(
     const { order } = partition;
     const now = clock.now();
     const at = now.toISOString();
-    const { changed, set, remove } = chargedInstallment(installment, result, now);
+    const { changed, set, remove } = chargedInstallment(order, installment, result, now);
     const installmentsAfter = partition.installments.map((i) => (i.id === installmentId ? changed : i));
     const totals = orderTotals(partition.captures, installmentsAfter);
     const provisional = { ...order, ...totals };
@@ -141,6 +155,7 @@ export async function recordChargeOutcome(
       continue;
     }
     await settleOrder(orderId, clock);
+    await sendChargeNotices(orderId, installmentId, attempt, result, order.status, clock.now());
     return 'recorded';
   }
   throw concurrentUpdate();

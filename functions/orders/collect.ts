@@ -24,8 +24,11 @@ import {
 import type { CardProcessor, ChargeResult } from '../payments/processor.ts';
 import { chargeRequest, recordChargeOutcome } from './charge.ts';
 import { CARD_ATTEMPT_LIMIT, CARD_ATTEMPT_WINDOW_MS, nextRetryDay } from './dunning.ts';
+import { assessLateFee, lateFeeParking } from './late-fees.ts';
 import { settleOrder } from './lifecycle.ts';
 import type { InstallmentRecord, OrderPartition } from './model.ts';
+import { type CardRefundRetry, retryCardRefund } from './refund-retry.ts';
+import { isInstallmentRef } from './reminders.ts';
 import * as store from './store.ts';
 
 /**
@@ -59,6 +62,8 @@ export const SKIP_REASONS = [
   'order_closed',
   'card_attempt_limit',
   'card_declined_hard',
+  'late_fee_only',
+  'card_refund',
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
@@ -71,6 +76,10 @@ export interface CollectOutcome {
   charged: boolean;
   /** True when a charge stuck in `charging` was settled from the processor's record. */
   reconciled: boolean;
+  /** The late fee charged on this visit, minor units (orders/late-fees.ts). */
+  fee?: number;
+  /** A refund's failed card returns tried again (orders/refund-retry.ts): what became of them. */
+  refund?: CardRefundRetry;
 }
 
 const skipped = (reason: SkipReason): CollectOutcome => ({
@@ -306,6 +315,10 @@ export async function collectInstallment(
   processor: CardProcessor,
   clock: Clock,
 ): Promise<CollectOutcome> {
+  if (!isInstallmentRef(ref)) {
+    const refund = await retryCardRefund(ref, asOf, processor, clock);
+    return refund ? { ...skipped('card_refund'), refund } : skipped('settled');
+  }
   const partition = await store.getOrderPartition(ref.orderId);
   const installment = partition?.installments.find((i) => i.id === ref.installmentId);
   if (!partition || !installment) return skipped('settled');
@@ -322,12 +335,22 @@ export async function collectInstallment(
     return leaveIndex(installment, 'order_closed', clock);
   }
   if (installment.status === 'charging') return reconcile(partition, installment, processor, clock);
+  // Unpaid long enough: the late fee first (it is then collected with the installment).
+  const late = await assessLateFee(partition, installment, asOf, clock, installment.lateFeeOn === day);
+  if (!late.written) return skipped('claimed_elsewhere');
+  const withFee = late.fee > 0 ? { fee: late.fee } : {};
+  if (installment.lateFeeOn === day) return { ...skipped('late_fee_only'), ...withFee };
   if (partition.installments.some((i) => i.hardDecline && i.cardToken === installment.cardToken)) {
     // A lost, stolen or closed card is never charged again: the installment leaves the index until
-    // the shopper sets another card (the order is in arrears meanwhile).
-    return leaveIndex(installment, 'card_declined_hard', clock);
+    // the shopper sets another card (the order is in arrears meanwhile), or waits there for its fee.
+    const parking = lateFeeParking(order, late.installment, clock.now());
+    if (!parking) return { ...(await leaveIndex(late.installment, 'card_declined_hard', clock)), ...withFee };
+    await writeUnlessCancelled([
+      store.installmentUpdateItem(late.installment, parking, clock.now().toISOString()),
+    ]);
+    return { ...skipped('card_declined_hard'), ...withFee };
   }
-  const claimed = await claim(installment, clock);
-  if (typeof claimed === 'string') return skipped(claimed);
-  return chargeClaimed(order.id, claimed, processor, clock);
+  const claimed = await claim(late.installment, clock);
+  if (typeof claimed === 'string') return { ...skipped(claimed), ...withFee };
+  return { ...(await chargeClaimed(order.id, claimed, processor, clock)), ...withFee };
 }

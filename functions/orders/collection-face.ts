@@ -18,3 +18,4 @@ export {
   shardHasDue,
 } from './collect.ts';
 export { DUE_SHARDS } from './policy.ts';
+export { isInstallmentRef, REMINDER_DAYS_AHEAD, remindInstallment } from './reminders.ts';

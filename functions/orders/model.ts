@@ -45,6 +45,13 @@ export interface OrderRecord {
   authorizationMaxExpiresAt: string;
   /** Set when a partly captured order's authorization lapsed: nothing more can be captured. */
   authorizationReleased?: boolean;
+  /** Late fees charged on the order so far (orders/late-fees.ts); part of `outstandingAmount` until paid. */
+  lateFeesAmount?: number;
+  /**
+   * Set while the shopper disputes the order (by the disputes capability): no late fee is charged on a
+   * disputed order (ARCHITECTURE.md, Disputes: zero liability while investigated).
+   */
+  disputed?: boolean;
   /** The expiry instant `order.authorization_expiring` was sent for (once per expiry). */
   expiringNotifiedFor?: string;
   /** The shopper's one due-date extension (./due-date-extension.ts), once used. */
@@ -90,6 +97,10 @@ export interface InstallmentRecord {
   chargingSince?: string;
   failureCode?: string;
   hardDecline?: boolean;
+  /** The late fee charged on this installment (at most one), already included in `amount`. */
+  lateFee?: number;
+  /** When set, the day the installment is indexed for: its late fee only, never a charge. */
+  lateFeeOn?: string;
   version: number;
   createdAt: string;
   updatedAt: string;
@@ -128,8 +139,15 @@ export interface RefundRecord {
     installmentId: string;
     chargeId: string;
     amount: number;
-    status: 'pending' | 'succeeded' | 'failed';
+    /** `retrying`: failed, tried again by collection (orders/refund-retry.ts); `failed`: for good. */
+    status: 'pending' | 'succeeded' | 'retrying' | 'failed';
   }>;
+  /** Attempts made at the card returns (1 after the refund itself); the processor key of attempt n > 1 is `<refundId>#<installmentId>#<n>`. */
+  cardRefundAttempts?: number;
+  /** The day the refund is indexed for its next card-return attempt (in the `due` index). */
+  cardRefundRetryOn?: string;
+  /** Set while an attempt is in flight: a visit after a crash resends the same attempt's keys. */
+  cardRefundInFlight?: boolean;
   createdAt: string;
 }
 

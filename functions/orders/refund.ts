@@ -10,6 +10,7 @@ import { orderEventItems } from './events.ts';
 import { settleOrder } from './lifecycle.ts';
 import type { CaptureRecord, InstallmentRecord, OrderPartition, OrderRecord, RefundRecord } from './model.ts';
 import { MAX_REFUND_TRANSACTION_ITEMS } from './policy.ts';
+import { cardRefundKey, recordCardRefunds } from './refund-retry.ts';
 import type { RefundResponse } from './schema.ts';
 import { committing, type MerchantPrincipal, requirePartition } from './shared.ts';
 import { canTransition, statusAfter } from './state.ts';
@@ -215,7 +216,7 @@ export async function refund(
 
   // After the commit nothing may fail the request: the refund stands; card returns are retried by key.
   try {
-    await returnToCard(refundRecord, processor());
+    await returnToCard(refundRecord, processor(), clock);
     await settleOrder(order.id, clock);
   } catch (error) {
     logger.error('refund post-processing incomplete', { orderId: order.id, refundId, error: error as Error });
@@ -224,7 +225,11 @@ export async function refund(
 }
 
 /** Sends collected money back through the processor (key `<refundId>#<installmentId>`) and records it. */
-async function returnToCard(refundRecord: RefundRecord, processor: CardProcessor): Promise<void> {
+async function returnToCard(
+  refundRecord: RefundRecord,
+  processor: CardProcessor,
+  clock: Clock,
+): Promise<void> {
   if (refundRecord.cardRefunds.length === 0) return;
   const outcomes: RefundRecord['cardRefunds'] = [];
   for (const line of refundRecord.cardRefunds) {
@@ -236,9 +241,10 @@ async function returnToCard(refundRecord: RefundRecord, processor: CardProcessor
       chargeId: line.chargeId,
       amount: line.amount,
       currency: refundRecord.currency,
-      idempotencyKey: `${refundRecord.id}#${line.installmentId}`,
+      idempotencyKey: cardRefundKey(refundRecord.id, line.installmentId, 1),
     });
     outcomes.push({ ...line, status: outcome.status });
   }
-  await store.setCardRefundOutcomes(refundRecord.orderId, refundRecord.id, outcomes);
+  // A refused return is retried by collection (orders/refund-retry.ts).
+  await recordCardRefunds(refundRecord, outcomes, 1, clock.now());
 }

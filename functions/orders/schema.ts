@@ -76,6 +76,9 @@ export const InstallmentResponse = /* @__PURE__ */ defineSchema(() =>
       refundedAmount: z.int().meta({ description: 'Collected money returned to the card by refunds.' }),
       paidAt: IsoDateTime.optional(),
       failureCode: z.string().optional(),
+      lateFee: z.int().min(1).optional().meta({
+        description: 'The late fee charged on this installment (at most one), included in `amount`.',
+      }),
     })
     .meta({ id: 'Installment' }),
 );
@@ -129,6 +132,18 @@ export const RefundResponse = /* @__PURE__ */ defineSchema(() =>
           'Returned to the card; a capture refunded in full returns the interest collected on it too.',
       }),
       lines: z.array(RefundLineResponse),
+      cardRefunds: z
+        .array(
+          z.object({
+            installmentId: z.string(),
+            amount: z.int(),
+            status: z.enum(['pending', 'succeeded', 'retrying', 'failed']),
+          }),
+        )
+        .meta({
+          description:
+            'Collected money going back to the card, per paid installment. A return the processor refused is `retrying` (collection tries it again on +1, +3 and +7 days), then `succeeded` or `failed` for good.',
+        }),
       createdAt: IsoDateTime,
     })
     .meta({ id: 'Refund' }),
@@ -156,6 +171,9 @@ export const OrderSummaryResponse = /* @__PURE__ */ defineSchema(() =>
       outstandingAmount: z.int().meta({
         description:
           'What the unpaid installments (due, charging, failed) still owe, interest and fees included.',
+      }),
+      lateFeesAmount: z.int().min(0).meta({
+        description: 'Late fees charged on the order so far (at most the cap of GET /v1/config `fees`).',
       }),
       remainingAuthorizedAmount: z.int().meta({ description: 'What may still be captured.' }),
       authorizationExpiresAt: IsoDateTime,

@@ -73,7 +73,8 @@ export function remainingAuthorized(order: OrderRecord): number {
  * The status money movements lead to, from the order's amounts and installments after a change:
  * - refunded: everything captured was refunded (the rest of the authorization is released);
  * - paid_off: nothing left to collect and nothing more can be captured;
- * - in_arrears: an installment failed and will not be retried automatically (no `due` index entry);
+ * - in_arrears: an installment failed and will not be retried automatically (no `due` index entry,
+ *   or one for its late fee only);
  * - otherwise captured (or still authorized).
  */
 export function nextOrderStatus(
@@ -86,7 +87,8 @@ export function nextOrderStatus(
   const capturable =
     remainingAuthorized(order) > 0 && now.getTime() < Date.parse(order.authorizationExpiresAt);
   if (order.outstandingAmount === 0 && !capturable) return 'paid_off';
-  if (installments.some((i) => i.status === 'failed' && !i.duePk)) return 'in_arrears';
+  // Parked in the index for its late fee only (`lateFeeOn`) is not a retry.
+  if (installments.some((i) => i.status === 'failed' && (!i.duePk || i.lateFeeOn))) return 'in_arrears';
   return 'captured';
 }
 

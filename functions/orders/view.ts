@@ -30,6 +30,7 @@ export function toSummary(order: OrderRecord): OrderSummaryResponse {
     capturedAmount: order.capturedAmount,
     refundedAmount: order.refundedAmount,
     outstandingAmount: order.outstandingAmount,
+    lateFeesAmount: order.lateFeesAmount ?? 0,
     remainingAuthorizedAmount: remainingAuthorized(order),
     authorizationExpiresAt: order.authorizationExpiresAt,
     authorizationMaxExpiresAt: order.authorizationMaxExpiresAt,
@@ -54,6 +55,7 @@ export function toInstallment(installment: InstallmentRecord): InstallmentRespon
     refundedAmount: installment.refunded,
     ...(installment.paidAt ? { paidAt: installment.paidAt } : {}),
     ...(installment.failureCode ? { failureCode: installment.failureCode } : {}),
+    ...(installment.lateFee ? { lateFee: installment.lateFee } : {}),
   };
 }
 
@@ -88,6 +90,11 @@ export function toRefund(refund: RefundRecord): RefundResponse {
     reducedAmount: refund.reducedAmount,
     returnedAmount: refund.returnedAmount,
     lines: refund.lines,
+    cardRefunds: refund.cardRefunds.map(({ installmentId, amount, status }) => ({
+      installmentId,
+      amount,
+      status,
+    })),
     createdAt: refund.createdAt,
   };
 }

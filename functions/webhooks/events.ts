@@ -29,6 +29,9 @@ export const WEBHOOK_EVENT_TYPES = [
   'order.in_arrears',
   'installment.paid',
   'installment.failed',
+  'order.late_fee_charged',
+  'refund.card_refund_succeeded',
+  'refund.card_refund_failed',
 ] as const;
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];

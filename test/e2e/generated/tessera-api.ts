@@ -1192,6 +1192,66 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "order.late_fee_charged": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Event `order.late_fee_charged`
+         * @description Sent to your webhook endpoint at least once, possibly out of order: de-duplicate on `id`, keep the highest `sequence` per `objectId`. Verify `Tessera-Signature` on the raw body (docs/webhooks.md) and reject a timestamp more than 5 minutes from your clock. Answer any 2xx within 10 s; anything else is retried with backoff.
+         */
+        post: operations["webhook_order_late_fee_charged"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "refund.card_refund_succeeded": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Event `refund.card_refund_succeeded`
+         * @description Sent to your webhook endpoint at least once, possibly out of order: de-duplicate on `id`, keep the highest `sequence` per `objectId`. Verify `Tessera-Signature` on the raw body (docs/webhooks.md) and reject a timestamp more than 5 minutes from your clock. Answer any 2xx within 10 s; anything else is retried with backoff.
+         */
+        post: operations["webhook_refund_card_refund_succeeded"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "refund.card_refund_failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Event `refund.card_refund_failed`
+         * @description Sent to your webhook endpoint at least once, possibly out of order: de-duplicate on `id`, keep the highest `sequence` per `objectId`. Verify `Tessera-Signature` on the raw body (docs/webhooks.md) and reject a timestamp more than 5 minutes from your clock. Answer any 2xx within 10 s; anything else is retried with backoff.
+         */
+        post: operations["webhook_refund_card_refund_failed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface components {
     schemas: {
@@ -1390,6 +1450,8 @@ export interface components {
             refundedAmount: number;
             /** @description What the unpaid installments (due, charging, failed) still owe, interest and fees included. */
             outstandingAmount: number;
+            /** @description Late fees charged on the order so far (at most the cap of GET /v1/config `fees`). */
+            lateFeesAmount: number;
             /** @description What may still be captured. */
             remainingAuthorizedAmount: number;
             /** Format: date-time */
@@ -1425,6 +1487,8 @@ export interface components {
             /** Format: date-time */
             paidAt?: string;
             failureCode?: string;
+            /** @description The late fee charged on this installment (at most one), included in `amount`. */
+            lateFee?: number;
         };
         /** @enum {string} */
         InstallmentStatus: "due" | "charging" | "paid" | "failed" | "cancelled";
@@ -1606,6 +1670,13 @@ export interface components {
                         max: number;
                     };
                 };
+                fees?: {
+                    lateFee: {
+                        [key: string]: number;
+                    };
+                    lateFeeCapBps: number;
+                    lateFeeAfterDays: number;
+                };
                 /** @constant */
                 installments: 4;
                 /** @constant */
@@ -1621,6 +1692,13 @@ export interface components {
                         max: number;
                     };
                 };
+                fees?: {
+                    lateFee: {
+                        [key: string]: number;
+                    };
+                    lateFeeCapBps: number;
+                    lateFeeAfterDays: number;
+                };
                 /** @constant */
                 installments: 1;
                 /** @constant */
@@ -1635,6 +1713,13 @@ export interface components {
                         min: number;
                         max: number;
                     };
+                };
+                fees?: {
+                    lateFee: {
+                        [key: string]: number;
+                    };
+                    lateFeeCapBps: number;
+                    lateFeeAfterDays: number;
                 };
                 termMonths: {
                     min: number;
@@ -1655,6 +1740,13 @@ export interface components {
                         max: number;
                     };
                 };
+                fees?: {
+                    lateFee: {
+                        [key: string]: number;
+                    };
+                    lateFeeCapBps: number;
+                    lateFeeAfterDays: number;
+                };
                 cadences: components["schemas"]["Cadence"][];
             })[];
             fees: {
@@ -1662,6 +1754,7 @@ export interface components {
                     [key: string]: number;
                 };
                 lateFeeCapBps: number;
+                lateFeeAfterDays: number;
             };
             /** @constant */
             object: "config";
@@ -1773,7 +1866,7 @@ export interface components {
             updatedAt: string;
         };
         /** @enum {string} */
-        WebhookEventType: "order.authorized" | "order.captured" | "order.refunded" | "order.cancelled" | "order.authorization_expiring" | "order.authorization_expired" | "order.paid_off" | "order.in_arrears" | "installment.paid" | "installment.failed";
+        WebhookEventType: "order.authorized" | "order.captured" | "order.refunded" | "order.cancelled" | "order.authorization_expiring" | "order.authorization_expired" | "order.paid_off" | "order.in_arrears" | "installment.paid" | "installment.failed" | "order.late_fee_charged" | "refund.card_refund_succeeded" | "refund.card_refund_failed";
         /** @enum {string} */
         DeliveryStatus: "pending" | "delivering" | "delivered" | "dead" | "skipped";
         Customer: {
@@ -1907,6 +2000,8 @@ export interface components {
             refundedAmount: number;
             /** @description What the unpaid installments (due, charging, failed) still owe, interest and fees included. */
             outstandingAmount: number;
+            /** @description Late fees charged on the order so far (at most the cap of GET /v1/config `fees`). */
+            lateFeesAmount: number;
             /** @description What may still be captured. */
             remainingAuthorizedAmount: number;
             /** Format: date-time */
@@ -1950,6 +2045,13 @@ export interface components {
             /** @description Returned to the card; a capture refunded in full returns the interest collected on it too. */
             returnedAmount: number;
             lines: components["schemas"]["RefundLine"][];
+            /** @description Collected money going back to the card, per paid installment. A return the processor refused is `retrying` (collection tries it again on +1, +3 and +7 days), then `succeeded` or `failed` for good. */
+            cardRefunds: {
+                installmentId: string;
+                amount: number;
+                /** @enum {string} */
+                status: "pending" | "succeeded" | "retrying" | "failed";
+            }[];
             /** Format: date-time */
             createdAt: string;
         };
@@ -1993,6 +2095,8 @@ export interface components {
             refundedAmount: number;
             /** @description What the unpaid installments (due, charging, failed) still owe, interest and fees included. */
             outstandingAmount: number;
+            /** @description Late fees charged on the order so far (at most the cap of GET /v1/config `fees`). */
+            lateFeesAmount: number;
             /** @description What may still be captured. */
             remainingAuthorizedAmount: number;
             /** Format: date-time */
@@ -2186,7 +2290,15 @@ export interface components {
                     [key: string]: number;
                 };
             };
-            /** @description Late fees charged (always 0: late fees are not implemented yet). */
+            /** @description Refunds whose failed card returns were tried again, by what became of them. */
+            cardRefunds: {
+                succeeded: number;
+                retrying: number;
+                failed: number;
+            };
+            /** @description Reminders sent for installments due in the next 3 days. */
+            reminders: number;
+            /** @description Late fees charged (orders unpaid past the grace days; capped per order). */
             fees: number;
             /** @description Messages that failed every delivery (the DLQ). */
             errors: number;
@@ -2197,7 +2309,7 @@ export interface components {
          */
         CollectionRunStatus: "running" | "completed";
         /** @enum {string} */
-        CollectionSkipReason: "settled" | "not_due_yet" | "in_flight" | "claimed_elsewhere" | "order_closed" | "card_attempt_limit" | "card_declined_hard";
+        CollectionSkipReason: "settled" | "not_due_yet" | "in_flight" | "claimed_elsewhere" | "order_closed" | "card_attempt_limit" | "card_declined_hard" | "late_fee_only" | "card_refund";
         InstallmentOutput: {
             id: string;
             captureId: string;
@@ -2216,6 +2328,8 @@ export interface components {
             /** Format: date-time */
             paidAt?: string;
             failureCode?: string;
+            /** @description The late fee charged on this installment (at most one), included in `amount`. */
+            lateFee?: number;
         };
     };
     responses: never;
@@ -3184,13 +3298,19 @@ export interface operations {
                      *           "offered": false,
                      *           "description": "string",
                      *           "limits": {},
+                     *           "fees": {
+                     *             "lateFee": {},
+                     *             "lateFeeCapBps": 1,
+                     *             "lateFeeAfterDays": 1
+                     *           },
                      *           "installments": 4,
                      *           "intervalDays": 14
                      *         }
                      *       ],
                      *       "fees": {
                      *         "lateFee": {},
-                     *         "lateFeeCapBps": 1
+                     *         "lateFeeCapBps": 1,
+                     *         "lateFeeAfterDays": 1
                      *       },
                      *       "object": "config"
                      *     }
@@ -7123,6 +7243,7 @@ export interface operations {
                      *           "capturedAmount": 1,
                      *           "refundedAmount": 1,
                      *           "outstandingAmount": 1,
+                     *           "lateFeesAmount": 1,
                      *           "remainingAuthorizedAmount": 1,
                      *           "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                      *           "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
@@ -7276,6 +7397,7 @@ export interface operations {
                      *       "capturedAmount": 1,
                      *       "refundedAmount": 1,
                      *       "outstandingAmount": 1,
+                     *       "lateFeesAmount": 1,
                      *       "remainingAuthorizedAmount": 1,
                      *       "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                      *       "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
@@ -7325,7 +7447,8 @@ export interface operations {
                      *           "attempts": 1,
                      *           "refundedAmount": 1,
                      *           "paidAt": "2026-03-01T12:00:00.000Z",
-                     *           "failureCode": "string"
+                     *           "failureCode": "string",
+                     *           "lateFee": 1
                      *         }
                      *       ],
                      *       "refunds": [
@@ -7343,6 +7466,13 @@ export interface operations {
                      *               "installmentId": "string",
                      *               "reducedBy": 1,
                      *               "refundedBy": 1
+                     *             }
+                     *           ],
+                     *           "cardRefunds": [
+                     *             {
+                     *               "installmentId": "string",
+                     *               "amount": 1,
+                     *               "status": "pending"
                      *             }
                      *           ],
                      *           "createdAt": "2026-03-01T12:00:00.000Z"
@@ -7544,6 +7674,7 @@ export interface operations {
                      *       "capturedAmount": 1,
                      *       "refundedAmount": 1,
                      *       "outstandingAmount": 1,
+                     *       "lateFeesAmount": 1,
                      *       "remainingAuthorizedAmount": 1,
                      *       "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                      *       "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
@@ -7593,7 +7724,8 @@ export interface operations {
                      *           "attempts": 1,
                      *           "refundedAmount": 1,
                      *           "paidAt": "2026-03-01T12:00:00.000Z",
-                     *           "failureCode": "string"
+                     *           "failureCode": "string",
+                     *           "lateFee": 1
                      *         }
                      *       ],
                      *       "refunds": [
@@ -7611,6 +7743,13 @@ export interface operations {
                      *               "installmentId": "string",
                      *               "reducedBy": 1,
                      *               "refundedBy": 1
+                     *             }
+                     *           ],
+                     *           "cardRefunds": [
+                     *             {
+                     *               "installmentId": "string",
+                     *               "amount": 1,
+                     *               "status": "pending"
                      *             }
                      *           ],
                      *           "createdAt": "2026-03-01T12:00:00.000Z"
@@ -8035,6 +8174,13 @@ export interface operations {
                      *           "refundedBy": 1
                      *         }
                      *       ],
+                     *       "cardRefunds": [
+                     *         {
+                     *           "installmentId": "string",
+                     *           "amount": 1,
+                     *           "status": "pending"
+                     *         }
+                     *       ],
                      *       "createdAt": "2026-03-01T12:00:00.000Z"
                      *     }
                      */
@@ -8257,6 +8403,7 @@ export interface operations {
                      *       "capturedAmount": 1,
                      *       "refundedAmount": 1,
                      *       "outstandingAmount": 1,
+                     *       "lateFeesAmount": 1,
                      *       "remainingAuthorizedAmount": 1,
                      *       "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                      *       "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
@@ -8484,6 +8631,7 @@ export interface operations {
                      *       "capturedAmount": 1,
                      *       "refundedAmount": 1,
                      *       "outstandingAmount": 1,
+                     *       "lateFeesAmount": 1,
                      *       "remainingAuthorizedAmount": 1,
                      *       "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                      *       "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
@@ -8890,7 +9038,8 @@ export interface operations {
                      *           "attempts": 1,
                      *           "refundedAmount": 1,
                      *           "paidAt": "2026-03-01T12:00:00.000Z",
-                     *           "failureCode": "string"
+                     *           "failureCode": "string",
+                     *           "lateFee": 1
                      *         }
                      *       ]
                      *     }
@@ -9092,7 +9241,8 @@ export interface operations {
                      *             "attempts": 1,
                      *             "refundedAmount": 1,
                      *             "paidAt": "2026-03-01T12:00:00.000Z",
-                     *             "failureCode": "string"
+                     *             "failureCode": "string",
+                     *             "lateFee": 1
                      *           }
                      *         ]
                      *       }
@@ -9371,7 +9521,8 @@ export interface operations {
                      *           "attempts": 1,
                      *           "refundedAmount": 1,
                      *           "paidAt": "2026-03-01T12:00:00.000Z",
-                     *           "failureCode": "string"
+                     *           "failureCode": "string",
+                     *           "lateFee": 1
                      *         }
                      *       ]
                      *     }
@@ -9623,7 +9774,8 @@ export interface operations {
                      *           "attempts": 1,
                      *           "refundedAmount": 1,
                      *           "paidAt": "2026-03-01T12:00:00.000Z",
-                     *           "failureCode": "string"
+                     *           "failureCode": "string",
+                     *           "lateFee": 1
                      *         }
                      *       ]
                      *     }
@@ -9852,6 +10004,12 @@ export interface operations {
                      *         "total": 1,
                      *         "reasons": {}
                      *       },
+                     *       "cardRefunds": {
+                     *         "succeeded": 1,
+                     *         "retrying": 1,
+                     *         "failed": 1
+                     *       },
+                     *       "reminders": 1,
                      *       "fees": 1,
                      *       "errors": 1
                      *     }
@@ -9891,6 +10049,12 @@ export interface operations {
                      *         "total": 1,
                      *         "reasons": {}
                      *       },
+                     *       "cardRefunds": {
+                     *         "succeeded": 1,
+                     *         "retrying": 1,
+                     *         "failed": 1
+                     *       },
+                     *       "reminders": 1,
                      *       "fees": 1,
                      *       "errors": 1
                      *     }
@@ -10050,6 +10214,12 @@ export interface operations {
                      *         "total": 1,
                      *         "reasons": {}
                      *       },
+                     *       "cardRefunds": {
+                     *         "succeeded": 1,
+                     *         "retrying": 1,
+                     *         "failed": 1
+                     *       },
+                     *       "reminders": 1,
                      *       "fees": 1,
                      *       "errors": 1
                      *     }
@@ -10210,6 +10380,7 @@ export interface operations {
                  *         "capturedAmount": 1,
                  *         "refundedAmount": 1,
                  *         "outstandingAmount": 1,
+                 *         "lateFeesAmount": 1,
                  *         "remainingAuthorizedAmount": 1,
                  *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
@@ -10293,6 +10464,7 @@ export interface operations {
                  *         "capturedAmount": 1,
                  *         "refundedAmount": 1,
                  *         "outstandingAmount": 1,
+                 *         "lateFeesAmount": 1,
                  *         "remainingAuthorizedAmount": 1,
                  *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
@@ -10376,6 +10548,7 @@ export interface operations {
                  *         "capturedAmount": 1,
                  *         "refundedAmount": 1,
                  *         "outstandingAmount": 1,
+                 *         "lateFeesAmount": 1,
                  *         "remainingAuthorizedAmount": 1,
                  *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
@@ -10459,6 +10632,7 @@ export interface operations {
                  *         "capturedAmount": 1,
                  *         "refundedAmount": 1,
                  *         "outstandingAmount": 1,
+                 *         "lateFeesAmount": 1,
                  *         "remainingAuthorizedAmount": 1,
                  *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
@@ -10542,6 +10716,7 @@ export interface operations {
                  *         "capturedAmount": 1,
                  *         "refundedAmount": 1,
                  *         "outstandingAmount": 1,
+                 *         "lateFeesAmount": 1,
                  *         "remainingAuthorizedAmount": 1,
                  *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
@@ -10625,6 +10800,7 @@ export interface operations {
                  *         "capturedAmount": 1,
                  *         "refundedAmount": 1,
                  *         "outstandingAmount": 1,
+                 *         "lateFeesAmount": 1,
                  *         "remainingAuthorizedAmount": 1,
                  *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
@@ -10708,6 +10884,7 @@ export interface operations {
                  *         "capturedAmount": 1,
                  *         "refundedAmount": 1,
                  *         "outstandingAmount": 1,
+                 *         "lateFeesAmount": 1,
                  *         "remainingAuthorizedAmount": 1,
                  *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
@@ -10791,6 +10968,7 @@ export interface operations {
                  *         "capturedAmount": 1,
                  *         "refundedAmount": 1,
                  *         "outstandingAmount": 1,
+                 *         "lateFeesAmount": 1,
                  *         "remainingAuthorizedAmount": 1,
                  *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
@@ -10874,6 +11052,7 @@ export interface operations {
                  *         "capturedAmount": 1,
                  *         "refundedAmount": 1,
                  *         "outstandingAmount": 1,
+                 *         "lateFeesAmount": 1,
                  *         "remainingAuthorizedAmount": 1,
                  *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
@@ -10957,6 +11136,7 @@ export interface operations {
                  *         "capturedAmount": 1,
                  *         "refundedAmount": 1,
                  *         "outstandingAmount": 1,
+                 *         "lateFeesAmount": 1,
                  *         "remainingAuthorizedAmount": 1,
                  *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
@@ -10976,6 +11156,258 @@ export interface operations {
                     object: "event";
                     /** @constant */
                     type: "installment.failed";
+                    /** Format: date-time */
+                    created: string;
+                    objectId: string;
+                    /** @description The object's version after the change: keep the highest per object, drop lower ones. */
+                    sequence: number;
+                    data: components["schemas"]["OrderEventData"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the event. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_order_late_fee_charged: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`; one `v1` per valid secret while a secret rotates: accept the event if any matches. */
+                "Tessera-Signature": string;
+                /** @description The event `id`. */
+                "Tessera-Event-Id": string;
+                /** @description The event `type`. */
+                "Tessera-Event-Type": "order.late_fee_charged";
+                /** @description 1 on the first attempt. */
+                "Tessera-Delivery-Attempt": number;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                 *       "object": "event",
+                 *       "type": "order.late_fee_charged",
+                 *       "created": "2026-03-01T12:00:00.000Z",
+                 *       "objectId": "string",
+                 *       "sequence": 1,
+                 *       "data": {
+                 *         "id": "string",
+                 *         "object": "order",
+                 *         "status": "authorized",
+                 *         "livemode": false,
+                 *         "amount": 1,
+                 *         "currency": "USD",
+                 *         "merchantReference": "string",
+                 *         "checkoutSessionId": "string",
+                 *         "plan": {
+                 *           "id": "pay_in_4"
+                 *         },
+                 *         "card": {
+                 *           "brand": "string",
+                 *           "last4": "string"
+                 *         },
+                 *         "capturedAmount": 1,
+                 *         "refundedAmount": 1,
+                 *         "outstandingAmount": 1,
+                 *         "lateFeesAmount": 1,
+                 *         "remainingAuthorizedAmount": 1,
+                 *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
+                 *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
+                 *         "version": 1,
+                 *         "createdAt": "2026-03-01T12:00:00.000Z",
+                 *         "updatedAt": "2026-03-01T12:00:00.000Z"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description A event id.
+                     * @example evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V
+                     */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "order.late_fee_charged";
+                    /** Format: date-time */
+                    created: string;
+                    objectId: string;
+                    /** @description The object's version after the change: keep the highest per object, drop lower ones. */
+                    sequence: number;
+                    data: components["schemas"]["OrderEventData"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the event. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_refund_card_refund_succeeded: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`; one `v1` per valid secret while a secret rotates: accept the event if any matches. */
+                "Tessera-Signature": string;
+                /** @description The event `id`. */
+                "Tessera-Event-Id": string;
+                /** @description The event `type`. */
+                "Tessera-Event-Type": "refund.card_refund_succeeded";
+                /** @description 1 on the first attempt. */
+                "Tessera-Delivery-Attempt": number;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                 *       "object": "event",
+                 *       "type": "refund.card_refund_succeeded",
+                 *       "created": "2026-03-01T12:00:00.000Z",
+                 *       "objectId": "string",
+                 *       "sequence": 1,
+                 *       "data": {
+                 *         "id": "string",
+                 *         "object": "order",
+                 *         "status": "authorized",
+                 *         "livemode": false,
+                 *         "amount": 1,
+                 *         "currency": "USD",
+                 *         "merchantReference": "string",
+                 *         "checkoutSessionId": "string",
+                 *         "plan": {
+                 *           "id": "pay_in_4"
+                 *         },
+                 *         "card": {
+                 *           "brand": "string",
+                 *           "last4": "string"
+                 *         },
+                 *         "capturedAmount": 1,
+                 *         "refundedAmount": 1,
+                 *         "outstandingAmount": 1,
+                 *         "lateFeesAmount": 1,
+                 *         "remainingAuthorizedAmount": 1,
+                 *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
+                 *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
+                 *         "version": 1,
+                 *         "createdAt": "2026-03-01T12:00:00.000Z",
+                 *         "updatedAt": "2026-03-01T12:00:00.000Z"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description A event id.
+                     * @example evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V
+                     */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "refund.card_refund_succeeded";
+                    /** Format: date-time */
+                    created: string;
+                    objectId: string;
+                    /** @description The object's version after the change: keep the highest per object, drop lower ones. */
+                    sequence: number;
+                    data: components["schemas"]["OrderEventData"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the event. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_refund_card_refund_failed: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`; one `v1` per valid secret while a secret rotates: accept the event if any matches. */
+                "Tessera-Signature": string;
+                /** @description The event `id`. */
+                "Tessera-Event-Id": string;
+                /** @description The event `type`. */
+                "Tessera-Event-Type": "refund.card_refund_failed";
+                /** @description 1 on the first attempt. */
+                "Tessera-Delivery-Attempt": number;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                 *       "object": "event",
+                 *       "type": "refund.card_refund_failed",
+                 *       "created": "2026-03-01T12:00:00.000Z",
+                 *       "objectId": "string",
+                 *       "sequence": 1,
+                 *       "data": {
+                 *         "id": "string",
+                 *         "object": "order",
+                 *         "status": "authorized",
+                 *         "livemode": false,
+                 *         "amount": 1,
+                 *         "currency": "USD",
+                 *         "merchantReference": "string",
+                 *         "checkoutSessionId": "string",
+                 *         "plan": {
+                 *           "id": "pay_in_4"
+                 *         },
+                 *         "card": {
+                 *           "brand": "string",
+                 *           "last4": "string"
+                 *         },
+                 *         "capturedAmount": 1,
+                 *         "refundedAmount": 1,
+                 *         "outstandingAmount": 1,
+                 *         "lateFeesAmount": 1,
+                 *         "remainingAuthorizedAmount": 1,
+                 *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
+                 *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
+                 *         "version": 1,
+                 *         "createdAt": "2026-03-01T12:00:00.000Z",
+                 *         "updatedAt": "2026-03-01T12:00:00.000Z"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description A event id.
+                     * @example evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V
+                     */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "refund.card_refund_failed";
                     /** Format: date-time */
                     created: string;
                     objectId: string;

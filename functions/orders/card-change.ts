@@ -24,7 +24,7 @@ export type CardLookup = (customerId: string, token: string) => Promise<CardSumm
 /** One transaction holds at most 100 items: the order plus this many installments. */
 const INSTALLMENTS_PER_TRANSACTION = 98;
 
-/** The installment on the new card: a failed one leaves dunning's end and is collectable from today. */
+/** The installment on the new card: a failed one leaves dunning's end (or its late-fee wait) and is collectable from today. */
 function onNewCard(
   installment: InstallmentRecord,
   cardToken: string,
@@ -36,11 +36,12 @@ function onNewCard(
     return { changed: { ...installment, cardToken, ...bumped }, set: { cardToken }, remove: [] };
   }
   const index = store.dueIndex(installment.id, isoDay(now));
-  const { hardDecline: _h, ...rest } = installment;
+  // Indexed for a charge again: no longer parked for its late fee only, nor hard-declined.
+  const { hardDecline: _h, lateFeeOn: _l, ...rest } = installment;
   return {
     changed: { ...rest, cardToken, ...index, ...bumped },
     set: { cardToken, ...index },
-    remove: ['hardDecline'],
+    remove: ['hardDecline', 'lateFeeOn'],
   };
 }
 

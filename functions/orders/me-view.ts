@@ -8,9 +8,12 @@ import { toInstallment } from './view.ts';
 export const isUnpaid = (installment: InstallmentRecord): boolean =>
   installment.status === 'due' || installment.status === 'failed' || installment.status === 'charging';
 
-/** The day collection reads the installment under (`DUE#<day>#<shard>`), if it is indexed. */
+/**
+ * The day collection will charge the installment (`DUE#<day>#<shard>`), if it is indexed for a
+ * charge; one indexed for its late fee only (`lateFeeOn`) will not be charged again.
+ */
 export const chargeDay = (installment: InstallmentRecord): string | undefined =>
-  installment.duePk?.split('#')[1];
+  installment.lateFeeOn ? undefined : installment.duePk?.split('#')[1];
 
 /** The unpaid installments in the order collection takes them: by the day they are charged, then seq. */
 export function unpaidInOrder(installments: InstallmentRecord[]): InstallmentRecord[] {

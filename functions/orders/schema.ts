@@ -137,7 +137,7 @@ export const RefundResponse = /* @__PURE__ */ defineSchema(() =>
           z.object({
             installmentId: z.string(),
             amount: z.int(),
-            status: z.enum(['pending', 'succeeded', 'retrying', 'failed']),
+            status: z.enum(['pending', 'succeeded', 'retrying', 'failed']).meta({ id: 'CardRefundStatus' }),
           }),
         )
         .meta({

@@ -2049,8 +2049,7 @@ export interface components {
             cardRefunds: {
                 installmentId: string;
                 amount: number;
-                /** @enum {string} */
-                status: "pending" | "succeeded" | "retrying" | "failed";
+                status: components["schemas"]["CardRefundStatus"];
             }[];
             /** Format: date-time */
             createdAt: string;
@@ -2063,6 +2062,8 @@ export interface components {
             /** @description Returned to the card from what this installment collected (its interest too once the capture is fully refunded). */
             refundedBy: number;
         };
+        /** @enum {string} */
+        CardRefundStatus: "pending" | "succeeded" | "retrying" | "failed";
         OrderList: {
             /** @constant */
             object: "list";

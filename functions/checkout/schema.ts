@@ -21,8 +21,9 @@ export const CreateCheckoutSessionBody = /* @__PURE__ */ defineSchema(() =>
         .refine((plans) => new Set(plans).size === plans.length, { error: 'plans must not repeat' })
         .optional()
         .meta({
+          uniqueItems: true,
           description:
-            'Plans to offer; default every offered plan. Only those whose limits admit the amount are kept.',
+            'Plans to offer, each at most once; default every offered plan. Only those whose limits admit the amount are kept.',
         }),
     })
     .meta({ id: 'CreateCheckoutSessionRequest' }),

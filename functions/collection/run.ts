@@ -16,6 +16,12 @@ import * as store from './store.ts';
 
 /** `asOf` may be at most this far ahead of today (a cron in a time zone east of UTC). */
 export const MAX_AS_OF_AHEAD_DAYS = 1;
+/**
+ * How far back `asOf` may reach. The first run ever plants the dispatcher's watermark at its `asOf`
+ * (less the first-run lookback), and every later run walks the days from there: a run for the year
+ * 1529 made every following run walk five centuries of days and time out.
+ */
+export const MAX_AS_OF_BEHIND_DAYS = 366;
 
 /** Drains the in-process queues; returns the run ids of messages that failed every delivery. */
 export type LocalDrain = () => Promise<{ dead: string[] }>;
@@ -59,8 +65,19 @@ export function toRunResponse(run: RunRecord): CollectionRunResponse {
   };
 }
 
-/** Throws 400 `as_of_in_future` when `asOf` is more than MAX_AS_OF_AHEAD_DAYS past today. */
+/**
+ * Throws 400 `as_of_in_future` when `asOf` is more than MAX_AS_OF_AHEAD_DAYS after today, and 400
+ * `as_of_too_old` when it is more than MAX_AS_OF_BEHIND_DAYS before today.
+ */
 export function checkAsOf(asOf: string, now: Date): void {
+  const earliest = isoDay(new Date(now.getTime() - MAX_AS_OF_BEHIND_DAYS * DAY_MS));
+  if (asOf < earliest) {
+    throw badRequest(
+      'as_of_too_old',
+      `asOf may be at most ${MAX_AS_OF_BEHIND_DAYS} days before today (${isoDay(now)}).`,
+      'asOf',
+    );
+  }
   const latest = isoDay(new Date(now.getTime() + MAX_AS_OF_AHEAD_DAYS * DAY_MS));
   if (asOf > latest) {
     throw badRequest(

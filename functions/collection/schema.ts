@@ -12,7 +12,7 @@ export const RunCollectionBody = /* @__PURE__ */ defineSchema(() =>
     .strictObject({
       asOf: IsoDay.meta({
         description:
-          'Collect every installment due on or before this day (earlier unpaid days included). At most one day after today.',
+          'Collect every installment due on or before this day (earlier unpaid days included). At most one day after today and 366 days before it.',
       }),
     })
     .meta({ id: 'RunCollectionRequest' }),

@@ -41,6 +41,10 @@ export const ERROR_CODES = {
     statuses: [400],
     description: 'A collection run may look at most one day past today (`asOf`).',
   },
+  as_of_too_old: {
+    statuses: [400],
+    description: 'A collection run may reach at most 366 days before today (`asOf`).',
+  },
   invalid_term: { statuses: [400], description: 'The term is not a whole number of months.' },
   invalid_apr: { statuses: [400], description: 'The APR is not a whole number of basis points.' },
   invalid_payments: { statuses: [400], description: 'The payment stream for the APR is empty or malformed.' },

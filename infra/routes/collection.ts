@@ -25,7 +25,7 @@ export const collectionRoutes: Route[] = [
         schema: CollectionRunResponse,
       },
     },
-    errors: ['as_of_in_future'],
+    errors: ['as_of_in_future', 'as_of_too_old'],
     // Reads the due index, writes the run and the watermark, sends shard messages. No vault, no card.
     access: { main: 'readwrite', queues: ['collection-shards'] },
   },

@@ -205,6 +205,9 @@ describe('POST /v1/admin/collections input', () => {
     [{ asOf: 'tomorrow' }, 'parameter_invalid'],
     [{ asOf: '2026-02-30' }, 'parameter_invalid'],
     [{ asOf: '2030-01-01' }, 'as_of_in_future'],
+    // The conformance test's example: a run this far back planted the watermark in 1529, and every
+    // later run walked five centuries of days and timed out (500).
+    [{ asOf: '1529-05-31' }, 'as_of_too_old'],
     [{}, 'parameter_missing'],
     [{ asOf: '2026-04-01', extra: 1 }, 'parameter_unknown'],
   ])('%j is a 400 %s and charges nothing', async (body, code) => {

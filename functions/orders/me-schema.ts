@@ -2,19 +2,11 @@
 import * as z from 'zod';
 import { PlanIdSchema } from '../installments/terms.ts';
 import { CurrencyCodeSchema } from '../lib/money.ts';
-import { defineSchema, freeText, IsoDateTime, idOf } from '../lib/schema.ts';
-import { InstallmentResponse, OrderStatusSchema } from './schema.ts';
+import { defineSchema, IsoDateTime, idOf } from '../lib/schema.ts';
+import { InstallmentResponse, ListOrdersQuery, OrderStatusSchema } from './schema.ts';
 
-export const ListMyOrdersQuery = /* @__PURE__ */ defineSchema(() =>
-  z.strictObject({
-    limit: z.coerce.number().int().min(1).max(100).default(10),
-    startingAfter: freeText()
-      .min(1)
-      .max(512)
-      .optional()
-      .meta({ description: 'The opaque `nextCursor` of the previous page (bound to this customer).' }),
-  }),
-);
+/** The same page parameters as the merchant's list; the cursor is bound to the signed-in customer. */
+export const ListMyOrdersQuery = ListOrdersQuery;
 
 export const ChangeOrderCardBody = /* @__PURE__ */ defineSchema(() =>
   z

@@ -2,7 +2,7 @@
 
 import type { MyOrderResponse, MyOrderSummaryResponse, NextPaymentResponse } from './me-schema.ts';
 import type { InstallmentRecord, OrderPartition, OrderRecord } from './model.ts';
-import { toInstallment } from './view.ts';
+import { planCardAndAmounts, toInstallment } from './view.ts';
 
 /** Still owed: not paid, not cancelled (a `charging` one is owed until its outcome is recorded). */
 export const isUnpaid = (installment: InstallmentRecord): boolean =>
@@ -45,14 +45,7 @@ export function toMySummary(order: OrderRecord, installments?: InstallmentRecord
     merchantReference: order.merchantReference,
     amount: order.amount,
     currency: order.currency,
-    plan: {
-      id: order.plan,
-      ...(order.termMonths === undefined ? {} : { termMonths: order.termMonths }),
-      ...(order.aprBps === undefined ? {} : { aprBps: order.aprBps }),
-    },
-    card: { brand: order.cardBrand, last4: order.cardLast4 },
-    capturedAmount: order.capturedAmount,
-    refundedAmount: order.refundedAmount,
+    ...planCardAndAmounts(order),
     paidAmount: order.collectedAmount,
     outstandingAmount: order.outstandingAmount,
     ...(installments ? { nextPayment: nextPayment(installments) } : {}),

@@ -11,6 +11,20 @@ import type {
 import { remainingAuthorized } from './state.ts';
 import { orderTotals } from './totals.ts';
 
+/** What the merchant's and the shopper's views of an order share: plan, card (brand, last 4), amounts. */
+export function planCardAndAmounts(order: OrderRecord) {
+  return {
+    plan: {
+      id: order.plan,
+      ...(order.termMonths === undefined ? {} : { termMonths: order.termMonths }),
+      ...(order.aprBps === undefined ? {} : { aprBps: order.aprBps }),
+    },
+    card: { brand: order.cardBrand, last4: order.cardLast4 },
+    capturedAmount: order.capturedAmount,
+    refundedAmount: order.refundedAmount,
+  };
+}
+
 export function toSummary(order: OrderRecord): OrderSummaryResponse {
   return {
     id: order.id,
@@ -21,14 +35,7 @@ export function toSummary(order: OrderRecord): OrderSummaryResponse {
     currency: order.currency,
     merchantReference: order.merchantReference,
     checkoutSessionId: order.checkoutSessionId,
-    plan: {
-      id: order.plan,
-      ...(order.termMonths === undefined ? {} : { termMonths: order.termMonths }),
-      ...(order.aprBps === undefined ? {} : { aprBps: order.aprBps }),
-    },
-    card: { brand: order.cardBrand, last4: order.cardLast4 },
-    capturedAmount: order.capturedAmount,
-    refundedAmount: order.refundedAmount,
+    ...planCardAndAmounts(order),
     outstandingAmount: order.outstandingAmount,
     lateFeesAmount: order.lateFeesAmount ?? 0,
     remainingAuthorizedAmount: remainingAuthorized(order),

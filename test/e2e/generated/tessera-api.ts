@@ -8820,7 +8820,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
-                /** @description The opaque `nextCursor` of the previous page (bound to this customer). */
+                /** @description The opaque `nextCursor` of the previous page. */
                 startingAfter?: string;
             };
             header?: never;

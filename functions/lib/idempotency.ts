@@ -3,9 +3,9 @@ import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand } from '@aw
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import canonicalize from 'canonicalize';
 import type { Clock } from './clock.ts';
-import { ddb, isConditionFailure, tableName, transactionCancelReasons } from './dynamodb.ts';
+import { ddb, isConditionFailure, tableName } from './dynamodb.ts';
 import { ApiError, badRequest, conflict } from './errors.ts';
-import type { TransactItem } from './transactions.ts';
+import { type TransactItem, Transaction } from './transactions.ts';
 
 /**
  * Stripe-style idempotency for merchant POSTs.
@@ -140,23 +140,27 @@ export type ClaimOutcome =
   | { kind: 'claimed'; scope: IdempotencyScope }
   | { kind: 'replay'; response: StoredResponse };
 
-/** Claims the key, or returns the stored response, or throws 409/422. */
+type Claimed = ClaimOutcome & { release?: (response?: StoredResponse) => Promise<void> };
+
+/**
+ * Claims the key, or returns the stored response, or throws 409 `idempotency_request_in_progress`
+ * or 422 `idempotency_key_reused`.
+ */
 export async function claim(
   scope: string,
   key: string,
   hash: string,
   clock: Clock,
   options: { sealer?: ResponseSealer } = {},
-): Promise<ClaimOutcome & { release?: (response?: StoredResponse) => Promise<void> }> {
+): Promise<Claimed> {
   const now = clock.now();
   const nowMs = now.getTime();
   const recordKey = keyOf(scope, key);
-  const lockToken = randomBytes(16).toString('hex');
   const fresh: IdempotencyRecord = {
     ...recordKey,
     status: 'in_flight',
     requestHash: hash,
-    lockToken,
+    lockToken: randomBytes(16).toString('hex'),
     lockedUntil: nowMs + LOCK_MS,
     createdAt: now.toISOString(),
     expiresAtMs: nowMs + IDEMPOTENCY_TTL_MS,
@@ -176,91 +180,91 @@ export async function claim(
     );
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
-    const { Item } = await ddb().send(
-      new GetCommand({ TableName: tableName(), Key: recordKey, ConsistentRead: true }),
-    );
-    const existing = Item as IdempotencyRecord | undefined;
-    if (!existing)
-      throw conflict(
-        'idempotency_request_in_progress',
-        'A request with this Idempotency-Key is in progress.',
-      );
-    if (existing.requestHash !== hash) {
-      throw new ApiError(
-        422,
-        'idempotency_error',
-        'idempotency_key_reused',
-        'This Idempotency-Key was already used with a different request. Use a new key for a new request.',
-      );
-    }
-    if (existing.status === 'complete' && existing.response) {
-      return { kind: 'replay', response: await unseal(existing.response, options.sealer, recordKey.pk) };
-    }
-    throw conflict(
-      'idempotency_request_in_progress',
-      'A request with this Idempotency-Key is still in progress; retry after it completes.',
+    return { kind: 'replay', response: await replayOf(recordKey, hash, options.sealer) };
+  }
+  return claimedScope(fresh, options.sealer);
+}
+
+/** The key is taken: the stored response of the same request, else 409 (in flight) or 422 (reused). */
+async function replayOf(
+  recordKey: { pk: string; sk: string },
+  hash: string,
+  sealer: ResponseSealer | undefined,
+): Promise<StoredResponse> {
+  const { Item } = await ddb().send(
+    new GetCommand({ TableName: tableName(), Key: recordKey, ConsistentRead: true }),
+  );
+  const existing = Item as IdempotencyRecord | undefined;
+  if (!existing)
+    throw conflict('idempotency_request_in_progress', 'A request with this Idempotency-Key is in progress.');
+  if (existing.requestHash !== hash) {
+    throw new ApiError(
+      422,
+      'idempotency_error',
+      'idempotency_key_reused',
+      'This Idempotency-Key was already used with a different request. Use a new key for a new request.',
     );
   }
+  if (existing.status === 'complete' && existing.response) {
+    return unseal(existing.response, sealer, recordKey.pk);
+  }
+  throw conflict(
+    'idempotency_request_in_progress',
+    'A request with this Idempotency-Key is still in progress; retry after it completes.',
+  );
+}
 
+/** The scope of a claim held: commit with the business items, or release. */
+function claimedScope(fresh: IdempotencyRecord, sealer: ResponseSealer | undefined): Claimed {
+  const recordKey = { pk: fresh.pk, sk: fresh.sk };
   let committed = false;
   const holdsClaim = {
     ConditionExpression: '#status = :inFlight AND lockToken = :lock',
     ExpressionAttributeNames: { '#status': 'status' },
-    ExpressionAttributeValues: { ':inFlight': 'in_flight', ':lock': lockToken },
+    ExpressionAttributeValues: { ':inFlight': 'in_flight', ':lock': fresh.lockToken },
   };
   const completed = async (response: StoredResponse) => ({
     ...fresh,
     type: 'idempotency',
     status: 'complete' as const,
-    response: await seal(response, options.sealer, recordKey.pk),
+    response: await seal(response, sealer, recordKey.pk),
     lockToken: undefined,
     lockedUntil: undefined,
   });
-
+  const ignoreLostClaim = (error: unknown) => {
+    if (!isConditionFailure(error)) throw error;
+  };
   const scopeApi: IdempotencyScope = {
     get committed() {
       return committed;
     },
     async commit(items, response) {
+      const transaction = new Transaction<'business' | 'claim'>()
+        .add('business', ...items)
+        .add('claim', { Put: { TableName: tableName(), Item: await completed(response), ...holdsClaim } });
       try {
-        await ddb().send(
-          new TransactWriteCommand({
-            TransactItems: [
-              ...items,
-              { Put: { TableName: tableName(), Item: await completed(response), ...holdsClaim } },
-            ],
-          }),
-        );
-        committed = true;
+        await ddb().send(new TransactWriteCommand({ TransactItems: transaction.items }));
       } catch (error) {
-        const reasons = transactionCancelReasons(error);
-        if (reasons && reasons[reasons.length - 1] === 'ConditionalCheckFailed') {
+        if (transaction.cancellation(error)?.lost('claim')) {
           throw conflict('idempotency_request_in_progress', 'The Idempotency-Key claim was lost; retry.');
         }
         throw error;
       }
+      committed = true;
     },
   };
-
   return {
     kind: 'claimed',
     scope: scopeApi,
     /** Stores a final (4xx) response on its own, or frees the key (5xx) so a retry can run. */
     release: async (response) => {
       if (committed) return;
-      if (response) {
-        await ddb()
-          .send(new PutCommand({ TableName: tableName(), Item: await completed(response), ...holdsClaim }))
-          .catch((error: unknown) => {
-            if (!isConditionFailure(error)) throw error;
-          });
-      } else {
-        await ddb()
-          .send(new DeleteCommand({ TableName: tableName(), Key: recordKey, ...holdsClaim }))
-          .catch((error: unknown) => {
-            if (!isConditionFailure(error)) throw error;
-          });
-      }
+      const written = response
+        ? ddb().send(
+            new PutCommand({ TableName: tableName(), Item: await completed(response), ...holdsClaim }),
+          )
+        : ddb().send(new DeleteCommand({ TableName: tableName(), Key: recordKey, ...holdsClaim }));
+      await written.catch(ignoreLostClaim);
     },
   };
 }

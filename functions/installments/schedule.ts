@@ -17,7 +17,7 @@ import { badRequest, unprocessable } from '../lib/errors.ts';
 import { allocate, assertMinorUnits, type CurrencyCode, currencyExponent } from '../lib/money.ts';
 import { amortize, type Disclosure } from './amortization.ts';
 import { addDays, addMonthsClamped, type CivilDate, formatCivil, toCivil } from './apr.ts';
-import { DEFAULT_PLAN_CATALOGUE, findPlan, type PlanCatalogue, type PlanId } from './plans.ts';
+import { DEFAULT_PLAN_CATALOGUE, findPlan, type Plan, type PlanCatalogue, type PlanId } from './plans.ts';
 
 export interface ScheduledInstallment {
   /** 1-based order of collection. */
@@ -109,27 +109,7 @@ export function buildSchedule(
       };
     }
     case 'monthly': {
-      const { termMonths, aprBps } = options;
-      if (termMonths === undefined || !Number.isInteger(termMonths)) {
-        throw badRequest('invalid_term', 'termMonths must be an integer number of months.', 'termMonths');
-      }
-      if (termMonths < config.termMonths.min || termMonths > config.termMonths.max) {
-        throw unprocessable(
-          'term_not_offered',
-          `Monthly plans run from ${config.termMonths.min} to ${config.termMonths.max} months.`,
-          'termMonths',
-        );
-      }
-      if (aprBps === undefined || !Number.isInteger(aprBps)) {
-        throw badRequest('invalid_apr', 'aprBps must be an integer number of basis points.', 'aprBps');
-      }
-      if (aprBps < config.aprBps.min || aprBps > config.aprBps.max) {
-        throw unprocessable(
-          'apr_out_of_range',
-          `The APR must be from ${config.aprBps.min} to ${config.aprBps.max} basis points.`,
-          'aprBps',
-        );
-      }
+      const { termMonths, aprBps } = monthlyTerms(config, options);
       const { rows, disclosure } = amortize(amount, aprBps, termMonths);
       return {
         plan,
@@ -153,4 +133,32 @@ export function buildSchedule(
         'plan',
       );
   }
+}
+
+/** The monthly plan's term and APR, checked against the plan's published ranges. */
+function monthlyTerms(
+  config: Extract<Plan, { id: 'monthly' }>,
+  { termMonths, aprBps }: ScheduleOptions,
+): { termMonths: number; aprBps: number } {
+  if (termMonths === undefined || !Number.isInteger(termMonths)) {
+    throw badRequest('invalid_term', 'termMonths must be an integer number of months.', 'termMonths');
+  }
+  if (termMonths < config.termMonths.min || termMonths > config.termMonths.max) {
+    throw unprocessable(
+      'term_not_offered',
+      `Monthly plans run from ${config.termMonths.min} to ${config.termMonths.max} months.`,
+      'termMonths',
+    );
+  }
+  if (aprBps === undefined || !Number.isInteger(aprBps)) {
+    throw badRequest('invalid_apr', 'aprBps must be an integer number of basis points.', 'aprBps');
+  }
+  if (aprBps < config.aprBps.min || aprBps > config.aprBps.max) {
+    throw unprocessable(
+      'apr_out_of_range',
+      `The APR must be from ${config.aprBps.min} to ${config.aprBps.max} basis points.`,
+      'aprBps',
+    );
+  }
+  return { termMonths, aprBps };
 }

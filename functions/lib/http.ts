@@ -286,6 +286,52 @@ const requireJsonBody: middy.MiddlewareObj<HttpEvent> = {
   },
 };
 
+type HttpCommit = (items: TransactItem[], result: HttpResult) => Promise<HttpResult>;
+
+/**
+ * Runs a use case under an Idempotency-Key (./idempotency.ts): a replay returns the stored response
+ * byte for byte (`Idempotent-Replayed: true`); otherwise the use case's business write commits with
+ * the stored response in one transaction. A definitive client error is stored like a success;
+ * anything transient frees the key for a retry.
+ */
+async function runIdempotently(
+  claimed: { scope: string; key: string; hash: string; sealer: ResponseSealer | undefined },
+  requestId: string,
+  run: (commit: HttpCommit) => Promise<HttpResult>,
+): Promise<APIGatewayProxyResult> {
+  const outcome = await claim(
+    claimed.scope,
+    claimed.key,
+    claimed.hash,
+    clock(),
+    claimed.sealer ? { sealer: claimed.sealer } : {},
+  );
+  if (outcome.kind === 'replay') {
+    const { statusCode, contentType, body: stored } = outcome.response;
+    return {
+      statusCode,
+      headers: { 'Content-Type': contentType, 'Idempotent-Replayed': 'true' },
+      body: stored,
+    };
+  }
+  const { scope, release } = outcome;
+  try {
+    const result = toProxyResult(
+      await run(async (items, result) => {
+        await scope.commit(items, toStoredResponse(toProxyResult(result)));
+        return result;
+      }),
+    );
+    if (!scope.committed) await scope.commit([], toStoredResponse(result));
+    return result;
+  } catch (error) {
+    const definitive =
+      error instanceof ApiError && error.status < 500 && error.status !== 409 && error.status !== 429;
+    await release?.(definitive ? toStoredResponse(toErrorResult(error, requestId)) : undefined);
+    throw error;
+  }
+}
+
 /**
  * Builds a thin Lambda handler: normalize headers -> parse JSON -> authenticate -> validate with
  * zod -> call the use case -> map the result or error, with security headers and Request-Id.
@@ -325,40 +371,15 @@ export function httpHandler<
 
     // The canonical body is hashed: the same JSON with other whitespace or key order is one request.
     const hash = requestHash(event.httpMethod, event.path, canonicalBody);
-    const { sensitive } = spec.idempotency;
-    const outcome = await claim(
-      spec.idempotency.scope(principal),
-      idempotencyKey,
+    const claimed = {
+      scope: spec.idempotency.scope(principal),
+      key: idempotencyKey,
       hash,
-      clock(),
-      sensitive ? { sealer: sensitive } : {},
+      sealer: spec.idempotency.sensitive,
+    };
+    return runIdempotently(claimed, requestId, (commit) =>
+      useCase({ body, query, params, principal, requestId, event, headers, commit }),
     );
-    if (outcome.kind === 'replay') {
-      const { statusCode, contentType, body: stored } = outcome.response;
-      return {
-        statusCode,
-        headers: { 'Content-Type': contentType, 'Idempotent-Replayed': 'true' },
-        body: stored,
-      };
-    }
-    const { scope, release } = outcome;
-    try {
-      const commit = async (items: TransactItem[], result: HttpResult) => {
-        await scope.commit(items, toStoredResponse(toProxyResult(result)));
-        return result;
-      };
-      const result = toProxyResult(
-        await useCase({ body, query, params, principal, requestId, event, headers, commit }),
-      );
-      if (!scope.committed) await scope.commit([], toStoredResponse(result));
-      return result;
-    } catch (error) {
-      // A definitive client error is stored like a success; anything transient frees the key for a retry.
-      const definitive =
-        error instanceof ApiError && error.status < 500 && error.status !== 409 && error.status !== 429;
-      await release?.(definitive ? toStoredResponse(toErrorResult(error, requestId)) : undefined);
-      throw error;
-    }
   };
 
   const handler = middy<HttpEvent, APIGatewayProxyResult, Error, Context>()

@@ -49,14 +49,7 @@ export const configuredVaultKeys = (): string[] => [config().VAULT_KEY_ID];
 export async function rewrapAll(options: RewrapOptions = {}): Promise<RewrapReport> {
   const clock = options.clock ?? processClock();
   const targetKeyId = options.targetKeyId ?? config().VAULT_KEY_ID;
-  // Only a configured vault key: any other id would move every card under a key nobody manages.
-  if (!configuredVaultKeys().includes(targetKeyId)) {
-    throw badRequest(
-      'vault_key_not_configured',
-      'targetKeyId must be a configured vault key.',
-      'targetKeyId',
-    );
-  }
+  assertConfiguredVaultKey(targetKeyId);
   const pageSize = options.pageSize ?? 100;
   const maxRecords = options.maxRecords ?? Number.POSITIVE_INFINITY;
   const cipher = vaultCipher();
@@ -107,24 +100,28 @@ export async function rewrapAll(options: RewrapOptions = {}): Promise<RewrapRepo
     }
   }
 
+  await auditRewrap(report, targetKeyId, options.actor ?? 'system:rewrap', clock);
+  return report;
+}
+
+/** Only a configured vault key: any other id would move every card under a key nobody manages. */
+function assertConfiguredVaultKey(targetKeyId: string): void {
+  if (!configuredVaultKeys().includes(targetKeyId)) {
+    throw badRequest(
+      'vault_key_not_configured',
+      'targetKeyId must be a configured vault key.',
+      'targetKeyId',
+    );
+  }
+}
+
+/** One audit record per run, in the vault table, with the run's counts. */
+async function auditRewrap(report: RewrapReport, targetKeyId: string, actor: string, clock: Clock) {
   await writeTransaction([
     auditItem(
-      {
-        action: 'vault.rewrapped',
-        subject: 'vault',
-        actor: options.actor ?? 'system:rewrap',
-        metadata: {
-          targetKeyId,
-          examined: report.examined,
-          rewrapped: report.rewrapped,
-          skipped: report.skipped,
-          kmsCalls: report.kmsCalls,
-          done: report.done,
-        },
-      },
+      { action: 'vault.rewrapped', subject: 'vault', actor, metadata: { targetKeyId, ...report } },
       clock,
       vaultTableName(),
     ),
   ]);
-  return report;
 }

@@ -64,12 +64,8 @@ export interface WebhookEventPayload {
 /** Bodies stay well under DynamoDB's 400 KB item limit (the event item holds data and payload). */
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
 
-/** Builds the event and its items; `webhookEventItems` is the same without the event. */
-export function webhookEvent(
-  input: WebhookEventInput,
-  clock: Clock,
-): { event: WebhookEventPayload; payload: string; items: TransactItem[] } {
-  // Programming errors, not client errors: the caller controls every field.
+/** Programming errors, not client errors: the caller controls every field. */
+function assertEventInput(input: WebhookEventInput): void {
   if (!(WEBHOOK_EVENT_TYPES as readonly string[]).includes(input.type)) {
     throw new Error(`unknown webhook event type: ${input.type}`);
   }
@@ -77,7 +73,14 @@ export function webhookEvent(
     throw new Error('webhook event sequence must be a positive integer (the object version)');
   }
   if (!input.merchantId || !input.objectId) throw new Error('webhook event needs merchantId and objectId');
+}
 
+/** Builds the event and its items; `webhookEventItems` is the same without the event. */
+export function webhookEvent(
+  input: WebhookEventInput,
+  clock: Clock,
+): { event: WebhookEventPayload; payload: string; items: TransactItem[] } {
+  assertEventInput(input);
   const at = clock.now();
   const created = at.toISOString();
   const id = newId('event', at);

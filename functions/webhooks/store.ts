@@ -161,16 +161,12 @@ export type AttemptOutcome =
   | { kind: 'dead'; statusCode?: number; error: string }
   | { kind: 'skipped'; reason: string };
 
-/**
- * Records the attempt's outcome, only while still holding the lease: if the lease expired and
- * another worker took over, that worker's outcome wins and this returns false.
- */
-export async function finishAttempt(
+/** The attributes an outcome sets and removes, and how it moves the attempt count. */
+function outcomeChanges(
   delivery: DeliveryRecord,
-  leaseToken: string,
   outcome: AttemptOutcome,
   now: Date,
-): Promise<boolean> {
+): { set: Record<string, unknown>; remove: string[]; attemptsDelta: number } {
   const at = now.toISOString();
   const ttl = Math.floor((now.getTime() + RETENTION_MS) / 1000);
   const set: Record<string, unknown> = {
@@ -220,6 +216,20 @@ export async function finishAttempt(
       remove.push('nextAttemptAt');
       break;
   }
+  return { set, remove, attemptsDelta };
+}
+
+/**
+ * Records the attempt's outcome, only while still holding the lease: if the lease expired and
+ * another worker took over, that worker's outcome wins and this returns false.
+ */
+export async function finishAttempt(
+  delivery: DeliveryRecord,
+  leaseToken: string,
+  outcome: AttemptOutcome,
+  now: Date,
+): Promise<boolean> {
+  const { set, remove, attemptsDelta } = outcomeChanges(delivery, outcome, now);
   const names: Record<string, string> = { '#lease': 'leaseToken', '#cur': 'status' };
   const values: Record<string, unknown> = { ':token': leaseToken, ':delivering': 'delivering' };
   const assignments = Object.entries(set).map(([key, value], i) => {

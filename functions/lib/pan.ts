@@ -12,10 +12,11 @@
  * in total, so "4111 1111 1111 1111 12 27" is caught while a 25-digit order number is not split
  * into arbitrary windows. No brand (IIN) check: an attacker chooses the digits.
  *
- * A UUID in its canonical text form (RFC 9562 §4: 8-4-4-4-12 hex digits) is an identifier, not a
- * card number written with dashes: it is skipped whole. Without that, about one random UUID in
- * 400 holds 13–19 dash-joined digits that pass Luhn, and merchants' UUID Idempotency-Keys were
- * refused at random.
+ * A UUID in its canonical text form (RFC 9562 §4: 8-4-4-4-12 hex digits) and a hex token of 32+
+ * characters (a SHA-256 fingerprint, a random hex key) are identifiers, not card numbers: they are
+ * skipped whole. Without that, about one random UUID in 400 and one 64-character hex string in a
+ * hundred hold a Luhn-valid run of 13–19 digits, so merchants' UUID or hex Idempotency-Keys were
+ * refused at random, and the vault's leak scan flagged its own card fingerprints.
  *
  * False positives: about one in ten random 13–19 digit runs passes Luhn, so a free-text field
  * holding such a run (a long order number, a 13-digit millisecond timestamp) is refused too.
@@ -34,8 +35,13 @@ export interface PanMatch {
 const MIN_DIGITS = 13;
 const MAX_DIGITS = 19;
 
-/** A canonical UUID (RFC 9562 §4), not glued to further hex digits on either side. */
-const CANONICAL_UUID = /(?<![0-9A-Fa-f])[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}(?![0-9A-Fa-f])/g;
+/**
+ * Identifiers that are not card numbers however their digits fall: a canonical UUID (RFC 9562 §4)
+ * not glued to further hex digits, and a hex token of 32 or more characters (a hash, an HMAC, a
+ * random key) standing alone between non-alphanumerics.
+ */
+const IDENTIFIERS =
+  /(?<![0-9A-Fa-f])[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}(?![0-9A-Fa-f])|(?<![0-9A-Za-z])[0-9A-Fa-f]{32,}(?![0-9A-Za-z])/g;
 
 /** Spaces (any Unicode white space), dashes (any Unicode dash punctuation) and dots. */
 const SEPARATOR = /^[\s\p{Pd}.\u00b7\u2024\u2027\u30fb\uff0e\uff61]$/u;
@@ -99,7 +105,7 @@ function digitRuns(text: string): Group[][] {
 export function findPans(text: string): PanMatch[] {
   const found: PanMatch[] = [];
   // Same length and ASCII-only, so the offsets of what remains are unchanged.
-  const scanned = text.replace(CANONICAL_UUID, (uuid) => '_'.repeat(uuid.length));
+  const scanned = text.replace(IDENTIFIERS, (id) => '_'.repeat(id.length));
   for (const run of digitRuns(scanned)) {
     let i = 0;
     while (i < run.length) {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { redactText } from '../../functions/lib/logger.ts';
 import { containsPan, findPans, luhnValid, maskPans } from '../../functions/lib/pan.ts';
@@ -63,6 +63,18 @@ describe('UUIDs are identifiers, not card numbers', () => {
       }
     }
     expect(refused).toEqual([]);
+  });
+
+  it('finds no card number in 20,000 random 32-byte hex strings (hashes, HMACs, random keys)', () => {
+    const refused: string[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const hex = randomBytes(32).toString('hex');
+      if (containsPan(hex) || containsPan(`"fingerprint":"${hex}"`)) refused.push(hex);
+    }
+    expect(refused).toEqual([]);
+    // The vault leak scan's flake: a fingerprint holding a Luhn-valid 13-digit run.
+    expect(containsPan('ab1246733834749cd')).toBe(true);
+    expect(containsPan(`FP#${'ab1246733834749cd'.padEnd(64, 'e')}`)).toBe(false);
   });
 
   it('a dash-joined run that fits a UUID is skipped whole; a card number beside one is still found', () => {

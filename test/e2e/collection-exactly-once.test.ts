@@ -22,7 +22,7 @@ beforeAll(() => {
 afterEach(() => setCardProcessor(real));
 afterAll(() => setCardProcessor(undefined));
 
-const { newMerchant, newShopper, merchantPost, openSession, approve } = checkoutFixtures(testApp);
+const { newMerchant, newShopper, capturedOrder: captureOrder } = checkoutFixtures(testApp);
 
 type Installment = { id: string; status: string; attempts: number };
 type Order = Json & { id: string; status: string; installments: Installment[] };
@@ -46,18 +46,7 @@ function counting(options: { crash?: boolean } = {}) {
 /** A captured pay_in_4 order (first installment paid at capture) with the clock at the capture. */
 async function capturedOrder(merchant: { apiKey: string }, at: number) {
   clock.set(new Date(at));
-  const shopper = await newShopper();
-  const session = await openSession(merchant.apiKey, 40_000);
-  const approval = await approve(shopper, session.id);
-  const order = await merchantPost<{ id: string }>(merchant.apiKey, '/v1/orders', {
-    authorizationToken: approval.json.authorizationToken,
-  });
-  expect(order.status, order.text).toBe(201);
-  const capture = await merchantPost(merchant.apiKey, `/v1/orders/${order.json.id}/captures`, {
-    amount: 40_000,
-  });
-  expect(capture.status, capture.text).toBe(201);
-  return order.json.id;
+  return (await captureOrder(merchant, await newShopper())).id;
 }
 
 async function getOrder(apiKey: string, id: string): Promise<Order> {

@@ -17,7 +17,14 @@ let base = START;
 const testApp = appWithClock(clock);
 afterAll(() => setCardProcessor(undefined));
 
-const { newMerchant, newShopper, merchantPost, openSession, approve, events } = checkoutFixtures(testApp);
+const {
+  newMerchant,
+  newShopper,
+  merchantPost,
+  events,
+  runCollection,
+  capturedOrder: captureOrder,
+} = checkoutFixtures(testApp);
 
 const DECLINED = '4000000000000002';
 const GOOD = '4242424242424242';
@@ -50,28 +57,15 @@ type Run = Json & {
 
 async function collectOn(days: number): Promise<Run> {
   clock.set(new Date(base + days * DAY_MS));
-  const res = await testApp().call<Run>('POST', '/v1/admin/collections', {
-    auth: testApp().operator,
-    body: { asOf: isoDay(clock.now()) },
-  });
-  expect(res.status, res.text).toBe(200);
-  return res.json;
+  return runCollection<Run>(isoDay(clock.now()));
 }
 
 async function capturedOrder(merchant: { apiKey: string }, card: string, amount: number) {
   base = Date.parse(`${isoDay(new Date(clock.now().getTime() + DAY_MS))}T10:00:00Z`);
   clock.set(new Date(base));
   const shopper = await newShopper(card);
-  const session = await openSession(merchant.apiKey, amount);
-  const approval = await approve(shopper, session.id, { plan: 'pay_in_4' });
-  expect(approval.status, approval.text).toBe(200);
-  const order = await merchantPost<{ id: string }>(merchant.apiKey, '/v1/orders', {
-    authorizationToken: approval.json.authorizationToken,
-  });
-  expect(order.status, order.text).toBe(201);
-  const capture = await merchantPost(merchant.apiKey, `/v1/orders/${order.json.id}/captures`, { amount });
-  expect(capture.status, capture.text).toBe(201);
-  return { id: order.json.id, customerId: shopper.customerId };
+  const order = await captureOrder(merchant, shopper, amount);
+  return { id: order.id, customerId: shopper.customerId };
 }
 
 async function getOrder(apiKey: string, id: string): Promise<Order> {

@@ -10,7 +10,13 @@ const clock = fixedClock(new Date(START));
 let base = START;
 const testApp = appWithClock(clock);
 
-const { newMerchant, newShopper, merchantPost, openSession, approve, events } = checkoutFixtures(testApp);
+const {
+  newMerchant,
+  newShopper,
+  events,
+  runCollection,
+  capturedOrder: captureOrder,
+} = checkoutFixtures(testApp);
 
 const SOFT_DECLINE = '4000000000009995';
 const STOLEN = '4000000000009979';
@@ -39,12 +45,7 @@ type Run = Json & {
 /** Moves the clock to the test's base day + `days` (10:00 UTC) and runs collection for that day. */
 async function collectOn(days: number): Promise<Run> {
   clock.set(new Date(base + days * DAY_MS));
-  const res = await testApp().call<Run>('POST', '/v1/admin/collections', {
-    auth: testApp().operator,
-    body: { asOf: isoDay(clock.now()) },
-  });
-  expect(res.status, res.text).toBe(200);
-  return res.json;
+  return runCollection<Run>(isoDay(clock.now()));
 }
 
 async function capturedOrder(
@@ -56,17 +57,7 @@ async function capturedOrder(
   // The next day after whatever the previous test reached.
   base = Date.parse(`${isoDay(new Date(clock.now().getTime() + DAY_MS))}T10:00:00Z`);
   clock.set(new Date(base));
-  const shopper = await newShopper(card);
-  const session = await openSession(merchant.apiKey, amount);
-  const approval = await approve(shopper, session.id, plan);
-  expect(approval.status, approval.text).toBe(200);
-  const order = await merchantPost<{ id: string }>(merchant.apiKey, '/v1/orders', {
-    authorizationToken: approval.json.authorizationToken,
-  });
-  expect(order.status, order.text).toBe(201);
-  const capture = await merchantPost(merchant.apiKey, `/v1/orders/${order.json.id}/captures`, { amount });
-  expect(capture.status, capture.text).toBe(201);
-  return order.json;
+  return captureOrder(merchant, await newShopper(card), amount, plan);
 }
 
 async function getOrder(apiKey: string, id: string): Promise<Order> {

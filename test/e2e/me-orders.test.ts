@@ -19,7 +19,13 @@ afterAll(async () => {
   setClock(undefined);
 });
 
-const { newMerchant, newShopper, merchantPost, openSession, approve, events } = checkoutFixtures(() => app);
+const {
+  newMerchant,
+  newShopper,
+  events,
+  runCollection,
+  capturedOrder: captureOrder,
+} = checkoutFixtures(() => app);
 
 const GOOD = '4242424242424242';
 const SOFT_DECLINE = '4000000000009995';
@@ -56,25 +62,12 @@ async function captured(
   amount = 40_000,
   plan: Json = { plan: 'pay_in_4' },
 ) {
-  const checkout = await openSession(merchant.apiKey, amount);
-  const approval = await approve(shopper, checkout.id, plan);
-  expect(approval.status, approval.text).toBe(200);
-  const order = await merchantPost<{ id: string }>(merchant.apiKey, '/v1/orders', {
-    authorizationToken: approval.json.authorizationToken,
-  });
-  expect(order.status, order.text).toBe(201);
-  const capture = await merchantPost(merchant.apiKey, `/v1/orders/${order.json.id}/captures`, { amount });
-  expect(capture.status, capture.text).toBe(201);
-  return order.json.id;
+  return (await captureOrder(merchant, shopper, amount, plan)).id;
 }
 
 async function collectOn(days: number): Promise<void> {
   clock.set(new Date(base + days * DAY_MS));
-  const res = await app.call('POST', '/v1/admin/collections', {
-    auth: app.operator,
-    body: { asOf: isoDay(clock.now()) },
-  });
-  expect(res.status, res.text).toBe(200);
+  await runCollection(isoDay(clock.now()));
 }
 
 async function myOrder(token: string, id: string): Promise<MyOrder> {

@@ -83,7 +83,7 @@ export function checkoutFixtures(app: () => TestApp) {
 
   /** A merchant's authorized order, through the whole checkout (pay_in_4 unless `plan` says otherwise). */
   async function authorizedOrder(
-    merchant: { id: string; apiKey: string },
+    merchant: { apiKey: string },
     shopper: { sessionToken: string; cardToken: string },
     amount = 40_000,
     plan: Json = {},
@@ -98,6 +98,29 @@ export function checkoutFixtures(app: () => TestApp) {
     return order.json;
   }
 
+  /** `authorizedOrder`, then the whole amount captured (the first installment is charged at capture). */
+  async function capturedOrder(
+    merchant: { apiKey: string },
+    shopper: { sessionToken: string; cardToken: string },
+    amount = 40_000,
+    plan: Json = {},
+  ) {
+    const order = await authorizedOrder(merchant, shopper, amount, plan);
+    const capture = await merchantPost(merchant.apiKey, `/v1/orders/${order.id}/captures`, { amount });
+    expect(capture.status, capture.text).toBe(201);
+    return order;
+  }
+
+  /** Runs collection (operator) for `asOf`, synchronously as the local runtime does; the run's counts. */
+  async function runCollection<T = Json>(asOf: string) {
+    const res = await app().call<T>('POST', '/v1/admin/collections', {
+      auth: app().operator,
+      body: { asOf },
+    });
+    expect(res.status, res.text).toBe(200);
+    return res.json;
+  }
+
   /** The webhook events recorded for an order, in sequence order. */
   async function events(orderId: string) {
     const tables = await app().scanAll();
@@ -107,5 +130,15 @@ export function checkoutFixtures(app: () => TestApp) {
       .map((item) => ({ type: item.eventType as string, sequence: item.sequence as number }));
   }
 
-  return { newMerchant, newShopper, merchantPost, openSession, approve, authorizedOrder, events };
+  return {
+    newMerchant,
+    newShopper,
+    merchantPost,
+    openSession,
+    approve,
+    authorizedOrder,
+    capturedOrder,
+    runCollection,
+    events,
+  };
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, fromItem, tableName } from '../lib/dynamodb.ts';
 import { GSI1 } from '../lib/tables.ts';
 import { queryAll, type TransactItem } from '../lib/transactions.ts';
@@ -301,20 +301,4 @@ export async function queryAuthExpiries(
     ProjectionExpression: 'orderId, expiresAt',
   });
   return items.map((item) => ({ orderId: String(item.orderId), expiresAt: String(item.expiresAt) }));
-}
-
-export async function setCardRefundOutcomes(
-  orderId: string,
-  refundId: string,
-  outcomes: RefundRecord['cardRefunds'],
-): Promise<void> {
-  await ddb().send(
-    new UpdateCommand({
-      TableName: tableName(),
-      Key: refundKey(orderId, refundId),
-      UpdateExpression: 'SET cardRefunds = :outcomes',
-      ConditionExpression: 'attribute_exists(pk)',
-      ExpressionAttributeValues: { ':outcomes': outcomes },
-    }),
-  );
 }

@@ -2273,6 +2273,17 @@ export interface components {
             durationMs?: number;
             /** @description The days whose due index still held installments. */
             days: string[];
+            /** @description The run's progress: (day, shard) messages the dispatcher sent and the shard workers finished; installment messages the shard workers sent and the chargers finished. The run completes when both are done. */
+            messages: {
+                shards: {
+                    sent: number;
+                    done: number;
+                };
+                charges: {
+                    sent: number;
+                    done: number;
+                };
+            };
             /** @description Installments found due (read from the due index). */
             due: number;
             /** @description Charges sent to the processor. */
@@ -2306,7 +2317,7 @@ export interface components {
             errors: number;
         };
         /**
-         * @description `completed`: a local (synchronous) run that finished. In AWS a run stays `running` while its queues drain; the counts grow as chargers report.
+         * @description `running` while its queues drain (AWS; the counts grow as the workers report); `completed` once every message it sent is done (a message dead-lettered after its last delivery counts done, and in `errors`). A local run drains synchronously and answers `completed`.
          * @enum {string}
          */
         CollectionRunStatus: "running" | "completed";
@@ -9993,6 +10004,16 @@ export interface operations {
                      *       "days": [
                      *         "2026-03-01"
                      *       ],
+                     *       "messages": {
+                     *         "shards": {
+                     *           "sent": 1,
+                     *           "done": 1
+                     *         },
+                     *         "charges": {
+                     *           "sent": 1,
+                     *           "done": 1
+                     *         }
+                     *       },
                      *       "due": 1,
                      *       "charged": 1,
                      *       "paid": 1,
@@ -10038,6 +10059,16 @@ export interface operations {
                      *       "days": [
                      *         "2026-03-01"
                      *       ],
+                     *       "messages": {
+                     *         "shards": {
+                     *           "sent": 1,
+                     *           "done": 1
+                     *         },
+                     *         "charges": {
+                     *           "sent": 1,
+                     *           "done": 1
+                     *         }
+                     *       },
                      *       "due": 1,
                      *       "charged": 1,
                      *       "paid": 1,
@@ -10203,6 +10234,16 @@ export interface operations {
                      *       "days": [
                      *         "2026-03-01"
                      *       ],
+                     *       "messages": {
+                     *         "shards": {
+                     *           "sent": 1,
+                     *           "done": 1
+                     *         },
+                     *         "charges": {
+                     *           "sent": 1,
+                     *           "done": 1
+                     *         }
+                     *       },
                      *       "due": 1,
                      *       "charged": 1,
                      *       "paid": 1,

@@ -2187,7 +2187,10 @@ export interface components {
             chargeOn?: string;
         };
         DueDateExtension: {
+            /** @description The first installment moved. */
             installmentId: string;
+            /** @description Every installment of the payment that moved: all unpaid installments due that day (two captures on one day give two). */
+            installmentIds: string[];
             /** Format: date */
             previousDueDate: string;
             /** Format: date */
@@ -8880,6 +8883,9 @@ export interface operations {
                      *           },
                      *           "dueDateExtension": {
                      *             "installmentId": "string",
+                     *             "installmentIds": [
+                     *               "string"
+                     *             ],
                      *             "previousDueDate": "2026-03-01",
                      *             "dueDate": "2026-03-01",
                      *             "extendedAt": "2026-03-01T12:00:00.000Z"
@@ -9031,6 +9037,9 @@ export interface operations {
                      *       },
                      *       "dueDateExtension": {
                      *         "installmentId": "string",
+                     *         "installmentIds": [
+                     *           "string"
+                     *         ],
                      *         "previousDueDate": "2026-03-01",
                      *         "dueDate": "2026-03-01",
                      *         "extendedAt": "2026-03-01T12:00:00.000Z"
@@ -9234,6 +9243,9 @@ export interface operations {
                      *         },
                      *         "dueDateExtension": {
                      *           "installmentId": "string",
+                     *           "installmentIds": [
+                     *             "string"
+                     *           ],
                      *           "previousDueDate": "2026-03-01",
                      *           "dueDate": "2026-03-01",
                      *           "extendedAt": "2026-03-01T12:00:00.000Z"
@@ -9514,6 +9526,9 @@ export interface operations {
                      *       },
                      *       "dueDateExtension": {
                      *         "installmentId": "string",
+                     *         "installmentIds": [
+                     *           "string"
+                     *         ],
                      *         "previousDueDate": "2026-03-01",
                      *         "dueDate": "2026-03-01",
                      *         "extendedAt": "2026-03-01T12:00:00.000Z"
@@ -9767,6 +9782,9 @@ export interface operations {
                      *       },
                      *       "dueDateExtension": {
                      *         "installmentId": "string",
+                     *         "installmentIds": [
+                     *           "string"
+                     *         ],
                      *         "previousDueDate": "2026-03-01",
                      *         "dueDate": "2026-03-01",
                      *         "extendedAt": "2026-03-01T12:00:00.000Z"

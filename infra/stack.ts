@@ -11,6 +11,7 @@ import { Keys } from './constructs/keys.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { VaultNetwork } from './constructs/network.ts';
 import { Notifications } from './constructs/notify.ts';
+import { RiskStream } from './constructs/risk-stream.ts';
 import { Secrets } from './constructs/secrets.ts';
 import { jobs as allJobs, type QueueConsumer, queueConsumers, type ScheduledJob } from './jobs.ts';
 import { routes as allRoutes, type Route } from './routes/index.ts';
@@ -124,6 +125,7 @@ export class TesseraStack extends Stack {
     });
     this.jobs = new Jobs(this, 'Jobs', { ...access, jobs: jobs ?? allJobs });
     this.collection.addConsumers(consumers, access);
+    const riskStream = new RiskStream(this, 'RiskStream', { access });
     // Every vault-key grant is made by now: the key policy can name its holders.
     this.keys.restrictVaultKey();
 
@@ -134,5 +136,6 @@ export class TesseraStack extends Stack {
     this.monitoring.watchDeadLetterQueue('JobsDlq', this.jobs.deadLetterQueue);
     this.monitoring.watchApi(this.api.api);
     this.collection.watch(this.monitoring);
+    riskStream.watch(this.monitoring);
   }
 }

@@ -1,5 +1,11 @@
 /** The shopper's approval of a checkout session: a plan and a saved card, for an authorizationToken. */
-import { assertAmountWithinLimits, buildSchedule, findPlan, type Schedule } from '../installments/terms.ts';
+import {
+  assertAmountWithinLimits,
+  buildSchedule,
+  findPlan,
+  type Schedule,
+  usdMinorEquivalent,
+} from '../installments/terms.ts';
 import { auditItem } from '../lib/audit.ts';
 import type { Clock } from '../lib/clock.ts';
 import { type CodeOfKind, DomainError } from '../lib/errors.ts';
@@ -7,6 +13,7 @@ import type { CurrencyCode } from '../lib/money.ts';
 import { type TransactItem, Transaction } from '../lib/transactions.ts';
 import type { Commit } from '../lib/use-case.ts';
 import { isMerchantActive, merchantActiveItem } from '../merchants/access.ts';
+import type { RiskDecision, RiskEvent } from '../monitoring/risk.ts';
 import { mintApproval } from './approval.ts';
 import { checkoutConfig } from './policy.ts';
 import type { AuthorizeCheckoutBody, CheckoutAuthorizationResponse } from './schema.ts';
@@ -18,7 +25,18 @@ export interface AuthorizePorts {
   getCard(
     customerId: string,
     token: string,
-  ): Promise<{ token: string; brand: string; last4: string; expMonth: number; expYear: number }>;
+  ): Promise<{
+    token: string;
+    brand: string;
+    last4: string;
+    expMonth: number;
+    expYear: number;
+    fingerprintId?: string;
+  }>;
+  /** Account monitoring's real-time assessment (the handler adds the request's device and IP). */
+  assessRisk(event: Omit<RiskEvent, 'deviceId' | 'ipHash'>): Promise<RiskDecision>;
+  /** The refusal of a risk decline (reveals no rule). */
+  riskDeclined(): Error;
   requireStepUp(input: {
     headers: Record<string, string | undefined>;
     customerId: string;
@@ -164,7 +182,9 @@ async function approvalFailure(
  * (session); denied `client_token_invalid`; rejected `merchant_unavailable`,
  * `checkout_session_approved`, `checkout_session_completed`,
  * `checkout_session_expired`, `plan_not_offered`, `card_expired`; invalid (term); denied
- * `step_up_invalid`; conflict `concurrent_update`.
+ * `step_up_invalid`; conflict `concurrent_update`. Account monitoring assesses the approval first
+ * (monitoring/risk.ts): a decline is 402 `risk_declined`, a review held for an operator 403
+ * `risk_review_hold`, and a review demanding a step-up makes the step-up required at any amount.
  */
 export async function authorize(
   principal: { customerId: string },
@@ -183,9 +203,26 @@ export async function authorize(
   const card = await ports.getCard(principal.customerId, body.cardToken);
   if (cardExpired(card, now)) throw refused('card_expired', 'The card has expired.', 'cardToken');
 
+  const risk = await ports.assessRisk({
+    action: 'checkout',
+    customerId: principal.customerId,
+    amountUsdMinor: usdMinorEquivalent(session.amount, session.currency),
+    ...(card.fingerprintId ? { cardFingerprint: card.fingerprintId } : {}),
+  });
+  if (risk.decision === 'decline') throw ports.riskDeclined();
+  if (risk.review === 'hold') {
+    throw new DomainError(
+      'denied',
+      'risk_review_hold',
+      'This approval needs a review by our team first; we will contact you.',
+    );
+  }
+
   const tx = new Transaction<'stepUp' | 'authorization' | 'session' | 'merchant' | 'audit'>();
   const amount = { amount: session.amount, currency: session.currency };
-  const stepUp = session.amount > checkoutConfig().stepUpThreshold(session.currency);
+  // Above the threshold, or when account monitoring asks for it (a review that demands a step-up).
+  const stepUp =
+    session.amount > checkoutConfig().stepUpThreshold(session.currency) || risk.review === 'step_up';
   if (stepUp) {
     const action = 'authorize_checkout';
     tx.add(
@@ -212,10 +249,18 @@ export async function authorize(
       cardToken: card.token,
       cardBrand: card.brand,
       cardLast4: card.last4,
+      riskDecision: { id: risk.id, decision: risk.decision, score: risk.score },
     },
     now,
   );
-  const metadata = { merchantId: session.merchantId, plan: body.plan, ...amount, stepUp };
+  const metadata = {
+    merchantId: session.merchantId,
+    plan: body.plan,
+    ...amount,
+    stepUp,
+    riskDecisionId: risk.id,
+    risk: risk.decision,
+  };
   tx.add('authorization', approval.item)
     .add(
       'session',

@@ -155,6 +155,15 @@ const UNITS_PER_USD: Readonly<Record<CurrencyCode, number>> = {
   TND: 3_000,
 };
 
+/**
+ * `amount` (minor units of `currency`) in USD minor units, by the catalogue's published conversion
+ * table (the one the plan limits and late fees scale by), rounded down. For thresholds that must mean
+ * the same money in every currency (risk rules).
+ */
+export function usdMinorEquivalent(amount: number, currency: CurrencyCode): number {
+  return Math.floor((amount * 100) / UNITS_PER_USD[currency]);
+}
+
 function limitsInUsd(min: number, max: number): Partial<Record<CurrencyCode, AmountRange>> {
   const limits: Partial<Record<CurrencyCode, AmountRange>> = {};
   for (const code of CURRENCY_CODES) {

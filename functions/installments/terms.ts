@@ -18,6 +18,7 @@ export {
   type PlanId,
   PlanIdSchema,
   planFees,
+  usdMinorEquivalent,
 } from './plans.ts';
 export {
   applyRefund,

@@ -111,6 +111,14 @@ export const ERROR_CODES = {
   },
   payment_in_progress: { statuses: [409], description: 'A charge of the order is in flight; retry shortly.' },
   card_declined: { statuses: [402], description: 'The card was declined by the processor.' },
+  risk_declined: {
+    statuses: [402],
+    description: 'Account monitoring declined the request (which rule is not disclosed).',
+  },
+  risk_review_hold: {
+    statuses: [403],
+    description: 'Account monitoring holds the request for review by an operator.',
+  },
   amount_too_small: { statuses: [422], description: 'The amount is below 1 minor unit.' },
   amount_too_large: { statuses: [422], description: 'The amount is too large to schedule.' },
   amount_out_of_range: { statuses: [422], description: "The amount is outside the plan's limits." },

@@ -15,6 +15,7 @@ export const ID_PREFIXES = {
   refund: 'ref',
   event: 'evt',
   flag: 'flg',
+  riskDecision: 'rsk',
   dispute: 'dsp',
   session: 'ses',
   request: 'req',

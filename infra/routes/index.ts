@@ -3,6 +3,7 @@ import { collectionRoutes } from './collection.ts';
 import { customersRoutes } from './customers.ts';
 import { meOrdersRoutes } from './me-orders.ts';
 import { merchantsRoutes } from './merchants.ts';
+import { monitoringRoutes } from './monitoring.ts';
 import { ordersRoutes } from './orders.ts';
 import { platformRoutes } from './platform.ts';
 import type { Route } from './route.ts';
@@ -27,6 +28,7 @@ export const routesByCapability: Readonly<Record<string, readonly Route[]>> = {
   checkout: checkoutRoutes,
   orders: [...ordersRoutes, ...meOrdersRoutes],
   collection: collectionRoutes,
+  monitoring: monitoringRoutes,
 };
 
 /**

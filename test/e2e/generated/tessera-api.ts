@@ -195,7 +195,7 @@ export interface paths {
          *
          *     Needs a `Step-Up-Token` for this action.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `step_up_required`, `step_up_invalid`, `invalid_body`, `invalid_parameters`, `request_blocked`, `invalid_number`, `card_brand_unsupported`, `invalid_expiry_month`, `invalid_expiry_year`, `expired_card`, `invalid_cvc`, `concurrent_update`, `service_unavailable`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `step_up_required`, `step_up_invalid`, `invalid_body`, `invalid_parameters`, `request_blocked`, `invalid_number`, `card_brand_unsupported`, `invalid_expiry_month`, `invalid_expiry_year`, `expired_card`, `invalid_cvc`, `risk_declined`, `risk_review_hold`, `concurrent_update`, `service_unavailable`.
          */
         post: operations["addCard"];
         delete?: never;
@@ -647,7 +647,7 @@ export interface paths {
          *
          *     Above the step-up threshold it needs a `Step-Up-Token`.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `step_up_required`, `step_up_invalid`, `invalid_body`, `invalid_parameters`, `request_blocked`, `resource_missing`, `client_token_invalid`, `merchant_unavailable`, `checkout_session_approved`, `checkout_session_completed`, `checkout_session_expired`, `plan_not_offered`, `amount_out_of_range`, `term_not_offered`, `term_out_of_range`, `apr_out_of_range`, `plan_not_schedulable`, `card_expired`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `step_up_required`, `step_up_invalid`, `invalid_body`, `invalid_parameters`, `request_blocked`, `resource_missing`, `client_token_invalid`, `merchant_unavailable`, `checkout_session_approved`, `checkout_session_completed`, `checkout_session_expired`, `plan_not_offered`, `amount_out_of_range`, `term_not_offered`, `term_out_of_range`, `apr_out_of_range`, `plan_not_schedulable`, `card_expired`, `risk_declined`, `risk_review_hold`, `concurrent_update`.
          */
         post: operations["authorizeCheckoutSession"];
         delete?: never;
@@ -984,6 +984,54 @@ export interface paths {
         get: operations["getCollectionRun"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/flags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Flags raised by account monitoring, newest first (open by default)
+         * @description Flags raised by account monitoring, newest first (open by default).
+         *
+         *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
+         *
+         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`.
+         */
+        get: operations["listRiskFlags"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/flags/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resolve a flag (confirmed fraud, false positive, other); idempotent; audited
+         * @description Resolve a flag (confirmed fraud, false positive, other); idempotent; audited.
+         *
+         *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
+         *
+         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `resource_missing`, `concurrent_update`.
+         */
+        post: operations["resolveRiskFlag"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1426,6 +1474,14 @@ export interface components {
              */
             asOf: string;
         };
+        /** @enum {string} */
+        FlagStatus: "open" | "resolved";
+        ResolveFlagRequest: {
+            resolution: components["schemas"]["FlagResolution"];
+            note?: string;
+        };
+        /** @enum {string} */
+        FlagResolution: "confirmed_fraud" | "false_positive" | "other";
         OrderEventData: {
             id: string;
             /** @constant */
@@ -1446,6 +1502,12 @@ export interface components {
                 brand: string;
                 last4: string;
             };
+            /** @description Account monitoring's decision when the shopper approved (declined approvals make no order); null for orders from before monitoring. */
+            riskDecision: {
+                id: string;
+                decision: components["schemas"]["OrderRiskDecision"];
+                score: number;
+            } | null;
             capturedAmount: number;
             refundedAmount: number;
             /** @description What the unpaid installments (due, charging, failed) still owe, interest and fees included. */
@@ -1469,6 +1531,11 @@ export interface components {
         };
         /** @enum {string} */
         OrderStatus: "authorized" | "captured" | "in_arrears" | "paid_off" | "refunded" | "cancelled" | "expired";
+        /**
+         * @description `review`: the shopper passed a step-up that account monitoring demanded.
+         * @enum {string}
+         */
+        OrderRiskDecision: "approve" | "review";
         Installment: {
             id: string;
             captureId: string;
@@ -1563,6 +1630,8 @@ export interface components {
          *     - `due_date_not_extendable` (422): The order is not `captured`, or its next installment is already being collected.
          *     - `payment_in_progress` (409): A charge of the order is in flight; retry shortly.
          *     - `card_declined` (402): The card was declined by the processor.
+         *     - `risk_declined` (402): Account monitoring declined the request (which rule is not disclosed).
+         *     - `risk_review_hold` (403): Account monitoring holds the request for review by an operator.
          *     - `amount_too_small` (422): The amount is below 1 minor unit.
          *     - `amount_too_large` (422): The amount is too large to schedule.
          *     - `amount_out_of_range` (422): The amount is outside the plan's limits.
@@ -1624,7 +1693,7 @@ export interface components {
          *     - `service_unavailable` (503): A dependency is unavailable; retry shortly.
          * @enum {string}
          */
-        ErrorCode: "parameter_invalid" | "parameter_missing" | "parameter_unknown" | "invalid_json" | "unsupported_content_type" | "idempotency_key_missing" | "idempotency_key_invalid" | "invalid_amount" | "currency_unsupported" | "header_repeated" | "malformed_request" | "vault_key_not_configured" | "invalid_cursor" | "invalid_date" | "as_of_in_future" | "as_of_too_old" | "invalid_term" | "invalid_apr" | "invalid_payments" | "password_too_weak" | "pan_not_allowed" | "unauthorized" | "session_invalid" | "invalid_credentials" | "merchant_suspended" | "merchant_inactive" | "client_token_invalid" | "step_up_required" | "step_up_invalid" | "resource_missing" | "route_not_found" | "method_not_allowed" | "body_too_large" | "concurrent_update" | "idempotency_request_in_progress" | "challenge_busy" | "two_factor_already_enabled" | "two_factor_not_enabled" | "enrollment_missing" | "delivery_not_retryable" | "installment_charging" | "idempotency_key_reused" | "card_funds_open_orders" | "order_not_payable" | "order_closed" | "card_declined_hard" | "due_date_already_extended" | "due_date_not_extendable" | "payment_in_progress" | "card_declined" | "amount_too_small" | "amount_too_large" | "amount_out_of_range" | "currency_not_offered" | "plan_not_offered" | "plan_not_schedulable" | "term_not_offered" | "term_out_of_range" | "apr_out_of_range" | "apr_undefined" | "checkout_session_completed" | "checkout_session_approved" | "merchant_unavailable" | "checkout_session_expired" | "authorization_token_invalid" | "authorization_token_expired" | "authorization_token_used" | "authorization_expired" | "authorization_not_extendable" | "authorization_extension_limit" | "capture_exceeds_authorization" | "too_many_captures" | "order_not_capturable" | "order_not_refundable" | "order_not_cancellable" | "nothing_to_refund" | "refund_too_large" | "refund_exceeds_refundable" | "invalid_installment" | "card_expired" | "expired_card" | "invalid_number" | "card_brand_unsupported" | "invalid_expiry_month" | "invalid_expiry_year" | "invalid_cvc" | "code_invalid" | "challenge_expired" | "challenge_used" | "challenge_attempts_exceeded" | "enrollment_attempts_exceeded" | "recovery_code_not_allowed" | "webhook_url_insecure" | "webhook_url_forbidden" | "rate_limited" | "two_factor_locked" | "invalid_body" | "invalid_parameters" | "request_rejected" | "request_blocked" | "forbidden" | "not_found_or_unauthenticated" | "invalid_signature" | "expired_credentials" | "quota_exceeded" | "internal_error" | "decryption_failed" | "bad_gateway" | "service_unavailable";
+        ErrorCode: "parameter_invalid" | "parameter_missing" | "parameter_unknown" | "invalid_json" | "unsupported_content_type" | "idempotency_key_missing" | "idempotency_key_invalid" | "invalid_amount" | "currency_unsupported" | "header_repeated" | "malformed_request" | "vault_key_not_configured" | "invalid_cursor" | "invalid_date" | "as_of_in_future" | "as_of_too_old" | "invalid_term" | "invalid_apr" | "invalid_payments" | "password_too_weak" | "pan_not_allowed" | "unauthorized" | "session_invalid" | "invalid_credentials" | "merchant_suspended" | "merchant_inactive" | "client_token_invalid" | "step_up_required" | "step_up_invalid" | "resource_missing" | "route_not_found" | "method_not_allowed" | "body_too_large" | "concurrent_update" | "idempotency_request_in_progress" | "challenge_busy" | "two_factor_already_enabled" | "two_factor_not_enabled" | "enrollment_missing" | "delivery_not_retryable" | "installment_charging" | "idempotency_key_reused" | "card_funds_open_orders" | "order_not_payable" | "order_closed" | "card_declined_hard" | "due_date_already_extended" | "due_date_not_extendable" | "payment_in_progress" | "card_declined" | "risk_declined" | "risk_review_hold" | "amount_too_small" | "amount_too_large" | "amount_out_of_range" | "currency_not_offered" | "plan_not_offered" | "plan_not_schedulable" | "term_not_offered" | "term_out_of_range" | "apr_out_of_range" | "apr_undefined" | "checkout_session_completed" | "checkout_session_approved" | "merchant_unavailable" | "checkout_session_expired" | "authorization_token_invalid" | "authorization_token_expired" | "authorization_token_used" | "authorization_expired" | "authorization_not_extendable" | "authorization_extension_limit" | "capture_exceeds_authorization" | "too_many_captures" | "order_not_capturable" | "order_not_refundable" | "order_not_cancellable" | "nothing_to_refund" | "refund_too_large" | "refund_exceeds_refundable" | "invalid_installment" | "card_expired" | "expired_card" | "invalid_number" | "card_brand_unsupported" | "invalid_expiry_month" | "invalid_expiry_year" | "invalid_cvc" | "code_invalid" | "challenge_expired" | "challenge_used" | "challenge_attempts_exceeded" | "enrollment_attempts_exceeded" | "recovery_code_not_allowed" | "webhook_url_insecure" | "webhook_url_forbidden" | "rate_limited" | "two_factor_locked" | "invalid_body" | "invalid_parameters" | "request_rejected" | "request_blocked" | "forbidden" | "not_found_or_unauthenticated" | "invalid_signature" | "expired_credentials" | "quota_exceeded" | "internal_error" | "decryption_failed" | "bad_gateway" | "service_unavailable";
         MerchantWithKey: {
             id: string;
             /** @constant */
@@ -1997,6 +2066,12 @@ export interface components {
                 brand: string;
                 last4: string;
             };
+            /** @description Account monitoring's decision when the shopper approved (declined approvals make no order); null for orders from before monitoring. */
+            riskDecision: {
+                id: string;
+                decision: components["schemas"]["OrderRiskDecision"];
+                score: number;
+            } | null;
             capturedAmount: number;
             refundedAmount: number;
             /** @description What the unpaid installments (due, charging, failed) still owe, interest and fees included. */
@@ -2093,6 +2168,12 @@ export interface components {
                 brand: string;
                 last4: string;
             };
+            /** @description Account monitoring's decision when the shopper approved (declined approvals make no order); null for orders from before monitoring. */
+            riskDecision: {
+                id: string;
+                decision: components["schemas"]["OrderRiskDecision"];
+                score: number;
+            } | null;
             capturedAmount: number;
             refundedAmount: number;
             /** @description What the unpaid installments (due, charging, failed) still owe, interest and fees included. */
@@ -2326,6 +2407,39 @@ export interface components {
         CollectionRunStatus: "running" | "completed";
         /** @enum {string} */
         CollectionSkipReason: "settled" | "not_due_yet" | "in_flight" | "claimed_elsewhere" | "order_closed" | "card_attempt_limit" | "card_declined_hard" | "late_fee_only" | "card_refund";
+        FlagList: {
+            /** @constant */
+            object: "list";
+            data: components["schemas"]["Flag"][];
+            /** @description Pass as `before` for the next (older) page. */
+            next?: string;
+        };
+        Flag: {
+            /**
+             * @description A flag id.
+             * @example flg_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V
+             */
+            id: string;
+            /** @constant */
+            object: "flag";
+            status: components["schemas"]["FlagStatus"];
+            severity: components["schemas"]["FlagSeverity"];
+            /** @description The rules or detector that raised it (comma-separated). */
+            rule: string;
+            customerId?: string;
+            evidence: {
+                [key: string]: string | number;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            resolvedAt?: string;
+            resolution?: components["schemas"]["FlagResolution"];
+            resolvedBy?: string;
+            note?: string;
+        };
+        /** @enum {string} */
+        FlagSeverity: "low" | "medium" | "high";
         InstallmentOutput: {
             id: string;
             captureId: string;
@@ -3649,7 +3763,28 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `step_up_required`: This request needs a `Step-Up-Token`. `step_up_invalid`: The step-up token is invalid, expired, used, or bound to another action or amount. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `risk_declined`: Account monitoring declined the request (which rule is not disclosed). */
+            402: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `step_up_required`: This request needs a `Step-Up-Token`. `step_up_invalid`: The step-up token is invalid, expired, used, or bound to another action or amount. `request_blocked`: Deployed: blocked by the web application firewall. `risk_review_hold`: Account monitoring holds the request for review by an operator. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -7085,7 +7220,28 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `step_up_required`: This request needs a `Step-Up-Token`. `step_up_invalid`: The step-up token is invalid, expired, used, or bound to another action or amount. `request_blocked`: Deployed: blocked by the web application firewall. `client_token_invalid`: The checkout session's client token is missing or does not match. */
+            /** @description `risk_declined`: Account monitoring declined the request (which rule is not disclosed). */
+            402: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `step_up_required`: This request needs a `Step-Up-Token`. `step_up_invalid`: The step-up token is invalid, expired, used, or bound to another action or amount. `request_blocked`: Deployed: blocked by the web application firewall. `client_token_invalid`: The checkout session's client token is missing or does not match. `risk_review_hold`: Account monitoring holds the request for review by an operator. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -7256,6 +7412,11 @@ export interface operations {
                      *             "brand": "string",
                      *             "last4": "string"
                      *           },
+                     *           "riskDecision": {
+                     *             "id": "string",
+                     *             "decision": "approve",
+                     *             "score": 1
+                     *           },
                      *           "capturedAmount": 1,
                      *           "refundedAmount": 1,
                      *           "outstandingAmount": 1,
@@ -7409,6 +7570,11 @@ export interface operations {
                      *       "card": {
                      *         "brand": "string",
                      *         "last4": "string"
+                     *       },
+                     *       "riskDecision": {
+                     *         "id": "string",
+                     *         "decision": "approve",
+                     *         "score": 1
                      *       },
                      *       "capturedAmount": 1,
                      *       "refundedAmount": 1,
@@ -7686,6 +7852,11 @@ export interface operations {
                      *       "card": {
                      *         "brand": "string",
                      *         "last4": "string"
+                     *       },
+                     *       "riskDecision": {
+                     *         "id": "string",
+                     *         "decision": "approve",
+                     *         "score": 1
                      *       },
                      *       "capturedAmount": 1,
                      *       "refundedAmount": 1,
@@ -8416,6 +8587,11 @@ export interface operations {
                      *         "brand": "string",
                      *         "last4": "string"
                      *       },
+                     *       "riskDecision": {
+                     *         "id": "string",
+                     *         "decision": "approve",
+                     *         "score": 1
+                     *       },
                      *       "capturedAmount": 1,
                      *       "refundedAmount": 1,
                      *       "outstandingAmount": 1,
@@ -8643,6 +8819,11 @@ export interface operations {
                      *       "card": {
                      *         "brand": "string",
                      *         "last4": "string"
+                     *       },
+                     *       "riskDecision": {
+                     *         "id": "string",
+                     *         "decision": "approve",
+                     *         "score": 1
                      *       },
                      *       "capturedAmount": 1,
                      *       "refundedAmount": 1,
@@ -10396,6 +10577,335 @@ export interface operations {
             };
         };
     };
+    listRiskFlags: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["FlagStatus"];
+                limit?: number;
+                before?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of flags. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "list",
+                     *       "data": [
+                     *         {
+                     *           "id": "flg_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                     *           "object": "flag",
+                     *           "status": "open",
+                     *           "severity": "low",
+                     *           "rule": "string",
+                     *           "customerId": "string",
+                     *           "evidence": {},
+                     *           "createdAt": "2026-03-01T12:00:00.000Z",
+                     *           "resolvedAt": "2026-03-01T12:00:00.000Z",
+                     *           "resolution": "confirmed_fraud",
+                     *           "resolvedBy": "string",
+                     *           "note": "string"
+                     *         }
+                     *       ],
+                     *       "next": "string"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["FlagList"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_signature`: Deployed: the SigV4 signature does not match. `expired_credentials`: Deployed: the SigV4 credentials have expired. `forbidden`: Deployed: the IAM caller may not call this route. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    resolveRiskFlag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A flag id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "resolution": "confirmed_fraud"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ResolveFlagRequest"];
+            };
+        };
+        responses: {
+            /** @description The flag, resolved. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "flg_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                     *       "object": "flag",
+                     *       "status": "open",
+                     *       "severity": "low",
+                     *       "rule": "string",
+                     *       "customerId": "string",
+                     *       "evidence": {},
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "resolvedAt": "2026-03-01T12:00:00.000Z",
+                     *       "resolution": "confirmed_fraud",
+                     *       "resolvedBy": "string",
+                     *       "note": "string"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Flag"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_signature`: Deployed: the SigV4 signature does not match. `expired_credentials`: Deployed: the SigV4 credentials have expired. `forbidden`: Deployed: the IAM caller may not call this route. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `concurrent_update`: Changed by another request meanwhile; retry. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_too_large`: The body exceeds 64 KiB. */
+            413: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     webhook_order_authorized: {
         parameters: {
             query?: never;
@@ -10437,6 +10947,11 @@ export interface operations {
                  *         "card": {
                  *           "brand": "string",
                  *           "last4": "string"
+                 *         },
+                 *         "riskDecision": {
+                 *           "id": "string",
+                 *           "decision": "approve",
+                 *           "score": 1
                  *         },
                  *         "capturedAmount": 1,
                  *         "refundedAmount": 1,
@@ -10522,6 +11037,11 @@ export interface operations {
                  *           "brand": "string",
                  *           "last4": "string"
                  *         },
+                 *         "riskDecision": {
+                 *           "id": "string",
+                 *           "decision": "approve",
+                 *           "score": 1
+                 *         },
                  *         "capturedAmount": 1,
                  *         "refundedAmount": 1,
                  *         "outstandingAmount": 1,
@@ -10605,6 +11125,11 @@ export interface operations {
                  *         "card": {
                  *           "brand": "string",
                  *           "last4": "string"
+                 *         },
+                 *         "riskDecision": {
+                 *           "id": "string",
+                 *           "decision": "approve",
+                 *           "score": 1
                  *         },
                  *         "capturedAmount": 1,
                  *         "refundedAmount": 1,
@@ -10690,6 +11215,11 @@ export interface operations {
                  *           "brand": "string",
                  *           "last4": "string"
                  *         },
+                 *         "riskDecision": {
+                 *           "id": "string",
+                 *           "decision": "approve",
+                 *           "score": 1
+                 *         },
                  *         "capturedAmount": 1,
                  *         "refundedAmount": 1,
                  *         "outstandingAmount": 1,
@@ -10773,6 +11303,11 @@ export interface operations {
                  *         "card": {
                  *           "brand": "string",
                  *           "last4": "string"
+                 *         },
+                 *         "riskDecision": {
+                 *           "id": "string",
+                 *           "decision": "approve",
+                 *           "score": 1
                  *         },
                  *         "capturedAmount": 1,
                  *         "refundedAmount": 1,
@@ -10858,6 +11393,11 @@ export interface operations {
                  *           "brand": "string",
                  *           "last4": "string"
                  *         },
+                 *         "riskDecision": {
+                 *           "id": "string",
+                 *           "decision": "approve",
+                 *           "score": 1
+                 *         },
                  *         "capturedAmount": 1,
                  *         "refundedAmount": 1,
                  *         "outstandingAmount": 1,
@@ -10941,6 +11481,11 @@ export interface operations {
                  *         "card": {
                  *           "brand": "string",
                  *           "last4": "string"
+                 *         },
+                 *         "riskDecision": {
+                 *           "id": "string",
+                 *           "decision": "approve",
+                 *           "score": 1
                  *         },
                  *         "capturedAmount": 1,
                  *         "refundedAmount": 1,
@@ -11026,6 +11571,11 @@ export interface operations {
                  *           "brand": "string",
                  *           "last4": "string"
                  *         },
+                 *         "riskDecision": {
+                 *           "id": "string",
+                 *           "decision": "approve",
+                 *           "score": 1
+                 *         },
                  *         "capturedAmount": 1,
                  *         "refundedAmount": 1,
                  *         "outstandingAmount": 1,
@@ -11109,6 +11659,11 @@ export interface operations {
                  *         "card": {
                  *           "brand": "string",
                  *           "last4": "string"
+                 *         },
+                 *         "riskDecision": {
+                 *           "id": "string",
+                 *           "decision": "approve",
+                 *           "score": 1
                  *         },
                  *         "capturedAmount": 1,
                  *         "refundedAmount": 1,
@@ -11194,6 +11749,11 @@ export interface operations {
                  *           "brand": "string",
                  *           "last4": "string"
                  *         },
+                 *         "riskDecision": {
+                 *           "id": "string",
+                 *           "decision": "approve",
+                 *           "score": 1
+                 *         },
                  *         "capturedAmount": 1,
                  *         "refundedAmount": 1,
                  *         "outstandingAmount": 1,
@@ -11277,6 +11837,11 @@ export interface operations {
                  *         "card": {
                  *           "brand": "string",
                  *           "last4": "string"
+                 *         },
+                 *         "riskDecision": {
+                 *           "id": "string",
+                 *           "decision": "approve",
+                 *           "score": 1
                  *         },
                  *         "capturedAmount": 1,
                  *         "refundedAmount": 1,
@@ -11362,6 +11927,11 @@ export interface operations {
                  *           "brand": "string",
                  *           "last4": "string"
                  *         },
+                 *         "riskDecision": {
+                 *           "id": "string",
+                 *           "decision": "approve",
+                 *           "score": 1
+                 *         },
                  *         "capturedAmount": 1,
                  *         "refundedAmount": 1,
                  *         "outstandingAmount": 1,
@@ -11445,6 +12015,11 @@ export interface operations {
                  *         "card": {
                  *           "brand": "string",
                  *           "last4": "string"
+                 *         },
+                 *         "riskDecision": {
+                 *           "id": "string",
+                 *           "decision": "approve",
+                 *           "score": 1
                  *         },
                  *         "capturedAmount": 1,
                  *         "refundedAmount": 1,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { fixedClock } from '../../functions/lib/clock.ts';
-import { resetConfig } from '../../functions/lib/config.ts';
+import { config as appConfig, resetConfig } from '../../functions/lib/config.ts';
 import { resetDdb } from '../../functions/lib/dynamodb.ts';
 import { riskConfig } from '../../functions/monitoring/config.ts';
 import { listFlags, resolveFlag } from '../../functions/monitoring/flags.ts';
@@ -14,6 +14,7 @@ import {
 } from '../../functions/monitoring/risk.ts';
 import { monitorChange } from '../../functions/monitoring/stream.ts';
 import { createTables, tableEnv } from '../../infra/local/bootstrap-tables.ts';
+import { startStreamPoller } from '../../infra/local/streams.ts';
 
 // Each rule fires at its threshold and not one below, against DynamoDB Local, under an injected
 // clock. Every test uses its own customer, card, device and IP, so the aggregates never mix.
@@ -266,6 +267,27 @@ describe('decisions and flags', { timeout: 120_000 }, () => {
     expect(
       await monitorChange({ type: 'audit', id: unique('evt'), action: 'customer.signed_in' }, clock),
     ).toBeUndefined();
+  });
+
+  it('locally, the stream poller feeds the consumer as the event source mapping does in AWS', async () => {
+    const poller = startStreamPoller(inject('dynamodbEndpoint'), appConfig().TABLE_NAME, 200);
+    try {
+      // Let the poller take its iterators (LATEST) before the writes it must see.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const card = unique('fp');
+      const customers = [unique('cus'), unique('cus')];
+      for (const customerId of customers) {
+        await assessRisk({ action: 'add_card', customerId, cardFingerprint: card }, clock);
+      }
+      let flag: Awaited<ReturnType<typeof listFlags>>['flags'][number] | undefined;
+      for (let i = 0; i < 50 && !flag; i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        flag = (await listFlags('open', 100)).flags.find((f) => f.evidence.entityHash === card);
+      }
+      expect(flag).toMatchObject({ rule: 'shared_card', evidence: { count: 2 } });
+    } finally {
+      poller.stop();
+    }
   });
 
   it('RISK_CONFIG overrides thresholds; an invalid one is a clear error', async () => {

@@ -50,6 +50,8 @@ export class TesseraStack extends Stack {
   readonly api: Api;
   readonly jobs: Jobs;
   readonly collection: Collection;
+  /** Account monitoring's stream consumer (rules across entities). */
+  readonly riskStream: RiskStream;
   readonly monitoring: Monitoring;
   readonly deadLetterQueue: Queue;
   /** The cardholder data environment's network; exists once a route touches the vault. */
@@ -125,7 +127,7 @@ export class TesseraStack extends Stack {
     });
     this.jobs = new Jobs(this, 'Jobs', { ...access, jobs: jobs ?? allJobs });
     this.collection.addConsumers(consumers, access);
-    const riskStream = new RiskStream(this, 'RiskStream', { access });
+    this.riskStream = new RiskStream(this, 'RiskStream', { access });
     // Every vault-key grant is made by now: the key policy can name its holders.
     this.keys.restrictVaultKey();
 
@@ -136,6 +138,6 @@ export class TesseraStack extends Stack {
     this.monitoring.watchDeadLetterQueue('JobsDlq', this.jobs.deadLetterQueue);
     this.monitoring.watchApi(this.api.api);
     this.collection.watch(this.monitoring);
-    riskStream.watch(this.monitoring);
+    this.riskStream.watch(this.monitoring);
   }
 }

@@ -4,7 +4,7 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { MAIN_TABLE } from '../../functions/lib/tables.ts';
-import { type AccessContext, accessFunction, functionStack } from './access.ts';
+import { type AccessContext, accessFunction, type FunctionStack, functionStack } from './access.ts';
 import type { TesseraFunction } from './function.ts';
 import type { Monitoring } from './monitoring.ts';
 
@@ -17,6 +17,8 @@ import type { Monitoring } from './monitoring.ts';
 export class RiskStream extends Construct {
   readonly fn: TesseraFunction;
   readonly deadLetterQueue: Queue;
+  /** The nested stack of the consumer function. */
+  readonly functions: FunctionStack;
 
   constructor(scope: Construct, id: string, props: { access: AccessContext }) {
     super(scope, id);
@@ -27,18 +29,27 @@ export class RiskStream extends Construct {
       `Tessera ${access.stage}: account monitoring stream`,
       access.stage,
     );
+    this.functions = where;
     this.deadLetterQueue = new Queue(this, 'Dlq', {
       queueName: `tessera-${access.stage}-risk-stream-dlq`,
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'Serverless-SQSRedrivePolicy',
-      reason:
-        "This queue is the stream consumer's on-failure destination (a DLQ); a redrive target for it would " +
-        'only move the same records one hop further. Its depth alarm (Monitoring) is the safety net instead.',
-    });
+    Validations.of(this.deadLetterQueue).acknowledge(
+      {
+        id: 'Serverless-SQSRedrivePolicy',
+        reason:
+          "This queue is the stream consumer's on-failure destination (a DLQ); a redrive target for it would " +
+          'only move the same records one hop further. Its depth alarm (Monitoring) is the safety net instead.',
+      },
+      {
+        id: 'AwsSolutions-SQS3',
+        reason:
+          "This queue IS a dead-letter queue: the stream event source mapping's on-failure destination and the " +
+          "consumer function's DeadLetterConfig. The rule only recognises an SQS redrive policy as DLQ use.",
+      },
+    );
     this.fn = accessFunction(
       where,
       'riskStream',

@@ -87,6 +87,7 @@ class Synthesized {
       ...[...this.root.api.capabilityStacks.values()].map((c) => c.stack),
       this.root.jobs.functionStack.stack,
       ...(this.root.collection.workers ? [this.root.collection.workers.stack] : []),
+      this.root.riskStream.functions.stack,
     ];
   }
 
@@ -401,7 +402,8 @@ describe('Tessera stack (dev)', () => {
 
   it('deploys one Lambda function per non-local route: Node 24, arm64, traced, DLQ, own log group', () => {
     const functions = synth.allResources().filter(([, r]) => r.Type === 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(deployed.length + jobs.length + queueConsumers.length);
+    // Routes, jobs, queue consumers and the risk stream consumer.
+    expect(functions).toHaveLength(deployed.length + jobs.length + queueConsumers.length + 1);
     expect([...stack.api.functions.keys()]).toEqual(deployed.map((r) => r.operationId));
     for (const route of deployed) {
       const fn = stack.api.functions.get(route.operationId) ?? never();
@@ -580,6 +582,7 @@ describe('Tessera stack (dev)', () => {
       ...stack.api.functions.values(),
       ...stack.jobs.functions.values(),
       ...stack.collection.functions.values(),
+      stack.riskStream.fn,
     ]) {
       for (const metric of ['Errors', 'Throttles']) {
         const alarm = alarms.find(
@@ -591,7 +594,11 @@ describe('Tessera stack (dev)', () => {
       }
     }
     expect(alarms.some((a) => a.Namespace === 'AWS/ApiGateway' && a.MetricName === '5XXError')).toBe(true);
-    for (const queue of [stack.deadLetterQueue, stack.jobs.deadLetterQueue]) {
+    for (const queue of [
+      stack.deadLetterQueue,
+      stack.jobs.deadLetterQueue,
+      stack.riskStream.deadLetterQueue,
+    ]) {
       const depth = alarms.find(
         (a) =>
           a.Namespace === 'AWS/SQS' &&
@@ -601,10 +608,10 @@ describe('Tessera stack (dev)', () => {
       expect(depth, queue.node.id).toBeDefined();
       expect(depth?.AlarmActions).toEqual([topic]);
     }
-    // Errors and throttles per function (routes, jobs, queue consumers), API 5XX, the two DLQs, the
-    // collection queues' DLQs and the charge failure rate.
-    const functionCount = deployed.length + jobs.length + queueConsumers.length;
-    expect(alarms).toHaveLength(functionCount * 2 + 3 + queueConsumers.length + 1);
+    // Errors and throttles per function (routes, jobs, queue consumers, the risk stream consumer),
+    // API 5XX, the three DLQs, the collection queues' DLQs and the charge failure rate.
+    const functionCount = deployed.length + jobs.length + queueConsumers.length + 1;
+    expect(alarms).toHaveLength(functionCount * 2 + 4 + queueConsumers.length + 1);
   });
 
   it('grants each function (routes and jobs) only what its access lists', () => {

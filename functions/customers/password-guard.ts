@@ -72,7 +72,7 @@ export async function recordPasswordFailure(
 ): Promise<void> {
   const { account, ipKey } = attempt;
   if (!customer) {
-    logger.info('password check failed for an unknown account', {
+    logger.info('sign-in failed for an unknown account', {
       ipHash: ipKey,
       failures: account.failures,
     });

@@ -213,3 +213,13 @@ export const PasswordResetRequestedResponse = /* @__PURE__ */ defineSchema(() =>
     .object({ object: z.literal('password_reset_request'), message: z.string() })
     .meta({ id: 'PasswordResetRequested' }),
 );
+
+export const PasswordResetResponse = /* @__PURE__ */ defineSchema(() =>
+  z
+    .object({
+      object: z.literal('password_reset'),
+      completedAt: IsoDateTime,
+      sessionsRevoked: z.number().int().meta({ description: 'Every session of the account ended.' }),
+    })
+    .meta({ id: 'PasswordReset' }),
+);

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { defineSchema, IsoDateTime, panFree } from '../lib/schema.ts';
-import { otpCodeSchema } from '../twofa/gate.ts';
+import { ChallengeChannelSchema, otpCodeSchema } from '../twofa/gate.ts';
 import {
   addStrengthIssues,
   PASSWORD_MAX_BYTES,
@@ -108,7 +108,7 @@ export const MfaRequiredResponse = /* @__PURE__ */ defineSchema(() =>
       mfaRequired: z.literal(true),
       challengeId: z.string(),
       expiresAt: IsoDateTime,
-      channels: z.array(z.enum(['totp', 'sms', 'email']).meta({ id: 'LoginChannel' })).meta({
+      channels: z.array(ChallengeChannelSchema).meta({
         description:
           'How the challenge can be answered: `totp` (or a recovery code), and `sms` / `email` for each ' +
           'verified address (ask for a code with `POST /v1/sessions/mfa/code`).',
@@ -190,6 +190,8 @@ export const PasswordResetConfirmBody = /* @__PURE__ */ defineSchema(() =>
         z.string().max(100).regex(PASSWORD_RESET_TOKEN, 'Enter the reset code from the email.'),
       ).meta({
         description: 'The single-use reset code from the email (`pwr_…`).',
+        pattern: PASSWORD_RESET_TOKEN.source,
+        example: 'pwr_01J9Z3NDEKTSV4RRFFQ69G5FAV.q3Xb0mJ8Gm0wT6c9Qe1Lr5ZtYvN2aHkPsDuWfBiCxE4',
       }),
       password: NewPasswordInput,
     })

@@ -12,6 +12,7 @@ export { isTwoFactorActive } from './enrollment.ts';
 export { loginChannels, sendLoginCode } from './login-code.ts';
 export type { StepUpAction } from './policy.ts';
 export {
+  ChallengeChannelSchema,
   ChallengeIdParams,
   ChallengeProof,
   CodeChallengeResponse,

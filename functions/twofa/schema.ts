@@ -139,11 +139,16 @@ export const TwoFactorStatusResponse = /* @__PURE__ */ defineSchema(() =>
   z.object({ object: z.literal('two_factor'), enabled: z.boolean() }).meta({ id: 'TwoFactorStatus' }),
 );
 
+/** How a challenge is answered: the authenticator, or a code sent by SMS or email. */
+export const ChallengeChannelSchema = /* @__PURE__ */ defineSchema(() =>
+  z.enum(['totp', 'sms', 'email']).meta({ id: 'StepUpChannel' }),
+);
+
 export const StepUpChallengeResponse = /* @__PURE__ */ defineSchema(() =>
   z
     .object({
       challengeId: z.string(),
-      channel: z.enum(['totp', 'sms', 'email']).meta({ id: 'StepUpChannel' }),
+      channel: ChallengeChannelSchema,
       expiresAt: IsoDateTime,
     })
     .meta({ id: 'StepUpChallenge' }),

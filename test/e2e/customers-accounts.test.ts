@@ -292,7 +292,7 @@ describe('password change', () => {
     const weak = await app.call('POST', '/v1/me/password', {
       auth: c.sessionToken,
       headers: { 'Step-Up-Token': token },
-      body: { currentPassword: c.password, newPassword: c.email.split('@')[0] + '-2026!x' },
+      body: { currentPassword: c.password, newPassword: `${c.email.split('@')[0]}-2026!x` },
     });
     expect(weak.status).toBe(400);
     expect(errorOf(weak)).toMatchObject({ code: 'password_too_weak', param: 'newPassword' });

@@ -1549,7 +1549,10 @@ export interface components {
             email: string;
         };
         PasswordResetConfirmRequest: {
-            /** @description The single-use reset code from the email (`pwr_…`). */
+            /**
+             * @description The single-use reset code from the email (`pwr_…`).
+             * @example pwr_01J9Z3NDEKTSV4RRFFQ69G5FAV.q3Xb0mJ8Gm0wT6c9Qe1Lr5ZtYvN2aHkPsDuWfBiCxE4
+             */
             token: string;
             /**
              * @description 12–128 characters, no control characters. A password that is common, repetitive or sequential, digits only, or contains the email is refused with 400 `password_too_weak`.
@@ -2135,10 +2138,10 @@ export interface components {
             /** Format: date-time */
             expiresAt: string;
             /** @description How the challenge can be answered: `totp` (or a recovery code), and `sms` / `email` for each verified address (ask for a code with `POST /v1/sessions/mfa/code`). */
-            channels: components["schemas"]["LoginChannel"][];
+            channels: components["schemas"]["StepUpChannel"][];
         };
         /** @enum {string} */
-        LoginChannel: "totp" | "sms" | "email";
+        StepUpChannel: "totp" | "sms" | "email";
         CodeChallenge: {
             challengeId: string;
             channel: components["schemas"]["CodeChannel"];
@@ -2186,8 +2189,6 @@ export interface components {
             /** Format: date-time */
             expiresAt: string;
         };
-        /** @enum {string} */
-        StepUpChannel: "totp" | "sms" | "email";
         StepUpToken: {
             /** @description Send it as the `Step-Up-Token` header of the one request it approves. */
             stepUpToken: string;
@@ -7014,7 +7015,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "token": "string",
+                 *       "token": "pwr_01J9Z3NDEKTSV4RRFFQ69G5FAV.q3Xb0mJ8Gm0wT6c9Qe1Lr5ZtYvN2aHkPsDuWfBiCxE4",
                  *       "password": "Quiet-Lantern-Harbor-42"
                  *     }
                  */

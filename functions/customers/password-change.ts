@@ -47,6 +47,21 @@ export async function newPasswordChange(
 }
 
 /**
+ * Once a new password is stored: ends the customer's sessions (all but `keepSessionId`, audited with
+ * `reason`) and tells the verified email. Returns how many sessions ended.
+ */
+export async function afterPasswordSet(
+  customer: CustomerRecord,
+  revoke: { reason: string; keepSessionId?: string },
+  [subject, text]: [string, string],
+  clock: Clock,
+): Promise<number> {
+  const sessionsRevoked = await revokeOtherSessions({ customerId: customer.id, ...revoke }, clock);
+  await sendSecurityAlert(contactOf(customer), subject, text);
+  return sessionsRevoked;
+}
+
+/**
  * Changes the signed-in customer's password. Order: the new password's policy (400), the current
  * password (422 `current_password_incorrect`, counted; 429 once locked), then the step-up
  * (`approve`: 403 `step_up_required` / `step_up_invalid`), all before anything but the lockout
@@ -89,15 +104,15 @@ export async function changePassword(
   await commitWithStepUp(stepUp, new Transaction<'change'>().add('change', ...items), () =>
     domainError('conflict', 'concurrent_update', 'The account changed meanwhile. Try again.'),
   );
-  const sessionsRevoked = await revokeOtherSessions(
-    { customerId: customer.id, keepSessionId: who.sessionId, reason: 'password_changed' },
+  const sessionsRevoked = await afterPasswordSet(
+    customer,
+    { reason: 'password_changed', keepSessionId: who.sessionId },
+    [
+      'Your Tessera password was changed',
+      'The password of your Tessera account was changed, and every other session was signed out. ' +
+        'If this was not you, reset your password and contact support now.',
+    ],
     clock,
-  );
-  await sendSecurityAlert(
-    contactOf(customer),
-    'Your Tessera password was changed',
-    'The password of your Tessera account was changed, and every other session was signed out. ' +
-      'If this was not you, reset your password and contact support now.',
   );
   return { object: 'password_change' as const, changedAt: at, sessionsRevoked };
 }

@@ -18,12 +18,9 @@ import { newId } from '../lib/ids.ts';
 import { logger } from '../lib/logger.ts';
 import { emailNotifier } from '../lib/notifier.ts';
 import { countInWindow } from '../lib/rate-window.ts';
-import { sendSecurityAlert } from '../lib/security-alert.ts';
 import { isCancellation, writeTransaction } from '../lib/transactions.ts';
-import { revokeOtherSessions } from '../sessions/access.ts';
-import { contactOf } from './contacts.ts';
 import type { RequestOrigin } from './origin.ts';
-import { assertStrongFor, newPasswordChange } from './password-change.ts';
+import { afterPasswordSet, assertStrongFor, newPasswordChange } from './password-change.ts';
 import type { PasswordResetConfirmBody } from './schema.ts';
 import type { CustomerRecord, PasswordResetRecord } from './store.ts';
 import * as store from './store.ts';
@@ -185,15 +182,15 @@ export async function confirmPasswordReset(body: PasswordResetConfirmBody, clock
   await writeTransaction([store.useResetItem(record.id, nowMs, at), ...items]).catch((error: unknown) => {
     throw isCancellation(error) ? resetInvalid() : error;
   });
-  const sessionsRevoked = await revokeOtherSessions(
-    { customerId: customer.id, reason: 'password_reset' },
+  const sessionsRevoked = await afterPasswordSet(
+    customer,
+    { reason: 'password_reset' },
+    [
+      'Your Tessera password was reset',
+      'The password of your Tessera account was reset with a code sent to this address, and every session was ' +
+        'signed out. If this was not you, contact support now.',
+    ],
     clock,
-  );
-  await sendSecurityAlert(
-    contactOf(customer),
-    'Your Tessera password was reset',
-    'The password of your Tessera account was reset with a code sent to this address, and every session was ' +
-      'signed out. If this was not you, contact support now.',
   );
   return { object: 'password_reset' as const, completedAt: at, sessionsRevoked };
 }

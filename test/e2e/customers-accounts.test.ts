@@ -459,6 +459,24 @@ describe('password reset', () => {
 });
 
 describe('contact change behind change_contact', () => {
+  /** Answers a change's challenge with the code the outbox holds for it. */
+  async function confirmChange(c: RegisteredCustomer, challengeId: string) {
+    const code = await outboxCode(app, c.sessionToken, challengeId);
+    return app.call<Json>('POST', `/v1/me/contact-verifications/${challengeId}/verify`, {
+      auth: c.sessionToken,
+      body: { code },
+    });
+  }
+
+  /** Starts a change to `body` with a `change_contact` step-up token (a fresh one unless given). */
+  async function startChange(c: RegisteredCustomer, body: Json, token?: string) {
+    return app.call<{ challengeId: string; channel: string }>('POST', '/v1/me/contact-changes', {
+      auth: c.sessionToken,
+      headers: { 'Step-Up-Token': token ?? (await stepUp(app, c.sessionToken, 'change_contact')) },
+      body,
+    });
+  }
+
   it('a new email: step-up, code to the new address, the old address is told, sign-in moves', async () => {
     const c = await registerCustomer(app);
     const next = newCredentials().email;
@@ -468,15 +486,7 @@ describe('contact change behind change_contact', () => {
     });
     expect(noStepUp.status).toBe(403);
     const token = await stepUp(app, c.sessionToken, 'change_contact');
-    const started = await app.call<{ challengeId: string; channel: string }>(
-      'POST',
-      '/v1/me/contact-changes',
-      {
-        auth: c.sessionToken,
-        headers: { 'Step-Up-Token': token },
-        body: { email: next },
-      },
-    );
+    const started = await startChange(c, { email: next }, token);
     expect(started.status).toBe(201);
     expect(started.json.channel).toBe('email');
     const reused = await app.call('POST', '/v1/me/contact-changes', {
@@ -490,15 +500,7 @@ describe('contact change behind change_contact', () => {
     // Nothing changes before the code comes back.
     expect((await app.call<Json>('GET', '/v1/me', { auth: c.sessionToken })).json.email).toBe(c.email);
 
-    const code = await outboxCode(app, c.sessionToken, started.json.challengeId);
-    const done = await app.call<Json>(
-      'POST',
-      `/v1/me/contact-verifications/${started.json.challengeId}/verify`,
-      {
-        auth: c.sessionToken,
-        body: { code },
-      },
-    );
+    const done = await confirmChange(c, started.json.challengeId);
     expect(done.status).toBe(200);
     expect(done.json).toMatchObject({ email: next, emailVerified: true });
     const told = (await outbox(c.sessionToken)).find((m) => m.subject === 'Your Tessera email was changed');
@@ -517,25 +519,9 @@ describe('contact change behind change_contact', () => {
   it('a new phone: the old verified phone and the email are told', async () => {
     const c = await registerCustomer(app, { phone: '+14155550105' });
     const token = await stepUp(app, c.sessionToken, 'change_contact');
-    const started = await app.call<{ challengeId: string; channel: string }>(
-      'POST',
-      '/v1/me/contact-changes',
-      {
-        auth: c.sessionToken,
-        headers: { 'Step-Up-Token': token },
-        body: { phone: '+14155550106' },
-      },
-    );
+    const started = await startChange(c, { phone: '+14155550106' }, token);
     expect(started.json.channel).toBe('sms');
-    const code = await outboxCode(app, c.sessionToken, started.json.challengeId);
-    const done = await app.call<Json>(
-      'POST',
-      `/v1/me/contact-verifications/${started.json.challengeId}/verify`,
-      {
-        auth: c.sessionToken,
-        body: { code },
-      },
-    );
+    const done = await confirmChange(c, started.json.challengeId);
     expect(done.json).toMatchObject({ phone: '+14155550106', phoneVerified: true });
     const told = (await outbox(c.sessionToken)).filter(
       (m) => m.subject === 'Your Tessera phone number was changed',

@@ -5,30 +5,22 @@
  */
 import { auditItem } from '../lib/audit.ts';
 import { type Clock, clock as defaultClock } from '../lib/clock.ts';
-import { identifierHash } from '../lib/derived-keys.ts';
-import { tooManyRequests, unauthorized } from '../lib/errors.ts';
-import { logger } from '../lib/logger.ts';
+import { unauthorized } from '../lib/errors.ts';
 import { sendSecurityAlert } from '../lib/security-alert.ts';
-import { conflictOnCancel, type TransactItem, writeTransaction } from '../lib/transactions.ts';
-import {
-  type GuardKey,
-  type GuardState,
-  openSession,
-  PASSWORD_ACCOUNT_POLICY,
-  PASSWORD_IP_POLICY,
-  refundAttempt,
-  reserveAttempt,
-  resetGuard,
-} from '../sessions/access.ts';
+import { conflictOnCancel, writeTransaction } from '../lib/transactions.ts';
+import { openSession } from '../sessions/access.ts';
 import {
   type ChallengeProof,
   checkChallenge,
   completeCheck,
   isTwoFactorActive,
+  loginChannels,
   newLoginChallenge,
 } from '../twofa/gate.ts';
+import { contactOf } from './contacts.ts';
 import { deviceHash, type RequestOrigin } from './origin.ts';
 import { verifyPassword } from './password.ts';
+import { passwordAccepted, recordPasswordFailure, reservePasswordAttempt } from './password-guard.ts';
 import type { SignInBody } from './schema.ts';
 import type { CustomerRecord } from './store.ts';
 import * as store from './store.ts';
@@ -37,7 +29,13 @@ const invalidCredentials = () => unauthorized('The email or password is incorrec
 
 export type SignInResult =
   | { sessionToken: string; expiresAt: string }
-  | { mfaRequired: true; challengeId: string; expiresAt: string };
+  | {
+      mfaRequired: true;
+      challengeId: string;
+      expiresAt: string;
+      /** `totp`, and `sms` / `email` for each verified address (POST /v1/sessions/mfa/code). */
+      channels: Array<'totp' | 'sms' | 'email'>;
+    };
 
 /**
  * Password sign-in. Each attempt is counted per account (keyed hash of the email, whether or not
@@ -49,35 +47,21 @@ export async function signIn(
   origin: RequestOrigin,
   clock: Clock = defaultClock(),
 ): Promise<SignInResult> {
-  const nowMs = clock.now().getTime();
-  const [emailKey, ipKey] = await Promise.all([
-    identifierHash('email', input.email),
-    identifierHash('ip', origin.ip),
-  ]);
-  const accountGuard: GuardKey = { pk: `GUARD#password-account#${emailKey}`, sk: 'GUARD' };
-  const ipGuard: GuardKey = { pk: `GUARD#password-ip#${ipKey}`, sk: 'GUARD' };
-  const reservation = await reserveAttempt(
-    [
-      { key: accountGuard, policy: PASSWORD_ACCOUNT_POLICY },
-      { key: ipGuard, policy: PASSWORD_IP_POLICY },
-    ],
-    nowMs,
-  );
-  if (reservation.kind === 'blocked') {
-    // Never says whether the account or the address is blocked.
-    throw tooManyRequests('Too many sign-in attempts. Try again later.', reservation.retryAfterMs / 1000);
-  }
-  const [account, ip] = reservation.guards as [GuardState, GuardState];
-
+  const attempt = await reservePasswordAttempt(input.email, origin, clock.now().getTime());
   const customerId = await store.findCustomerIdByEmail(input.email);
   const customer = customerId ? await store.getCustomer(customerId) : undefined;
   const ok = await verifyPassword(input.password, customer?.passwordHash);
   if (!ok || !customer) {
-    await recordPasswordFailure(customer, account, ipKey, clock);
+    await recordPasswordFailure(
+      customer,
+      attempt,
+      { action: 'customer.sign_in_failed', actor: 'anonymous' },
+      clock,
+    );
     throw invalidCredentials();
   }
 
-  await Promise.all([resetGuard(account), refundAttempt(ip, nowMs)]);
+  await passwordAccepted(attempt);
   if (await isTwoFactorActive(customer.id)) {
     const { challenge, item } = newLoginChallenge(customer.id, clock);
     const audit = auditItem(
@@ -97,64 +81,16 @@ export async function signIn(
       mfaRequired: true,
       challengeId: challenge.id,
       expiresAt: new Date(challenge.expiresAtMs).toISOString(),
+      channels: await loginChannels(customer.id),
     };
   }
   return startSession(customer, origin, 'password', clock);
 }
 
-async function recordPasswordFailure(
-  customer: CustomerRecord | undefined,
-  account: GuardState,
-  ipKey: string,
-  clock: Clock,
-): Promise<void> {
-  if (!customer) {
-    // No account to audit under; the log line carries only keyed hashes.
-    logger.info('sign-in failed for an unknown account', { ipHash: ipKey, failures: account.failures });
-    return;
-  }
-  const locked = account.failures >= PASSWORD_ACCOUNT_POLICY.lockAt;
-  const items: TransactItem[] = [
-    auditItem(
-      {
-        action: 'customer.sign_in_failed',
-        subject: customer.id,
-        actor: 'anonymous',
-        reason: 'password',
-        metadata: { consecutiveFailures: account.failures, ipHash: ipKey },
-      },
-      clock,
-    ),
-  ];
-  if (locked) {
-    items.push(
-      auditItem(
-        {
-          action: 'customer.locked',
-          subject: customer.id,
-          actor: 'system:sign-in',
-          reason: 'consecutive_password_failures',
-          metadata: {
-            consecutiveFailures: account.failures,
-            lockMinutes: PASSWORD_ACCOUNT_POLICY.lockMs / 60_000,
-          },
-        },
-        clock,
-      ),
-    );
-  }
-  await writeTransaction(items);
-  if (locked) {
-    await sendSecurityAlert(
-      { customerId: customer.id, email: customer.email },
-      'Sign-in locked',
-      `After ${account.failures} wrong passwords in a row, sign-in to your Tessera account is locked for ` +
-        `${PASSWORD_ACCOUNT_POLICY.lockMs / 60_000} minutes. If this was not you, change your password.`,
-    );
-  }
-}
-
-/** Second step of a sign-in with 2FA: the login challenge plus a TOTP code or a recovery code. */
+/**
+ * Second step of a sign-in with 2FA: the login challenge plus a TOTP code, a recovery code, or the
+ * one-time code sent to a verified phone or email (`sendLoginCode`).
+ */
 export async function completeMfa(
   input: { challengeId: string } & ChallengeProof,
   origin: RequestOrigin,
@@ -186,7 +122,7 @@ async function prepareSession(customer: CustomerRecord, origin: RequestOrigin, m
       if (isNew) {
         const device = origin.userAgent.replace(/[^\x20-\x7e]/g, '').slice(0, 120) || 'an unknown device';
         await sendSecurityAlert(
-          { customerId: customer.id, email: customer.email },
+          contactOf(customer),
           'New sign-in to your Tessera account',
           `Your Tessera account was signed in to from a new device (${device}) at ${session.createdAt}. ` +
             'If this was not you, change your password and contact support.',

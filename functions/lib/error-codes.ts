@@ -89,6 +89,12 @@ export const ERROR_CODES = {
   enrollment_missing: { statuses: [409], description: 'Start a TOTP enrollment first.' },
   delivery_not_retryable: { statuses: [409], description: 'Only dead or skipped deliveries can be retried.' },
   installment_charging: { statuses: [409], description: 'An installment is being charged; retry shortly.' },
+  contact_already_verified: { statuses: [409], description: 'This email or phone is already verified.' },
+  contact_changed: {
+    statuses: [409],
+    description: 'The email or phone changed since the code was sent; start again.',
+  },
+  email_unavailable: { statuses: [409], description: 'Another account uses this email.' },
   // 422: a business rule.
   idempotency_key_reused: {
     statuses: [422],
@@ -169,6 +175,20 @@ export const ERROR_CODES = {
   recovery_code_not_allowed: {
     statuses: [422],
     description: 'A recovery code cannot answer this challenge.',
+  },
+  contact_unverified: {
+    statuses: [422],
+    description: 'No verified email or phone can receive the code; verify one first.',
+  },
+  contact_missing: { statuses: [422], description: 'The account has no phone number to verify.' },
+  contact_unchanged: {
+    statuses: [422],
+    description: 'The new email or phone is the one already on the account.',
+  },
+  current_password_incorrect: { statuses: [422], description: 'The current password is not correct.' },
+  password_reset_invalid: {
+    statuses: [422],
+    description: 'The password reset code is invalid, expired or already used.',
   },
   webhook_url_insecure: { statuses: [422], description: 'The webhook URL must use https.' },
   webhook_url_forbidden: {

@@ -23,6 +23,7 @@ export const ID_PREFIXES = {
   verification: 'idv',
   creditApplication: 'cra',
   collectionRun: 'run',
+  passwordReset: 'pwr',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

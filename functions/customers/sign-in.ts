@@ -5,9 +5,11 @@
  */
 import { auditItem } from '../lib/audit.ts';
 import { type Clock, clock as defaultClock } from '../lib/clock.ts';
-import { unauthorized } from '../lib/errors.ts';
+import { DomainError, unauthorized } from '../lib/errors.ts';
+import { ipHash } from '../lib/origin.ts';
 import { sendSecurityAlert } from '../lib/security-alert.ts';
 import { conflictOnCancel, writeTransaction } from '../lib/transactions.ts';
+import { assessRisk, riskDeclined } from '../monitoring/risk.ts';
 import { openSession } from '../sessions/access.ts';
 import {
   type ChallengeProof,
@@ -40,7 +42,8 @@ export type SignInResult =
 /**
  * Password sign-in. Each attempt is counted per account (keyed hash of the email, whether or not
  * it exists) and per IP before the password is checked; a blocked caller gets 429 + Retry-After
- * without a check. The reply to a wrong email and to a wrong password is the same.
+ * without a check. The reply to a wrong email and to a wrong password is the same. A right
+ * password is then screened by account monitoring (`screenSignIn`).
  */
 export async function signIn(
   input: SignInBody,
@@ -62,7 +65,9 @@ export async function signIn(
   }
 
   await passwordAccepted(attempt);
-  if (await isTwoFactorActive(customer.id)) {
+  const twoFactor = await isTwoFactorActive(customer.id);
+  await screenSignIn(customer.id, origin, twoFactor, clock);
+  if (twoFactor) {
     const { challenge, item } = newLoginChallenge(customer.id, clock);
     const audit = auditItem(
       {
@@ -85,6 +90,26 @@ export async function signIn(
     };
   }
   return startSession(customer, origin, 'password', clock);
+}
+
+/**
+ * Account monitoring's look at a sign-in with the right password (monitoring/risk.ts): a decline is
+ * 402 `risk_declined`; a review goes on to the second factor, and without one is held (403
+ * `risk_review_hold`: the customer contacts support).
+ */
+async function screenSignIn(customerId: string, origin: RequestOrigin, twoFactor: boolean, clock: Clock) {
+  const risk = await assessRisk(
+    { action: 'sign_in', customerId, deviceId: await deviceHash(origin), ipHash: await ipHash(origin) },
+    clock,
+  );
+  if (risk.decision === 'decline') throw riskDeclined();
+  if (risk.decision === 'review' && (!twoFactor || risk.review === 'hold')) {
+    throw new DomainError(
+      'denied',
+      'risk_review_hold',
+      'This sign-in needs a review by our team first; contact support.',
+    );
+  }
 }
 
 /**

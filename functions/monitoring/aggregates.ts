@@ -46,6 +46,8 @@ export interface AggregateAdd extends AggregateRef {
   count?: number;
   sum?: number;
   member?: string;
+  /** Names the event, so that recording it again (a redelivered stream record) counts it once. */
+  eventId?: string;
 }
 
 const pk = (ref: AggregateRef) => `RISK#${ref.dimension}#${ref.id}`;
@@ -130,7 +132,7 @@ async function recordOne(add: AggregateAdd, atMs: number): Promise<void> {
         ExpressionAttributeNames: { ...names, '#sum': 'sum' },
         ExpressionAttributeValues: {
           ...values,
-          ':e': new Set([eventMember(atMs, randomBytes(4).toString('hex'), add.member)]),
+          ':e': new Set([eventMember(atMs, add.eventId ?? randomBytes(4).toString('hex'), add.member)]),
           ':cap': MAX_EVENTS,
         },
       }),

@@ -8,12 +8,17 @@
  *   involved: the customers who shared the card before the last one also need a look.
  * - A second-factor lock (`twofa.locked`) or a password lock (`customer.locked`) in the audit trail
  *   raises a flag for that customer.
+ * - The audit trail is also where the real-time rules learn of security changes (password, contact,
+ *   2FA settings: `security_change`) and of second-factor failures (`twofa_failure`): the
+ *   capabilities that make them audit them already, and need not know monitoring exists.
  *
  * Flags are deduplicated by key, so a redelivered batch raises nothing twice.
  */
 import type { Clock } from '../lib/clock.ts';
+import { recordAggregates } from './aggregates.ts';
 import { riskConfig } from './config.ts';
 import { raiseFlag } from './flags.ts';
+import { type RiskSignal, signalAdded } from './rules.ts';
 import { distinctValues } from './windows.ts';
 
 /** The part of a stream record's new image these rules read (unmarshalled). */
@@ -23,6 +28,31 @@ const LOCKS: Readonly<Record<string, string>> = {
   'twofa.locked': 'twofa_lock',
   'customer.locked': 'password_lock',
 };
+
+/** Audited actions the real-time rules count, as the signal they are. */
+const SIGNALS: Readonly<Record<string, RiskSignal>> = {
+  'customer.password_changed': 'security_change',
+  'customer.password_reset': 'security_change',
+  'customer.contact_changed': 'security_change',
+  'twofa.enrolled': 'security_change',
+  'twofa.disabled': 'security_change',
+  'twofa.recovery_codes_regenerated': 'security_change',
+  'twofa.failed': 'twofa_failure',
+};
+
+/** Counts an audited security change or second-factor failure (at the audit's time). */
+async function countSignal(image: StreamImage): Promise<void> {
+  const signal = SIGNALS[String(image.action)];
+  const customerId = String(image.subject ?? '');
+  if (!signal || !customerId.startsWith('cus_')) return;
+  const at = Date.parse(String(image.at ?? ''));
+  if (Number.isNaN(at)) return;
+  const eventId = String(image.id ?? '');
+  await recordAggregates(
+    signalAdded({ signal, customerId }).map((add) => ({ ...add, ...(eventId ? { eventId } : {}) })),
+    at,
+  );
+}
 
 /** The threshold rule of a distinct-customers aggregate item, if it is one. */
 function sharedEntityRule(image: StreamImage): { rule: string; min: number; entity: string } | undefined {
@@ -67,6 +97,11 @@ export async function monitorChange(image: StreamImage, clock: Clock): Promise<s
       clock,
     );
     return flag?.id;
+  }
+  // An INSERT only: a signal is counted once per audit record (audit records are never modified).
+  if (image.type === 'audit' && typeof image.action === 'string' && SIGNALS[image.action]) {
+    await countSignal(image);
+    return undefined;
   }
   if (image.type === 'audit' && typeof image.action === 'string' && LOCKS[image.action]) {
     const customerId = String(image.subject ?? '');

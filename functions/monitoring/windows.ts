@@ -74,7 +74,8 @@ export function estimate(
   const weight = (length - (atMs - bucketStart(window, atMs))) / length;
   const inside = [...current.events, ...previous.events].map(parse).filter((e) => e.atMs > atMs - length);
   const values = new Set(inside.map((e) => e.value).filter((v) => v !== '-'));
-  const complete = current.events.size >= current.n && previous.events.size >= previous.n;
+  // Below the cap the event sets are the truth (an event recorded twice under one id counts once).
+  const complete = current.events.size < MAX_EVENTS && previous.events.size < MAX_EVENTS;
   return {
     count: complete ? inside.length : current.n + Math.floor(previous.n * weight),
     sum: current.sum + Math.floor(previous.sum * weight),

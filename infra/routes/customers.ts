@@ -59,7 +59,13 @@ export const customersRoutes: Route[] = [
     responses: {
       200: { description: 'A session, or `mfaRequired` with a challenge.', schema: SignInResponse },
     },
-    errors: ['invalid_credentials', 'concurrent_update', 'service_unavailable'],
+    errors: [
+      'invalid_credentials',
+      'risk_declined',
+      'risk_review_hold',
+      'concurrent_update',
+      'service_unavailable',
+    ],
     access: { main: 'readwrite', secrets: ['session-signing', 'otp-pepper'], notify: true },
   },
   {

@@ -290,6 +290,36 @@ describe('decisions and flags', { timeout: 120_000 }, () => {
     }
   });
 
+  it('audited security changes and 2FA failures reach the rules through the stream, once each; sign-in after a 2FA failure burst is flagged', async () => {
+    const who = actor();
+    const audit = (action: string, id = unique('evt')) => ({
+      type: 'audit',
+      id,
+      action,
+      subject: who.customerId,
+      at: clock.now().toISOString(),
+    });
+    const failures = Array.from({ length: 5 }, () => audit('twofa.failed'));
+    for (const image of failures.slice(0, 4)) await monitorChange(image, clock);
+    await monitorChange(failures[0] ?? {}, clock); // a redelivered record counts once
+    expect(await fired({ action: 'sign_in', ...who })).not.toContain('twofa_failure_burst');
+    await monitorChange(failures[4] ?? {}, clock);
+    const signIn = await assessRisk({ action: 'sign_in', ...who, deviceId: unique('dev') }, clock);
+    expect(signIn).toMatchObject({ decision: 'review', review: 'step_up' });
+    expect(
+      (await listFlags('open', 100)).flags.find((f) => f.evidence.decisionId === signIn.id),
+    ).toMatchObject({
+      customerId: who.customerId,
+      severity: 'medium',
+      rule: 'twofa_failure_burst',
+    });
+
+    const withdrawal = { action: 'withdrawal' as const, customerId: who.customerId, amountUsdMinor: 100 };
+    expect(await fired(withdrawal)).not.toContain('security_change_then_money_out');
+    await monitorChange(audit('customer.contact_changed'), clock);
+    expect(await fired(withdrawal)).toContain('security_change_then_money_out');
+  });
+
   it('RISK_CONFIG overrides thresholds; an invalid one is a clear error', async () => {
     process.env.RISK_CONFIG = JSON.stringify({ rules: { checkout_velocity_1h: { max: 1 } } });
     try {

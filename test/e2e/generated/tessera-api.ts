@@ -373,7 +373,7 @@ export interface paths {
          *
          *     No authentication.
          *
-         *     Error codes: `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `request_blocked`, `invalid_credentials`, `concurrent_update`, `service_unavailable`.
+         *     Error codes: `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `request_blocked`, `invalid_credentials`, `risk_declined`, `risk_review_hold`, `concurrent_update`, `service_unavailable`.
          */
         post: operations["createSession"];
         delete?: never;
@@ -5467,7 +5467,28 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `risk_declined`: Account monitoring declined the request (which rule is not disclosed). */
+            402: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `request_blocked`: Deployed: blocked by the web application firewall. `risk_review_hold`: Account monitoring holds the request for review by an operator. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];

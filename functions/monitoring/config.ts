@@ -46,7 +46,7 @@ export const RiskConfigSchema = /* @__PURE__ */ defineSchema(() =>
         shared_card: rule({ min: Count.default(2) }, 100).prefault({}),
         shared_device_or_ip: rule({ min: Count.default(3) }, 30).prefault({}),
         twofa_failure_burst: rule({ min: Count.default(5) }, 50).prefault({}),
-        otp_send_abuse: rule({ min: Count.default(10) }, 30).prefault({}),
+        otp_send_abuse: rule({ min: Count.default(10) }, 50).prefault({}),
         new_device_high_amount: rule({ minAmountUsdMinor: Count.default(50_000) }, 50).prefault({}),
         // The window is the 72 h aggregate (./rules.ts); `withinHours` only names it for operators.
         security_change_then_money_out: rule({ withinHours: z.literal(72).default(72) }, 60, 'hold').prefault(

@@ -12,6 +12,7 @@ import { newId } from '../lib/ids.ts';
 import { formatMoney } from '../lib/money.ts';
 import { notifier } from '../lib/notifier.ts';
 import { type Cancellation, type TransactItem, Transaction, writeTransaction } from '../lib/transactions.ts';
+import { assessRisk, riskDeclined } from '../monitoring/risk.ts';
 import { generateOtp, hashCode } from './codes.ts';
 import { codeChannels, contacts, verifiedAddress } from './contacts.ts';
 import { codePepper } from './keys.ts';
@@ -108,6 +109,19 @@ export function sendLimited(counters: SendCounter[], cancelled: Cancellation<str
  * verified) or a VERIFIED address of the customer (`verifiedAddress`); never anywhere else.
  */
 export async function sendCode(challenge: ChallengeRecord, address: string, code: string): Promise<void> {
+  if (challenge.channel === 'sms') {
+    // Account monitoring counts codes per phone across customers (a review raises a flag; the hard
+    // per-phone limit above stops the sends); a decline sends nothing.
+    const risk = await assessRisk(
+      {
+        action: 'otp_send',
+        customerId: challenge.customerId,
+        phoneHash: await identifierHash('phone', address),
+      },
+      defaultClock(),
+    );
+    if (risk.decision === 'decline') throw riskDeclined();
+  }
   try {
     await notifier().send({
       customerId: challenge.customerId,

@@ -11,6 +11,7 @@
 const FACES = {
   checkout: 'approval.ts', // the authorization token's life: mint, check, consume
   customers: 'contacts.ts', // a customer's contact details, the adapter of twofa's contact port
+  identity: 'gate.ts', // the KYC gate: a customer's identity status
   installments: 'terms.ts', // plans, schedules, disclosures and refund allocation: pure calculation
   merchants: 'access.ts', // merchant API-key authentication; the webhook endpoint on the merchant record
   orders: 'collection-face.ts', // what installment collection needs of an order (lands with collection)
@@ -36,6 +37,7 @@ const PORTS = {
     'functions/collection/queue-sqs.ts',
   ],
   'functions/twofa/contacts.ts': ['functions/customers/contacts.ts'],
+  'functions/identity/provider-port.ts': ['functions/identity/sandbox-provider.ts'],
 };
 
 const literal = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

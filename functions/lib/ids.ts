@@ -22,6 +22,7 @@ export const ID_PREFIXES = {
   verification: 'idv',
   creditApplication: 'cra',
   collectionRun: 'run',
+  ledgerEntry: 'led',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -9,11 +9,13 @@
  * capability (it says what it offers: vault/access.ts, twofa/gate.ts), so it is listed, not guessed.
  */
 const FACES = {
+  balance: 'credits.ts', // credits to a customer's balance, committed in the caller's transaction
   checkout: 'approval.ts', // the authorization token's life: mint, check, consume
   customers: 'contacts.ts', // a customer's contact details, the adapter of twofa's contact port
   identity: 'gate.ts', // the KYC gate: a customer's identity status
   installments: 'terms.ts', // plans, schedules, disclosures and refund allocation: pure calculation
   merchants: 'access.ts', // merchant API-key authentication; the webhook endpoint on the merchant record
+  monitoring: 'flags.ts', // account flags (the check that blocks money leaving a flagged account)
   orders: 'collection-face.ts', // what installment collection needs of an order (lands with collection)
   payments: 'processor.ts', // the CardProcessor port (re-exported) and the process-wide processor
   sessions: 'access.ts', // customer session authentication

@@ -53,6 +53,24 @@ export interface RefundRequest {
 
 export type RefundOutcome = { status: 'succeeded'; refundId: string } | { status: 'failed'; message: string };
 
+/** Money sent TO a shopper's card (a withdrawal of their balance): an original credit transaction. */
+export interface PayoutRequest {
+  /** The vault token of the shopper's saved card (`tok_…`); never a PAN. */
+  cardToken: string;
+  /** The shopper who owns the card: an adapter refuses a token that is not theirs. */
+  customerId: string;
+  amount: number;
+  currency: CurrencyCode;
+  /** The withdrawal id (`wdr_…`): a repeated key returns the first outcome, never a second payout. */
+  idempotencyKey: string;
+  /** Why, for the detokenization audit trail (e.g. `withdrawal wdr_…`). */
+  reason: string;
+}
+
+export type PayoutOutcome =
+  | { status: 'succeeded'; payoutId: string }
+  | { status: 'failed'; code: DeclineCode; message: string };
+
 export interface CardProcessor {
   charge(request: ChargeRequest): Promise<ChargeResult>;
   refund(request: RefundRequest): Promise<RefundOutcome>;
@@ -62,4 +80,9 @@ export interface CardProcessor {
    * adapter must answer from the acquirer's own records (for a real acquirer: its lookup by key).
    */
   chargeOutcome(idempotencyKey: string): Promise<ChargeResult | undefined>;
+  /**
+   * Pays `amount` out to the card (withdrawals). Optional so that an adapter without payouts still
+   * charges and refunds; a withdrawal through such an adapter fails without moving money.
+   */
+  payout?(request: PayoutRequest): Promise<PayoutOutcome>;
 }

@@ -8,6 +8,10 @@
  *   4000 0000 0000 9987  lost card           (hard: never retried)
  *   4000 0000 0000 9979  stolen card         (hard)
  *   an expired card      expired_card        (hard)
+ *   4000 0000 0000 5126  charges succeed; a refund of such a charge fails (Stripe's test card for
+ *                        a failed refund), so refunds of collected money end in the customer balance
+ *
+ * Payouts (withdrawals to a card) follow the same cards: the declined ones refuse the payout.
  *
  * It is idempotent by key like a real acquirer: the first outcome is stored (in the main table, under
  * `SANDBOX#…`, standing in for the acquirer's own records) and returned again for the same key. The
@@ -25,6 +29,8 @@ import {
   type ChargeResult,
   type DeclineCode,
   HARD_DECLINES,
+  type PayoutOutcome,
+  type PayoutRequest,
   type RefundOutcome,
   type RefundRequest,
 } from './processor-port.ts';
@@ -44,7 +50,12 @@ const DECLINES: Readonly<Record<string, { code: DeclineCode; message: string }>>
 
 const RECORD_TTL_MS = 90 * DAY_MS;
 
-const recordKey = (kind: 'CHARGE' | 'REFUND', key: string) => ({
+type RecordKind = 'CHARGE' | 'REFUND' | 'PAYOUT' | 'REFUND_FAILS';
+
+/** Stripe's test card whose refunds fail. */
+const REFUND_FAILS_PAN = '4000000000005126';
+
+const recordKey = (kind: RecordKind, key: string) => ({
   pk: `SANDBOX#${kind}#${key}`,
   sk: 'SANDBOX',
 });
@@ -102,6 +113,9 @@ export class SandboxProcessor implements CardProcessor {
           card.customerId === request.customerId
             ? decide(card, now, chargeId)
             : failure('card_unavailable', 'The card does not belong to this customer.', chargeId);
+        if (outcome.status === 'succeeded' && card.pan.toString('ascii') === REFUND_FAILS_PAN) {
+          await this.#store('REFUND_FAILS', chargeId, chargeId, true, now);
+        }
       } finally {
         card.pan.fill(0);
       }
@@ -129,14 +143,45 @@ export class SandboxProcessor implements CardProcessor {
     const stored = await this.#stored<RefundOutcome>('REFUND', request.idempotencyKey, print);
     if (stored) return stored;
     const now = this.#clock().now();
-    const outcome: RefundOutcome = {
-      status: 'succeeded',
-      refundId: `sandbox_re_${randomBytes(12).toString('hex')}`,
-    };
+    const fails = await this.#stored<boolean>('REFUND_FAILS', request.chargeId, request.chargeId);
+    const outcome: RefundOutcome = fails
+      ? { status: 'failed', message: 'The card refused the refund (sandbox card 4000 0000 0000 5126).' }
+      : { status: 'succeeded', refundId: `sandbox_re_${randomBytes(12).toString('hex')}` };
     return this.#store('REFUND', request.idempotencyKey, print, outcome, now);
   }
 
-  async #stored<T>(kind: 'CHARGE' | 'REFUND', key: string, print: string): Promise<T | undefined> {
+  async payout(request: PayoutRequest): Promise<PayoutOutcome> {
+    const print = fingerprint([request.cardToken, request.customerId, request.amount, request.currency]);
+    const stored = await this.#stored<PayoutOutcome>('PAYOUT', request.idempotencyKey, print);
+    if (stored) return stored;
+    const now = this.#clock().now();
+    const payoutId = `sandbox_po_${randomBytes(12).toString('hex')}`;
+    let outcome: PayoutOutcome;
+    try {
+      const card = await this.#detokenize(request.cardToken, {
+        actor: 'system:payout',
+        reason: request.reason,
+      });
+      try {
+        const decided =
+          card.customerId === request.customerId
+            ? decide(card, now, payoutId)
+            : failure('card_unavailable', 'The card does not belong to this customer.');
+        outcome =
+          decided.status === 'succeeded'
+            ? { status: 'succeeded', payoutId }
+            : { status: 'failed', code: decided.code, message: decided.message };
+      } finally {
+        card.pan.fill(0);
+      }
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 404)) throw error;
+      outcome = { status: 'failed', code: 'card_unavailable', message: 'The card is no longer available.' };
+    }
+    return this.#store('PAYOUT', request.idempotencyKey, print, outcome, now);
+  }
+
+  async #stored<T>(kind: RecordKind, key: string, print: string): Promise<T | undefined> {
     const { Item } = await ddb().send(
       new GetCommand({ TableName: tableName(), Key: recordKey(kind, key), ConsistentRead: true }),
     );
@@ -147,7 +192,7 @@ export class SandboxProcessor implements CardProcessor {
     return Item.outcome as T;
   }
 
-  async #store<T>(kind: 'CHARGE' | 'REFUND', key: string, print: string, outcome: T, now: Date): Promise<T> {
+  async #store<T>(kind: RecordKind, key: string, print: string, outcome: T, now: Date): Promise<T> {
     try {
       await ddb().send(
         new PutCommand({

@@ -1,3 +1,4 @@
+import { balanceRoutes } from './balance.ts';
 import { checkoutRoutes } from './checkout.ts';
 import { collectionRoutes } from './collection.ts';
 import { customersRoutes } from './customers.ts';
@@ -29,6 +30,7 @@ export const routesByCapability: Readonly<Record<string, readonly Route[]>> = {
   orders: [...ordersRoutes, ...meOrdersRoutes],
   collection: collectionRoutes,
   identity: identityRoutes,
+  balance: balanceRoutes,
 };
 
 /**

@@ -11,6 +11,7 @@
 const FACES = {
   balance: 'credits.ts', // credits to a customer's balance, committed in the caller's transaction
   checkout: 'approval.ts', // the authorization token's life: mint, check, consume
+  credit: 'limit.ts', // the credit limit that caps a customer's checkout authorizations
   customers: 'contacts.ts', // a customer's contact details, the adapter of twofa's contact port
   identity: 'gate.ts', // the KYC gate: a customer's identity status
   installments: 'terms.ts', // plans, schedules, disclosures and refund allocation: pure calculation

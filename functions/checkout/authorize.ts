@@ -1,4 +1,6 @@
 /** The shopper's approval of a checkout session: a plan and a saved card, for an authorizationToken. */
+
+import { creditLimitExceeded, withinCreditLimitItem } from '../credit/limit.ts';
 import { assertAmountWithinLimits, buildSchedule, findPlan, type Schedule } from '../installments/terms.ts';
 import { auditItem } from '../lib/audit.ts';
 import type { Clock } from '../lib/clock.ts';
@@ -128,9 +130,10 @@ function chosenTerms(session: store.CheckoutSessionRecord, body: AuthorizeChecko
  * completed or expired; re-read to tell which), or the step-up was used meanwhile.
  */
 async function approvalFailure(
-  cancelled: { lost(part: 'session' | 'stepUp' | 'merchant'): boolean },
+  cancelled: { lost(part: 'session' | 'stepUp' | 'merchant' | 'credit'): boolean },
   sessionId: string,
   customerId: string,
+  currency: CurrencyCode,
 ): Promise<DomainError> {
   if (cancelled.lost('session')) {
     const session = await store.getSession(sessionId);
@@ -140,6 +143,7 @@ async function approvalFailure(
     return refused('checkout_session_completed', 'This checkout session was completed or expired meanwhile.');
   }
   if (cancelled.lost('merchant')) return merchantUnavailable();
+  if (cancelled.lost('credit')) return creditLimitExceeded(customerId, currency);
   if (cancelled.lost('stepUp')) {
     // The step-up token was used by a concurrent request: it approves exactly one.
     return new DomainError(
@@ -163,7 +167,8 @@ async function approvalFailure(
  * commit in one transaction, conditioned on the merchant being active. Refusals: not_found
  * (session); denied `client_token_invalid`; rejected `merchant_unavailable`,
  * `checkout_session_approved`, `checkout_session_completed`,
- * `checkout_session_expired`, `plan_not_offered`, `card_expired`; invalid (term); denied
+ * `checkout_session_expired`, `plan_not_offered`, `card_expired`, `credit_limit_exceeded` (above the
+ * limit a credit application granted); invalid (term); denied
  * `step_up_invalid`; conflict `concurrent_update`.
  */
 export async function authorize(
@@ -183,7 +188,7 @@ export async function authorize(
   const card = await ports.getCard(principal.customerId, body.cardToken);
   if (cardExpired(card, now)) throw refused('card_expired', 'The card has expired.', 'cardToken');
 
-  const tx = new Transaction<'stepUp' | 'authorization' | 'session' | 'merchant' | 'audit'>();
+  const tx = new Transaction<'stepUp' | 'authorization' | 'session' | 'merchant' | 'credit' | 'audit'>();
   const amount = { amount: session.amount, currency: session.currency };
   const stepUp = session.amount > checkoutConfig().stepUpThreshold(session.currency);
   if (stepUp) {
@@ -222,6 +227,8 @@ export async function authorize(
       store.approveSessionItem(session.id, principal.customerId, now.getTime(), now.toISOString()),
     )
     .add('merchant', merchantActiveItem(session.merchantId))
+    // A credit application's limit caps the shopper's authorizations in its currency (functions/credit).
+    .add('credit', withinCreditLimitItem(principal.customerId, session.amount, session.currency))
     .add(
       'audit',
       auditItem(
@@ -242,7 +249,7 @@ export async function authorize(
   };
   await tx.write(
     (items) => commit(items, response),
-    (cancelled) => approvalFailure(cancelled, session.id, principal.customerId),
+    (cancelled) => approvalFailure(cancelled, session.id, principal.customerId, session.currency),
   );
   return response;
 }

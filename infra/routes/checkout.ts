@@ -62,6 +62,7 @@ export const checkoutRoutes: Route[] = [
       'apr_out_of_range',
       'plan_not_schedulable',
       'card_expired',
+      'credit_limit_exceeded',
       'concurrent_update',
     ],
     access: { main: 'readwrite', vault: 'read', secrets: ['session-signing'] },

@@ -1,6 +1,7 @@
 import { balanceRoutes } from './balance.ts';
 import { checkoutRoutes } from './checkout.ts';
 import { collectionRoutes } from './collection.ts';
+import { creditRoutes } from './credit.ts';
 import { customersRoutes } from './customers.ts';
 import { identityRoutes } from './identity.ts';
 import { meOrdersRoutes } from './me-orders.ts';
@@ -31,6 +32,7 @@ export const routesByCapability: Readonly<Record<string, readonly Route[]>> = {
   collection: collectionRoutes,
   identity: identityRoutes,
   balance: balanceRoutes,
+  credit: creditRoutes,
 };
 
 /**

@@ -11,8 +11,9 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../lib/clock.ts';
 import { ddb, tableName } from '../lib/dynamodb.ts';
+import { logger } from '../lib/logger.ts';
 import type { CurrencyCode } from '../lib/money.ts';
-import { type TransactItem, Transaction } from '../lib/transactions.ts';
+import { type TransactItem, Transaction, writeUnlessCancelled } from '../lib/transactions.ts';
 import { type LedgerEntry, post } from './ledger.ts';
 
 export interface BalanceCredit {
@@ -54,21 +55,22 @@ export async function applyBalanceCredits(customerId: string, clock: Clock): Pro
   const posted: LedgerEntry[] = [];
   for (const item of Items ?? []) {
     const credit = item as unknown as BalanceCredit;
-    const drain = new Transaction<'inbox'>().add('inbox', {
-      Delete: { TableName: tableName(), Key: inboxKey(credit), ConditionExpression: 'attribute_exists(pk)' },
-    });
-    const entry = await post(
-      {
-        customerId,
-        currency: credit.currency,
-        amount: credit.amount,
-        reason: credit.reason,
-        reference: credit.reference,
-      },
-      clock,
-      { with: () => drain, onCancel: () => undefined },
-    ).catch(() => undefined);
-    if (entry) posted.push(entry);
+    const inbox = {
+      TableName: tableName(),
+      Key: inboxKey(credit),
+      ConditionExpression: 'attribute_exists(pk)',
+    };
+    const drain = new Transaction<'inbox'>().add('inbox', { Delete: inbox });
+    const posting = { ...credit, customerId };
+    try {
+      const entry = await post(posting, clock, { with: () => drain, onCancel: () => undefined });
+      // Undefined: this reference was posted before (a credit sent twice); it only leaves the inbox.
+      if (entry) posted.push(entry);
+      else await writeUnlessCancelled([{ Delete: inbox }]);
+    } catch (error) {
+      // Left in the inbox: the next read or withdrawal posts it.
+      logger.warn('balance credit not posted yet', { customerId, error: error as Error });
+    }
   }
   return posted;
 }

@@ -23,7 +23,7 @@ import { auditedGate, gateAuditItem } from '../lib/gate-audit.ts';
 import { newId } from '../lib/ids.ts';
 import { logger } from '../lib/logger.ts';
 import { formatMoney } from '../lib/money.ts';
-import { type TransactItem, Transaction, writeTransaction } from '../lib/transactions.ts';
+import { conditionHolds, type TransactItem, Transaction, writeTransaction } from '../lib/transactions.ts';
 import { hasOpenHighSeverityFlag } from '../monitoring/flags.ts';
 import type { CardProcessor } from '../payments/processor.ts';
 import { applyBalanceCredits } from './credits.ts';
@@ -83,6 +83,8 @@ async function passGates(
     amount: { amount: body.amount, currency: body.currency },
     payee: body.cardToken,
   });
+  // A used token is refused as such, before the balance is looked at.
+  if (!(await conditionHolds(stepUp))) throw stepUpUsed();
   await applyBalanceCredits(customerId, clock);
   const balance = await balanceOf(customerId, body.currency);
   if (body.amount > balance) throw insufficientBalance(balance, body.currency);

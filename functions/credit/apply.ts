@@ -14,7 +14,7 @@ import type { Clock } from '../lib/clock.ts';
 import { DomainError } from '../lib/errors.ts';
 import { auditedGate, gateAuditItem } from '../lib/gate-audit.ts';
 import { newId } from '../lib/ids.ts';
-import { type TransactItem, Transaction } from '../lib/transactions.ts';
+import { conditionHolds, type TransactItem, Transaction } from '../lib/transactions.ts';
 import type { Commit } from '../lib/use-case.ts';
 import type { RepaymentHistory } from '../orders/collection-face.ts';
 import { assessCredit } from './assessment.ts';
@@ -31,6 +31,9 @@ export interface CreditPorts {
   }): Promise<TransactItem>;
   repaymentHistory(customerId: string): Promise<RepaymentHistory>;
 }
+
+const stepUpUsed = () =>
+  new DomainError('denied', 'step_up_invalid', 'The step-up token was already used; step up again.');
 
 /** The applications still inside the rolling window, and 422 when they are already the maximum. */
 async function recentApplications(customerId: string, now: Date) {
@@ -63,6 +66,8 @@ export async function applyForCredit(
     if (status !== 'verified') throw identityNotVerified(status);
     const amount = { amount: body.amount, currency: body.currency };
     const stepUp = await ports.requireStepUp({ headers, customerId, action: 'credit_application', amount });
+    // A used token is refused as such, before the application window is looked at.
+    if (!(await conditionHolds(stepUp))) throw stepUpUsed();
     const now = clock.now();
     const window = await recentApplications(customerId, now);
     const history = await ports.repaymentHistory(customerId);
@@ -105,7 +110,7 @@ export async function applyForCredit(
       (items) => commit(items, application),
       (cancelled) =>
         cancelled.lost('stepUp')
-          ? new DomainError('denied', 'step_up_invalid', 'The step-up token was already used.')
+          ? stepUpUsed()
           : new DomainError(
               'conflict',
               'concurrent_update',

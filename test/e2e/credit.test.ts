@@ -134,3 +134,20 @@ describe('credit applications', () => {
     expect((await apply(again, await creditToken(again))).status).toBe(201);
   });
 });
+
+describe('checkout step-up threshold per currency (USD 500 scaled: exponents 0, 2, 3)', () => {
+  it('JPY 60,000 (~USD 400) needs no step-up, like USD 400.00; above the scaled threshold every currency does', async () => {
+    const merchant = await newMerchant();
+    const shopper = await newShopper();
+    for (const [currency, below, above] of [
+      ['JPY', 60_000, 80_000],
+      ['USD', 40_000, 60_000],
+      ['KWD', 140_000, 160_000],
+    ] as const) {
+      const ok = await approve(shopper, (await openSession(merchant.apiKey, below, { currency })).id);
+      expect(ok.status, `${currency} ${below}: ${ok.text}`).toBe(200);
+      const big = await approve(shopper, (await openSession(merchant.apiKey, above, { currency })).id);
+      expect([big.status, (big.json as Json).error]).toMatchObject([403, { code: 'step_up_required' }]);
+    }
+  });
+});

@@ -53,19 +53,11 @@ export interface RefundRequest {
 
 export type RefundOutcome = { status: 'succeeded'; refundId: string } | { status: 'failed'; message: string };
 
-/** Money sent TO a shopper's card (a withdrawal of their balance): an original credit transaction. */
-export interface PayoutRequest {
-  /** The vault token of the shopper's saved card (`tok_…`); never a PAN. */
-  cardToken: string;
-  /** The shopper who owns the card: an adapter refuses a token that is not theirs. */
-  customerId: string;
-  amount: number;
-  currency: CurrencyCode;
-  /** The withdrawal id (`wdr_…`): a repeated key returns the first outcome, never a second payout. */
-  idempotencyKey: string;
-  /** Why, for the detokenization audit trail (e.g. `withdrawal wdr_…`). */
-  reason: string;
-}
+/**
+ * Money sent TO a shopper's card (a withdrawal of their balance): the same fields as a charge, the
+ * idempotency key being the withdrawal id (`wdr_…`) and the reason `withdrawal wdr_…`.
+ */
+export type PayoutRequest = ChargeRequest;
 
 export type PayoutOutcome =
   | { status: 'succeeded'; payoutId: string }

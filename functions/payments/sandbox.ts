@@ -95,6 +95,36 @@ export class SandboxProcessor implements CardProcessor {
     this.#clock = clock;
   }
 
+  /**
+   * Detokenizes the card, decides (owner, test card, expiry) and forgets the PAN; a deleted
+   * (crypto-shredded) or unknown card can never be used again: a hard decline.
+   */
+  async #decideOnCard(
+    request: ChargeRequest,
+    actor: string,
+    id: string,
+    now: Date,
+  ): Promise<{ result: ChargeResult; refundFails: boolean }> {
+    try {
+      const card = await this.#detokenize(request.cardToken, { actor, reason: request.reason });
+      try {
+        const result =
+          card.customerId === request.customerId
+            ? decide(card, now, id)
+            : failure('card_unavailable', 'The card does not belong to this customer.', id);
+        return { result, refundFails: card.pan.toString('ascii') === REFUND_FAILS_PAN };
+      } finally {
+        card.pan.fill(0);
+      }
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 404)) throw error;
+      return {
+        result: failure('card_unavailable', 'The card is no longer available.', id),
+        refundFails: false,
+      };
+    }
+  }
+
   async charge(request: ChargeRequest): Promise<ChargeResult> {
     const print = fingerprint([request.cardToken, request.customerId, request.amount, request.currency]);
     const stored = await this.#stored<ChargeResult>('CHARGE', request.idempotencyKey, print);
@@ -102,29 +132,11 @@ export class SandboxProcessor implements CardProcessor {
 
     const now = this.#clock().now();
     const chargeId = `sandbox_ch_${randomBytes(12).toString('hex')}`;
-    let outcome: ChargeResult;
-    try {
-      const card = await this.#detokenize(request.cardToken, {
-        actor: 'system:charger',
-        reason: request.reason,
-      });
-      try {
-        outcome =
-          card.customerId === request.customerId
-            ? decide(card, now, chargeId)
-            : failure('card_unavailable', 'The card does not belong to this customer.', chargeId);
-        if (outcome.status === 'succeeded' && card.pan.toString('ascii') === REFUND_FAILS_PAN) {
-          await this.#store('REFUND_FAILS', chargeId, chargeId, true, now);
-        }
-      } finally {
-        card.pan.fill(0);
-      }
-    } catch (error) {
-      // A deleted (crypto-shredded) or unknown card can never be charged again: a hard decline.
-      if (!(error instanceof ApiError && error.status === 404)) throw error;
-      outcome = failure('card_unavailable', 'The card is no longer available.', chargeId);
+    const { result, refundFails } = await this.#decideOnCard(request, 'system:charger', chargeId, now);
+    if (result.status === 'succeeded' && refundFails) {
+      await this.#store('REFUND_FAILS', chargeId, chargeId, true, now);
     }
-    return this.#store('CHARGE', request.idempotencyKey, print, outcome, now);
+    return this.#store('CHARGE', request.idempotencyKey, print, result, now);
   }
 
   async chargeOutcome(idempotencyKey: string): Promise<ChargeResult | undefined> {
@@ -156,28 +168,11 @@ export class SandboxProcessor implements CardProcessor {
     if (stored) return stored;
     const now = this.#clock().now();
     const payoutId = `sandbox_po_${randomBytes(12).toString('hex')}`;
-    let outcome: PayoutOutcome;
-    try {
-      const card = await this.#detokenize(request.cardToken, {
-        actor: 'system:payout',
-        reason: request.reason,
-      });
-      try {
-        const decided =
-          card.customerId === request.customerId
-            ? decide(card, now, payoutId)
-            : failure('card_unavailable', 'The card does not belong to this customer.');
-        outcome =
-          decided.status === 'succeeded'
-            ? { status: 'succeeded', payoutId }
-            : { status: 'failed', code: decided.code, message: decided.message };
-      } finally {
-        card.pan.fill(0);
-      }
-    } catch (error) {
-      if (!(error instanceof ApiError && error.status === 404)) throw error;
-      outcome = { status: 'failed', code: 'card_unavailable', message: 'The card is no longer available.' };
-    }
+    const { result } = await this.#decideOnCard(request, 'system:payout', payoutId, now);
+    const outcome: PayoutOutcome =
+      result.status === 'succeeded'
+        ? { status: 'succeeded', payoutId }
+        : { status: 'failed', code: result.code, message: result.message };
     return this.#store('PAYOUT', request.idempotencyKey, print, outcome, now);
   }
 

@@ -24,12 +24,13 @@ export const StartIdentityVerificationBody = /* @__PURE__ */ defineSchema(() =>
           .meta({
             description:
               'Sent to the provider only; stored as a keyed hash and its last 4. Sandbox: ending 0000 is rejected, 1111 goes to review, any other is verified.',
+            example: 'P12345678',
           }),
       ),
       country: z
         .string()
         .regex(/^[A-Z]{2}$/, { message: 'must be an ISO 3166-1 alpha-2 code' })
-        .meta({ description: 'Issuing country, ISO 3166-1 alpha-2.' }),
+        .meta({ description: 'Issuing country, ISO 3166-1 alpha-2.', example: 'DE' }),
     })
     .meta({ id: 'StartIdentityVerificationRequest' }),
 );

@@ -85,7 +85,7 @@ describe('balance and withdrawals over HTTP', () => {
     // Every gate decision is audited, with ids and amounts only.
     const audit = (await app().scanAll()).main?.filter((i) => i.action === 'gate.withdrawal') ?? [];
     expect(audit.map((i) => i.reason)).toEqual(['allowed']);
-  });
+  }, 120_000);
 
   it('refusals are clear 4xx and move nothing: no KYC, no step-up, other amount or card, reused token, above the balance, a flagged account', async () => {
     const shopper = await newShopper();
@@ -162,5 +162,5 @@ describe('balance and withdrawals over HTTP', () => {
         'step_up_required',
       ].sort(),
     );
-  });
+  }, 120_000);
 });

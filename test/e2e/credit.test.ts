@@ -94,7 +94,7 @@ describe('credit applications', () => {
       'step_up_invalid',
       'step_up_required',
     ]);
-  });
+  }, 120_000);
 
   it('decide deterministically, and the limit caps checkout authorizations', async () => {
     const merchant = await newMerchant();
@@ -120,7 +120,7 @@ describe('credit applications', () => {
     // A shopper who never applied is not capped by anyone else's limit.
     const other = await newShopper();
     expect((await approve(other, (await openSession(merchant.apiKey, 40_000)).id)).status).toBe(200);
-  });
+  }, 120_000);
 
   it('at most 3 applications in 30 days', async () => {
     const shopper = await verifiedShopper('N11223344');
@@ -132,7 +132,7 @@ describe('credit applications', () => {
     const session = await signIn(app(), shopper.email, shopper.password, shopper.secret);
     const again = { ...shopper, sessionToken: session };
     expect((await apply(again, await creditToken(again))).status).toBe(201);
-  });
+  }, 120_000);
 });
 
 describe('checkout step-up threshold per currency (USD 500 scaled: exponents 0, 2, 3)', () => {
@@ -149,5 +149,5 @@ describe('checkout step-up threshold per currency (USD 500 scaled: exponents 0, 
       const big = await approve(shopper, (await openSession(merchant.apiKey, above, { currency })).id);
       expect([big.status, (big.json as Json).error]).toMatchObject([403, { code: 'step_up_required' }]);
     }
-  });
+  }, 120_000);
 });

@@ -52,7 +52,7 @@ describe('identity verification (sandbox provider)', () => {
     // Data minimization: no table, audit or event holds a document number in clear.
     const dump = JSON.stringify(await app().scanAll());
     for (const number of ['C01X20000', 'C01X21111', 'C01X24242']) expect(dump).not.toContain(number);
-  });
+  }, 120_000);
 
   it("another customer's verification is a 404; a second start while verified is a 409", async () => {
     const a = await registerCustomer(app());
@@ -65,7 +65,7 @@ describe('identity verification (sandbox provider)', () => {
     expect((await start(a.sessionToken, 'D55556667')).json).toMatchObject({
       error: { code: 'identity_already_verified' },
     });
-  });
+  }, 120_000);
 
   it('operators decide in_review cases', async () => {
     const shopper = await registerCustomer(app());
@@ -90,7 +90,7 @@ describe('identity verification (sandbox provider)', () => {
       body: { decision: 'rejected' },
     });
     expect(again.json).toMatchObject({ error: { code: 'identity_not_in_review' } });
-  });
+  }, 120_000);
 
   it('refuses a forged, stale or replayed callback; applies a genuine one once', async () => {
     setIdentityProvider({ name: 'sandbox', start: async () => ({ providerRef: 'held' }) });
@@ -133,7 +133,7 @@ describe('identity verification (sandbox provider)', () => {
     const overturn = await send(late, signatureHeader(late, [secret], now));
     expect(overturn.json).toMatchObject({ error: { code: 'identity_verification_decided' } });
     expect(await identity(shopper.sessionToken)).toBe('verified');
-  });
+  }, 120_000);
 
   it('a verification expires after the configured period (365 days by default)', async () => {
     const shopper = await registerCustomer(app());
@@ -147,5 +147,5 @@ describe('identity verification (sandbox provider)', () => {
     expect(await identity(again.json.sessionToken)).toBe('expired');
     const restart = await start(again.json.sessionToken, 'E98765433');
     expect(restart.json.status).toBe('verified');
-  });
+  }, 120_000);
 });

@@ -143,7 +143,7 @@ describe('customer balance ledger (DynamoDB Local)', () => {
     expect(ledger.map((e) => e.seq)).toEqual(ledger.map((_, i) => i + 1));
     expect(ledger.at(-1)?.balanceAfter).toBe(balance);
     expect(await withdrawalRecords(customerId)).toHaveLength(paid);
-  });
+  }, 120_000);
 
   it('a credit is posted once per reference, however often it is applied', async () => {
     const customerId = await verifiedCustomer();
@@ -159,7 +159,7 @@ describe('customer balance ledger (DynamoDB Local)', () => {
     await Promise.all([applyBalanceCredits(customerId, clock), applyBalanceCredits(customerId, clock)]);
     expect(await balanceOf(customerId, 'USD')).toBe(700);
     expect(await entries(customerId)).toHaveLength(1);
-  });
+  }, 120_000);
 
   it('refuses without KYC, in review, rejected, without or with a mismatched or reused step-up, above the balance; nothing moves', async () => {
     const body = { amount: 1_000, currency: 'USD' as const, cardToken: card };
@@ -203,5 +203,5 @@ describe('customer balance ledger (DynamoDB Local)', () => {
     });
     expect(await balanceOf(customerId, 'USD')).toBe(4_000);
     expect(await withdrawalRecords(customerId)).toHaveLength(1);
-  });
+  }, 120_000);
 });

@@ -1648,9 +1648,15 @@ export interface components {
         };
         StartIdentityVerificationRequest: {
             documentType: components["schemas"]["IdentityDocumentType"];
-            /** @description Sent to the provider only; stored as a keyed hash and its last 4. Sandbox: ending 0000 is rejected, 1111 goes to review, any other is verified. */
+            /**
+             * @description Sent to the provider only; stored as a keyed hash and its last 4. Sandbox: ending 0000 is rejected, 1111 goes to review, any other is verified.
+             * @example P12345678
+             */
             documentNumber: string;
-            /** @description Issuing country, ISO 3166-1 alpha-2. */
+            /**
+             * @description Issuing country, ISO 3166-1 alpha-2.
+             * @example DE
+             */
             country: string;
         };
         /** @enum {string} */
@@ -10729,8 +10735,8 @@ export interface operations {
                 /**
                  * @example {
                  *       "documentType": "passport",
-                 *       "documentNumber": "string",
-                 *       "country": "string"
+                 *       "documentNumber": "P12345678",
+                 *       "country": "DE"
                  *     }
                  */
                 "application/json": components["schemas"]["StartIdentityVerificationRequest"];

@@ -74,3 +74,18 @@ export async function applyBalanceCredits(customerId: string, clock: Clock): Pro
   }
   return posted;
 }
+
+/**
+ * Pays `amount` of an installment from the customer's balance (a debit with reason `installment`,
+ * the installment's charge key as reference): the step collection (or a shopper's payoff) can take
+ * before charging the card. Once per reference: a repeat returns `already_paid` and moves nothing.
+ * Throws 422 `insufficient_balance` when the balance is short (nothing written).
+ */
+export async function payFromBalance(
+  debit: { customerId: string; amount: number; currency: CurrencyCode; reference: string },
+  clock: Clock,
+): Promise<'paid' | 'already_paid'> {
+  await applyBalanceCredits(debit.customerId, clock);
+  const entry = await post({ ...debit, amount: -debit.amount, reason: 'installment' }, clock);
+  return entry ? 'paid' : 'already_paid';
+}

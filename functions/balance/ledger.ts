@@ -124,6 +124,11 @@ export interface Posting {
   reference: string;
 }
 
+const refKey = (posting: Posting) => ({
+  pk: pk(posting.customerId),
+  sk: `REF#${posting.reason}#${posting.reference}`,
+});
+
 function postingItems(
   posting: Posting,
   head: Head,
@@ -153,12 +158,7 @@ function postingItems(
       ref: {
         Put: {
           TableName: table,
-          Item: {
-            pk: key,
-            sk: `REF#${posting.reason}#${posting.reference}`,
-            type: 'ledgerRef',
-            entryId: entry.id,
-          },
+          Item: { ...refKey(posting), type: 'ledgerRef', entryId: entry.id },
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
@@ -190,6 +190,13 @@ function postingItems(
   };
 }
 
+async function posted(posting: Posting): Promise<boolean> {
+  const { Item } = await ddb().send(
+    new GetCommand({ TableName: tableName(), Key: refKey(posting), ConsistentRead: true }),
+  );
+  return Item !== undefined;
+}
+
 const MAX_ATTEMPTS = 12;
 
 export const insufficientBalance = (balance: number, currency: string) =>
@@ -217,7 +224,11 @@ export async function post<K extends string>(
 ): Promise<LedgerEntry | undefined> {
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const head = await readHead(posting.customerId, posting.currency);
-    if (head.balance + posting.amount < 0) throw insufficientBalance(head.balance, posting.currency);
+    if (head.balance + posting.amount < 0) {
+      // A repeat of a posting already made is answered as such, whatever the balance is now.
+      if (await posted(posting)) return undefined;
+      throw insufficientBalance(head.balance, posting.currency);
+    }
     const { entry, items } = postingItems(posting, head, clock.now());
     const tx = new Transaction<K | 'ref' | 'entry' | 'head'>();
     if (options.with) tx.addAll(options.with(entry) as Transaction<K | 'ref' | 'entry' | 'head'>);

@@ -5,8 +5,9 @@ import { assertAmountWithinLimits, buildSchedule, findPlan, type Schedule } from
 import { auditItem } from '../lib/audit.ts';
 import type { Clock } from '../lib/clock.ts';
 import { type CodeOfKind, DomainError } from '../lib/errors.ts';
+import { gateAuditItem } from '../lib/gate-audit.ts';
 import type { CurrencyCode } from '../lib/money.ts';
-import { type TransactItem, Transaction } from '../lib/transactions.ts';
+import { type TransactItem, Transaction, writeUnlessCancelled } from '../lib/transactions.ts';
 import type { Commit } from '../lib/use-case.ts';
 import { isMerchantActive, merchantActiveItem } from '../merchants/access.ts';
 import { mintApproval } from './approval.ts';
@@ -134,6 +135,7 @@ async function approvalFailure(
   sessionId: string,
   customerId: string,
   currency: CurrencyCode,
+  clock: Clock,
 ): Promise<DomainError> {
   if (cancelled.lost('session')) {
     const session = await store.getSession(sessionId);
@@ -143,7 +145,14 @@ async function approvalFailure(
     return refused('checkout_session_completed', 'This checkout session was completed or expired meanwhile.');
   }
   if (cancelled.lost('merchant')) return merchantUnavailable();
-  if (cancelled.lost('credit')) return creditLimitExceeded(customerId, currency);
+  if (cancelled.lost('credit')) {
+    // A gate decision: audited, like the withdrawal and credit gates (lib/gate-audit.ts).
+    const refusal = { gate: 'checkout_credit_limit', customerId, outcome: 'credit_limit_exceeded' };
+    await writeUnlessCancelled([
+      gateAuditItem({ ...refusal, metadata: { checkoutSessionId: sessionId } }, clock),
+    ]);
+    return creditLimitExceeded(customerId, currency);
+  }
   if (cancelled.lost('stepUp')) {
     // The step-up token was used by a concurrent request: it approves exactly one.
     return new DomainError(
@@ -249,7 +258,7 @@ export async function authorize(
   };
   await tx.write(
     (items) => commit(items, response),
-    (cancelled) => approvalFailure(cancelled, session.id, principal.customerId, session.currency),
+    (cancelled) => approvalFailure(cancelled, session.id, principal.customerId, session.currency, clock),
   );
   return response;
 }

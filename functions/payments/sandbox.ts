@@ -11,7 +11,9 @@
  *   4000 0000 0000 5126  charges succeed; a refund of such a charge fails (Stripe's test card for
  *                        a failed refund), so refunds of collected money end in the customer balance
  *
- * Payouts (withdrawals to a card) follow the same cards: the declined ones refuse the payout.
+ * Payouts (withdrawals to a card) follow the same cards, by their last 4 and expiry: the declined
+ * ones refuse the payout. A payout reads the card's summary only, never its number (ADR 0013: only
+ * the charger detokenizes), so the withdrawal route stays outside the card-data environment.
  *
  * It is idempotent by key like a real acquirer: the first outcome is stored (in the main table, under
  * `SANDBOX#…`, standing in for the acquirer's own records) and returned again for the same key. The
@@ -86,13 +88,25 @@ function decide(card: { pan: Buffer; expMonth: number; expYear: number }, now: D
   return { status: 'succeeded' as const, chargeId };
 }
 
+/** What the sandbox's payouts need from the vault: `getCard` of its face (no number). */
+export type CardSummaryOf = (
+  customerId: string,
+  token: string,
+) => Promise<{ last4: string; expMonth: number; expYear: number }>;
+
+const PAYOUT_DECLINES: Readonly<Record<string, { code: DeclineCode; message: string }>> = Object.fromEntries(
+  Object.entries(DECLINES).map(([pan, decline]) => [pan.slice(-4), decline]),
+);
+
 export class SandboxProcessor implements CardProcessor {
   readonly #detokenize: Detokenize;
   readonly #clock: () => Clock;
+  readonly #cardSummary: CardSummaryOf | undefined;
 
-  constructor(detokenize: Detokenize, clock: () => Clock = defaultClock) {
+  constructor(detokenize: Detokenize, clock: () => Clock = defaultClock, cardSummary?: CardSummaryOf) {
     this.#detokenize = detokenize;
     this.#clock = clock;
+    this.#cardSummary = cardSummary;
   }
 
   /**
@@ -167,13 +181,28 @@ export class SandboxProcessor implements CardProcessor {
     const stored = await this.#stored<PayoutOutcome>('PAYOUT', request.idempotencyKey, print);
     if (stored) return stored;
     const now = this.#clock().now();
-    const payoutId = `sandbox_po_${randomBytes(12).toString('hex')}`;
-    const { result } = await this.#decideOnCard(request, 'system:payout', payoutId, now);
-    const outcome: PayoutOutcome =
-      result.status === 'succeeded'
-        ? { status: 'succeeded', payoutId }
-        : { status: 'failed', code: result.code, message: result.message };
-    return this.#store('PAYOUT', request.idempotencyKey, print, outcome, now);
+    return this.#store('PAYOUT', request.idempotencyKey, print, await this.#payoutOutcome(request, now), now);
+  }
+
+  async #payoutOutcome(request: PayoutRequest, now: Date): Promise<PayoutOutcome> {
+    if (!this.#cardSummary) {
+      return { status: 'failed', code: 'processing_error', message: 'Payouts are not configured.' };
+    }
+    let card: Awaited<ReturnType<CardSummaryOf>>;
+    try {
+      card = await this.#cardSummary(request.customerId, request.cardToken);
+    } catch (error) {
+      // Not this customer's card, deleted or unknown: never paid out to.
+      if (!(error instanceof ApiError && error.status === 404)) throw error;
+      return { status: 'failed', code: 'card_unavailable', message: 'The card is not available.' };
+    }
+    const listed = PAYOUT_DECLINES[card.last4];
+    if (listed) return { status: 'failed', ...listed };
+    const year = now.getUTCFullYear();
+    if (card.expYear < year || (card.expYear === year && card.expMonth < now.getUTCMonth() + 1)) {
+      return { status: 'failed', code: 'expired_card', message: 'The card has expired.' };
+    }
+    return { status: 'succeeded', payoutId: `sandbox_po_${randomBytes(12).toString('hex')}` };
   }
 
   async #stored<T>(kind: RecordKind, key: string, print: string): Promise<T | undefined> {

@@ -48,7 +48,8 @@ export const balanceRoutes: Route[] = [
       'payout_failed',
       'concurrent_update',
     ],
-    // The sandbox processor detokenizes the card to pay out (audited in the vault).
-    access: { main: 'readwrite', vault: 'readwrite', keys: ['vault:decrypt'], secrets: ['session-signing'] },
+    // Reads the payout card's summary (owner, last 4, expiry) from the vault table; never decrypts
+    // (ADR 0013: only the charger detokenizes).
+    access: { main: 'readwrite', vault: 'read', secrets: ['session-signing'] },
   },
 ];

@@ -115,6 +115,9 @@ describe('credit applications', () => {
     const refused = await approve(a, above.id);
     expect(refused.status).toBe(422);
     expect(refused.json).toMatchObject({ error: { code: 'credit_limit_exceeded' } });
+    const audited =
+      (await app().scanAll()).main?.filter((i) => i.action === 'gate.checkout_credit_limit') ?? [];
+    expect(audited.map((i) => [i.subject, i.reason])).toEqual([[a.customerId, 'credit_limit_exceeded']]);
     const within = await openSession(merchant.apiKey, 30_000);
     expect((await approve(a, within.id)).status).toBe(200);
     // A shopper who never applied is not capped by anyone else's limit.

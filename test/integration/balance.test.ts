@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { applyBalanceCredits, balanceCreditItem } from '../../functions/balance/credits.ts';
+import { applyBalanceCredits, balanceCreditItem, payFromBalance } from '../../functions/balance/credits.ts';
 import { balanceOf, entries } from '../../functions/balance/ledger.ts';
 import { type WithdrawalPorts, withdraw } from '../../functions/balance/withdraw.ts';
 import { identityProvider } from '../../functions/identity/provider.ts';
@@ -22,6 +22,7 @@ import { newId } from '../../functions/lib/ids.ts';
 import { resetSecrets } from '../../functions/lib/secrets.ts';
 import { writeTransaction } from '../../functions/lib/transactions.ts';
 import type { CardProcessor } from '../../functions/payments/processor.ts';
+import { SandboxProcessor } from '../../functions/payments/sandbox.ts';
 import { requireStepUp } from '../../functions/twofa/gate.ts';
 import { signStepUpToken } from '../../functions/twofa/tokens.ts';
 import { createTables, tableEnv } from '../../infra/local/bootstrap-tables.ts';
@@ -159,6 +160,56 @@ describe('customer balance ledger (DynamoDB Local)', () => {
     await Promise.all([applyBalanceCredits(customerId, clock), applyBalanceCredits(customerId, clock)]);
     expect(await balanceOf(customerId, 'USD')).toBe(700);
     expect(await entries(customerId)).toHaveLength(1);
+  }, 120_000);
+
+  it('pays an installment from the balance once per reference, never beyond the balance', async () => {
+    const customerId = await verifiedCustomer();
+    await credit(customerId, 2_000);
+    const debit = {
+      customerId,
+      amount: 1_500,
+      currency: 'USD' as const,
+      reference: 'ins_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V#1',
+    };
+    expect(await payFromBalance(debit, clock)).toBe('paid');
+    expect(await payFromBalance(debit, clock)).toBe('already_paid');
+    expect(await refusal(payFromBalance({ ...debit, reference: 'ins_other#1' }, clock))).toEqual({
+      status: 422,
+      code: 'insufficient_balance',
+    });
+    expect(await balanceOf(customerId, 'USD')).toBe(500);
+    expect((await entries(customerId)).map((e) => [e.reason, e.amount])).toEqual([
+      ['refund', 2_000],
+      ['installment', -1_500],
+    ]);
+  }, 120_000);
+
+  it('a payout the card refuses is reversed by a credit entry: 422 payout_failed, the balance as before', async () => {
+    const customerId = await verifiedCustomer();
+    await credit(customerId, 3_000);
+    // The sandbox reads the card summary only (never the number): last 4 0002 is the declined test card.
+    const declining = new SandboxProcessor(
+      async () => {
+        throw new Error('a payout must not detokenize');
+      },
+      () => clock,
+      async () => ({ last4: '0002', expMonth: 12, expYear: 2030 }),
+    );
+    const sandboxPorts = { ...ports, processor: () => declining };
+    const body = { amount: 1_000, currency: 'USD' as const, cardToken: card };
+    expect(
+      await refusal(withdraw({ customerId }, body, await token(customerId, 1_000), sandboxPorts, clock)),
+    ).toEqual({
+      status: 422,
+      code: 'payout_failed',
+    });
+    expect(await balanceOf(customerId, 'USD')).toBe(3_000);
+    expect((await entries(customerId)).map((e) => [e.reason, e.amount])).toEqual([
+      ['refund', 3_000],
+      ['withdrawal', -1_000],
+      ['withdrawal_reversal', 1_000],
+    ]);
+    expect((await withdrawalRecords(customerId)).map((w) => w.status)).toEqual(['failed']);
   }, 120_000);
 
   it('refuses without KYC, in review, rejected, without or with a mismatched or reused step-up, above the balance; nothing moves', async () => {

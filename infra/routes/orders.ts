@@ -79,7 +79,6 @@ export const ordersRoutes: Route[] = [
     responses: {
       201: { description: 'Captured.', schema: CaptureResponse },
     },
-    // The sandbox processor detokenizes the card to charge the first installment (audited in the vault).
     errors: [
       'resource_missing',
       'amount_too_small',
@@ -90,7 +89,8 @@ export const ordersRoutes: Route[] = [
       'concurrent_update',
       'service_unavailable',
     ],
-    access: { main: 'readwrite', vault: 'readwrite', keys: ['vault:decrypt'] },
+    // The first installment goes to the charger (the only function outside the vault that detokenizes).
+    access: { main: 'readwrite', queues: ['collection-charges'] },
     idempotent: true,
   },
   {

@@ -9,8 +9,11 @@
  * capability (it says what it offers: vault/access.ts, twofa/gate.ts), so it is listed, not guessed.
  */
 const FACES = {
+  balance: 'credits.ts', // credits to a customer's balance, committed in the caller's transaction
   checkout: 'approval.ts', // the authorization token's life: mint, check, consume
+  credit: 'limit.ts', // the credit limit that caps a customer's checkout authorizations
   customers: 'contacts.ts', // a customer's contact details, the adapter of twofa's contact port
+  identity: 'gate.ts', // the KYC gate: a customer's identity status
   installments: 'terms.ts', // plans, schedules, disclosures and refund allocation: pure calculation
   merchants: 'access.ts', // merchant API-key authentication; the webhook endpoint on the merchant record
   monitoring: 'risk.ts', // real-time risk assessment, risk signals, the open-flag check before money leaves
@@ -34,6 +37,7 @@ const PORTS = {
   'functions/payments/processor-port.ts': ['functions/payments/sandbox.ts'],
   'functions/lib/queue.ts': ['functions/lib/queue-memory.ts', 'functions/lib/queue-sqs.ts'],
   'functions/twofa/contacts.ts': ['functions/customers/contacts.ts'],
+  'functions/identity/provider-port.ts': ['functions/identity/sandbox-provider.ts'],
 };
 
 const literal = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -18,7 +18,6 @@ export {
   type PlanId,
   PlanIdSchema,
   planFees,
-  usdMinorEquivalent,
 } from './plans.ts';
 export {
   applyRefund,

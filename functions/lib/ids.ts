@@ -24,6 +24,7 @@ export const ID_PREFIXES = {
   creditApplication: 'cra',
   collectionRun: 'run',
   passwordReset: 'pwr',
+  ledgerEntry: 'led',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -3,7 +3,7 @@
  * process-wide processor. Only the sandbox adapter exists so far, so it is the default; it reads
  * card numbers through the vault's face. A real acquirer adapter is chosen here, not by callers.
  */
-import { detokenize } from '../vault/access.ts';
+import { detokenize, getCard } from '../vault/access.ts';
 import type { CardProcessor } from './processor-port.ts';
 import { SandboxProcessor } from './sandbox.ts';
 
@@ -17,6 +17,6 @@ export function setCardProcessor(next: CardProcessor | undefined): void {
 
 /** The process-wide processor, built once: the sandbox over the vault's detokenize (test mode only). */
 export function cardProcessor(): CardProcessor {
-  current ??= new SandboxProcessor((token, purpose) => detokenize(token, purpose));
+  current ??= new SandboxProcessor((token, purpose) => detokenize(token, purpose), undefined, getCard);
   return current;
 }

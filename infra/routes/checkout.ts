@@ -64,6 +64,7 @@ export const checkoutRoutes: Route[] = [
       'card_expired',
       'risk_declined',
       'risk_review_hold',
+      'credit_limit_exceeded',
       'concurrent_update',
     ],
     // Account monitoring reads and adds to its aggregates (main table); device and IP are keyed

@@ -1,6 +1,9 @@
+import { balanceRoutes } from './balance.ts';
 import { checkoutRoutes } from './checkout.ts';
 import { collectionRoutes } from './collection.ts';
+import { creditRoutes } from './credit.ts';
 import { customersRoutes } from './customers.ts';
+import { identityRoutes } from './identity.ts';
 import { meOrdersRoutes } from './me-orders.ts';
 import { merchantsRoutes } from './merchants.ts';
 import { monitoringRoutes } from './monitoring.ts';
@@ -29,6 +32,9 @@ export const routesByCapability: Readonly<Record<string, readonly Route[]>> = {
   orders: [...ordersRoutes, ...meOrdersRoutes],
   collection: collectionRoutes,
   monitoring: monitoringRoutes,
+  identity: identityRoutes,
+  balance: balanceRoutes,
+  credit: creditRoutes,
 };
 
 /**

@@ -22,9 +22,9 @@ import { DomainError } from '../lib/errors.ts';
 import { auditedGate, gateAuditItem } from '../lib/gate-audit.ts';
 import { newId } from '../lib/ids.ts';
 import { logger } from '../lib/logger.ts';
-import { formatMoney } from '../lib/money.ts';
+import { formatMoney, usdMinorEquivalent } from '../lib/money.ts';
 import { conditionHolds, type TransactItem, Transaction, writeTransaction } from '../lib/transactions.ts';
-import { hasOpenHighSeverityFlag } from '../monitoring/risk.ts';
+import { hasOpenHighSeverityFlag, screenMoneyOut } from '../monitoring/risk.ts';
 import type { CardProcessor } from '../payments/processor.ts';
 import { applyBalanceCredits } from './credits.ts';
 import { balanceOf, insufficientBalance, post } from './ledger.ts';
@@ -67,6 +67,10 @@ async function passGates(
       'Your account is under review; withdrawals are paused.',
     );
   }
+  await screenMoneyOut(
+    { action: 'withdrawal', customerId, amountUsdMinor: usdMinorEquivalent(body.amount, body.currency) },
+    clock,
+  );
   await ports.getCard(customerId, body.cardToken);
   if (body.amount > withdrawalMax(body.currency)) {
     throw new DomainError(

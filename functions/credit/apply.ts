@@ -14,8 +14,10 @@ import type { Clock } from '../lib/clock.ts';
 import { DomainError } from '../lib/errors.ts';
 import { auditedGate, gateAuditItem } from '../lib/gate-audit.ts';
 import { newId } from '../lib/ids.ts';
+import { usdMinorEquivalent } from '../lib/money.ts';
 import { conditionHolds, type TransactItem, Transaction } from '../lib/transactions.ts';
 import type { Commit } from '../lib/use-case.ts';
+import { screenMoneyOut } from '../monitoring/risk.ts';
 import type { RepaymentHistory } from '../orders/collection-face.ts';
 import { assessCredit } from './assessment.ts';
 import { APPLICATION_WINDOW_MS, APPLICATIONS_PER_WINDOW, creditLimits } from './policy.ts';
@@ -64,6 +66,14 @@ export async function applyForCredit(
   return auditedGate(gate, clock, async () => {
     const status = await identityStatus(customerId, clock);
     if (status !== 'verified') throw identityNotVerified(status);
+    await screenMoneyOut(
+      {
+        action: 'credit_application',
+        customerId,
+        amountUsdMinor: usdMinorEquivalent(body.amount, body.currency),
+      },
+      clock,
+    );
     const amount = { amount: body.amount, currency: body.currency };
     const stepUp = await ports.requireStepUp({ headers, customerId, action: 'credit_application', amount });
     // A used token is refused as such, before the application window is looked at.

@@ -36,6 +36,23 @@ export async function recordRiskSignal(event: SignalEvent, clock: Clock): Promis
 }
 
 /**
+ * Money leaving or credit granted (withdrawal, credit application): assessed, and refused on a
+ * decline (402 `risk_declined`) or a review that holds for an operator (403 `risk_review_hold`). A
+ * review that asks for a step-up is met: these actions always require a fresh one.
+ */
+export async function screenMoneyOut(
+  event: { action: 'withdrawal' | 'credit_application'; customerId: string; amountUsdMinor: number },
+  clock: Clock,
+): Promise<RiskDecision> {
+  const decision = await assess(event, clock);
+  if (decision.decision === 'decline') throw riskDeclined();
+  if (decision.review === 'hold') {
+    throw new DomainError('denied', 'risk_review_hold', 'This request needs a review by our team first.');
+  }
+  return decision;
+}
+
+/**
  * The refusal of a declined action: 402 `risk_declined`, saying nothing of which rule fired
  * (telling a fraudster which threshold they crossed teaches them the next attempt).
  */

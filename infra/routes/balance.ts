@@ -47,6 +47,8 @@ export const balanceRoutes: Route[] = [
       'insufficient_balance',
       'payout_failed',
       'concurrent_update',
+      'risk_declined',
+      'risk_review_hold',
     ],
     // Reads the payout card's summary (owner, last 4, expiry) from the vault table; never decrypts
     // (ADR 0013: only the charger detokenizes).

@@ -17,7 +17,13 @@ export const creditRoutes: Route[] = [
     tags: ['customer'],
     request: { body: CreditApplicationBody },
     responses: { 201: { description: 'The decision.', schema: CreditApplicationResponse } },
-    errors: ['identity_not_verified', 'credit_application_limit', 'concurrent_update'],
+    errors: [
+      'identity_not_verified',
+      'credit_application_limit',
+      'risk_declined',
+      'risk_review_hold',
+      'concurrent_update',
+    ],
     access: { main: 'readwrite', secrets: ['session-signing'] },
   },
 ];

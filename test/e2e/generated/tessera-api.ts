@@ -1395,7 +1395,7 @@ export interface paths {
          *
          *     Needs a `Step-Up-Token` for this action.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `step_up_required`, `step_up_invalid`, `invalid_body`, `invalid_parameters`, `request_blocked`, `identity_not_verified`, `account_flagged`, `resource_missing`, `amount_too_large`, `insufficient_balance`, `payout_failed`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `step_up_required`, `step_up_invalid`, `invalid_body`, `invalid_parameters`, `request_blocked`, `identity_not_verified`, `account_flagged`, `resource_missing`, `amount_too_large`, `insufficient_balance`, `payout_failed`, `concurrent_update`, `risk_declined`, `risk_review_hold`.
          */
         post: operations["createWithdrawal"];
         delete?: never;
@@ -1421,7 +1421,7 @@ export interface paths {
          *
          *     Needs a `Step-Up-Token` for this action.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `step_up_required`, `step_up_invalid`, `invalid_body`, `invalid_parameters`, `request_blocked`, `identity_not_verified`, `credit_application_limit`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `step_up_required`, `step_up_invalid`, `invalid_body`, `invalid_parameters`, `request_blocked`, `identity_not_verified`, `credit_application_limit`, `risk_declined`, `risk_review_hold`, `concurrent_update`.
          */
         post: operations["createCreditApplication"];
         delete?: never;
@@ -14058,7 +14058,28 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `step_up_required`: This request needs a `Step-Up-Token`. `step_up_invalid`: The step-up token is invalid, expired, used, or bound to another action or amount. `request_blocked`: Deployed: blocked by the web application firewall. `identity_not_verified`: This needs a verified identity (KYC `verified`, unexpired); the message names the status. `account_flagged`: The account has an open high-severity flag; money cannot leave it until an operator resolves it. */
+            /** @description `risk_declined`: Account monitoring declined the request (which rule is not disclosed). */
+            402: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `step_up_required`: This request needs a `Step-Up-Token`. `step_up_invalid`: The step-up token is invalid, expired, used, or bound to another action or amount. `request_blocked`: Deployed: blocked by the web application firewall. `identity_not_verified`: This needs a verified identity (KYC `verified`, unexpired); the message names the status. `account_flagged`: The account has an open high-severity flag; money cannot leave it until an operator resolves it. `risk_review_hold`: Account monitoring holds the request for review by an operator. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -14279,7 +14300,28 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `step_up_required`: This request needs a `Step-Up-Token`. `step_up_invalid`: The step-up token is invalid, expired, used, or bound to another action or amount. `request_blocked`: Deployed: blocked by the web application firewall. `identity_not_verified`: This needs a verified identity (KYC `verified`, unexpired); the message names the status. */
+            /** @description `risk_declined`: Account monitoring declined the request (which rule is not disclosed). */
+            402: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `step_up_required`: This request needs a `Step-Up-Token`. `step_up_invalid`: The step-up token is invalid, expired, used, or bound to another action or amount. `request_blocked`: Deployed: blocked by the web application firewall. `identity_not_verified`: This needs a verified identity (KYC `verified`, unexpired); the message names the status. `risk_review_hold`: Account monitoring holds the request for review by an operator. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];

@@ -30,7 +30,7 @@ const PORTS = {
     'functions/lib/key-service-kms.ts',
     'functions/lib/key-service-local.ts',
   ],
-  'functions/payments/processor-port.ts': ['functions/payments/sandbox.ts'],
+  'functions/payments/processor-port.ts': ['functions/payments/sandbox.ts', 'functions/payments/stripe.ts'],
   'functions/collection/queue.ts': [
     'functions/collection/queue-memory.ts',
     'functions/collection/queue-sqs.ts',

@@ -67,3 +67,14 @@ export function getSecret(name: SecretName): Promise<Buffer> {
 export function resetSecrets(): void {
   cache.clear();
 }
+
+/**
+ * A secret set by an operator (an acquirer API key), read as text from Secrets Manager by ARN.
+ * Not cached here: the caller builds its client once per container.
+ */
+export async function secretText(arn: string): Promise<string> {
+  client ??= new SecretsManagerClient({ region: config().AWS_REGION });
+  const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: arn }));
+  if (!SecretString) throw new Error('secret is empty');
+  return SecretString.trim();
+}

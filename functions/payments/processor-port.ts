@@ -63,3 +63,25 @@ export interface CardProcessor {
    */
   chargeOutcome(idempotencyKey: string): Promise<ChargeResult | undefined>;
 }
+
+export interface PayoutRequest {
+  /** The acquirer's account of the merchant being paid (for Stripe Connect: `acct_…`). */
+  destination: string;
+  /** Integer minor units, > 0. */
+  amount: number;
+  currency: CurrencyCode;
+  /** One key per settlement (e.g. `<settlementId>`): a retry never pays twice. */
+  idempotencyKey: string;
+  /** Shown on the merchant's statement of the transfer, e.g. `Tessera settlement stl_…`. */
+  description: string;
+}
+
+export type PayoutOutcome = { status: 'succeeded'; payoutId: string } | { status: 'failed'; message: string };
+
+/**
+ * Paying merchants out (settlements). A separate port from `CardProcessor`: the sandbox has no
+ * money to move, so only a real acquirer adapter implements it; same idempotency rule.
+ */
+export interface PayoutProcessor {
+  payout(request: PayoutRequest): Promise<PayoutOutcome>;
+}

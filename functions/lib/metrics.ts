@@ -26,6 +26,8 @@ export const METRIC_NAMES = [
   'RegistrationRefused',
   'CardDetokenized',
   'DetokenizeFailed',
+  // Operations
+  'WebhookDeliveryDead',
 ] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 

@@ -10,7 +10,12 @@ import { config } from './config.ts';
  * random file under `<data dir>/secrets/`, created on first use with mode 0600. Values are cached
  * for the life of the container.
  */
-export type SecretName = 'session-signing' | 'fingerprint' | 'otp-pepper' | 'cursor-signing';
+export type SecretName =
+  | 'session-signing'
+  | 'fingerprint'
+  | 'otp-pepper'
+  | 'cursor-signing'
+  | 'processor-api-key';
 
 const ARN_ENV: Record<
   SecretName,
@@ -18,11 +23,13 @@ const ARN_ENV: Record<
   | 'FINGERPRINT_SECRET_ARN'
   | 'OTP_PEPPER_SECRET_ARN'
   | 'CURSOR_SIGNING_SECRET_ARN'
+  | 'PROCESSOR_API_KEY_SECRET_ARN'
 > = {
   'session-signing': 'SESSION_SIGNING_SECRET_ARN',
   fingerprint: 'FINGERPRINT_SECRET_ARN',
   'otp-pepper': 'OTP_PEPPER_SECRET_ARN',
   'cursor-signing': 'CURSOR_SIGNING_SECRET_ARN',
+  'processor-api-key': 'PROCESSOR_API_KEY_SECRET_ARN',
 };
 
 const cache = new Map<SecretName, Promise<Buffer>>();
@@ -66,15 +73,4 @@ export function getSecret(name: SecretName): Promise<Buffer> {
 
 export function resetSecrets(): void {
   cache.clear();
-}
-
-/**
- * A secret set by an operator (an acquirer API key), read as text from Secrets Manager by ARN.
- * Not cached here: the caller builds its client once per container.
- */
-export async function secretText(arn: string): Promise<string> {
-  client ??= new SecretsManagerClient({ region: config().AWS_REGION });
-  const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: arn }));
-  if (!SecretString) throw new Error('secret is empty');
-  return SecretString.trim();
 }

@@ -3,7 +3,7 @@
  * live deployment off the sandbox (docs/adr/0015-production-card-processor.md).
  *
  *   CARD_PROCESSOR              `sandbox` (default) or `stripe`
- *   STRIPE_API_KEY_SECRET_ARN   the Secrets Manager secret holding the Stripe key (with `stripe`)
+ *   PROCESSOR_API_KEY_SECRET_ARN   the Secrets Manager secret holding the Stripe key (with `stripe`)
  *   STAGE                       `prod` is live mode: merchants get `sk_live_` keys there
  *                               (functions/merchants/service.ts), so money must really move.
  */
@@ -17,7 +17,7 @@ export class ProcessorConfigurationError extends Error {
 const ProcessorEnv = z.object({
   STAGE: z.string().min(1).default('local'),
   CARD_PROCESSOR: z.enum(['sandbox', 'stripe']).default('sandbox'),
-  STRIPE_API_KEY_SECRET_ARN: z.string().min(1).optional(),
+  PROCESSOR_API_KEY_SECRET_ARN: z.string().min(1).optional(),
 });
 
 export type ProcessorChoice =
@@ -35,19 +35,19 @@ export function processorChoice(env: NodeJS.ProcessEnv = process.env): Processor
       `invalid processor configuration: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`,
     );
   }
-  const { STAGE, CARD_PROCESSOR, STRIPE_API_KEY_SECRET_ARN } = parsed.data;
+  const { STAGE, CARD_PROCESSOR, PROCESSOR_API_KEY_SECRET_ARN } = parsed.data;
   const live = STAGE === 'prod';
   if (CARD_PROCESSOR === 'sandbox') {
     if (live) {
       throw new ProcessorConfigurationError(
         'live mode (stage prod, sk_live_ merchant keys) refuses to start with the sandbox processor: ' +
-          'set CARD_PROCESSOR=stripe and STRIPE_API_KEY_SECRET_ARN (the cdk context cardProcessor=stripe does)',
+          'set CARD_PROCESSOR=stripe and PROCESSOR_API_KEY_SECRET_ARN (the cdk context cardProcessor=stripe does)',
       );
     }
     return { kind: 'sandbox', live: false };
   }
-  if (!STRIPE_API_KEY_SECRET_ARN) {
-    throw new ProcessorConfigurationError('CARD_PROCESSOR=stripe needs STRIPE_API_KEY_SECRET_ARN');
+  if (!PROCESSOR_API_KEY_SECRET_ARN) {
+    throw new ProcessorConfigurationError('CARD_PROCESSOR=stripe needs PROCESSOR_API_KEY_SECRET_ARN');
   }
-  return { kind: 'stripe', live, apiKeySecretArn: STRIPE_API_KEY_SECRET_ARN };
+  return { kind: 'stripe', live, apiKeySecretArn: PROCESSOR_API_KEY_SECRET_ARN };
 }

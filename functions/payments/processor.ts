@@ -5,7 +5,7 @@
  * sandbox with a ProcessorConfigurationError. Every charge outcome is counted (lib/metrics.ts).
  */
 import { countMetric } from '../lib/metrics.ts';
-import { secretText } from '../lib/secrets.ts';
+import { getSecret } from '../lib/secrets.ts';
 import { detokenize } from '../vault/access.ts';
 import { type ProcessorChoice, processorChoice } from './processor-config.ts';
 import type { CardProcessor, ChargeRequest, ChargeResult, PayoutProcessor } from './processor-port.ts';
@@ -63,7 +63,7 @@ class LazyStripe implements CardProcessor, PayoutProcessor {
     this.#loaded ??= (async () => {
       const [{ StripeProcessor }, apiKey] = await Promise.all([
         import('./stripe.ts'),
-        secretText(this.#choice.apiKeySecretArn),
+        getSecret('processor-api-key').then((value) => value.toString('utf8').trim()),
       ]);
       return new StripeProcessor({
         apiKey,

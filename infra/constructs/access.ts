@@ -31,6 +31,13 @@ export interface AccessContext {
   vaultNetwork: () => VaultNetwork;
   /** The collection queues a function may send to (`RouteAccess.queues`). */
   queues?: (name: 'collection-shards' | 'collection-charges') => IQueue;
+  /** CARD_PROCESSOR of every function (functions/payments/processor-config.ts). */
+  cardProcessor: 'sandbox' | 'stripe';
+  /**
+   * Reserved concurrency of each card-data (CDE) function: a ceiling on how fast card data can be
+   * read, whatever floods the API, and capacity no other function can take from it.
+   */
+  cdeReservedConcurrency: number;
 }
 
 /** The environment variable a function reads a collection queue's URL from (functions/lib/config.ts). */
@@ -96,6 +103,8 @@ export interface AccessFunctionProps {
   /** Receives the function's failed asynchronous invocations. */
   deadLetterQueue: IQueue;
   timeout?: Duration;
+  /** Reserved concurrency (queue consumers: their event source's maximum); CDE functions get at least the stage's. */
+  reservedConcurrency?: number;
 }
 
 /**
@@ -113,7 +122,7 @@ export function accessFunction(
   const { access } = props;
   const table = (definition: TableDefinition) =>
     where.tables.get(definition.logicalName) ?? never(definition);
-  const environment: Record<string, string> = {};
+  const environment: Record<string, string> = { CARD_PROCESSOR: context.cardProcessor };
   for (const use of access.keys ?? []) environment[Keys.envVar(use)] = context.keys.keyFor(use).keyArn;
   for (const name of access.secrets ?? []) {
     environment[Secrets.envVar(name)] = context.secrets.secret(name).secretArn;
@@ -145,6 +154,7 @@ export function accessFunction(
     logRemovalPolicy: context.logRemovalPolicy,
     ...(props.timeout ? { timeout: props.timeout } : {}),
     ...(network ? { network, roleName: cdeRoleName(context.stage, id) } : {}),
+    ...reservedConcurrency(props.reservedConcurrency, network ? context.cdeReservedConcurrency : undefined),
   });
   const role = fn.executionRole;
 
@@ -245,6 +255,11 @@ function grantTable(
       { id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason },
     );
   }
+}
+
+function reservedConcurrency(own?: number, cde?: number): { reservedConcurrency?: number } {
+  const value = Math.max(own ?? 0, cde ?? 0);
+  return value > 0 ? { reservedConcurrency: value } : {};
 }
 
 export const pascal = (name: string) =>

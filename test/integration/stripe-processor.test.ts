@@ -207,7 +207,7 @@ describe('decline codes', () => {
 describe('live mode', () => {
   const saved = { ...process.env };
   afterEach(() => {
-    for (const name of ['STAGE', 'CARD_PROCESSOR', 'STRIPE_API_KEY_SECRET_ARN']) {
+    for (const name of ['STAGE', 'CARD_PROCESSOR', 'PROCESSOR_API_KEY_SECRET_ARN']) {
       if (saved[name] === undefined) delete process.env[name];
       else process.env[name] = saved[name];
     }
@@ -227,7 +227,7 @@ describe('live mode', () => {
 
   it('runs Stripe in live mode, and the sandbox in test mode', () => {
     expect(
-      processorChoice({ STAGE: 'prod', CARD_PROCESSOR: 'stripe', STRIPE_API_KEY_SECRET_ARN: 'arn:x' }),
+      processorChoice({ STAGE: 'prod', CARD_PROCESSOR: 'stripe', PROCESSOR_API_KEY_SECRET_ARN: 'arn:x' }),
     ).toEqual({
       kind: 'stripe',
       live: true,
@@ -235,7 +235,7 @@ describe('live mode', () => {
     });
     expect(processorChoice({ STAGE: 'dev' })).toEqual({ kind: 'sandbox', live: false });
     expect(() => processorChoice({ STAGE: 'dev', CARD_PROCESSOR: 'stripe' })).toThrow(
-      /STRIPE_API_KEY_SECRET_ARN/,
+      /PROCESSOR_API_KEY_SECRET_ARN/,
     );
   });
 

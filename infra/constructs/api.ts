@@ -95,8 +95,9 @@ const NO_COGNITO: Record<RouteAuth, string> = {
     'Tessera has no Cognito user pool: customers use Tessera sessions (scrypt/argon2id passwords, TOTP 2FA, ' +
     'step-up tokens), verified in the handler.',
   operator:
-    'Operator routes use AWS_IAM (SigV4): operators are IAM principals with their own MFA and CloudTrail audit ' +
-    'trail; a Cognito pool would be a second operator identity store to secure.',
+    'Operator routes use AWS_IAM (SigV4): operators are IAM principals with their own MFA, and every call is ' +
+    "recorded by CloudTrail (the security baseline's trail, or the account's own where the baseline is off: " +
+    'docs/runbook.md); a Cognito pool would be a second operator identity store to secure.',
 };
 
 /**

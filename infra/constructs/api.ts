@@ -155,6 +155,11 @@ export class Api extends Construct {
             {
               throttlingRateLimit: props.limits.sensitive.rateLimit,
               throttlingBurstLimit: props.limits.sensitive.burstLimit,
+              // A method's own settings replace the stage's: repeat logging, metrics and no cache.
+              loggingLevel: MethodLoggingLevel.ERROR,
+              dataTraceEnabled: false,
+              metricsEnabled: true,
+              cachingEnabled: false,
             },
           ]),
         ),

@@ -140,7 +140,7 @@ export class SecurityBaseline extends NestedStack {
         id: 'AwsSolutions-S1',
         reason:
           'This bucket receives the server access logs of the audit bucket; logging its own access would need ' +
-          'a third bucket, and so on. Reads of it are CloudTrail management events.',
+          'a third bucket, and so on. Changes to it are management events in the security baseline trail.',
       },
       {
         id: 'PCI.DSS.321-S3BucketLoggingEnabled',

@@ -214,8 +214,10 @@ const viaDynamoDb = (s: Statement) =>
   /"kms:ViaService":\{"Fn::Join":\["",\["dynamodb\./.test(JSON.stringify(s.Condition ?? {}));
 const viaSecretsManager = (s: Statement) =>
   /"kms:ViaService":\{"Fn::Join":\["",\["secretsmanager\./.test(JSON.stringify(s.Condition ?? {}));
+const viaSqs = (s: Statement) =>
+  /"kms:ViaService":\{"Fn::Join":\["",\["sqs\./.test(JSON.stringify(s.Condition ?? {}));
 /** Direct key use: not bound to a service's use of the key on the caller's behalf. */
-const direct = (s: Statement) => !viaDynamoDb(s) && !viaSecretsManager(s);
+const direct = (s: Statement) => !viaDynamoDb(s) && !viaSecretsManager(s) && !viaSqs(s);
 
 /**
  * The vault invariants: only functions with vault access reference the vault table or key at all,
@@ -446,6 +448,9 @@ describe('Tessera stack (dev)', () => {
       const bundle = path.join(assembly.directory, `asset.${code.S3Key.replace(/\.zip$/, '')}`, 'index.mjs');
       expect(existsSync(bundle), `${route.operationId}: ${bundle}`).toBe(true);
       expect(existsSync(`${bundle}.map`)).toBe(true);
+      // Source maps for stack traces, never a copy of the sources (no code ships in the map).
+      const map = JSON.parse(readFileSync(`${bundle}.map`, 'utf8')) as { sourcesContent?: unknown[] };
+      expect(map.sourcesContent ?? [], route.operationId).toEqual([]);
       expect(readFileSync(bundle, 'utf8').slice(0, 200)).toContain('createRequire');
       sizes.push(`${route.operationId} ${Math.round(statSync(bundle).size / 1024)} KB`);
     }
@@ -508,7 +513,8 @@ describe('Tessera stack (dev)', () => {
       StageName: 'dev',
       TracingEnabled: true,
       AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.anyValue() },
-      MethodSettings: [
+      // The stage-wide settings, then the sensitive routes' own (security-baseline.test.ts).
+      MethodSettings: Match.arrayWith([
         Match.objectLike({
           HttpMethod: '*',
           ResourcePath: '/*',
@@ -519,8 +525,17 @@ describe('Tessera stack (dev)', () => {
           ThrottlingRateLimit: Match.anyValue(),
           ThrottlingBurstLimit: Match.anyValue(),
         }),
-      ],
+      ]),
     });
+    // No method setting turns execution logging off or data tracing on.
+    const stage = Object.values(resources).find((r) => r.Type === 'AWS::ApiGateway::Stage');
+    for (const setting of stage?.Properties.MethodSettings as Json[]) {
+      expect(setting).toMatchObject({
+        LoggingLevel: 'ERROR',
+        DataTraceEnabled: false,
+        CachingEnabled: false,
+      });
+    }
     template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
       Throttle: { RateLimit: Match.anyValue(), BurstLimit: Match.anyValue() },
       Quota: { Limit: Match.anyValue(), Period: 'DAY' },
@@ -602,9 +617,10 @@ describe('Tessera stack (dev)', () => {
       expect(depth?.AlarmActions).toEqual([topic]);
     }
     // Errors and throttles per function (routes, jobs, queue consumers), API 5XX, the two DLQs, the
-    // collection queues' DLQs and the charge failure rate.
+    // collection queues' DLQs and the charge failure rate, the alarm delivery DLQ and the six
+    // security alarms (security-baseline.test.ts names them).
     const functionCount = deployed.length + jobs.length + queueConsumers.length;
-    expect(alarms).toHaveLength(functionCount * 2 + 3 + queueConsumers.length + 1);
+    expect(alarms).toHaveLength(functionCount * 2 + 3 + queueConsumers.length + 1 + 1 + 6);
   });
 
   it('grants each function (routes and jobs) only what its access lists', () => {
@@ -753,8 +769,10 @@ describe('Tessera stack (dev)', () => {
       });
       const retry = (schedule.Target as { RetryPolicy: Record<string, number> }).RetryPolicy;
       expect(retry.MaximumRetryAttempts).toBeGreaterThan(0);
-      // The scheduler's role may invoke exactly this function and write to the DLQ, nothing else.
-      expect(synth.statementsOf(role)).toEqual([
+      // The scheduler's role may invoke exactly this function and write to the (KMS-encrypted) DLQ,
+      // using the DLQ's key through SQS only; nothing else.
+      const statements = synth.statementsOf(role);
+      expect(statements.slice(0, 2)).toEqual([
         {
           Effect: 'Allow',
           Action: 'lambda:InvokeFunction',
@@ -762,6 +780,9 @@ describe('Tessera stack (dev)', () => {
         },
         { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: dlq },
       ]);
+      expect(statements).toHaveLength(3);
+      expect(viaSqs(statements[2] ?? never())).toBe(true);
+      expect(asArray(statements[2]?.Action).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
       expect(synth.resource(role).Properties.AssumeRolePolicyDocument).toMatchObject({
         Statement: [
           {

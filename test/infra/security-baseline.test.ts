@@ -274,7 +274,8 @@ describe('dev: the baseline is opt-in, the rest always on', () => {
   let packs: NagPack[];
 
   beforeAll(() => {
-    ({ app, stack, packs } = build('dev'));
+    // cdk.json keeps merchant API keys off until onboarding issues them; the switch is tested on.
+    ({ app, stack, packs } = build('dev', { merchantApiKeys: 'true' }));
   }, 300_000);
 
   it('has no baseline by default, zero cdk-nag findings, and prints its resource count', () => {

@@ -162,7 +162,11 @@ export class VaultNetwork extends Construct {
     const region = Stack.of(this).region;
     const allowed = new CfnFirewallDomainList(this, 'DnsAllowedDomains', {
       name: `tessera-${props.stage}-vault-allowed`,
-      domains: VAULT_SERVICES.map((service) => `${service}.${region}.amazonaws.com`),
+      domains: [
+        ...VAULT_SERVICES.map((service) => `${service}.${region}.amazonaws.com`),
+        // DynamoDB account-based endpoints (`<account>.ddb.<region>…`), which newer SDKs prefer.
+        `*.ddb.${region}.amazonaws.com`,
+      ],
     });
     const everything = new CfnFirewallDomainList(this, 'DnsAllDomains', {
       name: `tessera-${props.stage}-vault-all`,

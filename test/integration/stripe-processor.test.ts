@@ -130,8 +130,22 @@ describe('Stripe processor against a local fake of the Stripe API', () => {
   });
 
   it('answers undefined for a key Stripe never saw, and "pending" is never a new charge', async () => {
-    expect(await processor().chargeOutcome('ins_never#1')).toBeUndefined();
-    expect(new OutcomePendingError('x')).toBeInstanceOf(Error);
+    const stripe = processor();
+    expect(await stripe.chargeOutcome('ins_never#1')).toBeUndefined();
+    // Indexed late: not found yet, although charged (the reconciler asks again later).
+    const charge = request('tok_visa');
+    await stripe.charge(charge);
+    fake.hideFromSearch();
+    expect(await stripe.chargeOutcome(charge.idempotencyKey)).toBeUndefined();
+    expect(await stripe.chargeOutcome(charge.idempotencyKey)).toMatchObject({ status: 'succeeded' });
+    // A PaymentIntent still processing has no outcome: both calls say so, neither charges again.
+    const slow = request('tok_visa');
+    fake.nextIntentStatus('processing');
+    await expect(stripe.charge(slow)).rejects.toBeInstanceOf(OutcomePendingError);
+    const before = creates();
+    await expect(stripe.chargeOutcome(slow.idempotencyKey)).rejects.toBeInstanceOf(OutcomePendingError);
+    await expect(stripe.charge(slow)).rejects.toBeInstanceOf(OutcomePendingError);
+    expect(creates()).toBe(before);
   });
 
   it('refunds a charge once per key, and reports a refusal as a failed refund', async () => {

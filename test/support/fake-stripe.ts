@@ -54,6 +54,8 @@ export interface FakeStripe {
   delayNext(path: string, ms: number): void;
   /** Makes the next search answer as if the object were not indexed yet. */
   hideFromSearch(): void;
+  /** The next successful PaymentIntent is left in this status (e.g. `processing`). */
+  nextIntentStatus(status: string): void;
   close(): Promise<void>;
 }
 
@@ -67,6 +69,7 @@ export async function startFakeStripe(): Promise<FakeStripe> {
   const requests: FakeStripe['requests'] = [];
   let delay: { path: string; ms: number } | undefined;
   let hidden = false;
+  let forcedStatus: string | undefined;
 
   const route = (method: string, path: string, form: Record<string, string>): [number, Json] => {
     if (method === 'POST' && path === '/v1/payment_methods') return createPaymentMethod(form);
@@ -109,9 +112,10 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       metadata,
       payment_method: form.payment_method,
       latest_charge: id('ch'),
-      status: 'succeeded',
+      status: forcedStatus ?? 'succeeded',
       last_payment_error: null,
     };
+    forcedStatus = undefined;
     const decline = DECLINES[card.number];
     if (decline) {
       intent.status = 'requires_payment_method';
@@ -235,6 +239,9 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     },
     hideFromSearch: () => {
       hidden = true;
+    },
+    nextIntentStatus: (status) => {
+      forcedStatus = status;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -191,7 +191,7 @@ describe('prod: security baseline on by default', () => {
     expect(targets).toHaveLength(1);
     const parentParams = resourcesOf(stack)[logicalId(baseline.nestedStackResource ?? never())]?.Properties
       .Parameters as Json;
-    const topicParam = (targets[0]?.Arn as { Ref: string }).Ref;
+    const topicParam = ((targets[0] ?? never()).Arn as { Ref: string }).Ref;
     expect(parentParams[topicParam]).toEqual({ Ref: logicalId(stack.monitoring.topic) });
     expect(targets[0]?.DeadLetterConfig).toBeDefined();
   });
@@ -394,7 +394,7 @@ describe('dev: the baseline is opt-in, the rest always on', () => {
     }
     expect(settings).toContainEqual(expect.objectContaining({ ResourcePath: '/*', ThrottlingRateLimit: 50 }));
     const acl = Object.values(resourcesOf(stack)).find((r) => r.Type === 'AWS::WAFv2::WebACL');
-    const rule = (acl?.Properties.Rules as Json[]).find((r) => r.Name === 'SensitiveRatePerIp');
+    const rule = ((acl ?? never()).Properties.Rules as Json[]).find((r) => r.Name === 'SensitiveRatePerIp');
     expect(json(rule)).toContain('"Limit":100');
     for (const route of sensitive)
       expect(json(rule)).toContain(`"SearchString":"${route.path.split('{')[0]}"`);

@@ -529,7 +529,7 @@ describe('Tessera stack (dev)', () => {
     });
     // No method setting turns execution logging off or data tracing on.
     const stage = Object.values(resources).find((r) => r.Type === 'AWS::ApiGateway::Stage');
-    for (const setting of stage?.Properties.MethodSettings as Json[]) {
+    for (const setting of (stage ?? never()).Properties.MethodSettings as Json[]) {
       expect(setting).toMatchObject({
         LoggingLevel: 'ERROR',
         DataTraceEnabled: false,

@@ -337,7 +337,7 @@ describe('Tessera stack (dev)', () => {
     synth = new Synthesized(stack);
     template = synth.template(stack);
     resources = synth.resources(stack);
-  }, 180_000);
+  }, 420_000);
 
   it('reports zero cdk-nag errors across AwsSolutions, PCI DSS 3.2.1 and Serverless', () => {
     const { violations, errors, warnings } = nagFindings(packs, app);
@@ -1018,7 +1018,7 @@ describe('RouteAccess wiring (synthetic routes)', () => {
     });
     app.synth();
     synth = new Synthesized(stack);
-  }, 180_000);
+  }, 420_000);
 
   it('skips local-only routes', () => {
     expect([...stack.api.functions.keys()]).toEqual([

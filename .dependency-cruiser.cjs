@@ -34,7 +34,7 @@ const PORTS = {
     'functions/lib/key-service-kms.ts',
     'functions/lib/key-service-local.ts',
   ],
-  'functions/payments/processor-port.ts': ['functions/payments/sandbox.ts'],
+  'functions/payments/processor-port.ts': ['functions/payments/sandbox.ts', 'functions/payments/stripe.ts'],
   'functions/lib/queue.ts': ['functions/lib/queue-memory.ts', 'functions/lib/queue-sqs.ts'],
   'functions/twofa/contacts.ts': ['functions/customers/contacts.ts'],
   'functions/identity/provider-port.ts': ['functions/identity/sandbox-provider.ts'],

@@ -78,3 +78,28 @@ export interface CardProcessor {
    */
   payout?(request: PayoutRequest): Promise<PayoutOutcome>;
 }
+
+export interface TransferRequest {
+  /** The acquirer's account of the merchant being paid (for Stripe Connect: `acct_…`). */
+  destination: string;
+  /** Integer minor units, > 0. */
+  amount: number;
+  currency: CurrencyCode;
+  /** One key per settlement (e.g. `<settlementId>`): a retry never pays twice. */
+  idempotencyKey: string;
+  /** Shown on the merchant's statement of the transfer, e.g. `Tessera settlement stl_…`. */
+  description: string;
+}
+
+export type TransferOutcome =
+  | { status: 'succeeded'; transferId: string }
+  | { status: 'failed'; message: string };
+
+/**
+ * Paying merchants out (settlements): a transfer to the merchant's acquirer account. A separate
+ * port from `CardProcessor` (whose optional `payout` sends a shopper's balance to their card): the
+ * sandbox has no money to move, so only a real acquirer adapter implements it; same idempotency rule.
+ */
+export interface TransferProcessor {
+  transfer(request: TransferRequest): Promise<TransferOutcome>;
+}

@@ -1,12 +1,13 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { MAIN_TABLE } from '../../functions/lib/tables.ts';
 import { type AccessContext, accessFunction, type FunctionStack, functionStack } from './access.ts';
 import type { TesseraFunction } from './function.ts';
 import type { Monitoring } from './monitoring.ts';
+import { deadLetterQueue, grantQueueKey } from './queues.ts';
 
 /**
  * Account monitoring's asynchronous rules (functions/monitoring/stream.ts): a consumer of the main
@@ -30,12 +31,12 @@ export class RiskStream extends Construct {
       access.stage,
     );
     this.functions = where;
-    this.deadLetterQueue = new Queue(this, 'Dlq', {
-      queueName: `tessera-${access.stage}-risk-stream-dlq`,
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
+    this.deadLetterQueue = deadLetterQueue(
+      this,
+      'Dlq',
+      `tessera-${access.stage}-risk-stream-dlq`,
+      access.keys.ops,
+    );
     Validations.of(this.deadLetterQueue).acknowledge(
       {
         id: 'Serverless-SQSRedrivePolicy',
@@ -83,6 +84,8 @@ export class RiskStream extends Construct {
       }),
     );
     table.grantStreamRead(this.fn.executionRole);
+    // The on-failure destination is KMS-encrypted: the function sends to it through SQS.
+    grantQueueKey(this.fn.executionRole, this.deadLetterQueue);
   }
 
   watch(monitoring: Monitoring): void {

@@ -52,6 +52,6 @@ export const balanceRoutes: Route[] = [
     ],
     // Reads the payout card's summary (owner, last 4, expiry) from the vault table; never decrypts
     // (ADR 0013: only the charger detokenizes).
-    access: { main: 'readwrite', vault: 'read', secrets: ['session-signing'] },
+    access: { main: 'readwrite', vault: 'read', secrets: ['session-signing', 'processor-api-key'] },
   },
 ];

@@ -7,7 +7,7 @@ import type { CurrencyCode } from '../lib/money.ts';
 import { type TransactItem, Transaction } from '../lib/transactions.ts';
 import type { Commit } from '../lib/use-case.ts';
 import { isMerchantActive, merchantActiveItem } from '../merchants/access.ts';
-import { mintApproval } from './approval.ts';
+import { approvalTokenFor, mintApproval, newApprovalNonce } from './approval.ts';
 import { checkoutConfig } from './policy.ts';
 import type { AuthorizeCheckoutBody, CheckoutAuthorizationResponse } from './schema.ts';
 import { clientTokenMatches } from './session.ts';
@@ -199,6 +199,8 @@ export async function authorize(
       }),
     );
   }
+  // The merchant reads this approval back from the session (GET /v1/checkout-sessions/{id}).
+  const nonce = newApprovalNonce();
   const approval = mintApproval(
     {
       merchantId: session.merchantId,
@@ -214,12 +216,13 @@ export async function authorize(
       cardLast4: card.last4,
     },
     now,
+    await approvalTokenFor(session.id, nonce),
   );
   const metadata = { merchantId: session.merchantId, plan: body.plan, ...amount, stepUp };
   tx.add('authorization', approval.item)
     .add(
       'session',
-      store.approveSessionItem(session.id, principal.customerId, now.getTime(), now.toISOString()),
+      store.approveSessionItem(session.id, principal.customerId, now.getTime(), now.toISOString(), nonce),
     )
     .add('merchant', merchantActiveItem(session.merchantId))
     .add(

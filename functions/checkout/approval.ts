@@ -136,3 +136,6 @@ export function redeemFailure(
   }
   return undefined;
 }
+
+// The hosted checkout page (functions/pages) reads a session by its client secret.
+export { type HostedOffer, type HostedSession, hostedSession } from './hosted.ts';

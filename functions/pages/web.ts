@@ -112,7 +112,7 @@ function securityHeaders(ctx: PageContext, formTargets: readonly string[]): Reco
     ].join('; '),
     'X-Frame-Options': 'DENY',
     'X-Content-Type-Options': 'nosniff',
-    'Referrer-Policy': 'no-referrer',
+    'Referrer-Policy': 'same-origin',
     'Cache-Control': 'no-store',
     'Cross-Origin-Opener-Policy': 'same-origin',
     'Cross-Origin-Resource-Policy': 'same-origin',
@@ -148,7 +148,7 @@ export function htmlResponse(
 export function redirect(ctx: PageContext, location: string, setCookies: string[] = []): APIGatewayProxyResult {
   return {
     statusCode: 303,
-    headers: { Location: location, 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' },
+    headers: { Location: location, 'Cache-Control': 'no-store', 'Referrer-Policy': 'same-origin' },
     multiValueHeaders: withCookies(ctx, setCookies),
     body: '',
   };

@@ -25,6 +25,23 @@ const ADD_CARD: RouteAccess = {
   notify: true,
 };
 
+/** Paying off charges the card: the payoff route's grants (the processor detokenizes, audited). */
+const PAYOFF: RouteAccess = {
+  main: 'readwrite',
+  vault: 'readwrite',
+  keys: ['vault:decrypt'],
+  secrets: ['session-signing', 'otp-pepper'],
+};
+
+/** The portal's own forms: sign-in, 2FA changes (TOTP secrets encrypted and read), cards, orders. */
+const PORTAL: RouteAccess = {
+  main: 'readwrite',
+  vault: 'readwrite',
+  keys: ['secrets:encrypt', 'secrets:decrypt'],
+  secrets: ['session-signing', 'otp-pepper', 'cursor-signing'],
+  notify: true,
+};
+
 const page = (
   operationId: string,
   method: 'GET' | 'POST',
@@ -49,4 +66,8 @@ export const pageRoutes: Route[] = [
   page('showCheckout', 'GET', '/pay/{token}', 'checkout-handler.ts', 'The hosted checkout page', SIGN_IN),
   page('checkoutAction', 'POST', '/pay/{token}', 'checkout-handler.ts', 'The hosted checkout forms', SIGN_IN),
   page('checkoutCard', 'POST', '/pay/{token}/card', 'card-handler.ts', 'Add a card during checkout', ADD_CARD),
+  page('showAccount', 'GET', '/account', 'account-handler.ts', 'The shopper portal', SIGN_IN),
+  page('accountAction', 'POST', '/account', 'account-handler.ts', 'The shopper portal forms', PORTAL),
+  page('accountCard', 'POST', '/account/cards', 'card-handler.ts', 'Add a card from the portal', ADD_CARD),
+  page('accountPayoff', 'POST', '/account/payoff', 'payoff-handler.ts', 'Pay off an order', PAYOFF),
 ];

@@ -1,0 +1,121 @@
+/**
+ * Browser tests drive Debian's Chromium (`/usr/bin/chromium`, installed by `.ci/run` when missing)
+ * through playwright-core: no browser download at test time. Headless, no sandbox (CI runs as root).
+ */
+import { existsSync } from 'node:fs';
+import AxeBuilder from '@axe-core/playwright';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+import type { TestApp } from '../support/app.ts';
+import { idempotencyKey } from '../support/checkout.ts';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** The shop's return addresses: https, answered by the test itself (no network). */
+export const SHOP = 'https://shop.example';
+
+export function launch(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`No Chromium at ${CHROMIUM}: run .ci/run, or apt-get install chromium`);
+  }
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+}
+
+/** A browser context whose requests to the shop are answered with a small page naming the URL. */
+export async function shopperContext(
+  browser: Browser,
+  options: { viewport?: { width: number; height: number }; locale?: string } = {},
+): Promise<BrowserContext> {
+  const context = await browser.newContext({
+    viewport: options.viewport ?? { width: 1280, height: 900 },
+    locale: options.locale ?? 'en-US',
+  });
+  await context.route(`${SHOP}/**`, (route) =>
+    route.fulfill({
+      status: 200,
+      contentType: 'text/html',
+      body: '<!doctype html><html lang="en"><title>Shop</title><h1>Back at the shop</h1></html>',
+    }),
+  );
+  return context;
+}
+
+export async function newMerchant(app: TestApp, name: string): Promise<{ id: string; apiKey: string }> {
+  const res = await app.call<{ id: string; apiKey: string }>('POST', '/v1/admin/merchants', {
+    auth: app.operator,
+    body: { name },
+  });
+  expect(res.status, res.text).toBe(201);
+  return res.json;
+}
+
+export async function openCheckout(
+  app: TestApp,
+  apiKey: string,
+  body: Record<string, unknown> = {},
+): Promise<{ id: string; url: string }> {
+  const res = await app.call<{ id: string; url: string }>('POST', '/v1/checkout-sessions', {
+    auth: apiKey,
+    headers: { 'Idempotency-Key': idempotencyKey() },
+    body: {
+      amount: 40_000,
+      currency: 'USD',
+      merchantReference: `cart-${idempotencyKey().slice(5, 11)}`,
+      successUrl: `${SHOP}/done`,
+      cancelUrl: `${SHOP}/cart`,
+      ...body,
+    },
+  });
+  expect(res.status, res.text).toBe(201);
+  return res.json;
+}
+
+/** The shopper's session token, from the browser's HttpOnly cookie (as only the test can read it). */
+export async function sessionTokenOf(context: BrowserContext): Promise<string> {
+  const cookie = (await context.cookies()).find((c) => c.name.endsWith('tsr_session'));
+  if (!cookie?.value) throw new Error('the browser holds no session cookie');
+  return cookie.value;
+}
+
+/** The one-time code of the challenge the page shows, read from the local outbox. */
+export async function codeOnPage(app: TestApp, page: Page): Promise<string> {
+  const challengeId = await page.locator('input[name=challengeId]').first().inputValue();
+  const res = await app.call<{ data: Array<{ reference?: string; text: string }> }>('GET', '/v1/me/outbox', {
+    auth: await sessionTokenOf(page.context()),
+  });
+  const text = res.json.data.find((m) => m.reference === challengeId)?.text ?? '';
+  const code = /code is (\d{6})\b/.exec(text)?.[1];
+  if (!code) throw new Error(`no code in the outbox for ${challengeId}`);
+  return code;
+}
+
+export const newEmail = () => `shopper-${idempotencyKey().slice(5, 17)}@example.com`;
+export const PASSWORD = 'Quiet-Lantern-Harbor-7';
+
+/** Registers on the page shown (the checkout or the portal), signed in afterwards. */
+export async function registerOnPage(page: Page, email = newEmail()): Promise<string> {
+  await page.getByLabel('Email', { exact: true }).nth(1).fill(email);
+  await page.getByLabel('Password (at least 12 characters)').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect.poll(() => page.getByText(`Signed in as ${email}`).count()).toBe(1);
+  return email;
+}
+
+/** Adds a card through the page's "Add a card" button and the code from the outbox. */
+export async function addCardOnPage(app: TestApp, page: Page, number = '4242 4242 4242 4242'): Promise<void> {
+  await page.getByRole('button', { name: 'Add a card' }).click();
+  await page.getByLabel(/code/i).first().fill(await codeOnPage(app, page));
+  await page.getByLabel('Card number').fill(number);
+  await page.getByLabel('Expiry month (MM)').fill('12');
+  await page.getByLabel('Expiry year (YYYY)').fill('2030');
+  await page.getByLabel('Security code').fill('123');
+  await page.getByRole('button', { name: 'Save card' }).click();
+  await expect.poll(() => page.getByText(/ending 4242|ending \d{4}/).count()).toBeGreaterThan(0);
+}
+
+/** axe-core: no serious or critical violation (WCAG 2.x A/AA rules) on the page as shown. */
+export async function expectAccessible(page: Page, label: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(bad.map((v) => `${label}: ${v.id} ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
+}

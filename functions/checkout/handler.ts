@@ -7,8 +7,8 @@ import { customerAccess } from '../sessions/access.ts';
 import { requireStepUp } from '../twofa/gate.ts';
 import { getCard } from '../vault/access.ts';
 import { type AuthorizePorts, authorize } from './authorize.ts';
-import { AuthorizeCheckoutBody, CheckoutSessionParams, CreateCheckoutSessionBody } from './schema.ts';
 import { readSession } from './read.ts';
+import { AuthorizeCheckoutBody, CheckoutSessionParams, CreateCheckoutSessionBody } from './schema.ts';
 import { createSession } from './session.ts';
 
 /** The vault and step-up adapters behind the service's ports. */

@@ -44,7 +44,10 @@ function offersOf(session: store.CheckoutSessionRecord, now: Date): HostedOffer[
     const aprBps = checkoutConfig().monthlyAprBps;
     for (const termMonths of HOSTED_MONTHLY_TERMS) {
       if (termMonths < plan.termMonths.min || termMonths > plan.termMonths.max) continue;
-      const schedule = buildSchedule('monthly', session.amount, session.currency, now, { termMonths, aprBps });
+      const schedule = buildSchedule('monthly', session.amount, session.currency, now, {
+        termMonths,
+        aprBps,
+      });
       offers.push({ plan: 'monthly', termMonths, schedule });
     }
   }

@@ -12,7 +12,7 @@ async function liveApproval(session: store.CheckoutSessionRecord, nowMs: number)
   if (session.status !== 'open' || session.approvalNonce === undefined) return null;
   const token = await approvalTokenFor(session.id, session.approvalNonce);
   const record = await store.getAuthorization(store.sha256(token));
-  if (!record || record.status !== 'unused' || record.expiresAtMs <= nowMs) return null;
+  if (record?.status !== 'unused' || record.expiresAtMs <= nowMs) return null;
   return {
     authorizationToken: token,
     expiresAt: record.expiresAt,

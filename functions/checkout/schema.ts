@@ -39,9 +39,7 @@ export type CreateCheckoutSessionBody = z.infer<typeof CreateCheckoutSessionBody
 
 /** A merchant's return URL: https (loopback http in the local sandbox; checked in session.ts). */
 function ReturnUrl() {
-  return freeText()
-    .max(2048)
-    .meta({ format: 'uri', example: 'https://shop.example/checkout/done' });
+  return freeText().max(2048).meta({ format: 'uri', example: 'https://shop.example/checkout/done' });
 }
 
 export const CheckoutSessionParams = /* @__PURE__ */ defineSchema(() =>

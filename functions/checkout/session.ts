@@ -2,10 +2,10 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { DEFAULT_PLAN_CATALOGUE, type Plan, type PlanCatalogue, type PlanId } from '../installments/terms.ts';
 import type { Clock } from '../lib/clock.ts';
-import { returnUrlProblem } from '../lib/public-origin.ts';
 import { type CodeOfKind, DomainError } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import { type CurrencyCode, formatMoney } from '../lib/money.ts';
+import { returnUrlProblem } from '../lib/public-origin.ts';
 import type { Commit } from '../lib/use-case.ts';
 import { SESSION_TTL_MS } from './policy.ts';
 import type { CheckoutSessionResponse, CreateCheckoutSessionBody } from './schema.ts';

@@ -10,7 +10,7 @@ import { disableTwoFactor, regenerateRecoveryCodes } from '../twofa/settings-han
 import { DONE, renderAccount, viewOf } from './account-page.ts';
 import { accountStep, recoveryCodesPage, totpSetupPage } from './account-view.ts';
 import { html } from './html.ts';
-import { invoke, type ApiHandler } from './invoke.ts';
+import { type ApiHandler, invoke } from './invoke.ts';
 import { codeForm, hidden } from './layout.ts';
 import { type PageRequest, pageHandler } from './run.ts';
 import { beginStepUp, finishStepUp, me, removeCard, signOut } from './shopper.ts';
@@ -24,8 +24,16 @@ export const showAccount = pageHandler(async (request) => {
 
 const STEP_UP_ACTIONS: Record<string, { title: string; run: ApiHandler; resource: string }> = {
   enable_2fa: { title: 'Turn on the authenticator app', run: enrollTotp, resource: '/v1/me/2fa/totp' },
-  disable_2fa: { title: 'Turn off two-factor authentication', run: disableTwoFactor, resource: '/v1/me/2fa/disable' },
-  regenerate_recovery_codes: { title: 'New recovery codes', run: regenerateRecoveryCodes, resource: '/v1/me/2fa/recovery-codes' },
+  disable_2fa: {
+    title: 'Turn off two-factor authentication',
+    run: disableTwoFactor,
+    resource: '/v1/me/2fa/disable',
+  },
+  regenerate_recovery_codes: {
+    title: 'New recovery codes',
+    run: regenerateRecoveryCodes,
+    resource: '/v1/me/2fa/recovery-codes',
+  },
 };
 
 /** 2FA changes: a step-up code first, then the change with its token. */
@@ -39,7 +47,15 @@ async function twoFactorStep(request: PageRequest, sessionToken: string): Promis
   if (form.get('do') === 'step-up') {
     const challenge = await beginStepUp(ctx.event, sessionToken, { action });
     if ('refused' in challenge) return renderAccount(request, { error: challenge.refused }, 422);
-    return htmlResponse(ctx, 200, accountStep(view, spec.title, codeForm(ctx, view.action, 'verify', challenge, hidden('action', action), recovery)));
+    return htmlResponse(
+      ctx,
+      200,
+      accountStep(
+        view,
+        spec.title,
+        codeForm(ctx, view.action, 'verify', challenge, hidden('action', action), recovery),
+      ),
+    );
   }
   const verified = await finishStepUp(ctx.event, sessionToken, form);
   if ('refused' in verified) {
@@ -47,17 +63,22 @@ async function twoFactorStep(request: PageRequest, sessionToken: string): Promis
     const again = codeForm(ctx, view.action, 'verify', challenge, hidden('action', action), recovery);
     return htmlResponse(ctx, 400, accountStep({ ...view, error: verified.refused }, spec.title, again));
   }
-  const answer = await invoke<{ secret?: string; otpauthUri?: string; recoveryCodes?: string[] }>(spec.run, ctx.event, {
-    method: 'POST',
-    resource: spec.resource,
-    sessionToken,
-    headers: { 'step-up-token': verified.stepUpToken },
-  });
+  const answer = await invoke<{ secret?: string; otpauthUri?: string; recoveryCodes?: string[] }>(
+    spec.run,
+    ctx.event,
+    {
+      method: 'POST',
+      resource: spec.resource,
+      sessionToken,
+      headers: { 'step-up-token': verified.stepUpToken },
+    },
+  );
   if (answer.error) return renderAccount(request, { error: answer.error.message }, answer.status);
   if (answer.json.secret && answer.json.otpauthUri) {
     return htmlResponse(ctx, 200, totpSetupPage(view, answer.json.secret, answer.json.otpauthUri));
   }
-  if (answer.json.recoveryCodes) return htmlResponse(ctx, 200, recoveryCodesPage(view, answer.json.recoveryCodes));
+  if (answer.json.recoveryCodes)
+    return htmlResponse(ctx, 200, recoveryCodesPage(view, answer.json.recoveryCodes));
   return redirect(ctx, `${view.action}?done=2fa-off`);
 }
 
@@ -73,11 +94,15 @@ async function signedInStep(request: PageRequest, sessionToken: string): Promise
       body: { cardToken: form.get('card') ?? '' },
       sessionToken,
     });
-    return answer.error ? renderAccount(request, { error: answer.error.message }, answer.status) : redirect(ctx, `${view.action}?done=card`);
+    return answer.error
+      ? renderAccount(request, { error: answer.error.message }, answer.status)
+      : redirect(ctx, `${view.action}?done=card`);
   }
   if (step === 'delete-card') {
     const answer = await removeCard(ctx.event, sessionToken, form.get('card') ?? '');
-    return answer.error ? renderAccount(request, { error: answer.error.message }, answer.status) : redirect(ctx, `${view.action}?done=deleted`);
+    return answer.error
+      ? renderAccount(request, { error: answer.error.message }, answer.status)
+      : redirect(ctx, `${view.action}?done=deleted`);
   }
   if (step === 'confirm-totp') {
     const answer = await invoke<{ recoveryCodes: string[] }>(confirmTotp, ctx.event, {
@@ -86,7 +111,16 @@ async function signedInStep(request: PageRequest, sessionToken: string): Promise
       body: { code: (form.get('code') ?? '').trim() },
       sessionToken,
     });
-    if (answer.error) return htmlResponse(ctx, 400, accountStep({ ...view, error: answer.error.message }, 'Try again', html`<p>Start again from your account page.</p>`));
+    if (answer.error)
+      return htmlResponse(
+        ctx,
+        400,
+        accountStep(
+          { ...view, error: answer.error.message },
+          'Try again',
+          html`<p>Start again from your account page.</p>`,
+        ),
+      );
     return htmlResponse(ctx, 200, recoveryCodesPage(view, answer.json.recoveryCodes));
   }
   if (step === 'step-up' || step === 'verify') return twoFactorStep(request, sessionToken);

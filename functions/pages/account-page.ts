@@ -36,14 +36,23 @@ async function myOrders(request: PageRequest, sessionToken: string): Promise<MyO
   if (list.error) return [];
   const orders = await Promise.all(
     list.json.data.map((o) =>
-      invoke<MyOrder>(getMyOrder, event, { method: 'GET', resource: '/v1/me/orders/{id}', pathParameters: { id: o.id }, sessionToken }),
+      invoke<MyOrder>(getMyOrder, event, {
+        method: 'GET',
+        resource: '/v1/me/orders/{id}',
+        pathParameters: { id: o.id },
+        sessionToken,
+      }),
     ),
   );
   return orders.filter((o) => !o.error).map((o) => o.json);
 }
 
 /** The portal for the request's shopper, signed out when there is none. */
-export async function renderAccount(request: PageRequest, extra: Partial<AccountView> = {}, status = 200): Promise<APIGatewayProxyResult> {
+export async function renderAccount(
+  request: PageRequest,
+  extra: Partial<AccountView> = {},
+  status = 200,
+): Promise<APIGatewayProxyResult> {
   const view = viewOf(request, extra);
   const { ctx } = request;
   const shopper = await me(ctx.event, ctx.sessionToken);
@@ -51,7 +60,9 @@ export async function renderAccount(request: PageRequest, extra: Partial<Account
     const setCookies = ctx.sessionToken ? [sessionCookie(ctx, undefined)] : [];
     return htmlResponse(ctx, status, accountSignedOut(view), { setCookies });
   }
-  const [orders, cards] = await Promise.all([myOrders(request, ctx.sessionToken), savedCards(ctx.event, ctx.sessionToken)]);
+  const [orders, cards] = await Promise.all([
+    myOrders(request, ctx.sessionToken),
+    savedCards(ctx.event, ctx.sessionToken),
+  ]);
   return htmlResponse(ctx, status, accountHome(view, shopper, orders, cards, newIdempotencyKey));
 }
-

@@ -37,13 +37,27 @@ function orderSection(view: AccountView, order: MyOrder, cards: SavedCard[], ide
   const next = order.nextPayment
     ? html`<p>Next payment: <strong>${money(order.nextPayment.amount)}</strong> on ${formatDate(order.nextPayment.dueDate, view.locale)}</p>`
     : '';
-  const payoff = PAYABLE.has(order.status) && order.outstandingAmount > 0
-    ? form(view.ctx, `${view.action}/payoff`, 'payoff', html`<button type="submit">Pay off ${money(order.outstandingAmount)} now</button>`, html`${hidden('order', order.id)}${hidden('key', idempotencyKey)}`)
-    : '';
+  const payoff =
+    PAYABLE.has(order.status) && order.outstandingAmount > 0
+      ? form(
+          view.ctx,
+          `${view.action}/payoff`,
+          'payoff',
+          html`<button type="submit">Pay off ${money(order.outstandingAmount)} now</button>`,
+          html`${hidden('order', order.id)}${hidden('key', idempotencyKey)}`,
+        )
+      : '';
   const otherCards = cards.filter((c) => c.last4 !== order.card.last4 || c.brand !== order.card.brand);
-  const change = PAYABLE.has(order.status) && otherCards.length > 0
-    ? form(view.ctx, view.action, 'change-card', html`<label for="card-${order.id}">Pay this order with</label><select id="card-${order.id}" name="card">${otherCards.map((c) => html`<option value="${c.token}">${c.brand} ending ${c.last4}</option>`)}</select><button type="submit" class="secondary">Change card</button>`, hidden('order', order.id))
-    : '';
+  const change =
+    PAYABLE.has(order.status) && otherCards.length > 0
+      ? form(
+          view.ctx,
+          view.action,
+          'change-card',
+          html`<label for="card-${order.id}">Pay this order with</label><select id="card-${order.id}" name="card">${otherCards.map((c) => html`<option value="${c.token}">${c.brand} ending ${c.last4}</option>`)}</select><button type="submit" class="secondary">Change card</button>`,
+          hidden('order', order.id),
+        )
+      : '';
   return html`<section data-testid="order-${order.id}" aria-labelledby="h-${order.id}"><h3 id="h-${order.id}">${order.merchantReference} · ${money(order.amount)}</h3>
 <p>Status: ${order.status.replace(/_/g, ' ')} · paid ${money(order.paidAmount)} · still owed ${money(order.outstandingAmount)} · ${order.card.brand} ending ${order.card.last4}</p>
 ${next}${scheduleTable(order.installments, order.currency, view.locale, `Schedule of ${order.merchantReference}`)}${payoff}${change}</section>`;
@@ -60,14 +74,25 @@ ${form(view.ctx, `${view.action}/cards`, 'start', html`<button type="submit" cla
 
 function twoFactorSection(view: AccountView, enabled: boolean): Html {
   const stepUp = (action: string, label: string) =>
-    form(view.ctx, view.action, 'step-up', html`<button type="submit" class="secondary">${label}</button>`, hidden('action', action));
+    form(
+      view.ctx,
+      view.action,
+      'step-up',
+      html`<button type="submit" class="secondary">${label}</button>`,
+      hidden('action', action),
+    );
   return html`<h2>Two-factor authentication</h2>
 <p>Authenticator app: <strong>${enabled ? 'on' : 'off'}</strong></p>
 <div class="row">${enabled ? html`${stepUp('regenerate_recovery_codes', 'New recovery codes')}${stepUp('disable_2fa', 'Turn off')}` : stepUp('enable_2fa', 'Turn on authenticator app')}</div>`;
 }
 
 export function accountSignedOut(view: AccountView): Html {
-  return page(view.ctx, view.locale, 'Your Tessera account', html`${alert(view.error)}${notice(view.info)}${signInForms(view.ctx, view.action)}`);
+  return page(
+    view.ctx,
+    view.locale,
+    'Your Tessera account',
+    html`${alert(view.error)}${notice(view.info)}${signInForms(view.ctx, view.action)}`,
+  );
 }
 
 export function accountHome(
@@ -90,7 +115,12 @@ ${form(view.ctx, view.action, 'sign-out', html`<button type="submit" class="seco
 
 /** A one-off page of the portal (a code to enter, a secret to add, recovery codes to keep). */
 export function accountStep(view: AccountView, title: string, body: Html): Html {
-  return page(view.ctx, view.locale, title, html`${alert(view.error)}${body}<p><a href="${view.action}">Back to your account</a></p>`);
+  return page(
+    view.ctx,
+    view.locale,
+    title,
+    html`${alert(view.error)}${body}<p><a href="${view.action}">Back to your account</a></p>`,
+  );
 }
 
 export function recoveryCodesPage(view: AccountView, codes: string[]): Html {

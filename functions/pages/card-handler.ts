@@ -10,8 +10,8 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { pathPrefix } from '../lib/public-origin.ts';
 import { addCard } from '../vault/handler.ts';
 import { type Html, html } from './html.ts';
-import { alert, form, hidden, page } from './layout.ts';
 import { invoke } from './invoke.ts';
+import { alert, form, hidden, page } from './layout.ts';
 import { type PageRequest, pageHandler } from './run.ts';
 import { beginStepUp, type Challenge, finishStepUp } from './shopper.ts';
 import { htmlResponse, redirect } from './web.ts';
@@ -24,7 +24,11 @@ const CHANNEL_TEXT: Record<string, string> = {
   email: 'the code we sent to your email',
 };
 
-function cardForm(request: PageRequest, action: string, proof: { challenge?: Challenge; stepUpToken?: string }): Html {
+function cardForm(
+  request: PageRequest,
+  action: string,
+  proof: { challenge?: Challenge; stepUpToken?: string },
+): Html {
   const { ctx } = request;
   const codeField = proof.challenge
     ? html`<label for="code">Enter ${CHANNEL_TEXT[proof.challenge.channel ?? ''] ?? 'your 6-digit code'}</label>
@@ -44,7 +48,14 @@ function cardForm(request: PageRequest, action: string, proof: { challenge?: Cha
   );
 }
 
-function cardPage(request: PageRequest, action: string, back: string, proof: { challenge?: Challenge; stepUpToken?: string }, error?: string, status = 200): APIGatewayProxyResult {
+function cardPage(
+  request: PageRequest,
+  action: string,
+  back: string,
+  proof: { challenge?: Challenge; stepUpToken?: string },
+  error?: string,
+  status = 200,
+): APIGatewayProxyResult {
   const body = html`${alert(error)}<p>Your card goes straight to the Tessera vault; the shop never sees its number.</p>${cardForm(request, action, proof)}<p><a href="${back}">Back</a></p>`;
   return htmlResponse(request.ctx, status, page(request.ctx, request.locale, 'Add a card', body));
 }
@@ -61,7 +72,11 @@ function cardBody(form: URLSearchParams) {
   };
 }
 
-async function addCardStep(request: PageRequest, action: string, back: string): Promise<APIGatewayProxyResult> {
+async function addCardStep(
+  request: PageRequest,
+  action: string,
+  back: string,
+): Promise<APIGatewayProxyResult> {
   const { ctx, form } = request;
   const sessionToken = ctx.sessionToken;
   if (!sessionToken) return redirect(ctx, back);

@@ -42,7 +42,11 @@ const returnUrls = (session: HostedSession) =>
   [session.successUrl, session.cancelUrl].filter((u): u is string => u !== undefined);
 
 /** Renders the checkout for the shopper this request carries (signed out when none). */
-async function render(view: CheckoutView, status = 200, selectedCard?: string): Promise<APIGatewayProxyResult> {
+async function render(
+  view: CheckoutView,
+  status = 200,
+  selectedCard?: string,
+): Promise<APIGatewayProxyResult> {
   const { ctx, session } = view;
   const options = { formTargets: returnUrls(session) };
   if (session.state !== 'open') return htmlResponse(ctx, 410, checkoutOver(view), options);
@@ -79,16 +83,25 @@ function successLocation(session: HostedSession): string | undefined {
 async function approve(view: CheckoutView, form: URLSearchParams): Promise<APIGatewayProxyResult> {
   const { ctx, session } = view;
   const sessionToken = ctx.sessionToken;
-  if (!sessionToken || !(await me(ctx.event, sessionToken))) return render({ ...view, error: 'Please sign in again.' }, 401);
+  if (!sessionToken || !(await me(ctx.event, sessionToken)))
+    return render({ ...view, error: 'Please sign in again.' }, 401);
   const planValue = form.get('plan') ?? '';
   const card = form.get('card') ?? '';
   const headers: Record<string, string> = {};
   if (session.stepUpRequired) {
     if (!form.get('challengeId')) {
       const amount = { amount: session.amount, currency: session.currency };
-      const challenge = await beginStepUp(ctx.event, sessionToken, { action: 'authorize_checkout', amount, payee: session.merchantId });
+      const challenge = await beginStepUp(ctx.event, sessionToken, {
+        action: 'authorize_checkout',
+        amount,
+        payee: session.merchantId,
+      });
       if ('refused' in challenge) return render({ ...view, error: challenge.refused }, 422);
-      return htmlResponse(ctx, 200, checkoutStepUp(view, codeForm(ctx, view.action, 'approve', challenge, carryChoice(planValue, card))));
+      return htmlResponse(
+        ctx,
+        200,
+        checkoutStepUp(view, codeForm(ctx, view.action, 'approve', challenge, carryChoice(planValue, card))),
+      );
     }
     const verified = await finishStepUp(ctx.event, sessionToken, form);
     if ('refused' in verified) {

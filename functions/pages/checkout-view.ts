@@ -94,7 +94,9 @@ ${alert(view.error)}${notice(view.info)}`;
 }
 
 const cancelLink = (session: HostedSession) =>
-  session.cancelUrl ? html`<a class="button secondary" href="${session.cancelUrl}" id="cancel">Cancel and return to the shop</a>` : '';
+  session.cancelUrl
+    ? html`<a class="button secondary" href="${session.cancelUrl}" id="cancel">Cancel and return to the shop</a>`
+    : '';
 
 /** Signed out: what is on offer, then sign in or register. */
 export function checkoutSignedOut(view: CheckoutView): Html {
@@ -155,7 +157,12 @@ export function checkoutOver(view: CheckoutView): Html {
 
 /** Approved, for a session without a successUrl. */
 export function checkoutApproved(view: CheckoutView): Html {
-  return page(view.ctx, view.locale, 'Approved', html`<p>You approved this purchase. You can close this page.</p>`);
+  return page(
+    view.ctx,
+    view.locale,
+    'Approved',
+    html`<p>You approved this purchase. You can close this page.</p>`,
+  );
 }
 
 /** The step-up before approval: the code, with the plan and card riding along. */
@@ -168,9 +175,15 @@ export function checkoutStepUp(view: CheckoutView, codeFormHtml: Html): Html {
   );
 }
 
-export const carryChoice = (plan: string, card: string) => html`${hidden('plan', plan)}${hidden('card', card)}`;
+export const carryChoice = (plan: string, card: string) =>
+  html`${hidden('plan', plan)}${hidden('card', card)}`;
 
 /** No session behind this address (or not its secret): one page for both. */
 export function checkoutNotFound(ctx: PageContext, locale: string): Html {
-  return page(ctx, locale, 'Checkout not found', html`<p>This checkout link is not valid. Return to the shop and try again.</p>`);
+  return page(
+    ctx,
+    locale,
+    'Checkout not found',
+    html`<p>This checkout link is not valid. Return to the shop and try again.</p>`,
+  );
 }

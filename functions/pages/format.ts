@@ -13,7 +13,12 @@ export function localeOf(acceptLanguage: string | undefined): string {
     .split(',')
     .map((entry) => {
       const [tag = '', ...params] = entry.trim().split(';');
-      const q = Number(params.find((p) => p.trim().startsWith('q='))?.trim().slice(2) ?? '1');
+      const q = Number(
+        params
+          .find((p) => p.trim().startsWith('q='))
+          ?.trim()
+          .slice(2) ?? '1',
+      );
       return { tag: tag.trim(), q: Number.isFinite(q) ? q : 0 };
     })
     .filter((e) => e.tag !== '' && e.tag !== '*' && e.q > 0)

@@ -3,7 +3,7 @@
  * (`& < > ' "`), so text from the API or the shopper can never become markup. Only `Html` values
  * (built by this template) pass through unescaped; arrays are joined. Attribute values must be quoted.
  */
-import { escape } from 'html-escaper';
+import { escape as escapeHtml } from 'html-escaper';
 
 export class Html {
   readonly text: string;
@@ -21,7 +21,7 @@ function render(part: Part): string {
   if (part === null || part === undefined || part === false) return '';
   if (part instanceof Html) return part.text;
   if (Array.isArray(part)) return part.map(render).join('');
-  return escape(String(part));
+  return escapeHtml(String(part));
 }
 
 /** `html\`<p>${name}</p>\`` — `name` is escaped unless it is itself `Html`. */

@@ -62,7 +62,12 @@ function eventFor(page: HttpEvent, call: ApiCall): APIGatewayProxyEvent {
     stageVariables: null,
     body: call.body === undefined ? null : JSON.stringify(call.body),
     isBase64Encoded: false,
-    requestContext: { ...page.requestContext, requestId, resourcePath: call.resource, httpMethod: call.method },
+    requestContext: {
+      ...page.requestContext,
+      requestId,
+      resourcePath: call.resource,
+      httpMethod: call.method,
+    },
   };
 }
 
@@ -76,5 +81,9 @@ export async function invoke<T = Record<string, unknown>>(
   const result = await handler(event, context(event.requestContext.requestId));
   const json = (result.body ? JSON.parse(result.body) : {}) as Record<string, unknown>;
   const error = json.error as ApiAnswer['error'];
-  return { status: result.statusCode, json: json as T, ...(result.statusCode >= 400 && error ? { error } : {}) };
+  return {
+    status: result.statusCode,
+    json: json as T,
+    ...(result.statusCode >= 400 && error ? { error } : {}),
+  };
 }

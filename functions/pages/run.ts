@@ -40,7 +40,12 @@ export function pageHandler(useCase: PageUseCase) {
       return htmlResponse(
         ctx,
         403,
-        page(ctx, locale, 'Please try again', html`<p>This form was not sent from this page, or it is too old. Go back, reload the page and try again.</p>`),
+        page(
+          ctx,
+          locale,
+          'Please try again',
+          html`<p>This form was not sent from this page, or it is too old. Go back, reload the page and try again.</p>`,
+        ),
       );
     }
     try {
@@ -56,7 +61,12 @@ export function pageHandler(useCase: PageUseCase) {
       return htmlResponse(
         ctx,
         500,
-        page(ctx, locale, 'Something went wrong', html`<p>We could not finish this step. Nothing was charged. Please try again.</p>`),
+        page(
+          ctx,
+          locale,
+          'Something went wrong',
+          html`<p>We could not finish this step. Nothing was charged. Please try again.</p>`,
+        ),
       );
     }
   };

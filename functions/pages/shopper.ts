@@ -44,21 +44,35 @@ export async function completeSignIn(event: HttpEvent, form: URLSearchParams): P
   const recoveryCode = field(form, 'recoveryCode').trim();
   const proof = recoveryCode ? { recoveryCode } : { code: field(form, 'code').trim() };
   const body = { challengeId: field(form, 'challengeId'), ...proof };
-  return signInStep(await invoke(createMfaSession, event, { method: 'POST', resource: '/v1/sessions/mfa', body }));
+  return signInStep(
+    await invoke(createMfaSession, event, { method: 'POST', resource: '/v1/sessions/mfa', body }),
+  );
 }
 
 /** Registers, then signs in with the same credentials (registration answers alike for a taken email). */
 export async function register(event: HttpEvent, form: URLSearchParams): Promise<SignInStep> {
   const phone = field(form, 'phone').trim();
-  const body = { email: field(form, 'email'), password: field(form, 'password'), ...(phone ? { phone } : {}) };
-  const registered = await invoke(registerCustomer, event, { method: 'POST', resource: '/v1/customers', body });
+  const body = {
+    email: field(form, 'email'),
+    password: field(form, 'password'),
+    ...(phone ? { phone } : {}),
+  };
+  const registered = await invoke(registerCustomer, event, {
+    method: 'POST',
+    resource: '/v1/customers',
+    body,
+  });
   if (registered.error) return { kind: 'refused', message: registered.error.message };
   return signIn(event, form);
 }
 
 export async function signOut(event: HttpEvent, sessionToken: string | undefined): Promise<void> {
   if (!sessionToken) return;
-  await invoke(deleteCurrentSession, event, { method: 'DELETE', resource: '/v1/sessions/current', sessionToken });
+  await invoke(deleteCurrentSession, event, {
+    method: 'DELETE',
+    resource: '/v1/sessions/current',
+    sessionToken,
+  });
 }
 
 /** The signed-in shopper (`GET /v1/me`), or undefined when the session is missing or over. */

@@ -61,7 +61,8 @@ export async function pageContext(event: HttpEvent): Promise<PageContext> {
   const secure = !(config().isLocal && origin.startsWith('http:'));
   const jar = cookies(event);
   const existing = jar.get(cookieName(secure, CSRF_COOKIE));
-  const csrfCookie = existing && /^[A-Za-z0-9_-]{43}$/.test(existing) ? existing : randomBytes(32).toString('base64url');
+  const csrfCookie =
+    existing && /^[A-Za-z0-9_-]{43}$/.test(existing) ? existing : randomBytes(32).toString('base64url');
   const session = jar.get(cookieName(secure, SESSION_COOKIE));
   return {
     event,
@@ -122,7 +123,9 @@ function securityHeaders(ctx: PageContext, formTargets: readonly string[]): Reco
 }
 
 function withCookies(ctx: PageContext, setCookies: string[]): Record<string, string[]> {
-  const all = ctx.newCsrfCookie ? [cookie(ctx, CSRF_COOKIE, ctx.csrfCookie, 86_400), ...setCookies] : setCookies;
+  const all = ctx.newCsrfCookie
+    ? [cookie(ctx, CSRF_COOKIE, ctx.csrfCookie, 86_400), ...setCookies]
+    : setCookies;
   return all.length > 0 ? { 'Set-Cookie': all } : {};
 }
 
@@ -135,7 +138,10 @@ export function htmlResponse(
 ): APIGatewayProxyResult {
   return {
     statusCode: status,
-    headers: { 'Content-Type': 'text/html; charset=utf-8', ...securityHeaders(ctx, options.formTargets ?? []) },
+    headers: {
+      'Content-Type': 'text/html; charset=utf-8',
+      ...securityHeaders(ctx, options.formTargets ?? []),
+    },
     multiValueHeaders: withCookies(ctx, options.setCookies ?? []),
     body: page.text,
   };
@@ -145,7 +151,11 @@ export function htmlResponse(
  * A 303 to `location`: a path of this origin, or one of the session's own return URLs (the caller
  * passes only those: nothing from the request ever becomes a redirect target).
  */
-export function redirect(ctx: PageContext, location: string, setCookies: string[] = []): APIGatewayProxyResult {
+export function redirect(
+  ctx: PageContext,
+  location: string,
+  setCookies: string[] = [],
+): APIGatewayProxyResult {
   return {
     statusCode: 303,
     headers: { Location: location, 'Cache-Control': 'no-store', 'Referrer-Policy': 'same-origin' },

@@ -20,7 +20,7 @@ export const checkoutRoutes: Route[] = [
     auth: 'merchant',
     summary: 'Open a checkout session (48 h) for an amount; offers the plans whose limits admit it',
     description:
-      'The response\'s `url` is the hosted checkout page: redirect the shopper there. After the approval the page sends the shopper to `successUrl?checkout_session_id=cs_…`; read the approval with `GET /v1/checkout-sessions/{id}`. A cancelling shopper goes to `cancelUrl`.',
+      "The response's `url` is the hosted checkout page: redirect the shopper there. After the approval the page sends the shopper to `successUrl?checkout_session_id=cs_…`; read the approval with `GET /v1/checkout-sessions/{id}`. A cancelling shopper goes to `cancelUrl`.",
     tags: ['checkout'],
     request: { body: CreateCheckoutSessionBody },
     responses: {
@@ -46,7 +46,7 @@ export const checkoutRoutes: Route[] = [
     auth: 'merchant',
     summary: "A checkout session, with the shopper's approval (its authorizationToken) once given",
     description:
-      'Read it when the shopper lands on your successUrl, then redeem `approval.authorizationToken` with `POST /v1/orders`. Another merchant\'s session is 404.',
+      "Read it when the shopper lands on your successUrl, then redeem `approval.authorizationToken` with `POST /v1/orders`. Another merchant's session is 404.",
     tags: ['checkout'],
     request: { params: CheckoutSessionParams },
     responses: { 200: { description: 'The session.', schema: CheckoutSessionDetails } },

@@ -65,7 +65,14 @@ const page = (
 export const pageRoutes: Route[] = [
   page('showCheckout', 'GET', '/pay/{token}', 'checkout-handler.ts', 'The hosted checkout page', SIGN_IN),
   page('checkoutAction', 'POST', '/pay/{token}', 'checkout-handler.ts', 'The hosted checkout forms', SIGN_IN),
-  page('checkoutCard', 'POST', '/pay/{token}/card', 'card-handler.ts', 'Add a card during checkout', ADD_CARD),
+  page(
+    'checkoutCard',
+    'POST',
+    '/pay/{token}/card',
+    'card-handler.ts',
+    'Add a card during checkout',
+    ADD_CARD,
+  ),
   page('showAccount', 'GET', '/account', 'account-handler.ts', 'The shopper portal', SIGN_IN),
   page('accountAction', 'POST', '/account', 'account-handler.ts', 'The shopper portal forms', PORTAL),
   page('accountCard', 'POST', '/account/cards', 'card-handler.ts', 'Add a card from the portal', ADD_CARD),

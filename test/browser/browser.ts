@@ -104,7 +104,10 @@ export async function registerOnPage(page: Page, email = newEmail()): Promise<st
 /** Adds a card through the page's "Add a card" button and the code from the outbox. */
 export async function addCardOnPage(app: TestApp, page: Page, number = '4242 4242 4242 4242'): Promise<void> {
   await page.getByRole('button', { name: 'Add a card' }).click();
-  await page.getByLabel(/code/i).first().fill(await codeOnPage(app, page));
+  await page
+    .getByLabel(/code/i)
+    .first()
+    .fill(await codeOnPage(app, page));
   await page.getByLabel('Card number').fill(number);
   await page.getByLabel('Expiry month (MM)').fill('12');
   await page.getByLabel('Expiry year (YYYY)').fill('2030');
@@ -115,7 +118,11 @@ export async function addCardOnPage(app: TestApp, page: Page, number = '4242 424
 
 /** axe-core: no serious or critical violation (WCAG 2.x A/AA rules) on the page as shown. */
 export async function expectAccessible(page: Page, label: string): Promise<void> {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  const results = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
   const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(bad.map((v) => `${label}: ${v.id} ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
+  expect(
+    bad.map((v) => `${label}: ${v.id} ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`),
+  ).toEqual([]);
 }

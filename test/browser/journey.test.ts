@@ -62,15 +62,21 @@ describe('hosted checkout: the whole journey', () => {
     );
     expect(read.status, read.text).toBe(200);
     expect(read.json.approval?.plan).toBe('pay_in_4');
-    const order = await merchantPost('/v1/orders', { authorizationToken: read.json.approval?.authorizationToken });
+    const order = await merchantPost('/v1/orders', {
+      authorizationToken: read.json.approval?.authorizationToken,
+    });
     expect(order.status, order.text).toBe(201);
     const orderId = order.json.id as string;
     const capture = await merchantPost(`/v1/orders/${orderId}/captures`, { amount: 40_000 });
     expect(capture.status, capture.text).toBe(201);
     // The first installment is charged at capture, or by the collection run of the capture day.
-    const mine = await app.call<{ installments: Array<{ status: string }> }>('GET', `/v1/me/orders/${orderId}`, {
-      auth: await sessionTokenOf(context),
-    });
+    const mine = await app.call<{ installments: Array<{ status: string }> }>(
+      'GET',
+      `/v1/me/orders/${orderId}`,
+      {
+        auth: await sessionTokenOf(context),
+      },
+    );
     if (mine.json.installments[0]?.status !== 'paid') {
       const today = clock().now().toISOString().slice(0, 10);
       await app.call('POST', '/v1/admin/collections', { auth: app.operator, body: { asOf: today } });
@@ -79,13 +85,17 @@ describe('hosted checkout: the whole journey', () => {
     await page.goto(session.url.replace(/\/pay\/.*$/, '/account'));
     const row = page.getByTestId(`order-${orderId}`);
     await expect.poll(() => row.count()).toBe(1);
-    const statuses = await row.locator('td[data-status]').evaluateAll((cells) => cells.map((c) => c.getAttribute('data-status')));
+    const statuses = await row
+      .locator('td[data-status]')
+      .evaluateAll((cells) => cells.map((c) => c.getAttribute('data-status')));
     expect(statuses).toEqual(['paid', 'due', 'due', 'due']);
     await expectAccessible(page, 'portal');
 
     // The session is over now: its page says so plainly.
     await page.goto(session.url);
-    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('This checkout is already complete');
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(
+      'This checkout is already complete',
+    );
     await context.close();
   });
 });

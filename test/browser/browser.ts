@@ -8,6 +8,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import { expect } from 'vitest';
 import type { TestApp } from '../support/app.ts';
 import { idempotencyKey } from '../support/checkout.ts';
+import { registerCustomer, stepUp } from '../support/customers.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -125,4 +126,25 @@ export async function expectAccessible(page: Page, label: string): Promise<void>
   expect(
     bad.map((v) => `${label}: ${v.id} ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`),
   ).toEqual([]);
+}
+
+/** A shopper registered over the API with a saved 4242 card (fast setup for the page tests). */
+export async function shopperWithCard(app: TestApp) {
+  const shopper = await registerCustomer(app);
+  const stepUpToken = await stepUp(app, shopper.sessionToken, 'add_card');
+  const card = await app.call<{ token: string }>('POST', '/v1/me/cards', {
+    auth: shopper.sessionToken,
+    headers: { 'Step-Up-Token': stepUpToken },
+    body: { number: '4242424242424242', expMonth: 12, expYear: 2030, cvc: '123' },
+  });
+  expect(card.status, card.text).toBe(201);
+  return { ...shopper, cardToken: card.json.token };
+}
+
+/** Signs in on the page shown with the sign-in form. */
+export async function signInOnPage(page: Page, shopper: { email: string; password: string }): Promise<void> {
+  await page.locator('#si-email').fill(shopper.email);
+  await page.locator('#si-password').fill(shopper.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect.poll(() => page.getByText(`Signed in as ${shopper.email}`).count()).toBe(1);
 }

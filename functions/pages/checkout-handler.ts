@@ -19,6 +19,7 @@ import {
   checkoutSignedOut,
   checkoutStepUp,
 } from './checkout-view.ts';
+import type { Html } from './html.ts';
 import { invoke } from './invoke.ts';
 import { codeForm } from './layout.ts';
 import { type PageRequest, pageHandler } from './run.ts';
@@ -41,6 +42,13 @@ async function viewOf(request: PageRequest): Promise<CheckoutView | APIGatewayPr
 const returnUrls = (session: HostedSession) =>
   [session.successUrl, session.cancelUrl].filter((u): u is string => u !== undefined);
 
+/**
+ * Every checkout page allows its forms to end at the session's return URLs (CSP form-action also
+ * governs the redirect after a POST), and nowhere else.
+ */
+const respond = (view: CheckoutView, status: number, body: Html, setCookies: string[] = []) =>
+  htmlResponse(view.ctx, status, body, { formTargets: returnUrls(view.session), setCookies });
+
 /** Renders the checkout for the shopper this request carries (signed out when none). */
 async function render(
   view: CheckoutView,
@@ -48,15 +56,18 @@ async function render(
   selectedCard?: string,
 ): Promise<APIGatewayProxyResult> {
   const { ctx, session } = view;
-  const options = { formTargets: returnUrls(session) };
-  if (session.state !== 'open') return htmlResponse(ctx, 410, checkoutOver(view), options);
+  if (session.state !== 'open') return respond(view, 410, checkoutOver(view));
   const shopper = await me(ctx.event, ctx.sessionToken);
   if (!shopper || !ctx.sessionToken) {
-    const setCookies = ctx.sessionToken ? [sessionCookie(ctx, undefined)] : [];
-    return htmlResponse(ctx, status, checkoutSignedOut(view), { ...options, setCookies });
+    return respond(
+      view,
+      status,
+      checkoutSignedOut(view),
+      ctx.sessionToken ? [sessionCookie(ctx, undefined)] : [],
+    );
   }
   const cards = await savedCards(ctx.event, ctx.sessionToken);
-  return htmlResponse(ctx, status, checkoutSignedIn(view, shopper, cards, selectedCard), options);
+  return respond(view, status, checkoutSignedIn(view, shopper, cards, selectedCard));
 }
 
 export const showCheckout = pageHandler(async (request) => {
@@ -97,17 +108,14 @@ async function approve(view: CheckoutView, form: URLSearchParams): Promise<APIGa
         payee: session.merchantId,
       });
       if ('refused' in challenge) return render({ ...view, error: challenge.refused }, 422);
-      return htmlResponse(
-        ctx,
-        200,
-        checkoutStepUp(view, codeForm(ctx, view.action, 'approve', challenge, carryChoice(planValue, card))),
-      );
+      const first = codeForm(ctx, view.action, 'approve', challenge, carryChoice(planValue, card));
+      return respond(view, 200, checkoutStepUp(view, first));
     }
     const verified = await finishStepUp(ctx.event, sessionToken, form);
     if ('refused' in verified) {
       const challenge = { challengeId: form.get('challengeId') ?? '' };
       const again = codeForm(ctx, view.action, 'approve', challenge, carryChoice(planValue, card));
-      return htmlResponse(ctx, 400, checkoutStepUp({ ...view, error: verified.refused }, again));
+      return respond(view, 400, checkoutStepUp({ ...view, error: verified.refused }, again));
     }
     headers['step-up-token'] = verified.stepUpToken;
   }
@@ -128,7 +136,7 @@ async function approve(view: CheckoutView, form: URLSearchParams): Promise<APIGa
   });
   if (answer.error) return render({ ...view, error: answer.error.message }, answer.status, card);
   const location = successLocation(session);
-  return location ? redirect(ctx, location) : htmlResponse(ctx, 200, checkoutApproved(view));
+  return location ? redirect(ctx, location) : respond(view, 200, checkoutApproved(view));
 }
 
 export const checkoutAction = pageHandler(async (request) => {
@@ -144,7 +152,7 @@ export const checkoutAction = pageHandler(async (request) => {
   if (step === 'approve') return approve(view, form);
   const answered = await signInAction(request, view.action, {
     refused: (error) => render({ ...view, error }, 400),
-    challenge: (codePage) => htmlResponse(ctx, 200, codePage),
+    challenge: (codePage) => respond(view, 200, codePage),
   });
   return answered ?? render({ ...view, error: 'Unknown action.' }, 400);
 });

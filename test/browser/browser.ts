@@ -31,6 +31,7 @@ export async function shopperContext(
     viewport: options.viewport ?? { width: 1280, height: 900 },
     locale: options.locale ?? 'en-US',
   });
+  context.setDefaultTimeout(8_000);
   await context.route(`${SHOP}/**`, (route) =>
     route.fulfill({
       status: 200,

@@ -43,7 +43,12 @@ describe('hosted checkout', () => {
       `/v1/checkout-sessions/${twin.json.id}/authorize`,
       {
         auth: shopper.sessionToken,
-        body: { clientToken: twin.json.clientToken, plan: 'monthly', termMonths: 6, cardToken: shopper.cardToken },
+        body: {
+          clientToken: twin.json.clientToken,
+          plan: 'monthly',
+          termMonths: 6,
+          cardToken: shopper.cardToken,
+        },
       },
     );
     expect(api.status, api.text).toBe(200);
@@ -98,9 +103,13 @@ describe('hosted checkout', () => {
     await page.getByLabel('Code').fill(code);
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.waitForURL(`${SHOP}/done?checkout_session_id=${session.id}`);
-    const read = await app.call<{ approval: { plan: string } | null }>('GET', `/v1/checkout-sessions/${session.id}`, {
-      auth: merchant.apiKey,
-    });
+    const read = await app.call<{ approval: { plan: string } | null }>(
+      'GET',
+      `/v1/checkout-sessions/${session.id}`,
+      {
+        auth: merchant.apiKey,
+      },
+    );
     expect(read.json.approval?.plan).toBe('pay_in_4');
     await context.close();
   });
@@ -117,7 +126,9 @@ describe('hosted checkout', () => {
     const response = await page.goto(session.url);
     expect(response?.status()).toBe(410);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('This checkout has expired');
-    expect(await page.getByRole('link', { name: 'Return to the shop' }).getAttribute('href')).toBe(`${SHOP}/cart`);
+    expect(await page.getByRole('link', { name: 'Return to the shop' }).getAttribute('href')).toBe(
+      `${SHOP}/cart`,
+    );
     await expectAccessible(page, 'expired');
     await context.close();
   });

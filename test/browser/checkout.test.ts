@@ -91,13 +91,13 @@ describe('hosted checkout', () => {
     await page.goto(session.url);
     await signInOnPage(page, shopper);
     await page.getByRole('button', { name: 'Approve' }).click();
-    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Confirm it is you');
+    await page.getByRole('heading', { level: 1, name: 'Confirm it is you' }).waitFor();
     await expectAccessible(page, 'step-up');
     const code = await codeOnPage(app, page);
     const wrong = code === '000000' ? '111111' : '000000';
     await page.getByLabel('Code').fill(wrong);
     await page.getByRole('button', { name: 'Continue' }).click();
-    await expect.poll(() => page.getByRole('alert').count()).toBe(1);
+    await page.getByRole('alert').waitFor();
     expect(page.url()).not.toContain(SHOP);
     await expectAccessible(page, 'step-up, wrong code');
     await page.getByLabel('Code').fill(code);

@@ -42,7 +42,7 @@ describe('hosted checkout: the whole journey', () => {
     const page = await context.newPage();
 
     await page.goto(session.url);
-    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Pay Acme Outdoor');
+    await page.getByRole('heading', { level: 1, name: 'Pay Acme Outdoor' }).waitFor();
     expect(await page.getByTestId('amount').textContent()).toBe('$400.00');
     await expectAccessible(page, 'checkout, signed out');
 
@@ -84,7 +84,7 @@ describe('hosted checkout: the whole journey', () => {
 
     await page.goto(session.url.replace(/\/pay\/.*$/, '/account'));
     const row = page.getByTestId(`order-${orderId}`);
-    await expect.poll(() => row.count()).toBe(1);
+    await row.waitFor();
     const statuses = await row
       .locator('td[data-status]')
       .evaluateAll((cells) => cells.map((c) => c.getAttribute('data-status')));

@@ -31,7 +31,11 @@ async function api<T>(method: string, path: string, auth: string, body?: unknown
 async function outboxCode(page: Page): Promise<string> {
   const challengeId = await page.locator('input[name=challengeId]').first().inputValue();
   const session = (await page.context().cookies()).find((c) => c.name.endsWith('tsr_session'))?.value ?? '';
-  const outbox = await api<{ data: Array<{ reference?: string; text: string }> }>('GET', '/v1/me/outbox', session);
+  const outbox = await api<{ data: Array<{ reference?: string; text: string }> }>(
+    'GET',
+    '/v1/me/outbox',
+    session,
+  );
   return /code is (\d{6})/.exec(outbox.data.find((m) => m.reference === challengeId)?.text ?? '')?.[1] ?? '';
 }
 
@@ -68,7 +72,10 @@ try {
   await desktop.locator('#cvc').fill('123');
   await desktop.getByRole('button', { name: 'Save card' }).click();
   await desktop.getByText('ending 4242').first().waitFor();
-  await desktop.locator('details').nth(3).evaluate((d) => d.setAttribute('open', ''));
+  await desktop
+    .locator('details')
+    .nth(3)
+    .evaluate((d) => d.setAttribute('open', ''));
   await desktop.screenshot({ path: join(out, 'checkout-desktop.png'), fullPage: true });
 
   const small = await browser.newContext({ viewport: { width: 375, height: 812 } });
@@ -92,11 +99,21 @@ try {
     { authorizationToken: read.approval.authorizationToken },
     { 'Idempotency-Key': key() },
   );
-  await api('POST', `/v1/orders/${order.id}/captures`, merchant.apiKey, { amount: 40_000 }, { 'Idempotency-Key': key() });
-  await api('POST', '/v1/admin/collections', runtime.operatorToken, { asOf: new Date().toISOString().slice(0, 10) });
+  await api(
+    'POST',
+    `/v1/orders/${order.id}/captures`,
+    merchant.apiKey,
+    { amount: 40_000 },
+    { 'Idempotency-Key': key() },
+  );
+  await api('POST', '/v1/admin/collections', runtime.operatorToken, {
+    asOf: new Date().toISOString().slice(0, 10),
+  });
   await desktop.goto(`${runtime.url}/account`);
   await desktop.screenshot({ path: join(out, 'portal.png'), fullPage: true });
-  process.stdout.write(`screenshots: wrote checkout-desktop.png, checkout-mobile.png, portal.png to ${out}\n`);
+  process.stdout.write(
+    `screenshots: wrote checkout-desktop.png, checkout-mobile.png, portal.png to ${out}\n`,
+  );
 } finally {
   await browser.close();
   await runtime.close();

@@ -2,6 +2,7 @@
 import { DomainError } from '../lib/errors.ts';
 import { approvalTokenFor } from './approval.ts';
 import type { CheckoutSessionDetails } from './schema.ts';
+import { sessionFields } from './session.ts';
 import * as store from './store.ts';
 
 const missing = (id: string) =>
@@ -35,18 +36,7 @@ export async function readSession(
     throw missing(id);
   }
   return {
-    id: session.id,
-    object: 'checkout_session',
-    status: session.status,
-    amount: session.amount,
-    currency: session.currency,
-    merchantReference: session.merchantReference,
-    plans: session.plans,
-    livemode: session.livemode,
-    expiresAt: session.expiresAt,
-    createdAt: session.createdAt,
-    ...(session.successUrl === undefined ? {} : { successUrl: session.successUrl }),
-    ...(session.cancelUrl === undefined ? {} : { cancelUrl: session.cancelUrl }),
+    ...sessionFields(session),
     ...(session.approvedAt === undefined ? {} : { approvedAt: session.approvedAt }),
     approval: await liveApproval(session, now.getTime()),
     ...(session.orderId === undefined ? {} : { orderId: session.orderId }),

@@ -91,20 +91,8 @@ export const CheckoutSessionApproval = /* @__PURE__ */ defineSchema(() =>
 );
 
 export const CheckoutSessionDetails = /* @__PURE__ */ defineSchema(() =>
-  z
-    .object({
-      id: z.string(),
-      object: z.literal('checkout_session'),
-      status: CheckoutSessionStatus,
-      amount: z.int(),
-      currency: CurrencyCodeSchema,
-      merchantReference: z.string(),
-      plans: z.array(PlanIdSchema),
-      livemode: z.boolean(),
-      expiresAt: IsoDateTime,
-      createdAt: IsoDateTime,
-      successUrl: z.string().optional(),
-      cancelUrl: z.string().optional(),
+  CheckoutSessionResponse.omit({ clientToken: true, url: true })
+    .extend({
       approvedAt: IsoDateTime.optional(),
       approval: CheckoutSessionApproval.nullable().meta({
         description: "The shopper's latest approval while it is unused and unexpired; else null.",

@@ -74,15 +74,11 @@ function checkReturnUrls(body: CreateCheckoutSessionBody): void {
   }
 }
 
-export function sessionResponse(
-  session: store.CheckoutSessionRecord,
-  clientToken: string,
-  baseUrl: string,
-): CheckoutSessionResponse {
+/** What a merchant sees of a session, secrets aside (the creation response and `GET` share it). */
+export function sessionFields(session: store.CheckoutSessionRecord) {
   return {
     id: session.id,
-    object: 'checkout_session',
-    clientToken,
+    object: 'checkout_session' as const,
     status: session.status,
     amount: session.amount,
     currency: session.currency,
@@ -91,10 +87,17 @@ export function sessionResponse(
     livemode: session.livemode,
     expiresAt: session.expiresAt,
     createdAt: session.createdAt,
-    url: hostedPageUrl(baseUrl, clientToken),
     ...(session.successUrl === undefined ? {} : { successUrl: session.successUrl }),
     ...(session.cancelUrl === undefined ? {} : { cancelUrl: session.cancelUrl }),
   };
+}
+
+export function sessionResponse(
+  session: store.CheckoutSessionRecord,
+  clientToken: string,
+  baseUrl: string,
+): CheckoutSessionResponse {
+  return { ...sessionFields(session), clientToken, url: hostedPageUrl(baseUrl, clientToken) };
 }
 
 export async function createSession(

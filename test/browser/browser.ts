@@ -7,8 +7,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import AxeBuilder from '@axe-core/playwright';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { expect } from 'vitest';
-import type { TestApp } from '../support/app.ts';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { startTestApp, type TestApp } from '../support/app.ts';
 import { idempotencyKey } from '../support/checkout.ts';
 import { registerCustomer, stepUp } from '../support/customers.ts';
 
@@ -22,7 +22,7 @@ export let SHOP = '';
 
 async function startShop(): Promise<void> {
   if (SHOP) return;
-  const server = createServer((req, res) => {
+  const server = createServer((_req, res) => {
     res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
     res.end('<!doctype html><html lang="en"><title>Shop</title><h1>Back at the shop</h1></html>');
   });
@@ -145,14 +145,7 @@ export async function expectAccessible(page: Page, label: string): Promise<void>
 /** A shopper registered over the API with a saved 4242 card (fast setup for the page tests). */
 export async function shopperWithCard(app: TestApp) {
   const shopper = await registerCustomer(app);
-  const stepUpToken = await stepUp(app, shopper.sessionToken, 'add_card');
-  const card = await app.call<{ token: string }>('POST', '/v1/me/cards', {
-    auth: shopper.sessionToken,
-    headers: { 'Step-Up-Token': stepUpToken },
-    body: { number: '4242424242424242', expMonth: 12, expYear: 2030, cvc: '123' },
-  });
-  expect(card.status, card.text).toBe(201);
-  return { ...shopper, cardToken: card.json.token };
+  return { ...shopper, cardToken: await addCardOverApi(app, shopper.sessionToken, '4242424242424242') };
 }
 
 /** Signs in on the page shown with the sign-in form. */
@@ -161,4 +154,39 @@ export async function signInOnPage(page: Page, shopper: { email: string; passwor
   await page.locator('#si-password').fill(shopper.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByText(`Signed in as ${shopper.email}`).waitFor();
+}
+
+/**
+ * The setup every browser test file shares: its own app, one Chromium, and a merchant named
+ * "Acme Outdoor". Read them through the getters once `beforeAll` has run.
+ */
+export function browserSuite() {
+  let app: TestApp | undefined;
+  let browser: Browser | undefined;
+  let merchant: { id: string; apiKey: string } | undefined;
+  beforeAll(async () => {
+    [app, browser] = await Promise.all([startTestApp(), launch()]);
+    merchant = await newMerchant(app, 'Acme Outdoor');
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+  const ready = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('browserSuite: used before beforeAll');
+    return value;
+  };
+  return { app: () => ready(app), browser: () => ready(browser), merchant: () => ready(merchant) };
+}
+
+/** Saves a card over the API (an add_card step-up by outbox code first). */
+export async function addCardOverApi(app: TestApp, sessionToken: string, number: string): Promise<string> {
+  const stepUpToken = await stepUp(app, sessionToken, 'add_card');
+  const card = await app.call<{ token: string }>('POST', '/v1/me/cards', {
+    auth: sessionToken,
+    headers: { 'Step-Up-Token': stepUpToken },
+    body: { number, expMonth: 12, expYear: 2030, cvc: '123' },
+  });
+  expect(card.status, card.text).toBe(201);
+  return card.json.token;
 }

@@ -1,12 +1,11 @@
 import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { offsetClock, setClock } from '../../functions/lib/clock.ts';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import type { TestApp } from '../support/app.ts';
 import {
+  browserSuite,
   codeOnPage,
   expectAccessible,
-  launch,
-  newMerchant,
   openCheckout,
   SHOP,
   shopperContext,
@@ -14,17 +13,12 @@ import {
   signInOnPage,
 } from './browser.ts';
 
+const suite = browserSuite();
 let app: TestApp;
 let browser: Browser;
 let merchant: { id: string; apiKey: string };
-
-beforeAll(async () => {
-  [app, browser] = await Promise.all([startTestApp(), launch()]);
-  merchant = await newMerchant(app, 'Acme Outdoor');
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
+beforeAll(() => {
+  [app, browser, merchant] = [suite.app(), suite.browser(), suite.merchant()];
 });
 afterEach(() => setClock(undefined));
 

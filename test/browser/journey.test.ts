@@ -1,13 +1,12 @@
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { clock } from '../../functions/lib/clock.ts';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import type { TestApp } from '../support/app.ts';
 import { idempotencyKey } from '../support/checkout.ts';
 import {
   addCardOnPage,
+  browserSuite,
   expectAccessible,
-  launch,
-  newMerchant,
   openCheckout,
   registerOnPage,
   SHOP,
@@ -15,17 +14,12 @@ import {
   shopperContext,
 } from './browser.ts';
 
+const suite = browserSuite();
 let app: TestApp;
 let browser: Browser;
 let merchant: { id: string; apiKey: string };
-
-beforeAll(async () => {
-  [app, browser] = await Promise.all([startTestApp(), launch()]);
-  merchant = await newMerchant(app, 'Acme Outdoor');
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
+beforeAll(() => {
+  [app, browser, merchant] = [suite.app(), suite.browser(), suite.merchant()];
 });
 
 const merchantPost = (path: string, body: unknown) =>

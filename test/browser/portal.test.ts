@@ -1,45 +1,35 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setClock } from '../../functions/lib/clock.ts';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import type { TestApp } from '../support/app.ts';
 import { checkoutFixtures } from '../support/checkout.ts';
-import { stepUp, totpCode } from '../support/customers.ts';
+import { totpCode } from '../support/customers.ts';
 import {
+  addCardOverApi,
+  browserSuite,
   codeOnPage,
   expectAccessible,
-  launch,
-  newMerchant,
   shopperContext,
   shopperWithCard,
   signInOnPage,
 } from './browser.ts';
 
+const suite = browserSuite();
+const fixtures = checkoutFixtures(() => app);
 let app: TestApp;
 let browser: Browser;
-const fixtures = checkoutFixtures(() => app);
-
-beforeAll(async () => {
-  [app, browser] = await Promise.all([startTestApp(), launch()]);
+beforeAll(() => {
+  [app, browser] = [suite.app(), suite.browser()];
 });
-afterAll(async () => {
-  setClock(undefined);
-  await browser?.close();
-  await app?.close();
-});
+afterAll(() => setClock(undefined));
 
 describe('shopper portal (/account)', () => {
   it('shows the order schedule; changes its card, pays it off, deletes the freed card; turns on 2FA with recovery codes', async () => {
-    const merchant = await newMerchant(app, 'Acme Outdoor');
+    const merchant = suite.merchant();
     const shopper = await shopperWithCard(app);
     const order = await fixtures.capturedOrder(merchant, shopper);
     // A second card to move the order to.
-    const token = await stepUp(app, shopper.sessionToken, 'add_card');
-    const second = await app.call<{ token: string }>('POST', '/v1/me/cards', {
-      auth: shopper.sessionToken,
-      headers: { 'Step-Up-Token': token },
-      body: { number: '4012888888881881', expMonth: 11, expYear: 2031, cvc: '321' },
-    });
-    expect(second.status, second.text).toBe(201);
+    const second = { json: { token: await addCardOverApi(app, shopper.sessionToken, '4012888888881881') } };
 
     const context = await shopperContext(browser);
     const page = await context.newPage();

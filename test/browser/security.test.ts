@@ -1,13 +1,12 @@
 /// <reference lib="dom" />
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TestApp } from '../support/app.ts';
 import {
+  browserSuite,
   codeOnPage,
   expectAccessible,
-  launch,
   newEmail,
-  newMerchant,
   openCheckout,
   PASSWORD,
   SHOP,
@@ -16,17 +15,12 @@ import {
   signInOnPage,
 } from './browser.ts';
 
+const suite = browserSuite();
 let app: TestApp;
 let browser: Browser;
 let merchant: { id: string; apiKey: string };
-
-beforeAll(async () => {
-  [app, browser] = await Promise.all([startTestApp(), launch()]);
-  merchant = await newMerchant(app, 'Acme Outdoor');
-});
-afterAll(async () => {
-  await browser?.close();
-  await app?.close();
+beforeAll(() => {
+  [app, browser, merchant] = [suite.app(), suite.browser(), suite.merchant()];
 });
 
 /** Presses Tab until the focused element matches `selector` (keyboard only: no click anywhere). */

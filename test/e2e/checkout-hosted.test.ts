@@ -123,3 +123,17 @@ describe('hosted pages: hostile input never gets a 5xx', () => {
     }
   });
 });
+
+describe('hosted pages: the API rate limits', () => {
+  it('throttles the pages like the API (per client, 429 with Retry-After)', async () => {
+    const slow = await startTestApp({ throttle: { ratePerSecond: 1, burst: 2 } });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await fetch(`${slow.url}/account`)).status);
+      expect(statuses.slice(0, 2)).toEqual([200, 200]);
+      expect(statuses).toContain(429);
+    } finally {
+      await slow.close();
+    }
+  });
+});

@@ -1,25 +1,32 @@
 /**
  * The shopper portal, `/account`: `GET` shows orders (with schedules), saved cards and 2FA settings
- * (signed out: sign in or register); `POST` takes its forms. Payoff (`/account/payoff`) and adding a
- * card (`/account/cards`) are separate functions with the grants only they need.
+ * (signed out: sign in or register; it reads the vault for the saved cards); `POST` takes the forms
+ * that may notify (sign-in, step-up codes, 2FA changes) and never reads the vault: on a refusal it
+ * goes back to `GET /account?error=…`. Card changes (`/account/cards`, card-handler.ts) and payoff
+ * (`/account/payoff`) are separate functions with the vault grants only they need.
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { changeMyOrderCard } from '../orders/me-card-handler.ts';
 import { confirmTotp, enrollTotp } from '../twofa/handler.ts';
 import { disableTwoFactor, regenerateRecoveryCodes } from '../twofa/settings-handler.ts';
 import { DONE, renderAccount, viewOf } from './account-page.ts';
-import { accountStep, recoveryCodesPage, totpSetupPage } from './account-view.ts';
+import { accountSignedOut, accountStep, recoveryCodesPage, totpSetupPage } from './account-view.ts';
+import { cardStepUp } from './card-step-up.ts';
+import { errorText } from './card-view.ts';
 import { html } from './html.ts';
 import { type ApiHandler, invoke } from './invoke.ts';
 import { codeForm, hidden } from './layout.ts';
 import { type PageRequest, pageHandler } from './run.ts';
-import { beginStepUp, finishStepUp, me, removeCard, signOut } from './shopper.ts';
+import { beginStepUp, finishStepUp, me, signOut } from './shopper.ts';
 import { signInAction } from './sign-in-action.ts';
 import { htmlResponse, redirect, sessionCookie } from './web.ts';
 
 export const showAccount = pageHandler(async (request) => {
-  const done = request.query.done;
-  return renderAccount(request, done && DONE[done] ? { info: DONE[done] } : {});
+  const { done, error } = request.query;
+  const message = errorText(error);
+  return renderAccount(request, {
+    ...(done && DONE[done] ? { info: DONE[done] } : {}),
+    ...(message ? { error: message } : {}),
+  });
 });
 
 const STEP_UP_ACTIONS: Record<string, { title: string; run: ApiHandler; resource: string }> = {
@@ -42,11 +49,11 @@ async function twoFactorStep(request: PageRequest, sessionToken: string): Promis
   const view = viewOf(request);
   const action = form.get('action') ?? '';
   const spec = STEP_UP_ACTIONS[action];
-  if (!spec) return renderAccount(request, { error: 'Unknown action.' }, 400);
+  if (!spec) return redirect(ctx, `${view.action}?error=unknown_action`);
   const recovery = action !== 'enable_2fa';
   if (form.get('do') === 'step-up') {
     const challenge = await beginStepUp(ctx.event, sessionToken, { action });
-    if ('refused' in challenge) return renderAccount(request, { error: challenge.refused }, 422);
+    if ('refused' in challenge) return redirect(ctx, `${view.action}?error=step_up_refused`);
     return htmlResponse(
       ctx,
       200,
@@ -73,7 +80,7 @@ async function twoFactorStep(request: PageRequest, sessionToken: string): Promis
       headers: { 'step-up-token': verified.stepUpToken },
     },
   );
-  if (answer.error) return renderAccount(request, { error: answer.error.message }, answer.status);
+  if (answer.error) return redirect(ctx, `${view.action}?error=${answer.error.code}`);
   if (answer.json.secret && answer.json.otpauthUri) {
     return htmlResponse(ctx, 200, totpSetupPage(view, answer.json.secret, answer.json.otpauthUri));
   }
@@ -86,24 +93,6 @@ async function signedInStep(request: PageRequest, sessionToken: string): Promise
   const { ctx, form } = request;
   const view = viewOf(request);
   const step = form.get('do');
-  if (step === 'change-card') {
-    const answer = await invoke(changeMyOrderCard, ctx.event, {
-      method: 'PUT',
-      resource: '/v1/me/orders/{id}/card',
-      pathParameters: { id: form.get('order') ?? '' },
-      body: { cardToken: form.get('card') ?? '' },
-      sessionToken,
-    });
-    return answer.error
-      ? renderAccount(request, { error: answer.error.message }, answer.status)
-      : redirect(ctx, `${view.action}?done=card`);
-  }
-  if (step === 'delete-card') {
-    const answer = await removeCard(ctx.event, sessionToken, form.get('card') ?? '');
-    return answer.error
-      ? renderAccount(request, { error: answer.error.message }, answer.status)
-      : redirect(ctx, `${view.action}?done=deleted`);
-  }
   if (step === 'confirm-totp') {
     const answer = await invoke<{ recoveryCodes: string[] }>(confirmTotp, ctx.event, {
       method: 'POST',
@@ -124,7 +113,12 @@ async function signedInStep(request: PageRequest, sessionToken: string): Promise
     return htmlResponse(ctx, 200, recoveryCodesPage(view, answer.json.recoveryCodes));
   }
   if (step === 'step-up' || step === 'verify') return twoFactorStep(request, sessionToken);
-  return renderAccount(request, { error: 'Unknown action.' }, 400);
+  const card = await cardStepUp(request, sessionToken, {
+    action: view.action,
+    cardAction: `${view.action}/cards`,
+    back: view.action,
+  });
+  return card ?? redirect(ctx, `${view.action}?error=unknown_action`);
 }
 
 export const accountAction = pageHandler(async (request) => {
@@ -135,12 +129,13 @@ export const accountAction = pageHandler(async (request) => {
     return redirect(ctx, action, [sessionCookie(ctx, undefined)]);
   }
   const answered = await signInAction(request, action, {
-    refused: (error) => renderAccount(request, { error }, 400),
+    refused: async (error) => htmlResponse(ctx, 400, accountSignedOut(viewOf(request, { error }))),
     challenge: (codePage) => htmlResponse(ctx, 200, codePage),
   });
   if (answered) return answered;
   if (!ctx.sessionToken || !(await me(ctx.event, ctx.sessionToken))) {
-    return renderAccount(request, { error: 'Please sign in again.' }, 401);
+    const signedOut = accountSignedOut(viewOf(request, { error: 'Please sign in again.' }));
+    return htmlResponse(ctx, 401, signedOut, { setCookies: [sessionCookie(ctx, undefined)] });
   }
   return signedInStep(request, ctx.sessionToken);
 });

@@ -52,7 +52,7 @@ function orderSection(view: AccountView, order: MyOrder, cards: SavedCard[], ide
     PAYABLE.has(order.status) && otherCards.length > 0
       ? form(
           view.ctx,
-          view.action,
+          `${view.action}/cards`,
           'change-card',
           html`<label for="card-${order.id}">Pay this order with</label><select id="card-${order.id}" name="card">${otherCards.map((c) => html`<option value="${c.token}">${c.brand} ending ${c.last4}</option>`)}</select><button type="submit" class="secondary">Change card</button>`,
           hidden('order', order.id),
@@ -66,10 +66,10 @@ ${next}${scheduleTable(order.installments, order.currency, view.locale, `Schedul
 function cardsSection(view: AccountView, cards: SavedCard[]): Html {
   const rows = cards.map(
     (c) =>
-      html`<li>${c.brand} ending ${c.last4} (expires ${String(c.expMonth).padStart(2, '0')}/${c.expYear}) ${form(view.ctx, view.action, 'delete-card', html`<button type="submit" class="secondary" aria-label="Delete ${c.brand} ending ${c.last4}">Delete</button>`, hidden('card', c.token))}</li>`,
+      html`<li>${c.brand} ending ${c.last4} (expires ${String(c.expMonth).padStart(2, '0')}/${c.expYear}) ${form(view.ctx, `${view.action}/cards`, 'delete-card', html`<button type="submit" class="secondary" aria-label="Delete ${c.brand} ending ${c.last4}">Delete</button>`, hidden('card', c.token))}</li>`,
   );
   return html`<h2>Saved cards</h2>${cards.length ? html`<ul>${rows}</ul>` : html`<p>No saved cards.</p>`}
-${form(view.ctx, `${view.action}/cards`, 'start', html`<button type="submit" class="secondary">Add a card</button>`)}`;
+${form(view.ctx, view.action, 'add-card', html`<button type="submit" class="secondary">Add a card</button>`)}`;
 }
 
 function twoFactorSection(view: AccountView, enabled: boolean): Html {

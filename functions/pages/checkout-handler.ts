@@ -1,18 +1,23 @@
 /**
- * The hosted checkout: `GET /pay/{token}` shows the offer (signed out: sign in or register; signed in:
- * plans, cards, approve), `POST /pay/{token}` takes its forms. `token` is the session's client secret.
+ * The hosted checkout. `token` is the session's client secret. Its functions split by grant, since a
+ * function that reads the vault runs in the cardholder data environment and may not notify:
+ * - `GET /pay/{token}` (reads the vault: saved cards): the offer, signed out or in;
+ * - `POST /pay/{token}` (may notify): sign-in, registration, sign-out, and the step-up codes (before
+ *   approving above the threshold, before adding a card); it never reads the vault;
+ * - `POST /pay/{token}/approve` (checkout-approve-handler.ts) and `/card` (card-handler.ts).
  * Redirects go only to this page or to the session's own successUrl / cancelUrl.
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { type HostedSession, hostedSession } from '../checkout/approval.ts';
-import { authorizeCheckoutSession } from '../checkout/handler.ts';
 import { clock } from '../lib/clock.ts';
 import { pathPrefix } from '../lib/public-origin.ts';
 import { merchantDisplayName } from '../merchants/access.ts';
+import { cardStepUp } from './card-step-up.ts';
+import { errorText } from './card-view.ts';
 import {
   type CheckoutView,
   carryChoice,
-  checkoutApproved,
+  checkoutConfirm,
   checkoutNotFound,
   checkoutOver,
   checkoutSignedIn,
@@ -20,7 +25,6 @@ import {
   checkoutStepUp,
 } from './checkout-view.ts';
 import type { Html } from './html.ts';
-import { invoke } from './invoke.ts';
 import { codeForm } from './layout.ts';
 import { type PageRequest, pageHandler } from './run.ts';
 import { beginStepUp, finishStepUp, me, savedCards, signOut } from './shopper.ts';
@@ -29,7 +33,8 @@ import { htmlResponse, redirect, sessionCookie } from './web.ts';
 
 const CARD_TOKEN = /^tok_[0-9A-HJKMNP-TV-Z]{26}$/;
 
-async function viewOf(request: PageRequest): Promise<CheckoutView | APIGatewayProxyResult> {
+/** The checkout view of the request's session, or the not-found page. */
+export async function viewOf(request: PageRequest): Promise<CheckoutView | APIGatewayProxyResult> {
   const { ctx, locale, params } = request;
   const token = params.token ?? '';
   const session = await hostedSession(token, clock().now());
@@ -46,11 +51,11 @@ const returnUrls = (session: HostedSession) =>
  * Every checkout page allows its forms to end at the session's return URLs (CSP form-action also
  * governs the redirect after a POST), and nowhere else.
  */
-const respond = (view: CheckoutView, status: number, body: Html, setCookies: string[] = []) =>
+export const respond = (view: CheckoutView, status: number, body: Html, setCookies: string[] = []) =>
   htmlResponse(view.ctx, status, body, { formTargets: returnUrls(view.session), setCookies });
 
-/** Renders the checkout for the shopper this request carries (signed out when none). */
-async function render(
+/** The checkout for the request's shopper, signed out when there is none (reads the saved cards). */
+export async function render(
   view: CheckoutView,
   status = 200,
   selectedCard?: string,
@@ -73,86 +78,75 @@ async function render(
 export const showCheckout = pageHandler(async (request) => {
   const view = await viewOf(request);
   if (!('session' in view)) return view;
-  const card = request.query.card;
-  return render(view, 200, card && CARD_TOKEN.test(card) ? card : undefined);
+  const { card, error } = request.query;
+  const message = errorText(error);
+  return render(
+    message ? { ...view, error: message } : view,
+    200,
+    card && CARD_TOKEN.test(card) ? card : undefined,
+  );
 });
 
-/** The plan and term of an offer's radio value (`pay_in_4`, `monthly:6`). */
-function chosenPlan(value: string): { plan: string; termMonths?: number } {
-  const [plan = '', term] = value.split(':');
-  return term === undefined ? { plan } : { plan, termMonths: Number(term) };
-}
-
-/** Where an approved shopper goes: the session's successUrl with `checkout_session_id` added. */
-function successLocation(session: HostedSession): string | undefined {
-  if (!session.successUrl) return undefined;
-  const url = new URL(session.successUrl);
-  url.searchParams.set('checkout_session_id', session.id);
-  return url.toString();
-}
-
-async function approve(view: CheckoutView, form: URLSearchParams): Promise<APIGatewayProxyResult> {
+/** The approval step-up: send the code bound to amount and merchant, then check it and confirm. */
+async function approvalStepUp(view: CheckoutView, form: URLSearchParams, sessionToken: string) {
   const { ctx, session } = view;
-  const sessionToken = ctx.sessionToken;
-  if (!sessionToken || !(await me(ctx.event, sessionToken)))
-    return render({ ...view, error: 'Please sign in again.' }, 401);
-  const planValue = form.get('plan') ?? '';
-  const card = form.get('card') ?? '';
-  const headers: Record<string, string> = {};
-  if (session.stepUpRequired) {
-    if (!form.get('challengeId')) {
-      const amount = { amount: session.amount, currency: session.currency };
-      const challenge = await beginStepUp(ctx.event, sessionToken, {
-        action: 'authorize_checkout',
-        amount,
-        payee: session.merchantId,
-      });
-      if ('refused' in challenge) return render({ ...view, error: challenge.refused }, 422);
-      const first = codeForm(ctx, view.action, 'approve', challenge, carryChoice(planValue, card));
-      return respond(view, 200, checkoutStepUp(view, first));
-    }
-    const verified = await finishStepUp(ctx.event, sessionToken, form);
-    if ('refused' in verified) {
-      const challenge = { challengeId: form.get('challengeId') ?? '' };
-      const again = codeForm(ctx, view.action, 'approve', challenge, carryChoice(planValue, card));
-      return respond(view, 400, checkoutStepUp({ ...view, error: verified.refused }, again));
-    }
-    headers['step-up-token'] = verified.stepUpToken;
+  const carry = carryChoice(form.get('plan') ?? '', form.get('card') ?? '');
+  if (form.get('do') === 'approve') {
+    const amount = { amount: session.amount, currency: session.currency };
+    const binding = { action: 'authorize_checkout', amount, payee: session.merchantId };
+    const challenge = await beginStepUp(ctx.event, sessionToken, binding);
+    if ('refused' in challenge) return redirect(ctx, `${view.action}?error=step_up_refused`);
+    return respond(
+      view,
+      200,
+      checkoutStepUp(view, codeForm(ctx, view.action, 'verify-approve', challenge, carry)),
+    );
   }
-  const { plan, termMonths } = chosenPlan(planValue);
-  const body = {
-    clientToken: view.clientToken,
-    plan,
-    cardToken: card,
-    ...(termMonths === undefined ? {} : { termMonths }),
-  };
-  const answer = await invoke(authorizeCheckoutSession, ctx.event, {
-    method: 'POST',
-    resource: '/v1/checkout-sessions/{id}/authorize',
-    pathParameters: { id: session.id },
-    body,
-    sessionToken,
-    headers,
+  const verified = await finishStepUp(ctx.event, sessionToken, form);
+  if ('refused' in verified) {
+    const again = codeForm(
+      ctx,
+      view.action,
+      'verify-approve',
+      { challengeId: form.get('challengeId') ?? '' },
+      carry,
+    );
+    return respond(view, 400, checkoutStepUp({ ...view, error: verified.refused }, again));
+  }
+  return respond(view, 200, checkoutConfirm(view, carry, verified.stepUpToken));
+}
+
+/** The steps of a signed-in shopper that may notify (step-up codes); never reads the vault. */
+async function signedInStep(view: CheckoutView, request: PageRequest, sessionToken: string) {
+  const step = request.form.get('do');
+  if (step === 'approve' || step === 'verify-approve')
+    return approvalStepUp(view, request.form, sessionToken);
+  const card = await cardStepUp(request, sessionToken, {
+    action: view.action,
+    cardAction: `${view.action}/card`,
+    back: view.action,
   });
-  if (answer.error) return render({ ...view, error: answer.error.message }, answer.status, card);
-  const location = successLocation(session);
-  return location ? redirect(ctx, location) : respond(view, 200, checkoutApproved(view));
+  return card ?? redirect(view.ctx, view.action);
 }
 
 export const checkoutAction = pageHandler(async (request) => {
   const view = await viewOf(request);
   if (!('session' in view)) return view;
   const { ctx, form } = request;
-  const step = form.get('do');
-  if (view.session.state !== 'open') return render(view);
-  if (step === 'sign-out') {
+  if (view.session.state !== 'open') return respond(view, 410, checkoutOver(view));
+  if (form.get('do') === 'sign-out') {
     await signOut(ctx.event, ctx.sessionToken);
     return redirect(ctx, view.action, [sessionCookie(ctx, undefined)]);
   }
-  if (step === 'approve') return approve(view, form);
   const answered = await signInAction(request, view.action, {
-    refused: (error) => render({ ...view, error }, 400),
+    refused: async (error) => respond(view, 400, checkoutSignedOut({ ...view, error })),
     challenge: (codePage) => respond(view, 200, codePage),
   });
-  return answered ?? render({ ...view, error: 'Unknown action.' }, 400);
+  if (answered) return answered;
+  if (!ctx.sessionToken || !(await me(ctx.event, ctx.sessionToken))) {
+    return respond(view, 401, checkoutSignedOut({ ...view, error: 'Please sign in again.' }), [
+      sessionCookie(ctx, undefined),
+    ]);
+  }
+  return signedInStep(view, request, ctx.sessionToken);
 });

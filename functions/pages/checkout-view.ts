@@ -128,13 +128,14 @@ export function checkoutSignedIn(
     html`${header(view)}<p class="muted">Signed in as ${shopper.email}</p>
 ${form(
   view.ctx,
-  view.action,
+  // Above the threshold the approval starts with a step-up code (a function that may notify).
+  session.stepUpRequired ? view.action : `${view.action}/approve`,
   'approve',
   html`<fieldset><legend>Choose how to pay</legend>${session.offers.map((o, i) => offerRow(view, o, i))}</fieldset>
 <fieldset><legend>Pay with</legend>${cardChoices(cards, selectedCard)}</fieldset>${stepUp}
 ${cards.length > 0 ? html`<button type="submit" id="approve">Approve</button>` : ''}`,
 )}
-${form(view.ctx, `${view.action}/card`, 'start', html`<button type="submit" class="secondary" id="add-card">Add a card</button>`)}
+${form(view.ctx, view.action, 'add-card', html`<button type="submit" class="secondary" id="add-card">Add a card</button>`)}
 ${form(view.ctx, view.action, 'sign-out', html`<button type="submit" class="secondary">Sign out</button>`)}
 <p>${cancelLink(session)}</p>`,
   );
@@ -172,6 +173,19 @@ export function checkoutStepUp(view: CheckoutView, codeFormHtml: Html): Html {
     view.locale,
     'Confirm it is you',
     html`${header(view)}<p>Approving ${formatAmount(view.session.amount, view.session.currency, view.locale)} to ${view.merchantName} needs a one-time code.</p>${codeFormHtml}<p><a href="${view.action}">Back</a></p>`,
+  );
+}
+
+/** After the step-up code: the approval itself, with the verified step-up token. */
+export function checkoutConfirm(view: CheckoutView, carry: Html, stepUpToken: string): Html {
+  const amount = formatAmount(view.session.amount, view.session.currency, view.locale);
+  return page(
+    view.ctx,
+    view.locale,
+    'Confirm your approval',
+    html`${header(view)}<p>Code accepted. Approve ${amount} to ${view.merchantName}?</p>
+${form(view.ctx, `${view.action}/approve`, 'approve', html`<button type="submit" id="approve">Approve</button>`, html`${carry}${hidden('stepUpToken', stepUpToken)}`)}
+<p><a href="${view.action}">Back</a></p>`,
   );
 }
 

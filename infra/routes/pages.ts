@@ -8,21 +8,29 @@ import type { Route, RouteAccess } from './route.ts';
  * session cookie and calls the API's own handlers in-process, with the API's checks.
  * Grants are the union of what the API routes a page calls need.
  */
-const SIGN_IN: RouteAccess = {
-  main: 'readwrite',
+const READ_PAGE: RouteAccess = {
+  main: 'read',
   vault: 'read',
-  keys: ['secrets:decrypt'],
-  secrets: ['session-signing', 'otp-pepper', 'cursor-signing'],
+  secrets: ['session-signing', 'cursor-signing'],
+};
+
+/** Sign-in, registration and step-up codes: they notify, so they never touch the vault (CDE). */
+const NOTIFY_PAGE: RouteAccess = {
+  main: 'readwrite',
+  keys: ['secrets:encrypt', 'secrets:decrypt'],
+  secrets: ['session-signing', 'otp-pepper'],
   notify: true,
 };
 
-/** Adding a card: the vault's own grants (the card number reaches only this function and the vault). */
-const ADD_CARD: RouteAccess = {
+/** The approval: the authorize route's grants (it reads the card summary from the vault). */
+const APPROVE: RouteAccess = { main: 'readwrite', vault: 'read', secrets: ['session-signing'] };
+
+/** Saving, deleting and moving cards: the vault route's grants (the number reaches only this function). */
+const CARDS: RouteAccess = {
   main: 'readwrite',
   vault: 'readwrite',
-  keys: ['vault:encrypt', 'secrets:decrypt'],
-  secrets: ['session-signing', 'fingerprint', 'otp-pepper'],
-  notify: true,
+  keys: ['vault:encrypt'],
+  secrets: ['session-signing', 'fingerprint', 'cursor-signing'],
 };
 
 /** Paying off charges the card: the payoff route's grants (the processor detokenizes, audited). */
@@ -30,16 +38,7 @@ const PAYOFF: RouteAccess = {
   main: 'readwrite',
   vault: 'readwrite',
   keys: ['vault:decrypt'],
-  secrets: ['session-signing', 'otp-pepper'],
-};
-
-/** The portal's own forms: sign-in, 2FA changes (TOTP secrets encrypted and read), cards, orders. */
-const PORTAL: RouteAccess = {
-  main: 'readwrite',
-  vault: 'readwrite',
-  keys: ['secrets:encrypt', 'secrets:decrypt'],
-  secrets: ['session-signing', 'otp-pepper', 'cursor-signing'],
-  notify: true,
+  secrets: ['session-signing', 'cursor-signing'],
 };
 
 const page = (
@@ -62,19 +61,18 @@ const page = (
   access,
 });
 
+/**
+ * A function that reads the vault runs in the cardholder data environment and may not notify, so the
+ * pages split by grant: the GET pages (saved cards), the forms that send codes (no vault), and the
+ * approval, card and payoff forms (vault, no notification).
+ */
 export const pageRoutes: Route[] = [
-  page('showCheckout', 'GET', '/pay/{token}', 'checkout-handler.ts', 'The hosted checkout page', SIGN_IN),
-  page('checkoutAction', 'POST', '/pay/{token}', 'checkout-handler.ts', 'The hosted checkout forms', SIGN_IN),
-  page(
-    'checkoutCard',
-    'POST',
-    '/pay/{token}/card',
-    'card-handler.ts',
-    'Add a card during checkout',
-    ADD_CARD,
-  ),
-  page('showAccount', 'GET', '/account', 'account-handler.ts', 'The shopper portal', SIGN_IN),
-  page('accountAction', 'POST', '/account', 'account-handler.ts', 'The shopper portal forms', PORTAL),
-  page('accountCard', 'POST', '/account/cards', 'card-handler.ts', 'Add a card from the portal', ADD_CARD),
+  page('showCheckout', 'GET', '/pay/{token}', 'checkout-handler.ts', 'The hosted checkout page', READ_PAGE),
+  page('checkoutAction', 'POST', '/pay/{token}', 'checkout-handler.ts', 'Sign-in and codes', NOTIFY_PAGE),
+  page('checkoutApprove', 'POST', '/pay/{token}/approve', 'checkout-approve-handler.ts', 'Approve', APPROVE),
+  page('checkoutCard', 'POST', '/pay/{token}/card', 'card-handler.ts', 'Save a card during checkout', CARDS),
+  page('showAccount', 'GET', '/account', 'account-handler.ts', 'The shopper portal', READ_PAGE),
+  page('accountAction', 'POST', '/account', 'account-handler.ts', 'Sign-in, codes and 2FA', NOTIFY_PAGE),
+  page('accountCard', 'POST', '/account/cards', 'card-handler.ts', 'Save, delete or move cards', CARDS),
   page('accountPayoff', 'POST', '/account/payoff', 'payoff-handler.ts', 'Pay off an order', PAYOFF),
 ];

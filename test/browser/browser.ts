@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import AxeBuilder from '@axe-core/playwright';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterAll, beforeAll, expect, vi } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { idempotencyKey } from '../support/checkout.ts';
 import { registerCustomer, stepUp } from '../support/customers.ts';
@@ -116,10 +116,8 @@ export async function registerOnPage(page: Page, email = newEmail()): Promise<st
 /** Adds a card through the page's "Add a card" button and the code from the outbox. */
 export async function addCardOnPage(app: TestApp, page: Page, number = '4242 4242 4242 4242'): Promise<void> {
   await page.getByRole('button', { name: 'Add a card' }).click();
-  await page
-    .getByLabel(/code/i)
-    .first()
-    .fill(await codeOnPage(app, page));
+  await page.getByLabel('Code', { exact: true }).fill(await codeOnPage(app, page));
+  await page.getByRole('button', { name: 'Continue' }).click();
   await page.getByLabel('Card number').fill(number);
   await page.getByLabel('Expiry month (MM)').fill('12');
   await page.getByLabel('Expiry year (YYYY)').fill('2030');
@@ -161,6 +159,9 @@ export async function signInOnPage(page: Page, shopper: { email: string; passwor
  * "Acme Outdoor". Read them through the getters once `beforeAll` has run.
  */
 export function browserSuite() {
+  // A journey is a few dozen page loads, each with scrypt and DynamoDB behind it: on a shared machine
+  // that passes the default 30 s.
+  vi.setConfig({ testTimeout: 120_000 });
   let app: TestApp | undefined;
   let browser: Browser | undefined;
   let merchant: { id: string; apiKey: string } | undefined;

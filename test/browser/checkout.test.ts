@@ -96,6 +96,9 @@ describe('hosted checkout', () => {
     await expectAccessible(page, 'step-up, wrong code');
     await page.getByLabel('Code').fill(code);
     await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Confirm your approval' }).waitFor();
+    await expectAccessible(page, 'confirm approval');
+    await page.getByRole('button', { name: 'Approve' }).click();
     await page.waitForURL(`${SHOP}/done?checkout_session_id=${session.id}`);
     const read = await app.call<{ approval: { plan: string } | null }>(
       'GET',

@@ -66,6 +66,7 @@ try {
   await desktop.getByRole('button', { name: 'Create account' }).click();
   await desktop.getByRole('button', { name: 'Add a card' }).click();
   await desktop.locator('#code').fill(await outboxCode(desktop));
+  await desktop.getByRole('button', { name: 'Continue' }).click();
   await desktop.locator('#number').fill('4242 4242 4242 4242');
   await desktop.locator('#exp-month').fill('12');
   await desktop.locator('#exp-year').fill('2030');

@@ -82,10 +82,11 @@ describe('hosted checkout: keyboard, small screens and the card number', () => {
 
       await tabTo(page, '#add-card');
       await page.keyboard.press('Enter');
+      await typeInto(page, '#code', await codeOnPage(app, page));
+      await page.keyboard.press('Enter');
       await page.waitForSelector('#number');
       expect(await fitsWidth(page)).toBe(true);
       await expectAccessible(page, 'add a card');
-      await typeInto(page, '#code', await codeOnPage(app, page));
       await typeInto(page, '#number', '5555 5555 5555 4444');
       await typeInto(page, '#exp-month', '12');
       await typeInto(page, '#exp-year', '2030');

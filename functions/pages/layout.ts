@@ -1,4 +1,5 @@
 /** The page shell and the pieces every page shares (forms, alerts, sign-in). No script anywhere. */
+import { config } from '../lib/config.ts';
 import { Html, html, type Part } from './html.ts';
 import type { PageContext } from './web.ts';
 
@@ -69,6 +70,12 @@ export function signInForms(ctx: PageContext, action: string): Html {
   )}`;
 }
 
+/** In the local sandbox, where the codes are (nothing is sent): the outbox page. */
+const sandboxHint = () =>
+  config().isLocal
+    ? html`<p class="muted">Sandbox: read the code in <a href="/outbox" target="_blank">your outbox</a>.</p>`
+    : '';
+
 const CHANNEL_TEXT: Record<string, string> = {
   totp: 'Enter the 6-digit code from your authenticator app.',
   sms: 'We sent a 6-digit code to your phone.',
@@ -89,7 +96,7 @@ export function codeForm(
     ctx,
     action,
     step,
-    html`<p id="code-help">${text}</p><label for="code">Code</label>
+    html`<p id="code-help">${text}</p>${sandboxHint()}<label for="code">Code</label>
 <input id="code" type="text" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" aria-describedby="code-help" ${allowRecovery ? '' : html`required`}>
 ${allowRecovery ? html`<label for="recovery">Or a recovery code</label><input id="recovery" type="text" name="recoveryCode" autocomplete="off">` : ''}
 <button type="submit">Continue</button>`,

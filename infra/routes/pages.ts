@@ -75,4 +75,12 @@ export const pageRoutes: Route[] = [
   page('accountAction', 'POST', '/account', 'account-handler.ts', 'Sign-in, codes and 2FA', NOTIFY_PAGE),
   page('accountCard', 'POST', '/account/cards', 'card-handler.ts', 'Save, delete or move cards', CARDS),
   page('accountPayoff', 'POST', '/account/payoff', 'payoff-handler.ts', 'Pay off an order', PAYOFF),
+  // The local sandbox's outbox as a page (one-time codes for a person trying the pages); never deployed.
+  {
+    ...page('showOutbox', 'GET', '/outbox', 'outbox-handler.ts', 'Sandbox outbox', {
+      main: 'read',
+      secrets: ['session-signing'],
+    }),
+    localOnly: true,
+  },
 ];

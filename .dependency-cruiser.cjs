@@ -58,10 +58,28 @@ module.exports = {
         "A capability imports another capability only through that capability's face (FACES in " +
         '.dependency-cruiser.cjs), never its store, schema, service or use-case files.',
       severity: 'error',
-      from: { path: '^functions/([^/]+)/' },
+      from: { path: '^functions/([^/]+)/', pathNot: '^functions/pages/' },
       to: {
         path: '^functions/[^/]+/',
         pathNot: ['^functions/$1/', '^functions/lib/', `^functions/(${faceFiles.join('|')})$`],
+      },
+    },
+    {
+      name: 'pages-through-entries',
+      comment:
+        'The hosted pages (functions/pages) are a browser-facing gateway: they call the API through its ' +
+        'route entry files (handler.ts, *-handler.ts), as API Gateway does, and through faces; never a ' +
+        "capability's store, schema or use-case files (docs/adr/0023-hosted-pages.md).",
+      severity: 'error',
+      from: { path: '^functions/pages/' },
+      to: {
+        path: '^functions/[^/]+/',
+        pathNot: [
+          '^functions/pages/',
+          '^functions/lib/',
+          `^functions/(${faceFiles.join('|')})$`,
+          '^functions/[^/]+/(handler|[a-z-]+-handler)[.]ts$',
+        ],
       },
     },
     {

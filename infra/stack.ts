@@ -19,6 +19,7 @@ import { Secrets } from './constructs/secrets.ts';
 import { SecurityBaseline } from './constructs/security-baseline.ts';
 import { jobs as allJobs, type QueueConsumer, queueConsumers, type ScheduledJob } from './jobs.ts';
 import { routes as allRoutes, type Route } from './routes/index.ts';
+import { pageRoutes } from './routes/pages.ts';
 
 export const STAGES = ['dev', 'prod'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -186,7 +187,8 @@ export class TesseraStack extends Stack {
     };
     this.api = new Api(this, 'Api', {
       ...access,
-      routes: routes ?? allRoutes,
+      // The JSON API and the hosted pages (HTML) behind the same API (docs/adr/0023-hosted-pages.md).
+      routes: routes ?? [...allRoutes, ...pageRoutes],
       deadLetterQueue: this.deadLetterQueue,
       limits: LIMITS[stage],
       merchantApiKeys,

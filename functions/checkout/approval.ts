@@ -8,9 +8,13 @@
  * - consume: `redeemApproval` gives the items that use it up and complete its session, in the
  *   redeemer's own transaction, and `redeemFailure` names what a cancelled redemption lost.
  *
- * The token format (`authz_` + 43 base64url characters: 256 random bits) is defined here once.
+ * The token format (`authz_` + 43 base64url characters: 256 bits) is defined here once. A token is
+ * either random or, for an approval its merchant reads back with `GET /v1/checkout-sessions/{id}`,
+ * an HMAC of a random nonce stored on the session under a key only Tessera holds
+ * (`approvalTokenFor`): the table alone still yields nothing that can be redeemed.
  */
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { derivedKey } from '../lib/derived-keys.ts';
 import { type CodeOfKind, DomainError } from '../lib/errors.ts';
 import { type Cancellation, Transaction } from '../lib/transactions.ts';
 import { AUTHORIZATION_TOKEN_TTL_MS } from './policy.ts';
@@ -33,9 +37,29 @@ export interface Approval extends ApprovalTerms {
 /** The parts of a redemption transaction, by name. */
 export type ApprovalPart = 'approval' | 'session';
 
-/** Mints an approval: the token (shown to the shopper once) and the item that stores its hash. */
-export function mintApproval(terms: ApprovalTerms, now: Date) {
-  const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+/**
+ * The authorization token of a session's approval, recomputable from the session's `approvalNonce`:
+ * HMAC-SHA-256 under the `checkout-approval` key derived from the session-signing secret (RFC 5869),
+ * over the session id and the nonce. 0 KMS calls; the secret is cached per container.
+ */
+export async function approvalTokenFor(checkoutSessionId: string, nonce: string): Promise<string> {
+  const key = await derivedKey('session-signing', 'checkout-approval');
+  const mac = createHmac('sha256', key).update(`${checkoutSessionId}|${nonce}`, 'utf8').digest('base64url');
+  return `${TOKEN_PREFIX}${mac}`;
+}
+
+/** A fresh nonce for `approvalTokenFor` (128 random bits). */
+export const newApprovalNonce = () => randomBytes(16).toString('base64url');
+
+/**
+ * Mints an approval: the token (shown to the shopper once; random unless given, see
+ * `approvalTokenFor`) and the item that stores its hash.
+ */
+export function mintApproval(
+  terms: ApprovalTerms,
+  now: Date,
+  token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`,
+) {
   const expiresAtMs = now.getTime() + AUTHORIZATION_TOKEN_TTL_MS;
   const record: store.AuthorizationRecord = {
     tokenHash: store.sha256(token),
@@ -112,3 +136,6 @@ export function redeemFailure(
   }
   return undefined;
 }
+
+// The hosted checkout page (functions/pages) reads a session by its client secret.
+export { type HostedOffer, type HostedSession, hostedSession } from './hosted.ts';

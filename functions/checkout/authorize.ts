@@ -10,7 +10,7 @@ import { type TransactItem, Transaction, writeUnlessCancelled } from '../lib/tra
 import type { Commit } from '../lib/use-case.ts';
 import { isMerchantActive, merchantActiveItem } from '../merchants/access.ts';
 import type { RiskDecision, RiskEvent } from '../monitoring/risk.ts';
-import { mintApproval } from './approval.ts';
+import { approvalTokenFor, mintApproval, newApprovalNonce } from './approval.ts';
 import { checkoutConfig } from './policy.ts';
 import type { AuthorizeCheckoutBody, CheckoutAuthorizationResponse } from './schema.ts';
 import { clientTokenMatches } from './session.ts';
@@ -243,6 +243,8 @@ export async function authorize(
       }),
     );
   }
+  // The merchant reads this approval back from the session (GET /v1/checkout-sessions/{id}).
+  const nonce = newApprovalNonce();
   const approval = mintApproval(
     {
       merchantId: session.merchantId,
@@ -259,6 +261,7 @@ export async function authorize(
       riskDecision: { id: risk.id, decision: risk.decision, score: risk.score },
     },
     now,
+    await approvalTokenFor(session.id, nonce),
   );
   const metadata = {
     merchantId: session.merchantId,
@@ -271,7 +274,7 @@ export async function authorize(
   tx.add('authorization', approval.item)
     .add(
       'session',
-      store.approveSessionItem(session.id, principal.customerId, now.getTime(), now.toISOString()),
+      store.approveSessionItem(session.id, principal.customerId, now.getTime(), now.toISOString(), nonce),
     )
     .add('merchant', merchantActiveItem(session.merchantId))
     // A credit application's limit caps the shopper's authorizations in its currency (functions/credit).

@@ -1,6 +1,7 @@
 import { clock } from '../lib/clock.ts';
 import { type HttpEvent, httpHandler } from '../lib/http.ts';
 import { deviceHash, ipHash, originOf } from '../lib/origin.ts';
+import { publicBaseUrl } from '../lib/public-origin.ts';
 import { answer, created, ok } from '../lib/use-case.ts';
 import { merchantAccess } from '../merchants/access.ts';
 import { assessRisk, riskDeclined } from '../monitoring/risk.ts';
@@ -8,6 +9,7 @@ import { customerAccess } from '../sessions/access.ts';
 import { requireStepUp } from '../twofa/gate.ts';
 import { getCard } from '../vault/access.ts';
 import { type AuthorizePorts, authorize } from './authorize.ts';
+import { readSession } from './read.ts';
 import { AuthorizeCheckoutBody, CheckoutSessionParams, CreateCheckoutSessionBody } from './schema.ts';
 import { createSession } from './session.ts';
 
@@ -29,8 +31,8 @@ export const createCheckoutSession = httpHandler(
     body: CreateCheckoutSessionBody,
     idempotency: { scope: (principal) => principal.merchantId },
   },
-  async ({ principal, body, commit }) =>
-    answer(commit, created, (port) => createSession(principal, body, port, clock())),
+  async ({ principal, body, commit, event }) =>
+    answer(commit, created, (port) => createSession(principal, body, port, clock(), publicBaseUrl(event))),
 );
 
 export const authorizeCheckoutSession = httpHandler(
@@ -39,4 +41,9 @@ export const authorizeCheckoutSession = httpHandler(
     answer(commit, ok, (port) =>
       authorize(principal, params.id, body, headers, portsFor(event, headers), port, clock()),
     ),
+);
+
+export const getCheckoutSession = httpHandler(
+  { auth: merchantAccess, params: CheckoutSessionParams },
+  async ({ principal, params }) => ok(await readSession(principal, params.id, clock().now())),
 );

@@ -25,10 +25,22 @@ export const CreateCheckoutSessionBody = /* @__PURE__ */ defineSchema(() =>
           description:
             'Plans to offer, each at most once; default every offered plan. Only those whose limits admit the amount are kept.',
         }),
+      successUrl: ReturnUrl().optional().meta({
+        description:
+          'Where the hosted page sends the shopper once they approve, with `?checkout_session_id=cs_…` added.',
+      }),
+      cancelUrl: ReturnUrl().optional().meta({
+        description: 'Where the hosted page sends the shopper who cancels (or whose session is over).',
+      }),
     })
     .meta({ id: 'CreateCheckoutSessionRequest' }),
 );
 export type CreateCheckoutSessionBody = z.infer<typeof CreateCheckoutSessionBody>;
+
+/** A merchant's return URL: https (loopback http in the local sandbox; checked in session.ts). */
+function ReturnUrl() {
+  return freeText().max(2048).meta({ format: 'uri', example: 'https://shop.example/checkout/done' });
+}
 
 export const CheckoutSessionParams = /* @__PURE__ */ defineSchema(() =>
   z.object({ id: idOf('checkoutSession') }),
@@ -54,10 +66,42 @@ export const CheckoutSessionResponse = /* @__PURE__ */ defineSchema(() =>
       livemode: z.boolean(),
       expiresAt: IsoDateTime,
       createdAt: IsoDateTime,
+      url: z.string().meta({
+        description:
+          'The hosted checkout page: redirect the shopper here. It carries the clientToken, so it is shown in this response only.',
+      }),
+      successUrl: z.string().optional(),
+      cancelUrl: z.string().optional(),
     })
     .meta({ id: 'CheckoutSession' }),
 );
 export type CheckoutSessionResponse = z.infer<typeof CheckoutSessionResponse>;
+
+export const CheckoutSessionApproval = /* @__PURE__ */ defineSchema(() =>
+  z
+    .object({
+      authorizationToken: z.string().meta({
+        description: 'Redeem it with `POST /v1/orders` (once, before `expiresAt`), as from any approval.',
+      }),
+      expiresAt: IsoDateTime,
+      plan: PlanIdSchema,
+      termMonths: z.int().optional(),
+    })
+    .meta({ id: 'CheckoutSessionApproval' }),
+);
+
+export const CheckoutSessionDetails = /* @__PURE__ */ defineSchema(() =>
+  CheckoutSessionResponse.omit({ clientToken: true, url: true })
+    .extend({
+      approvedAt: IsoDateTime.optional(),
+      approval: CheckoutSessionApproval.nullable().meta({
+        description: "The shopper's latest approval while it is unused and unexpired; else null.",
+      }),
+      orderId: z.string().optional(),
+    })
+    .meta({ id: 'CheckoutSessionDetails' }),
+);
+export type CheckoutSessionDetails = z.infer<typeof CheckoutSessionDetails>;
 
 /**
  * A session's client secret: its id, `_secret_`, then 32 base64url characters (192 random bits;

@@ -5,6 +5,7 @@ import type { Clock } from '../lib/clock.ts';
 import { type CodeOfKind, DomainError } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import { type CurrencyCode, formatMoney } from '../lib/money.ts';
+import { returnUrlProblem } from '../lib/public-origin.ts';
 import type { Commit } from '../lib/use-case.ts';
 import { SESSION_TTL_MS } from './policy.ts';
 import type { CheckoutSessionResponse, CreateCheckoutSessionBody } from './schema.ts';
@@ -61,14 +62,23 @@ export function eligiblePlans(
   return eligible.map((plan) => plan.id);
 }
 
-export function sessionResponse(
-  session: store.CheckoutSessionRecord,
-  clientToken: string,
-): CheckoutSessionResponse {
+/** The hosted checkout page of a session: it carries the client secret, never stored in clear. */
+export const hostedPageUrl = (baseUrl: string, clientToken: string) => `${baseUrl}/pay/${clientToken}`;
+
+/** Refuses a return URL that is not https (loopback http locally): 400 `return_url_insecure`. */
+function checkReturnUrls(body: CreateCheckoutSessionBody): void {
+  for (const param of ['successUrl', 'cancelUrl'] as const) {
+    const raw = body[param];
+    const problem = raw === undefined ? undefined : returnUrlProblem(raw);
+    if (problem) throw new DomainError('invalid', 'return_url_insecure', `${param} ${problem}.`, param);
+  }
+}
+
+/** What a merchant sees of a session, secrets aside (the creation response and `GET` share it). */
+export function sessionFields(session: store.CheckoutSessionRecord) {
   return {
     id: session.id,
-    object: 'checkout_session',
-    clientToken,
+    object: 'checkout_session' as const,
     status: session.status,
     amount: session.amount,
     currency: session.currency,
@@ -77,7 +87,17 @@ export function sessionResponse(
     livemode: session.livemode,
     expiresAt: session.expiresAt,
     createdAt: session.createdAt,
+    ...(session.successUrl === undefined ? {} : { successUrl: session.successUrl }),
+    ...(session.cancelUrl === undefined ? {} : { cancelUrl: session.cancelUrl }),
   };
+}
+
+export function sessionResponse(
+  session: store.CheckoutSessionRecord,
+  clientToken: string,
+  baseUrl: string,
+): CheckoutSessionResponse {
+  return { ...sessionFields(session), clientToken, url: hostedPageUrl(baseUrl, clientToken) };
 }
 
 export async function createSession(
@@ -85,7 +105,9 @@ export async function createSession(
   body: CreateCheckoutSessionBody,
   commit: Commit<CheckoutSessionResponse>,
   clock: Clock,
+  baseUrl: string,
 ): Promise<CheckoutSessionResponse> {
+  checkReturnUrls(body);
   const plans = eligiblePlans(body.amount, body.currency, body.plans);
   const now = clock.now();
   const id = newId('checkoutSession', now);
@@ -100,6 +122,8 @@ export async function createSession(
     currency: body.currency,
     merchantReference: body.merchantReference,
     plans,
+    ...(body.successUrl === undefined ? {} : { successUrl: body.successUrl }),
+    ...(body.cancelUrl === undefined ? {} : { cancelUrl: body.cancelUrl }),
     clientTokenHash: store.sha256(clientToken),
     status: 'open',
     expiresAt: new Date(expiresAtMs).toISOString(),
@@ -110,7 +134,7 @@ export async function createSession(
     // Kept a month past expiry for support questions, then removed by TTL.
     ttl: Math.floor((expiresAtMs + 30 * 86_400_000) / 1000),
   };
-  const response = sessionResponse(session, clientToken);
+  const response = sessionResponse(session, clientToken, baseUrl);
   await commit([store.putSessionItem(session)], response);
   return response;
 }

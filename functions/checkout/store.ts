@@ -10,8 +10,9 @@ import type { TransactItem } from '../lib/transactions.ts';
  *   CHECKOUT#<cs> / CHECKOUT        a merchant's checkout session: amount, plans, status, expiry
  *   AUTHZ#<sha256(token)> / AUTHZ   a shopper's approval, redeemable once by the session's merchant
  *
- * Authorization tokens and client tokens are secrets: only their SHA-256 is stored, so a read of
- * the table yields nothing that can be redeemed. Both items expire by TTL after they are useless.
+ * Authorization tokens and client tokens are secrets: only their SHA-256 is stored (and a session's
+ * `approvalNonce`, from which only a holder of the session-signing secret derives the token), so a
+ * read of the table yields nothing that can be redeemed. Both items expire by TTL after they are useless.
  */
 export interface CheckoutSessionRecord {
   id: string;
@@ -26,7 +27,12 @@ export interface CheckoutSessionRecord {
   /** The one shopper who approved the session (issue 9: a second shopper cannot approve it). */
   approvedBy?: string;
   approvedAt?: string;
+  /** The random input of the latest approval's token (hosted checkout: see approval-token.ts). */
+  approvalNonce?: string;
   orderId?: string;
+  /** The merchant's return URLs for the hosted page (only these are ever redirected to). */
+  successUrl?: string;
+  cancelUrl?: string;
   expiresAt: string;
   expiresAtMs: number;
   createdAt: string;
@@ -91,13 +97,19 @@ export async function getSession(id: string): Promise<CheckoutSessionRecord | un
  * another shopper, when the approval is written. The same shopper may approve again (one order per
  * session still holds: see `completeSessionItem`).
  */
-export function approveSessionItem(id: string, customerId: string, nowMs: number, at: string): TransactItem {
+export function approveSessionItem(
+  id: string,
+  customerId: string,
+  nowMs: number,
+  at: string,
+  approvalNonce: string,
+): TransactItem {
   return {
     Update: {
       TableName: tableName(),
       Key: sessionKey(id),
       UpdateExpression:
-        'SET approvedBy = :customer, approvedAt = if_not_exists(approvedAt, :at), updatedAt = :at ADD version :one',
+        'SET approvedBy = :customer, approvedAt = if_not_exists(approvedAt, :at), approvalNonce = :nonce, updatedAt = :at ADD version :one',
       ConditionExpression:
         '#status = :open AND expiresAtMs > :now AND (attribute_not_exists(approvedBy) OR approvedBy = :customer)',
       ExpressionAttributeNames: { '#status': 'status' },
@@ -106,6 +118,7 @@ export function approveSessionItem(id: string, customerId: string, nowMs: number
         ':now': nowMs,
         ':customer': customerId,
         ':at': at,
+        ':nonce': approvalNonce,
         ':one': 1,
       },
     },

@@ -30,6 +30,11 @@ export const ERROR_CODES = {
     description: 'A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once.',
   },
   malformed_request: { statuses: [400], description: 'The path or query cannot be decoded (bad %-escape).' },
+  return_url_insecure: {
+    statuses: [400],
+    description:
+      '`successUrl` / `cancelUrl` must be https (http on a loopback host in the local sandbox only), without credentials or fragment.',
+  },
   // 400: a rule beyond the schema, stated in the operation's description.
   vault_key_not_configured: { statuses: [400], description: '`targetKeyId` is not a configured vault key.' },
   invalid_cursor: {

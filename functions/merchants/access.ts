@@ -4,5 +4,5 @@
  * record (read it; write it inside the caller's transaction). Re-exports only.
  */
 export { type MerchantPrincipal, merchantAccess } from './auth.ts';
-export { isMerchantActive, merchantActiveItem, merchantSuspended } from './standing.ts';
+export { isMerchantActive, merchantActiveItem, merchantDisplayName, merchantSuspended } from './standing.ts';
 export { getWebhookEndpoint, setWebhookEndpointItem, type WebhookEndpointState } from './webhook-endpoint.ts';

@@ -34,3 +34,8 @@ export const merchantSuspended = () =>
     'merchant_suspended',
     'This merchant account is suspended and cannot use the API.',
   );
+
+/** The merchant's name as shoppers see it (the hosted checkout page), or undefined when unknown. */
+export async function merchantDisplayName(merchantId: string): Promise<string | undefined> {
+  return (await getMerchant(merchantId))?.name;
+}

@@ -7,6 +7,7 @@ import { ApiError, errorBody, tooManyRequests, unauthorized } from '../../functi
 import { newId } from '../../functions/lib/ids.ts';
 import { redactText } from '../../functions/lib/logger.ts';
 import { routes as allRoutes, type Route } from '../routes/index.ts';
+import { pageRoutes } from '../routes/pages.ts';
 import { buildProxyEvent, decodeSegment, lastHeader, requestUrl } from './proxy-event.ts';
 
 /** The deployed API's limits, applied identically here. */
@@ -143,7 +144,8 @@ function lambdaContext(route: Route, requestId: string): Context {
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const routesByLength = routeIndex(
-    (options.routes ?? allRoutes)
+    // The JSON API and the hosted pages (infra/routes/pages.ts), as the deployed API serves both.
+    (options.routes ?? [...allRoutes, ...pageRoutes])
       .filter((r) => options.includeLocalOnly !== false || !r.localOnly)
       .map(compile),
   );

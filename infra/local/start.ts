@@ -1,4 +1,5 @@
 // `npm start`: the whole system on this machine, no AWS account needed.
+import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { consoleProgress } from './progress.ts';
 import { startLocalRuntime } from './runtime.ts';
@@ -22,6 +23,7 @@ const runtime = await startLocalRuntime({
 });
 
 const demo = runtime.demoMerchant;
+const checkoutUrl = demo?.apiKey ? await demoCheckout(runtime.url, demo.apiKey) : undefined;
 const lines = [
   `tessera: listening on ${runtime.url} (ready in ${Math.round(performance.now() - started)} ms)`,
   `  DynamoDB Local:   ${runtime.dynamodbEndpoint} (data in ${join(dataDir, 'dynamodb')})`,
@@ -31,6 +33,10 @@ const lines = [
   demo?.apiKey
     ? `  demo API key:     ${demo.apiKey}   (shown this once; rotate with POST /v1/admin/merchants/${demo.merchantId}/keys)`
     : '  demo API key:     shown on the first start only; rotate it to get a new one',
+  `  shopper portal:   ${runtime.url}/account`,
+  checkoutUrl
+    ? `  hosted checkout:  ${checkoutUrl}   (a demo session of USD 400.00; open it in a browser)`
+    : '  hosted checkout:  POST /v1/checkout-sessions returns its url (see the README quickstart)',
   '',
   'try:',
   `  curl -s ${runtime.url}/v1/health`,
@@ -38,6 +44,26 @@ const lines = [
   '',
 ];
 process.stdout.write(`${lines.join('\n')}\n`);
+
+/** A demo checkout session of the seeded merchant, returning to the portal (loopback is allowed locally). */
+async function demoCheckout(api: string, apiKey: string): Promise<string | undefined> {
+  const res = await fetch(`${api}/v1/checkout-sessions`, {
+    method: 'POST',
+    headers: {
+      Authorization: `Bearer ${apiKey}`,
+      'Content-Type': 'application/json',
+      'Idempotency-Key': `demo_${randomBytes(12).toString('hex').replace(/\d/g, 'x')}`,
+    },
+    body: JSON.stringify({
+      amount: 40_000,
+      currency: 'USD',
+      merchantReference: 'demo-cart-1',
+      successUrl: `${api}/account`,
+      cancelUrl: `${api}/account`,
+    }),
+  }).catch(() => undefined);
+  return res?.ok ? ((await res.json()) as { url: string }).url : undefined;
+}
 
 let stopping = false;
 const stop = async (signal: string) => {

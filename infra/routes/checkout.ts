@@ -1,6 +1,7 @@
 import {
   AuthorizeCheckoutBody,
   CheckoutAuthorizationResponse,
+  CheckoutSessionDetails,
   CheckoutSessionParams,
   CheckoutSessionResponse,
   CreateCheckoutSessionBody,
@@ -18,12 +19,15 @@ export const checkoutRoutes: Route[] = [
     handler: 'createCheckoutSession',
     auth: 'merchant',
     summary: 'Open a checkout session (48 h) for an amount; offers the plans whose limits admit it',
+    description:
+      "The response's `url` is the hosted checkout page: redirect the shopper there. After the approval the page sends the shopper to `successUrl?checkout_session_id=cs_…`; read the approval with `GET /v1/checkout-sessions/{id}`. A cancelling shopper goes to `cancelUrl`.",
     tags: ['checkout'],
     request: { body: CreateCheckoutSessionBody },
     responses: {
       201: { description: 'Created.', schema: CheckoutSessionResponse },
     },
     errors: [
+      'return_url_insecure',
       'amount_too_small',
       'amount_out_of_range',
       'currency_not_offered',
@@ -32,6 +36,22 @@ export const checkoutRoutes: Route[] = [
     ],
     access: { main: 'readwrite' },
     idempotent: true,
+  },
+  {
+    operationId: 'getCheckoutSession',
+    method: 'GET',
+    path: '/v1/checkout-sessions/{id}',
+    entry: 'functions/checkout/handler.ts',
+    handler: 'getCheckoutSession',
+    auth: 'merchant',
+    summary: "A checkout session, with the shopper's approval (its authorizationToken) once given",
+    description:
+      "Read it when the shopper lands on your successUrl, then redeem `approval.authorizationToken` with `POST /v1/orders`. Another merchant's session is 404.",
+    tags: ['checkout'],
+    request: { params: CheckoutSessionParams },
+    responses: { 200: { description: 'The session.', schema: CheckoutSessionDetails } },
+    errors: ['resource_missing'],
+    access: { main: 'read', secrets: ['session-signing'] },
   },
   {
     operationId: 'authorizeCheckoutSession',

@@ -19,7 +19,8 @@ import { Keys, type KeyUse } from '../../infra/constructs/keys.ts';
 import { Secrets } from '../../infra/constructs/secrets.ts';
 import { jobs, type QueueConsumer, queueConsumers, type ScheduledJob } from '../../infra/jobs.ts';
 import type { Route, RouteAccess } from '../../infra/routes/index.ts';
-import { routes } from '../../infra/routes/index.ts';
+import { routes as apiRoutes } from '../../infra/routes/index.ts';
+import { pageRoutes } from '../../infra/routes/pages.ts';
 import { TesseraStack } from '../../infra/stack.ts';
 
 type Json = Record<string, unknown>;
@@ -41,6 +42,8 @@ interface Statement {
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 /** The same feature flags `npx cdk synth` uses. */
 const CONTEXT = (JSON.parse(readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')) as { context: Json }).context;
+/** The stack serves the JSON API and the hosted pages. */
+const routes = [...apiRoutes, ...pageRoutes];
 const deployed = routes.filter((r) => !r.localOnly);
 const outdirs: string[] = [];
 const newOutdir = () => {

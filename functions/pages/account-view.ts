@@ -1,0 +1,141 @@
+/** The shopper portal's pages: orders with their schedules, saved cards, two-factor settings. */
+import type { CurrencyCode } from '../lib/money.ts';
+import { scheduleTable } from './checkout-view.ts';
+import { formatAmount, formatDate } from './format.ts';
+import { type Html, html } from './html.ts';
+import { alert, form, hidden, notice, page, signInForms } from './layout.ts';
+import type { SavedCard } from './shopper.ts';
+import type { PageContext } from './web.ts';
+
+export interface MyOrder {
+  id: string;
+  status: string;
+  merchantReference: string;
+  amount: number;
+  currency: CurrencyCode;
+  plan: { id: string; termMonths?: number };
+  card: { brand: string; last4: string };
+  paidAmount: number;
+  outstandingAmount: number;
+  nextPayment?: { amount: number; dueDate: string } | null;
+  installments: Array<{ seq: number; dueDate: string; amount: number; interest: number; status: string }>;
+}
+
+export interface AccountView {
+  ctx: PageContext;
+  locale: string;
+  /** `/account` (with the stage prefix in AWS). */
+  action: string;
+  error?: string;
+  info?: string;
+}
+
+const PAYABLE = new Set(['captured', 'in_arrears']);
+
+function orderSection(view: AccountView, order: MyOrder, cards: SavedCard[], idempotencyKey: string): Html {
+  const money = (v: number) => formatAmount(v, order.currency, view.locale);
+  const next = order.nextPayment
+    ? html`<p>Next payment: <strong>${money(order.nextPayment.amount)}</strong> on ${formatDate(order.nextPayment.dueDate, view.locale)}</p>`
+    : '';
+  const payoff =
+    PAYABLE.has(order.status) && order.outstandingAmount > 0
+      ? form(
+          view.ctx,
+          `${view.action}/payoff`,
+          'payoff',
+          html`<button type="submit">Pay off ${money(order.outstandingAmount)} now</button>`,
+          html`${hidden('order', order.id)}${hidden('key', idempotencyKey)}`,
+        )
+      : '';
+  const otherCards = cards.filter((c) => c.last4 !== order.card.last4 || c.brand !== order.card.brand);
+  const change =
+    PAYABLE.has(order.status) && otherCards.length > 0
+      ? form(
+          view.ctx,
+          `${view.action}/cards`,
+          'change-card',
+          html`<label for="card-${order.id}">Pay this order with</label><select id="card-${order.id}" name="card">${otherCards.map((c) => html`<option value="${c.token}">${c.brand} ending ${c.last4}</option>`)}</select><button type="submit" class="secondary">Change card</button>`,
+          hidden('order', order.id),
+        )
+      : '';
+  return html`<section data-testid="order-${order.id}" aria-labelledby="h-${order.id}"><h3 id="h-${order.id}">${order.merchantReference} · ${money(order.amount)}</h3>
+<p>Status: ${order.status.replace(/_/g, ' ')} · paid ${money(order.paidAmount)} · still owed ${money(order.outstandingAmount)} · ${order.card.brand} ending ${order.card.last4}</p>
+${next}${scheduleTable(order.installments, order.currency, view.locale, `Schedule of ${order.merchantReference}`)}${payoff}${change}</section>`;
+}
+
+function cardsSection(view: AccountView, cards: SavedCard[]): Html {
+  const rows = cards.map(
+    (c) =>
+      html`<li>${c.brand} ending ${c.last4} (expires ${String(c.expMonth).padStart(2, '0')}/${c.expYear}) ${form(view.ctx, `${view.action}/cards`, 'delete-card', html`<button type="submit" class="secondary" aria-label="Delete ${c.brand} ending ${c.last4}">Delete</button>`, hidden('card', c.token))}</li>`,
+  );
+  return html`<h2>Saved cards</h2>${cards.length ? html`<ul>${rows}</ul>` : html`<p>No saved cards.</p>`}
+${form(view.ctx, view.action, 'add-card', html`<button type="submit" class="secondary">Add a card</button>`)}`;
+}
+
+function twoFactorSection(view: AccountView, enabled: boolean): Html {
+  const stepUp = (action: string, label: string) =>
+    form(
+      view.ctx,
+      view.action,
+      'step-up',
+      html`<button type="submit" class="secondary">${label}</button>`,
+      hidden('action', action),
+    );
+  return html`<h2>Two-factor authentication</h2>
+<p>Authenticator app: <strong>${enabled ? 'on' : 'off'}</strong></p>
+<div class="row">${enabled ? html`${stepUp('regenerate_recovery_codes', 'New recovery codes')}${stepUp('disable_2fa', 'Turn off')}` : stepUp('enable_2fa', 'Turn on authenticator app')}</div>`;
+}
+
+export function accountSignedOut(view: AccountView): Html {
+  return page(
+    view.ctx,
+    view.locale,
+    'Your Tessera account',
+    html`${alert(view.error)}${notice(view.info)}${signInForms(view.ctx, view.action)}`,
+  );
+}
+
+export function accountHome(
+  view: AccountView,
+  shopper: { email: string; twoFactorEnabled?: boolean },
+  orders: MyOrder[],
+  cards: SavedCard[],
+  idempotencyKey: () => string,
+): Html {
+  return page(
+    view.ctx,
+    view.locale,
+    'Your Tessera account',
+    html`${alert(view.error)}${notice(view.info)}<p class="muted">Signed in as ${shopper.email}</p>
+<h2>Your orders</h2>${orders.length ? orders.map((o) => orderSection(view, o, cards, idempotencyKey())) : html`<p>No orders yet.</p>`}
+${cardsSection(view, cards)}${twoFactorSection(view, shopper.twoFactorEnabled === true)}
+${form(view.ctx, view.action, 'sign-out', html`<button type="submit" class="secondary">Sign out</button>`)}`,
+  );
+}
+
+/** A one-off page of the portal (a code to enter, a secret to add, recovery codes to keep). */
+export function accountStep(view: AccountView, title: string, body: Html): Html {
+  return page(
+    view.ctx,
+    view.locale,
+    title,
+    html`${alert(view.error)}${body}<p><a href="${view.action}">Back to your account</a></p>`,
+  );
+}
+
+export function recoveryCodesPage(view: AccountView, codes: string[]): Html {
+  return accountStep(
+    view,
+    'Your recovery codes',
+    html`<p>Keep these codes somewhere safe. Each works once, and they are shown only now.</p><ul data-testid="recovery-codes">${codes.map((c) => html`<li><code>${c}</code></li>`)}</ul>`,
+  );
+}
+
+export function totpSetupPage(view: AccountView, secret: string, otpauthUri: string): Html {
+  return accountStep(
+    view,
+    'Add Tessera to your authenticator app',
+    html`<p>Enter this key in your authenticator app (or open the link on your phone):</p><p><code data-testid="totp-secret">${secret}</code></p><p><a href="${otpauthUri}">Open in authenticator app</a></p>
+${form(view.ctx, view.action, 'confirm-totp', html`<label for="totp-code">Code from the app</label><input id="totp-code" type="text" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6" required><button type="submit">Turn on</button>`)}`,
+  );
+}

@@ -1,0 +1,146 @@
+/**
+ * The shopper's side of the API as the pages use it: sign-in (with whatever second factor the
+ * account answers with), registration, sign-out, step-up and the saved cards. Each is the API's
+ * own handler called in-process (./invoke.ts); the form fields are handed over as they came and the
+ * handler's schema validates them. What comes back is the API's answer, errors included.
+ */
+import { deleteCurrentSession, getMe } from '../customers/handler.ts';
+import { registerCustomer } from '../customers/registration-handler.ts';
+import { createMfaSession, createSession } from '../customers/sign-in-handler.ts';
+import type { HttpEvent } from '../lib/http.ts';
+import { startStepUp } from '../twofa/step-up-handler.ts';
+import { verifyStepUp } from '../twofa/step-up-verify-handler.ts';
+import { deleteCard, listCards } from '../vault/handler.ts';
+import { type ApiAnswer, invoke } from './invoke.ts';
+
+export interface Challenge {
+  challengeId: string;
+  channel?: string;
+}
+
+/** The outcome of a sign-in step: signed in, a second factor to give, or the API's refusal. */
+export type SignInStep =
+  | { kind: 'signed_in'; sessionToken: string }
+  | { kind: 'challenge'; challenge: Challenge }
+  | { kind: 'refused'; message: string };
+
+const field = (form: URLSearchParams, name: string) => form.get(name) ?? '';
+
+function signInStep(answer: ApiAnswer): SignInStep {
+  if (answer.error) return { kind: 'refused', message: answer.error.message };
+  const { sessionToken, challengeId, channel } = answer.json as Record<string, string | undefined>;
+  if (sessionToken) return { kind: 'signed_in', sessionToken };
+  if (challengeId) return { kind: 'challenge', challenge: { challengeId, ...(channel ? { channel } : {}) } };
+  return { kind: 'refused', message: 'Sign-in did not complete; try again.' };
+}
+
+export async function signIn(event: HttpEvent, form: URLSearchParams): Promise<SignInStep> {
+  const body = { email: field(form, 'email'), password: field(form, 'password') };
+  return signInStep(await invoke(createSession, event, { method: 'POST', resource: '/v1/sessions', body }));
+}
+
+/** The second factor of a sign-in: a code, or a recovery code when one is given instead. */
+export async function completeSignIn(event: HttpEvent, form: URLSearchParams): Promise<SignInStep> {
+  const recoveryCode = field(form, 'recoveryCode').trim();
+  const proof = recoveryCode ? { recoveryCode } : { code: field(form, 'code').trim() };
+  const body = { challengeId: field(form, 'challengeId'), ...proof };
+  return signInStep(
+    await invoke(createMfaSession, event, { method: 'POST', resource: '/v1/sessions/mfa', body }),
+  );
+}
+
+/** Registers, then signs in with the same credentials (registration answers alike for a taken email). */
+export async function register(event: HttpEvent, form: URLSearchParams): Promise<SignInStep> {
+  const phone = field(form, 'phone').trim();
+  const body = {
+    email: field(form, 'email'),
+    password: field(form, 'password'),
+    ...(phone ? { phone } : {}),
+  };
+  const registered = await invoke(registerCustomer, event, {
+    method: 'POST',
+    resource: '/v1/customers',
+    body,
+  });
+  if (registered.error) return { kind: 'refused', message: registered.error.message };
+  return signIn(event, form);
+}
+
+export async function signOut(event: HttpEvent, sessionToken: string | undefined): Promise<void> {
+  if (!sessionToken) return;
+  await invoke(deleteCurrentSession, event, {
+    method: 'DELETE',
+    resource: '/v1/sessions/current',
+    sessionToken,
+  });
+}
+
+/** The signed-in shopper (`GET /v1/me`), or undefined when the session is missing or over. */
+export async function me(event: HttpEvent, sessionToken: string | undefined) {
+  if (!sessionToken) return undefined;
+  const answer = await invoke<{ id: string; email: string; twoFactorEnabled?: boolean }>(getMe, event, {
+    method: 'GET',
+    resource: '/v1/me',
+    sessionToken,
+  });
+  return answer.error ? undefined : answer.json;
+}
+
+export interface SavedCard {
+  token: string;
+  brand: string;
+  last4: string;
+  expMonth: number;
+  expYear: number;
+}
+
+export async function savedCards(event: HttpEvent, sessionToken: string): Promise<SavedCard[]> {
+  const answer = await invoke<{ data: SavedCard[] }>(listCards, event, {
+    method: 'GET',
+    resource: '/v1/me/cards',
+    query: { limit: '100' },
+    sessionToken,
+  });
+  return answer.error ? [] : answer.json.data;
+}
+
+export async function removeCard(event: HttpEvent, sessionToken: string, token: string): Promise<ApiAnswer> {
+  return invoke(deleteCard, event, {
+    method: 'DELETE',
+    resource: '/v1/me/cards/{token}',
+    pathParameters: { token },
+    sessionToken,
+  });
+}
+
+/** Starts a step-up for `action` (money actions bind amount and payee): the challenge, or a refusal. */
+export async function beginStepUp(
+  event: HttpEvent,
+  sessionToken: string,
+  body: { action: string; amount?: { amount: number; currency: string }; payee?: string },
+): Promise<Challenge | { refused: string }> {
+  const answer = await invoke<Challenge>(startStepUp, event, {
+    method: 'POST',
+    resource: '/v1/me/step-up',
+    body,
+    sessionToken,
+  });
+  return answer.error ? { refused: answer.error.message } : answer.json;
+}
+
+/** The step-up token for the challenge and code in `form`, or the API's refusal. */
+export async function finishStepUp(
+  event: HttpEvent,
+  sessionToken: string,
+  form: URLSearchParams,
+): Promise<{ stepUpToken: string } | { refused: string }> {
+  const recoveryCode = field(form, 'recoveryCode').trim();
+  const answer = await invoke<{ stepUpToken: string }>(verifyStepUp, event, {
+    method: 'POST',
+    resource: '/v1/me/step-up/{challengeId}/verify',
+    pathParameters: { challengeId: field(form, 'challengeId') },
+    body: recoveryCode ? { recoveryCode } : { code: field(form, 'code').trim() },
+    sessionToken,
+  });
+  return answer.error ? { refused: answer.error.message } : answer.json;
+}

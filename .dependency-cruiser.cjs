@@ -36,6 +36,7 @@ const PORTS = {
     'functions/collection/queue-sqs.ts',
   ],
   'functions/twofa/contacts.ts': ['functions/customers/contacts.ts'],
+  'functions/merchants/kyb-port.ts': ['functions/merchants/kyb-sandbox.ts'],
 };
 
 const literal = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

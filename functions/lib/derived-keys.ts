@@ -5,7 +5,7 @@
 import { createHmac, hkdfSync } from 'node:crypto';
 import { getSecret, type SecretName } from './secrets.ts';
 
-export type KeyPurpose = 'session-token' | 'step-up-token' | 'identifier';
+export type KeyPurpose = 'session-token' | 'step-up-token' | 'identifier' | 'kyb-callback';
 
 // Keyed by the secret buffer, so a rotated (re-fetched) secret derives fresh keys.
 const derived = new WeakMap<Buffer, Map<KeyPurpose, Uint8Array>>();

@@ -63,6 +63,16 @@ export const ERROR_CODES = {
   // 403
   merchant_suspended: { statuses: [403], description: 'The merchant account is suspended.' },
   merchant_inactive: { statuses: [403], description: 'The merchant account is not active.' },
+  merchant_pending_review: {
+    statuses: [403],
+    description:
+      'The merchant account awaits its compliance review (KYB): it may read and set up, not take payments.',
+  },
+  merchant_rejected: { statuses: [403], description: 'The merchant account failed its compliance review.' },
+  kyb_signature_invalid: {
+    statuses: [401],
+    description: 'The KYB callback is unsigned, badly signed, or signed more than 5 minutes ago.',
+  },
   client_token_invalid: {
     statuses: [403],
     description: "The checkout session's client token is missing or does not match.",
@@ -89,6 +99,12 @@ export const ERROR_CODES = {
   enrollment_missing: { statuses: [409], description: 'Start a TOTP enrollment first.' },
   delivery_not_retryable: { statuses: [409], description: 'Only dead or skipped deliveries can be retried.' },
   installment_charging: { statuses: [409], description: 'An installment is being charged; retry shortly.' },
+  merchant_not_pending_review: {
+    statuses: [409],
+    description: 'Only a merchant in `pending_review` can be rejected or sent to a KYB check.',
+  },
+  kyb_callback_replayed: { statuses: [409], description: 'This KYB callback was already received.' },
+  kyb_check_decided: { statuses: [409], description: 'The KYB check already has its decision.' },
   // 422: a business rule.
   idempotency_key_reused: {
     statuses: [422],

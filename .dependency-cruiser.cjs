@@ -16,6 +16,7 @@ const FACES = {
   orders: 'collection-face.ts', // what installment collection needs of an order (lands with collection)
   payments: 'processor.ts', // the CardProcessor port (re-exported) and the process-wide processor
   sessions: 'access.ts', // customer session authentication
+  settlements: 'liability.ts', // who bears a fraud-confirmed dispute, and its ledger entry (disputes)
   twofa: 'gate.ts', // step-up checks
   vault: 'access.ts', // a card without its number; the charger's detokenize
   webhooks: 'events.ts', // queue a webhook event inside the caller's transaction
@@ -37,6 +38,7 @@ const PORTS = {
   ],
   'functions/twofa/contacts.ts': ['functions/customers/contacts.ts'],
   'functions/merchants/kyb-port.ts': ['functions/merchants/kyb-sandbox.ts'],
+  'functions/settlements/payout-port.ts': ['functions/settlements/payout-sandbox.ts'],
 };
 
 const literal = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -6,7 +6,7 @@ import { logger } from '../lib/logger.ts';
 import type { Commit } from '../lib/use-case.ts';
 import type { CardProcessor } from '../payments/processor.ts';
 import { chargeInstallment } from './charge.ts';
-import { orderEventItems } from './events.ts';
+import { movementOf, orderEventItems } from './events.ts';
 import type { CaptureRecord, InstallmentRecord, OrderRecord, OrderStatus } from './model.ts';
 import { MAX_CAPTURES_PER_ORDER } from './policy.ts';
 import type { CaptureResponse } from './schema.ts';
@@ -155,7 +155,7 @@ export async function capture(
     ...installments.map(store.putInstallmentItem),
     // Fully captured: no authorization left to lapse.
     ...(after.capturedAmount === after.amount ? [store.deleteAuthExpiryItem(order.id)] : []),
-    ...orderEventItems('order.captured', after, clock),
+    ...orderEventItems('order.captured', after, clock, undefined, { capture: movementOf(captureRecord) }),
   ];
   const result = await committing(commit, items, toCapture(captureRecord, installments));
 

@@ -13,6 +13,7 @@ import { resolveOperatorToken } from './operator-token.ts';
 import type { OnProgress } from './progress.ts';
 import { type Scheduler, startScheduler } from './scheduler.ts';
 import { seedDemoMerchant } from './seed.ts';
+import { type StreamPoller, startLedgerFeed } from './settlements.ts';
 
 export interface LocalRuntimeOptions {
   dataDir: string;
@@ -34,6 +35,8 @@ export interface LocalRuntime {
   dynamodbEndpoint: string;
   demoMerchant?: { merchantId: string; apiKey?: string };
   scheduler?: Scheduler;
+  /** The main table's stream feeding the merchant ledger; `drain()` brings the ledger up to date. */
+  ledgerFeed: StreamPoller;
   close(): Promise<void>;
 }
 
@@ -94,6 +97,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     const demoMerchant = options.seed ? await seedDemoMerchant() : undefined;
     registerLocalCollection();
+    const ledgerFeed = startLedgerFeed(endpoint, config().TABLE_NAME, Boolean(options.scheduler));
     const scheduler = options.scheduler ? startScheduler() : undefined;
     const gateway: Gateway = await startGateway({
       operatorToken: operator.token,
@@ -108,8 +112,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       dynamodbEndpoint: endpoint,
       ...(demoMerchant ? { demoMerchant } : {}),
       ...(scheduler ? { scheduler } : {}),
+      ledgerFeed,
       close: async () => {
         scheduler?.stop();
+        ledgerFeed.stop();
         await gateway.close();
         resetDdb();
         await dynamo?.stop();

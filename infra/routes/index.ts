@@ -6,6 +6,7 @@ import { merchantsRoutes } from './merchants.ts';
 import { ordersRoutes } from './orders.ts';
 import { platformRoutes } from './platform.ts';
 import type { Route } from './route.ts';
+import { settlementsRoutes } from './settlements.ts';
 import { twofaRoutes } from './twofa.ts';
 import { vaultRoutes } from './vault.ts';
 import { webhooksRoutes } from './webhooks.ts';
@@ -27,6 +28,7 @@ export const routesByCapability: Readonly<Record<string, readonly Route[]>> = {
   checkout: checkoutRoutes,
   orders: [...ordersRoutes, ...meOrdersRoutes],
   collection: collectionRoutes,
+  settlements: settlementsRoutes,
 };
 
 /**

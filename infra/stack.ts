@@ -12,6 +12,7 @@ import { Monitoring } from './constructs/monitoring.ts';
 import { VaultNetwork } from './constructs/network.ts';
 import { Notifications } from './constructs/notify.ts';
 import { Secrets } from './constructs/secrets.ts';
+import { LedgerFeed } from './constructs/settlements.ts';
 import { jobs as allJobs, type QueueConsumer, queueConsumers, type ScheduledJob } from './jobs.ts';
 import { routes as allRoutes, type Route } from './routes/index.ts';
 
@@ -49,6 +50,7 @@ export class TesseraStack extends Stack {
   readonly api: Api;
   readonly jobs: Jobs;
   readonly collection: Collection;
+  readonly ledgerFeed: LedgerFeed;
   readonly monitoring: Monitoring;
   readonly deadLetterQueue: Queue;
   /** The cardholder data environment's network; exists once a route touches the vault. */
@@ -124,6 +126,7 @@ export class TesseraStack extends Stack {
     });
     this.jobs = new Jobs(this, 'Jobs', { ...access, jobs: jobs ?? allJobs });
     this.collection.addConsumers(consumers, access);
+    this.ledgerFeed = new LedgerFeed(this, 'LedgerFeed', access);
     // Every vault-key grant is made by now: the key policy can name its holders.
     this.keys.restrictVaultKey();
 
@@ -134,5 +137,6 @@ export class TesseraStack extends Stack {
     this.monitoring.watchDeadLetterQueue('JobsDlq', this.jobs.deadLetterQueue);
     this.monitoring.watchApi(this.api.api);
     this.collection.watch(this.monitoring);
+    this.ledgerFeed.watch(this.monitoring);
   }
 }

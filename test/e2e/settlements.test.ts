@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixedClock } from '../../functions/lib/clock.ts';
+import { resetConfig } from '../../functions/lib/config.ts';
 import { newId } from '../../functions/lib/ids.ts';
 import { recordFraudDisputeOutcome } from '../../functions/settlements/liability.ts';
+import { runPayouts } from '../../functions/settlements/payouts.ts';
 import { routes } from '../../infra/routes/index.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { checkoutFixtures, idempotencyKey, type Json } from '../support/checkout.ts';
@@ -23,7 +26,7 @@ type Payout = Json & { id: string; amount: number; status: string; lineCount: nu
 const captureFee = (gross: number) => Math.floor((gross * 290 + 5_000) / 10_000) + 30;
 const refundFee = (amount: number) => Math.floor((amount * 290) / 10_000);
 
-const runPayouts = async (asOf: string) => {
+const runPayoutsOver = async (asOf: string) => {
   const res = await app.call<Json & Record<string, number>>('POST', '/v1/admin/payouts', {
     auth: app.operator,
     body: { asOf },
@@ -102,7 +105,7 @@ describe('settlements and payouts', () => {
       (3_333 - refundFee(3_333)) -
       2_000;
 
-    const run = await runPayouts('2026-03-02');
+    const run = await runPayoutsOver('2026-03-02');
     expect(run).toMatchObject({ paid: 1, failed: 0 });
     const list = await get<{ data: Payout[] }>(merchant.apiKey, '/v1/payouts');
     expect(list.status).toBe(200);
@@ -147,8 +150,8 @@ describe('settlements and payouts', () => {
     // A rerun of the job, and the stream delivered again, pay and enter nothing twice.
     const entriesBefore = (await ledgerItems()).length;
     await app.ledgerFeed.drain();
-    expect(await runPayouts('2026-03-02')).toMatchObject({ paid: 0, alreadyPaid: 1 });
-    expect(await runPayouts('2026-03-03')).toMatchObject({ paid: 0, nothingToPay: 1 });
+    expect(await runPayoutsOver('2026-03-02')).toMatchObject({ paid: 0, alreadyPaid: 1 });
+    expect(await runPayoutsOver('2026-03-03')).toMatchObject({ paid: 0, nothingToPay: 1 });
     expect((await ledgerItems()).length).toBe(entriesBefore);
     expect((await get<{ data: Payout[] }>(merchant.apiKey, '/v1/payouts')).json.data).toHaveLength(1);
 
@@ -163,15 +166,15 @@ describe('settlements and payouts', () => {
     const merchant = await newMerchant('Carry Shop');
     const shopper = await newShopper();
     const first = await capturedOrder(merchant, shopper, 10_000);
-    expect(await runPayouts('2026-04-01')).toMatchObject({ paid: 1 });
+    expect(await runPayoutsOver('2026-04-01')).toMatchObject({ paid: 1 });
 
     await refund(merchant.apiKey, first.id, 10_000);
-    const carried = await runPayouts('2026-04-02');
+    const carried = await runPayoutsOver('2026-04-02');
     expect(carried).toMatchObject({ paid: 0, carriedNegative: 1 });
     expect((await get<{ data: Payout[] }>(merchant.apiKey, '/v1/payouts')).json.data).toHaveLength(1);
 
     await capturedOrder(merchant, shopper, 20_000);
-    expect(await runPayouts('2026-04-03')).toMatchObject({ paid: 1 });
+    expect(await runPayoutsOver('2026-04-03')).toMatchObject({ paid: 1 });
     const [latest] = (await get<{ data: Payout[] }>(merchant.apiKey, '/v1/payouts')).json.data;
     const report = await get<Payout>(merchant.apiKey, `/v1/payouts/${latest?.id}`);
     const expected = 20_000 - captureFee(20_000) - (10_000 - refundFee(10_000));
@@ -180,6 +183,35 @@ describe('settlements and payouts', () => {
       ['refund', -(10_000 - refundFee(10_000))],
       ['capture', 20_000 - captureFee(20_000)],
     ]);
+  });
+
+  it('the hourly job pays each merchant once, for the business day that ended in its own time zone', async () => {
+    const west = await newMerchant('West Coast');
+    const utc = await newMerchant('Greenwich');
+    process.env.SETTLEMENT_TERMS = JSON.stringify({ [west.id]: { timeZone: 'America/Los_Angeles' } });
+    resetConfig();
+    try {
+      const shopper = await newShopper();
+      await capturedOrder(west, shopper, 10_000);
+      await capturedOrder(utc, shopper, 10_000);
+      // 02:30 UTC on 2 March is 18:30 on 1 March in Los Angeles: its last finished day is 28 February.
+      await runPayouts(undefined, fixedClock('2026-03-02T02:30:00Z'));
+      const day = async (m: { apiKey: string }) =>
+        (await get<{ data: Payout[] }>(m.apiKey, '/v1/payouts')).json.data.map((p) => p.payoutDate);
+      expect(await day(west)).toEqual(['2026-02-28']);
+      expect(await day(utc)).toEqual(['2026-03-01']);
+      // Later the same local day: nothing is paid twice.
+      await capturedOrder(west, shopper, 5_000);
+      const again = await runPayouts(undefined, fixedClock('2026-03-02T05:00:00Z'));
+      expect(again.failed).toBe(0);
+      expect(await day(west)).toEqual(['2026-02-28']);
+      // After Los Angeles midnight, the new balance is paid for 1 March.
+      await runPayouts(undefined, fixedClock('2026-03-02T09:00:00Z'));
+      expect(await day(west)).toEqual(['2026-03-01', '2026-02-28']);
+    } finally {
+      delete process.env.SETTLEMENT_TERMS;
+      resetConfig();
+    }
   });
 
   it('a merchant under review is refused on every payment route with a clear error, and may read and set up', async () => {

@@ -1,17 +1,17 @@
 /**
- * The payout job (docs/adr/0021-payouts.md): turns each merchant account's balance into at most one
- * payout per merchant-local business day.
+ * The payout job (docs/adr/0021-payouts.md): turns what each merchant account settled in a
+ * merchant-local business day into at most one payout for that day.
  *
  * For an account and a day: when the day has a payout already, the run only finishes it if an
  * earlier run was interrupted before the provider accepted it (same payout id, so the provider's
- * idempotency makes it one transfer). Otherwise a positive balance becomes a payout covering every
- * entry after the last payout (`paidThroughSeq`) up to the account's sequence: the day marker (a
- * conditional put), the payout, its own ledger entry (the balance goes to zero) and the account's new
- * `paidThroughSeq` commit in ONE transaction, conditioned on the sequence and balance read, so the
- * report's lines sum exactly to the amount paid and a rerun pays nothing twice. A negative balance
- * (more refunded than captured) is carried over: no payout, nothing written; the next payout's report
- * includes those lines. Then the provider is asked to send it, and the payout becomes `paid`
- * together with its `payout.paid` webhook event.
+ * idempotency makes it one transfer). Otherwise the entries after the last payout, up to the last
+ * one recorded before the day ended (local midnight), are summed; a positive sum becomes a payout
+ * covering exactly those entries: the day marker (a conditional put), the payout, its own ledger
+ * entry and the account's new `paidThroughSeq` commit in ONE transaction, conditioned on the
+ * account's sequence and `paidThroughSeq` read, so the report's lines sum exactly to the amount paid
+ * and a rerun pays nothing twice. A negative sum (more refunded than captured) is carried over:
+ * nothing is written, and the next payout's report includes those lines. Then the provider is asked
+ * to send it, and the payout becomes `paid` together with its `payout.paid` webhook event.
  */
 import { addDays, type Clock, clock as defaultClock } from '../lib/clock.ts';
 import { tableName } from '../lib/dynamodb.ts';
@@ -24,6 +24,7 @@ import { payoutProvider } from './payout-provider.ts';
 import { toPayoutResponse } from './report.ts';
 import type { PayoutRunResponse } from './schema.ts';
 import {
+  entriesBetween,
   getAccount,
   getPayout,
   listAccounts,
@@ -34,7 +35,7 @@ import {
   payoutOfDay,
   type SettlementAccount,
 } from './store.ts';
-import { localDay, termsFor } from './terms.ts';
+import { localDay, startOfLocalDay, termsFor } from './terms.ts';
 
 type Outcome = 'paid' | 'resumed' | 'alreadyPaid' | 'carriedNegative' | 'nothingToPay' | 'failed';
 
@@ -58,9 +59,12 @@ export async function runPayouts(
   await localCatchUp?.();
   const accounts = await listAccounts();
   for (const account of accounts) {
-    const day = asOf ?? addDays(localDay(clock.now(), termsFor(account.merchantId).timeZone), -1);
+    const { timeZone } = termsFor(account.merchantId);
+    const day = asOf ?? addDays(localDay(clock.now(), timeZone), -1);
+    // The business day ends at the next local midnight; what is recorded later waits for the next payout.
+    const cutoff = startOfLocalDay(addDays(day, 1), timeZone).toISOString();
     try {
-      counts[await payAccount(account.merchantId, account.currency, day, clock)] += 1;
+      counts[await payAccount(account.merchantId, account.currency, day, cutoff, clock)] += 1;
     } catch (error) {
       // One account's failure never stops the others; the next run retries it.
       logger.error('payout failed', { merchantId: account.merchantId, day, error: error as Error });
@@ -79,11 +83,15 @@ export function setLocalLedgerCatchUp(fn: (() => Promise<unknown>) | undefined):
   localCatchUp = fn;
 }
 
-/** The payout of one account for one day; see the module comment. */
+/**
+ * The payout of one account for business day `day`, covering the entries recorded before `cutoff`
+ * (ISO instant: the day's end in the merchant's time zone); see the module comment.
+ */
 export async function payAccount(
   merchantId: string,
   currency: string,
   day: string,
+  cutoff: string,
   clock: Clock,
 ): Promise<Outcome> {
   for (let attempt = 0; attempt < 5; attempt++) {
@@ -95,9 +103,11 @@ export async function payAccount(
       return 'resumed';
     }
     const account = await getAccount(merchantId, currency);
-    if (!account || account.balance === 0) return 'nothingToPay';
-    if (account.balance < 0) return 'carriedNegative';
-    const payout = newPayout(account, day, clock);
+    if (!account) return 'nothingToPay';
+    const due = await settled(account, cutoff);
+    if (due.lines === 0 || due.amount === 0) return 'nothingToPay';
+    if (due.amount < 0) return 'carriedNegative';
+    const payout = newPayout(account, day, due, clock);
     if (await writeUnlessCancelled(createItems(account, payout, clock))) {
       await send(payout, clock);
       return 'paid';
@@ -107,18 +117,47 @@ export async function payAccount(
   throw new Error(`payout of ${merchantId} ${currency} for ${day} kept losing races`);
 }
 
-function newPayout(account: SettlementAccount, day: string, clock: Clock): PayoutRecord {
+interface Settled {
+  amount: number;
+  lines: number;
+  throughSeq: number;
+}
+
+/**
+ * What the day settled: the entries after the last payout, in order, up to the first one recorded at
+ * or after `cutoff`; the sum of their nets, earlier payouts' own entries left out (those paid entries
+ * before `paidThroughSeq`). Without a cutoff the same sum is the account's balance.
+ */
+async function settled(account: SettlementAccount, cutoff: string): Promise<Settled> {
+  const entries = await entriesBetween(
+    account.merchantId,
+    account.currency,
+    account.paidThroughSeq,
+    account.seq,
+  );
+  const due: Settled = { amount: 0, lines: 0, throughSeq: account.paidThroughSeq };
+  for (const entry of entries) {
+    if (entry.recordedAt >= cutoff) break;
+    due.throughSeq = entry.seq;
+    if (entry.kind === 'payout') continue;
+    due.amount += entry.net;
+    due.lines += 1;
+  }
+  return due;
+}
+
+function newPayout(account: SettlementAccount, day: string, due: Settled, clock: Clock): PayoutRecord {
   const now = clock.now();
   return {
     id: newId('payout', now),
     merchantId: account.merchantId,
     currency: account.currency,
-    amount: account.balance,
+    amount: due.amount,
     status: 'pending',
     payoutDate: day,
     fromSeq: account.paidThroughSeq,
-    throughSeq: account.seq,
-    entryCount: account.seq - account.paidThroughSeq,
+    throughSeq: due.throughSeq,
+    entryCount: due.lines,
     provider: payoutProvider().name,
     createdAt: now.toISOString(),
     version: 1,
@@ -141,8 +180,13 @@ function createItems(account: SettlementAccount, payout: PayoutRecord, clock: Cl
       occurredAt: payout.createdAt,
     },
     clock,
-    // Its own entry (seq + 1) is covered too: the next payout starts after it.
-    { paidThroughSeq: account.seq + 1, condition: 'balance = :amount', values: { ':amount': payout.amount } },
+    // The next payout starts after the last entry this one covers; the condition on the sequence
+    // (appendItems) makes a concurrent entry or run send this one back to read again.
+    {
+      paidThroughSeq: payout.throughSeq,
+      condition: 'paidThroughSeq = :prevPaid',
+      values: { ':prevPaid': account.paidThroughSeq },
+    },
   );
   return [
     {

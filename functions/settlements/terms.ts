@@ -80,3 +80,28 @@ export function localDay(at: Date, timeZone: string): string {
   const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   return `${part('year')}-${part('month')}-${part('day')}`;
 }
+
+/** How far `timeZone` is ahead of UTC at `at`, in ms (whole seconds). */
+function offsetMs(at: Date, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(at);
+  const n = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  const wall = Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute'), n('second'));
+  return wall - Math.floor(at.getTime() / 1000) * 1000;
+}
+
+/** The instant `day` (YYYY-MM-DD) begins in `timeZone`: its local midnight. */
+export function startOfLocalDay(day: string, timeZone: string): Date {
+  const utcMidnight = Date.parse(`${day}T00:00:00Z`);
+  // Twice: the offset at the first guess may differ from the offset at the answer (DST).
+  const first = utcMidnight - offsetMs(new Date(utcMidnight), timeZone);
+  return new Date(utcMidnight - offsetMs(new Date(first), timeZone));
+}

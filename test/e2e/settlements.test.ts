@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixedClock } from '../../functions/lib/clock.ts';
+import { fixedClock, setClock } from '../../functions/lib/clock.ts';
 import { resetConfig } from '../../functions/lib/config.ts';
 import { newId } from '../../functions/lib/ids.ts';
 import { recordFraudDisputeOutcome } from '../../functions/settlements/liability.ts';
@@ -9,12 +9,17 @@ import { startTestApp, type TestApp } from '../support/app.ts';
 import { checkoutFixtures, idempotencyKey, type Json } from '../support/checkout.ts';
 import { merchantOverHttp } from '../support/merchants.ts';
 
+// The gateway, the ledger feed and the payout job run in-process on this clock: each test moves it
+// through the business days it plays (an entry belongs to the day it was recorded in).
+const clock = fixedClock('2026-03-02T10:00:00Z');
 let app: TestApp;
 beforeAll(async () => {
+  setClock(clock);
   app = await startTestApp();
 });
 afterAll(async () => {
   await app?.close();
+  setClock(undefined);
 });
 
 const { newMerchant, newShopper, merchantPost, authorizedOrder, capturedOrder } = checkoutFixtures(() => app);
@@ -163,17 +168,23 @@ describe('settlements and payouts', () => {
   });
 
   it('a negative balance is carried over, never paid out negative, and reconciles in the next payout', async () => {
+    clock.set('2026-04-01T10:00:00Z');
     const merchant = await newMerchant('Carry Shop');
     const shopper = await newShopper();
     const first = await capturedOrder(merchant, shopper, 10_000);
     expect(await runPayoutsOver('2026-04-01')).toMatchObject({ paid: 1 });
 
+    clock.set('2026-04-02T10:00:00Z');
     await refund(merchant.apiKey, first.id, 10_000);
     const carried = await runPayoutsOver('2026-04-02');
     expect(carried).toMatchObject({ paid: 0, carriedNegative: 1 });
     expect((await get<{ data: Payout[] }>(merchant.apiKey, '/v1/payouts')).json.data).toHaveLength(1);
 
-    await capturedOrder(merchant, shopper, 20_000);
+    clock.set('2026-04-03T10:00:00Z');
+    // (A shopper session lasts less than a day: a new one for each day.)
+    await capturedOrder(merchant, await newShopper(), 20_000);
+    // The day that carried the refund is over: the 3 April capture is not in it.
+    expect(await runPayoutsOver('2026-04-02')).toMatchObject({ paid: 0, carriedNegative: 1 });
     expect(await runPayoutsOver('2026-04-03')).toMatchObject({ paid: 1 });
     const [latest] = (await get<{ data: Payout[] }>(merchant.apiKey, '/v1/payouts')).json.data;
     const report = await get<Payout>(merchant.apiKey, `/v1/payouts/${latest?.id}`);
@@ -186,6 +197,7 @@ describe('settlements and payouts', () => {
   });
 
   it('the hourly job pays each merchant once, for the business day that ended in its own time zone', async () => {
+    clock.set('2026-05-01T20:00:00Z'); // noon in Los Angeles, 20:00 in London (UTC)
     const west = await newMerchant('West Coast');
     const utc = await newMerchant('Greenwich');
     process.env.SETTLEMENT_TERMS = JSON.stringify({ [west.id]: { timeZone: 'America/Los_Angeles' } });
@@ -194,20 +206,25 @@ describe('settlements and payouts', () => {
       const shopper = await newShopper();
       await capturedOrder(west, shopper, 10_000);
       await capturedOrder(utc, shopper, 10_000);
-      // 02:30 UTC on 2 March is 18:30 on 1 March in Los Angeles: its last finished day is 28 February.
-      await runPayouts(undefined, fixedClock('2026-03-02T02:30:00Z'));
-      const day = async (m: { apiKey: string }) =>
+      await app.ledgerFeed.drain();
+      const days = async (m: { apiKey: string }) =>
         (await get<{ data: Payout[] }>(m.apiKey, '/v1/payouts')).json.data.map((p) => p.payoutDate);
-      expect(await day(west)).toEqual(['2026-02-28']);
-      expect(await day(utc)).toEqual(['2026-03-01']);
-      // Later the same local day: nothing is paid twice.
-      await capturedOrder(west, shopper, 5_000);
-      const again = await runPayouts(undefined, fixedClock('2026-03-02T05:00:00Z'));
-      expect(again.failed).toBe(0);
-      expect(await day(west)).toEqual(['2026-02-28']);
-      // After Los Angeles midnight, the new balance is paid for 1 March.
-      await runPayouts(undefined, fixedClock('2026-03-02T09:00:00Z'));
-      expect(await day(west)).toEqual(['2026-03-01', '2026-02-28']);
+
+      // 02:30 UTC on 2 May: London's 1 May is over, Los Angeles is still in it (19:30).
+      clock.set('2026-05-02T02:30:00Z');
+      expect(await runPayouts(undefined, clock)).toMatchObject({ failed: 0 });
+      expect(await days(utc)).toEqual(['2026-05-01']);
+      expect(await days(west)).toEqual([]);
+
+      // 09:00 UTC is 02:00 in Los Angeles: its 1 May is over and paid, once.
+      clock.set('2026-05-02T09:00:00Z');
+      await runPayouts(undefined, clock);
+      expect(await days(west)).toEqual(['2026-05-01']);
+      await capturedOrder(west, await newShopper(), 5_000);
+      clock.set('2026-05-02T10:00:00Z');
+      await runPayouts(undefined, clock);
+      expect(await days(west)).toEqual(['2026-05-01']);
+      expect(await days(utc)).toEqual(['2026-05-01']);
     } finally {
       delete process.env.SETTLEMENT_TERMS;
       resetConfig();

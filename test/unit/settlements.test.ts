@@ -4,7 +4,13 @@ import { resetConfig } from '../../functions/lib/config.ts';
 import { entryFromEvent, LEDGER_EVENT_TYPES } from '../../functions/settlements/feed.ts';
 import { postingsOf } from '../../functions/settlements/ledger.ts';
 import { merchantLiableForFraud } from '../../functions/settlements/liability.ts';
-import { captureFee, localDay, refundedFee, termsFor } from '../../functions/settlements/terms.ts';
+import {
+  captureFee,
+  localDay,
+  refundedFee,
+  startOfLocalDay,
+  termsFor,
+} from '../../functions/settlements/terms.ts';
 import { LEDGER_FEED_EVENT_TYPES } from '../../infra/constructs/settlements.ts';
 
 afterEach(() => {
@@ -60,6 +66,16 @@ describe('merchant fees', () => {
     expect(localDay(at, 'UTC')).toBe('2026-03-02');
     expect(localDay(at, 'America/Los_Angeles')).toBe('2026-03-01');
     expect(localDay(at, 'Asia/Tokyo')).toBe('2026-03-02');
+    // A business day ends at local midnight, daylight saving time included.
+    expect(startOfLocalDay('2026-03-02', 'UTC').toISOString()).toBe('2026-03-02T00:00:00.000Z');
+    expect(startOfLocalDay('2026-03-02', 'America/Los_Angeles').toISOString()).toBe(
+      '2026-03-02T08:00:00.000Z',
+    );
+    expect(startOfLocalDay('2026-07-02', 'America/Los_Angeles').toISOString()).toBe(
+      '2026-07-02T07:00:00.000Z',
+    );
+    expect(startOfLocalDay('2026-03-09', 'America/New_York').toISOString()).toBe('2026-03-09T04:00:00.000Z');
+    expect(startOfLocalDay('2026-03-02', 'Asia/Tokyo').toISOString()).toBe('2026-03-01T15:00:00.000Z');
   });
 });
 

@@ -22,10 +22,11 @@ export const BusinessDetails = /* @__PURE__ */ defineSchema(() =>
         .meta({
           description:
             'Company registration number. Sandbox: ending `0000` is rejected, `1111` goes to manual review.',
+          example: '12345678',
         }),
       country: freeText()
         .regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code')
-        .meta({ description: 'ISO 3166-1 alpha-2.' }),
+        .meta({ description: 'ISO 3166-1 alpha-2.', example: 'US' }),
     })
     .meta({ id: 'BusinessDetails' }),
 );
@@ -114,7 +115,9 @@ export const MerchantListResponse = /* @__PURE__ */ defineSchema(() =>
 export const KybCallbackBody = /* @__PURE__ */ defineSchema(() =>
   z
     .strictObject({
-      id: freeText().regex(/^kybevt_[A-Za-z0-9]{8,64}$/),
+      id: freeText()
+        .regex(/^kybevt_[A-Za-z0-9]{8,64}$/)
+        .meta({ description: "The provider's callback id (a replay is refused).", example: 'kybevt_4f9c2a1b7e3d5f60' }),
       checkId: idOf('kybCheck'),
       decision: z.enum(['approved', 'rejected', 'review']).meta({ id: 'KybDecision' }),
       reasons: z.array(freeText().max(200)).max(10).default([]),

@@ -60,7 +60,9 @@ const ledgerItems = async () =>
   ((await app.scanAll()).main ?? []).filter((item) => item.type === 'ledgerEntry');
 
 describe('settlements and payouts', () => {
-  it('a day of captures, refunds, a declined installment and a dispute: the payout is the ledger, to the minor unit', async () => {
+  it('a day of captures, refunds, a declined installment and a dispute: the payout is the ledger, to the minor unit', {
+    timeout: 180_000,
+  }, async () => {
     const merchant = await newMerchant('Ledger Shop');
     const shopper = await newShopper();
     const declining = await newShopper('4000000000000002');
@@ -167,26 +169,33 @@ describe('settlements and payouts', () => {
     expect((await get<{ data: Payout[] }>(other.apiKey, '/v1/payouts')).json.data).toEqual([]);
   });
 
-  it('a negative balance is carried over, never paid out negative, and reconciles in the next payout', async () => {
+  it('a negative balance is carried over, never paid out negative, and reconciles in the next payout', {
+    timeout: 180_000,
+  }, async () => {
     clock.set('2026-04-01T10:00:00Z');
     const merchant = await newMerchant('Carry Shop');
     const shopper = await newShopper();
     const first = await capturedOrder(merchant, shopper, 10_000);
-    expect(await runPayoutsOver('2026-04-01')).toMatchObject({ paid: 1 });
+    const payouts = async () => (await get<{ data: Payout[] }>(merchant.apiKey, '/v1/payouts')).json.data;
+    // (Counts are checked on this merchant's own payouts: the run pays every account of the table.)
+    expect(await runPayoutsOver('2026-04-01')).toMatchObject({ failed: 0 });
+    expect(await payouts()).toHaveLength(1);
 
     clock.set('2026-04-02T10:00:00Z');
     await refund(merchant.apiKey, first.id, 10_000);
     const carried = await runPayoutsOver('2026-04-02');
-    expect(carried).toMatchObject({ paid: 0, carriedNegative: 1 });
-    expect((await get<{ data: Payout[] }>(merchant.apiKey, '/v1/payouts')).json.data).toHaveLength(1);
+    expect(carried.carriedNegative).toBeGreaterThanOrEqual(1);
+    expect(await payouts()).toHaveLength(1);
 
     clock.set('2026-04-03T10:00:00Z');
     // (A shopper session lasts less than a day: a new one for each day.)
     await capturedOrder(merchant, await newShopper(), 20_000);
     // The day that carried the refund is over: the 3 April capture is not in it.
-    expect(await runPayoutsOver('2026-04-02')).toMatchObject({ paid: 0, carriedNegative: 1 });
-    expect(await runPayoutsOver('2026-04-03')).toMatchObject({ paid: 1 });
-    const [latest] = (await get<{ data: Payout[] }>(merchant.apiKey, '/v1/payouts')).json.data;
+    expect((await runPayoutsOver('2026-04-02')).carriedNegative).toBeGreaterThanOrEqual(1);
+    expect(await payouts()).toHaveLength(1);
+    await runPayoutsOver('2026-04-03');
+    expect(await payouts()).toHaveLength(2);
+    const [latest] = await payouts();
     const report = await get<Payout>(merchant.apiKey, `/v1/payouts/${latest?.id}`);
     const expected = 20_000 - captureFee(20_000) - (10_000 - refundFee(10_000));
     expect(report.json.amount).toBe(expected);
@@ -196,7 +205,9 @@ describe('settlements and payouts', () => {
     ]);
   });
 
-  it('the hourly job pays each merchant once, for the business day that ended in its own time zone', async () => {
+  it('the hourly job pays each merchant once, for the business day that ended in its own time zone', {
+    timeout: 180_000,
+  }, async () => {
     clock.set('2026-05-01T20:00:00Z'); // noon in Los Angeles, 20:00 in London (UTC)
     const west = await newMerchant('West Coast');
     const utc = await newMerchant('Greenwich');

@@ -263,7 +263,7 @@ export interface paths {
          *
          *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `quota_exceeded`, `request_blocked`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `quota_exceeded`, `request_blocked`.
          */
         get: operations["getConfig"];
         put?: never;
@@ -369,7 +369,7 @@ export interface paths {
          *
          *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `quota_exceeded`, `request_blocked`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `quota_exceeded`, `request_blocked`.
          */
         get: operations["listWebhookEndpoints"];
         put?: never;
@@ -381,7 +381,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `webhook_url_insecure`, `webhook_url_forbidden`, `resource_missing`, `concurrent_update`, `service_unavailable`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `webhook_url_insecure`, `webhook_url_forbidden`, `resource_missing`, `concurrent_update`, `service_unavailable`.
          */
         post: operations["createWebhookEndpoint"];
         delete?: never;
@@ -725,7 +725,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `amount_too_small`, `amount_out_of_range`, `currency_not_offered`, `plan_not_offered`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `amount_too_small`, `amount_out_of_range`, `currency_not_offered`, `plan_not_offered`, `concurrent_update`.
          */
         post: operations["createCheckoutSession"];
         delete?: never;
@@ -773,7 +773,7 @@ export interface paths {
          *
          *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `invalid_cursor`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `invalid_cursor`.
          */
         get: operations["listOrders"];
         put?: never;
@@ -785,7 +785,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `authorization_token_invalid`, `authorization_token_expired`, `authorization_token_used`, `checkout_session_completed`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `authorization_token_invalid`, `authorization_token_expired`, `authorization_token_used`, `checkout_session_completed`, `concurrent_update`.
          */
         post: operations["createOrder"];
         delete?: never;
@@ -807,7 +807,7 @@ export interface paths {
          *
          *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
          */
         get: operations["getOrder"];
         put?: never;
@@ -835,7 +835,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `amount_too_small`, `authorization_expired`, `capture_exceeds_authorization`, `order_not_capturable`, `too_many_captures`, `concurrent_update`, `service_unavailable`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `amount_too_small`, `authorization_expired`, `capture_exceeds_authorization`, `order_not_capturable`, `too_many_captures`, `concurrent_update`, `service_unavailable`.
          */
         post: operations["captureOrder"];
         delete?: never;
@@ -861,7 +861,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `amount_too_small`, `nothing_to_refund`, `order_not_refundable`, `refund_too_large`, `refund_exceeds_refundable`, `installment_charging`, `invalid_installment`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `amount_too_small`, `nothing_to_refund`, `order_not_refundable`, `refund_too_large`, `refund_exceeds_refundable`, `installment_charging`, `invalid_installment`, `concurrent_update`.
          */
         post: operations["refundOrder"];
         delete?: never;
@@ -887,7 +887,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `order_not_cancellable`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `order_not_cancellable`, `concurrent_update`.
          */
         post: operations["cancelOrder"];
         delete?: never;
@@ -913,7 +913,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `authorization_expired`, `authorization_extension_limit`, `authorization_not_extendable`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `authorization_expired`, `authorization_extension_limit`, `authorization_not_extendable`, `concurrent_update`.
          */
         post: operations["extendOrderAuthorization"];
         delete?: never;
@@ -1107,7 +1107,7 @@ export interface paths {
          *
          *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`.
          */
         get: operations["listPayouts"];
         put?: never;
@@ -1131,7 +1131,7 @@ export interface paths {
          *
          *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
          */
         get: operations["getPayout"];
         put?: never;
@@ -1155,7 +1155,7 @@ export interface paths {
          *
          *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
          */
         get: operations["getPayoutReportCsv"];
         put?: never;
@@ -1484,9 +1484,15 @@ export interface components {
         };
         BusinessDetails: {
             legalName: string;
-            /** @description Company registration number. Sandbox: ending `0000` is rejected, `1111` goes to manual review. */
+            /**
+             * @description Company registration number. Sandbox: ending `0000` is rejected, `1111` goes to manual review.
+             * @example 12345678
+             */
             registrationNumber: string;
-            /** @description ISO 3166-1 alpha-2. */
+            /**
+             * @description ISO 3166-1 alpha-2.
+             * @example US
+             */
             country: string;
         };
         /**
@@ -1501,6 +1507,10 @@ export interface components {
             business: components["schemas"]["BusinessDetails"];
         };
         KybCallback: {
+            /**
+             * @description The provider's callback id (a replay is refused).
+             * @example kybevt_4f9c2a1b7e3d5f60
+             */
             id: string;
             /**
              * @description A kybCheck id.
@@ -3837,8 +3847,8 @@ export interface operations {
                  * @example {
                  *       "business": {
                  *         "legalName": "string",
-                 *         "registrationNumber": "string",
-                 *         "country": "string"
+                 *         "registrationNumber": "12345678",
+                 *         "country": "US"
                  *       }
                  *     }
                  */
@@ -4187,7 +4197,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "id": "string",
+                 *       "id": "kybevt_4f9c2a1b7e3d5f60",
                  *       "checkId": "kyb_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
                  *       "decision": "approved",
                  *       "created": "2026-03-01T12:00:00.000Z"
@@ -4647,7 +4657,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -5489,7 +5499,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -5618,7 +5628,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -8139,7 +8149,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -8588,7 +8598,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -8812,7 +8822,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -9089,7 +9099,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -9260,7 +9270,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -9516,7 +9526,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -9744,7 +9754,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -9972,7 +9982,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -11706,7 +11716,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -11843,7 +11853,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -11971,7 +11981,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];

@@ -117,7 +117,10 @@ export const KybCallbackBody = /* @__PURE__ */ defineSchema(() =>
     .strictObject({
       id: freeText()
         .regex(/^kybevt_[A-Za-z0-9]{8,64}$/)
-        .meta({ description: "The provider's callback id (a replay is refused).", example: 'kybevt_4f9c2a1b7e3d5f60' }),
+        .meta({
+          description: "The provider's callback id (a replay is refused).",
+          example: 'kybevt_4f9c2a1b7e3d5f60',
+        }),
       checkId: idOf('kybCheck'),
       decision: z.enum(['approved', 'rejected', 'review']).meta({ id: 'KybDecision' }),
       reasons: z.array(freeText().max(200)).max(10).default([]),

@@ -20,6 +20,7 @@ const FACES = {
   orders: 'collection-face.ts', // what installment collection needs of an order (lands with collection)
   payments: 'processor.ts', // the CardProcessor port (re-exported) and the process-wide processor
   sessions: 'access.ts', // customer session authentication
+  settlements: 'liability.ts', // who bears a fraud-confirmed dispute, and its ledger entry (disputes)
   twofa: 'gate.ts', // step-up checks
   vault: 'access.ts', // a card without its number; the charger's detokenize
   webhooks: 'events.ts', // queue a webhook event inside the caller's transaction
@@ -38,6 +39,8 @@ const PORTS = {
   'functions/lib/queue.ts': ['functions/lib/queue-memory.ts', 'functions/lib/queue-sqs.ts'],
   'functions/twofa/contacts.ts': ['functions/customers/contacts.ts'],
   'functions/identity/provider-port.ts': ['functions/identity/sandbox-provider.ts'],
+  'functions/merchants/kyb-port.ts': ['functions/merchants/kyb-sandbox.ts'],
+  'functions/settlements/payout-port.ts': ['functions/settlements/payout-sandbox.ts'],
 };
 
 const literal = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -74,6 +74,20 @@ export const jobs: ScheduledJob[] = [
     access: { main: 'readwrite', queues: ['collection-shards'] },
     timeoutSeconds: 120,
   },
+  {
+    name: 'merchant-payouts',
+    // Hourly: each merchant is paid once its own local business day has ended (its time zone is in
+    // its settlement terms), so one schedule serves every time zone; reruns pay nothing twice.
+    schedule: 'cron(15 * * * ? *)',
+    localEveryMs: 60_000,
+    entry: 'functions/settlements/job.ts',
+    handler: 'payMerchants',
+    description:
+      "Turns each merchant account's positive balance into one payout per local business day, with its reconciliation report and payout.paid event.",
+    // Reads accounts and entries, writes payouts, their ledger entries and events.
+    access: { main: 'readwrite' },
+    timeoutSeconds: 300,
+  },
 ];
 
 /** A function fed by a collection queue (an SQS event source mapping with partial batch failures). */

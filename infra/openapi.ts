@@ -22,7 +22,13 @@ const security: Record<Route['auth'], ZodOpenApiOperationObject['security']> = {
 
 const authCodes: Record<Route['auth'], ErrorCode[]> = {
   public: [],
-  merchant: ['unauthorized', 'merchant_suspended', 'merchant_inactive'],
+  merchant: [
+    'unauthorized',
+    'merchant_suspended',
+    'merchant_inactive',
+    'merchant_pending_review',
+    'merchant_rejected',
+  ],
   customer: ['unauthorized', 'session_invalid'],
   operator: ['unauthorized'],
 };

@@ -17,6 +17,7 @@ import { deadLetterQueue } from './constructs/queues.ts';
 import { RiskStream } from './constructs/risk-stream.ts';
 import { Secrets } from './constructs/secrets.ts';
 import { SecurityBaseline } from './constructs/security-baseline.ts';
+import { LedgerFeed } from './constructs/settlements.ts';
 import { jobs as allJobs, type QueueConsumer, queueConsumers, type ScheduledJob } from './jobs.ts';
 import { routes as allRoutes, type Route } from './routes/index.ts';
 import { pageRoutes } from './routes/pages.ts';
@@ -103,6 +104,8 @@ export class TesseraStack extends Stack {
   readonly collection: Collection;
   /** Account monitoring's stream consumer (rules across entities). */
   readonly riskStream: RiskStream;
+  /** The merchant ledger's stream consumer (captures and refunds). */
+  readonly ledgerFeed: LedgerFeed;
   readonly monitoring: Monitoring;
   readonly deadLetterQueue: Queue;
   /** The cardholder data environment's network; exists once a route touches the vault. */
@@ -195,7 +198,9 @@ export class TesseraStack extends Stack {
     });
     this.jobs = new Jobs(this, 'Jobs', { ...access, jobs: jobs ?? allJobs });
     this.collection.addConsumers(consumers, access);
+    // The main table's stream has two consumers, DynamoDB Streams' documented limit per shard.
     this.riskStream = new RiskStream(this, 'RiskStream', { access });
+    this.ledgerFeed = new LedgerFeed(this, 'LedgerFeed', access);
     // Every vault-key grant is made by now: the key policy can name its holders.
     this.keys.restrictVaultKey();
 
@@ -212,6 +217,7 @@ export class TesseraStack extends Stack {
     this.monitoring.watchApi(this.api.api);
     this.collection.watch(this.monitoring);
     this.riskStream.watch(this.monitoring);
+    this.ledgerFeed.watch(this.monitoring);
     this.monitoring.watchSecurity(this.api.api, this.api.webAcl, OPERATIONS[stage].security);
     // CDE role names: `tessera-<stage>-<region>-<id>` (access.ts cdeRoleName).
     this.monitoring.watchCardDataChanges(this.keys.vault, `tessera-${stage}-`);

@@ -39,6 +39,11 @@ const ConfigSchema = z.object({
   /** Collection queues (SQS URLs) in AWS; unset locally, where an in-process queue runs them. */
   COLLECTION_SHARD_QUEUE_URL: z.string().optional(),
   COLLECTION_CHARGE_QUEUE_URL: z.string().optional(),
+  /**
+   * Merchant settlement terms (functions/settlements/terms.ts), JSON: `{ "default": { feeBps,
+   * feeFixed: { USD: 30, … }, timeZone }, "<merchantId>": { … } }`; unset means the built-in default.
+   */
+  SETTLEMENT_TERMS: z.string().optional(),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & { isLocal: boolean };

@@ -11,7 +11,8 @@ export type KeyPurpose =
   | 'identifier'
   | 'identity-callback'
   | 'checkout-approval'
-  | 'page-csrf';
+  | 'page-csrf'
+  | 'kyb-callback';
 
 // Keyed by the secret buffer, so a rotated (re-fetched) secret derives fresh keys.
 const derived = new WeakMap<Buffer, Map<KeyPurpose, Uint8Array>>();

@@ -25,6 +25,8 @@ export const ID_PREFIXES = {
   collectionRun: 'run',
   passwordReset: 'pwr',
   ledgerEntry: 'led',
+  payout: 'po',
+  kybCheck: 'kyb',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

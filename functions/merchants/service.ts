@@ -1,11 +1,12 @@
 import { hash, randomBytes } from 'node:crypto';
 import { DEFAULT_PLAN_CATALOGUE } from '../installments/terms.ts';
+import { auditItem } from '../lib/audit.ts';
 import { type Clock, clock as defaultClock } from '../lib/clock.ts';
 import { config } from '../lib/config.ts';
 import { unprocessable } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import { webhookUrlProblemAfterDns } from '../lib/outbound.ts';
-import type { CreateMerchantBody, MerchantResponse, MerchantStatus } from './schema.ts';
+import type { CreateMerchantBody, MerchantResponse } from './schema.ts';
 import type { MerchantRecord } from './store.ts';
 import * as store from './store.ts';
 
@@ -36,6 +37,18 @@ export function toResponse(merchant: MerchantRecord): MerchantResponse {
     object: 'merchant',
     name: merchant.name,
     status: merchant.status,
+    ...(merchant.statusReason ? { statusReason: merchant.statusReason } : {}),
+    ...(merchant.kyb
+      ? {
+          kyb: {
+            id: merchant.kyb.id,
+            status: merchant.kyb.status,
+            provider: merchant.kyb.provider,
+            createdAt: merchant.kyb.createdAt,
+            ...(merchant.kyb.decidedAt ? { decidedAt: merchant.kyb.decidedAt } : {}),
+          },
+        }
+      : {}),
     ...(merchant.webhookUrl ? { webhookUrl: merchant.webhookUrl } : {}),
     apiKeyLast4: merchant.apiKeyLast4,
     createdAt: merchant.createdAt,
@@ -45,7 +58,9 @@ export function toResponse(merchant: MerchantRecord): MerchantResponse {
 
 /**
  * Builds a new merchant and its key without writing, so callers can add items to the transaction.
- * The caller checks `input.webhookUrl` first (assertWebhookUrl, which resolves DNS).
+ * The caller checks `input.webhookUrl` first (assertWebhookUrl, which resolves DNS). Every merchant
+ * starts `pending_review` (ARCHITECTURE.md: only a merchant whose compliance checks passed takes
+ * payments); a KYB decision or an operator activates it (./compliance.ts, ./kyb.ts).
  */
 export function newMerchant(input: CreateMerchantBody, clock: Clock = defaultClock()) {
   const now = clock.now();
@@ -54,7 +69,16 @@ export function newMerchant(input: CreateMerchantBody, clock: Clock = defaultClo
   const merchant: MerchantRecord = {
     id: newId('merchant', now),
     name: input.name,
-    status: 'active',
+    status: 'pending_review',
+    ...(input.business
+      ? {
+          business: {
+            legalName: input.business.legalName,
+            registrationNumberLast4: input.business.registrationNumber.slice(-4),
+            country: input.business.country,
+          },
+        }
+      : {}),
     ...(input.webhookUrl ? { webhookUrl: input.webhookUrl } : {}),
     apiKeyHash: hashApiKey(apiKey),
     apiKeyLast4: apiKey.slice(-4),
@@ -66,23 +90,26 @@ export function newMerchant(input: CreateMerchantBody, clock: Clock = defaultClo
   return { merchant, apiKey };
 }
 
-export async function createMerchant(input: CreateMerchantBody, clock: Clock = defaultClock()) {
+/**
+ * Creates a merchant (`pending_review`) with its audit record in one transaction; returns it with
+ * its API key, shown this once. `actor` is the operator (their ARN) or `system:<what>`.
+ */
+export async function createMerchant(
+  input: CreateMerchantBody,
+  clock: Clock = defaultClock(),
+  actor = 'system:unknown',
+) {
   await assertWebhookUrl(input.webhookUrl);
   const { merchant, apiKey } = newMerchant(input, clock);
-  await store.writeItems(store.createMerchantItems(merchant));
+  await store.writeItems([
+    ...store.createMerchantItems(merchant),
+    auditItem({ action: 'merchant.created', subject: merchant.id, actor }, clock),
+  ]);
   return { ...toResponse(merchant), apiKey };
 }
 
-/** Suspension or activation; asking for the current status again is a no-op, not an error. */
-export async function setStatus(id: string, status: MerchantStatus, clock: Clock = defaultClock()) {
-  const merchant = await store.requireMerchant(id);
-  if (merchant.status === status) return toResponse(merchant);
-  const at = clock.now().toISOString();
-  await store.updateStatus(merchant, status, at);
-  return toResponse({ ...merchant, status, updatedAt: at, version: merchant.version + 1 });
-}
-
-export async function rotateApiKey(id: string, clock: Clock = defaultClock()) {
+/** A new key; the old one stops working when this commits. Audited. */
+export async function rotateApiKey(id: string, clock: Clock = defaultClock(), actor = 'system:unknown') {
   const merchant = await store.requireMerchant(id);
   const apiKey = generateApiKey(merchant.livemode);
   const next: MerchantRecord = {
@@ -92,7 +119,9 @@ export async function rotateApiKey(id: string, clock: Clock = defaultClock()) {
     updatedAt: clock.now().toISOString(),
     version: merchant.version + 1,
   };
-  await store.replaceApiKey(merchant, next);
+  await store.replaceApiKey(merchant, next, [
+    auditItem({ action: 'merchant.key_rotated', subject: id, actor }, clock),
+  ]);
   return { ...toResponse(next), apiKey };
 }
 

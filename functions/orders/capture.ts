@@ -4,7 +4,7 @@ import { type CodeOfKind, DomainError } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import type { Commit } from '../lib/use-case.ts';
 import { requestCharges } from './charge-requests.ts';
-import { orderEventItems } from './events.ts';
+import { movementOf, orderEventItems } from './events.ts';
 import type { CaptureRecord, InstallmentRecord, OrderRecord, OrderStatus } from './model.ts';
 import { MAX_CAPTURES_PER_ORDER } from './policy.ts';
 import type { CaptureResponse } from './schema.ts';
@@ -153,7 +153,7 @@ export async function capture(
     ...installments.map(store.putInstallmentItem),
     // Fully captured: no authorization left to lapse.
     ...(after.capturedAmount === after.amount ? [store.deleteAuthExpiryItem(order.id)] : []),
-    ...orderEventItems('order.captured', after, clock),
+    ...orderEventItems('order.captured', after, clock, undefined, { capture: movementOf(captureRecord) }),
   ];
   const result = await committing(commit, items, toCapture(captureRecord, installments));
   // After the commit nothing may fail the request: the capture stands whatever the card says, and a

@@ -6,7 +6,7 @@ import { logger } from '../lib/logger.ts';
 import type { TransactItem } from '../lib/transactions.ts';
 import type { Commit } from '../lib/use-case.ts';
 import type { CardProcessor } from '../payments/processor.ts';
-import { orderEventItems } from './events.ts';
+import { movementOf, orderEventItems } from './events.ts';
 import { settleOrder } from './lifecycle.ts';
 import type { CaptureRecord, InstallmentRecord, OrderPartition, OrderRecord, RefundRecord } from './model.ts';
 import { MAX_REFUND_TRANSACTION_ITEMS } from './policy.ts';
@@ -202,7 +202,7 @@ export async function refund(
     store.putRefundItem(refundRecord),
     // A full refund closes the order: what was not captured is released.
     ...(fullyRefunded ? [store.deleteAuthExpiryItem(order.id)] : []),
-    ...orderEventItems('order.refunded', after, clock),
+    ...orderEventItems('order.refunded', after, clock, undefined, { refund: movementOf(refundRecord) }),
   );
   if (items.length > MAX_REFUND_TRANSACTION_ITEMS) {
     throw new DomainError(

@@ -5,6 +5,7 @@ import { resetDdb } from '../../functions/lib/dynamodb.ts';
 import { keyService, setKeyService, setLocalKeyServiceFactory } from '../../functions/lib/key-service.ts';
 import { LocalKeyService } from '../../functions/lib/key-service-local.ts';
 import { resetSecrets } from '../../functions/lib/secrets.ts';
+import { monitorStream } from '../../functions/monitoring/stream-handler.ts';
 import { createTables, tableEnv } from './bootstrap-tables.ts';
 import { registerLocalCollection } from './collection.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
@@ -13,6 +14,7 @@ import { resolveOperatorToken } from './operator-token.ts';
 import type { OnProgress } from './progress.ts';
 import { type Scheduler, startScheduler } from './scheduler.ts';
 import { seedDemoMerchant } from './seed.ts';
+import { startLedgerFeed } from './settlements.ts';
 import { type StreamPoller, startStreamPoller } from './streams.ts';
 
 export interface LocalRuntimeOptions {
@@ -35,6 +37,10 @@ export interface LocalRuntime {
   dynamodbEndpoint: string;
   demoMerchant?: { merchantId: string; apiKey?: string };
   scheduler?: Scheduler;
+  /** The main table's stream feeding the merchant ledger; `drain()` brings the ledger up to date. */
+  ledgerFeed: StreamPoller;
+  /** Account monitoring's stream consumer (rules across entities, signals from the audit trail). */
+  riskFeed: StreamPoller;
   close(): Promise<void>;
 }
 
@@ -95,11 +101,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
     const demoMerchant = options.seed ? await seedDemoMerchant() : undefined;
     registerLocalCollection();
+    const ledgerFeed = startLedgerFeed(endpoint, config().TABLE_NAME, Boolean(options.scheduler));
     const scheduler = options.scheduler ? startScheduler() : undefined;
-    // With the scheduler (npm start): the stream consumer, as its event source mapping in AWS.
-    const poller: StreamPoller | undefined = options.scheduler
-      ? startStreamPoller(endpoint, config().TABLE_NAME)
-      : undefined;
+    // Account monitoring's stream consumer, as its event source mapping in AWS: polled with the
+    // scheduler (npm start); tests drain it when they need it.
+    const riskFeed: StreamPoller = startStreamPoller({
+      endpoint,
+      tableName: config().TABLE_NAME,
+      handler: monitorStream,
+      ...(options.scheduler ? { everyMs: 1_000 } : {}),
+      log: (line) => process.stderr.write(`[risk-stream] ${line}\n`),
+    });
     const gateway: Gateway = await startGateway({
       operatorToken: operator.token,
       includeLocalOnly: true,
@@ -113,9 +125,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       dynamodbEndpoint: endpoint,
       ...(demoMerchant ? { demoMerchant } : {}),
       ...(scheduler ? { scheduler } : {}),
+      ledgerFeed,
+      riskFeed,
       close: async () => {
         scheduler?.stop();
-        poller?.stop();
+        riskFeed.stop();
+        ledgerFeed.stop();
         await gateway.close();
         resetDdb();
         await dynamo?.stop();

@@ -1,4 +1,6 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { auditItem } from '../../functions/lib/audit.ts';
+import { clock } from '../../functions/lib/clock.ts';
 import { ddb, tableName } from '../../functions/lib/dynamodb.ts';
 import { newMerchant } from '../../functions/merchants/service.ts';
 import { createMerchantItems, writeItems } from '../../functions/merchants/store.ts';
@@ -8,17 +10,31 @@ const MARKER = { pk: 'SEED#demo-merchant', sk: 'SEED' };
 /**
  * Seeds exactly one demo merchant, even across restarts and concurrent starts: the marker and the
  * merchant are written in one transaction guarded by the marker's absence. The API key can only be
- * shown on the start that created it (it is stored hashed).
+ * shown on the start that created it (it is stored hashed). Merchants start `pending_review`; the
+ * demo merchant is created ACTIVE (so the demo can take payments at once), with the audit record an
+ * operator's approval would leave.
  */
 export async function seedDemoMerchant(): Promise<{ merchantId: string; apiKey?: string }> {
   const existing = await ddb().send(
     new GetCommand({ TableName: tableName(), Key: MARKER, ConsistentRead: true }),
   );
   if (existing.Item) return { merchantId: String(existing.Item.merchantId) };
-  const { merchant, apiKey } = newMerchant({ name: 'Demo Store', webhookUrl: undefined });
+  const built = newMerchant({ name: 'Demo Store', webhookUrl: undefined });
+  const merchant = { ...built.merchant, status: 'active' as const, statusReason: 'Seeded demo merchant' };
+  const { apiKey } = built;
   try {
     await writeItems([
       ...createMerchantItems(merchant),
+      auditItem(
+        {
+          action: 'merchant.activated',
+          subject: merchant.id,
+          actor: 'system:seed',
+          reason: 'Seeded demo merchant',
+          metadata: { from: 'pending_review', to: 'active' },
+        },
+        clock(),
+      ),
       {
         Put: {
           TableName: tableName(),

@@ -1,88 +1,120 @@
 /**
- * The local twin of the main table's stream event source mapping (infra/constructs/risk-stream.ts):
- * polls DynamoDB Local's stream of the main table and hands the records the mapping's filter admits
- * (risk aggregates and audit records, inserted or modified) to the same handler AWS invokes, in
- * batches of up to 100. Started by `npm start` (with the scheduler), not by the tests, which call
- * the monitoring code directly.
+ * The local twin of a DynamoDB Streams event source mapping: reads the main table's stream from
+ * DynamoDB Local (which serves the Streams API at its own endpoint) and hands the records, in
+ * order, to the same Lambda handler AWS would invoke (the settlements ledger feed). A record the
+ * handler reports as failed is read again on the next drain, as the event source mapping retries it.
+ * Local only: the Streams API is called with DynamoDB Local's JSON protocol (it accepts any
+ * credentials), so the runtime needs no Streams SDK client.
  */
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DescribeStreamCommand,
-  DynamoDBStreamsClient,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-} from '@aws-sdk/client-dynamodb-streams';
-import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { monitorStream } from '../../functions/monitoring/stream-handler.ts';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 
-const ADMITTED_TYPES = new Set(['riskAggregate', 'audit']);
+type StreamHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
+
+interface Shard {
+  ShardId: string;
+  SequenceNumberRange?: { EndingSequenceNumber?: string };
+}
 
 export interface StreamPoller {
+  /** Reads everything written so far and hands it to the handler; resolves with the records read. */
+  drain(): Promise<number>;
   stop(): void;
 }
 
-function admitted(record: {
-  eventName?: string;
-  dynamodb?: { NewImage?: Record<string, unknown> };
-}): boolean {
-  const type = (record.dynamodb?.NewImage?.type as { S?: string } | undefined)?.S;
-  return (record.eventName === 'INSERT' || record.eventName === 'MODIFY') && ADMITTED_TYPES.has(type ?? '');
-}
+export function startStreamPoller(options: {
+  endpoint: string;
+  tableName: string;
+  handler: StreamHandler;
+  /** Poll on a timer too (npm start); tests drain explicitly. */
+  everyMs?: number;
+  log?: (line: string) => void;
+}): StreamPoller {
+  const call = async <T>(operation: string, body: unknown): Promise<T> => {
+    const res = await fetch(options.endpoint, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/x-amz-json-1.0',
+        'X-Amz-Target': `DynamoDBStreams_20120810.${operation}`,
+        Authorization:
+          'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+      },
+      body: JSON.stringify(body),
+    });
+    const json = (await res.json()) as T & { message?: string };
+    if (!res.ok) throw new Error(`DynamoDB Streams ${operation}: ${res.status} ${json.message ?? ''}`);
+    return json;
+  };
 
-/** Polls every `everyMs`; errors are logged and the next poll tries again. */
-export function startStreamPoller(endpoint: string, tableName: string, everyMs = 1_000): StreamPoller {
-  const region = process.env.AWS_REGION ?? 'us-east-1';
-  const ddb = new DynamoDBClient({ endpoint, region });
-  const streams = new DynamoDBStreamsClient({ endpoint, region });
-  const iterators = new Map<string, string | undefined>();
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
+  let streamArn: string | undefined;
+  const processed = new Map<string, string>();
+  let turn: Promise<unknown> = Promise.resolve();
 
-  async function refreshShards(): Promise<void> {
-    const table = await ddb.send(new DescribeTableCommand({ TableName: tableName }));
-    const arn = table.Table?.LatestStreamArn;
-    if (!arn) return;
-    const stream = await streams.send(new DescribeStreamCommand({ StreamArn: arn }));
-    for (const shard of stream.StreamDescription?.Shards ?? []) {
-      if (!shard.ShardId || iterators.has(shard.ShardId)) continue;
-      const it = await streams.send(
-        new GetShardIteratorCommand({
-          StreamArn: arn,
-          ShardId: shard.ShardId,
-          // Shards seen at start-up begin now; shards that appear later are read from their start.
-          ShardIteratorType: iterators.size === 0 ? 'LATEST' : 'TRIM_HORIZON',
-        }),
-      );
-      iterators.set(shard.ShardId, it.ShardIterator);
-    }
-  }
-
-  async function poll(): Promise<void> {
-    await refreshShards();
-    for (const [shardId, iterator] of iterators) {
-      if (!iterator) continue;
-      const out = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 100 }));
-      iterators.set(shardId, out.NextShardIterator);
-      const records = (out.Records ?? []).filter(admitted) as unknown as DynamoDBRecord[];
-      if (records.length > 0) await monitorStream({ Records: records } as DynamoDBStreamEvent);
-    }
-  }
-
-  const loop = async () => {
+  const arn = async () => {
+    if (streamArn) return streamArn;
+    const client = new DynamoDBClient({ endpoint: options.endpoint, region: 'us-east-1' });
     try {
-      await poll();
-    } catch (error) {
-      console.error(`stream poller: ${String(error)}`);
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: options.tableName }));
+      streamArn = Table?.LatestStreamArn;
+    } finally {
+      client.destroy();
     }
-    if (!stopped) timer = setTimeout(loop, everyMs);
+    if (!streamArn) throw new Error(`table ${options.tableName} has no stream`);
+    return streamArn;
   };
-  timer = setTimeout(loop, 0);
-  return {
-    stop: () => {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      ddb.destroy();
-      streams.destroy();
-    },
+
+  /** Reads one shard from after its last processed record; returns the records handed over. */
+  const drainShard = async (stream: string, shard: Shard): Promise<number> => {
+    const last = processed.get(shard.ShardId);
+    let { ShardIterator: iterator } = await call<{ ShardIterator?: string }>('GetShardIterator', {
+      StreamArn: stream,
+      ShardId: shard.ShardId,
+      ...(last
+        ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: last }
+        : { ShardIteratorType: 'TRIM_HORIZON' }),
+    });
+    let count = 0;
+    while (iterator) {
+      const page = await call<{ Records?: DynamoDBRecord[]; NextShardIterator?: string }>('GetRecords', {
+        ShardIterator: iterator,
+        Limit: 100,
+      });
+      const records = page.Records ?? [];
+      if (records.length === 0) break;
+      const { batchItemFailures } = await options.handler({ Records: records });
+      const failed = new Set(batchItemFailures.map((f) => f.itemIdentifier));
+      for (const record of records) {
+        const sequence = record.dynamodb?.SequenceNumber ?? '';
+        if (failed.has(sequence)) return count;
+        processed.set(shard.ShardId, sequence);
+        count += 1;
+      }
+      iterator = page.NextShardIterator;
+    }
+    return count;
   };
+
+  const drainOnce = async () => {
+    const stream = await arn();
+    const { StreamDescription } = await call<{ StreamDescription: { Shards?: Shard[] } }>('DescribeStream', {
+      StreamArn: stream,
+    });
+    let count = 0;
+    for (const shard of StreamDescription.Shards ?? []) count += await drainShard(stream, shard);
+    return count;
+  };
+
+  const drain = () => {
+    const next = turn.then(drainOnce, drainOnce);
+    turn = next.catch(() => undefined);
+    return next;
+  };
+
+  const timer = options.everyMs
+    ? setInterval(() => {
+        drain().catch((error: Error) => options.log?.(`stream poll failed: ${error.message}`));
+      }, options.everyMs)
+    : undefined;
+  timer?.unref();
+  return { drain, stop: () => timer && clearInterval(timer) };
 }

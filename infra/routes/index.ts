@@ -10,6 +10,7 @@ import { monitoringRoutes } from './monitoring.ts';
 import { ordersRoutes } from './orders.ts';
 import { platformRoutes } from './platform.ts';
 import type { Route } from './route.ts';
+import { settlementsRoutes } from './settlements.ts';
 import { twofaRoutes } from './twofa.ts';
 import { vaultRoutes } from './vault.ts';
 import { webhooksRoutes } from './webhooks.ts';
@@ -35,6 +36,7 @@ export const routesByCapability: Readonly<Record<string, readonly Route[]>> = {
   identity: identityRoutes,
   balance: balanceRoutes,
   credit: creditRoutes,
+  settlements: settlementsRoutes,
 };
 
 /**

@@ -33,5 +33,15 @@ export async function startBenchApp(
     await runtime.close();
     throw new Error(`creating the bench merchant answered ${created.status}`);
   }
-  return { runtime, merchant: (await created.json()) as { id: string; apiKey: string } };
+  const merchant = (await created.json()) as { id: string; apiKey: string };
+  // Merchants start pending_review; only an active one takes payments.
+  const activated = await fetch(`${runtime.url}/v1/admin/merchants/${merchant.id}/activate`, {
+    method: 'POST',
+    headers: { Authorization: 'Bearer op_bench' },
+  });
+  if (activated.status !== 200) {
+    await runtime.close();
+    throw new Error(`activating the bench merchant answered ${activated.status}`);
+  }
+  return { runtime, merchant };
 }

@@ -24,7 +24,8 @@ describe('operator merchant endpoints over HTTP', () => {
     const res = await createMerchant('Shown Once');
     expect(res.status).toBe(201);
     expect(res.json.id).toMatch(/^mer_[0-9A-Z]{26}$/);
-    expect(res.json.status).toBe('active');
+    // Every merchant starts under compliance review (test/e2e/merchant-compliance.test.ts).
+    expect(res.json.status).toBe('pending_review');
     expect(res.json.apiKey).toMatch(/^sk_test_[A-Za-z0-9_-]{43}$/);
     expect(Buffer.from(res.json.apiKey.slice(8), 'base64url')).toHaveLength(32);
     expect(res.headers.get('request-id')).toMatch(/^req_/);

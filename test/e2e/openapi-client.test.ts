@@ -28,6 +28,11 @@ it('runs the merchant flow with a client generated from the document', { timeout
   });
   const created = await operator.POST('/v1/admin/merchants', { body: { name: 'Typed Shop' } });
   if (!created.data) throw new Error(`createMerchant: ${JSON.stringify(created.error)}`);
+  // Merchants start pending_review; the operator approves this one so it can take payments.
+  const approved = await operator.POST('/v1/admin/merchants/{id}/activate', {
+    params: { path: { id: created.data.id } },
+  });
+  expect(approved.data?.status).toBe('active');
   const merchant = createClient<paths>({
     baseUrl: app.url,
     headers: { Authorization: `Bearer ${created.data.apiKey}` },

@@ -12,6 +12,7 @@ import { webhookEvent } from '../../functions/webhooks/events.ts';
 import { deliverPendingNow } from '../../functions/webhooks/job.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { tableResolver, testDefaultResolver } from '../support/dns.ts';
+import { merchantOverHttp } from '../support/merchants.ts';
 
 let app: TestApp;
 let server: Server;
@@ -49,14 +50,7 @@ beforeEach(() => {
   receiverStatus = 200;
 });
 
-const createMerchant = async (name = 'Hooks') => {
-  const res = await app.call<{ id: string; apiKey: string }>('POST', '/v1/admin/merchants', {
-    auth: app.operator,
-    body: { name },
-  });
-  expect(res.status).toBe(201);
-  return res.json;
-};
+const createMerchant = (name = 'Hooks') => merchantOverHttp(app, { name });
 
 const register = (apiKey: string, body: unknown, key: string | undefined = randomUUID()) =>
   app.call<{ url: string; secret: string; status: string; object: string }>('POST', '/v1/webhook-endpoints', {

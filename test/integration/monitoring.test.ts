@@ -13,6 +13,7 @@ import {
   recordRiskSignal,
 } from '../../functions/monitoring/risk.ts';
 import { monitorChange } from '../../functions/monitoring/stream.ts';
+import { monitorStream } from '../../functions/monitoring/stream-handler.ts';
 import { createTables, tableEnv } from '../../infra/local/bootstrap-tables.ts';
 import { startStreamPoller } from '../../infra/local/streams.ts';
 
@@ -270,20 +271,19 @@ describe('decisions and flags', { timeout: 120_000 }, () => {
   });
 
   it('locally, the stream poller feeds the consumer as the event source mapping does in AWS', async () => {
-    const poller = startStreamPoller(inject('dynamodbEndpoint'), appConfig().TABLE_NAME, 200);
+    const poller = startStreamPoller({
+      endpoint: inject('dynamodbEndpoint'),
+      tableName: appConfig().TABLE_NAME,
+      handler: monitorStream,
+    });
     try {
-      // Let the poller take its iterators (LATEST) before the writes it must see.
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
       const card = unique('fp');
       const customers = [unique('cus'), unique('cus')];
       for (const customerId of customers) {
         await assessRisk({ action: 'add_card', customerId, cardFingerprint: card }, clock);
       }
-      let flag: Awaited<ReturnType<typeof listFlags>>['flags'][number] | undefined;
-      for (let i = 0; i < 50 && !flag; i += 1) {
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        flag = (await listFlags('open', 100)).flags.find((f) => f.evidence.entityHash === card);
-      }
+      expect(await poller.drain()).toBeGreaterThan(0);
+      const flag = (await listFlags('open', 100)).flags.find((f) => f.evidence.entityHash === card);
       expect(flag).toMatchObject({ rule: 'shared_card', evidence: { count: 2 } });
     } finally {
       poller.stop();

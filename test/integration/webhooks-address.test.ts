@@ -13,13 +13,13 @@ import { ddb, resetDdb } from '../../functions/lib/dynamodb.ts';
 import { keyService, setKeyService } from '../../functions/lib/key-service.ts';
 import { logger } from '../../functions/lib/logger.ts';
 import { setResolver } from '../../functions/lib/outbound.ts';
-import { createMerchant } from '../../functions/merchants/service.ts';
 import { deliverDue } from '../../functions/webhooks/delivery.ts';
 import { webhookEvent } from '../../functions/webhooks/events.ts';
 import { prepareEndpointRegistration } from '../../functions/webhooks/service.ts';
 import { getDelivery } from '../../functions/webhooks/store.ts';
 import { createTables, tableEnv } from '../../infra/local/bootstrap-tables.ts';
 import { rebindingResolver, tableResolver, testDefaultResolver } from '../support/dns.ts';
+import { createActiveMerchant } from '../support/merchants.ts';
 
 /**
  * The address a delivery connects to is checked at every attempt (functions/lib/outbound.ts), with
@@ -80,7 +80,7 @@ afterEach(() => {
 
 /** A merchant with `url` registered (and checked) under the current mode, and one event queued. */
 async function endpointWithEvent(url: string) {
-  const merchant = await createMerchant({ name: 'Hooks' }, clock);
+  const merchant = await createActiveMerchant({ name: 'Hooks' }, clock);
   const { items } = await prepareEndpointRegistration(merchant.id, url, clock);
   await ddb().send(new TransactWriteCommand({ TransactItems: items }));
   const objectId = `ord_${'0'.repeat(25)}1`;
@@ -153,7 +153,7 @@ describe('the address a delivery connects to', () => {
     process.env.TESSERA_LOCAL = '0';
     resetConfig();
     setResolver(tableResolver({ 'localtest.me': ['127.0.0.1'] }));
-    const merchant = await createMerchant({ name: 'Probe' }, clock);
+    const merchant = await createActiveMerchant({ name: 'Probe' }, clock);
     await expect(
       prepareEndpointRegistration(merchant.id, 'https://localtest.me/', clock),
     ).rejects.toMatchObject({
@@ -162,7 +162,7 @@ describe('the address a delivery connects to', () => {
       param: 'url',
     });
     await expect(
-      createMerchant({ name: 'Probe 2', webhookUrl: 'https://localtest.me/' }, clock),
+      createActiveMerchant({ name: 'Probe 2', webhookUrl: 'https://localtest.me/' }, clock),
     ).rejects.toMatchObject({ status: 422, code: 'webhook_url_forbidden', param: 'webhookUrl' });
   });
 });

@@ -13,7 +13,6 @@ import { resetConfig } from '../../functions/lib/config.ts';
 import { ddb, resetDdb, tableName } from '../../functions/lib/dynamodb.ts';
 import { newId } from '../../functions/lib/ids.ts';
 import { setKeyService } from '../../functions/lib/key-service.ts';
-import { createMerchant } from '../../functions/merchants/service.ts';
 import { deliverDue, deliverPendingNow } from '../../functions/webhooks/delivery.ts';
 import { type WebhookEventType, webhookEvent } from '../../functions/webhooks/events.ts';
 import { deliverWebhooks } from '../../functions/webhooks/job.ts';
@@ -30,6 +29,7 @@ import {
   listObjectEvents,
 } from '../../functions/webhooks/store.ts';
 import { createTables, tableEnv } from '../../infra/local/bootstrap-tables.ts';
+import { createActiveMerchant } from '../support/merchants.ts';
 
 interface Received {
   headers: IncomingHttpHeaders;
@@ -109,7 +109,7 @@ afterEach(async () => {
 });
 
 async function merchantWithEndpoint(url = receiver.url) {
-  const merchant = await createMerchant({ name: 'Hooks' }, clock);
+  const merchant = await createActiveMerchant({ name: 'Hooks' }, clock);
   const secret = await register(merchant.id, url);
   return { merchantId: merchant.id, secret };
 }
@@ -350,7 +350,7 @@ describe('leases and skips', () => {
   });
 
   it('no webhook URL at delivery time: skipped (not lost), listed, and redeliverable once registered', async () => {
-    const merchant = await createMerchant({ name: 'No hooks' }, clock);
+    const merchant = await createActiveMerchant({ name: 'No hooks' }, clock);
     const event = await emit(merchant.id);
     expect(await deliverWebhooks({})).toMatchObject({ skipped: 1 });
     expect(await delivery(event.id)).toMatchObject({
@@ -374,7 +374,7 @@ describe('leases and skips', () => {
   });
 
   it('a URL set at merchant creation has no secret: skipped as endpoint_not_registered', async () => {
-    const merchant = await createMerchant({ name: 'Old style', webhookUrl: receiver.url }, clock);
+    const merchant = await createActiveMerchant({ name: 'Old style', webhookUrl: receiver.url }, clock);
     const event = await emit(merchant.id);
     await deliverWebhooks({});
     expect(await delivery(event.id)).toMatchObject({
@@ -430,7 +430,7 @@ describe('the endpoint secret', () => {
   });
 
   it('concurrent registrations: one wins, the other loses its condition', async () => {
-    const merchant = await createMerchant({ name: 'Race' }, clock);
+    const merchant = await createActiveMerchant({ name: 'Race' }, clock);
     const a = await prepareEndpointRegistration(merchant.id, `${receiver.url}?a`, clock);
     const b = await prepareEndpointRegistration(merchant.id, `${receiver.url}?b`, clock);
     await ddb().send(new TransactWriteCommand({ TransactItems: a.items }));

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
 import type { TestApp } from './app.ts';
 import { registerCustomer, stepUp } from './customers.ts';
+import { merchantOverHttp } from './merchants.ts';
 
 export type Json = Record<string, unknown>;
 /**
@@ -16,13 +17,9 @@ export const idempotencyKey = () =>
  * e2e files. `app` is a getter because each file starts its app in `beforeAll`.
  */
 export function checkoutFixtures(app: () => TestApp) {
+  /** An ACTIVE merchant (created, then approved by the operator): only active merchants take payments. */
   async function newMerchant(name = 'Shop'): Promise<{ id: string; apiKey: string }> {
-    const res = await app().call<{ id: string; apiKey: string }>('POST', '/v1/admin/merchants', {
-      auth: app().operator,
-      body: { name },
-    });
-    expect(res.status).toBe(201);
-    return res.json;
+    return merchantOverHttp(app(), { name });
   }
 
   async function newShopper(number = '4242424242424242') {

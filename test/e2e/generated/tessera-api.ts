@@ -57,15 +57,23 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
-        put?: never;
         /**
-         * Create a merchant; returns its secret API key once
-         * @description Create a merchant; returns its secret API key once.
+         * Merchants, oldest first, optionally of one status
+         * @description Merchants, oldest first, optionally of one status.
          *
          *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
          *
-         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `webhook_url_insecure`, `webhook_url_forbidden`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`.
+         */
+        get: operations["listMerchants"];
+        put?: never;
+        /**
+         * Create a merchant (pending_review); returns its secret API key once
+         * @description Every merchant starts `pending_review`: it may read and register webhook endpoints, and takes no payment until a KYB decision or an operator activates it. With `business`, the KYB check starts at once (the sandbox decides immediately: see the README). Audited.
+         *
+         *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
+         *
+         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `webhook_url_insecure`, `webhook_url_forbidden`, `concurrent_update`, `merchant_not_pending_review`.
          */
         post: operations["createMerchant"];
         delete?: never;
@@ -84,12 +92,12 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Suspend a merchant; its API key is refused at once
-         * @description Suspend a merchant; its API key is refused at once.
+         * Suspend a merchant; its API key is refused at once (audited)
+         * @description Suspend a merchant; its API key is refused at once (audited).
          *
          *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
          *
-         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `resource_missing`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `resource_missing`, `concurrent_update`, `merchant_not_pending_review`.
          */
         post: operations["suspendMerchant"];
         delete?: never;
@@ -108,14 +116,110 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Activate (or re-activate) a merchant
-         * @description Activate (or re-activate) a merchant.
+         * Approve (from pending_review or rejected) or re-activate (from suspended) a merchant (audited)
+         * @description Approve (from pending_review or rejected) or re-activate (from suspended) a merchant (audited).
          *
          *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
          *
          *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `resource_missing`, `concurrent_update`.
          */
         post: operations["activateMerchant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/merchants/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject a merchant under review, with a reason (audited)
+         * @description Reject a merchant under review, with a reason (audited).
+         *
+         *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
+         *
+         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `resource_missing`, `concurrent_update`, `merchant_not_pending_review`.
+         */
+        post: operations["rejectMerchant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/merchants/{id}/kyb-checks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a KYB check of a merchant under review (audited)
+         * @description Submits the legal entity to the KYB provider; its decision arrives by signed callback. Sandbox: a registration number ending `0000` is rejected, `1111` goes to manual review, any other is approved.
+         *
+         *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
+         *
+         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `resource_missing`, `concurrent_update`, `merchant_not_pending_review`.
+         */
+        post: operations["startMerchantKyb"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/merchants/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A merchant with its compliance status and KYB check
+         * @description A merchant with its compliance status and KYB check.
+         *
+         *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
+         *
+         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `resource_missing`.
+         */
+        get: operations["getMerchant"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/kyb/callbacks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The KYB provider's signed decision callback
+         * @description Signed like webhooks: `Kyb-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "t.body")>`. Refused when unsigned, forged or older than 5 minutes (401), or already received (409).
+         *
+         *     No authentication.
+         *
+         *     Error codes: `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `request_blocked`, `kyb_signature_invalid`, `resource_missing`, `kyb_callback_replayed`, `kyb_check_decided`, `concurrent_update`.
+         */
+        post: operations["kybCallback"];
         delete?: never;
         options?: never;
         head?: never;
@@ -159,7 +263,7 @@ export interface paths {
          *
          *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `quota_exceeded`, `request_blocked`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `quota_exceeded`, `request_blocked`.
          */
         get: operations["getConfig"];
         put?: never;
@@ -265,7 +369,7 @@ export interface paths {
          *
          *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `quota_exceeded`, `request_blocked`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `quota_exceeded`, `request_blocked`.
          */
         get: operations["listWebhookEndpoints"];
         put?: never;
@@ -277,7 +381,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `webhook_url_insecure`, `webhook_url_forbidden`, `resource_missing`, `concurrent_update`, `service_unavailable`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `webhook_url_insecure`, `webhook_url_forbidden`, `resource_missing`, `concurrent_update`, `service_unavailable`.
          */
         post: operations["createWebhookEndpoint"];
         delete?: never;
@@ -793,7 +897,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `return_url_insecure`, `amount_too_small`, `amount_out_of_range`, `currency_not_offered`, `plan_not_offered`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `return_url_insecure`, `amount_too_small`, `amount_out_of_range`, `currency_not_offered`, `plan_not_offered`, `concurrent_update`.
          */
         post: operations["createCheckoutSession"];
         delete?: never;
@@ -815,7 +919,7 @@ export interface paths {
          *
          *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
          */
         get: operations["getCheckoutSession"];
         put?: never;
@@ -865,7 +969,7 @@ export interface paths {
          *
          *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `invalid_cursor`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `invalid_cursor`.
          */
         get: operations["listOrders"];
         put?: never;
@@ -877,7 +981,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `authorization_token_invalid`, `authorization_token_expired`, `authorization_token_used`, `checkout_session_completed`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `authorization_token_invalid`, `authorization_token_expired`, `authorization_token_used`, `checkout_session_completed`, `concurrent_update`.
          */
         post: operations["createOrder"];
         delete?: never;
@@ -899,7 +1003,7 @@ export interface paths {
          *
          *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
          */
         get: operations["getOrder"];
         put?: never;
@@ -927,7 +1031,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `amount_too_small`, `authorization_expired`, `capture_exceeds_authorization`, `order_not_capturable`, `too_many_captures`, `concurrent_update`, `service_unavailable`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `amount_too_small`, `authorization_expired`, `capture_exceeds_authorization`, `order_not_capturable`, `too_many_captures`, `concurrent_update`, `service_unavailable`.
          */
         post: operations["captureOrder"];
         delete?: never;
@@ -953,7 +1057,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `amount_too_small`, `nothing_to_refund`, `order_not_refundable`, `refund_too_large`, `refund_exceeds_refundable`, `installment_charging`, `invalid_installment`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `amount_too_small`, `nothing_to_refund`, `order_not_refundable`, `refund_too_large`, `refund_exceeds_refundable`, `installment_charging`, `invalid_installment`, `concurrent_update`.
          */
         post: operations["refundOrder"];
         delete?: never;
@@ -979,7 +1083,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `order_not_cancellable`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `order_not_cancellable`, `concurrent_update`.
          */
         post: operations["cancelOrder"];
         delete?: never;
@@ -1005,7 +1109,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `authorization_expired`, `authorization_extension_limit`, `authorization_not_extendable`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `authorization_expired`, `authorization_extension_limit`, `authorization_not_extendable`, `concurrent_update`.
          */
         post: operations["extendOrderAuthorization"];
         delete?: never;
@@ -1454,6 +1558,102 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/payouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The merchant's payouts, newest first
+         * @description The merchant's payouts, newest first.
+         *
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`.
+         */
+        get: operations["listPayouts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payouts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A payout with its reconciliation report
+         * @description One line per capture, refund and dispute liability the payout covers, with gross, fee and net in signed minor units; gross − fee = net on every line, and the nets sum exactly to `amount`. A negative balance is carried into the next payout, whose report then includes those lines.
+         *
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         */
+        get: operations["getPayout"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payouts/{id}/report.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The reconciliation report as CSV (RFC 4180)
+         * @description Columns: payout_id, entry_id, type, order_id, capture_id, refund_id, dispute_id, occurred_at, currency, gross, fee, net (signed minor units). The `net` column sums exactly to the payout amount.
+         *
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         */
+        get: operations["getPayoutReportCsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/payouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run payouts for a business day now (what the hourly schedule does per time zone)
+         * @description Pays every account with a positive balance once for `asOf`; a rerun for the same day pays nothing twice. A negative balance is carried over.
+         *
+         *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
+         *
+         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`.
+         */
+        post: operations["runPayouts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "order.authorized": {
@@ -1716,6 +1916,26 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "payout.paid": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Event `payout.paid`
+         * @description Sent to your webhook endpoint at least once, possibly out of order: de-duplicate on `id`, keep the highest `sequence` per `objectId`. Verify `Tessera-Signature` on the raw body (docs/webhooks.md) and reject a timestamp more than 5 minutes from your clock. Answer any 2xx within 10 s; anything else is retried with backoff.
+         */
+        post: operations["webhook_payout_paid"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface components {
     schemas: {
@@ -1723,7 +1943,52 @@ export interface components {
             name: string;
             /** Format: uri */
             webhookUrl?: string;
+            /** @description The legal entity; when given, its KYB check starts at once. */
+            business?: components["schemas"]["BusinessDetails"];
         };
+        BusinessDetails: {
+            legalName: string;
+            /**
+             * @description Company registration number. Sandbox: ending `0000` is rejected, `1111` goes to manual review.
+             * @example 12345678
+             */
+            registrationNumber: string;
+            /**
+             * @description ISO 3166-1 alpha-2.
+             * @example US
+             */
+            country: string;
+        };
+        /**
+         * @description Compliance state: every merchant starts `pending_review`; a KYB decision or an operator moves it to `active` or `rejected`; only `active` takes payments.
+         * @enum {string}
+         */
+        MerchantStatus: "pending_review" | "active" | "suspended" | "rejected";
+        RejectMerchantRequest: {
+            reason: string;
+        };
+        StartKybRequest: {
+            business: components["schemas"]["BusinessDetails"];
+        };
+        KybCallback: {
+            /**
+             * @description The provider's callback id (a replay is refused).
+             * @example kybevt_4f9c2a1b7e3d5f60
+             */
+            id: string;
+            /**
+             * @description A kybCheck id.
+             * @example kyb_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V
+             */
+            checkId: string;
+            decision: components["schemas"]["KybDecision"];
+            /** @default [] */
+            reasons: string[];
+            /** Format: date-time */
+            created: string;
+        };
+        /** @enum {string} */
+        KybDecision: "approved" | "rejected" | "review";
         AddCardRequest: {
             /** @description The card number: a string of 12–19 digits, no spaces. */
             number: string;
@@ -2028,6 +2293,13 @@ export interface components {
             /** @description Minor units of `currency` per month. */
             monthlyObligations: number;
         };
+        RunPayoutsRequest: {
+            /**
+             * Format: date
+             * @description The business day to pay out, for every merchant whatever its time zone.
+             */
+            asOf: string;
+        };
         OrderEventData: {
             id: string;
             /** @constant */
@@ -2154,6 +2426,9 @@ export interface components {
          *     - `invalid_credentials` (401): The email or password is incorrect.
          *     - `merchant_suspended` (403): The merchant account is suspended.
          *     - `merchant_inactive` (403): The merchant account is not active.
+         *     - `merchant_pending_review` (403): The merchant account awaits its compliance review (KYB): it may read and set up, not take payments.
+         *     - `merchant_rejected` (403): The merchant account failed its compliance review.
+         *     - `kyb_signature_invalid` (401): The KYB callback is unsigned, badly signed, or signed more than 5 minutes ago.
          *     - `client_token_invalid` (403): The checkout session's client token is missing or does not match.
          *     - `step_up_required` (403): This request needs a `Step-Up-Token`.
          *     - `step_up_invalid` (403): The step-up token is invalid, expired, used, or bound to another action or amount.
@@ -2179,6 +2454,9 @@ export interface components {
          *     - `identity_verification_decided` (409): The verification was already decided; a provider decides only `pending` ones.
          *     - `identity_not_in_review` (409): Only an `in_review` verification takes an operator decision.
          *     - `callback_replayed` (409): This provider callback event was already received.
+         *     - `merchant_not_pending_review` (409): Only a merchant in `pending_review` can be rejected or sent to a KYB check.
+         *     - `kyb_callback_replayed` (409): This KYB callback was already received.
+         *     - `kyb_check_decided` (409): The KYB check already has its decision.
          *     - `insufficient_balance` (422): The amount is more than your balance in that currency.
          *     - `credit_application_limit` (422): At most 3 credit applications per 30 days.
          *     - `credit_limit_exceeded` (422): The amount is above the credit limit your credit application approved.
@@ -2260,13 +2538,15 @@ export interface components {
          *     - `service_unavailable` (503): A dependency is unavailable; retry shortly.
          * @enum {string}
          */
-        ErrorCode: "parameter_invalid" | "parameter_missing" | "parameter_unknown" | "invalid_json" | "unsupported_content_type" | "idempotency_key_missing" | "idempotency_key_invalid" | "invalid_amount" | "currency_unsupported" | "header_repeated" | "malformed_request" | "return_url_insecure" | "vault_key_not_configured" | "invalid_cursor" | "invalid_date" | "as_of_in_future" | "as_of_too_old" | "invalid_term" | "invalid_apr" | "invalid_payments" | "password_too_weak" | "pan_not_allowed" | "callback_signature_invalid" | "unauthorized" | "session_invalid" | "invalid_credentials" | "merchant_suspended" | "merchant_inactive" | "client_token_invalid" | "step_up_required" | "step_up_invalid" | "identity_not_verified" | "account_flagged" | "resource_missing" | "route_not_found" | "method_not_allowed" | "body_too_large" | "concurrent_update" | "idempotency_request_in_progress" | "challenge_busy" | "two_factor_already_enabled" | "two_factor_not_enabled" | "enrollment_missing" | "delivery_not_retryable" | "installment_charging" | "contact_already_verified" | "contact_changed" | "email_unavailable" | "identity_verification_in_progress" | "identity_already_verified" | "identity_verification_decided" | "identity_not_in_review" | "callback_replayed" | "insufficient_balance" | "credit_application_limit" | "credit_limit_exceeded" | "payout_failed" | "idempotency_key_reused" | "card_funds_open_orders" | "order_not_payable" | "order_closed" | "card_declined_hard" | "due_date_already_extended" | "due_date_not_extendable" | "payment_in_progress" | "card_declined" | "risk_declined" | "risk_review_hold" | "amount_too_small" | "amount_too_large" | "amount_out_of_range" | "currency_not_offered" | "plan_not_offered" | "plan_not_schedulable" | "term_not_offered" | "term_out_of_range" | "apr_out_of_range" | "apr_undefined" | "checkout_session_completed" | "checkout_session_approved" | "merchant_unavailable" | "checkout_session_expired" | "authorization_token_invalid" | "authorization_token_expired" | "authorization_token_used" | "authorization_expired" | "authorization_not_extendable" | "authorization_extension_limit" | "capture_exceeds_authorization" | "too_many_captures" | "order_not_capturable" | "order_not_refundable" | "order_not_cancellable" | "nothing_to_refund" | "refund_too_large" | "refund_exceeds_refundable" | "invalid_installment" | "card_expired" | "expired_card" | "invalid_number" | "card_brand_unsupported" | "invalid_expiry_month" | "invalid_expiry_year" | "invalid_cvc" | "code_invalid" | "challenge_expired" | "challenge_used" | "challenge_attempts_exceeded" | "enrollment_attempts_exceeded" | "recovery_code_not_allowed" | "contact_unverified" | "contact_missing" | "contact_unchanged" | "current_password_incorrect" | "password_reset_invalid" | "webhook_url_insecure" | "webhook_url_forbidden" | "rate_limited" | "two_factor_locked" | "invalid_body" | "invalid_parameters" | "request_rejected" | "request_blocked" | "forbidden" | "not_found_or_unauthenticated" | "invalid_signature" | "expired_credentials" | "quota_exceeded" | "internal_error" | "decryption_failed" | "bad_gateway" | "service_unavailable";
+        ErrorCode: "parameter_invalid" | "parameter_missing" | "parameter_unknown" | "invalid_json" | "unsupported_content_type" | "idempotency_key_missing" | "idempotency_key_invalid" | "invalid_amount" | "currency_unsupported" | "header_repeated" | "malformed_request" | "return_url_insecure" | "vault_key_not_configured" | "invalid_cursor" | "invalid_date" | "as_of_in_future" | "as_of_too_old" | "invalid_term" | "invalid_apr" | "invalid_payments" | "password_too_weak" | "pan_not_allowed" | "callback_signature_invalid" | "unauthorized" | "session_invalid" | "invalid_credentials" | "merchant_suspended" | "merchant_inactive" | "merchant_pending_review" | "merchant_rejected" | "kyb_signature_invalid" | "client_token_invalid" | "step_up_required" | "step_up_invalid" | "identity_not_verified" | "account_flagged" | "resource_missing" | "route_not_found" | "method_not_allowed" | "body_too_large" | "concurrent_update" | "idempotency_request_in_progress" | "challenge_busy" | "two_factor_already_enabled" | "two_factor_not_enabled" | "enrollment_missing" | "delivery_not_retryable" | "installment_charging" | "contact_already_verified" | "contact_changed" | "email_unavailable" | "identity_verification_in_progress" | "identity_already_verified" | "identity_verification_decided" | "identity_not_in_review" | "callback_replayed" | "merchant_not_pending_review" | "kyb_callback_replayed" | "kyb_check_decided" | "insufficient_balance" | "credit_application_limit" | "credit_limit_exceeded" | "payout_failed" | "idempotency_key_reused" | "card_funds_open_orders" | "order_not_payable" | "order_closed" | "card_declined_hard" | "due_date_already_extended" | "due_date_not_extendable" | "payment_in_progress" | "card_declined" | "risk_declined" | "risk_review_hold" | "amount_too_small" | "amount_too_large" | "amount_out_of_range" | "currency_not_offered" | "plan_not_offered" | "plan_not_schedulable" | "term_not_offered" | "term_out_of_range" | "apr_out_of_range" | "apr_undefined" | "checkout_session_completed" | "checkout_session_approved" | "merchant_unavailable" | "checkout_session_expired" | "authorization_token_invalid" | "authorization_token_expired" | "authorization_token_used" | "authorization_expired" | "authorization_not_extendable" | "authorization_extension_limit" | "capture_exceeds_authorization" | "too_many_captures" | "order_not_capturable" | "order_not_refundable" | "order_not_cancellable" | "nothing_to_refund" | "refund_too_large" | "refund_exceeds_refundable" | "invalid_installment" | "card_expired" | "expired_card" | "invalid_number" | "card_brand_unsupported" | "invalid_expiry_month" | "invalid_expiry_year" | "invalid_cvc" | "code_invalid" | "challenge_expired" | "challenge_used" | "challenge_attempts_exceeded" | "enrollment_attempts_exceeded" | "recovery_code_not_allowed" | "contact_unverified" | "contact_missing" | "contact_unchanged" | "current_password_incorrect" | "password_reset_invalid" | "webhook_url_insecure" | "webhook_url_forbidden" | "rate_limited" | "two_factor_locked" | "invalid_body" | "invalid_parameters" | "request_rejected" | "request_blocked" | "forbidden" | "not_found_or_unauthenticated" | "invalid_signature" | "expired_credentials" | "quota_exceeded" | "internal_error" | "decryption_failed" | "bad_gateway" | "service_unavailable";
         MerchantWithKey: {
             id: string;
             /** @constant */
             object: "merchant";
             name: string;
             status: components["schemas"]["MerchantStatus"];
+            statusReason?: string;
+            kyb?: components["schemas"]["KybCheck"];
             webhookUrl?: string;
             apiKeyLast4: string;
             /** Format: date-time */
@@ -2276,20 +2556,41 @@ export interface components {
             /** @description Secret API key. Shown once; stored only as a SHA-256 hash. */
             apiKey: string;
         };
+        KybCheck: {
+            id: string;
+            status: components["schemas"]["KybStatus"];
+            provider: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            decidedAt?: string;
+        };
         /** @enum {string} */
-        MerchantStatus: "active" | "suspended";
+        KybStatus: "pending" | "in_review" | "approved" | "rejected";
+        MerchantList: {
+            /** @constant */
+            object: "list";
+            data: components["schemas"]["Merchant"][];
+            hasMore: boolean;
+        };
         Merchant: {
             id: string;
             /** @constant */
             object: "merchant";
             name: string;
             status: components["schemas"]["MerchantStatus"];
+            statusReason?: string;
+            kyb?: components["schemas"]["KybCheck"];
             webhookUrl?: string;
             apiKeyLast4: string;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+        };
+        KybCallbackReceived: {
+            /** @constant */
+            received: true;
         };
         Config: {
             currencies: {
@@ -2503,7 +2804,7 @@ export interface components {
             updatedAt: string;
         };
         /** @enum {string} */
-        WebhookEventType: "order.authorized" | "order.captured" | "order.refunded" | "order.cancelled" | "order.authorization_expiring" | "order.authorization_expired" | "order.paid_off" | "order.in_arrears" | "installment.paid" | "installment.failed" | "order.late_fee_charged" | "refund.card_refund_succeeded" | "refund.card_refund_failed";
+        WebhookEventType: "order.authorized" | "order.captured" | "order.refunded" | "order.cancelled" | "order.authorization_expiring" | "order.authorization_expired" | "order.paid_off" | "order.in_arrears" | "installment.paid" | "installment.failed" | "order.late_fee_charged" | "refund.card_refund_succeeded" | "refund.card_refund_failed" | "payout.paid";
         /** @enum {string} */
         DeliveryStatus: "pending" | "delivering" | "delivered" | "dead" | "skipped";
         Customer: {
@@ -3170,6 +3471,90 @@ export interface components {
         };
         /** @enum {string} */
         CreditDecision: "approved" | "counter_offer" | "declined";
+        PayoutList: {
+            /** @constant */
+            object: "list";
+            data: components["schemas"]["Payout"][];
+            hasMore: boolean;
+        };
+        Payout: {
+            id: string;
+            /** @constant */
+            object: "payout";
+            status: components["schemas"]["PayoutStatus"];
+            amount: number;
+            currency: components["schemas"]["Currency"];
+            /**
+             * Format: date
+             * @description The merchant-local business day it settles.
+             */
+            payoutDate: string;
+            lineCount: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            paidAt?: string;
+            providerReference?: string;
+        };
+        /**
+         * @description `pending` once created, `paid` when the payout provider accepted the transfer.
+         * @enum {string}
+         */
+        PayoutStatus: "pending" | "paid";
+        PayoutWithReport: {
+            id: string;
+            /** @constant */
+            object: "payout";
+            status: components["schemas"]["PayoutStatus"];
+            amount: number;
+            currency: components["schemas"]["Currency"];
+            /**
+             * Format: date
+             * @description The merchant-local business day it settles.
+             */
+            payoutDate: string;
+            lineCount: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            paidAt?: string;
+            providerReference?: string;
+            lines: components["schemas"]["PayoutLine"][];
+        };
+        PayoutLine: {
+            /** @description The capture, refund or dispute id (one line each, ever). */
+            entryId: string;
+            type: components["schemas"]["PayoutLineType"];
+            orderId?: string;
+            captureId?: string;
+            refundId?: string;
+            disputeId?: string;
+            /** Format: date-time */
+            occurredAt: string;
+            /** @description Signed minor units. */
+            gross: number;
+            /** @description Signed minor units. */
+            fee: number;
+            /** @description gross − fee; the lines’ nets sum exactly to the payout amount. */
+            net: number;
+        };
+        /** @enum {string} */
+        PayoutLineType: "capture" | "refund" | "dispute_liability";
+        PayoutRun: {
+            /** @constant */
+            object: "payout_run";
+            accounts: number;
+            /** @description Payouts created and paid by this run. */
+            paid: number;
+            /** @description Payouts of an earlier, interrupted run completed now. */
+            resumed: number;
+            /** @description Accounts whose payout for the day exists already. */
+            alreadyPaid: number;
+            /** @description Accounts with a negative balance, carried over. */
+            carriedNegative: number;
+            nothingToPay: number;
+            failed: number;
+        };
         InstallmentOutput: {
             id: string;
             captureId: string;
@@ -3384,6 +3769,142 @@ export interface operations {
             };
         };
     };
+    listMerchants: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["MerchantStatus"];
+                limit?: number;
+                startingAfter?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of merchants. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "list",
+                     *       "data": [
+                     *         {
+                     *           "id": "string",
+                     *           "object": "merchant",
+                     *           "name": "string",
+                     *           "status": "pending_review",
+                     *           "statusReason": "string",
+                     *           "kyb": {
+                     *             "id": "string",
+                     *             "status": "pending",
+                     *             "provider": "string",
+                     *             "createdAt": "2026-03-01T12:00:00.000Z",
+                     *             "decidedAt": "2026-03-01T12:00:00.000Z"
+                     *           },
+                     *           "webhookUrl": "string",
+                     *           "apiKeyLast4": "string",
+                     *           "createdAt": "2026-03-01T12:00:00.000Z",
+                     *           "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "hasMore": false
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MerchantList"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_signature`: Deployed: the SigV4 signature does not match. `expired_credentials`: Deployed: the SigV4 credentials have expired. `forbidden`: Deployed: the IAM caller may not call this route. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     createMerchant: {
         parameters: {
             query?: never;
@@ -3414,7 +3935,15 @@ export interface operations {
                      *       "id": "string",
                      *       "object": "merchant",
                      *       "name": "string",
-                     *       "status": "active",
+                     *       "status": "pending_review",
+                     *       "statusReason": "string",
+                     *       "kyb": {
+                     *         "id": "string",
+                     *         "status": "pending",
+                     *         "provider": "string",
+                     *         "createdAt": "2026-03-01T12:00:00.000Z",
+                     *         "decidedAt": "2026-03-01T12:00:00.000Z"
+                     *       },
                      *       "webhookUrl": "string",
                      *       "apiKeyLast4": "string",
                      *       "createdAt": "2026-03-01T12:00:00.000Z",
@@ -3488,7 +4017,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `concurrent_update`: Changed by another request meanwhile; retry. */
+            /** @description `concurrent_update`: Changed by another request meanwhile; retry. `merchant_not_pending_review`: Only a merchant in `pending_review` can be rejected or sent to a KYB check. */
             409: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -3599,7 +4128,15 @@ export interface operations {
                      *       "id": "string",
                      *       "object": "merchant",
                      *       "name": "string",
-                     *       "status": "active",
+                     *       "status": "pending_review",
+                     *       "statusReason": "string",
+                     *       "kyb": {
+                     *         "id": "string",
+                     *         "status": "pending",
+                     *         "provider": "string",
+                     *         "createdAt": "2026-03-01T12:00:00.000Z",
+                     *         "decidedAt": "2026-03-01T12:00:00.000Z"
+                     *       },
                      *       "webhookUrl": "string",
                      *       "apiKeyLast4": "string",
                      *       "createdAt": "2026-03-01T12:00:00.000Z",
@@ -3693,7 +4230,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `concurrent_update`: Changed by another request meanwhile; retry. */
+            /** @description `concurrent_update`: Changed by another request meanwhile; retry. `merchant_not_pending_review`: Only a merchant in `pending_review` can be rejected or sent to a KYB check. */
             409: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -3783,7 +4320,15 @@ export interface operations {
                      *       "id": "string",
                      *       "object": "merchant",
                      *       "name": "string",
-                     *       "status": "active",
+                     *       "status": "pending_review",
+                     *       "statusReason": "string",
+                     *       "kyb": {
+                     *         "id": "string",
+                     *         "status": "pending",
+                     *         "provider": "string",
+                     *         "createdAt": "2026-03-01T12:00:00.000Z",
+                     *         "decidedAt": "2026-03-01T12:00:00.000Z"
+                     *       },
                      *       "webhookUrl": "string",
                      *       "apiKeyLast4": "string",
                      *       "createdAt": "2026-03-01T12:00:00.000Z",
@@ -3943,6 +4488,748 @@ export interface operations {
             };
         };
     };
+    rejectMerchant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A merchant id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "string"
+                 *     }
+                 */
+                "application/json": components["schemas"]["RejectMerchantRequest"];
+            };
+        };
+        responses: {
+            /** @description Rejected. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "object": "merchant",
+                     *       "name": "string",
+                     *       "status": "pending_review",
+                     *       "statusReason": "string",
+                     *       "kyb": {
+                     *         "id": "string",
+                     *         "status": "pending",
+                     *         "provider": "string",
+                     *         "createdAt": "2026-03-01T12:00:00.000Z",
+                     *         "decidedAt": "2026-03-01T12:00:00.000Z"
+                     *       },
+                     *       "webhookUrl": "string",
+                     *       "apiKeyLast4": "string",
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Merchant"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_signature`: Deployed: the SigV4 signature does not match. `expired_credentials`: Deployed: the SigV4 credentials have expired. `forbidden`: Deployed: the IAM caller may not call this route. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `concurrent_update`: Changed by another request meanwhile; retry. `merchant_not_pending_review`: Only a merchant in `pending_review` can be rejected or sent to a KYB check. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_too_large`: The body exceeds 64 KiB. */
+            413: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    startMerchantKyb: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A merchant id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "business": {
+                 *         "legalName": "string",
+                 *         "registrationNumber": "12345678",
+                 *         "country": "US"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["StartKybRequest"];
+            };
+        };
+        responses: {
+            /** @description The merchant with its KYB check. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "object": "merchant",
+                     *       "name": "string",
+                     *       "status": "pending_review",
+                     *       "statusReason": "string",
+                     *       "kyb": {
+                     *         "id": "string",
+                     *         "status": "pending",
+                     *         "provider": "string",
+                     *         "createdAt": "2026-03-01T12:00:00.000Z",
+                     *         "decidedAt": "2026-03-01T12:00:00.000Z"
+                     *       },
+                     *       "webhookUrl": "string",
+                     *       "apiKeyLast4": "string",
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Merchant"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_signature`: Deployed: the SigV4 signature does not match. `expired_credentials`: Deployed: the SigV4 credentials have expired. `forbidden`: Deployed: the IAM caller may not call this route. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `concurrent_update`: Changed by another request meanwhile; retry. `merchant_not_pending_review`: Only a merchant in `pending_review` can be rejected or sent to a KYB check. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_too_large`: The body exceeds 64 KiB. */
+            413: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMerchant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A merchant id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The merchant. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "object": "merchant",
+                     *       "name": "string",
+                     *       "status": "pending_review",
+                     *       "statusReason": "string",
+                     *       "kyb": {
+                     *         "id": "string",
+                     *         "status": "pending",
+                     *         "provider": "string",
+                     *         "createdAt": "2026-03-01T12:00:00.000Z",
+                     *         "decidedAt": "2026-03-01T12:00:00.000Z"
+                     *       },
+                     *       "webhookUrl": "string",
+                     *       "apiKeyLast4": "string",
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Merchant"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_signature`: Deployed: the SigV4 signature does not match. `expired_credentials`: Deployed: the SigV4 credentials have expired. `forbidden`: Deployed: the IAM caller may not call this route. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    kybCallback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "kybevt_4f9c2a1b7e3d5f60",
+                 *       "checkId": "kyb_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                 *       "decision": "approved",
+                 *       "created": "2026-03-01T12:00:00.000Z"
+                 *     }
+                 */
+                "application/json": components["schemas"]["KybCallback"];
+            };
+        };
+        responses: {
+            /** @description Recorded. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "received": true
+                     *     }
+                     */
+                    "application/json": components["schemas"]["KybCallbackReceived"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `kyb_signature_invalid`: The KYB callback is unsigned, badly signed, or signed more than 5 minutes ago. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `kyb_callback_replayed`: This KYB callback was already received. `kyb_check_decided`: The KYB check already has its decision. `concurrent_update`: Changed by another request meanwhile; retry. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_too_large`: The body exceeds 64 KiB. */
+            413: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     rotateMerchantKey: {
         parameters: {
             query?: never;
@@ -3967,7 +5254,15 @@ export interface operations {
                      *       "id": "string",
                      *       "object": "merchant",
                      *       "name": "string",
-                     *       "status": "active",
+                     *       "status": "pending_review",
+                     *       "statusReason": "string",
+                     *       "kyb": {
+                     *         "id": "string",
+                     *         "status": "pending",
+                     *         "provider": "string",
+                     *         "createdAt": "2026-03-01T12:00:00.000Z",
+                     *         "decidedAt": "2026-03-01T12:00:00.000Z"
+                     *       },
                      *       "webhookUrl": "string",
                      *       "apiKeyLast4": "string",
                      *       "createdAt": "2026-03-01T12:00:00.000Z",
@@ -4220,7 +5515,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -5083,7 +6378,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -5212,7 +6507,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -9056,7 +10351,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -9254,7 +10549,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -9687,7 +10982,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -9916,7 +11211,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -10198,7 +11493,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -10369,7 +11664,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -10625,7 +11920,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -10858,7 +12153,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -11091,7 +12386,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -14661,6 +15956,569 @@ export interface operations {
             };
         };
     };
+    listPayouts: {
+        parameters: {
+            query?: {
+                limit?: number;
+                startingAfter?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of payouts. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "list",
+                     *       "data": [
+                     *         {
+                     *           "id": "string",
+                     *           "object": "payout",
+                     *           "status": "pending",
+                     *           "amount": 1,
+                     *           "currency": "USD",
+                     *           "payoutDate": "2026-03-01",
+                     *           "lineCount": 1,
+                     *           "createdAt": "2026-03-01T12:00:00.000Z",
+                     *           "paidAt": "2026-03-01T12:00:00.000Z",
+                     *           "providerReference": "string"
+                     *         }
+                     *       ],
+                     *       "hasMore": false
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PayoutList"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPayout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A payout id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The payout and its lines. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "object": "payout",
+                     *       "status": "pending",
+                     *       "amount": 1,
+                     *       "currency": "USD",
+                     *       "payoutDate": "2026-03-01",
+                     *       "lineCount": 1,
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "paidAt": "2026-03-01T12:00:00.000Z",
+                     *       "providerReference": "string",
+                     *       "lines": [
+                     *         {
+                     *           "entryId": "string",
+                     *           "type": "capture",
+                     *           "orderId": "string",
+                     *           "captureId": "string",
+                     *           "refundId": "string",
+                     *           "disputeId": "string",
+                     *           "occurredAt": "2026-03-01T12:00:00.000Z",
+                     *           "gross": 1,
+                     *           "fee": 1,
+                     *           "net": 1
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PayoutWithReport"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPayoutReportCsv: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A payout id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/csv; one row per report line after the header. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    runPayouts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "asOf": "2026-03-01"
+                 *     }
+                 */
+                "application/json": components["schemas"]["RunPayoutsRequest"];
+            };
+        };
+        responses: {
+            /** @description The counts of the run. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "payout_run",
+                     *       "accounts": 1,
+                     *       "paid": 1,
+                     *       "resumed": 1,
+                     *       "alreadyPaid": 1,
+                     *       "carriedNegative": 1,
+                     *       "nothingToPay": 1,
+                     *       "failed": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PayoutRun"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_signature`: Deployed: the SigV4 signature does not match. `expired_credentials`: Deployed: the SigV4 credentials have expired. `forbidden`: Deployed: the IAM caller may not call this route. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_too_large`: The body exceeds 64 KiB. */
+            413: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     webhook_order_authorized: {
         parameters: {
             query?: never;
@@ -15799,6 +17657,95 @@ export interface operations {
                     object: "event";
                     /** @constant */
                     type: "refund.card_refund_failed";
+                    /** Format: date-time */
+                    created: string;
+                    objectId: string;
+                    /** @description The object's version after the change: keep the highest per object, drop lower ones. */
+                    sequence: number;
+                    data: components["schemas"]["OrderEventData"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the event. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_payout_paid: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`; one `v1` per valid secret while a secret rotates: accept the event if any matches. */
+                "Tessera-Signature": string;
+                /** @description The event `id`. */
+                "Tessera-Event-Id": string;
+                /** @description The event `type`. */
+                "Tessera-Event-Type": "payout.paid";
+                /** @description 1 on the first attempt. */
+                "Tessera-Delivery-Attempt": number;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                 *       "object": "event",
+                 *       "type": "payout.paid",
+                 *       "created": "2026-03-01T12:00:00.000Z",
+                 *       "objectId": "string",
+                 *       "sequence": 1,
+                 *       "data": {
+                 *         "id": "string",
+                 *         "object": "order",
+                 *         "status": "authorized",
+                 *         "livemode": false,
+                 *         "amount": 1,
+                 *         "currency": "USD",
+                 *         "merchantReference": "string",
+                 *         "checkoutSessionId": "string",
+                 *         "plan": {
+                 *           "id": "pay_in_4"
+                 *         },
+                 *         "card": {
+                 *           "brand": "string",
+                 *           "last4": "string"
+                 *         },
+                 *         "riskDecision": {
+                 *           "id": "string",
+                 *           "decision": "approve",
+                 *           "score": 1
+                 *         },
+                 *         "capturedAmount": 1,
+                 *         "refundedAmount": 1,
+                 *         "outstandingAmount": 1,
+                 *         "lateFeesAmount": 1,
+                 *         "remainingAuthorizedAmount": 1,
+                 *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
+                 *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
+                 *         "version": 1,
+                 *         "createdAt": "2026-03-01T12:00:00.000Z",
+                 *         "updatedAt": "2026-03-01T12:00:00.000Z"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description A event id.
+                     * @example evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V
+                     */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "payout.paid";
                     /** Format: date-time */
                     created: string;
                     objectId: string;

@@ -2,11 +2,12 @@ import * as z from 'zod';
 import { DisclosureResponse, PlanIdSchema, ScheduledInstallmentResponse } from '../installments/terms.ts';
 import { idPattern } from '../lib/ids.ts';
 import { CurrencyCodeSchema, MinorUnitsSchema } from '../lib/money.ts';
+import { orderDataFields, orderDataResponseFields, withOrderDataRule } from '../lib/order-lines.ts';
 import { defineSchema, freeText, IsoDateTime, idOf } from '../lib/schema.ts';
 
 export const CreateCheckoutSessionBody = /* @__PURE__ */ defineSchema(() =>
-  z
-    .strictObject({
+  withOrderDataRule(
+    z.strictObject({
       amount: MinorUnitsSchema.meta({ description: 'Integer minor units (1050 = 10.50 USD).' }),
       currency: CurrencyCodeSchema,
       merchantReference: freeText()
@@ -25,8 +26,9 @@ export const CreateCheckoutSessionBody = /* @__PURE__ */ defineSchema(() =>
           description:
             'Plans to offer, each at most once; default every offered plan. Only those whose limits admit the amount are kept.',
         }),
-    })
-    .meta({ id: 'CreateCheckoutSessionRequest' }),
+      ...orderDataFields(),
+    }),
+  ).meta({ id: 'CreateCheckoutSessionRequest' }),
 );
 export type CreateCheckoutSessionBody = z.infer<typeof CreateCheckoutSessionBody>;
 
@@ -54,6 +56,7 @@ export const CheckoutSessionResponse = /* @__PURE__ */ defineSchema(() =>
       livemode: z.boolean(),
       expiresAt: IsoDateTime,
       createdAt: IsoDateTime,
+      ...orderDataResponseFields(),
     })
     .meta({ id: 'CheckoutSession' }),
 );

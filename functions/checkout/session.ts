@@ -5,6 +5,7 @@ import type { Clock } from '../lib/clock.ts';
 import { type CodeOfKind, DomainError } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import { type CurrencyCode, formatMoney } from '../lib/money.ts';
+import { orderDataOf } from '../lib/order-lines.ts';
 import type { Commit } from '../lib/use-case.ts';
 import { SESSION_TTL_MS } from './policy.ts';
 import type { CheckoutSessionResponse, CreateCheckoutSessionBody } from './schema.ts';
@@ -77,6 +78,7 @@ export function sessionResponse(
     livemode: session.livemode,
     expiresAt: session.expiresAt,
     createdAt: session.createdAt,
+    ...orderDataOf(session),
   };
 }
 
@@ -100,6 +102,7 @@ export async function createSession(
     currency: body.currency,
     merchantReference: body.merchantReference,
     plans,
+    ...orderDataOf(body),
     clientTokenHash: store.sha256(clientToken),
     status: 'open',
     expiresAt: new Date(expiresAtMs).toISOString(),

@@ -18,7 +18,7 @@ export const captureOrder = httpHandler(
   { auth: merchantAccess, params: OrderIdParams, body: CaptureBody, idempotency },
   async ({ principal, params, body, commit }) =>
     answer(commit, created, (port) =>
-      capture(principal, params.id, body.amount, port, clock(), cardProcessor),
+      capture(principal, params.id, body.amount, port, clock(), cardProcessor, body),
     ),
 );
 

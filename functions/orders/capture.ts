@@ -5,6 +5,7 @@ import { newId } from '../lib/ids.ts';
 import { logger } from '../lib/logger.ts';
 import type { Commit } from '../lib/use-case.ts';
 import type { CardProcessor } from '../payments/processor.ts';
+import { type CaptureDetails, captureDetailsOf } from './capture-details.ts';
 import { chargeInstallment } from './charge.ts';
 import { orderEventItems } from './events.ts';
 import type { CaptureRecord, InstallmentRecord, OrderRecord, OrderStatus } from './model.ts';
@@ -123,12 +124,14 @@ export async function capture(
   commit: Commit<CaptureResponse>,
   clock: Clock,
   processor: () => CardProcessor,
+  details: CaptureDetails = {},
 ): Promise<CaptureResponse> {
   const partition = await requirePartition(principal, id);
   const { order } = partition;
   const now = clock.now();
   const to = captureTarget(order, amount, now.getTime());
   const { capture: captureRecord, installments } = newCapture(order, amount, now);
+  Object.assign(captureRecord, captureDetailsOf(details, now.toISOString()));
   // What the installments owe, interest included (monthly plans), not only the principal.
   const totals = orderTotals(
     [...partition.captures, captureRecord],

@@ -31,6 +31,7 @@ function newOrder(principal: MerchantPrincipal, approval: Approval, now: Date): 
     customerId: approval.customerId,
     checkoutSessionId: approval.checkoutSessionId,
     merchantReference: approval.merchantReference,
+    ...(approval.orderData ?? {}),
     status: 'authorized',
     amount: approval.amount,
     currency: approval.currency,

@@ -25,6 +25,8 @@ export const WEBHOOK_EVENT_TYPES = [
   'order.cancelled',
   'order.authorization_expiring',
   'order.authorization_expired',
+  'order.authorization_released',
+  'order.updated',
   'order.paid_off',
   'order.in_arrears',
   'installment.paid',

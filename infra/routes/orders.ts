@@ -160,4 +160,21 @@ export const ordersRoutes: Route[] = [
     access: { main: 'readwrite' },
     idempotent: true,
   },
+  {
+    operationId: 'releaseOrderAuthorization',
+    method: 'POST',
+    path: '/v1/orders/{id}/release-remaining-authorization',
+    entry: 'functions/orders/handler.ts',
+    handler: 'releaseOrderAuthorization',
+    auth: 'merchant',
+    summary: 'Release what is left of the authorization after a partial capture (nothing more will ship)',
+    description:
+      'The order then reaches `paid_off` as soon as its installments are paid, instead of waiting for the authorization to lapse. Sends `order.authorization_released`.',
+    tags: ['orders'],
+    request: { params: OrderIdParams },
+    responses: { 200: { description: 'Released.', schema: OrderSummaryResponse } },
+    errors: ['resource_missing', 'nothing_to_release', 'concurrent_update'],
+    access: { main: 'readwrite' },
+    idempotent: true,
+  },
 ];

@@ -6,6 +6,7 @@ import { Transaction } from '../lib/transactions.ts';
 import type { Commit } from '../lib/use-case.ts';
 import { merchantActiveItem, merchantSuspended } from '../merchants/access.ts';
 import { orderEventItems } from './events.ts';
+import { orderReferenceItem } from './list-store.ts';
 import type { OrderRecord } from './model.ts';
 import { AUTHORIZATION_MAX_LIFE_MS, AUTHORIZATION_TTL_MS } from './policy.ts';
 import type { OrderResponse } from './schema.ts';
@@ -81,6 +82,7 @@ export async function createOrder(
       store.putOrderItem(order),
       store.putAuthExpiryItem(order),
       store.customerOrderItem(order),
+      orderReferenceItem(order),
       ...orderEventItems('order.authorized', order, clock),
     );
   const response = toOrder({ order, captures: [], installments: [], refunds: [] });

@@ -5,7 +5,6 @@ import { merchantAccess } from '../merchants/access.ts';
 import { createOrder as create } from './create.ts';
 import { cancel, extendAuthorization } from './lifecycle.ts';
 import { getOrder as get, listOrders as list } from './read.ts';
-import { releaseRemainingAuthorization } from './release.ts';
 import { CreateOrderBody, ListOrdersQuery, OrderIdParams } from './schema.ts';
 
 /**
@@ -40,10 +39,4 @@ export const extendOrderAuthorization = httpHandler(
   { auth: merchantAccess, params: OrderIdParams, idempotency },
   async ({ principal, params, commit }) =>
     answer(commit, ok, (port) => extendAuthorization(principal, params.id, port, clock())),
-);
-
-export const releaseOrderAuthorization = httpHandler(
-  { auth: merchantAccess, params: OrderIdParams, idempotency },
-  async ({ principal, params, commit }) =>
-    answer(commit, ok, (port) => releaseRemainingAuthorization(principal, params.id, port, clock())),
 );

@@ -55,13 +55,10 @@ export async function releaseRemainingAuthorization(
   const result = await committing(
     commit,
     [
-      store.orderTransitionItem(
-        order,
-        order.status,
-        { authorizationReleased: true },
-        at,
-        { condition: 'capturedAmount = :prevCaptured', values: { ':prevCaptured': order.capturedAmount } },
-      ),
+      store.orderTransitionItem(order, order.status, { authorizationReleased: true }, at, {
+        condition: 'capturedAmount = :prevCaptured',
+        values: { ':prevCaptured': order.capturedAmount },
+      }),
       store.deleteAuthExpiryItem(order.id),
       ...orderEventItems('order.authorization_released', after, clock),
     ],

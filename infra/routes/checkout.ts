@@ -25,6 +25,7 @@ export const checkoutRoutes: Route[] = [
     },
     errors: [
       'amount_too_small',
+      'order_lines_mismatch',
       'amount_out_of_range',
       'currency_not_offered',
       'plan_not_offered',

@@ -10,6 +10,7 @@ import {
   RefundBody,
   RefundResponse,
 } from '../../functions/orders/schema.ts';
+import { orderManagementRoutes } from './order-management.ts';
 import type { Route } from './route.ts';
 
 /** Order routes: their functions form the `orders` nested stack (`functions/orders/…`). */
@@ -44,7 +45,7 @@ export const ordersRoutes: Route[] = [
     entry: 'functions/orders/handler.ts',
     handler: 'listOrders',
     auth: 'merchant',
-    summary: "The merchant's orders, newest first, with an opaque cursor",
+    summary: "The merchant's orders, newest first, by status or merchantReference and creation range",
     tags: ['orders'],
     request: { query: ListOrdersQuery },
     responses: { 200: { description: 'Orders.', schema: OrderListResponse } },
@@ -83,6 +84,7 @@ export const ordersRoutes: Route[] = [
     errors: [
       'resource_missing',
       'amount_too_small',
+      'order_lines_mismatch',
       'authorization_expired',
       'capture_exceeds_authorization',
       'order_not_capturable',
@@ -109,6 +111,7 @@ export const ordersRoutes: Route[] = [
     errors: [
       'resource_missing',
       'amount_too_small',
+      'order_lines_mismatch',
       'nothing_to_refund',
       'order_not_refundable',
       'refund_too_large',
@@ -160,21 +163,5 @@ export const ordersRoutes: Route[] = [
     access: { main: 'readwrite' },
     idempotent: true,
   },
-  {
-    operationId: 'releaseOrderAuthorization',
-    method: 'POST',
-    path: '/v1/orders/{id}/release-remaining-authorization',
-    entry: 'functions/orders/handler.ts',
-    handler: 'releaseOrderAuthorization',
-    auth: 'merchant',
-    summary: 'Release what is left of the authorization after a partial capture (nothing more will ship)',
-    description:
-      'The order then reaches `paid_off` as soon as its installments are paid, instead of waiting for the authorization to lapse. Sends `order.authorization_released`.',
-    tags: ['orders'],
-    request: { params: OrderIdParams },
-    responses: { 200: { description: 'Released.', schema: OrderSummaryResponse } },
-    errors: ['resource_missing', 'nothing_to_release', 'concurrent_update'],
-    access: { main: 'readwrite' },
-    idempotent: true,
-  },
+  ...orderManagementRoutes,
 ];

@@ -180,3 +180,237 @@ describe('release the remaining authorization', { timeout: 240_000 }, () => {
     expect(await itemCounts()).toEqual(before);
   });
 });
+
+describe('update an authorized order', () => {
+  it('reduces the amount and replaces the lines (versioned, with order.updated); refuses an increase', async () => {
+    const merchant = await newMerchant();
+    const session = await openSession(merchant.apiKey, 30_000, { lines: [line('A', 3, 10_000)] });
+    const approval = await approve(await newShopper(), session.id);
+    const created = await merchantPost<Order>(merchant.apiKey, '/v1/orders', {
+      authorizationToken: approval.json.authorizationToken,
+    });
+    const id = created.json.id;
+    const path = `/v1/orders/${id}`;
+
+    const before = await itemCounts();
+    for (const [body, status, code, param] of [
+      [{ amount: 30_001 }, 422, 'authorization_increase_not_allowed', 'amount'],
+      // The old lines do not add up to a new amount: send the new lines with it.
+      [{ amount: 20_000 }, 400, 'order_lines_mismatch', 'lines'],
+      [
+        { amount: 20_000, lines: [line('A', 2, 10_000), { ...line('B', 1, 5), totalAmount: 4 }] },
+        400,
+        'order_lines_mismatch',
+        'lines.1.totalAmount',
+      ],
+      [{ merchantReference: 'x', version: 99 }, 409, 'order_version_mismatch', undefined],
+      [{ version: 1 }, 400, 'parameter_invalid', undefined],
+      [{ amount: 0 }, 400, undefined, 'amount'],
+      [{ colour: 'red' }, 400, 'parameter_unknown', 'colour'],
+    ] as const) {
+      const res = await merchantPost<{ error: Json }>(merchant.apiKey, path, body);
+      expect(res.status, res.text).toBe(status);
+      if (code) expect(res.json.error.code).toBe(code);
+      if (param) expect(res.json.error.param).toBe(param);
+    }
+    expect(await itemCounts()).toEqual(before);
+
+    const updated = await merchantPost<Order>(merchant.apiKey, path, {
+      amount: 20_000,
+      lines: [line('A', 2, 10_000)],
+      merchantReference: 'cart-renamed',
+      version: created.json.version,
+    });
+    expect(updated.status, updated.text).toBe(200);
+    expect(updated.json).toMatchObject({
+      amount: 20_000,
+      merchantReference: 'cart-renamed',
+      version: created.json.version + 1,
+      remainingAuthorizedAmount: 20_000,
+    });
+    expect((await events(id)).at(-1)).toEqual({ type: 'order.updated', sequence: created.json.version + 1 });
+    // Found by its new reference, not by the old one.
+    const byNew = await testApp().call<{ data: Order[] }>(
+      'GET',
+      '/v1/orders?merchantReference=cart-renamed',
+      {
+        auth: merchant.apiKey,
+      },
+    );
+    expect(byNew.json.data.map((o) => o.id)).toEqual([id]);
+    const byOld = await testApp().call<{ data: Order[] }>(
+      'GET',
+      `/v1/orders?merchantReference=${encodeURIComponent(String(session.merchantReference ?? ''))}`,
+      { auth: merchant.apiKey },
+    );
+    expect(byOld.json.data).toEqual([]);
+    // Captured in full: the amount can no longer change, the reference can.
+    expect((await merchantPost(merchant.apiKey, `${path}/captures`, { amount: 20_000 })).status).toBe(201);
+    const closed = await merchantPost<{ error: Json }>(merchant.apiKey, path, { amount: 10_000 });
+    expect([closed.status, closed.json.error.code]).toEqual([422, 'order_not_updatable']);
+    expect((await merchantPost(merchant.apiKey, path, { merchantReference: 'cart-3' })).status).toBe(200);
+  });
+});
+
+describe('captures and refunds with lines, references and shipping info', () => {
+  it('stores them, serves them as resources, and adds shipping info later', async () => {
+    const merchant = await newMerchant();
+    const order = await authorizedOrder(merchant, await newShopper(), 40_000);
+    const base = `/v1/orders/${order.id}`;
+    const capture = await merchantPost<Json & { id: string }>(merchant.apiKey, `${base}/captures`, {
+      amount: 25_000,
+      lines: [line('LAMP', 1, 20_000), line('BULB', 5, 1_000)],
+      reference: 'shipment-1',
+      shippingInfo: [
+        { carrier: 'UPS', trackingNumber: '1Z999AA1', trackingUrl: 'https://ups.example/t/1Z999AA1' },
+      ],
+    });
+    expect(capture.status, capture.text).toBe(201);
+    expect(capture.json).toMatchObject({
+      reference: 'shipment-1',
+      shippingInfo: [{ carrier: 'UPS', trackingNumber: '1Z999AA1' }],
+    });
+
+    const added = await merchantPost<Json>(
+      merchant.apiKey,
+      `${base}/captures/${capture.json.id}/shipping-info`,
+      {
+        shippingInfo: [{ carrier: 'DHL', trackingNumber: 'JD0001', method: 'PickUpPoint' }],
+      },
+    );
+    expect(added.status, added.text).toBe(200);
+    expect((added.json.shippingInfo as Json[]).map((s) => s.carrier)).toEqual(['UPS', 'DHL']);
+
+    const refund = await merchantPost<Json & { id: string }>(merchant.apiKey, `${base}/refunds`, {
+      amount: 2_000,
+      orderLines: [line('BULB', 2, 1_000)],
+      reference: 'return-7',
+    });
+    expect(refund.status, refund.text).toBe(201);
+    expect(refund.json).toMatchObject({
+      reference: 'return-7',
+      orderLines: [{ reference: 'BULB', totalAmount: 2_000 }],
+    });
+
+    const get = (path: string) =>
+      testApp().call<Json & { data: Json[] }>('GET', path, { auth: merchant.apiKey });
+    const one = await get(`${base}/captures/${capture.json.id}`);
+    expect(one.json).toMatchObject({
+      id: capture.json.id,
+      amount: 25_000,
+      refundedAmount: 2_000,
+      reference: 'shipment-1',
+    });
+    expect((one.json.lines as Json[]).map((l) => l.reference)).toEqual(['LAMP', 'BULB']);
+    expect((await get(`${base}/captures`)).json.data.map((c) => c.id)).toEqual([capture.json.id]);
+    expect((await get(`${base}/refunds/${refund.json.id}`)).json).toMatchObject({
+      id: refund.json.id,
+      amount: 2_000,
+    });
+    expect((await get(`${base}/refunds`)).json.data.map((r) => r.id)).toEqual([refund.json.id]);
+
+    // Another merchant sees none of it.
+    const other = await newMerchant('Other');
+    const foreign = await testApp().call('GET', `${base}/captures/${capture.json.id}`, {
+      auth: other.apiKey,
+    });
+    expect(foreign.status).toBe(404);
+  });
+
+  it('bad input to the new capture, refund and shipping routes: a clear 4xx, nothing written', async () => {
+    const merchant = await newMerchant();
+    const order = await authorizedOrder(merchant, await newShopper(), 40_000);
+    const base = `/v1/orders/${order.id}`;
+    const capture = await merchantPost<Json & { id: string }>(merchant.apiKey, `${base}/captures`, {
+      amount: 10_000,
+    });
+    const before = await itemCounts();
+    const missingCapture = `${base}/captures/cap_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V/shipping-info`;
+    for (const [path, body, status, param] of [
+      [`${base}/captures`, { amount: 5_000, lines: [line('A', 1, 4_999)] }, 400, 'amount'],
+      [
+        `${base}/captures`,
+        {
+          amount: 5_000,
+          shippingInfo: [{ carrier: 'UPS', trackingNumber: '1', trackingUrl: 'http://x.example/' }],
+        },
+        400,
+        'shippingInfo.0.trackingUrl',
+      ],
+      [
+        `${base}/refunds`,
+        { amount: 100, orderLines: [{ ...line('A', 1, 100), totalAmount: 99 }] },
+        400,
+        'orderLines.0.totalAmount',
+      ],
+      [`${base}/captures/${capture.json.id}/shipping-info`, { shippingInfo: [] }, 400, 'shippingInfo'],
+      [
+        `${base}/captures/${capture.json.id}/shipping-info`,
+        { shippingInfo: [{ carrier: 'UPS' }] },
+        400,
+        'shippingInfo.0.trackingNumber',
+      ],
+      [
+        `${base}/captures/not-a-capture/shipping-info`,
+        { shippingInfo: [{ carrier: 'UPS', trackingNumber: '1' }] },
+        400,
+        'captureId',
+      ],
+      [missingCapture, { shippingInfo: [{ carrier: 'UPS', trackingNumber: '1' }] }, 404, 'captureId'],
+    ] as const) {
+      const res = await merchantPost<{ error: Json }>(merchant.apiKey, path, body);
+      expect([res.status, res.json.error?.param], res.text).toEqual([status, param]);
+    }
+    const list = await testApp().call<{ error: Json }>(
+      'GET',
+      '/v1/orders?status=captured&merchantReference=x',
+      {
+        auth: merchant.apiKey,
+      },
+    );
+    expect([list.status, list.json.error.code]).toEqual([400, 'parameter_invalid']);
+    expect(await itemCounts()).toEqual(before);
+  });
+});
+
+describe('list orders by status, creation range and merchantReference (Query, no Scan)', () => {
+  it('filters and pages', async () => {
+    const merchant = await newMerchant();
+    const shopper = await newShopper();
+    const t0 = clock.now().getTime();
+    const first = await authorizedOrder(merchant, shopper, 10_000);
+    clock.set(new Date(t0 + 60_000));
+    const second = await authorizedOrder(merchant, shopper, 10_000);
+    clock.set(new Date(t0 + 120_000));
+    const third = await authorizedOrder(merchant, shopper, 10_000);
+    expect(
+      (await merchantPost(merchant.apiKey, `/v1/orders/${second.id}/captures`, { amount: 10_000 })).status,
+    ).toBe(201);
+    const list = async (query: string) => {
+      const res = await testApp().call<{ data: Order[]; hasMore: boolean; nextCursor?: string }>(
+        'GET',
+        `/v1/orders?${query}`,
+        { auth: merchant.apiKey },
+      );
+      expect(res.status, res.text).toBe(200);
+      return res.json;
+    };
+    expect((await list('status=captured')).data.map((o) => o.id)).toEqual([second.id]);
+    expect((await list('status=authorized')).data.map((o) => o.id)).toEqual([third.id, first.id]);
+    const from = new Date(t0 + 30_000).toISOString();
+    const to = new Date(t0 + 90_000).toISOString();
+    expect((await list(`createdFrom=${from}&createdTo=${to}`)).data.map((o) => o.id)).toEqual([second.id]);
+    expect((await list(`status=authorized&createdFrom=${from}`)).data.map((o) => o.id)).toEqual([third.id]);
+    expect((await list(`merchantReference=${first.merchantReference}`)).data.map((o) => o.id)).toEqual([
+      first.id,
+    ]);
+    const page1 = await list('status=authorized&limit=1');
+    expect([page1.data.map((o) => o.id), page1.hasMore]).toEqual([[third.id], true]);
+    const page2 = await list(`status=authorized&limit=1&startingAfter=${page1.nextCursor}`);
+    expect([page2.data.map((o) => o.id), page2.hasMore]).toEqual([[first.id], false]);
+    const reversed = await testApp().call('GET', `/v1/orders?createdFrom=${to}&createdTo=${from}`, {
+      auth: merchant.apiKey,
+    });
+    expect(reversed.status).toBe(400);
+  });
+});

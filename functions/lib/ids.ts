@@ -22,6 +22,7 @@ export const ID_PREFIXES = {
   verification: 'idv',
   creditApplication: 'cra',
   collectionRun: 'run',
+  webhookEndpoint: 'we',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

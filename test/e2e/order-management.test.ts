@@ -240,7 +240,7 @@ describe('update an authorized order', () => {
     expect(byNew.json.data.map((o) => o.id)).toEqual([id]);
     const byOld = await testApp().call<{ data: Order[] }>(
       'GET',
-      `/v1/orders?merchantReference=${encodeURIComponent(String(session.merchantReference ?? ''))}`,
+      `/v1/orders?merchantReference=${encodeURIComponent(String((session as Json).merchantReference ?? ''))}`,
       { auth: merchant.apiKey },
     );
     expect(byOld.json.data).toEqual([]);

@@ -48,7 +48,7 @@ function captureTarget(order: OrderRecord, amount: number, nowMs: number): Order
  * due today are `charging` (attempt 1); every one is in the `due` index, so that a `charging` one
  * stays findable if we crash mid-charge.
  */
-function newCapture(
+export function newCapture(
   order: OrderRecord,
   amount: number,
   now: Date,

@@ -5,6 +5,8 @@ import { newId } from '../lib/ids.ts';
 import { Transaction } from '../lib/transactions.ts';
 import type { Commit } from '../lib/use-case.ts';
 import { merchantActiveItem, merchantSuspended } from '../merchants/access.ts';
+import type { CardProcessor } from '../payments/processor.ts';
+import { autoCaptured, chargeDueAtCapture } from './auto-capture.ts';
 import { orderEventItems } from './events.ts';
 import { orderReferenceItem } from './list-store.ts';
 import type { OrderRecord } from './model.ts';
@@ -59,33 +61,41 @@ function newOrder(principal: MerchantPrincipal, approval: Approval, now: Date): 
  * Turns the shopper's approval into an `authorized` order. Reads: the approval (one GetItem, through
  * checkout's face). Writes, in ONE transaction with the idempotency record: the approval consumed
  * (unused, unexpired, this merchant's), the session completed (one order per session), the order,
- * its expiry marker, the shopper's order link and the `order.authorized` event. No KMS: the card is
- * referenced by token. The transaction is conditioned on the merchant being active. Refusals:
- * checkout's `authorization_token_*` and `checkout_session_completed` (rejected), denied
- * `merchant_suspended`, conflict `concurrent_update`.
+ * its expiry marker, its merchantReference marker, the shopper's order link and the
+ * `order.authorized` event. No KMS: the card is referenced by token. The transaction is conditioned
+ * on the merchant being active. With `autoCapture` the order is captured in full in the same
+ * transaction (./auto-capture.ts) and the installments due now are charged after the commit
+ * through `processor`. Refusals: checkout's `authorization_token_*` and `checkout_session_completed`
+ * (rejected), denied `merchant_suspended`, conflict `concurrent_update`.
  */
 export async function createOrder(
   principal: MerchantPrincipal,
-  authorizationToken: string,
+  body: { authorizationToken: string; autoCapture?: boolean | undefined },
   commit: Commit<OrderResponse>,
   clock: Clock,
+  processor?: () => CardProcessor,
 ): Promise<OrderResponse> {
   const now = clock.now();
-  const approval = await checkApproval(principal, authorizationToken, now);
-  const order = newOrder(principal, approval, now);
+  const approval = await checkApproval(principal, body.authorizationToken, now);
+  const authorized = newOrder(principal, approval, now);
+  const captured = body.autoCapture ? autoCaptured(authorized, now, clock) : undefined;
+  const partition = captured?.partition ?? { order: authorized, captures: [], installments: [], refunds: [] };
+  const order = partition.order;
   const tx = new Transaction<'approval' | 'session' | 'merchant' | 'order'>()
     .addAll(redeemApproval(approval, order.id, now))
     // A suspension that lands while this request runs still stops it.
     .add('merchant', merchantActiveItem(principal.merchantId))
     .add(
       'order',
-      store.putOrderItem(order),
-      store.putAuthExpiryItem(order),
+      ...(captured?.items ?? [
+        store.putOrderItem(order),
+        store.putAuthExpiryItem(order),
+        ...orderEventItems('order.authorized', order, clock),
+      ]),
       store.customerOrderItem(order),
       orderReferenceItem(order),
-      ...orderEventItems('order.authorized', order, clock),
     );
-  const response = toOrder({ order, captures: [], installments: [], refunds: [] });
+  const response = toOrder(partition);
   await tx.write(
     (items) => commit(items, response),
     (cancelled) =>
@@ -93,5 +103,6 @@ export async function createOrder(
         ? merchantSuspended()
         : (redeemFailure(cancelled, approval, clock.now()) ?? concurrentUpdate()),
   );
+  if (captured && processor) await chargeDueAtCapture(order.id, partition.installments, processor, clock);
   return response;
 }

@@ -16,6 +16,10 @@ export const CreateOrderBody = /* @__PURE__ */ defineSchema(() =>
       authorizationToken: freeText().min(1).max(128).meta({
         description: "The shopper's approval from the checkout (authz_…); usable once, 60 minutes.",
       }),
+      autoCapture: z.boolean().optional().meta({
+        description:
+          'Capture the whole amount now, in the same step (digital goods): the order is created `captured` and the installments due now are charged.',
+      }),
     })
     .meta({ id: 'CreateOrderRequest' }),
 );

@@ -19,10 +19,10 @@ export const ordersRoutes: Route[] = [
     operationId: 'createOrder',
     method: 'POST',
     path: '/v1/orders',
-    entry: 'functions/orders/handler.ts',
+    entry: 'functions/orders/create-handler.ts',
     handler: 'createOrder',
     auth: 'merchant',
-    summary: 'Turn an authorizationToken into an authorized order with its schedule preview',
+    summary: 'Turn an authorizationToken into an authorized order (or, with autoCapture, a captured one)',
     tags: ['orders'],
     request: { body: CreateOrderBody },
     responses: {
@@ -35,7 +35,8 @@ export const ordersRoutes: Route[] = [
       'checkout_session_completed',
       'concurrent_update',
     ],
-    access: { main: 'readwrite' },
+    // autoCapture charges the first installment: the processor detokenizes the card (as for captureOrder).
+    access: { main: 'readwrite', vault: 'readwrite', keys: ['vault:decrypt'] },
     idempotent: true,
   },
   {

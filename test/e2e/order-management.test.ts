@@ -414,3 +414,34 @@ describe('list orders by status, creation range and merchantReference (Query, no
     expect(reversed.status).toBe(400);
   });
 });
+
+describe('autoCapture on order creation (digital goods)', () => {
+  it('creates the order captured in full, first installment charged, with both events in order', async () => {
+    const merchant = await newMerchant();
+    const session = await openSession(merchant.apiKey, 12_000);
+    const approval = await approve(await newShopper(), session.id);
+    const res = await merchantPost<Order & { captures: Json[] }>(merchant.apiKey, '/v1/orders', {
+      authorizationToken: approval.json.authorizationToken,
+      autoCapture: true,
+    });
+    expect(res.status, res.text).toBe(201);
+    expect(res.json).toMatchObject({
+      status: 'captured',
+      capturedAmount: 12_000,
+      remainingAuthorizedAmount: 0,
+      version: 2,
+    });
+    expect(res.json.captures).toHaveLength(1);
+    const got = await getOrder(merchant.apiKey, res.json.id);
+    expect((got.installments as Json[]).map((i) => i.status)).toEqual(['paid', 'due', 'due', 'due']);
+    expect((await events(res.json.id)).slice(0, 2)).toEqual([
+      { type: 'order.authorized', sequence: 1 },
+      { type: 'order.captured', sequence: 2 },
+    ]);
+    const bad = await merchantPost(merchant.apiKey, '/v1/orders', {
+      authorizationToken: approval.json.authorizationToken,
+      autoCapture: 'yes',
+    });
+    expect(bad.status).toBe(400);
+  });
+});

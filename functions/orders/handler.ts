@@ -1,6 +1,6 @@
 import { clock } from '../lib/clock.ts';
 import { httpHandler } from '../lib/http.ts';
-import { answer, created, ok } from '../lib/use-case.ts';
+import { answer, ok } from '../lib/use-case.ts';
 import { merchantAccess } from '../merchants/access.ts';
 import { cancel, extendAuthorization } from './lifecycle.ts';
 import { getOrder as get, listOrders as list } from './read.ts';

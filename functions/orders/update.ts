@@ -60,7 +60,7 @@ function checkUpdate(order: OrderRecord, body: UpdateOrderBody, nowMs: number): 
 }
 
 /** The order after the update (not yet versioned), with its data checked against the amount. */
-function updatedOrder(order: OrderRecord, body: UpdateOrderBody, now: Date): OrderRecord {
+function updatedOrder(order: OrderRecord, body: UpdateOrderBody): OrderRecord {
   const amount = body.amount ?? order.amount;
   const { version: _v, amount: _a, merchantReference, ...data } = body;
   const next: OrderRecord = {
@@ -128,7 +128,7 @@ export async function updateOrder(
   const { order } = partition;
   const now = clock.now();
   checkUpdate(order, body, now.getTime());
-  const next = updatedOrder(order, body, now);
+  const next = updatedOrder(order, body);
   const set = changedFields(order, next);
   const at = now.toISOString();
   const after: OrderRecord = { ...next, version: order.version + 1, updatedAt: at };

@@ -133,6 +133,13 @@ export const WebhookEndpointList = /* @__PURE__ */ defineSchema(() =>
     .meta({ id: 'WebhookEndpointList' }),
 );
 
+/** The `data` of a `webhook.test` event (POST /v1/webhook-endpoints/{id}/test). */
+export const WebhookTestData = /* @__PURE__ */ defineSchema(() =>
+  z
+    .object({ object: z.literal('webhook_test'), endpointId: z.string(), url: z.string() })
+    .meta({ id: 'WebhookTestData' }),
+);
+
 export const DeliveryStatusFilter = /* @__PURE__ */ defineSchema(() =>
   z.enum(['dead', 'skipped']).meta({ id: 'DeliveryStatusFilter' }),
 );

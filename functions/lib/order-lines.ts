@@ -130,7 +130,7 @@ export const AddressSchema = /* @__PURE__ */ defineSchema(() =>
       country: z
         .string()
         .regex(/^[A-Z]{2}$/, { message: 'must be an ISO 3166-1 alpha-2 code' })
-        .meta({ description: 'ISO 3166-1 alpha-2.' }),
+        .meta({ description: 'ISO 3166-1 alpha-2.', example: 'US' }),
       email: text(254).optional(),
       phone: text(32).optional(),
     })

@@ -1737,7 +1737,10 @@ export interface components {
             city: string;
             region?: string;
             postalCode: string;
-            /** @description ISO 3166-1 alpha-2. */
+            /**
+             * @description ISO 3166-1 alpha-2.
+             * @example US
+             */
             country: string;
             email?: string;
             phone?: string;
@@ -8385,7 +8388,7 @@ export interface operations {
                      *         "city": "string",
                      *         "region": "string",
                      *         "postalCode": "string",
-                     *         "country": "string",
+                     *         "country": "US",
                      *         "email": "string",
                      *         "phone": "string"
                      *       },
@@ -8396,7 +8399,7 @@ export interface operations {
                      *         "city": "string",
                      *         "region": "string",
                      *         "postalCode": "string",
-                     *         "country": "string",
+                     *         "country": "US",
                      *         "email": "string",
                      *         "phone": "string"
                      *       }
@@ -9048,7 +9051,7 @@ export interface operations {
                      *         "city": "string",
                      *         "region": "string",
                      *         "postalCode": "string",
-                     *         "country": "string",
+                     *         "country": "US",
                      *         "email": "string",
                      *         "phone": "string"
                      *       },
@@ -9059,7 +9062,7 @@ export interface operations {
                      *         "city": "string",
                      *         "region": "string",
                      *         "postalCode": "string",
-                     *         "country": "string",
+                     *         "country": "US",
                      *         "email": "string",
                      *         "phone": "string"
                      *       },
@@ -9402,7 +9405,7 @@ export interface operations {
                      *         "city": "string",
                      *         "region": "string",
                      *         "postalCode": "string",
-                     *         "country": "string",
+                     *         "country": "US",
                      *         "email": "string",
                      *         "phone": "string"
                      *       },
@@ -9413,7 +9416,7 @@ export interface operations {
                      *         "city": "string",
                      *         "region": "string",
                      *         "postalCode": "string",
-                     *         "country": "string",
+                     *         "country": "US",
                      *         "email": "string",
                      *         "phone": "string"
                      *       },
@@ -9723,7 +9726,7 @@ export interface operations {
                      *         "city": "string",
                      *         "region": "string",
                      *         "postalCode": "string",
-                     *         "country": "string",
+                     *         "country": "US",
                      *         "email": "string",
                      *         "phone": "string"
                      *       },
@@ -9734,7 +9737,7 @@ export interface operations {
                      *         "city": "string",
                      *         "region": "string",
                      *         "postalCode": "string",
-                     *         "country": "string",
+                     *         "country": "US",
                      *         "email": "string",
                      *         "phone": "string"
                      *       },

@@ -51,25 +51,21 @@ export async function getEndpointRecord(merchantId: string, id: string): Promise
   return Item ? fromItem<EndpointRecord>(Item) : undefined;
 }
 
-/** A new endpoint (never overwrites one). */
-export function putEndpointItem(record: EndpointRecord): TransactItem {
-  return {
-    Put: {
-      TableName: tableName(),
-      Item: { ...endpointKey(record.merchantId, record.id), type: 'webhookEndpoint', ...record },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    },
-  };
-}
-
-/** The endpoint as changed (`next`), conditional on the version read; `next.version` is the read one + 1. */
-export function replaceEndpointItem(next: EndpointRecord): TransactItem {
+/**
+ * Writes the endpoint: a new one never overwrites another; a changed one (`next.version` = the
+ * version read + 1) is conditional on the version read.
+ */
+export function putEndpointItem(next: EndpointRecord): TransactItem {
   return {
     Put: {
       TableName: tableName(),
       Item: { ...endpointKey(next.merchantId, next.id), type: 'webhookEndpoint', ...next },
-      ConditionExpression: 'attribute_exists(pk) AND version = :read',
-      ExpressionAttributeValues: { ':read': next.version - 1 },
+      ...(next.version === 1
+        ? { ConditionExpression: 'attribute_not_exists(pk)' }
+        : {
+            ConditionExpression: 'attribute_exists(pk) AND version = :read',
+            ExpressionAttributeValues: { ':read': next.version - 1 },
+          }),
     },
   };
 }

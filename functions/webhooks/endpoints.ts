@@ -14,7 +14,6 @@ import {
   getEndpointRecord,
   listEndpointRecords,
   putEndpointItem,
-  replaceEndpointItem,
 } from './endpoint-store.ts';
 import { type WebhookEventPayload, webhookEvent } from './events.ts';
 import type { UpdateWebhookEndpointBody, WebhookEndpointResponse } from './schema.ts';
@@ -108,7 +107,7 @@ export async function prepareEndpointRegistration(
         updatedAt: at,
       };
   return {
-    items: [current ? replaceEndpointItem(record) : putEndpointItem(record)],
+    items: [putEndpointItem(record)],
     response: { ...toEndpointResponse(record, now), secret },
   };
 }
@@ -145,7 +144,7 @@ export async function prepareEndpointUpdate(
     version: current.version + 1,
     updatedAt: now.toISOString(),
   };
-  return { items: [replaceEndpointItem(next)], response: toEndpointResponse(next, now) };
+  return { items: [putEndpointItem(next)], response: toEndpointResponse(next, now) };
 }
 
 /** Deletes the endpoint (its secret with it); nothing is sent to it after this commits. */

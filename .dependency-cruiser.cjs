@@ -31,10 +31,7 @@ const PORTS = {
     'functions/lib/key-service-local.ts',
   ],
   'functions/payments/processor-port.ts': ['functions/payments/sandbox.ts'],
-  'functions/collection/queue.ts': [
-    'functions/collection/queue-memory.ts',
-    'functions/collection/queue-sqs.ts',
-  ],
+  'functions/lib/queue.ts': ['functions/lib/queue-memory.ts', 'functions/lib/queue-sqs.ts'],
   'functions/twofa/contacts.ts': ['functions/customers/contacts.ts'],
 };
 

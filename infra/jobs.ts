@@ -36,6 +36,19 @@ export const jobs: ScheduledJob[] = [
     timeoutSeconds: 90,
   },
   {
+    name: 'notice-delivery',
+    schedule: 'rate(1 minute)',
+    localEveryMs: 5_000,
+    entry: 'functions/notices/job.ts',
+    handler: 'deliverNotices',
+    description:
+      'Sends the shopper notices waiting in the outbox (stored by the charger, which cannot reach SES/SNS, or not yet sent).',
+    // Leases and marks notices in the main table; reads nothing else; emails through SES.
+    access: { main: 'readwrite', notify: true },
+    // Stops taking notices after 45 s (lib/notify-once.ts).
+    timeoutSeconds: 90,
+  },
+  {
     name: 'authorization-expiry',
     schedule: 'rate(1 hour)',
     localEveryMs: 60_000,

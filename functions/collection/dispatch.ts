@@ -5,8 +5,8 @@
  * its partition holds something (one Query of Limit 1 each). Never a Scan.
  */
 import { DAY_MS, isoDay } from '../lib/clock.ts';
+import type { Queue } from '../lib/queue.ts';
 import { DUE_SHARDS, shardHasDue } from '../orders/collection-face.ts';
-import type { Queue } from './queue.ts';
 import type { ShardMessage } from './schema.ts';
 import * as store from './store.ts';
 

@@ -1,11 +1,9 @@
 /**
- * Chooses the collection queues: SQS when the function's environment names the queues (AWS), the
- * in-process queues otherwise (the local runtime and tests), shared by the whole process.
+ * The collection pipeline's two queues (lib/queues.ts chooses SQS or in-process per queue).
  */
-import { config } from '../lib/config.ts';
-import type { Queue } from './queue.ts';
-import { MemoryQueue } from './queue-memory.ts';
-import { SqsQueue } from './queue-sqs.ts';
+import type { Queue } from '../lib/queue.ts';
+import type { MemoryQueue } from '../lib/queue-memory.ts';
+import { memoryQueue, namedQueue, queueIsRemote } from '../lib/queues.ts';
 import type { ChargeMessage, ShardMessage } from './schema.ts';
 
 export interface CollectionQueues {
@@ -13,23 +11,23 @@ export interface CollectionQueues {
   charges: Queue<ChargeMessage>;
 }
 
-const memory = { shards: new MemoryQueue<ShardMessage>(), charges: new MemoryQueue<ChargeMessage>() };
-
 /** True in AWS, where the shard queue is SQS and a run is asynchronous. */
 export function queuesAreRemote(): boolean {
-  return Boolean(config().COLLECTION_SHARD_QUEUE_URL);
+  return queueIsRemote('collection-shards');
 }
 
 /** Each queue is SQS where the function's environment names it (its grant), in-process otherwise. */
 export function collectionQueues(): CollectionQueues {
-  const { COLLECTION_SHARD_QUEUE_URL: shards, COLLECTION_CHARGE_QUEUE_URL: charges } = config();
   return {
-    shards: shards ? new SqsQueue<ShardMessage>(shards) : memory.shards,
-    charges: charges ? new SqsQueue<ChargeMessage>(charges) : memory.charges,
+    shards: namedQueue<ShardMessage>('collection-shards'),
+    charges: namedQueue<ChargeMessage>('collection-charges'),
   };
 }
 
 /** The in-process queues, for the local runner that drains them. */
-export function memoryQueues() {
-  return memory;
+export function memoryQueues(): { shards: MemoryQueue<ShardMessage>; charges: MemoryQueue<ChargeMessage> } {
+  return {
+    shards: memoryQueue<ShardMessage>('collection-shards'),
+    charges: memoryQueue<ChargeMessage>('collection-charges'),
+  };
 }

@@ -7,18 +7,18 @@
  * (at most once per installment and due date, orders/notices.ts). Never a Scan.
  */
 import { addDays } from '../lib/clock.ts';
+import type { Queue } from '../lib/queue.ts';
 import { DUE_SHARDS, REMINDER_DAYS_AHEAD, shardHasDue } from '../orders/collection-face.ts';
 import { daysBetween } from './dispatch.ts';
-import type { Queue } from './queue.ts';
 import type { ShardMessage } from './schema.ts';
 import * as store from './store.ts';
 
-/** Sends the `remind` shard messages of a run; returns the days they cover. */
+/** Sends the `remind` shard messages of a run; returns the days they cover and the messages sent. */
 export async function dispatchReminders(
   run: { id: string; asOf: string },
   now: Date,
   queue: Queue<ShardMessage>,
-): Promise<string[]> {
+): Promise<{ days: string[]; shardMessages: number }> {
   const last = addDays(run.asOf, REMINDER_DAYS_AHEAD);
   const reminded = await store.readWatermark('reminders');
   // A replay of an earlier day (watermark already past its window) reads the whole window again:
@@ -36,5 +36,5 @@ export async function dispatchReminders(
   }
   await queue.send(messages);
   if (days.length > 0) await store.advanceWatermark(last, now.toISOString(), 'reminders');
-  return days;
+  return { days, shardMessages: messages.length };
 }

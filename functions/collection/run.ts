@@ -23,8 +23,11 @@ export const MAX_AS_OF_AHEAD_DAYS = 1;
  */
 export const MAX_AS_OF_BEHIND_DAYS = 366;
 
-/** Drains the in-process queues; returns the run ids of messages that failed every delivery. */
-export type LocalDrain = () => Promise<{ dead: string[] }>;
+/**
+ * Drains the in-process queues through the SQS handlers (which count a message that failed every
+ * delivery as an error of its run, as in AWS).
+ */
+export type LocalDrain = () => Promise<void>;
 let localDrain: LocalDrain | undefined;
 /** The local runtime registers how to drain (it may import the SQS handlers; functions/ may not). */
 export function setLocalDrain(drain: LocalDrain | undefined): void {
@@ -47,6 +50,10 @@ export function toRunResponse(run: RunRecord): CollectionRunResponse {
     ...(run.finishedAt ? { finishedAt: run.finishedAt } : {}),
     ...(run.durationMs !== undefined ? { durationMs: run.durationMs } : {}),
     days: run.days,
+    messages: {
+      shards: { sent: run.progress?.shardMessages ?? 0, done: run.progress?.shardsDone ?? 0 },
+      charges: { sent: run.progress?.chargeMessages ?? 0, done: run.progress?.chargesDone ?? 0 },
+    },
     due: count('due'),
     charged: count('charged'),
     paid: count('paid'),
@@ -93,13 +100,13 @@ async function execute(asOf: string, clock: Clock): Promise<CollectionRunRespons
   const now = clock.now();
   const id = newId('collectionRun', now);
   await store.createRun({ id, asOf, status: 'running', startedAt: now.toISOString(), days: [], counts: {} });
-  const dispatched = await dispatch({ id, asOf }, now, collectionQueues().shards);
-  await store.setRunDays(id, dispatched.days);
-  await dispatchReminders({ id, asOf }, now, collectionQueues().shards);
+  const { shards } = collectionQueues();
+  const dispatched = await dispatch({ id, asOf }, now, shards);
+  const reminders = await dispatchReminders({ id, asOf }, now, shards);
+  // From here the workers' reports complete the run once every message is done (store.report).
+  await store.markDispatched(id, dispatched.days, dispatched.shardMessages + reminders.shardMessages, now);
   if (!queuesAreRemote() && localDrain) {
-    const { dead } = await localDrain();
-    const mine = dead.filter((runId) => runId === id).length;
-    if (mine > 0) await store.addCounts(id, { errors: mine });
+    await localDrain();
     await store.finishRun(id, clock.now().toISOString(), Math.round(performance.now() - started));
   }
   const run = await store.getRun(id);
@@ -110,7 +117,8 @@ async function execute(asOf: string, clock: Clock): Promise<CollectionRunRespons
 /**
  * Runs collection for every installment due on or before `asOf` (YYYY-MM-DD, already a valid day).
  * Locally: synchronous, `status: 'completed'` with the counts. In AWS: dispatched, `status:
- * 'running'`. Throws 400 for an `asOf` too far ahead, before anything is read or written.
+ * 'running'` until the workers have reported every message done, then `completed` (with
+ * `finishedAt` and `durationMs`), as `GET /v1/admin/collections/{runId}` shows. Throws 400 for an `asOf` too far ahead, before anything is read or written.
  */
 export async function runCollection(asOf: string, clock: Clock): Promise<CollectionRunResponse> {
   checkAsOf(asOf, clock.now());

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { defineSchema, IsoDateTime, idOf } from '../lib/schema.ts';
-import { SKIP_REASONS } from '../orders/collection-face.ts';
+import { type ClaimedCharge, SKIP_REASONS } from '../orders/collection-face.ts';
 
 /** A calendar day, YYYY-MM-DD, that exists (2026-02-30 does not). */
 export const IsoDay = /* @__PURE__ */ defineSchema(() =>
@@ -34,12 +34,21 @@ export const CollectionRunResponse = /* @__PURE__ */ defineSchema(() =>
       status: z.enum(['running', 'completed']).meta({
         id: 'CollectionRunStatus',
         description:
-          '`completed`: a local (synchronous) run that finished. In AWS a run stays `running` while its queues drain; the counts grow as chargers report.',
+          '`running` while its queues drain (AWS; the counts grow as the workers report); `completed` once every message it sent is done (a message dead-lettered after its last delivery counts done, and in `errors`). A local run drains synchronously and answers `completed`.',
       }),
       startedAt: IsoDateTime,
       finishedAt: IsoDateTime.optional(),
       durationMs: Count.optional(),
       days: z.array(IsoDay).meta({ description: 'The days whose due index still held installments.' }),
+      messages: z
+        .object({
+          shards: z.object({ sent: Count, done: Count }),
+          charges: z.object({ sent: Count, done: Count }),
+        })
+        .meta({
+          description:
+            "The run's progress: (day, shard) messages the dispatcher sent and the shard workers finished; installment messages the shard workers sent and the chargers finished. The run completes when both are done.",
+        }),
       due: Count.meta({ description: 'Installments found due (read from the due index).' }),
       charged: Count.meta({ description: 'Charges sent to the processor.' }),
       paid: Count,
@@ -80,8 +89,8 @@ export const ShardMessage = /* @__PURE__ */ defineSchema(() =>
 );
 export type ShardMessage = z.infer<typeof ShardMessage>;
 
-/** Shard worker -> charger: one per installment. */
-export const ChargeMessage = /* @__PURE__ */ defineSchema(() =>
+/** Shard worker -> charger: one per installment (or failed card refund) a run found due. */
+export const CollectMessage = /* @__PURE__ */ defineSchema(() =>
   z.strictObject({
     runId: z.string().min(1),
     asOf: IsoDay,
@@ -91,4 +100,28 @@ export const ChargeMessage = /* @__PURE__ */ defineSchema(() =>
     action: MessageAction,
   }),
 );
+
+/**
+ * A use case -> charger: an installment it already claimed (`charging` at `attempt`): the first
+ * installment of a capture, an installment of a payoff. The shape orders sends
+ * (orders/charge-requests.ts); no run counts it.
+ */
+export const ClaimedChargeMessage = /* @__PURE__ */ defineSchema(() =>
+  z.strictObject({
+    action: z.literal('charge'),
+    asOf: IsoDay,
+    orderId: idOf('order'),
+    installmentId: idOf('installment'),
+    attempt: z.int().min(1).max(1000),
+  }),
+);
+
+export const ChargeMessage = /* @__PURE__ */ defineSchema(() =>
+  z.union([CollectMessage, ClaimedChargeMessage]),
+);
 export type ChargeMessage = z.infer<typeof ChargeMessage>;
+
+// What orders sends must parse as a ClaimedChargeMessage (a compile-time check of the contract).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _contract: Same<ClaimedCharge, z.infer<typeof ClaimedChargeMessage>> = true;
+void _contract;

@@ -1,9 +1,12 @@
+import type { SQSRecord } from 'aws-lambda';
+import { MAX_RECEIVES } from '../lib/queue.ts';
 import type { CollectOutcome } from '../orders/collection-face.ts';
+import type { RunReport } from './store.ts';
 
 /** Run counters, as stored on the run record (`skipped.<reason>` per skip reason). */
 export type Counts = Record<string, number>;
 
-const bump = (counts: Counts, key: string, by = 1) => {
+const bump = (counts: Record<string, number>, key: string, by = 1) => {
   counts[key] = (counts[key] ?? 0) + by;
 };
 
@@ -20,19 +23,67 @@ export function countOutcome(counts: Counts, outcome: CollectOutcome): void {
   if (outcome.result === 'skipped') bump(counts, `skipped.${outcome.reason ?? 'unknown'}`);
 }
 
-/** Per run id, so one SQS batch that mixes runs reports each to its own run. */
+/** Per run id, so one SQS batch that mixes runs reports each to its own run (store.report). */
 export class RunTally {
-  readonly byRun = new Map<string, Counts>();
+  readonly byRun = new Map<string, Required<RunReport>>();
+
+  #of(runId: string): Required<RunReport> {
+    let report = this.byRun.get(runId);
+    if (!report) {
+      report = { counts: {}, progress: {} };
+      this.byRun.set(runId, report);
+    }
+    return report;
+  }
 
   add(runId: string, key: string, by = 1): void {
-    const counts = this.byRun.get(runId) ?? {};
-    bump(counts, key, by);
-    this.byRun.set(runId, counts);
+    bump(this.#of(runId).counts, key, by);
   }
 
   outcome(runId: string, outcome: CollectOutcome): void {
-    const counts = this.byRun.get(runId) ?? {};
-    countOutcome(counts, outcome);
-    this.byRun.set(runId, counts);
+    countOutcome(this.#of(runId).counts, outcome);
   }
+
+  /** One message of the run done: `chargesDone` or `shardsDone`. */
+  done(runId: string, key: 'chargesDone' | 'shardsDone', by = 1): void {
+    const { progress } = this.#of(runId);
+    progress[key] = (progress[key] ?? 0) + by;
+  }
+}
+
+/** The run id of a message body that may not even parse (for counting a dead message). */
+function runIdOf(body: string): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    const runId = (parsed as { runId?: unknown } | null)?.runId;
+    return typeof runId === 'string' ? runId : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Wraps a record handler that returns the run id of the message it handled (undefined for a message
+ * no run counts): the message is tallied done on success, and done with an error when it fails its
+ * last delivery (MAX_RECEIVES, the redrive policy: it is now in the DLQ), then the failure is
+ * rethrown for the partial batch response.
+ */
+export function countingDone(
+  tally: RunTally,
+  key: 'chargesDone' | 'shardsDone',
+  handle: (record: SQSRecord) => Promise<string | undefined>,
+): (record: SQSRecord) => Promise<void> {
+  return async (record) => {
+    try {
+      const runId = await handle(record);
+      if (runId) tally.done(runId, key);
+    } catch (error) {
+      const runId = runIdOf(record.body);
+      if (runId && Number(record.attributes.ApproximateReceiveCount ?? '1') >= MAX_RECEIVES) {
+        tally.done(runId, key);
+        tally.add(runId, 'errors');
+      }
+      throw error;
+    }
+  };
 }

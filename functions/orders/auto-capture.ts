@@ -4,16 +4,14 @@
  * order left behind by a crash), as two versions with their two events: `order.authorized`
  * (sequence 1) and `order.captured` (sequence 2). The capture is the one `POST …/captures` makes
  * (./capture.ts `newCapture`): installments due today are `charging` at attempt 1, in the `due`
- * index, and charged right after the commit through the same path as a capture's.
+ * index, and handed to the charger after the commit exactly as a capture's are
+ * (./charge-requests.ts `requestCharges`: the charger is the only function that detokenizes).
  */
 import type { Clock } from '../lib/clock.ts';
-import { logger } from '../lib/logger.ts';
 import type { TransactItem } from '../lib/transactions.ts';
-import type { CardProcessor } from '../payments/processor.ts';
 import { newCapture } from './capture.ts';
-import { chargeInstallment } from './charge.ts';
 import { orderEventItems } from './events.ts';
-import type { InstallmentRecord, OrderPartition, OrderRecord } from './model.ts';
+import type { OrderPartition, OrderRecord } from './model.ts';
 import { statusAfterCapture } from './state.ts';
 import * as store from './store.ts';
 import { orderTotals } from './totals.ts';
@@ -43,28 +41,4 @@ export function autoCaptured(
       ...orderEventItems('order.captured', order, clock),
     ],
   };
-}
-
-/**
- * Charges the installments due at capture (pay_in_4's first), after the commit, as a capture does.
- * Nothing may fail the request here: a charge not recorded is finished by collection with the same
- * processor key (`<installmentId>#1`).
- */
-export async function chargeDueAtCapture(
-  orderId: string,
-  installments: InstallmentRecord[],
-  processor: () => CardProcessor,
-  clock: Clock,
-): Promise<void> {
-  for (const installment of installments.filter((i) => i.status === 'charging')) {
-    try {
-      await chargeInstallment(orderId, installment.id, processor(), clock);
-    } catch (error) {
-      logger.error('first installment charge not recorded; collection will finish it', {
-        orderId,
-        installmentId: installment.id,
-        error: error as Error,
-      });
-    }
-  }
 }

@@ -8,8 +8,9 @@ import { refund } from './refund.ts';
 import { CaptureBody, OrderIdParams, RefundBody } from './schema.ts';
 
 /**
- * Order routes that move money through the CardProcessor: the first installment at capture, and
- * collected money returned by refunds, through the payments face's process-wide processor.
+ * Order routes that move money: a capture (its first installment is charged by the charger, see
+ * ./charge-requests.ts) and a refund (collected money returned through the payments face's
+ * process-wide processor, by charge id: no card number involved).
  */
 
 const idempotency = { scope: (principal: { merchantId: string }) => principal.merchantId };
@@ -17,9 +18,7 @@ const idempotency = { scope: (principal: { merchantId: string }) => principal.me
 export const captureOrder = httpHandler(
   { auth: merchantAccess, params: OrderIdParams, body: CaptureBody, idempotency },
   async ({ principal, params, body, commit }) =>
-    answer(commit, created, (port) =>
-      capture(principal, params.id, body.amount, port, clock(), cardProcessor, body),
-    ),
+    answer(commit, created, (port) => capture(principal, params.id, body.amount, port, clock(), body)),
 );
 
 export const refundOrder = httpHandler(

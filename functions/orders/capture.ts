@@ -2,11 +2,9 @@ import { buildSchedule } from '../installments/terms.ts';
 import { type Clock, isoDay } from '../lib/clock.ts';
 import { type CodeOfKind, DomainError } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
-import { logger } from '../lib/logger.ts';
 import type { Commit } from '../lib/use-case.ts';
-import type { CardProcessor } from '../payments/processor.ts';
 import { type CaptureDetails, captureDetailsOf } from './capture-details.ts';
-import { chargeInstallment } from './charge.ts';
+import { requestCharges } from './charge-requests.ts';
 import { orderEventItems } from './events.ts';
 import type { CaptureRecord, InstallmentRecord, OrderRecord, OrderStatus } from './model.ts';
 import { MAX_CAPTURES_PER_ORDER } from './policy.ts';
@@ -109,10 +107,11 @@ export function newCapture(
  * The capture, its installments (with their `due` index entries), the order's new totals and the
  * `order.captured` event commit in one transaction with the idempotency record, conditioned on the
  * order version and captured total read. Installments due on the capture day (pay_in_4's first) are
- * written as `charging` (attempt 1) and charged right after the commit through the CardProcessor,
- * with the processor key `<installmentId>#1`; the outcome is recorded by a conditional write. A crash
- * between the two leaves a `charging` installment in the `due` index for collection to finish with
- * the same key. Tessera carries the shopper's credit risk: a declined first installment does not
+ * written as `charging` (attempt 1) and, after the commit, handed to the charger (the only function
+ * that may detokenize a card; ./charge-requests.ts), which charges them with the processor key
+ * `<installmentId>#1` and records the outcome; the response shows them `charging`, and
+ * `installment.paid` / `installment.failed` follow. A lost request leaves a `charging` installment
+ * in the `due` index for collection to settle with the same key. Tessera carries the shopper's credit risk: a declined first installment does not
  * undo the capture; it is reported by `installment.failed` and goes to dunning.
  * Refusals (rejected): `order_not_capturable`, `authorization_expired`,
  * `capture_exceeds_authorization`, `too_many_captures`; not_found; conflict `concurrent_update`.
@@ -123,7 +122,6 @@ export async function capture(
   amount: number,
   commit: Commit<CaptureResponse>,
   clock: Clock,
-  processor: () => CardProcessor,
   details: CaptureDetails = {},
 ): Promise<CaptureResponse> {
   const partition = await requirePartition(principal, id);
@@ -161,18 +159,11 @@ export async function capture(
     ...orderEventItems('order.captured', after, clock),
   ];
   const result = await committing(commit, items, toCapture(captureRecord, installments));
-
-  // After the commit nothing may fail the request: the capture stands whatever the card says.
-  for (const installment of installments.filter((i) => i.status === 'charging')) {
-    try {
-      await chargeInstallment(order.id, installment.id, processor(), clock);
-    } catch (error) {
-      logger.error('first installment charge not recorded; collection will finish it', {
-        orderId: order.id,
-        installmentId: installment.id,
-        error: error as Error,
-      });
-    }
-  }
+  // After the commit nothing may fail the request: the capture stands whatever the card says, and a
+  // charge request that is not queued is settled by the next collection run.
+  await requestCharges(
+    installments.filter((i) => i.status === 'charging'),
+    now,
+  );
   return result;
 }

@@ -1,6 +1,6 @@
 import type { Clock } from '../lib/clock.ts';
 import { Transaction, writeTransaction } from '../lib/transactions.ts';
-import type { CardProcessor, ChargeRequest, ChargeResult } from '../payments/processor.ts';
+import type { ChargeRequest, ChargeResult } from '../payments/processor.ts';
 import { nextRetryDay } from './dunning.ts';
 import { orderEventItems } from './events.ts';
 import { lateFeeParking } from './late-fees.ts';
@@ -11,24 +11,6 @@ import { concurrentUpdate, OPTIMISTIC_RETRIES } from './shared.ts';
 import { canTransition, statusAfter } from './state.ts';
 import * as store from './store.ts';
 import { orderTotals } from './totals.ts';
-
-/**
- * Charges an installment that is `charging` with the processor key `<id>#<attempt>` and records the
- * outcome. Safe to repeat: the processor returns the first outcome for a key, and the outcome is
- * written only while the installment is still `charging` at that attempt. Collection may reuse it.
- */
-export async function chargeInstallment(
-  orderId: string,
-  installmentId: string,
-  processor: CardProcessor,
-  clock: Clock,
-): Promise<'recorded' | 'stale'> {
-  const partition = await store.getOrderPartition(orderId);
-  const installment = partition?.installments.find((i) => i.id === installmentId);
-  if (installment?.status !== 'charging') return 'stale';
-  const result = await processor.charge(chargeRequest(installment));
-  return recordChargeOutcome(orderId, installmentId, installment.attempts, result, clock);
-}
 
 /** The charge of an installment's current attempt: the processor key is `<installmentId>#<attempt>`. */
 export function chargeRequest(installment: InstallmentRecord): ChargeRequest {

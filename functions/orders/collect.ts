@@ -304,6 +304,26 @@ async function reconcile(
 }
 
 /**
+ * Charges an installment another use case claimed and handed to the charger (capture's first
+ * installment, a payoff: ./charge-requests.ts): when it is still `charging` at `ref.attempt`, with
+ * the key `<installmentId>#<attempt>`, and records the outcome. Anything else (already recorded,
+ * released by the reconciler, claimed again) is `settled`: a redelivered message charges nothing.
+ * Throws only on infrastructure errors (the queue then redelivers the message).
+ */
+export async function chargeClaimedInstallment(
+  ref: DueRef & { attempt: number },
+  processor: CardProcessor,
+  clock: Clock,
+): Promise<CollectOutcome> {
+  const partition = await store.getOrderPartition(ref.orderId);
+  const installment = partition?.installments.find((i) => i.id === ref.installmentId);
+  if (installment?.status !== 'charging' || installment.attempts !== ref.attempt) {
+    return skipped('settled');
+  }
+  return chargeClaimed(ref.orderId, installment, processor, clock);
+}
+
+/**
  * Collects one installment found in the `due` index by a run for `asOf` (YYYY-MM-DD): claims and
  * charges it, settles it if stuck in `charging`, or says why it was skipped. Safe to call any number
  * of times for the same ref, concurrently too: at most one charge per attempt reaches the processor.

@@ -1,14 +1,17 @@
 /**
  * The orders face (the one file other capabilities may import). What the collection capability may
- * use of orders: the `due` index reads and the per-installment collect step (claim, charge, record,
- * reconcile); and what the vault may ask before deleting a card: which open orders it pays
+ * use of orders: the `due` index reads, the per-installment collect step (claim, charge, record,
+ * reconcile) and the charge of an installment that capture or payoff claimed (with the message they
+ * send); and what the vault may ask before deleting a card: which open orders it pays
  * (./card-funding.ts). Nothing else of orders is reachable from there.
  */
 
 export { openOrdersPaidBy } from './card-funding.ts';
+export type { ClaimedCharge } from './charge-requests.ts';
 export {
   CHARGING_TIMEOUT_MS,
   type CollectOutcome,
+  chargeClaimedInstallment,
   collectInstallment,
   type DuePage,
   type DueRef,

@@ -5,8 +5,8 @@ import { newId } from '../lib/ids.ts';
 import { Transaction } from '../lib/transactions.ts';
 import type { Commit } from '../lib/use-case.ts';
 import { merchantActiveItem, merchantSuspended } from '../merchants/access.ts';
-import type { CardProcessor } from '../payments/processor.ts';
-import { autoCaptured, chargeDueAtCapture } from './auto-capture.ts';
+import { autoCaptured } from './auto-capture.ts';
+import { requestCharges } from './charge-requests.ts';
 import { orderEventItems } from './events.ts';
 import { orderReferenceItem } from './list-store.ts';
 import type { OrderRecord } from './model.ts';
@@ -64,8 +64,8 @@ function newOrder(principal: MerchantPrincipal, approval: Approval, now: Date): 
  * its expiry marker, its merchantReference marker, the shopper's order link and the
  * `order.authorized` event. No KMS: the card is referenced by token. The transaction is conditioned
  * on the merchant being active. With `autoCapture` the order is captured in full in the same
- * transaction (./auto-capture.ts) and the installments due now are charged after the commit
- * through `processor`. Refusals: checkout's `authorization_token_*` and `checkout_session_completed`
+ * transaction (./auto-capture.ts) and the installments due now are handed to the charger after the
+ * commit, as a capture's are. Refusals: checkout's `authorization_token_*` and `checkout_session_completed`
  * (rejected), denied `merchant_suspended`, conflict `concurrent_update`.
  */
 export async function createOrder(
@@ -73,7 +73,6 @@ export async function createOrder(
   body: { authorizationToken: string; autoCapture?: boolean | undefined },
   commit: Commit<OrderResponse>,
   clock: Clock,
-  processor?: () => CardProcessor,
 ): Promise<OrderResponse> {
   const now = clock.now();
   const approval = await checkApproval(principal, body.authorizationToken, now);
@@ -103,6 +102,11 @@ export async function createOrder(
         ? merchantSuspended()
         : (redeemFailure(cancelled, approval, clock.now()) ?? concurrentUpdate()),
   );
-  if (captured && processor) await chargeDueAtCapture(order.id, partition.installments, processor, clock);
+  // As after a capture: the installments due now go to the charger; a lost request is settled by collection.
+  if (captured)
+    await requestCharges(
+      partition.installments.filter((i) => i.status === 'charging'),
+      now,
+    );
   return response;
 }

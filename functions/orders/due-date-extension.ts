@@ -1,8 +1,10 @@
 /**
- * `POST /v1/me/orders/{id}/extend-due-date`: once per order, the shopper moves the next installment's
- * due date 14 days later. The installment's `due` index entry (`DUE#<day>#<shard>`) moves with it, so
- * collection reads it on the new day and not before. Both writes are conditional: the installment on
- * its version and status, the order on its version and on having no extension yet.
+ * `POST /v1/me/orders/{id}/extend-due-date`: once per order, the shopper moves the next payment's
+ * due date 14 days later: every unpaid installment due that day (two captures made on one day each
+ * have an installment on it, and the shopper sees one payment). Their `due` index entries
+ * (`DUE#<day>#<shard>`) move with them, so collection reads them on the new day and not before. All
+ * writes are conditional: each installment on its version and status, the order on its version and
+ * on having no extension yet.
  */
 import { type Clock, DAY_MS, isoDay } from '../lib/clock.ts';
 import { type CodeOfKind, DomainError } from '../lib/errors.ts';
@@ -20,7 +22,8 @@ export const DUE_DATE_EXTENSION_DAYS = 14;
 const refused = (code: CodeOfKind<'rejected'>, message: string) => new DomainError('rejected', code, message);
 
 /**
- * Moves the next unpaid installment of the customer's `captured` order by DUE_DATE_EXTENSION_DAYS.
+ * Moves the next payment (every unpaid installment due on the earliest unpaid due date) of the
+ * customer's `captured` order by DUE_DATE_EXTENSION_DAYS.
  * Refusals: not_found; rejected `due_date_already_extended`, `due_date_not_extendable` (the order is
  * not `captured`, or its next installment is already being collected: in dunning or in flight);
  * conflict `concurrent_update`.
@@ -44,8 +47,10 @@ export async function extendDueDate(
         : `The order is ${order.status}; it has no installment to move.`,
     );
   }
-  const next = unpaidInOrder(partition.installments)[0];
-  if (next?.status !== 'due' || next.attempts > 0) {
+  const unpaid = unpaidInOrder(partition.installments);
+  const next = unpaid[0];
+  const payment = unpaid.filter((i) => i.dueDate === next?.dueDate);
+  if (!next || payment.some((i) => i.status !== 'due' || i.attempts > 0)) {
     throw refused(
       'due_date_not_extendable',
       next
@@ -60,24 +65,29 @@ export async function extendDueDate(
   );
   const extension: DueDateExtension = {
     installmentId: next.id,
+    installmentIds: payment.map((i) => i.id),
     previousDueDate: next.dueDate,
     dueDate,
     extendedAt: at,
   };
-  const index = store.dueIndex(next.id, dueDate);
   const after: OrderRecord = {
     ...order,
     dueDateExtension: extension,
     version: order.version + 1,
     updatedAt: at,
   };
+  const moved = new Set(extension.installmentIds);
   const installments = partition.installments.map((i) =>
-    i.id === next.id ? { ...i, dueDate, ...index, version: i.version + 1, updatedAt: at } : i,
+    moved.has(i.id)
+      ? { ...i, dueDate, ...store.dueIndex(i.id, dueDate), version: i.version + 1, updatedAt: at }
+      : i,
   );
   return committing(
     commit,
     [
-      store.installmentUpdateItem(next, { dueDate, ...index }, at),
+      ...payment.map((i) =>
+        store.installmentUpdateItem(i, { dueDate, ...store.dueIndex(i.id, dueDate) }, at),
+      ),
       store.orderTransitionItem(order, order.status, { dueDateExtension: extension }, at, {
         condition: 'attribute_not_exists(dueDateExtension)',
         values: {},

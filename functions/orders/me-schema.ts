@@ -35,7 +35,11 @@ export const NextPaymentResponse = /* @__PURE__ */ defineSchema(() =>
 export const DueDateExtensionResponse = /* @__PURE__ */ defineSchema(() =>
   z
     .object({
-      installmentId: z.string(),
+      installmentId: z.string().meta({ description: 'The first installment moved.' }),
+      installmentIds: z.array(z.string()).meta({
+        description:
+          'Every installment of the payment that moved: all unpaid installments due that day (two captures on one day give two).',
+      }),
       previousDueDate: z.iso.date(),
       dueDate: z.iso.date(),
       extendedAt: IsoDateTime,

@@ -49,7 +49,12 @@ export function toMySummary(order: OrderRecord, installments?: InstallmentRecord
     paidAmount: order.collectedAmount,
     outstandingAmount: order.outstandingAmount,
     ...(installments ? { nextPayment: nextPayment(installments) } : {}),
-    dueDateExtension: order.dueDateExtension ?? null,
+    dueDateExtension: order.dueDateExtension
+      ? {
+          ...order.dueDateExtension,
+          installmentIds: order.dueDateExtension.installmentIds ?? [order.dueDateExtension.installmentId],
+        }
+      : null,
     createdAt: order.createdAt,
     updatedAt: order.updatedAt,
   };

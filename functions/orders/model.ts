@@ -66,7 +66,10 @@ export interface OrderRecord extends OrderData {
 
 /** An installment's due date moved once by the shopper (14 days, once per order). */
 export interface DueDateExtension {
+  /** The first installment moved (of `installmentIds`). */
   installmentId: string;
+  /** Every installment of the next payment: all unpaid ones due that day (one per capture). */
+  installmentIds?: string[];
   previousDueDate: string;
   dueDate: string;
   extendedAt: string;

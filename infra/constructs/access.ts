@@ -5,6 +5,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { QUEUE_URL_ENV } from '../../functions/lib/queues.ts';
 import { MAIN_TABLE, TABLES, type TableDefinition, VAULT_TABLE } from '../../functions/lib/tables.ts';
 import type { RouteAccess } from '../routes/index.ts';
 import { type Data, tableName } from './data.ts';
@@ -32,12 +33,6 @@ export interface AccessContext {
   /** The collection queues a function may send to (`RouteAccess.queues`). */
   queues?: (name: 'collection-shards' | 'collection-charges') => IQueue;
 }
-
-/** The environment variable a function reads a collection queue's URL from (functions/lib/config.ts). */
-export const QUEUE_URL_ENV: Readonly<Record<'collection-shards' | 'collection-charges', string>> = {
-  'collection-shards': 'COLLECTION_SHARD_QUEUE_URL',
-  'collection-charges': 'COLLECTION_CHARGE_QUEUE_URL',
-};
 
 /** A nested stack of functions, with every table referenced by name inside it. */
 export interface FunctionStack {

@@ -5,7 +5,7 @@ import { EventSourceMapping } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { MAX_RECEIVES } from '../../functions/collection/queue.ts';
+import { MAX_RECEIVES } from '../../functions/lib/queue.ts';
 import type { QueueConsumer } from '../jobs.ts';
 import { type AccessContext, accessFunction, type FunctionStack, functionStack, pascal } from './access.ts';
 import type { TesseraFunction } from './function.ts';

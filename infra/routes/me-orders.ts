@@ -65,13 +65,8 @@ export const meOrdersRoutes: Route[] = [
       'order_not_payable',
       'concurrent_update',
     ],
-    // The sandbox processor detokenizes the card to charge it (audited in the vault).
-    access: {
-      main: 'readwrite',
-      vault: 'readwrite',
-      keys: ['vault:decrypt'],
-      secrets: ['session-signing'],
-    },
+    // Each installment goes to the charger (the only function outside the vault that detokenizes).
+    access: { main: 'readwrite', secrets: ['session-signing'], queues: ['collection-charges'] },
     idempotent: true,
   },
   {

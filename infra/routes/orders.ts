@@ -35,8 +35,8 @@ export const ordersRoutes: Route[] = [
       'checkout_session_completed',
       'concurrent_update',
     ],
-    // autoCapture charges the first installment: the processor detokenizes the card (as for captureOrder).
-    access: { main: 'readwrite', vault: 'readwrite', keys: ['vault:decrypt'] },
+    // autoCapture hands the first installment to the charger (as captureOrder does).
+    access: { main: 'readwrite', queues: ['collection-charges'] },
     idempotent: true,
   },
   {
@@ -81,7 +81,6 @@ export const ordersRoutes: Route[] = [
     responses: {
       201: { description: 'Captured.', schema: CaptureResponse },
     },
-    // The sandbox processor detokenizes the card to charge the first installment (audited in the vault).
     errors: [
       'resource_missing',
       'amount_too_small',
@@ -93,7 +92,8 @@ export const ordersRoutes: Route[] = [
       'concurrent_update',
       'service_unavailable',
     ],
-    access: { main: 'readwrite', vault: 'readwrite', keys: ['vault:decrypt'] },
+    // The first installment goes to the charger (the only function outside the vault that detokenizes).
+    access: { main: 'readwrite', queues: ['collection-charges'] },
     idempotent: true,
   },
   {

@@ -24,6 +24,8 @@ const {
   newShopper,
   events,
   runCollection,
+  authorizedOrder,
+  merchantPost,
   capturedOrder: captureOrder,
 } = checkoutFixtures(() => app);
 
@@ -456,6 +458,33 @@ describe('POST /v1/me/orders/{id}/extend-due-date', PLAY, () => {
     await collectOn(28);
     const after = await myOrder(await session(shopper), orderId);
     expect(after.installments.map((i) => i.status)).toEqual(['paid', 'paid', 'paid', 'due']);
+  });
+
+  it('moves the whole next payment: two captures made on one day each have an installment on it', async () => {
+    nextDay();
+    const merchant = await newMerchant();
+    const shopper = await newShopper(GOOD);
+    const order = await authorizedOrder(merchant, shopper, 40_000, { plan: 'pay_in_4' });
+    for (const amount of [20_000, 20_000]) {
+      const capture = await merchantPost(merchant.apiKey, `/v1/orders/${order.id}/captures`, { amount });
+      expect(capture.status, capture.text).toBe(201);
+    }
+    const before = await myOrder(shopper.sessionToken, order.id);
+    const nextDue = isoDay(new Date(base + 14 * DAY_MS));
+    const payment = before.installments.filter((i) => i.dueDate === nextDue).map((i) => i.id);
+    expect(payment).toHaveLength(2);
+    const extended = await shopperPost<MyOrder>(
+      shopper.sessionToken,
+      `/v1/me/orders/${order.id}/extend-due-date`,
+    );
+    expect(extended.status, extended.text).toBe(200);
+    const moved = isoDay(new Date(base + 28 * DAY_MS));
+    expect(extended.json.dueDateExtension).toMatchObject({ installmentIds: payment, dueDate: moved });
+    const after = await myOrder(shopper.sessionToken, order.id);
+    for (const id of payment) expect(after.installments.find((i) => i.id === id)?.dueDate).toBe(moved);
+    // Neither is collected on the old day.
+    await collectOn(14);
+    for (const id of payment) expect(await processorCharges(id)).toBe(0);
   });
 
   it('refuses an order in arrears (its next installment is being collected)', async () => {

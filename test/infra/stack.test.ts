@@ -883,6 +883,31 @@ describe('Tessera stack (dev)', () => {
     }
   });
 
+  it('lets no function outside the vault detokenize but the charger; capture and payoff hand it their charges', () => {
+    const subjects = synth.functions(
+      routes.filter((r) => !r.entry.startsWith('functions/vault/')),
+      jobs,
+      queueConsumers,
+    );
+    const vaultKey = synth.id(stack.keys.vault);
+    const detokenizers = subjects
+      .filter(({ fn }) =>
+        synth
+          .statementsOf(fn)
+          .some(
+            (s) => asArray(s.Action).includes('kms:Decrypt') && mentions(s.Resource, vaultKey) && direct(s),
+          ),
+      )
+      .map((s) => s.name);
+    expect(detokenizers).toEqual(['collection-charger']);
+    for (const name of ['captureOrder', 'payOffMyOrder']) {
+      const subject = subjects.find((s) => s.name === name) ?? never();
+      expect(subject.access.vault, name).toBeUndefined();
+      expect(subject.access.queues, name).toEqual(['collection-charges']);
+      expect(synth.resource(subject.fn).Properties.VpcConfig, `${name} is outside the CDE`).toBeUndefined();
+    }
+  });
+
   it('has wildcards only where an acknowledgement explains them (IAM5)', () => {
     assertAcknowledgedWildcards(synth);
   });

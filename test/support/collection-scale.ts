@@ -6,13 +6,13 @@
 import { randomBytes } from 'node:crypto';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { dispatch } from '../../functions/collection/dispatch.ts';
-import { MemoryQueue } from '../../functions/collection/queue-memory.ts';
 import type { ChargeMessage, ShardMessage } from '../../functions/collection/schema.ts';
 import { processShard } from '../../functions/collection/shard.ts';
 import * as runStore from '../../functions/collection/store.ts';
 import { DAY_MS, isoDay } from '../../functions/lib/clock.ts';
 import { ddb, tableName } from '../../functions/lib/dynamodb.ts';
 import { newId } from '../../functions/lib/ids.ts';
+import { MemoryQueue } from '../../functions/lib/queue-memory.ts';
 import { DUE_SHARDS, queryDuePage } from '../../functions/orders/collection-face.ts';
 import type { InstallmentRecord, OrderRecord } from '../../functions/orders/model.ts';
 import { dueIndex, installmentKey, orderKey } from '../../functions/orders/store.ts';

@@ -2700,7 +2700,10 @@ export interface components {
             chargeOn?: string;
         };
         DueDateExtension: {
+            /** @description The first installment moved. */
             installmentId: string;
+            /** @description Every installment of the payment that moved: all unpaid installments due that day (two captures on one day give two). */
+            installmentIds: string[];
             /** Format: date */
             previousDueDate: string;
             /** Format: date */
@@ -2786,6 +2789,17 @@ export interface components {
             durationMs?: number;
             /** @description The days whose due index still held installments. */
             days: string[];
+            /** @description The run's progress: (day, shard) messages the dispatcher sent and the shard workers finished; installment messages the shard workers sent and the chargers finished. The run completes when both are done. */
+            messages: {
+                shards: {
+                    sent: number;
+                    done: number;
+                };
+                charges: {
+                    sent: number;
+                    done: number;
+                };
+            };
             /** @description Installments found due (read from the due index). */
             due: number;
             /** @description Charges sent to the processor. */
@@ -2819,7 +2833,7 @@ export interface components {
             errors: number;
         };
         /**
-         * @description `completed`: a local (synchronous) run that finished. In AWS a run stays `running` while its queues drain; the counts grow as chargers report.
+         * @description `running` while its queues drain (AWS; the counts grow as the workers report); `completed` once every message it sent is done (a message dead-lettered after its last delivery counts done, and in `errors`). A local run drains synchronously and answers `completed`.
          * @enum {string}
          */
         CollectionRunStatus: "running" | "completed";
@@ -12275,6 +12289,9 @@ export interface operations {
                      *           },
                      *           "dueDateExtension": {
                      *             "installmentId": "string",
+                     *             "installmentIds": [
+                     *               "string"
+                     *             ],
                      *             "previousDueDate": "2026-03-01",
                      *             "dueDate": "2026-03-01",
                      *             "extendedAt": "2026-03-01T12:00:00.000Z"
@@ -12426,6 +12443,9 @@ export interface operations {
                      *       },
                      *       "dueDateExtension": {
                      *         "installmentId": "string",
+                     *         "installmentIds": [
+                     *           "string"
+                     *         ],
                      *         "previousDueDate": "2026-03-01",
                      *         "dueDate": "2026-03-01",
                      *         "extendedAt": "2026-03-01T12:00:00.000Z"
@@ -12629,6 +12649,9 @@ export interface operations {
                      *         },
                      *         "dueDateExtension": {
                      *           "installmentId": "string",
+                     *           "installmentIds": [
+                     *             "string"
+                     *           ],
                      *           "previousDueDate": "2026-03-01",
                      *           "dueDate": "2026-03-01",
                      *           "extendedAt": "2026-03-01T12:00:00.000Z"
@@ -12909,6 +12932,9 @@ export interface operations {
                      *       },
                      *       "dueDateExtension": {
                      *         "installmentId": "string",
+                     *         "installmentIds": [
+                     *           "string"
+                     *         ],
                      *         "previousDueDate": "2026-03-01",
                      *         "dueDate": "2026-03-01",
                      *         "extendedAt": "2026-03-01T12:00:00.000Z"
@@ -13162,6 +13188,9 @@ export interface operations {
                      *       },
                      *       "dueDateExtension": {
                      *         "installmentId": "string",
+                     *         "installmentIds": [
+                     *           "string"
+                     *         ],
                      *         "previousDueDate": "2026-03-01",
                      *         "dueDate": "2026-03-01",
                      *         "extendedAt": "2026-03-01T12:00:00.000Z"
@@ -13399,6 +13428,16 @@ export interface operations {
                      *       "days": [
                      *         "2026-03-01"
                      *       ],
+                     *       "messages": {
+                     *         "shards": {
+                     *           "sent": 1,
+                     *           "done": 1
+                     *         },
+                     *         "charges": {
+                     *           "sent": 1,
+                     *           "done": 1
+                     *         }
+                     *       },
                      *       "due": 1,
                      *       "charged": 1,
                      *       "paid": 1,
@@ -13444,6 +13483,16 @@ export interface operations {
                      *       "days": [
                      *         "2026-03-01"
                      *       ],
+                     *       "messages": {
+                     *         "shards": {
+                     *           "sent": 1,
+                     *           "done": 1
+                     *         },
+                     *         "charges": {
+                     *           "sent": 1,
+                     *           "done": 1
+                     *         }
+                     *       },
                      *       "due": 1,
                      *       "charged": 1,
                      *       "paid": 1,
@@ -13609,6 +13658,16 @@ export interface operations {
                      *       "days": [
                      *         "2026-03-01"
                      *       ],
+                     *       "messages": {
+                     *         "shards": {
+                     *           "sent": 1,
+                     *           "done": 1
+                     *         },
+                     *         "charges": {
+                     *           "sent": 1,
+                     *           "done": 1
+                     *         }
+                     *       },
                      *       "due": 1,
                      *       "charged": 1,
                      *       "paid": 1,

@@ -1,7 +1,8 @@
 /**
- * The Queue port of the collection pipeline: the dispatcher, the shard workers and the chargers
- * talk through it only. Adapters: SQS in AWS (`queue-sqs.ts`), an in-process queue locally
- * (`queue-memory.ts`); `queues.ts` chooses. Delivery is at least once: consumers are idempotent.
+ * The Queue port: the collection pipeline (dispatcher, shard workers, chargers) and the use cases
+ * that hand an installment to the charger (capture, payoff) talk through it only. Adapters: SQS in
+ * AWS (`queue-sqs.ts`), an in-process queue locally (`queue-memory.ts`); `queues.ts` chooses.
+ * Delivery is at least once: consumers are idempotent.
  */
 export interface Queue<M> {
   /** Enqueues messages (any number; adapters send them in batches of at most 10). */

@@ -1,5 +1,5 @@
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { config } from '../lib/config.ts';
+import { config } from './config.ts';
 import { batches, type Queue } from './queue.ts';
 
 let client: SQSClient | undefined;
@@ -26,7 +26,7 @@ export class SqsQueue<M> implements Queue<M> {
         const failed = new Set((out.Failed ?? []).map((f) => f.Id));
         entries = entries.filter((e) => failed.has(e.Id));
       }
-      if (entries.length > 0) throw new Error(`SQS refused ${entries.length} collection message(s)`);
+      if (entries.length > 0) throw new Error(`SQS refused ${entries.length} queued message(s)`);
     }
   }
 }

@@ -9,7 +9,7 @@ import { ERROR_CODES, type ErrorCode } from '../functions/lib/error-codes.ts';
 import { ErrorResponseSchema } from '../functions/lib/schema.ts';
 import { OrderEventData } from '../functions/orders/schema.ts';
 import { WEBHOOK_EVENT_TYPES } from '../functions/webhooks/events.ts';
-import { WebhookEvent } from '../functions/webhooks/schema.ts';
+import { WebhookEvent, WebhookTestData } from '../functions/webhooks/schema.ts';
 import { addExamples } from './openapi-examples.ts';
 import { routes as allRoutes, type Route } from './routes/index.ts';
 
@@ -253,7 +253,10 @@ function webhooks() {
             required: true,
             content: {
               'application/json': {
-                schema: WebhookEvent.extend({ type: z.literal(type), data: OrderEventData }),
+                schema: WebhookEvent.extend({
+                  type: z.literal(type),
+                  data: type === 'webhook.test' ? WebhookTestData : OrderEventData,
+                }),
               },
             },
           },

@@ -6,6 +6,7 @@ import type { Clock } from '../lib/clock.ts';
 import { type CodeOfKind, DomainError } from '../lib/errors.ts';
 import { gateAuditItem } from '../lib/gate-audit.ts';
 import { type CurrencyCode, usdMinorEquivalent } from '../lib/money.ts';
+import { type OrderData, orderDataOf } from '../lib/order-lines.ts';
 import { type TransactItem, Transaction, writeUnlessCancelled } from '../lib/transactions.ts';
 import type { Commit } from '../lib/use-case.ts';
 import { isMerchantActive, merchantActiveItem } from '../merchants/access.ts';
@@ -94,6 +95,12 @@ async function approvableSession(
   }
   if (session.approvedBy !== undefined && session.approvedBy !== customerId) throw approvedByAnother();
   return session;
+}
+
+/** The session's order data for the approval, only when the session has some. */
+function orderDataTerms(session: store.CheckoutSessionRecord): { orderData?: OrderData } {
+  const orderData = orderDataOf(session);
+  return Object.keys(orderData).length > 0 ? { orderData } : {};
 }
 
 const merchantUnavailable = () =>
@@ -251,6 +258,7 @@ export async function authorize(
       livemode: session.livemode,
       checkoutSessionId: session.id,
       merchantReference: session.merchantReference,
+      ...orderDataTerms(session),
       customerId: principal.customerId,
       plan: body.plan,
       ...terms,

@@ -2,11 +2,12 @@ import * as z from 'zod';
 import { DisclosureResponse, PlanIdSchema, ScheduledInstallmentResponse } from '../installments/terms.ts';
 import { idPattern } from '../lib/ids.ts';
 import { CurrencyCodeSchema, MinorUnitsSchema } from '../lib/money.ts';
+import { orderDataFields, orderDataResponseFields, withOrderDataRule } from '../lib/order-lines.ts';
 import { defineSchema, freeText, IsoDateTime, idOf } from '../lib/schema.ts';
 
 export const CreateCheckoutSessionBody = /* @__PURE__ */ defineSchema(() =>
-  z
-    .strictObject({
+  withOrderDataRule(
+    z.strictObject({
       amount: MinorUnitsSchema.meta({ description: 'Integer minor units (1050 = 10.50 USD).' }),
       currency: CurrencyCodeSchema,
       merchantReference: freeText()
@@ -32,8 +33,9 @@ export const CreateCheckoutSessionBody = /* @__PURE__ */ defineSchema(() =>
       cancelUrl: ReturnUrl().optional().meta({
         description: 'Where the hosted page sends the shopper who cancels (or whose session is over).',
       }),
-    })
-    .meta({ id: 'CreateCheckoutSessionRequest' }),
+      ...orderDataFields(),
+    }),
+  ).meta({ id: 'CreateCheckoutSessionRequest' }),
 );
 export type CreateCheckoutSessionBody = z.infer<typeof CreateCheckoutSessionBody>;
 
@@ -72,6 +74,7 @@ export const CheckoutSessionResponse = /* @__PURE__ */ defineSchema(() =>
       }),
       successUrl: z.string().optional(),
       cancelUrl: z.string().optional(),
+      ...orderDataResponseFields(),
     })
     .meta({ id: 'CheckoutSession' }),
 );

@@ -5,6 +5,7 @@ import type { Clock } from '../lib/clock.ts';
 import { type CodeOfKind, DomainError } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import { type CurrencyCode, formatMoney } from '../lib/money.ts';
+import { orderDataOf } from '../lib/order-lines.ts';
 import { returnUrlProblem } from '../lib/public-origin.ts';
 import type { Commit } from '../lib/use-case.ts';
 import { SESSION_TTL_MS } from './policy.ts';
@@ -89,6 +90,7 @@ export function sessionFields(session: store.CheckoutSessionRecord) {
     createdAt: session.createdAt,
     ...(session.successUrl === undefined ? {} : { successUrl: session.successUrl }),
     ...(session.cancelUrl === undefined ? {} : { cancelUrl: session.cancelUrl }),
+    ...orderDataOf(session),
   };
 }
 
@@ -124,6 +126,7 @@ export async function createSession(
     plans,
     ...(body.successUrl === undefined ? {} : { successUrl: body.successUrl }),
     ...(body.cancelUrl === undefined ? {} : { cancelUrl: body.cancelUrl }),
+    ...orderDataOf(body),
     clientTokenHash: store.sha256(clientToken),
     status: 'open',
     expiresAt: new Date(expiresAtMs).toISOString(),

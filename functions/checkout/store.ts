@@ -3,6 +3,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { PlanId } from '../installments/terms.ts';
 import { ddb, fromItem, tableName } from '../lib/dynamodb.ts';
 import type { CurrencyCode } from '../lib/money.ts';
+import type { OrderData } from '../lib/order-lines.ts';
 import type { TransactItem } from '../lib/transactions.ts';
 
 /**
@@ -14,7 +15,7 @@ import type { TransactItem } from '../lib/transactions.ts';
  * `approvalNonce`, from which only a holder of the session-signing secret derives the token), so a
  * read of the table yields nothing that can be redeemed. Both items expire by TTL after they are useless.
  */
-export interface CheckoutSessionRecord {
+export interface CheckoutSessionRecord extends OrderData {
   id: string;
   merchantId: string;
   livemode: boolean;
@@ -44,6 +45,8 @@ export interface CheckoutSessionRecord {
 /** What the shopper approved: the order a merchant may create from it. */
 export interface ApprovalTerms {
   merchantId: string;
+  /** The session's order data (lines, shipping, tax, addresses), handed to the order. */
+  orderData?: OrderData;
   livemode: boolean;
   checkoutSessionId: string;
   merchantReference: string;

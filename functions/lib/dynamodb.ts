@@ -31,7 +31,7 @@ export function resetDdb(): void {
 export const tableName = () => config().TABLE_NAME;
 
 /** Attributes that exist only to key and index an item; they are never part of the record. */
-const KEY_ATTRIBUTES = ['pk', 'sk', 'type', 'gsi1pk', 'gsi1sk', 'duePk', 'dueSk'];
+const KEY_ATTRIBUTES = ['pk', 'sk', 'type', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'duePk', 'dueSk'];
 
 /**
  * An item as its record: the key and index attributes dropped, except those a record keeps on

@@ -65,6 +65,11 @@ export const ERROR_CODES = {
     statuses: [400],
     description: 'The provider callback is unsigned, forged, or signed more than 5 minutes from now.',
   },
+  order_lines_mismatch: {
+    statuses: [400],
+    description:
+      'The order data breaks a rule: a line whose totals do not add up (`param` names the first), or lines that do not sum to the amount, shippingAmount or taxAmount.',
+  },
   // 401
   unauthorized: { statuses: [401], description: 'Missing or invalid credentials.' },
   session_invalid: { statuses: [401], description: 'The session token is invalid, expired or revoked.' },
@@ -213,6 +218,32 @@ export const ERROR_CODES = {
   authorization_not_extendable: { statuses: [422], description: 'The authorization cannot be extended now.' },
   authorization_extension_limit: { statuses: [422], description: 'Extended to the 180-day limit already.' },
   capture_exceeds_authorization: { statuses: [422], description: 'More than is left to capture.' },
+  nothing_to_release: {
+    statuses: [422],
+    description: 'No authorization is left to release (nothing captured yet: cancel; or nothing left).',
+  },
+  authorization_increase_not_allowed: {
+    statuses: [422],
+    description:
+      "The amount can only be reduced; a higher amount needs the shopper's fresh approval (a new checkout).",
+  },
+  amount_below_captured: {
+    statuses: [422],
+    description: 'The new amount is below what was already captured.',
+  },
+  order_not_updatable: {
+    statuses: [422],
+    description: 'Only an order with an open authorization can be updated.',
+  },
+  order_version_mismatch: {
+    statuses: [409],
+    description: 'The order is no longer at the `version` sent; read it again and retry.',
+  },
+  too_many_webhook_endpoints: {
+    statuses: [422],
+    description: 'The merchant has the maximum number of webhook endpoints.',
+  },
+  webhook_endpoint_disabled: { statuses: [422], description: 'The webhook endpoint is disabled.' },
   too_many_captures: { statuses: [422], description: 'The order has its maximum number of captures.' },
   order_not_capturable: { statuses: [422], description: 'The order is not in a state that can be captured.' },
   order_not_refundable: { statuses: [422], description: 'The order is not in a state that can be refunded.' },

@@ -27,6 +27,7 @@ export const ID_PREFIXES = {
   ledgerEntry: 'led',
   payout: 'po',
   kybCheck: 'kyb',
+  webhookEndpoint: 'we',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -23,6 +23,12 @@ export interface TableDefinition {
 
 /** Generic inverted lookups: a merchant's orders, a customer's cards, an email to its customer, … */
 export const GSI1 = 'gsi1';
+/**
+ * A second inverted lookup, for records whose gsi1 is taken: a merchant's orders by status
+ * (`MERCHANT#<mer>#STATUS#<status>` -> order id, moved by every status change) and a merchant's
+ * webhook events by time (`MERCHANT#<mer>#EVENTS` -> event id). Both are Queries; never a Scan.
+ */
+export const GSI2 = 'gsi2';
 /** Sparse index of installments that fall due: `DUE#<yyyy-mm-dd>#<shard>` -> installment. */
 export const DUE_INDEX = 'due';
 
@@ -33,6 +39,7 @@ export const MAIN_TABLE: TableDefinition = {
   sortKey: 'sk',
   indexes: [
     { name: GSI1, partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+    { name: GSI2, partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
     { name: DUE_INDEX, partitionKey: 'duePk', sortKey: 'dueSk' },
   ],
   ttlAttribute: 'ttl',

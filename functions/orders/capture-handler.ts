@@ -18,7 +18,7 @@ const idempotency = { scope: (principal: { merchantId: string }) => principal.me
 export const captureOrder = httpHandler(
   { auth: merchantAccess, params: OrderIdParams, body: CaptureBody, idempotency },
   async ({ principal, params, body, commit }) =>
-    answer(commit, created, (port) => capture(principal, params.id, body.amount, port, clock())),
+    answer(commit, created, (port) => capture(principal, params.id, body.amount, port, clock(), body)),
 );
 
 export const refundOrder = httpHandler(

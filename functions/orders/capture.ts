@@ -3,6 +3,7 @@ import { type Clock, isoDay } from '../lib/clock.ts';
 import { type CodeOfKind, DomainError } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import type { Commit } from '../lib/use-case.ts';
+import { type CaptureDetails, captureDetailsOf } from './capture-details.ts';
 import { requestCharges } from './charge-requests.ts';
 import { movementOf, orderEventItems } from './events.ts';
 import type { CaptureRecord, InstallmentRecord, OrderRecord, OrderStatus } from './model.ts';
@@ -45,7 +46,7 @@ function captureTarget(order: OrderRecord, amount: number, nowMs: number): Order
  * due today are `charging` (attempt 1); every one is in the `due` index, so that a `charging` one
  * stays findable if we crash mid-charge.
  */
-function newCapture(
+export function newCapture(
   order: OrderRecord,
   amount: number,
   now: Date,
@@ -121,12 +122,14 @@ export async function capture(
   amount: number,
   commit: Commit<CaptureResponse>,
   clock: Clock,
+  details: CaptureDetails = {},
 ): Promise<CaptureResponse> {
   const partition = await requirePartition(principal, id);
   const { order } = partition;
   const now = clock.now();
   const to = captureTarget(order, amount, now.getTime());
   const { capture: captureRecord, installments } = newCapture(order, amount, now);
+  Object.assign(captureRecord, captureDetailsOf(details, now.toISOString()));
   // What the installments owe, interest included (monthly plans), not only the principal.
   const totals = orderTotals(
     [...partition.captures, captureRecord],

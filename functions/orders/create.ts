@@ -5,7 +5,10 @@ import { newId } from '../lib/ids.ts';
 import { Transaction } from '../lib/transactions.ts';
 import type { Commit } from '../lib/use-case.ts';
 import { merchantActiveItem, merchantSuspended } from '../merchants/access.ts';
+import { autoCaptured } from './auto-capture.ts';
+import { requestCharges } from './charge-requests.ts';
 import { orderEventItems } from './events.ts';
+import { orderReferenceItem } from './list-store.ts';
 import type { OrderRecord } from './model.ts';
 import { AUTHORIZATION_MAX_LIFE_MS, AUTHORIZATION_TTL_MS } from './policy.ts';
 import type { OrderResponse } from './schema.ts';
@@ -31,6 +34,7 @@ function newOrder(principal: MerchantPrincipal, approval: Approval, now: Date): 
     customerId: approval.customerId,
     checkoutSessionId: approval.checkoutSessionId,
     merchantReference: approval.merchantReference,
+    ...(approval.orderData ?? {}),
     status: 'authorized',
     amount: approval.amount,
     currency: approval.currency,
@@ -58,32 +62,40 @@ function newOrder(principal: MerchantPrincipal, approval: Approval, now: Date): 
  * Turns the shopper's approval into an `authorized` order. Reads: the approval (one GetItem, through
  * checkout's face). Writes, in ONE transaction with the idempotency record: the approval consumed
  * (unused, unexpired, this merchant's), the session completed (one order per session), the order,
- * its expiry marker, the shopper's order link and the `order.authorized` event. No KMS: the card is
- * referenced by token. The transaction is conditioned on the merchant being active. Refusals:
- * checkout's `authorization_token_*` and `checkout_session_completed` (rejected), denied
- * `merchant_suspended`, conflict `concurrent_update`.
+ * its expiry marker, its merchantReference marker, the shopper's order link and the
+ * `order.authorized` event. No KMS: the card is referenced by token. The transaction is conditioned
+ * on the merchant being active. With `autoCapture` the order is captured in full in the same
+ * transaction (./auto-capture.ts) and the installments due now are handed to the charger after the
+ * commit, as a capture's are. Refusals: checkout's `authorization_token_*` and `checkout_session_completed`
+ * (rejected), denied `merchant_suspended`, conflict `concurrent_update`.
  */
 export async function createOrder(
   principal: MerchantPrincipal,
-  authorizationToken: string,
+  body: { authorizationToken: string; autoCapture?: boolean | undefined },
   commit: Commit<OrderResponse>,
   clock: Clock,
 ): Promise<OrderResponse> {
   const now = clock.now();
-  const approval = await checkApproval(principal, authorizationToken, now);
-  const order = newOrder(principal, approval, now);
+  const approval = await checkApproval(principal, body.authorizationToken, now);
+  const authorized = newOrder(principal, approval, now);
+  const captured = body.autoCapture ? autoCaptured(authorized, now, clock) : undefined;
+  const partition = captured?.partition ?? { order: authorized, captures: [], installments: [], refunds: [] };
+  const order = partition.order;
   const tx = new Transaction<'approval' | 'session' | 'merchant' | 'order'>()
     .addAll(redeemApproval(approval, order.id, now))
     // A suspension that lands while this request runs still stops it.
     .add('merchant', merchantActiveItem(principal.merchantId))
     .add(
       'order',
-      store.putOrderItem(order),
-      store.putAuthExpiryItem(order),
+      ...(captured?.items ?? [
+        store.putOrderItem(order),
+        store.putAuthExpiryItem(order),
+        ...orderEventItems('order.authorized', order, clock),
+      ]),
       store.customerOrderItem(order),
-      ...orderEventItems('order.authorized', order, clock),
+      orderReferenceItem(order),
     );
-  const response = toOrder({ order, captures: [], installments: [], refunds: [] });
+  const response = toOrder(partition);
   await tx.write(
     (items) => commit(items, response),
     (cancelled) =>
@@ -91,5 +103,11 @@ export async function createOrder(
         ? merchantSuspended()
         : (redeemFailure(cancelled, approval, clock.now()) ?? concurrentUpdate()),
   );
+  // As after a capture: the installments due now go to the charger; a lost request is settled by collection.
+  if (captured)
+    await requestCharges(
+      partition.installments.filter((i) => i.status === 'charging'),
+      now,
+    );
   return response;
 }

@@ -1,23 +1,16 @@
 import { clock } from '../lib/clock.ts';
 import { httpHandler } from '../lib/http.ts';
-import { answer, created, ok } from '../lib/use-case.ts';
+import { answer, ok } from '../lib/use-case.ts';
 import { merchantAccess } from '../merchants/access.ts';
-import { createOrder as create } from './create.ts';
 import { cancel, extendAuthorization } from './lifecycle.ts';
 import { getOrder as get, listOrders as list } from './read.ts';
-import { CreateOrderBody, ListOrdersQuery, OrderIdParams } from './schema.ts';
+import { ListOrdersQuery, OrderIdParams } from './schema.ts';
 
 /**
- * Order routes that move no money: no vault, no processor in this bundle (so `POST /v1/orders`
- * stays small and makes no KMS call). Captures and refunds live in `capture-handler.ts`.
+ * Order routes that move no money: no vault, no processor in this bundle. `POST /v1/orders` lives in
+ * `create-handler.ts` (it may capture: `autoCapture`), captures and refunds in `capture-handler.ts`.
  */
 const idempotency = { scope: (principal: { merchantId: string }) => principal.merchantId };
-
-export const createOrder = httpHandler(
-  { auth: merchantAccess, body: CreateOrderBody, idempotency },
-  async ({ principal, body, commit }) =>
-    answer(commit, created, (port) => create(principal, body.authorizationToken, port, clock())),
-);
 
 export const getOrder = httpHandler(
   { auth: merchantAccess, params: OrderIdParams },

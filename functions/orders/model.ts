@@ -5,6 +5,7 @@
  */
 import type { Disclosure, PlanId, ScheduledInstallment } from '../installments/terms.ts';
 import type { CurrencyCode } from '../lib/money.ts';
+import type { OrderData, OrderLine } from '../lib/order-lines.ts';
 
 /** Every status an order can have; the transitions between them are in ./state.ts. */
 export const ORDER_STATUSES = [
@@ -18,7 +19,8 @@ export const ORDER_STATUSES = [
 ] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
-export interface OrderRecord {
+/** `OrderData`: the lines, shipping and tax amounts and addresses, from the checkout or an update. */
+export interface OrderRecord extends OrderData {
   id: string;
   merchantId: string;
   livemode: boolean;
@@ -121,7 +123,23 @@ export interface CaptureRecord {
   refundedAmount: number;
   disclosure: Disclosure;
   installmentIds: string[];
+  /** What the capture shipped (Klarna order_lines); they sum exactly to `amount`. */
+  lines?: OrderLine[];
+  /** The merchant's own reference for the capture (for its settlement files). */
+  reference?: string;
+  /** Shipments of the capture, in the order they were added (./shipping-info.ts). */
+  shippingInfo?: ShippingInfo[];
   createdAt: string;
+}
+
+/** A shipment of a capture: carrier and tracking (Klarna OM shipping_info). */
+export interface ShippingInfo {
+  carrier: string;
+  trackingNumber: string;
+  /** https only. */
+  trackingUrl?: string;
+  method?: string;
+  addedAt: string;
 }
 
 export interface RefundLineRecord {
@@ -147,6 +165,10 @@ export interface RefundRecord {
     /** `retrying`: failed, tried again by collection (orders/refund-retry.ts); `failed`: for good. */
     status: 'pending' | 'succeeded' | 'retrying' | 'failed';
   }>;
+  /** The order lines returned (Klarna order_lines); they sum exactly to `amount`. */
+  orderLines?: OrderLine[];
+  /** The merchant's own reference for the refund. */
+  reference?: string;
   /** Attempts made at the card returns (1 after the refund itself); the processor key of attempt n > 1 is `<refundId>#<installmentId>#<n>`. */
   cardRefundAttempts?: number;
   /** The day the refund is indexed for its next card-return attempt (in the `due` index). */

@@ -1,7 +1,8 @@
+import { DomainError } from '../lib/errors.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import type { OrderListResponse, OrderResponse } from './schema.ts';
+import { queryMerchantOrders } from './list-store.ts';
+import type { ListOrdersQuery, OrderListResponse, OrderResponse } from './schema.ts';
 import { type MerchantPrincipal, requirePartition } from './shared.ts';
-import * as store from './store.ts';
 import { toOrder, toSummary } from './view.ts';
 
 /** The merchant's order with its captures, installments and refunds; another merchant's is not found. */
@@ -9,15 +10,31 @@ export async function getOrder(principal: MerchantPrincipal, id: string): Promis
   return toOrder(await requirePartition(principal, id));
 }
 
-/** The merchant's orders, newest first, a page at a time behind an opaque, merchant-bound cursor. */
+/**
+ * The merchant's orders, newest first, a page at a time behind an opaque, merchant-bound cursor;
+ * filtered by `status` or by `merchantReference` (one of them: 400 `parameter_invalid` for both), and
+ * by creation instant (`createdFrom` ≤ createdAt ≤ `createdTo`; 400 when the range is reversed). The
+ * cursor keeps the filter's place: send the same filters with it.
+ */
 export async function listOrders(
   principal: MerchantPrincipal,
-  query: { limit: number; startingAfter?: string | undefined },
+  query: ListOrdersQuery,
 ): Promise<OrderListResponse> {
+  if (query.status && query.merchantReference) {
+    throw new DomainError(
+      'invalid',
+      'parameter_invalid',
+      'Filter by status or by merchantReference, not both.',
+      'merchantReference',
+    );
+  }
+  if (query.createdFrom && query.createdTo && Date.parse(query.createdFrom) > Date.parse(query.createdTo)) {
+    throw new DomainError('invalid', 'parameter_invalid', 'createdFrom is after createdTo.', 'createdFrom');
+  }
   const after = query.startingAfter
     ? await decodeCursor(principal.merchantId, query.startingAfter)
     : undefined;
-  const { orders, hasMore } = await store.listMerchantOrders(principal.merchantId, query.limit, after);
+  const { orders, hasMore } = await queryMerchantOrders(principal.merchantId, query, query.limit, after);
   const last = orders[orders.length - 1];
   return {
     object: 'list',

@@ -6,6 +6,7 @@ import { logger } from '../lib/logger.ts';
 import type { TransactItem } from '../lib/transactions.ts';
 import type { Commit } from '../lib/use-case.ts';
 import type { CardProcessor } from '../payments/processor.ts';
+import { type RefundDetails, refundDetailsOf } from './capture-details.ts';
 import { movementOf, orderEventItems } from './events.ts';
 import { settleOrder } from './lifecycle.ts';
 import type { CaptureRecord, InstallmentRecord, OrderPartition, OrderRecord, RefundRecord } from './model.ts';
@@ -152,7 +153,7 @@ function checkRefundable(partition: OrderPartition, captureId: string | undefine
 export async function refund(
   principal: MerchantPrincipal,
   id: string,
-  body: { amount: number; captureId?: string | undefined },
+  body: { amount: number; captureId?: string | undefined } & RefundDetails,
   commit: Commit<RefundResponse>,
   clock: Clock,
   processor: () => CardProcessor,
@@ -195,6 +196,7 @@ export async function refund(
     returnedAmount: returned,
     lines,
     cardRefunds,
+    ...refundDetailsOf(body),
     createdAt: at,
   };
   items.unshift(store.orderTransitionItem(order, to, { ...totals, ...released }, at));

@@ -1,7 +1,13 @@
 import * as z from 'zod';
 import { DisclosureResponse, PlanIdSchema, ScheduledInstallmentResponse } from '../installments/terms.ts';
 import { CurrencyCodeSchema, MinorUnitsSchema } from '../lib/money.ts';
-import { defineSchema, freeText, IsoDateTime, idOf } from '../lib/schema.ts';
+import {
+  OrderLineSchema,
+  OrderLinesSchema,
+  orderDataResponseFields,
+  withLinesRule,
+} from '../lib/order-lines.ts';
+import { defineSchema, freeText, IsoDateTime, idOf, panFree } from '../lib/schema.ts';
 import { ORDER_STATUSES } from './state.ts';
 
 export const CreateOrderBody = /* @__PURE__ */ defineSchema(() =>
@@ -10,23 +16,69 @@ export const CreateOrderBody = /* @__PURE__ */ defineSchema(() =>
       authorizationToken: freeText().min(1).max(128).meta({
         description: "The shopper's approval from the checkout (authz_…); usable once, 60 minutes.",
       }),
+      autoCapture: z.boolean().optional().meta({
+        description:
+          'Capture the whole amount now, in the same step (digital goods): the order is created `captured` and the installments due now are charged.',
+      }),
     })
     .meta({ id: 'CreateOrderRequest' }),
 );
 
 export const OrderIdParams = /* @__PURE__ */ defineSchema(() => z.object({ id: idOf('order') }));
 
-export const CaptureBody = /* @__PURE__ */ defineSchema(() =>
+const reference = () =>
+  freeText()
+    .trim()
+    .min(1)
+    .max(255)
+    .meta({ description: 'Your own reference (shown in settlement reports).' });
+const shortText = () => freeText().trim().min(1).max(100);
+
+/** A shipment (Klarna OM shipping_info): carrier and tracking; the URL must be https. */
+export const ShippingInfoRequest = /* @__PURE__ */ defineSchema(() =>
   z
     .strictObject({
-      amount: MinorUnitsSchema.meta({ description: 'Minor units; at most what is left to capture.' }),
+      carrier: shortText().meta({ description: 'The shipping company (e.g. DHL, UPS).' }),
+      trackingNumber: shortText(),
+      trackingUrl: panFree(z.url({ protocol: /^https$/ }).max(1024))
+        .optional()
+        .meta({ description: 'https only.' }),
+      method: shortText().optional().meta({ description: 'e.g. Home, PickUpPoint, Express.' }),
     })
-    .meta({ id: 'CaptureRequest' }),
+    .meta({ id: 'ShippingInfoRequest' }),
 );
 
-export const RefundBody = /* @__PURE__ */ defineSchema(() =>
+export const ShippingInfoResponse = /* @__PURE__ */ defineSchema(() =>
   z
-    .strictObject({
+    .object({
+      carrier: z.string(),
+      trackingNumber: z.string(),
+      trackingUrl: z.string().optional(),
+      method: z.string().optional(),
+      addedAt: IsoDateTime,
+    })
+    .meta({ id: 'ShippingInfo' }),
+);
+
+export const CaptureBody = /* @__PURE__ */ defineSchema(() =>
+  withLinesRule(
+    z.strictObject({
+      amount: MinorUnitsSchema.meta({ description: 'Minor units; at most what is left to capture.' }),
+      lines: OrderLinesSchema.optional().meta({
+        description:
+          'What this capture ships (Klarna order_lines); their totalAmounts sum exactly to `amount`.',
+      }),
+      reference: reference().optional(),
+      shippingInfo: z.array(ShippingInfoRequest).min(1).max(10).optional(),
+    }),
+    'lines',
+  ).meta({ id: 'CaptureRequest' }),
+);
+export type CaptureBody = z.infer<typeof CaptureBody>;
+
+export const RefundBody = /* @__PURE__ */ defineSchema(() =>
+  withLinesRule(
+    z.strictObject({
       amount: MinorUnitsSchema.meta({
         description:
           'Minor units of the purchase (principal, never interest); at most what was captured less what was refunded (of the named capture, with captureId).',
@@ -35,8 +87,19 @@ export const RefundBody = /* @__PURE__ */ defineSchema(() =>
         description:
           'The capture refunded. Without it the refund runs over the captures from the latest backwards.',
       }),
-    })
-    .meta({ id: 'RefundRequest' }),
+      orderLines: OrderLinesSchema.optional().meta({
+        description:
+          'What is returned (Klarna order_lines); their totalAmounts sum exactly to `amount`. (`lines` of the response is the per-installment breakdown.)',
+      }),
+      reference: reference().optional(),
+    }),
+    'orderLines',
+  ).meta({ id: 'RefundRequest' }),
+);
+export type RefundBody = z.infer<typeof RefundBody>;
+
+export const OrderStatusSchema = /* @__PURE__ */ defineSchema(() =>
+  z.enum(ORDER_STATUSES).meta({ id: 'OrderStatus' }),
 );
 
 export const ListOrdersQuery = /* @__PURE__ */ defineSchema(() =>
@@ -47,12 +110,20 @@ export const ListOrdersQuery = /* @__PURE__ */ defineSchema(() =>
       .max(512)
       .optional()
       .meta({ description: 'The opaque `nextCursor` of the previous page.' }),
+    status: OrderStatusSchema.optional().meta({
+      description: 'Only orders in this status (not with merchantReference).',
+    }),
+    createdFrom: IsoDateTime.optional().meta({ description: 'Created at or after this instant.' }),
+    createdTo: IsoDateTime.optional().meta({ description: 'Created at or before this instant.' }),
+    merchantReference: freeText()
+      .trim()
+      .min(1)
+      .max(255)
+      .optional()
+      .meta({ description: 'Only orders with exactly this reference (not with status).' }),
   }),
 );
-
-export const OrderStatusSchema = /* @__PURE__ */ defineSchema(() =>
-  z.enum(ORDER_STATUSES).meta({ id: 'OrderStatus' }),
-);
+export type ListOrdersQuery = z.infer<typeof ListOrdersQuery>;
 
 export const InstallmentStatusSchema = /* @__PURE__ */ defineSchema(() =>
   z.enum(['due', 'charging', 'paid', 'failed', 'cancelled']).meta({ id: 'InstallmentStatus' }),
@@ -92,6 +163,9 @@ export const CaptureResponse = /* @__PURE__ */ defineSchema(() =>
       amount: z.int(),
       currency: CurrencyCodeSchema,
       refundedAmount: z.int(),
+      lines: z.array(OrderLineSchema).optional(),
+      reference: z.string().optional(),
+      shippingInfo: z.array(ShippingInfoResponse).optional(),
       createdAt: IsoDateTime,
       installments: z.array(ScheduledInstallmentResponse.extend({ id: z.string() })),
       disclosure: DisclosureResponse,
@@ -144,6 +218,8 @@ export const RefundResponse = /* @__PURE__ */ defineSchema(() =>
           description:
             'Collected money going back to the card, per paid installment. A return the processor refused is `retrying` (collection tries it again on +1, +3 and +7 days), then `succeeded` or `failed` for good.',
         }),
+      orderLines: z.array(OrderLineSchema).optional(),
+      reference: z.string().optional(),
       createdAt: IsoDateTime,
     })
     .meta({ id: 'Refund' }),
@@ -206,6 +282,7 @@ export const OrderResponse = /* @__PURE__ */ defineSchema(() =>
     schedulePreview: z
       .object({ installments: z.array(ScheduledInstallmentResponse), disclosure: DisclosureResponse })
       .meta({ description: 'The schedule of the full amount as if captured when the order was created.' }),
+    ...orderDataResponseFields(),
     captures: z.array(CaptureResponse.omit({ installments: true, disclosure: true })),
     installments: z.array(InstallmentResponse),
     refunds: z.array(RefundResponse),

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, fromItem, tableName } from '../lib/dynamodb.ts';
 import { GSI1 } from '../lib/tables.ts';
 import { queryAll, type TransactItem } from '../lib/transactions.ts';
@@ -23,9 +23,14 @@ import { transitionCondition } from './state.ts';
  *   ORDER#<ord> / AUTHEXP                marker indexed by the day the authorization lapses (sweep)
  *   CUSTOMER#<cus> / ORDER#<ord>         the shopper's orders (for GET /v1/me/orders)
  *
+ *   ORDER#<ord> / MREF                   marker indexed by the order's merchantReference (./list-store.ts)
+ *
  * gsi1:
  *   MERCHANT#<mer>#ORDERS   <ord>                   a merchant's orders, newest first (ULIDs sort by time)
+ *   MERCHANT#<mer>#REF#<h>  <ord>                   the MREF marker: orders by merchantReference (h: its hash)
  *   AUTHEXP#<yyyy-mm-dd>    <expiresAt>#<ord>       authorizations lapsing that day (no Scan)
+ * gsi2:
+ *   MERCHANT#<mer>#STATUS#<status>  <ord>           a merchant's orders in a status (the order item itself)
  * due (sparse):
  *   DUE#<yyyy-mm-dd>#<shard>  <ins>                 installments to collect that day
  */
@@ -48,6 +53,9 @@ export const customerOrderKey = (customerId: string, orderId: string) => ({
   sk: `ORDER#${orderId}`,
 });
 export const merchantOrdersPk = (merchantId: string) => `MERCHANT#${merchantId}#ORDERS`;
+/** gsi2: a merchant's orders in one status (./list-store.ts); every status change moves the order. */
+export const merchantStatusPk = (merchantId: string, status: OrderStatus) =>
+  `MERCHANT#${merchantId}#STATUS#${status}`;
 export const authExpiryPk = (day: string) => `AUTHEXP#${day}`;
 
 /** The `due` index attributes of an installment collectable on `day` (YYYY-MM-DD). */
@@ -66,6 +74,8 @@ export function putOrderItem(order: OrderRecord): TransactItem {
         ...order,
         gsi1pk: merchantOrdersPk(order.merchantId),
         gsi1sk: order.id,
+        gsi2pk: merchantStatusPk(order.merchantId, order.status),
+        gsi2sk: order.id,
       },
       ConditionExpression: 'attribute_not_exists(pk)',
     },
@@ -184,7 +194,18 @@ export function orderTransitionItem(
   remove: string[] = [],
 ): TransactItem {
   const guard = transitionCondition(to, order.version);
-  const update = updateExpression({ ...set, status: to, version: order.version + 1, updatedAt: at }, remove);
+  const update = updateExpression(
+    {
+      ...set,
+      status: to,
+      // The status index follows the status (orders before it get their entry at their next change).
+      gsi2pk: merchantStatusPk(order.merchantId, to),
+      gsi2sk: order.id,
+      version: order.version + 1,
+      updatedAt: at,
+    },
+    remove,
+  );
   return {
     Update: {
       TableName: tableName(),
@@ -234,6 +255,26 @@ export function captureRefundedItem(capture: CaptureRecord, refundedAmount: numb
   };
 }
 
+/** Replaces a capture's shipments, conditioned on how many there were when read. */
+export function captureShippingItem(
+  capture: Pick<CaptureRecord, 'orderId' | 'id' | 'shippingInfo'>,
+  shippingInfo: NonNullable<CaptureRecord['shippingInfo']>,
+): TransactItem {
+  const seen = capture.shippingInfo?.length ?? 0;
+  return {
+    Update: {
+      TableName: tableName(),
+      Key: captureKey(capture.orderId, capture.id),
+      UpdateExpression: 'SET shippingInfo = :next',
+      ConditionExpression:
+        seen === 0
+          ? 'attribute_exists(pk) AND attribute_not_exists(shippingInfo)'
+          : 'attribute_exists(pk) AND size(shippingInfo) = :seen',
+      ExpressionAttributeValues: { ':next': shippingInfo, ...(seen === 0 ? {} : { ':seen': seen }) },
+    },
+  };
+}
+
 export async function getOrder(id: string): Promise<OrderRecord | undefined> {
   const { Item } = await ddb().send(
     new GetCommand({ TableName: tableName(), Key: orderKey(id), ConsistentRead: true }),
@@ -261,31 +302,6 @@ export async function getOrderPartition(id: string): Promise<OrderPartition | un
     ),
     refunds: ofType('REF#').map((item) => fromItem<RefundRecord>(item)),
   };
-}
-
-/** A merchant's orders, newest first, after `afterOrderId` (always inside the merchant's partition). */
-export async function listMerchantOrders(
-  merchantId: string,
-  limit: number,
-  afterOrderId?: string,
-): Promise<{ orders: OrderRecord[]; hasMore: boolean }> {
-  const partition = merchantOrdersPk(merchantId);
-  const { Items } = await ddb().send(
-    new QueryCommand({
-      TableName: tableName(),
-      IndexName: GSI1,
-      KeyConditionExpression: 'gsi1pk = :pk',
-      ExpressionAttributeValues: { ':pk': partition },
-      ScanIndexForward: false,
-      // One more than asked tells whether another page exists without a second request.
-      Limit: limit + 1,
-      ...(afterOrderId
-        ? { ExclusiveStartKey: { ...orderKey(afterOrderId), gsi1pk: partition, gsi1sk: afterOrderId } }
-        : {}),
-    }),
-  );
-  const orders = ((Items ?? []) as Record<string, unknown>[]).map((item) => fromItem<OrderRecord>(item));
-  return { orders: orders.slice(0, limit), hasMore: orders.length > limit };
 }
 
 /** Authorization expiry markers indexed under `day`, up to `until` (inclusive), oldest first. */

@@ -1,5 +1,6 @@
 /** Public representations of orders and their parts: what merchants see, in responses and events. */
 
+import { orderDataOf } from '../lib/order-lines.ts';
 import type { CaptureRecord, InstallmentRecord, OrderPartition, OrderRecord, RefundRecord } from './model.ts';
 import type {
   CaptureResponse,
@@ -75,6 +76,9 @@ export function toCapture(capture: CaptureRecord, installments: InstallmentRecor
     amount: capture.amount,
     currency: capture.currency,
     refundedAmount: capture.refundedAmount,
+    ...(capture.lines ? { lines: capture.lines } : {}),
+    ...(capture.reference ? { reference: capture.reference } : {}),
+    ...(capture.shippingInfo ? { shippingInfo: capture.shippingInfo } : {}),
     createdAt: capture.createdAt,
     installments: installments.map(({ id, seq, dueDate, originalAmount, principal, interest }) => ({
       id,
@@ -103,6 +107,8 @@ export function toRefund(refund: RefundRecord): RefundResponse {
       amount,
       status,
     })),
+    ...(refund.orderLines ? { orderLines: refund.orderLines } : {}),
+    ...(refund.reference ? { reference: refund.reference } : {}),
     createdAt: refund.createdAt,
   };
 }
@@ -112,6 +118,7 @@ export function toOrder({ order, captures, installments, refunds }: OrderPartiti
   return {
     ...toSummary({ ...order, ...orderTotals(captures, installments) }),
     schedulePreview: order.schedulePreview,
+    ...orderDataOf(order),
     captures: captures.map((capture) => {
       const { installments: _i, disclosure: _d, ...rest } = toCapture(capture, []);
       return rest;

@@ -3,13 +3,12 @@ import * as z from 'zod';
 import { clock } from '../lib/clock.ts';
 import { logger } from '../lib/logger.ts';
 import { countMetric } from '../lib/metrics.ts';
-import { webhookUrlProblem } from '../lib/outbound.ts';
 import { defineSchema } from '../lib/schema.ts';
-import { getWebhookEndpoint } from '../merchants/access.ts';
-import { decryptWebhookSecret } from './secret.ts';
+import { type EndpointRecord, listEndpointRecords } from './endpoint-store.ts';
 import { postPinned } from './send.ts';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, signatureHeader } from './signature.ts';
 import * as store from './store.ts';
+import { type Target, targetsOf } from './targets.ts';
 import { urlForLogs } from './url.ts';
 
 /**
@@ -105,34 +104,74 @@ export interface DeliverOptions {
   random?: () => number;
 }
 
-type Endpoint = { kind: 'ok'; url: string; secrets: string[] } | { kind: 'skip'; reason: string };
-
-async function resolveEndpoint(merchantId: string, at: Date): Promise<Endpoint> {
-  const state = await getWebhookEndpoint(merchantId);
-  if (!state) return { kind: 'skip', reason: 'merchant_not_found' };
-  if (!state.url) return { kind: 'skip', reason: 'no_endpoint' };
-  // A URL set at merchant creation has no secret yet: nothing can be signed until it is registered.
-  if (!state.secretCiphertext) return { kind: 'skip', reason: 'endpoint_not_registered' };
-  if (webhookUrlProblem(state.url)) return { kind: 'skip', reason: 'endpoint_url_rejected' };
-  const secrets = [await decryptWebhookSecret(merchantId, state.secretCiphertext)];
-  if (
-    state.previousSecretCiphertext &&
-    state.previousSecretExpiresAt &&
-    state.previousSecretExpiresAt > at.toISOString()
-  ) {
-    secrets.push(await decryptWebhookSecret(merchantId, state.previousSecretCiphertext));
-  }
-  return { kind: 'ok', url: state.url, secrets };
-}
-
 type AttemptResult = 'delivered' | 'retried' | 'dead' | 'skipped' | 'contended';
+
+/** Per run, per merchant: a URL, subscription or secret change takes effect on the next run. */
+type EndpointCache = Map<string, Promise<EndpointRecord[]>>;
+
+/** One signed POST of the event to each target, at once; the ids that acknowledged and the first failure. */
+async function sendToTargets(
+  event: store.EventRecord,
+  delivery: store.DeliveryRecord,
+  targets: Target[],
+  policy: DeliveryPolicy,
+): Promise<{
+  acknowledged: string[];
+  failure?: { error: string; statusCode?: number };
+  statusCode?: number;
+}> {
+  // Signed at send time, not at event time: a retry hours later still passes the 5-minute window.
+  const timestamp = Math.floor(clock().now().getTime() / 1000);
+  const results = await Promise.all(
+    targets.map((target) =>
+      postPinned(
+        target.url,
+        event.payload,
+        {
+          'Content-Type': 'application/json; charset=utf-8',
+          'User-Agent': 'Tessera-Webhooks/1.0',
+          [SIGNATURE_HEADER]: signatureHeader(event.payload, target.secrets, timestamp),
+          [EVENT_ID_HEADER]: event.id,
+          'Tessera-Event-Type': event.eventType,
+          'Tessera-Delivery-Attempt': String(delivery.attempts),
+        },
+        policy.timeoutMs,
+      ),
+    ),
+  );
+  const acknowledged = targets.filter((_, i) => results[i]?.ok).map((t) => t.endpointId);
+  const failedAt = results.findIndex((r) => !r.ok);
+  const failed = results[failedAt];
+  if (failed) {
+    logger.warn('webhook attempt failed', {
+      eventId: event.id,
+      merchantId: delivery.merchantId,
+      host: urlForLogs(targets[failedAt]?.url ?? ''),
+      attempt: delivery.attempts,
+      error: failed.error,
+      statusCode: failed.statusCode,
+    });
+  }
+  return {
+    acknowledged,
+    ...(results[0]?.statusCode !== undefined ? { statusCode: results[0].statusCode } : {}),
+    ...(failed
+      ? {
+          failure: {
+            error: failed.error ?? 'failed',
+            ...(failed.statusCode !== undefined ? { statusCode: failed.statusCode } : {}),
+          },
+        }
+      : {}),
+  };
+}
 
 async function attempt(
   id: string,
   now: Date,
   policy: DeliveryPolicy,
   random: () => number,
-  endpoints: Map<string, Promise<Endpoint>>,
+  endpoints: EndpointCache,
 ): Promise<AttemptResult> {
   const leaseToken = randomBytes(16).toString('hex');
   const delivery = await store.claimDelivery(id, now, new Date(now.getTime() + policy.leaseMs), leaseToken);
@@ -143,51 +182,27 @@ async function attempt(
     return recorded ? result : 'contended';
   };
 
-  let endpoint = endpoints.get(delivery.merchantId);
-  if (!endpoint) {
-    endpoint = resolveEndpoint(delivery.merchantId, clock().now());
-    endpoints.set(delivery.merchantId, endpoint);
+  let merchantEndpoints = endpoints.get(delivery.merchantId);
+  if (!merchantEndpoints) {
+    merchantEndpoints = listEndpointRecords(delivery.merchantId);
+    endpoints.set(delivery.merchantId, merchantEndpoints);
   }
-  const target = await endpoint;
-  if (target.kind === 'skip') return finish({ kind: 'skipped', reason: target.reason }, 'skipped');
+  const targets = await targetsOf(delivery, await merchantEndpoints, clock().now());
+  if (targets.kind === 'skip') return finish({ kind: 'skipped', reason: targets.reason }, 'skipped');
 
   const event = await store.getEvent(id);
   if (!event) throw new Error(`webhook event ${id} has a delivery but no event item`);
-  // Signed at send time, not at event time: a retry hours later still passes the 5-minute window.
-  const timestamp = Math.floor(clock().now().getTime() / 1000);
-  const result = await postPinned(
-    target.url,
-    event.payload,
-    {
-      'Content-Type': 'application/json; charset=utf-8',
-      'User-Agent': 'Tessera-Webhooks/1.0',
-      [SIGNATURE_HEADER]: signatureHeader(event.payload, target.secrets, timestamp),
-      [EVENT_ID_HEADER]: id,
-      'Tessera-Event-Type': event.eventType,
-      'Tessera-Delivery-Attempt': String(delivery.attempts),
-    },
-    policy.timeoutMs,
-  );
-  if (result.ok) {
-    return finish({ kind: 'delivered', statusCode: result.statusCode ?? 200 }, 'delivered');
+  const sent = await sendToTargets(event, delivery, targets.targets, policy);
+  const deliveredTo = [...(delivery.deliveredTo ?? []), ...sent.acknowledged];
+  if (!sent.failure) {
+    return finish({ kind: 'delivered', statusCode: sent.statusCode ?? 200, deliveredTo }, 'delivered');
   }
-  const failure = {
-    error: result.error ?? 'failed',
-    ...(result.statusCode !== undefined ? { statusCode: result.statusCode } : {}),
-  };
-  logger.warn('webhook attempt failed', {
-    eventId: id,
-    merchantId: delivery.merchantId,
-    host: urlForLogs(target.url),
-    attempt: delivery.attempts,
-    ...failure,
-  });
   if (delivery.attempts >= policy.maxAttempts) {
     countMetric('WebhookDeliveryDead');
-    return finish({ kind: 'dead', ...failure }, 'dead');
+    return finish({ kind: 'dead', ...sent.failure, deliveredTo }, 'dead');
   }
   const nextAttemptAt = new Date(now.getTime() + retryDelayMs(delivery.attempts, policy, random));
-  return finish({ kind: 'retry', nextAttemptAt, ...failure }, 'retried');
+  return finish({ kind: 'retry', nextAttemptAt, ...sent.failure, deliveredTo }, 'retried');
 }
 
 /** One run: Query what is due, then attempt each with bounded concurrency. */
@@ -209,7 +224,7 @@ export async function deliverDue(options: DeliverOptions = {}): Promise<Delivery
   const ids = await store.queryDue(now, policy.batchSize);
   const result: DeliveryRunResult = { ...emptyRun(), due: ids.length };
   // Per run only: a URL or secret change takes effect on the next run.
-  const endpoints = new Map<string, Promise<Endpoint>>();
+  const endpoints: EndpointCache = new Map();
   let next = 0;
   const worker = async () => {
     while (next < ids.length && performance.now() - started < policy.budgetMs) {

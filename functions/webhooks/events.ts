@@ -4,7 +4,9 @@ import { newId } from '../lib/ids.ts';
 import type { TransactItem } from '../lib/transactions.ts';
 import {
   deliveryKey,
+  EVENT_RETENTION_MS,
   eventKey,
+  merchantEventsPk,
   objectEventsPk,
   pendingPk,
   sequenceSortKey,
@@ -25,6 +27,8 @@ export const WEBHOOK_EVENT_TYPES = [
   'order.cancelled',
   'order.authorization_expiring',
   'order.authorization_expired',
+  'order.authorization_released',
+  'order.updated',
   'order.paid_off',
   'order.in_arrears',
   'installment.paid',
@@ -33,9 +37,15 @@ export const WEBHOOK_EVENT_TYPES = [
   'refund.card_refund_succeeded',
   'refund.card_refund_failed',
   'payout.paid',
+  'webhook.test',
 ] as const;
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/** What an endpoint may subscribe to: every type but the test event, which goes only where it is asked. */
+export const SUBSCRIBABLE_EVENT_TYPES = WEBHOOK_EVENT_TYPES.filter(
+  (type): type is Exclude<WebhookEventType, 'webhook.test'> => type !== 'webhook.test',
+);
 
 export interface WebhookEventInput {
   merchantId: string;
@@ -49,6 +59,8 @@ export interface WebhookEventInput {
   sequence: number;
   /** The object's public representation after the change. */
   data: Record<string, unknown>;
+  /** Only these endpoints, subscribed or not (a test event); default: every endpoint subscribed to the type. */
+  endpointIds?: string[];
 }
 
 /** What the receiver gets, byte for byte the same on every attempt. */
@@ -120,6 +132,10 @@ export function webhookEvent(
           // An object's events in sequence order, without a Scan.
           gsi1pk: objectEventsPk(input.objectId),
           gsi1sk: sequenceSortKey(input.sequence, id),
+          // The merchant's events, newest first (GET /v1/events), for 30 days.
+          gsi2pk: merchantEventsPk(input.merchantId),
+          gsi2sk: id,
+          ttl: Math.floor((at.getTime() + EVENT_RETENTION_MS) / 1000),
         },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
@@ -138,6 +154,7 @@ export function webhookEvent(
           status: 'pending',
           attempts: 0,
           shard,
+          ...(input.endpointIds ? { endpointIds: input.endpointIds } : {}),
           nextAttemptAt: created,
           createdAt: created,
           updatedAt: created,

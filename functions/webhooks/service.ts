@@ -1,72 +1,12 @@
 import * as z from 'zod';
 import { auditItem } from '../lib/audit.ts';
-import { type Clock, DAY_MS } from '../lib/clock.ts';
-import { badRequest, conflict, notFound, unprocessable } from '../lib/errors.ts';
+import type { Clock } from '../lib/clock.ts';
+import { badRequest, conflict, notFound } from '../lib/errors.ts';
 import { isId } from '../lib/ids.ts';
-import { webhookUrlProblemAfterDns } from '../lib/outbound.ts';
 import { defineSchema } from '../lib/schema.ts';
-import type { TransactItem } from '../lib/transactions.ts';
-import { getWebhookEndpoint, setWebhookEndpointItem } from '../merchants/access.ts';
 import type { WebhookEventType } from './events.ts';
-import type { WebhookEndpointResponse } from './schema.ts';
-import { encryptWebhookSecret, generateWebhookSecret } from './secret.ts';
 import type { DeliveryRecord } from './store.ts';
 import * as store from './store.ts';
-
-/** After a new registration the old secret keeps signing for this long, so receivers can roll. */
-export const PREVIOUS_SECRET_GRACE_MS = DAY_MS;
-
-/**
- * Registers (or replaces) the merchant's endpoint with a fresh secret. Returns the item to commit
- * with the idempotency record and the one response that ever shows the secret.
- */
-export async function prepareEndpointRegistration(
-  merchantId: string,
-  url: string,
-  clock: Clock,
-): Promise<{ items: TransactItem[]; response: WebhookEndpointResponse & { secret: string } }> {
-  const problem = await webhookUrlProblemAfterDns(url);
-  if (problem) throw unprocessable(problem.code, problem.message, 'url');
-  const current = await getWebhookEndpoint(merchantId);
-  if (!current) throw notFound('No such merchant.');
-  const secret = generateWebhookSecret();
-  const secretCiphertext = await encryptWebhookSecret(merchantId, secret);
-  const now = clock.now();
-  const at = now.toISOString();
-  const previousExpiresAt = new Date(now.getTime() + PREVIOUS_SECRET_GRACE_MS).toISOString();
-  return {
-    items: [setWebhookEndpointItem(current, { url, secretCiphertext, at, previousExpiresAt })],
-    response: {
-      object: 'webhook_endpoint',
-      url,
-      status: 'enabled',
-      secretCreatedAt: at,
-      ...(current.secretCiphertext ? { previousSecretExpiresAt: previousExpiresAt } : {}),
-      secret,
-    },
-  };
-}
-
-/** One endpoint per merchant today; a list so more can be added without breaking clients. */
-export async function listEndpoints(merchantId: string, clock: Clock) {
-  const state = await getWebhookEndpoint(merchantId);
-  const data: WebhookEndpointResponse[] = [];
-  if (state?.url) {
-    const previousLive =
-      state.previousSecretExpiresAt !== undefined &&
-      state.previousSecretExpiresAt > clock.now().toISOString();
-    data.push({
-      object: 'webhook_endpoint',
-      url: state.url,
-      status: state.secretCiphertext ? 'enabled' : 'disabled',
-      ...(state.secretCreatedAt ? { secretCreatedAt: state.secretCreatedAt } : {}),
-      ...(previousLive && state.previousSecretExpiresAt
-        ? { previousSecretExpiresAt: state.previousSecretExpiresAt }
-        : {}),
-    });
-  }
-  return { object: 'list' as const, data, hasMore: false };
-}
 
 export function toDeliveryResponse(record: DeliveryRecord) {
   return {

@@ -16,10 +16,14 @@ import type { TransactItem } from '../lib/transactions.ts';
  *   WEBHOOK#dead                 <deadAt>#<evt>                       the DLQ, for operators
  *   WEBHOOK#skipped#<merchant>   <skippedAt>#<evt>                    no endpoint at delivery time
  *   EVENTS#<objectId>            <sequence, 12 digits>#<evt>          an object's events, in order
+ * gsi2:
+ *   MERCHANT#<mer>#EVENTS        <evt>                                a merchant's events (30 days, TTL)
  * Delivered deliveries leave the index (and expire after 30 days), so the job reads only what is due.
  */
 export const PENDING_SHARDS = 8;
 export const RETENTION_MS = 30 * DAY_MS;
+/** Events are kept (GET /v1/events) for 30 days after they are created, then TTL removes them. */
+export const EVENT_RETENTION_MS = 30 * DAY_MS;
 
 export type DeliveryStatus = 'pending' | 'delivering' | 'delivered' | 'dead' | 'skipped';
 
@@ -32,6 +36,10 @@ export interface DeliveryRecord {
   status: DeliveryStatus;
   /** Requests actually sent (a claim counts one; a skip gives it back). */
   attempts: number;
+  /** Set on a test event: only these endpoints. */
+  endpointIds?: string[];
+  /** Endpoints that acknowledged it (2xx): a retry goes only to the others. */
+  deliveredTo?: string[];
   shard: number;
   nextAttemptAt?: string;
   leaseToken?: string;
@@ -64,6 +72,7 @@ export const pendingPk = (shard: number) => `WEBHOOK#pending#${shard}`;
 export const DEAD_PK = 'WEBHOOK#dead';
 export const skippedPk = (merchantId: string) => `WEBHOOK#skipped#${merchantId}`;
 export const objectEventsPk = (objectId: string) => `EVENTS#${objectId}`;
+export const merchantEventsPk = (merchantId: string) => `MERCHANT#${merchantId}#EVENTS`;
 /** ISO instants are fixed width, so they sort as strings. */
 export const timeSortKey = (iso: string, id: string) => `${iso}#${id}`;
 export const sequenceSortKey = (sequence: number, id: string) =>
@@ -155,10 +164,11 @@ export async function getDelivery(id: string): Promise<DeliveryRecord | undefine
   return Item ? strip<DeliveryRecord>(Item) : undefined;
 }
 
+/** `deliveredTo`: the endpoints that acknowledged the event so far (a retry skips them). */
 export type AttemptOutcome =
-  | { kind: 'delivered'; statusCode: number }
-  | { kind: 'retry'; nextAttemptAt: Date; statusCode?: number; error: string }
-  | { kind: 'dead'; statusCode?: number; error: string }
+  | { kind: 'delivered'; statusCode: number; deliveredTo?: string[] }
+  | { kind: 'retry'; nextAttemptAt: Date; statusCode?: number; error: string; deliveredTo?: string[] }
+  | { kind: 'dead'; statusCode?: number; error: string; deliveredTo?: string[] }
   | { kind: 'skipped'; reason: string };
 
 /** The attributes an outcome sets and removes, and how it moves the attempt count. */
@@ -174,6 +184,9 @@ function outcomeChanges(
     updatedAt: at,
   };
   const remove = ['leaseToken', 'leaseUntil'];
+  if ('deliveredTo' in outcome && outcome.deliveredTo && outcome.deliveredTo.length > 0) {
+    set.deliveredTo = outcome.deliveredTo;
+  }
   let attemptsDelta = 0;
   switch (outcome.kind) {
     case 'delivered':

@@ -29,6 +29,7 @@ export const checkoutRoutes: Route[] = [
     errors: [
       'return_url_insecure',
       'amount_too_small',
+      'order_lines_mismatch',
       'amount_out_of_range',
       'currency_not_offered',
       'plan_not_offered',

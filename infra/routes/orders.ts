@@ -10,6 +10,7 @@ import {
   RefundBody,
   RefundResponse,
 } from '../../functions/orders/schema.ts';
+import { orderManagementRoutes } from './order-management.ts';
 import type { Route } from './route.ts';
 
 /** Order routes: their functions form the `orders` nested stack (`functions/orders/…`). */
@@ -18,10 +19,10 @@ export const ordersRoutes: Route[] = [
     operationId: 'createOrder',
     method: 'POST',
     path: '/v1/orders',
-    entry: 'functions/orders/handler.ts',
+    entry: 'functions/orders/create-handler.ts',
     handler: 'createOrder',
     auth: 'merchant',
-    summary: 'Turn an authorizationToken into an authorized order with its schedule preview',
+    summary: 'Turn an authorizationToken into an authorized order (or, with autoCapture, a captured one)',
     tags: ['orders'],
     request: { body: CreateOrderBody },
     responses: {
@@ -34,7 +35,8 @@ export const ordersRoutes: Route[] = [
       'checkout_session_completed',
       'concurrent_update',
     ],
-    access: { main: 'readwrite' },
+    // autoCapture hands the first installment to the charger (as captureOrder does).
+    access: { main: 'readwrite', queues: ['collection-charges'] },
     idempotent: true,
   },
   {
@@ -44,7 +46,7 @@ export const ordersRoutes: Route[] = [
     entry: 'functions/orders/handler.ts',
     handler: 'listOrders',
     auth: 'merchant',
-    summary: "The merchant's orders, newest first, with an opaque cursor",
+    summary: "The merchant's orders, newest first, by status or merchantReference and creation range",
     tags: ['orders'],
     request: { query: ListOrdersQuery },
     responses: { 200: { description: 'Orders.', schema: OrderListResponse } },
@@ -82,6 +84,7 @@ export const ordersRoutes: Route[] = [
     errors: [
       'resource_missing',
       'amount_too_small',
+      'order_lines_mismatch',
       'authorization_expired',
       'capture_exceeds_authorization',
       'order_not_capturable',
@@ -109,6 +112,7 @@ export const ordersRoutes: Route[] = [
     errors: [
       'resource_missing',
       'amount_too_small',
+      'order_lines_mismatch',
       'nothing_to_refund',
       'order_not_refundable',
       'refund_too_large',
@@ -161,4 +165,5 @@ export const ordersRoutes: Route[] = [
     access: { main: 'readwrite' },
     idempotent: true,
   },
+  ...orderManagementRoutes,
 ];

@@ -86,7 +86,7 @@ export async function ordersBench(endpoint: string, n = 1000): Promise<OrdersBen
   try {
     const warmup = 50;
     const tokens = await seedApprovals(merchant.id, n + warmup);
-    const { createOrder } = await import('../../functions/orders/handler.ts');
+    const { createOrder } = await import('../../functions/orders/create-handler.ts');
 
     const calls: string[] = [];
     let counting = false;

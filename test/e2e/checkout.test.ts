@@ -367,7 +367,12 @@ describe('a suspended merchant (issue 9)', () => {
 
     // The order: authenticated before the suspension, written after it.
     await expect(
-      createOrder({ merchantId: shop.id, livemode: false }, approval.json.authorizationToken, write, clock),
+      createOrder(
+        { merchantId: shop.id, livemode: false },
+        { authorizationToken: approval.json.authorizationToken },
+        write,
+        clock,
+      ),
     ).rejects.toMatchObject({ status: 403, code: 'merchant_suspended' });
     // Nothing but the suspension itself (and its audit record) was written.
     const unlessMerchant = (items: Record<string, unknown>[]) =>

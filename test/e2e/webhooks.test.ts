@@ -83,16 +83,24 @@ describe('merchant webhook endpoints over HTTP', () => {
     });
     expect(listed.status).toBe(200);
     expect(listed.json.data).toEqual([
-      { object: 'webhook_endpoint', url: receiverUrl, status: 'enabled', secretCreatedAt: T0.toISOString() },
+      {
+        id: expect.stringMatching(/^we_/),
+        object: 'webhook_endpoint',
+        url: receiverUrl,
+        enabledEvents: ['*'],
+        status: 'enabled',
+        secretCreatedAt: T0.toISOString(),
+        createdAt: T0.toISOString(),
+      },
     ]);
     expect(listed.text).not.toContain(res.json.secret);
 
-    // The merchant record keeps it encrypted only.
-    const merchantItem = (await app.scanAll()).main?.find(
-      (i) => i.type === 'merchant' && i.id === merchant.id,
+    // The endpoint item keeps it encrypted only.
+    const endpointItem = (await app.scanAll()).main?.find(
+      (i) => i.type === 'webhookEndpoint' && i.merchantId === merchant.id,
     );
-    expect(merchantItem?.webhookUrl).toBe(receiverUrl);
-    expect(JSON.stringify(merchantItem)).not.toContain(res.json.secret);
+    expect(endpointItem?.url).toBe(receiverUrl);
+    expect(JSON.stringify(endpointItem)).not.toContain(res.json.secret);
 
     // Another merchant sees only its own (none).
     const other = await createMerchant('Other');

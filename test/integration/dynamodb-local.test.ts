@@ -22,7 +22,7 @@ import {
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DUE_INDEX, GSI1 } from '../../functions/lib/tables.ts';
+import { DUE_INDEX, GSI1, GSI2 } from '../../functions/lib/tables.ts';
 import { createTables, tableEnv } from '../../infra/local/bootstrap-tables.ts';
 import {
   DYNAMODB_LOCAL_JAR_SHA256,
@@ -140,6 +140,7 @@ describe('createTables', () => {
     expect(indexes.sort((a, b) => String(a.name).localeCompare(String(b.name)))).toEqual([
       { name: DUE_INDEX, keys: ['duePk', 'dueSk'], projection: 'ALL' },
       { name: GSI1, keys: ['gsi1pk', 'gsi1sk'], projection: 'ALL' },
+      { name: GSI2, keys: ['gsi2pk', 'gsi2sk'], projection: 'ALL' },
     ]);
 
     const vault = (await client.send(new DescribeTableCommand({ TableName: names.vault }))).Table;

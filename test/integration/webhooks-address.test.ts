@@ -14,8 +14,8 @@ import { keyService, setKeyService } from '../../functions/lib/key-service.ts';
 import { logger } from '../../functions/lib/logger.ts';
 import { setResolver } from '../../functions/lib/outbound.ts';
 import { deliverDue } from '../../functions/webhooks/delivery.ts';
+import { prepareEndpointRegistration } from '../../functions/webhooks/endpoints.ts';
 import { webhookEvent } from '../../functions/webhooks/events.ts';
-import { prepareEndpointRegistration } from '../../functions/webhooks/service.ts';
 import { getDelivery } from '../../functions/webhooks/store.ts';
 import { createTables, tableEnv } from '../../infra/local/bootstrap-tables.ts';
 import { rebindingResolver, tableResolver, testDefaultResolver } from '../support/dns.ts';
@@ -81,7 +81,7 @@ afterEach(() => {
 /** A merchant with `url` registered (and checked) under the current mode, and one event queued. */
 async function endpointWithEvent(url: string) {
   const merchant = await createActiveMerchant({ name: 'Hooks' }, clock);
-  const { items } = await prepareEndpointRegistration(merchant.id, url, clock);
+  const { items } = await prepareEndpointRegistration(merchant.id, { url }, clock);
   await ddb().send(new TransactWriteCommand({ TransactItems: items }));
   const objectId = `ord_${'0'.repeat(25)}1`;
   const { event, items: eventItems } = webhookEvent(
@@ -155,7 +155,7 @@ describe('the address a delivery connects to', () => {
     setResolver(tableResolver({ 'localtest.me': ['127.0.0.1'] }));
     const merchant = await createActiveMerchant({ name: 'Probe' }, clock);
     await expect(
-      prepareEndpointRegistration(merchant.id, 'https://localtest.me/', clock),
+      prepareEndpointRegistration(merchant.id, { url: 'https://localtest.me/' }, clock),
     ).rejects.toMatchObject({
       status: 422,
       code: 'webhook_url_forbidden',

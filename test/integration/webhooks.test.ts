@@ -5,22 +5,20 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { verifyWebhook } from '../../examples/verify-webhook.ts';
 import { fixedClock, setClock } from '../../functions/lib/clock.ts';
 import { resetConfig } from '../../functions/lib/config.ts';
-import { ddb, resetDdb, tableName } from '../../functions/lib/dynamodb.ts';
+import { ddb, resetDdb } from '../../functions/lib/dynamodb.ts';
 import { newId } from '../../functions/lib/ids.ts';
 import { setKeyService } from '../../functions/lib/key-service.ts';
 import { deliverDue, deliverPendingNow } from '../../functions/webhooks/delivery.ts';
+import { listEndpointRecords } from '../../functions/webhooks/endpoint-store.ts';
+import { prepareEndpointRegistration } from '../../functions/webhooks/endpoints.ts';
 import { type WebhookEventType, webhookEvent } from '../../functions/webhooks/events.ts';
 import { deliverWebhooks } from '../../functions/webhooks/job.ts';
-import {
-  listDeliveries,
-  prepareEndpointRegistration,
-  prepareRequeue,
-} from '../../functions/webhooks/service.ts';
+import { listDeliveries, prepareRequeue } from '../../functions/webhooks/service.ts';
 import {
   claimDelivery,
   type DeliveryRecord,
@@ -115,7 +113,7 @@ async function merchantWithEndpoint(url = receiver.url) {
 }
 
 async function register(merchantId: string, url: string) {
-  const { items, response } = await prepareEndpointRegistration(merchantId, url, clock);
+  const { items, response } = await prepareEndpointRegistration(merchantId, { url }, clock);
   await ddb().send(new TransactWriteCommand({ TransactItems: items }));
   return response.secret;
 }
@@ -373,13 +371,13 @@ describe('leases and skips', () => {
     ).toBe(event.id);
   });
 
-  it('a URL set at merchant creation has no secret: skipped as endpoint_not_registered', async () => {
+  it('a URL set at merchant creation is not an endpoint: skipped as no_endpoint until one is registered', async () => {
     const merchant = await createActiveMerchant({ name: 'Old style', webhookUrl: receiver.url }, clock);
     const event = await emit(merchant.id);
     await deliverWebhooks({});
     expect(await delivery(event.id)).toMatchObject({
       status: 'skipped',
-      skippedReason: 'endpoint_not_registered',
+      skippedReason: 'no_endpoint',
     });
     expect(receiver.received).toHaveLength(0);
   });
@@ -390,13 +388,11 @@ describe('the endpoint secret', () => {
     const { merchantId, secret } = await merchantWithEndpoint();
     expect(secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
     expect(Buffer.from(secret.slice(6), 'base64url')).toHaveLength(32);
-    const { Item } = await ddb().send(
-      new GetCommand({ TableName: tableName(), Key: { pk: `MERCHANT#${merchantId}`, sk: 'MERCHANT' } }),
-    );
-    expect(Item?.webhookUrl).toBe(receiver.url);
-    expect(typeof Item?.webhookSecret).toBe('string');
-    expect(JSON.stringify(Item)).not.toContain(secret);
-    expect(JSON.stringify(Item)).not.toContain(secret.slice(6));
+    const [endpoint] = await listEndpointRecords(merchantId);
+    expect(endpoint?.url).toBe(receiver.url);
+    expect(typeof endpoint?.secretCiphertext).toBe('string');
+    expect(JSON.stringify(endpoint)).not.toContain(secret);
+    expect(JSON.stringify(endpoint)).not.toContain(secret.slice(6));
   });
 
   it('rotation: for 24 h both secrets sign (two v1), then only the new one', async () => {
@@ -429,10 +425,10 @@ describe('the endpoint secret', () => {
     ).toBe(2);
   });
 
-  it('concurrent registrations: one wins, the other loses its condition', async () => {
-    const merchant = await createActiveMerchant({ name: 'Race' }, clock);
-    const a = await prepareEndpointRegistration(merchant.id, `${receiver.url}?a`, clock);
-    const b = await prepareEndpointRegistration(merchant.id, `${receiver.url}?b`, clock);
+  it('concurrent rotations of one endpoint: one wins, the other loses its condition', async () => {
+    const { merchantId } = await merchantWithEndpoint();
+    const a = await prepareEndpointRegistration(merchantId, { url: receiver.url }, clock);
+    const b = await prepareEndpointRegistration(merchantId, { url: receiver.url }, clock);
     await ddb().send(new TransactWriteCommand({ TransactItems: a.items }));
     await expect(ddb().send(new TransactWriteCommand({ TransactItems: b.items }))).rejects.toMatchObject({
       name: 'TransactionCanceledException',

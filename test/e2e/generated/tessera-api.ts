@@ -364,8 +364,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The webhook endpoint (never its secret)
-         * @description The webhook endpoint (never its secret).
+         * The webhook endpoints, oldest first (never a secret)
+         * @description The webhook endpoints, oldest first (never a secret).
          *
          *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
          *
@@ -374,16 +374,132 @@ export interface paths {
         get: operations["listWebhookEndpoints"];
         put?: never;
         /**
-         * Register (or replace) the webhook endpoint; returns its signing secret once
-         * @description Register (or replace) the webhook endpoint; returns its signing secret once.
+         * Register a webhook endpoint (a URL you have already rotates its secret); returns the secret once
+         * @description Several endpoints per merchant (at most 16), each subscribed to `enabledEvents` (default every type): an event type an endpoint does not subscribe to is never sent to it.
          *
          *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `webhook_url_insecure`, `webhook_url_forbidden`, `resource_missing`, `concurrent_update`, `service_unavailable`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `webhook_url_insecure`, `webhook_url_forbidden`, `too_many_webhook_endpoints`, `concurrent_update`, `service_unavailable`.
          */
         post: operations["createWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-endpoints/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A webhook endpoint (never its secret)
+         * @description A webhook endpoint (never its secret).
+         *
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         */
+        get: operations["getWebhookEndpoint"];
+        put?: never;
+        /**
+         * Change the event types of a webhook endpoint, disable or enable it, or its description
+         * @description Change the event types of a webhook endpoint, disable or enable it, or its description.
+         *
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *
+         *     Send an `Idempotency-Key`; a retry with the same key is answered once.
+         *
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `concurrent_update`.
+         */
+        post: operations["updateWebhookEndpoint"];
+        /**
+         * Delete a webhook endpoint and its secret; nothing is sent to it afterwards
+         * @description Delete a webhook endpoint and its secret; nothing is sent to it afterwards.
+         *
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `concurrent_update`.
+         */
+        delete: operations["deleteWebhookEndpoint"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-endpoints/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a signed `webhook.test` event to this endpoint only
+         * @description Send a signed `webhook.test` event to this endpoint only.
+         *
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *
+         *     Send an `Idempotency-Key`; a retry with the same key is answered once.
+         *
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `webhook_endpoint_disabled`, `concurrent_update`.
+         */
+        post: operations["testWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your events of the last 30 days, newest first, each exactly as sent
+         * @description Your events of the last 30 days, newest first, each exactly as sent.
+         *
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`.
+         */
+        get: operations["listEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One event of the last 30 days, its body byte for byte as sent (replay it to your handler)
+         * @description One event of the last 30 days, its body byte for byte as sent (replay it to your handler).
+         *
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         */
+        get: operations["getEvent"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -897,7 +1013,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `return_url_insecure`, `amount_too_small`, `amount_out_of_range`, `currency_not_offered`, `plan_not_offered`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `return_url_insecure`, `amount_too_small`, `order_lines_mismatch`, `amount_out_of_range`, `currency_not_offered`, `plan_not_offered`, `concurrent_update`.
          */
         post: operations["createCheckoutSession"];
         delete?: never;
@@ -964,8 +1080,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The merchant's orders, newest first, with an opaque cursor
-         * @description The merchant's orders, newest first, with an opaque cursor.
+         * The merchant's orders, newest first, by status or merchantReference and creation range
+         * @description The merchant's orders, newest first, by status or merchantReference and creation range.
          *
          *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
          *
@@ -974,8 +1090,8 @@ export interface paths {
         get: operations["listOrders"];
         put?: never;
         /**
-         * Turn an authorizationToken into an authorized order with its schedule preview
-         * @description Turn an authorizationToken into an authorized order with its schedule preview.
+         * Turn an authorizationToken into an authorized order (or, with autoCapture, a captured one)
+         * @description Turn an authorizationToken into an authorized order (or, with autoCapture, a captured one).
          *
          *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
          *
@@ -1007,7 +1123,17 @@ export interface paths {
          */
         get: operations["getOrder"];
         put?: never;
-        post?: never;
+        /**
+         * Update an order: reduce the amount, replace the lines, change addresses or merchantReference
+         * @description Amount and lines change only while the authorization is open; the amount only goes down (a higher amount needs the shopper's fresh approval: a new checkout) and never below what was captured. The lines must add up exactly to the (new) amount. Send `version` to make the update conditional on the order you read. Sends `order.updated`.
+         *
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *
+         *     Send an `Idempotency-Key`; a retry with the same key is answered once.
+         *
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `order_lines_mismatch`, `order_not_updatable`, `authorization_increase_not_allowed`, `amount_below_captured`, `order_version_mismatch`, `concurrent_update`.
+         */
+        post: operations["updateOrder"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1021,7 +1147,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * The order's captures, oldest first, with lines, reference and shipping info
+         * @description The order's captures, oldest first, with lines, reference and shipping info.
+         *
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         */
+        get: operations["listOrderCaptures"];
         put?: never;
         /**
          * Capture (partial and multiple, up to the authorization); the installments due now are charged
@@ -1031,7 +1165,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `amount_too_small`, `authorization_expired`, `capture_exceeds_authorization`, `order_not_capturable`, `too_many_captures`, `concurrent_update`, `service_unavailable`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `amount_too_small`, `order_lines_mismatch`, `authorization_expired`, `capture_exceeds_authorization`, `order_not_capturable`, `too_many_captures`, `concurrent_update`, `service_unavailable`.
          */
         post: operations["captureOrder"];
         delete?: never;
@@ -1047,7 +1181,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * The order's refunds, oldest first
+         * @description The order's refunds, oldest first.
+         *
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         */
+        get: operations["listOrderRefunds"];
         put?: never;
         /**
          * Refund a capture, last installment first; returns a per-installment breakdown
@@ -1057,7 +1199,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `amount_too_small`, `nothing_to_refund`, `order_not_refundable`, `refund_too_large`, `refund_exceeds_refundable`, `installment_charging`, `invalid_installment`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `amount_too_small`, `order_lines_mismatch`, `nothing_to_refund`, `order_not_refundable`, `refund_too_large`, `refund_exceeds_refundable`, `installment_charging`, `invalid_installment`, `concurrent_update`.
          */
         post: operations["refundOrder"];
         delete?: never;
@@ -1112,6 +1254,106 @@ export interface paths {
          *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `authorization_expired`, `authorization_extension_limit`, `authorization_not_extendable`, `concurrent_update`.
          */
         post: operations["extendOrderAuthorization"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orders/{id}/release-remaining-authorization": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Release what is left of the authorization after a partial capture (nothing more will ship)
+         * @description The order then reaches `paid_off` as soon as its installments are paid, instead of waiting for the authorization to lapse. Sends `order.authorization_released`.
+         *
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *
+         *     Send an `Idempotency-Key`; a retry with the same key is answered once.
+         *
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `nothing_to_release`, `concurrent_update`.
+         */
+        post: operations["releaseOrderAuthorization"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orders/{id}/captures/{captureId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A capture with its installments, lines, reference and shipping info
+         * @description A capture with its installments, lines, reference and shipping info.
+         *
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         */
+        get: operations["getOrderCapture"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orders/{id}/captures/{captureId}/shipping-info": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add shipments (carrier, tracking number, https tracking URL) to a capture
+         * @description Add shipments (carrier, tracking number, https tracking URL) to a capture.
+         *
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *
+         *     Send an `Idempotency-Key`; a retry with the same key is answered once.
+         *
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `concurrent_update`.
+         */
+        post: operations["addCaptureShippingInfo"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orders/{id}/refunds/{refundId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A refund with its per-installment breakdown, order lines and reference
+         * @description A refund with its per-installment breakdown, order lines and reference.
+         *
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         */
+        get: operations["getOrderRefund"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1776,6 +2018,46 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "order.authorization_released": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Event `order.authorization_released`
+         * @description Sent to your webhook endpoint at least once, possibly out of order: de-duplicate on `id`, keep the highest `sequence` per `objectId`. Verify `Tessera-Signature` on the raw body (docs/webhooks.md) and reject a timestamp more than 5 minutes from your clock. Answer any 2xx within 10 s; anything else is retried with backoff.
+         */
+        post: operations["webhook_order_authorization_released"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "order.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Event `order.updated`
+         * @description Sent to your webhook endpoint at least once, possibly out of order: de-duplicate on `id`, keep the highest `sequence` per `objectId`. Verify `Tessera-Signature` on the raw body (docs/webhooks.md) and reject a timestamp more than 5 minutes from your clock. Answer any 2xx within 10 s; anything else is retried with backoff.
+         */
+        post: operations["webhook_order_updated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "order.paid_off": {
         parameters: {
             query?: never;
@@ -1936,6 +2218,26 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "webhook.test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Event `webhook.test`
+         * @description Sent to your webhook endpoint at least once, possibly out of order: de-duplicate on `id`, keep the highest `sequence` per `objectId`. Verify `Tessera-Signature` on the raw body (docs/webhooks.md) and reject a timestamp more than 5 minutes from your clock. Answer any 2xx within 10 s; anything else is retried with backoff.
+         */
+        post: operations["webhook_webhook_test"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface components {
     schemas: {
@@ -2013,10 +2315,29 @@ export interface components {
         CreateWebhookEndpointRequest: {
             /**
              * Format: uri
-             * @description HTTPS URL that receives signed events (http to loopback in the local sandbox).
+             * @description HTTPS URL that receives signed events (http to loopback in the local sandbox). Registering a URL you already have rotates its secret.
              */
             url: string;
+            /** @description Default `["*"]`: every event type. */
+            enabledEvents?: components["schemas"]["WebhookEventSubscription"][];
+            description?: string;
         };
+        /**
+         * @description `*` is every event type, present and future.
+         * @enum {string}
+         */
+        WebhookEventSubscription: "*" | "order.authorized" | "order.captured" | "order.refunded" | "order.cancelled" | "order.authorization_expiring" | "order.authorization_expired" | "order.authorization_released" | "order.updated" | "order.paid_off" | "order.in_arrears" | "installment.paid" | "installment.failed" | "order.late_fee_charged" | "refund.card_refund_succeeded" | "refund.card_refund_failed" | "payout.paid";
+        UpdateWebhookEndpointRequest: {
+            /** @description The event types sent to this endpoint; others never are. */
+            enabledEvents?: components["schemas"]["WebhookEventSubscription"][];
+            /** @description `disabled`: nothing is sent to it. */
+            status?: components["schemas"]["WebhookEndpointStatus"];
+            description?: string;
+        };
+        /** @enum {string} */
+        WebhookEndpointStatus: "enabled" | "disabled";
+        /** @enum {string} */
+        WebhookEventType: "order.authorized" | "order.captured" | "order.refunded" | "order.cancelled" | "order.authorization_expiring" | "order.authorization_expired" | "order.authorization_released" | "order.updated" | "order.paid_off" | "order.in_arrears" | "installment.paid" | "installment.failed" | "order.late_fee_charged" | "refund.card_refund_succeeded" | "refund.card_refund_failed" | "payout.paid" | "webhook.test";
         /** @enum {string} */
         DeliveryStatusFilter: "dead" | "skipped";
         RegisterCustomerRequest: {
@@ -2172,9 +2493,59 @@ export interface components {
              * @example https://shop.example/checkout/done
              */
             cancelUrl?: string;
+            /** @description What was bought (Klarna order_lines); their totalAmounts sum exactly to `amount`. */
+            lines?: components["schemas"]["OrderLine"][];
+            /** @description Σ totalAmount of the shipping_fee lines, exactly (when lines are sent). */
+            shippingAmount?: number;
+            /** @description Σ totalTaxAmount plus Σ totalAmount of sales_tax lines, exactly (when lines are sent). */
+            taxAmount?: number;
+            shippingAddress?: components["schemas"]["Address"];
+            billingAddress?: components["schemas"]["Address"];
         };
         /** @enum {string} */
         PlanId: "pay_in_4" | "pay_in_30" | "monthly" | "subscription";
+        OrderLine: {
+            /** @default physical */
+            type: components["schemas"]["OrderLineType"];
+            /** @description SKU or article number; captures and refunds name lines by it. */
+            reference: string;
+            name: string;
+            quantity: number;
+            quantityUnit?: string;
+            /** @description Minor units, tax included; negative for discounts. */
+            unitPrice: number;
+            /**
+             * @description Basis points: 2500 = 25 %.
+             * @default 0
+             */
+            taxRate: number;
+            /** @default 0 */
+            totalDiscountAmount: number;
+            /** @description quantity × unitPrice − totalDiscountAmount, exactly. */
+            totalAmount: number;
+            /**
+             * @description The tax inside totalAmount at taxRate (within 1 minor unit).
+             * @default 0
+             */
+            totalTaxAmount: number;
+        };
+        /** @enum {string} */
+        OrderLineType: "physical" | "digital" | "discount" | "shipping_fee" | "sales_tax" | "gift_card" | "store_credit" | "surcharge";
+        Address: {
+            name?: string;
+            line1: string;
+            line2?: string;
+            city: string;
+            region?: string;
+            postalCode: string;
+            /**
+             * @description ISO 3166-1 alpha-2.
+             * @example US
+             */
+            country: string;
+            email?: string;
+            phone?: string;
+        };
         AuthorizeCheckoutRequest: {
             /**
              * @description The session's clientToken, as the merchant handed it to the shopper's app: only its holder may approve the session.
@@ -2199,10 +2570,46 @@ export interface components {
         CreateOrderRequest: {
             /** @description The shopper's approval from the checkout (authz_…); usable once, 60 minutes. */
             authorizationToken: string;
+            /** @description Capture the whole amount now, in the same step (digital goods): the order is created `captured` and the installments due now are charged. */
+            autoCapture?: boolean;
+        };
+        /** @enum {string} */
+        OrderStatus: "authorized" | "captured" | "in_arrears" | "paid_off" | "refunded" | "cancelled" | "expired";
+        UpdateOrderRequest: {
+            /** @description The new authorized amount: at most the current one, at least what was captured. */
+            amount?: number;
+            /** @description Replace the order's lines; they must add up exactly to the (new) amount. */
+            lines?: components["schemas"]["OrderLine"][];
+            /** @description Σ totalAmount of the shipping_fee lines, exactly (when lines are sent). */
+            shippingAmount?: number;
+            /** @description Σ totalTaxAmount plus Σ totalAmount of sales_tax lines, exactly (when lines are sent). */
+            taxAmount?: number;
+            shippingAddress?: components["schemas"]["Address"];
+            billingAddress?: components["schemas"]["Address"];
+            merchantReference?: string;
+            /** @description The order `version` you read: the update is refused (409) if the order changed since. */
+            version?: number;
         };
         CaptureRequest: {
             /** @description Minor units; at most what is left to capture. */
             amount: number;
+            /** @description What this capture ships (Klarna order_lines); their totalAmounts sum exactly to `amount`. */
+            lines?: components["schemas"]["OrderLine"][];
+            /** @description Your own reference (shown in settlement reports). */
+            reference?: string;
+            shippingInfo?: components["schemas"]["ShippingInfoRequest"][];
+        };
+        ShippingInfoRequest: {
+            /** @description The shipping company (e.g. DHL, UPS). */
+            carrier: string;
+            trackingNumber: string;
+            /**
+             * Format: uri
+             * @description https only.
+             */
+            trackingUrl?: string;
+            /** @description e.g. Home, PickUpPoint, Express. */
+            method?: string;
         };
         RefundRequest: {
             /** @description Minor units of the purchase (principal, never interest); at most what was captured less what was refunded (of the named capture, with captureId). */
@@ -2212,6 +2619,13 @@ export interface components {
              * @example cap_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V
              */
             captureId?: string;
+            /** @description What is returned (Klarna order_lines); their totalAmounts sum exactly to `amount`. (`lines` of the response is the per-installment breakdown.) */
+            orderLines?: components["schemas"]["OrderLine"][];
+            /** @description Your own reference (shown in settlement reports). */
+            reference?: string;
+        };
+        AddShippingInfoRequest: {
+            shippingInfo: components["schemas"]["ShippingInfoRequest"][];
         };
         ChangeOrderCardRequest: {
             /**
@@ -2347,8 +2761,6 @@ export interface components {
             /** @description On `installment.*` events: the installment the event is about. */
             installment?: components["schemas"]["Installment"];
         };
-        /** @enum {string} */
-        OrderStatus: "authorized" | "captured" | "in_arrears" | "paid_off" | "refunded" | "cancelled" | "expired";
         /**
          * @description `review`: the shopper passed a step-up that account monitoring demanded.
          * @enum {string}
@@ -2377,6 +2789,12 @@ export interface components {
         };
         /** @enum {string} */
         InstallmentStatus: "due" | "charging" | "paid" | "failed" | "cancelled";
+        WebhookTestData: {
+            /** @constant */
+            object: "webhook_test";
+            endpointId: string;
+            url: string;
+        };
         Health: {
             /** @constant */
             status: "ok";
@@ -2421,6 +2839,7 @@ export interface components {
          *     - `password_too_weak` (400): The password is common, repetitive or sequential, digits only, or contains the email.
          *     - `pan_not_allowed` (400): A card number in a free-text field; send cards to the vault.
          *     - `callback_signature_invalid` (400): The provider callback is unsigned, forged, or signed more than 5 minutes from now.
+         *     - `order_lines_mismatch` (400): The order data breaks a rule: a line whose totals do not add up (`param` names the first), or lines that do not sum to the amount, shippingAmount or taxAmount.
          *     - `unauthorized` (401): Missing or invalid credentials.
          *     - `session_invalid` (401): The session token is invalid, expired or revoked.
          *     - `invalid_credentials` (401): The email or password is incorrect.
@@ -2493,6 +2912,13 @@ export interface components {
          *     - `authorization_not_extendable` (422): The authorization cannot be extended now.
          *     - `authorization_extension_limit` (422): Extended to the 180-day limit already.
          *     - `capture_exceeds_authorization` (422): More than is left to capture.
+         *     - `nothing_to_release` (422): No authorization is left to release (nothing captured yet: cancel; or nothing left).
+         *     - `authorization_increase_not_allowed` (422): The amount can only be reduced; a higher amount needs the shopper's fresh approval (a new checkout).
+         *     - `amount_below_captured` (422): The new amount is below what was already captured.
+         *     - `order_not_updatable` (422): Only an order with an open authorization can be updated.
+         *     - `order_version_mismatch` (409): The order is no longer at the `version` sent; read it again and retry.
+         *     - `too_many_webhook_endpoints` (422): The merchant has the maximum number of webhook endpoints.
+         *     - `webhook_endpoint_disabled` (422): The webhook endpoint is disabled.
          *     - `too_many_captures` (422): The order has its maximum number of captures.
          *     - `order_not_capturable` (422): The order is not in a state that can be captured.
          *     - `order_not_refundable` (422): The order is not in a state that can be refunded.
@@ -2538,7 +2964,7 @@ export interface components {
          *     - `service_unavailable` (503): A dependency is unavailable; retry shortly.
          * @enum {string}
          */
-        ErrorCode: "parameter_invalid" | "parameter_missing" | "parameter_unknown" | "invalid_json" | "unsupported_content_type" | "idempotency_key_missing" | "idempotency_key_invalid" | "invalid_amount" | "currency_unsupported" | "header_repeated" | "malformed_request" | "return_url_insecure" | "vault_key_not_configured" | "invalid_cursor" | "invalid_date" | "as_of_in_future" | "as_of_too_old" | "invalid_term" | "invalid_apr" | "invalid_payments" | "password_too_weak" | "pan_not_allowed" | "callback_signature_invalid" | "unauthorized" | "session_invalid" | "invalid_credentials" | "merchant_suspended" | "merchant_inactive" | "merchant_pending_review" | "merchant_rejected" | "kyb_signature_invalid" | "client_token_invalid" | "step_up_required" | "step_up_invalid" | "identity_not_verified" | "account_flagged" | "resource_missing" | "route_not_found" | "method_not_allowed" | "body_too_large" | "concurrent_update" | "idempotency_request_in_progress" | "challenge_busy" | "two_factor_already_enabled" | "two_factor_not_enabled" | "enrollment_missing" | "delivery_not_retryable" | "installment_charging" | "contact_already_verified" | "contact_changed" | "email_unavailable" | "identity_verification_in_progress" | "identity_already_verified" | "identity_verification_decided" | "identity_not_in_review" | "callback_replayed" | "merchant_not_pending_review" | "kyb_callback_replayed" | "kyb_check_decided" | "insufficient_balance" | "credit_application_limit" | "credit_limit_exceeded" | "payout_failed" | "idempotency_key_reused" | "card_funds_open_orders" | "order_not_payable" | "order_closed" | "card_declined_hard" | "due_date_already_extended" | "due_date_not_extendable" | "payment_in_progress" | "card_declined" | "risk_declined" | "risk_review_hold" | "amount_too_small" | "amount_too_large" | "amount_out_of_range" | "currency_not_offered" | "plan_not_offered" | "plan_not_schedulable" | "term_not_offered" | "term_out_of_range" | "apr_out_of_range" | "apr_undefined" | "checkout_session_completed" | "checkout_session_approved" | "merchant_unavailable" | "checkout_session_expired" | "authorization_token_invalid" | "authorization_token_expired" | "authorization_token_used" | "authorization_expired" | "authorization_not_extendable" | "authorization_extension_limit" | "capture_exceeds_authorization" | "too_many_captures" | "order_not_capturable" | "order_not_refundable" | "order_not_cancellable" | "nothing_to_refund" | "refund_too_large" | "refund_exceeds_refundable" | "invalid_installment" | "card_expired" | "expired_card" | "invalid_number" | "card_brand_unsupported" | "invalid_expiry_month" | "invalid_expiry_year" | "invalid_cvc" | "code_invalid" | "challenge_expired" | "challenge_used" | "challenge_attempts_exceeded" | "enrollment_attempts_exceeded" | "recovery_code_not_allowed" | "contact_unverified" | "contact_missing" | "contact_unchanged" | "current_password_incorrect" | "password_reset_invalid" | "webhook_url_insecure" | "webhook_url_forbidden" | "rate_limited" | "two_factor_locked" | "invalid_body" | "invalid_parameters" | "request_rejected" | "request_blocked" | "forbidden" | "not_found_or_unauthenticated" | "invalid_signature" | "expired_credentials" | "quota_exceeded" | "internal_error" | "decryption_failed" | "bad_gateway" | "service_unavailable";
+        ErrorCode: "parameter_invalid" | "parameter_missing" | "parameter_unknown" | "invalid_json" | "unsupported_content_type" | "idempotency_key_missing" | "idempotency_key_invalid" | "invalid_amount" | "currency_unsupported" | "header_repeated" | "malformed_request" | "return_url_insecure" | "vault_key_not_configured" | "invalid_cursor" | "invalid_date" | "as_of_in_future" | "as_of_too_old" | "invalid_term" | "invalid_apr" | "invalid_payments" | "password_too_weak" | "pan_not_allowed" | "callback_signature_invalid" | "order_lines_mismatch" | "unauthorized" | "session_invalid" | "invalid_credentials" | "merchant_suspended" | "merchant_inactive" | "merchant_pending_review" | "merchant_rejected" | "kyb_signature_invalid" | "client_token_invalid" | "step_up_required" | "step_up_invalid" | "identity_not_verified" | "account_flagged" | "resource_missing" | "route_not_found" | "method_not_allowed" | "body_too_large" | "concurrent_update" | "idempotency_request_in_progress" | "challenge_busy" | "two_factor_already_enabled" | "two_factor_not_enabled" | "enrollment_missing" | "delivery_not_retryable" | "installment_charging" | "contact_already_verified" | "contact_changed" | "email_unavailable" | "identity_verification_in_progress" | "identity_already_verified" | "identity_verification_decided" | "identity_not_in_review" | "callback_replayed" | "merchant_not_pending_review" | "kyb_callback_replayed" | "kyb_check_decided" | "insufficient_balance" | "credit_application_limit" | "credit_limit_exceeded" | "payout_failed" | "idempotency_key_reused" | "card_funds_open_orders" | "order_not_payable" | "order_closed" | "card_declined_hard" | "due_date_already_extended" | "due_date_not_extendable" | "payment_in_progress" | "card_declined" | "risk_declined" | "risk_review_hold" | "amount_too_small" | "amount_too_large" | "amount_out_of_range" | "currency_not_offered" | "plan_not_offered" | "plan_not_schedulable" | "term_not_offered" | "term_out_of_range" | "apr_out_of_range" | "apr_undefined" | "checkout_session_completed" | "checkout_session_approved" | "merchant_unavailable" | "checkout_session_expired" | "authorization_token_invalid" | "authorization_token_expired" | "authorization_token_used" | "authorization_expired" | "authorization_not_extendable" | "authorization_extension_limit" | "capture_exceeds_authorization" | "nothing_to_release" | "authorization_increase_not_allowed" | "amount_below_captured" | "order_not_updatable" | "order_version_mismatch" | "too_many_webhook_endpoints" | "webhook_endpoint_disabled" | "too_many_captures" | "order_not_capturable" | "order_not_refundable" | "order_not_cancellable" | "nothing_to_refund" | "refund_too_large" | "refund_exceeds_refundable" | "invalid_installment" | "card_expired" | "expired_card" | "invalid_number" | "card_brand_unsupported" | "invalid_expiry_month" | "invalid_expiry_year" | "invalid_cvc" | "code_invalid" | "challenge_expired" | "challenge_used" | "challenge_attempts_exceeded" | "enrollment_attempts_exceeded" | "recovery_code_not_allowed" | "contact_unverified" | "contact_missing" | "contact_unchanged" | "current_password_incorrect" | "password_reset_invalid" | "webhook_url_insecure" | "webhook_url_forbidden" | "rate_limited" | "two_factor_locked" | "invalid_body" | "invalid_parameters" | "request_rejected" | "request_blocked" | "forbidden" | "not_found_or_unauthenticated" | "invalid_signature" | "expired_credentials" | "quota_exceeded" | "internal_error" | "decryption_failed" | "bad_gateway" | "service_unavailable";
         MerchantWithKey: {
             id: string;
             /** @constant */
@@ -2731,25 +3157,25 @@ export interface components {
             done: boolean;
         };
         WebhookEndpointWithSecret: {
+            id: string;
             /** @constant */
             object: "webhook_endpoint";
             url: string;
+            enabledEvents: components["schemas"]["WebhookEventSubscription"][];
             status: components["schemas"]["WebhookEndpointStatus"];
+            description?: string;
             /** Format: date-time */
-            secretCreatedAt?: string;
+            secretCreatedAt: string;
             /**
              * Format: date-time
              * @description Until then, events also carry a v1 signature made with the previous secret.
              */
             previousSecretExpiresAt?: string;
+            /** Format: date-time */
+            createdAt: string;
             /** @description Signing secret (whsec_…, 256 bits). Shown once; stored encrypted. Use the whole string as the HMAC key. */
             secret: string;
         };
-        /**
-         * @description `disabled`: the URL has no signing secret yet (set at merchant creation); events are skipped.
-         * @enum {string}
-         */
-        WebhookEndpointStatus: "enabled" | "disabled";
         WebhookEndpointList: {
             /** @constant */
             object: "list";
@@ -2757,17 +3183,68 @@ export interface components {
             hasMore: boolean;
         };
         WebhookEndpoint: {
+            id: string;
             /** @constant */
             object: "webhook_endpoint";
             url: string;
+            enabledEvents: components["schemas"]["WebhookEventSubscription"][];
             status: components["schemas"]["WebhookEndpointStatus"];
+            description?: string;
             /** Format: date-time */
-            secretCreatedAt?: string;
+            secretCreatedAt: string;
             /**
              * Format: date-time
              * @description Until then, events also carry a v1 signature made with the previous secret.
              */
             previousSecretExpiresAt?: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        DeletedWebhookEndpoint: {
+            id: string;
+            /** @constant */
+            object: "webhook_endpoint";
+            url: string;
+            enabledEvents: components["schemas"]["WebhookEventSubscription"][];
+            status: components["schemas"]["WebhookEndpointStatus"];
+            description?: string;
+            /** Format: date-time */
+            secretCreatedAt: string;
+            /**
+             * Format: date-time
+             * @description Until then, events also carry a v1 signature made with the previous secret.
+             */
+            previousSecretExpiresAt?: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** @constant */
+            deleted: true;
+        };
+        WebhookEvent: {
+            /**
+             * @description A event id.
+             * @example evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V
+             */
+            id: string;
+            /** @constant */
+            object: "event";
+            type: components["schemas"]["WebhookEventType"];
+            /** Format: date-time */
+            created: string;
+            objectId: string;
+            /** @description The object's version after the change: keep the highest per object, drop lower ones. */
+            sequence: number;
+            data: {
+                [key: string]: unknown;
+            };
+        };
+        WebhookEventList: {
+            /** @constant */
+            object: "list";
+            data: components["schemas"]["WebhookEvent"][];
+            hasMore: boolean;
+            /** @description Pass as startingAfter for the next page. */
+            nextCursor?: string;
         };
         WebhookDeliveryList: {
             /** @constant */
@@ -2803,8 +3280,6 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
-        /** @enum {string} */
-        WebhookEventType: "order.authorized" | "order.captured" | "order.refunded" | "order.cancelled" | "order.authorization_expiring" | "order.authorization_expired" | "order.paid_off" | "order.in_arrears" | "installment.paid" | "installment.failed" | "order.late_fee_charged" | "refund.card_refund_succeeded" | "refund.card_refund_failed" | "payout.paid";
         /** @enum {string} */
         DeliveryStatus: "pending" | "delivering" | "delivered" | "dead" | "skipped";
         Customer: {
@@ -2913,6 +3388,11 @@ export interface components {
             url: string;
             successUrl?: string;
             cancelUrl?: string;
+            lines?: components["schemas"]["OrderLineOutput"][];
+            shippingAmount?: number;
+            taxAmount?: number;
+            shippingAddress?: components["schemas"]["Address"];
+            billingAddress?: components["schemas"]["Address"];
         };
         /** @enum {string} */
         CheckoutSessionStatus: "open" | "completed";
@@ -2932,6 +3412,11 @@ export interface components {
             createdAt: string;
             successUrl?: string;
             cancelUrl?: string;
+            lines?: components["schemas"]["OrderLineOutput"][];
+            shippingAmount?: number;
+            taxAmount?: number;
+            shippingAddress?: components["schemas"]["Address"];
+            billingAddress?: components["schemas"]["Address"];
             /** Format: date-time */
             approvedAt?: string;
             /** @description The shopper's latest approval while it is unused and unexpired; else null. */
@@ -3030,6 +3515,11 @@ export interface components {
                 installments: components["schemas"]["ScheduledInstallment"][];
                 disclosure: components["schemas"]["Disclosure"];
             };
+            lines?: components["schemas"]["OrderLineOutput"][];
+            shippingAmount?: number;
+            taxAmount?: number;
+            shippingAddress?: components["schemas"]["Address"];
+            billingAddress?: components["schemas"]["Address"];
             captures: {
                 id: string;
                 /** @constant */
@@ -3038,11 +3528,22 @@ export interface components {
                 amount: number;
                 currency: components["schemas"]["Currency"];
                 refundedAmount: number;
+                lines?: components["schemas"]["OrderLineOutput"][];
+                reference?: string;
+                shippingInfo?: components["schemas"]["ShippingInfo"][];
                 /** Format: date-time */
                 createdAt: string;
             }[];
             installments: components["schemas"]["InstallmentOutput"][];
             refunds: components["schemas"]["Refund"][];
+        };
+        ShippingInfo: {
+            carrier: string;
+            trackingNumber: string;
+            trackingUrl?: string;
+            method?: string;
+            /** Format: date-time */
+            addedAt: string;
         };
         Refund: {
             id: string;
@@ -3062,6 +3563,8 @@ export interface components {
                 amount: number;
                 status: components["schemas"]["CardRefundStatus"];
             }[];
+            orderLines?: components["schemas"]["OrderLineOutput"][];
+            reference?: string;
             /** Format: date-time */
             createdAt: string;
         };
@@ -3136,6 +3639,9 @@ export interface components {
             amount: number;
             currency: components["schemas"]["Currency"];
             refundedAmount: number;
+            lines?: components["schemas"]["OrderLineOutput"][];
+            reference?: string;
+            shippingInfo?: components["schemas"]["ShippingInfo"][];
             /** Format: date-time */
             createdAt: string;
             installments: {
@@ -3148,6 +3654,18 @@ export interface components {
                 id: string;
             }[];
             disclosure: components["schemas"]["Disclosure"];
+        };
+        CaptureList: {
+            /** @constant */
+            object: "list";
+            data: components["schemas"]["Capture"][];
+            hasMore: boolean;
+        };
+        RefundList: {
+            /** @constant */
+            object: "list";
+            data: components["schemas"]["Refund"][];
+            hasMore: boolean;
         };
         MyOrderList: {
             /** @constant */
@@ -3554,6 +4072,31 @@ export interface components {
             carriedNegative: number;
             nothingToPay: number;
             failed: number;
+        };
+        OrderLineOutput: {
+            /** @default physical */
+            type: components["schemas"]["OrderLineType"];
+            /** @description SKU or article number; captures and refunds name lines by it. */
+            reference: string;
+            name: string;
+            quantity: number;
+            quantityUnit?: string;
+            /** @description Minor units, tax included; negative for discounts. */
+            unitPrice: number;
+            /**
+             * @description Basis points: 2500 = 25 %.
+             * @default 0
+             */
+            taxRate: number;
+            /** @default 0 */
+            totalDiscountAmount: number;
+            /** @description quantity × unitPrice − totalDiscountAmount, exactly. */
+            totalAmount: number;
+            /**
+             * @description The tax inside totalAmount at taxRate (within 1 minor unit).
+             * @default 0
+             */
+            totalTaxAmount: number;
         };
         InstallmentOutput: {
             id: string;
@@ -6323,11 +6866,17 @@ export interface operations {
                      *       "object": "list",
                      *       "data": [
                      *         {
+                     *           "id": "string",
                      *           "object": "webhook_endpoint",
                      *           "url": "string",
+                     *           "enabledEvents": [
+                     *             "*"
+                     *           ],
                      *           "status": "enabled",
+                     *           "description": "string",
                      *           "secretCreatedAt": "2026-03-01T12:00:00.000Z",
-                     *           "previousSecretExpiresAt": "2026-03-01T12:00:00.000Z"
+                     *           "previousSecretExpiresAt": "2026-03-01T12:00:00.000Z",
+                     *           "createdAt": "2026-03-01T12:00:00.000Z"
                      *         }
                      *       ],
                      *       "hasMore": false
@@ -6454,15 +7003,384 @@ export interface operations {
                 content: {
                     /**
                      * @example {
+                     *       "id": "string",
                      *       "object": "webhook_endpoint",
                      *       "url": "string",
+                     *       "enabledEvents": [
+                     *         "*"
+                     *       ],
                      *       "status": "enabled",
+                     *       "description": "string",
                      *       "secretCreatedAt": "2026-03-01T12:00:00.000Z",
                      *       "previousSecretExpiresAt": "2026-03-01T12:00:00.000Z",
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
                      *       "secret": "string"
                      *     }
                      */
                     "application/json": components["schemas"]["WebhookEndpointWithSecret"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_request_in_progress`: A request with this `Idempotency-Key` is still in flight; retry later. `concurrent_update`: Changed by another request meanwhile; retry. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_too_large`: The body exceeds 64 KiB. */
+            413: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_key_reused`: This `Idempotency-Key` was used with a different request. `webhook_url_insecure`: The webhook URL must use https. `webhook_url_forbidden`: The webhook URL is malformed, has credentials, or points at a private address. `too_many_webhook_endpoints`: The merchant has the maximum number of webhook endpoints. */
+            422: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `service_unavailable`: A dependency is unavailable; retry shortly. */
+            503: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A webhookEndpoint id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "object": "webhook_endpoint",
+                     *       "url": "string",
+                     *       "enabledEvents": [
+                     *         "*"
+                     *       ],
+                     *       "status": "enabled",
+                     *       "description": "string",
+                     *       "secretCreatedAt": "2026-03-01T12:00:00.000Z",
+                     *       "previousSecretExpiresAt": "2026-03-01T12:00:00.000Z",
+                     *       "createdAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Unique per logical request (a UUID is ideal). A retry with the same key and the same request returns the first response for 24 h, with `Idempotent-Replayed: true`; the same key with a different request is a 422 `idempotency_key_reused`; one still in flight is a 409. */
+                "Idempotency-Key": components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description A webhookEndpoint id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["UpdateWebhookEndpointRequest"];
+            };
+        };
+        responses: {
+            /** @description Updated. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "object": "webhook_endpoint",
+                     *       "url": "string",
+                     *       "enabledEvents": [
+                     *         "*"
+                     *       ],
+                     *       "status": "enabled",
+                     *       "description": "string",
+                     *       "secretCreatedAt": "2026-03-01T12:00:00.000Z",
+                     *       "previousSecretExpiresAt": "2026-03-01T12:00:00.000Z",
+                     *       "createdAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookEndpoint"];
                 };
             };
             /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
@@ -6591,7 +7509,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `idempotency_key_reused`: This `Idempotency-Key` was used with a different request. `webhook_url_insecure`: The webhook URL must use https. `webhook_url_forbidden`: The webhook URL is malformed, has credentials, or points at a private address. */
+            /** @description `idempotency_key_reused`: This `Idempotency-Key` was used with a different request. */
             422: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -6634,8 +7552,653 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `service_unavailable`: A dependency is unavailable; retry shortly. */
-            503: {
+        };
+    };
+    deleteWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A webhookEndpoint id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "object": "webhook_endpoint",
+                     *       "url": "string",
+                     *       "enabledEvents": [
+                     *         "*"
+                     *       ],
+                     *       "status": "enabled",
+                     *       "description": "string",
+                     *       "secretCreatedAt": "2026-03-01T12:00:00.000Z",
+                     *       "previousSecretExpiresAt": "2026-03-01T12:00:00.000Z",
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "deleted": true
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DeletedWebhookEndpoint"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `concurrent_update`: Changed by another request meanwhile; retry. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_too_large`: The body exceeds 64 KiB. */
+            413: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    testWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Unique per logical request (a UUID is ideal). A retry with the same key and the same request returns the first response for 24 h, with `Idempotent-Replayed: true`; the same key with a different request is a 422 `idempotency_key_reused`; one still in flight is a 409. */
+                "Idempotency-Key": components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description A webhookEndpoint id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued for delivery. */
+            201: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                     *       "object": "event",
+                     *       "type": "order.authorized",
+                     *       "created": "2026-03-01T12:00:00.000Z",
+                     *       "objectId": "string",
+                     *       "sequence": 1,
+                     *       "data": {}
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookEvent"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_request_in_progress`: A request with this `Idempotency-Key` is still in flight; retry later. `concurrent_update`: Changed by another request meanwhile; retry. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_too_large`: The body exceeds 64 KiB. */
+            413: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_key_reused`: This `Idempotency-Key` was used with a different request. `webhook_endpoint_disabled`: The webhook endpoint is disabled. */
+            422: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listEvents: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The last event id of the previous page. */
+                startingAfter?: string;
+                /** @description Only events of this type. */
+                type?: components["schemas"]["WebhookEventType"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Events. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "list",
+                     *       "data": [
+                     *         {
+                     *           "id": "evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                     *           "object": "event",
+                     *           "type": "order.authorized",
+                     *           "created": "2026-03-01T12:00:00.000Z",
+                     *           "objectId": "string",
+                     *           "sequence": 1,
+                     *           "data": {}
+                     *         }
+                     *       ],
+                     *       "hasMore": false,
+                     *       "nextCursor": "string"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookEventList"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A event id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                     *       "object": "event",
+                     *       "type": "order.authorized",
+                     *       "created": "2026-03-01T12:00:00.000Z",
+                     *       "objectId": "string",
+                     *       "sequence": 1,
+                     *       "data": {}
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookEvent"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
+            429: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     "Retry-After": components["headers"]["RetryAfter"];
@@ -10303,13 +11866,51 @@ export interface operations {
                      *       "createdAt": "2026-03-01T12:00:00.000Z",
                      *       "url": "string",
                      *       "successUrl": "string",
-                     *       "cancelUrl": "string"
+                     *       "cancelUrl": "string",
+                     *       "lines": [
+                     *         {
+                     *           "type": "physical",
+                     *           "reference": "string",
+                     *           "name": "string",
+                     *           "quantity": 1,
+                     *           "quantityUnit": "string",
+                     *           "unitPrice": 1,
+                     *           "taxRate": 0,
+                     *           "totalDiscountAmount": 0,
+                     *           "totalAmount": 1,
+                     *           "totalTaxAmount": 0
+                     *         }
+                     *       ],
+                     *       "shippingAmount": 1,
+                     *       "taxAmount": 1,
+                     *       "shippingAddress": {
+                     *         "name": "string",
+                     *         "line1": "string",
+                     *         "line2": "string",
+                     *         "city": "string",
+                     *         "region": "string",
+                     *         "postalCode": "string",
+                     *         "country": "US",
+                     *         "email": "string",
+                     *         "phone": "string"
+                     *       },
+                     *       "billingAddress": {
+                     *         "name": "string",
+                     *         "line1": "string",
+                     *         "line2": "string",
+                     *         "city": "string",
+                     *         "region": "string",
+                     *         "postalCode": "string",
+                     *         "country": "US",
+                     *         "email": "string",
+                     *         "phone": "string"
+                     *       }
                      *     }
                      */
                     "application/json": components["schemas"]["CheckoutSession"];
                 };
             };
-            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. `return_url_insecure`: `successUrl` / `cancelUrl` must be https (http on a loopback host in the local sandbox only), without credentials or fragment. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. `return_url_insecure`: `successUrl` / `cancelUrl` must be https (http on a loopback host in the local sandbox only), without credentials or fragment. `order_lines_mismatch`: The order data breaks a rule: a line whose totals do not add up (`param` names the first), or lines that do not sum to the amount, shippingAmount or taxAmount. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -10494,6 +12095,44 @@ export interface operations {
                      *       "createdAt": "2026-03-01T12:00:00.000Z",
                      *       "successUrl": "string",
                      *       "cancelUrl": "string",
+                     *       "lines": [
+                     *         {
+                     *           "type": "physical",
+                     *           "reference": "string",
+                     *           "name": "string",
+                     *           "quantity": 1,
+                     *           "quantityUnit": "string",
+                     *           "unitPrice": 1,
+                     *           "taxRate": 0,
+                     *           "totalDiscountAmount": 0,
+                     *           "totalAmount": 1,
+                     *           "totalTaxAmount": 0
+                     *         }
+                     *       ],
+                     *       "shippingAmount": 1,
+                     *       "taxAmount": 1,
+                     *       "shippingAddress": {
+                     *         "name": "string",
+                     *         "line1": "string",
+                     *         "line2": "string",
+                     *         "city": "string",
+                     *         "region": "string",
+                     *         "postalCode": "string",
+                     *         "country": "US",
+                     *         "email": "string",
+                     *         "phone": "string"
+                     *       },
+                     *       "billingAddress": {
+                     *         "name": "string",
+                     *         "line1": "string",
+                     *         "line2": "string",
+                     *         "city": "string",
+                     *         "region": "string",
+                     *         "postalCode": "string",
+                     *         "country": "US",
+                     *         "email": "string",
+                     *         "phone": "string"
+                     *       },
                      *       "approvedAt": "2026-03-01T12:00:00.000Z",
                      *       "approval": {
                      *         "authorizationToken": "string",
@@ -10880,6 +12519,14 @@ export interface operations {
                 limit?: number;
                 /** @description The opaque `nextCursor` of the previous page. */
                 startingAfter?: string;
+                /** @description Only orders in this status (not with merchantReference). */
+                status?: components["schemas"]["OrderStatus"];
+                /** @description Created at or after this instant. */
+                createdFrom?: string;
+                /** @description Created at or before this instant. */
+                createdTo?: string;
+                /** @description Only orders with exactly this reference (not with status). */
+                merchantReference?: string;
             };
             header?: never;
             path?: never;
@@ -11108,6 +12755,44 @@ export interface operations {
                      *           "payment": 1
                      *         }
                      *       },
+                     *       "lines": [
+                     *         {
+                     *           "type": "physical",
+                     *           "reference": "string",
+                     *           "name": "string",
+                     *           "quantity": 1,
+                     *           "quantityUnit": "string",
+                     *           "unitPrice": 1,
+                     *           "taxRate": 0,
+                     *           "totalDiscountAmount": 0,
+                     *           "totalAmount": 1,
+                     *           "totalTaxAmount": 0
+                     *         }
+                     *       ],
+                     *       "shippingAmount": 1,
+                     *       "taxAmount": 1,
+                     *       "shippingAddress": {
+                     *         "name": "string",
+                     *         "line1": "string",
+                     *         "line2": "string",
+                     *         "city": "string",
+                     *         "region": "string",
+                     *         "postalCode": "string",
+                     *         "country": "US",
+                     *         "email": "string",
+                     *         "phone": "string"
+                     *       },
+                     *       "billingAddress": {
+                     *         "name": "string",
+                     *         "line1": "string",
+                     *         "line2": "string",
+                     *         "city": "string",
+                     *         "region": "string",
+                     *         "postalCode": "string",
+                     *         "country": "US",
+                     *         "email": "string",
+                     *         "phone": "string"
+                     *       },
                      *       "captures": [
                      *         {
                      *           "id": "string",
@@ -11116,6 +12801,30 @@ export interface operations {
                      *           "amount": 1,
                      *           "currency": "USD",
                      *           "refundedAmount": 1,
+                     *           "lines": [
+                     *             {
+                     *               "type": "physical",
+                     *               "reference": "string",
+                     *               "name": "string",
+                     *               "quantity": 1,
+                     *               "quantityUnit": "string",
+                     *               "unitPrice": 1,
+                     *               "taxRate": 0,
+                     *               "totalDiscountAmount": 0,
+                     *               "totalAmount": 1,
+                     *               "totalTaxAmount": 0
+                     *             }
+                     *           ],
+                     *           "reference": "string",
+                     *           "shippingInfo": [
+                     *             {
+                     *               "carrier": "string",
+                     *               "trackingNumber": "string",
+                     *               "trackingUrl": "string",
+                     *               "method": "string",
+                     *               "addedAt": "2026-03-01T12:00:00.000Z"
+                     *             }
+                     *           ],
                      *           "createdAt": "2026-03-01T12:00:00.000Z"
                      *         }
                      *       ],
@@ -11161,6 +12870,21 @@ export interface operations {
                      *               "status": "pending"
                      *             }
                      *           ],
+                     *           "orderLines": [
+                     *             {
+                     *               "type": "physical",
+                     *               "reference": "string",
+                     *               "name": "string",
+                     *               "quantity": 1,
+                     *               "quantityUnit": "string",
+                     *               "unitPrice": 1,
+                     *               "taxRate": 0,
+                     *               "totalDiscountAmount": 0,
+                     *               "totalAmount": 1,
+                     *               "totalTaxAmount": 0
+                     *             }
+                     *           ],
+                     *           "reference": "string",
                      *           "createdAt": "2026-03-01T12:00:00.000Z"
                      *         }
                      *       ]
@@ -11390,6 +13114,44 @@ export interface operations {
                      *           "payment": 1
                      *         }
                      *       },
+                     *       "lines": [
+                     *         {
+                     *           "type": "physical",
+                     *           "reference": "string",
+                     *           "name": "string",
+                     *           "quantity": 1,
+                     *           "quantityUnit": "string",
+                     *           "unitPrice": 1,
+                     *           "taxRate": 0,
+                     *           "totalDiscountAmount": 0,
+                     *           "totalAmount": 1,
+                     *           "totalTaxAmount": 0
+                     *         }
+                     *       ],
+                     *       "shippingAmount": 1,
+                     *       "taxAmount": 1,
+                     *       "shippingAddress": {
+                     *         "name": "string",
+                     *         "line1": "string",
+                     *         "line2": "string",
+                     *         "city": "string",
+                     *         "region": "string",
+                     *         "postalCode": "string",
+                     *         "country": "US",
+                     *         "email": "string",
+                     *         "phone": "string"
+                     *       },
+                     *       "billingAddress": {
+                     *         "name": "string",
+                     *         "line1": "string",
+                     *         "line2": "string",
+                     *         "city": "string",
+                     *         "region": "string",
+                     *         "postalCode": "string",
+                     *         "country": "US",
+                     *         "email": "string",
+                     *         "phone": "string"
+                     *       },
                      *       "captures": [
                      *         {
                      *           "id": "string",
@@ -11398,6 +13160,30 @@ export interface operations {
                      *           "amount": 1,
                      *           "currency": "USD",
                      *           "refundedAmount": 1,
+                     *           "lines": [
+                     *             {
+                     *               "type": "physical",
+                     *               "reference": "string",
+                     *               "name": "string",
+                     *               "quantity": 1,
+                     *               "quantityUnit": "string",
+                     *               "unitPrice": 1,
+                     *               "taxRate": 0,
+                     *               "totalDiscountAmount": 0,
+                     *               "totalAmount": 1,
+                     *               "totalTaxAmount": 0
+                     *             }
+                     *           ],
+                     *           "reference": "string",
+                     *           "shippingInfo": [
+                     *             {
+                     *               "carrier": "string",
+                     *               "trackingNumber": "string",
+                     *               "trackingUrl": "string",
+                     *               "method": "string",
+                     *               "addedAt": "2026-03-01T12:00:00.000Z"
+                     *             }
+                     *           ],
                      *           "createdAt": "2026-03-01T12:00:00.000Z"
                      *         }
                      *       ],
@@ -11443,12 +13229,604 @@ export interface operations {
                      *               "status": "pending"
                      *             }
                      *           ],
+                     *           "orderLines": [
+                     *             {
+                     *               "type": "physical",
+                     *               "reference": "string",
+                     *               "name": "string",
+                     *               "quantity": 1,
+                     *               "quantityUnit": "string",
+                     *               "unitPrice": 1,
+                     *               "taxRate": 0,
+                     *               "totalDiscountAmount": 0,
+                     *               "totalAmount": 1,
+                     *               "totalTaxAmount": 0
+                     *             }
+                     *           ],
+                     *           "reference": "string",
                      *           "createdAt": "2026-03-01T12:00:00.000Z"
                      *         }
                      *       ]
                      *     }
                      */
                     "application/json": components["schemas"]["Order"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateOrder: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Unique per logical request (a UUID is ideal). A retry with the same key and the same request returns the first response for 24 h, with `Idempotent-Replayed: true`; the same key with a different request is a 422 `idempotency_key_reused`; one still in flight is a 409. */
+                "Idempotency-Key": components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description A order id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["UpdateOrderRequest"];
+            };
+        };
+        responses: {
+            /** @description Updated. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "object": "order",
+                     *       "status": "authorized",
+                     *       "livemode": false,
+                     *       "amount": 1,
+                     *       "currency": "USD",
+                     *       "merchantReference": "string",
+                     *       "checkoutSessionId": "string",
+                     *       "plan": {
+                     *         "id": "pay_in_4",
+                     *         "termMonths": 1,
+                     *         "aprBps": 1
+                     *       },
+                     *       "card": {
+                     *         "brand": "string",
+                     *         "last4": "string"
+                     *       },
+                     *       "riskDecision": {
+                     *         "id": "string",
+                     *         "decision": "approve",
+                     *         "score": 1
+                     *       },
+                     *       "capturedAmount": 1,
+                     *       "refundedAmount": 1,
+                     *       "outstandingAmount": 1,
+                     *       "lateFeesAmount": 1,
+                     *       "remainingAuthorizedAmount": 1,
+                     *       "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
+                     *       "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
+                     *       "version": 1,
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z",
+                     *       "schedulePreview": {
+                     *         "installments": [
+                     *           {
+                     *             "seq": 1,
+                     *             "dueDate": "2026-03-01",
+                     *             "amount": 1,
+                     *             "principal": 1,
+                     *             "interest": 1
+                     *           }
+                     *         ],
+                     *         "disclosure": {
+                     *           "amountFinanced": 1,
+                     *           "financeCharge": 1,
+                     *           "totalOfPayments": 1,
+                     *           "apr": 1,
+                     *           "payment": 1
+                     *         }
+                     *       },
+                     *       "lines": [
+                     *         {
+                     *           "type": "physical",
+                     *           "reference": "string",
+                     *           "name": "string",
+                     *           "quantity": 1,
+                     *           "quantityUnit": "string",
+                     *           "unitPrice": 1,
+                     *           "taxRate": 0,
+                     *           "totalDiscountAmount": 0,
+                     *           "totalAmount": 1,
+                     *           "totalTaxAmount": 0
+                     *         }
+                     *       ],
+                     *       "shippingAmount": 1,
+                     *       "taxAmount": 1,
+                     *       "shippingAddress": {
+                     *         "name": "string",
+                     *         "line1": "string",
+                     *         "line2": "string",
+                     *         "city": "string",
+                     *         "region": "string",
+                     *         "postalCode": "string",
+                     *         "country": "US",
+                     *         "email": "string",
+                     *         "phone": "string"
+                     *       },
+                     *       "billingAddress": {
+                     *         "name": "string",
+                     *         "line1": "string",
+                     *         "line2": "string",
+                     *         "city": "string",
+                     *         "region": "string",
+                     *         "postalCode": "string",
+                     *         "country": "US",
+                     *         "email": "string",
+                     *         "phone": "string"
+                     *       },
+                     *       "captures": [
+                     *         {
+                     *           "id": "string",
+                     *           "object": "capture",
+                     *           "orderId": "string",
+                     *           "amount": 1,
+                     *           "currency": "USD",
+                     *           "refundedAmount": 1,
+                     *           "lines": [
+                     *             {
+                     *               "type": "physical",
+                     *               "reference": "string",
+                     *               "name": "string",
+                     *               "quantity": 1,
+                     *               "quantityUnit": "string",
+                     *               "unitPrice": 1,
+                     *               "taxRate": 0,
+                     *               "totalDiscountAmount": 0,
+                     *               "totalAmount": 1,
+                     *               "totalTaxAmount": 0
+                     *             }
+                     *           ],
+                     *           "reference": "string",
+                     *           "shippingInfo": [
+                     *             {
+                     *               "carrier": "string",
+                     *               "trackingNumber": "string",
+                     *               "trackingUrl": "string",
+                     *               "method": "string",
+                     *               "addedAt": "2026-03-01T12:00:00.000Z"
+                     *             }
+                     *           ],
+                     *           "createdAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "installments": [
+                     *         {
+                     *           "id": "string",
+                     *           "captureId": "string",
+                     *           "seq": 1,
+                     *           "dueDate": "2026-03-01",
+                     *           "amount": 1,
+                     *           "originalAmount": 1,
+                     *           "principal": 1,
+                     *           "interest": 1,
+                     *           "status": "due",
+                     *           "attempts": 1,
+                     *           "refundedAmount": 1,
+                     *           "paidAt": "2026-03-01T12:00:00.000Z",
+                     *           "failureCode": "string",
+                     *           "lateFee": 1
+                     *         }
+                     *       ],
+                     *       "refunds": [
+                     *         {
+                     *           "id": "string",
+                     *           "object": "refund",
+                     *           "orderId": "string",
+                     *           "amount": 1,
+                     *           "currency": "USD",
+                     *           "reducedAmount": 1,
+                     *           "returnedAmount": 1,
+                     *           "lines": [
+                     *             {
+                     *               "captureId": "string",
+                     *               "installmentId": "string",
+                     *               "reducedBy": 1,
+                     *               "refundedBy": 1
+                     *             }
+                     *           ],
+                     *           "cardRefunds": [
+                     *             {
+                     *               "installmentId": "string",
+                     *               "amount": 1,
+                     *               "status": "pending"
+                     *             }
+                     *           ],
+                     *           "orderLines": [
+                     *             {
+                     *               "type": "physical",
+                     *               "reference": "string",
+                     *               "name": "string",
+                     *               "quantity": 1,
+                     *               "quantityUnit": "string",
+                     *               "unitPrice": 1,
+                     *               "taxRate": 0,
+                     *               "totalDiscountAmount": 0,
+                     *               "totalAmount": 1,
+                     *               "totalTaxAmount": 0
+                     *             }
+                     *           ],
+                     *           "reference": "string",
+                     *           "createdAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. `order_lines_mismatch`: The order data breaks a rule: a line whose totals do not add up (`param` names the first), or lines that do not sum to the amount, shippingAmount or taxAmount. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_request_in_progress`: A request with this `Idempotency-Key` is still in flight; retry later. `order_version_mismatch`: The order is no longer at the `version` sent; read it again and retry. `concurrent_update`: Changed by another request meanwhile; retry. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_too_large`: The body exceeds 64 KiB. */
+            413: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_key_reused`: This `Idempotency-Key` was used with a different request. `order_not_updatable`: Only an order with an open authorization can be updated. `authorization_increase_not_allowed`: The amount can only be reduced; a higher amount needs the shopper's fresh approval (a new checkout). `amount_below_captured`: The new amount is below what was already captured. */
+            422: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listOrderCaptures: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A order id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Captures. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "list",
+                     *       "data": [
+                     *         {
+                     *           "id": "string",
+                     *           "object": "capture",
+                     *           "orderId": "string",
+                     *           "amount": 1,
+                     *           "currency": "USD",
+                     *           "refundedAmount": 1,
+                     *           "lines": [
+                     *             {
+                     *               "type": "physical",
+                     *               "reference": "string",
+                     *               "name": "string",
+                     *               "quantity": 1,
+                     *               "quantityUnit": "string",
+                     *               "unitPrice": 1,
+                     *               "taxRate": 0,
+                     *               "totalDiscountAmount": 0,
+                     *               "totalAmount": 1,
+                     *               "totalTaxAmount": 0
+                     *             }
+                     *           ],
+                     *           "reference": "string",
+                     *           "shippingInfo": [
+                     *             {
+                     *               "carrier": "string",
+                     *               "trackingNumber": "string",
+                     *               "trackingUrl": "string",
+                     *               "method": "string",
+                     *               "addedAt": "2026-03-01T12:00:00.000Z"
+                     *             }
+                     *           ],
+                     *           "createdAt": "2026-03-01T12:00:00.000Z",
+                     *           "installments": [
+                     *             {
+                     *               "seq": 1,
+                     *               "dueDate": "2026-03-01",
+                     *               "amount": 1,
+                     *               "principal": 1,
+                     *               "interest": 1,
+                     *               "id": "string"
+                     *             }
+                     *           ],
+                     *           "disclosure": {
+                     *             "amountFinanced": 1,
+                     *             "financeCharge": 1,
+                     *             "totalOfPayments": 1,
+                     *             "apr": 1,
+                     *             "payment": 1
+                     *           }
+                     *         }
+                     *       ],
+                     *       "hasMore": false
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CaptureList"];
                 };
             };
             /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
@@ -11599,6 +13977,30 @@ export interface operations {
                      *       "amount": 1,
                      *       "currency": "USD",
                      *       "refundedAmount": 1,
+                     *       "lines": [
+                     *         {
+                     *           "type": "physical",
+                     *           "reference": "string",
+                     *           "name": "string",
+                     *           "quantity": 1,
+                     *           "quantityUnit": "string",
+                     *           "unitPrice": 1,
+                     *           "taxRate": 0,
+                     *           "totalDiscountAmount": 0,
+                     *           "totalAmount": 1,
+                     *           "totalTaxAmount": 0
+                     *         }
+                     *       ],
+                     *       "reference": "string",
+                     *       "shippingInfo": [
+                     *         {
+                     *           "carrier": "string",
+                     *           "trackingNumber": "string",
+                     *           "trackingUrl": "string",
+                     *           "method": "string",
+                     *           "addedAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
                      *       "createdAt": "2026-03-01T12:00:00.000Z",
                      *       "installments": [
                      *         {
@@ -11622,7 +14024,7 @@ export interface operations {
                     "application/json": components["schemas"]["Capture"];
                 };
             };
-            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. `order_lines_mismatch`: The order data breaks a rule: a line whose totals do not add up (`param` names the first), or lines that do not sum to the amount, shippingAmount or taxAmount. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -11815,6 +14217,184 @@ export interface operations {
             };
         };
     };
+    listOrderRefunds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A order id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Refunds. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "list",
+                     *       "data": [
+                     *         {
+                     *           "id": "string",
+                     *           "object": "refund",
+                     *           "orderId": "string",
+                     *           "amount": 1,
+                     *           "currency": "USD",
+                     *           "reducedAmount": 1,
+                     *           "returnedAmount": 1,
+                     *           "lines": [
+                     *             {
+                     *               "captureId": "string",
+                     *               "installmentId": "string",
+                     *               "reducedBy": 1,
+                     *               "refundedBy": 1
+                     *             }
+                     *           ],
+                     *           "cardRefunds": [
+                     *             {
+                     *               "installmentId": "string",
+                     *               "amount": 1,
+                     *               "status": "pending"
+                     *             }
+                     *           ],
+                     *           "orderLines": [
+                     *             {
+                     *               "type": "physical",
+                     *               "reference": "string",
+                     *               "name": "string",
+                     *               "quantity": 1,
+                     *               "quantityUnit": "string",
+                     *               "unitPrice": 1,
+                     *               "taxRate": 0,
+                     *               "totalDiscountAmount": 0,
+                     *               "totalAmount": 1,
+                     *               "totalTaxAmount": 0
+                     *             }
+                     *           ],
+                     *           "reference": "string",
+                     *           "createdAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "hasMore": false
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RefundList"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     refundOrder: {
         parameters: {
             query?: never;
@@ -11872,13 +14452,28 @@ export interface operations {
                      *           "status": "pending"
                      *         }
                      *       ],
+                     *       "orderLines": [
+                     *         {
+                     *           "type": "physical",
+                     *           "reference": "string",
+                     *           "name": "string",
+                     *           "quantity": 1,
+                     *           "quantityUnit": "string",
+                     *           "unitPrice": 1,
+                     *           "taxRate": 0,
+                     *           "totalDiscountAmount": 0,
+                     *           "totalAmount": 1,
+                     *           "totalTaxAmount": 0
+                     *         }
+                     *       ],
+                     *       "reference": "string",
                      *       "createdAt": "2026-03-01T12:00:00.000Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Refund"];
                 };
             };
-            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. `order_lines_mismatch`: The order data breaks a rule: a line whose totals do not add up (`param` names the first), or lines that do not sum to the amount, shippingAmount or taxAmount. */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -12515,12 +15110,876 @@ export interface operations {
             };
         };
     };
+    releaseOrderAuthorization: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Unique per logical request (a UUID is ideal). A retry with the same key and the same request returns the first response for 24 h, with `Idempotent-Replayed: true`; the same key with a different request is a 422 `idempotency_key_reused`; one still in flight is a 409. */
+                "Idempotency-Key": components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description A order id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Released. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "object": "order",
+                     *       "status": "authorized",
+                     *       "livemode": false,
+                     *       "amount": 1,
+                     *       "currency": "USD",
+                     *       "merchantReference": "string",
+                     *       "checkoutSessionId": "string",
+                     *       "plan": {
+                     *         "id": "pay_in_4",
+                     *         "termMonths": 1,
+                     *         "aprBps": 1
+                     *       },
+                     *       "card": {
+                     *         "brand": "string",
+                     *         "last4": "string"
+                     *       },
+                     *       "riskDecision": {
+                     *         "id": "string",
+                     *         "decision": "approve",
+                     *         "score": 1
+                     *       },
+                     *       "capturedAmount": 1,
+                     *       "refundedAmount": 1,
+                     *       "outstandingAmount": 1,
+                     *       "lateFeesAmount": 1,
+                     *       "remainingAuthorizedAmount": 1,
+                     *       "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
+                     *       "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
+                     *       "version": 1,
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OrderSummary"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_request_in_progress`: A request with this `Idempotency-Key` is still in flight; retry later. `concurrent_update`: Changed by another request meanwhile; retry. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_too_large`: The body exceeds 64 KiB. */
+            413: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_key_reused`: This `Idempotency-Key` was used with a different request. `nothing_to_release`: No authorization is left to release (nothing captured yet: cancel; or nothing left). */
+            422: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getOrderCapture: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A order id. */
+                id: string;
+                /** @description A capture id. */
+                captureId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The capture. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "object": "capture",
+                     *       "orderId": "string",
+                     *       "amount": 1,
+                     *       "currency": "USD",
+                     *       "refundedAmount": 1,
+                     *       "lines": [
+                     *         {
+                     *           "type": "physical",
+                     *           "reference": "string",
+                     *           "name": "string",
+                     *           "quantity": 1,
+                     *           "quantityUnit": "string",
+                     *           "unitPrice": 1,
+                     *           "taxRate": 0,
+                     *           "totalDiscountAmount": 0,
+                     *           "totalAmount": 1,
+                     *           "totalTaxAmount": 0
+                     *         }
+                     *       ],
+                     *       "reference": "string",
+                     *       "shippingInfo": [
+                     *         {
+                     *           "carrier": "string",
+                     *           "trackingNumber": "string",
+                     *           "trackingUrl": "string",
+                     *           "method": "string",
+                     *           "addedAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "installments": [
+                     *         {
+                     *           "seq": 1,
+                     *           "dueDate": "2026-03-01",
+                     *           "amount": 1,
+                     *           "principal": 1,
+                     *           "interest": 1,
+                     *           "id": "string"
+                     *         }
+                     *       ],
+                     *       "disclosure": {
+                     *         "amountFinanced": 1,
+                     *         "financeCharge": 1,
+                     *         "totalOfPayments": 1,
+                     *         "apr": 1,
+                     *         "payment": 1
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Capture"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    addCaptureShippingInfo: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Unique per logical request (a UUID is ideal). A retry with the same key and the same request returns the first response for 24 h, with `Idempotent-Replayed: true`; the same key with a different request is a 422 `idempotency_key_reused`; one still in flight is a 409. */
+                "Idempotency-Key": components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description A order id. */
+                id: string;
+                /** @description A capture id. */
+                captureId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "shippingInfo": [
+                 *         {
+                 *           "carrier": "string",
+                 *           "trackingNumber": "string"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["AddShippingInfoRequest"];
+            };
+        };
+        responses: {
+            /** @description The capture. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "object": "capture",
+                     *       "orderId": "string",
+                     *       "amount": 1,
+                     *       "currency": "USD",
+                     *       "refundedAmount": 1,
+                     *       "lines": [
+                     *         {
+                     *           "type": "physical",
+                     *           "reference": "string",
+                     *           "name": "string",
+                     *           "quantity": 1,
+                     *           "quantityUnit": "string",
+                     *           "unitPrice": 1,
+                     *           "taxRate": 0,
+                     *           "totalDiscountAmount": 0,
+                     *           "totalAmount": 1,
+                     *           "totalTaxAmount": 0
+                     *         }
+                     *       ],
+                     *       "reference": "string",
+                     *       "shippingInfo": [
+                     *         {
+                     *           "carrier": "string",
+                     *           "trackingNumber": "string",
+                     *           "trackingUrl": "string",
+                     *           "method": "string",
+                     *           "addedAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "installments": [
+                     *         {
+                     *           "seq": 1,
+                     *           "dueDate": "2026-03-01",
+                     *           "amount": 1,
+                     *           "principal": 1,
+                     *           "interest": 1,
+                     *           "id": "string"
+                     *         }
+                     *       ],
+                     *       "disclosure": {
+                     *         "amountFinanced": 1,
+                     *         "financeCharge": 1,
+                     *         "totalOfPayments": 1,
+                     *         "apr": 1,
+                     *         "payment": 1
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Capture"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_request_in_progress`: A request with this `Idempotency-Key` is still in flight; retry later. `concurrent_update`: Changed by another request meanwhile; retry. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_too_large`: The body exceeds 64 KiB. */
+            413: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_key_reused`: This `Idempotency-Key` was used with a different request. */
+            422: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getOrderRefund: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A order id. */
+                id: string;
+                /** @description A refund id. */
+                refundId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The refund. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "object": "refund",
+                     *       "orderId": "string",
+                     *       "amount": 1,
+                     *       "currency": "USD",
+                     *       "reducedAmount": 1,
+                     *       "returnedAmount": 1,
+                     *       "lines": [
+                     *         {
+                     *           "captureId": "string",
+                     *           "installmentId": "string",
+                     *           "reducedBy": 1,
+                     *           "refundedBy": 1
+                     *         }
+                     *       ],
+                     *       "cardRefunds": [
+                     *         {
+                     *           "installmentId": "string",
+                     *           "amount": 1,
+                     *           "status": "pending"
+                     *         }
+                     *       ],
+                     *       "orderLines": [
+                     *         {
+                     *           "type": "physical",
+                     *           "reference": "string",
+                     *           "name": "string",
+                     *           "quantity": 1,
+                     *           "quantityUnit": "string",
+                     *           "unitPrice": 1,
+                     *           "taxRate": 0,
+                     *           "totalDiscountAmount": 0,
+                     *           "totalAmount": 1,
+                     *           "totalTaxAmount": 0
+                     *         }
+                     *       ],
+                     *       "reference": "string",
+                     *       "createdAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Refund"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listMyOrders: {
         parameters: {
             query?: {
                 limit?: number;
                 /** @description The opaque `nextCursor` of the previous page. */
                 startingAfter?: string;
+                /** @description Only orders in this status (not with merchantReference). */
+                status?: components["schemas"]["OrderStatus"];
+                /** @description Created at or after this instant. */
+                createdFrom?: string;
+                /** @description Created at or before this instant. */
+                createdTo?: string;
+                /** @description Only orders with exactly this reference (not with status). */
+                merchantReference?: string;
             };
             header?: never;
             path?: never;
@@ -17053,6 +20512,184 @@ export interface operations {
             };
         };
     };
+    webhook_order_authorization_released: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`; one `v1` per valid secret while a secret rotates: accept the event if any matches. */
+                "Tessera-Signature": string;
+                /** @description The event `id`. */
+                "Tessera-Event-Id": string;
+                /** @description The event `type`. */
+                "Tessera-Event-Type": "order.authorization_released";
+                /** @description 1 on the first attempt. */
+                "Tessera-Delivery-Attempt": number;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                 *       "object": "event",
+                 *       "type": "order.authorization_released",
+                 *       "created": "2026-03-01T12:00:00.000Z",
+                 *       "objectId": "string",
+                 *       "sequence": 1,
+                 *       "data": {
+                 *         "id": "string",
+                 *         "object": "order",
+                 *         "status": "authorized",
+                 *         "livemode": false,
+                 *         "amount": 1,
+                 *         "currency": "USD",
+                 *         "merchantReference": "string",
+                 *         "checkoutSessionId": "string",
+                 *         "plan": {
+                 *           "id": "pay_in_4"
+                 *         },
+                 *         "card": {
+                 *           "brand": "string",
+                 *           "last4": "string"
+                 *         },
+                 *         "riskDecision": {
+                 *           "id": "string",
+                 *           "decision": "approve",
+                 *           "score": 1
+                 *         },
+                 *         "capturedAmount": 1,
+                 *         "refundedAmount": 1,
+                 *         "outstandingAmount": 1,
+                 *         "lateFeesAmount": 1,
+                 *         "remainingAuthorizedAmount": 1,
+                 *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
+                 *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
+                 *         "version": 1,
+                 *         "createdAt": "2026-03-01T12:00:00.000Z",
+                 *         "updatedAt": "2026-03-01T12:00:00.000Z"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description A event id.
+                     * @example evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V
+                     */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "order.authorization_released";
+                    /** Format: date-time */
+                    created: string;
+                    objectId: string;
+                    /** @description The object's version after the change: keep the highest per object, drop lower ones. */
+                    sequence: number;
+                    data: components["schemas"]["OrderEventData"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the event. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_order_updated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`; one `v1` per valid secret while a secret rotates: accept the event if any matches. */
+                "Tessera-Signature": string;
+                /** @description The event `id`. */
+                "Tessera-Event-Id": string;
+                /** @description The event `type`. */
+                "Tessera-Event-Type": "order.updated";
+                /** @description 1 on the first attempt. */
+                "Tessera-Delivery-Attempt": number;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                 *       "object": "event",
+                 *       "type": "order.updated",
+                 *       "created": "2026-03-01T12:00:00.000Z",
+                 *       "objectId": "string",
+                 *       "sequence": 1,
+                 *       "data": {
+                 *         "id": "string",
+                 *         "object": "order",
+                 *         "status": "authorized",
+                 *         "livemode": false,
+                 *         "amount": 1,
+                 *         "currency": "USD",
+                 *         "merchantReference": "string",
+                 *         "checkoutSessionId": "string",
+                 *         "plan": {
+                 *           "id": "pay_in_4"
+                 *         },
+                 *         "card": {
+                 *           "brand": "string",
+                 *           "last4": "string"
+                 *         },
+                 *         "riskDecision": {
+                 *           "id": "string",
+                 *           "decision": "approve",
+                 *           "score": 1
+                 *         },
+                 *         "capturedAmount": 1,
+                 *         "refundedAmount": 1,
+                 *         "outstandingAmount": 1,
+                 *         "lateFeesAmount": 1,
+                 *         "remainingAuthorizedAmount": 1,
+                 *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
+                 *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
+                 *         "version": 1,
+                 *         "createdAt": "2026-03-01T12:00:00.000Z",
+                 *         "updatedAt": "2026-03-01T12:00:00.000Z"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description A event id.
+                     * @example evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V
+                     */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "order.updated";
+                    /** Format: date-time */
+                    created: string;
+                    objectId: string;
+                    /** @description The object's version after the change: keep the highest per object, drop lower ones. */
+                    sequence: number;
+                    data: components["schemas"]["OrderEventData"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the event. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     webhook_order_paid_off: {
         parameters: {
             query?: never;
@@ -17752,6 +21389,68 @@ export interface operations {
                     /** @description The object's version after the change: keep the highest per object, drop lower ones. */
                     sequence: number;
                     data: components["schemas"]["OrderEventData"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the event. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_webhook_test: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`; one `v1` per valid secret while a secret rotates: accept the event if any matches. */
+                "Tessera-Signature": string;
+                /** @description The event `id`. */
+                "Tessera-Event-Id": string;
+                /** @description The event `type`. */
+                "Tessera-Event-Type": "webhook.test";
+                /** @description 1 on the first attempt. */
+                "Tessera-Delivery-Attempt": number;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                 *       "object": "event",
+                 *       "type": "webhook.test",
+                 *       "created": "2026-03-01T12:00:00.000Z",
+                 *       "objectId": "string",
+                 *       "sequence": 1,
+                 *       "data": {
+                 *         "object": "webhook_test",
+                 *         "endpointId": "string",
+                 *         "url": "string"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description A event id.
+                     * @example evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V
+                     */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "webhook.test";
+                    /** Format: date-time */
+                    created: string;
+                    objectId: string;
+                    /** @description The object's version after the change: keep the highest per object, drop lower ones. */
+                    sequence: number;
+                    data: components["schemas"]["WebhookTestData"];
                 };
             };
         };

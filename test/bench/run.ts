@@ -62,7 +62,8 @@ async function section(name: string, run: () => Promise<BenchRow[]>): Promise<vo
   }
 }
 
-const dynamo = await startDynamoDbLocal({ inMemory: true });
+// A busy machine can take long to start java.
+const dynamo = await startDynamoDbLocal({ inMemory: true }, { startTimeoutMs: 180_000 });
 try {
   await section('cold start', () => coldStartRun(dynamo.endpoint));
   await section('handler overhead', () => handlerOverheadRun(dynamo.endpoint));

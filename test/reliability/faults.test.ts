@@ -9,6 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -18,6 +19,7 @@ import { isDependencyOutage } from '../../functions/lib/dependency-outage.ts';
 import { keyService, setKeyService } from '../../functions/lib/key-service.ts';
 import { KmsKeyService } from '../../functions/lib/key-service-kms.ts';
 import { cardProcessor, setCardProcessor } from '../../functions/payments/processor.ts';
+import { deliverPendingNow } from '../../functions/webhooks/job.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../../infra/local/dynamodb-local.ts';
 import { type LocalRuntime, startLocalRuntime } from '../../infra/local/runtime.ts';
 import type { TestApp } from '../support/app.ts';
@@ -35,7 +37,7 @@ const prefix = `f${randomBytes(3).toString('hex')}-`;
 
 beforeAll(async () => {
   // Its own DynamoDB Local, on disk, so that it can be killed and come back with its data.
-  dynamo = await startDynamoDbLocal({ dbPath: join(dataDir, 'dynamodb') });
+  dynamo = await startDynamoDbLocal({ dbPath: join(dataDir, 'dynamodb') }, { startTimeoutMs: 110_000 });
   runtime = await startLocalRuntime({
     dataDir,
     dynamodb: { endpoint: dynamo.endpoint },
@@ -68,7 +70,7 @@ afterAll(async () => {
   await dynamo?.stop();
 });
 
-const { newMerchant, newShopper, merchantPost, authorizedOrder } = checkoutFixtures(() => app);
+const { newMerchant, newShopper, merchantPost, authorizedOrder, capturedOrder } = checkoutFixtures(() => app);
 
 /** A 503 as the API promises it: the error shape, `service_unavailable`, a Retry-After in seconds. */
 function expectCleanOutage(res: { status: number; headers: Headers; json: unknown }) {
@@ -152,7 +154,10 @@ describe('DynamoDB Local killed and restarted in the middle of a load', () => {
     expect(performance.now() - t).toBeLessThan(10_000);
     const port = dynamo.port;
     await dynamo.stop().catch(() => {});
-    dynamo = await startDynamoDbLocal({ dbPath: join(dataDir, 'dynamodb') }, { port });
+    dynamo = await startDynamoDbLocal(
+      { dbPath: join(dataDir, 'dynamodb') },
+      { port, startTimeoutMs: 110_000 },
+    );
     const afterRestart = acknowledged.length;
     await delay(PHASE_MS);
     running = false;
@@ -184,9 +189,10 @@ describe('a key service that throttles', () => {
     };
     setKeyService(new KmsKeyService({ client: throttling as never, sleep: async () => {} }));
     const key = idempotencyKey();
-    const body = { url: 'https://example.com/hooks', events: ['order.captured'] };
+    const body = { url: 'http://127.0.0.1:9/hooks' };
     try {
       const res = await merchantPost(merchant.apiKey, '/v1/webhook-endpoints', body, key);
+      expect(res.status, res.text).toBe(503);
       expectCleanOutage(res);
       expect(calls).toBeGreaterThan(1); // the adapter retried before giving up
     } finally {
@@ -232,5 +238,37 @@ describe('a card processor that times out', () => {
     );
     expect(read.json.capturedAmount).toBe(40_000);
     expect(read.json.captures).toHaveLength(1);
+  });
+});
+
+describe('a webhook endpoint that hangs', () => {
+  it('the delivery gives up at its timeout and retries later; the API is not held up', async () => {
+    // Accepts the connection, reads the request, never answers.
+    const sockets: Socket[] = [];
+    const server = createServer((socket) => {
+      sockets.push(socket);
+      socket.resume();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const merchant = await newMerchant();
+      const hook = await merchantPost(merchant.apiKey, '/v1/webhook-endpoints', {
+        url: `http://127.0.0.1:${port}/hooks`,
+      });
+      expect(hook.status, hook.text).toBe(201);
+      const order = await capturedOrder(merchant, await newShopper());
+      const delivering = deliverPendingNow({ policy: { timeoutMs: 500 } });
+      // While the deliveries hang, the API answers.
+      const read = await app.call('GET', `/v1/orders/${order.id}`, { auth: merchant.apiKey });
+      expect(read.status).toBe(200);
+      const run = await delivering;
+      expect(sockets.length).toBeGreaterThan(0);
+      expect(run.delivered).toBe(0);
+      expect(run.retried).toBeGreaterThan(0);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });

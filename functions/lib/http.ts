@@ -175,7 +175,7 @@ export function toErrorResult(error: unknown, requestId: string): APIGatewayProx
     logger.error('unhandled error', { requestId, error: error as Error });
     apiError = internalError();
   }
-  if (apiError.status >= 500 && error instanceof ApiError) {
+  if (apiError.status > 500) {
     logger.warn('dependency failure', {
       requestId,
       code: apiError.code,

@@ -79,6 +79,11 @@ function expectCleanOutage(res: { status: number; headers: Headers; json: unknow
   expect(res.json).toMatchObject({ error: { type: 'api_error', code: 'service_unavailable' } });
 }
 
+/** Waits for `condition`, polling, up to a minute. */
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 600 && !condition(); i++) await delay(100);
+}
+
 /** Ids of every item of this runtime's main table. */
 async function storedIds(): Promise<Set<string>> {
   const admin = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1' });
@@ -139,6 +144,8 @@ describe('DynamoDB Local killed and restarted in the middle of a load', () => {
     };
     const workers = Array.from({ length: CONCURRENCY }, worker);
     await delay(PHASE_MS);
+    // Progress, not time, decides: a busy machine may need longer for the first answers.
+    await until(() => acknowledged.length > 0);
     const beforeKill = acknowledged.length;
     process.kill(dynamo.pid, 'SIGKILL');
     await delay(PHASE_MS);
@@ -160,6 +167,7 @@ describe('DynamoDB Local killed and restarted in the middle of a load', () => {
     );
     const afterRestart = acknowledged.length;
     await delay(PHASE_MS);
+    await until(() => acknowledged.length > afterRestart);
     running = false;
     await Promise.all(workers);
 

@@ -259,7 +259,6 @@ describe('after the fuzz', () => {
       .filter((item) => leaks(JSON.stringify(item)));
     expect(outside.map((item) => `${item.type} ${item.pk}`)).toEqual([]);
     expect(logs.filter(leaks)).toEqual([]);
-    expect(logs.length).toBeGreaterThan(0);
   });
 
   it('the heap did not grow without bound', () => {

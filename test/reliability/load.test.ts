@@ -172,26 +172,30 @@ function checkoutFlow(): autocannon.Request[] {
  * installment must be charged once however many runs overlap. (A run answers when it is done, which
  * can outlast autocannon's fixed duration, so this traffic is a loop of its own.)
  */
+const failures: string[] = [];
 async function collectionTraffic(until: Promise<unknown>): Promise<Record<string, number>> {
   const statuses: Record<string, number> = {};
   let done = false;
   void until.finally(() => {
     done = true;
   });
-  const runs: Promise<void>[] = [];
+  const runs: Promise<number>[] = [];
   const once = async () => {
     const res = await app.call('POST', '/v1/admin/collections', {
       auth: app.operator,
       body: { asOf: isoDay(new Date()) },
     });
     statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+    if (res.status !== 200) failures.push(`${res.status} Retry-After ${res.headers.get('retry-after')}`);
+    return res.status;
   };
   while (!done) {
     runs.push(once());
     await delay(1_000);
   }
   await Promise.all(runs);
-  await once();
+  // A last run that completes (honouring Retry-After), so that everything due is collected.
+  for (let i = 0; i < 10 && (await once()) !== 200; i++) await delay(1_000);
   return statuses;
 }
 
@@ -233,12 +237,16 @@ describe(`mixed load at ${RATE} requests/s for ${SECONDS} s`, () => {
       max: checkout.latency.max,
     };
     process.stderr.write(
-      `[load] ${SECONDS} s at ${RATE}/s: ${JSON.stringify({ statuses, latency, sent: checkout.requests.sent })}\n`,
+      `[load] ${SECONDS} s at ${RATE}/s: ${JSON.stringify({ statuses, latency, sent: checkout.requests.sent, failures })}\n`,
     );
-    const unexpected = Object.entries({ ...statuses.checkout, ...statuses.collection }).filter(
+    const unexpected = Object.entries(statuses.checkout).filter(
       ([status]) => !(Number(status) < 300 || EXPECTED_4XX.has(Number(status))),
     );
     expect(unexpected).toEqual([]);
+    // Overlapping collection runs on a saturated machine can time out inside the run: that is a
+    // clean 503 with Retry-After (a retry finishes the work), never a 500 or another status.
+    expect(Object.keys(statuses.collection).filter((s) => s !== '200' && s !== '503')).toEqual([]);
+    expect(failures.filter((f) => !/^503 Retry-After \d+$/.test(f))).toEqual([]);
     expect(checkout.errors).toBe(0);
     expect(checkout.timeouts).toBe(0);
     // The fixed rate is a ceiling (a loaded machine serves less): no timed assertion, but real work.

@@ -89,6 +89,13 @@ export function ddbCounter(client: DynamoDBDocumentClient, name = 'bench-ddb-cou
       cost = { calls: {}, total: 0, readUnits: 0, writeUnits: 0 };
       counting = true;
     },
+    /** Counting off/on without a reset (work between the measured operations). */
+    pause() {
+      counting = false;
+    },
+    resume() {
+      counting = true;
+    },
     stop(): DdbCost {
       counting = false;
       return cost;
@@ -210,6 +217,12 @@ export function keyCounter() {
   return {
     start() {
       calls = 0;
+      counting = true;
+    },
+    pause() {
+      counting = false;
+    },
+    resume() {
       counting = true;
     },
     stop() {

@@ -7,9 +7,10 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import type { ZodType } from 'zod';
 import * as z from 'zod';
 import { clock } from './clock.ts';
+import { isDependencyOutage } from './dependency-outage.ts';
 import { ddb } from './dynamodb.ts';
 import { isErrorCodeFor } from './error-codes.ts';
-import { ApiError, badRequest, internalError, unauthorized } from './errors.ts';
+import { ApiError, badRequest, internalError, serviceUnavailable, unauthorized } from './errors.ts';
 import {
   canonicalJson,
   claim,
@@ -167,11 +168,14 @@ export function toErrorResult(error: unknown, requestId: string): APIGatewayProx
       error.statusCode === 415
         ? badRequest('unsupported_content_type', 'Content-Type must be application/json.')
         : badRequest('invalid_json', 'The request body is not valid JSON.');
+  } else if (isDependencyOutage(error)) {
+    // Down, throttling or timing out after the SDK's retries: 503 with Retry-After, never a 500.
+    apiError = serviceUnavailable(undefined, error);
   } else {
     logger.error('unhandled error', { requestId, error: error as Error });
     apiError = internalError();
   }
-  if (apiError.status >= 500 && error instanceof ApiError) {
+  if (apiError.status > 500) {
     logger.warn('dependency failure', {
       requestId,
       code: apiError.code,

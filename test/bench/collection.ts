@@ -14,11 +14,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { runCollection } from '../../functions/collection/run.ts';
 import { fixedClock } from '../../functions/lib/clock.ts';
 import { resetConfig } from '../../functions/lib/config.ts';
-import { resetDdb } from '../../functions/lib/dynamodb.ts';
+import { ddb, resetDdb } from '../../functions/lib/dynamodb.ts';
 import { type CardProcessor, setCardProcessor } from '../../functions/payments/processor.ts';
 import { createTables, tableEnv } from '../../infra/local/bootstrap-tables.ts';
 import { registerLocalCollection } from '../../infra/local/collection.ts';
 import { type IndexReads, measureIndexReads, seedInstallments } from '../support/collection-scale.ts';
+import { type BenchRow, type DdbCost, ddbCounter, perOperation, row } from './support.ts';
 
 const AS_OF = '2026-06-15';
 const DUE = Number(process.env.COLLECTION_BENCH_DUE ?? 1_000);
@@ -53,6 +54,8 @@ export interface CollectionBenchResult {
   tenX: IndexReads;
   installmentsPerSecond: number;
   paid: number;
+  /** DynamoDB calls and capacity of the whole run, per collected installment. */
+  perInstallment: DdbCost;
 }
 
 export async function collectionBench(endpoint: string): Promise<CollectionBenchResult> {
@@ -62,7 +65,11 @@ export async function collectionBench(endpoint: string): Promise<CollectionBench
   // The whole pipeline on the 1x table.
   registerLocalCollection();
   setCardProcessor(stub);
+  const counter = ddbCounter(ddb());
+  counter.start();
   const run = await runCollection(AS_OF, fixedClock(`${AS_OF}T10:00:00Z`));
+  const cost = counter.stop();
+  counter.detach();
   setCardProcessor(undefined);
 
   await freshTables(endpoint);
@@ -74,37 +81,42 @@ export async function collectionBench(endpoint: string): Promise<CollectionBench
     oneX,
     tenX,
     paid: run.paid,
+    perInstallment: perOperation(cost, Math.max(1, run.paid)),
     installmentsPerSecond: run.paid / ((run.durationMs ?? 1) / 1000),
   };
 }
 
-/** Prints the figures; the budget: read units per due installment at 10x within 1.1x of 1x. */
-export async function run(endpoint: string): Promise<boolean> {
+/** The rows of the bench table; the budget: read units per due installment at 10x within 1.1x of 1x. */
+export async function run(endpoint: string): Promise<BenchRow[]> {
   process.stdout.write(
     `collection: ${DUE} installments due, ${NOT_DUE} and ${NOT_DUE * 10} not due (seeding DynamoDB Local)…\n`,
   );
   const r = await collectionBench(endpoint);
   const per = (x: IndexReads) => x.readUnits / Math.max(1, x.due);
-  const line = (label: string, x: IndexReads) =>
-    `  ${label}: ${x.due} due found, ${x.itemsRead} index items read, ${x.readUnits.toFixed(1)} RCU, ${per(x).toFixed(3)} RCU per due installment\n`;
-  process.stdout.write(line('1x ', r.oneX));
-  process.stdout.write(line('10x', r.tenX));
-  const ratio = per(r.tenX) / per(r.oneX);
-  const ok = ratio <= 1.1 && r.tenX.itemsRead === r.oneX.itemsRead;
-  process.stdout.write(
-    `  ${ok ? 'ok  ' : 'OVER'} read units per due installment 10x/1x ${ratio.toFixed(2)}x (budget 1.1x), items read ${r.oneX.itemsRead} vs ${r.tenX.itemsRead}\n`,
-  );
-  process.stdout.write(
-    `  pipeline: ${r.paid} installments collected at ${r.installmentsPerSecond.toFixed(0)} installments/s (local, processor stubbed)\n`,
-  );
-  return ok;
+  const S = 'collection scaling';
+  return [
+    row(S, `due-index RCU per due installment, 1x (${NOT_DUE} not due)`, per(r.oneX), 'RCU'),
+    row(S, `due-index RCU per due installment, 10x (${NOT_DUE * 10} not due)`, per(r.tenX), 'RCU'),
+    row(S, 'RCU per due installment 10x / 1x', per(r.tenX) / per(r.oneX), 'x', { budget: 1.1 }),
+    row(S, 'index items read 10x - 1x', r.tenX.itemsRead - r.oneX.itemsRead, 'items', { budget: 0 }),
+    row('cost per operation', 'collected installment: DynamoDB calls', r.perInstallment.total, 'calls', {
+      note: Object.entries(r.perInstallment.calls)
+        .map(([n, c]) => `${n.replace(/Command$/, '')} ${c.toFixed(2)}`)
+        .join(', '),
+    }),
+    row('cost per operation', 'collected installment: read units', r.perInstallment.readUnits, 'RCU'),
+    row('cost per operation', 'collected installment: write units', r.perInstallment.writeUnits, 'WCU'),
+    row('throughput', 'installments collected', r.installmentsPerSecond, '/s', {
+      note: `${r.paid} paid, whole local pipeline, processor stubbed`,
+    }),
+  ];
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { startDynamoDbLocal } = await import('../../infra/local/dynamodb-local.ts');
   const dynamo = await startDynamoDbLocal({ inMemory: true });
   try {
-    process.exitCode = (await run(dynamo.endpoint)) ? 0 : 1;
+    console.table(await run(dynamo.endpoint));
   } finally {
     await dynamo.stop();
   }

@@ -1,34 +1,52 @@
 /**
- * Checkout budget (ARCHITECTURE.md "Performance budgets"): `POST /v1/orders`, in-process against
- * DynamoDB Local, over 1,000 orders. Reports p50/p99 latency of the Lambda handler (event in, result
- * out: auth, idempotency claim, the approval read, the one transaction) and counts the DynamoDB and
- * KMS calls each request makes. Budget: at most one TransactWriteItems plus at most two single-item
- * reads, and no KMS call. (The Idempotency-Key claim is a conditional PutItem of the kernel, counted
- * and reported separately.)
+ * Cost and throughput of the order path (ARCHITECTURE.md "Performance budgets"), over HTTP through
+ * the local gateway against DynamoDB Local, at concurrency 8:
+ * - `POST /v1/orders` on seeded approvals: DynamoDB calls, consumed read/write units and key
+ *   service (KMS) calls per order; budget at most one TransactWriteItems plus two single-item reads
+ *   (the Idempotency-Key claim, a conditional PutItem of the kernel, is counted apart), no KMS;
+ * - `POST /v1/orders/{id}/captures` of the whole amount (the first installment is charged): the
+ *   same counts per capture;
+ * - orders per second and captures per second.
  *
  * `npm run bench` calls `run(endpoint)`; `node test/bench/orders.ts` runs it on its own.
  */
 import { randomBytes } from 'node:crypto';
-import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { mintApproval } from '../../functions/checkout/approval.ts';
 import { putSessionItem, sha256 } from '../../functions/checkout/store.ts';
 import { ddb } from '../../functions/lib/dynamodb.ts';
 import { newId } from '../../functions/lib/ids.ts';
-import { keyService } from '../../functions/lib/key-service.ts';
 import { writeTransaction } from '../../functions/lib/transactions.ts';
-import { percentile, startBenchApp } from './support.ts';
+import {
+  type BenchRow,
+  benchShopper,
+  type DdbCost,
+  ddbCounter,
+  httpCaller,
+  keyCounter,
+  perOperation,
+  pool,
+  row,
+  startBenchApp,
+} from './support.ts';
+
+const CONCURRENCY = 8;
 
 export interface OrdersBenchResult {
   orders: number;
-  p50: number;
-  p99: number;
-  /** DynamoDB commands per POST /v1/orders, by command name (averaged over the run). */
-  callsPerOrder: Record<string, number>;
-  kmsCalls: number;
+  perOrder: DdbCost;
+  perCapture: DdbCost;
+  kmsPerOrder: number;
+  kmsPerCapture: number;
+  ordersPerSecond: number;
+  capturesPerSecond: number;
 }
 
 /** Seeds `n` approvals (session + authorization) the way checkout writes them, and returns their tokens. */
-async function seedApprovals(merchantId: string, n: number): Promise<string[]> {
+export async function seedApprovals(
+  merchantId: string,
+  shopper: { customerId: string; cardToken: string },
+  n: number,
+): Promise<string[]> {
   const tokens: string[] = [];
   const now = Date.now();
   const batch: Promise<void>[] = [];
@@ -42,11 +60,11 @@ async function seedApprovals(merchantId: string, n: number): Promise<string[]> {
         livemode: false,
         checkoutSessionId: sessionId,
         merchantReference: `bench-${i}`,
-        customerId: 'cus_BENCH',
+        customerId: shopper.customerId,
         plan: 'pay_in_4',
         amount: 40_000,
         currency: 'USD',
-        cardToken: 'tok_BENCH',
+        cardToken: shopper.cardToken,
         cardBrand: 'visa',
         cardLast4: '4242',
       },
@@ -81,113 +99,95 @@ async function seedApprovals(merchantId: string, n: number): Promise<string[]> {
   return tokens;
 }
 
-export async function ordersBench(endpoint: string, n = 1000): Promise<OrdersBenchResult> {
+export async function ordersBench(endpoint: string, n = 500): Promise<OrdersBenchResult> {
   const { runtime, merchant } = await startBenchApp(endpoint);
+  const api = httpCaller(runtime.url);
+  const counter = ddbCounter(ddb());
+  const keys = keyCounter();
   try {
-    const warmup = 50;
-    const tokens = await seedApprovals(merchant.id, n + warmup);
-    const { createOrder } = await import('../../functions/orders/create-handler.ts');
-
-    const calls: string[] = [];
-    let counting = false;
-    ddb().middlewareStack.add(
-      (next, context) => async (args) => {
-        if (counting) calls.push(String(context.commandName));
-        return next(args);
-      },
-      { step: 'initialize', name: 'orders-bench-counter' },
-    );
-    let kmsCalls = 0;
-    const keys = keyService() as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-    for (const method of [
-      'generateDataKey',
-      'decryptDataKey',
-      'unwrapDataKey',
-      'reWrap',
-      'encrypt',
-      'decrypt',
-    ]) {
-      const original = keys[method]?.bind(keys);
-      if (!original) continue;
-      keys[method] = (...args: unknown[]) => {
-        if (counting) kmsCalls += 1;
-        return original(...args);
-      };
-    }
-
-    const once = async (token: string) => {
-      const event = {
-        httpMethod: 'POST',
-        path: '/v1/orders',
-        resource: '/v1/orders',
-        headers: {
-          Authorization: `Bearer ${merchant.apiKey}`,
-          'Content-Type': 'application/json',
-          'Idempotency-Key': `bench-${randomBytes(8).toString('hex')}`,
-        },
-        body: JSON.stringify({ authorizationToken: token }),
-        queryStringParameters: null,
-        pathParameters: null,
-        requestContext: { requestId: `req_bench_${randomBytes(6).toString('hex')}` },
-      } as unknown as APIGatewayProxyEvent;
-      const t = performance.now();
-      const result = await createOrder(event, {} as Context);
-      const ms = performance.now() - t;
-      if (result.statusCode !== 201)
-        throw new Error(`POST /v1/orders answered ${result.statusCode}: ${result.body}`);
-      return ms;
+    const shopper = await benchShopper(runtime.url);
+    const warmup = 20;
+    const tokens = await seedApprovals(merchant.id, shopper, n + warmup);
+    const post = async (path: string, body: unknown, status: number) => {
+      const res = await api.call<{ id: string }>('POST', path, {
+        auth: merchant.apiKey,
+        headers: { 'Idempotency-Key': `bench_${randomBytes(12).toString('base64url').replace(/\d/g, 'x')}` },
+        body,
+      });
+      if (res.status !== status) throw new Error(`POST ${path} answered ${res.status}: ${res.text}`);
+      return res.json.id;
     };
+    const createOrder = (token: string) => post('/v1/orders', { authorizationToken: token }, 201);
+    const capture = (id: string) => post(`/v1/orders/${id}/captures`, { amount: 40_000 }, 201);
+    for (const id of await pool(warmup, CONCURRENCY, (i) => createOrder(tokens[i] ?? ''))) await capture(id);
 
-    for (const token of tokens.slice(0, warmup)) await once(token);
-    const latencies: number[] = [];
-    counting = true;
-    for (const token of tokens.slice(warmup)) latencies.push(await once(token));
-    counting = false;
-    ddb().middlewareStack.remove('orders-bench-counter');
+    counter.start();
+    keys.start();
+    let t = performance.now();
+    const ids = await pool(n, CONCURRENCY, (i) => createOrder(tokens[warmup + i] ?? ''));
+    const ordersSeconds = (performance.now() - t) / 1000;
+    const perOrder = perOperation(counter.stop(), n);
+    const kmsPerOrder = keys.stop() / n;
 
-    const totals: Record<string, number> = {};
-    for (const name of calls) totals[name] = (totals[name] ?? 0) + 1;
-    const callsPerOrder = Object.fromEntries(
-      Object.entries(totals).map(([name, count]) => [name, count / n]),
-    );
+    counter.start();
+    keys.start();
+    t = performance.now();
+    await pool(n, CONCURRENCY, (i) => capture(ids[i] ?? ''));
+    const capturesSeconds = (performance.now() - t) / 1000;
+    const perCapture = perOperation(counter.stop(), n);
+    const kmsPerCapture = keys.stop() / n;
     return {
       orders: n,
-      p50: percentile(latencies, 50),
-      p99: percentile(latencies, 99),
-      callsPerOrder,
-      kmsCalls,
+      perOrder,
+      perCapture,
+      kmsPerOrder,
+      kmsPerCapture,
+      ordersPerSecond: n / ordersSeconds,
+      capturesPerSecond: n / capturesSeconds,
     };
   } finally {
+    counter.detach();
+    keys.detach();
     await runtime.close();
   }
 }
 
-/** Entry for `npm run bench` (test/bench/run.ts). */
-export async function run(endpoint: string): Promise<void> {
-  process.stdout.write('checkout: POST /v1/orders in-process against DynamoDB Local (1,000 orders)…\n');
+const calls = (cost: DdbCost) =>
+  Object.entries(cost.calls)
+    .map(([name, count]) => `${name.replace(/Command$/, '')} ${count.toFixed(2)}`)
+    .join(', ');
+
+/** Entry for `npm run bench` (test/bench/run.ts): the rows of the table. */
+export async function run(endpoint: string): Promise<BenchRow[]> {
+  process.stdout.write('orders: 500 orders then 500 captures over HTTP at concurrency 8…\n');
   const r = await ordersBench(endpoint);
-  const per = (name: string) => r.callsPerOrder[name] ?? 0;
-  const transactions = per('TransactWriteItemsCommand');
-  const reads = per('GetItemCommand') + per('QueryCommand');
-  const total = Object.values(r.callsPerOrder).reduce((a, b) => a + b, 0);
-  process.stdout.write(`  p50 ${r.p50.toFixed(2)} ms p99 ${r.p99.toFixed(2)} ms\n`);
-  process.stdout.write(
-    `  DynamoDB calls per order: ${Object.entries(r.callsPerOrder)
-      .map(([name, count]) => `${name.replace(/Command$/, '')} ${count.toFixed(2)}`)
-      .join(', ')} (total ${total.toFixed(2)}); KMS calls: ${r.kmsCalls}\n`,
-  );
-  const ok = transactions <= 1 && reads <= 2 && r.kmsCalls === 0;
-  process.stdout.write(
-    `  ${ok ? 'ok  ' : 'OVER'} ${transactions.toFixed(2)} transaction + ${reads.toFixed(2)} single-item reads, ${r.kmsCalls} KMS (budget 1 + 2, 0 KMS)\n`,
-  );
-  if (!ok) process.exitCode = 1;
+  const per = (name: string) => r.perOrder.calls[name] ?? 0;
+  const S = 'cost per operation';
+  return [
+    row(S, 'POST /v1/orders: DynamoDB calls', r.perOrder.total, 'calls', { note: calls(r.perOrder) }),
+    row(S, 'POST /v1/orders: TransactWriteItems', per('TransactWriteItemsCommand'), 'calls', { budget: 1 }),
+    row(S, 'POST /v1/orders: single-item reads', per('GetItemCommand') + per('QueryCommand'), 'calls', {
+      budget: 2,
+    }),
+    row(S, 'POST /v1/orders: read units', r.perOrder.readUnits, 'RCU'),
+    row(S, 'POST /v1/orders: write units', r.perOrder.writeUnits, 'WCU'),
+    row(S, 'POST /v1/orders: KMS calls', r.kmsPerOrder, 'calls', { budget: 0 }),
+    row(S, 'capture: DynamoDB calls', r.perCapture.total, 'calls', { note: calls(r.perCapture) }),
+    row(S, 'capture: read units', r.perCapture.readUnits, 'RCU'),
+    row(S, 'capture: write units', r.perCapture.writeUnits, 'WCU'),
+    row(S, 'capture: KMS calls', r.kmsPerCapture, 'calls'),
+    row('throughput', 'orders created', r.ordersPerSecond, '/s', { note: 'HTTP, concurrency 8' }),
+    row('throughput', 'captures (first installment charged)', r.capturesPerSecond, '/s', {
+      note: 'HTTP, concurrency 8',
+    }),
+  ];
 }
 
 if (import.meta.main) {
   const { startDynamoDbLocal } = await import('../../infra/local/dynamodb-local.ts');
   const dynamo = await startDynamoDbLocal({ inMemory: true });
   try {
-    await run(dynamo.endpoint);
+    console.table(await run(dynamo.endpoint));
   } finally {
     await dynamo.stop();
   }

@@ -1,48 +1,101 @@
-// `npm run bench`: performance budgets from ARCHITECTURE.md, reported as ratios measured in one run.
-import { existsSync } from 'node:fs';
+/**
+ * `npm run bench`: the performance budgets of ARCHITECTURE.md, every figure a ratio or a count
+ * measured in this run (pairs alternated A B A B, medians over repeats, so machine drift cancels).
+ * Prints one table, writes it as JSON under test/bench/results/, exits 1 when a budget is missed.
+ * docs/performance.md explains each figure.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { logger } from '../../functions/lib/logger.ts';
 import { startDynamoDbLocal } from '../../infra/local/dynamodb-local.ts';
-import { coldStartBench } from './cold-start.ts';
-import { handlerOverheadBench } from './handler-overhead.ts';
+import { run as coldStartRun } from './cold-start.ts';
+import { run as collectionRun } from './collection.ts';
+import { run as handlerOverheadRun } from './handler-overhead.ts';
+import { run as ordersRun } from './orders.ts';
+import { type BenchRow, row } from './support.ts';
+import { run as vaultRun } from './vault.ts';
 
-const f = (n: number, d = 2) => n.toFixed(d);
-let failures = 0;
-const check = (ok: boolean, label: string) => {
-  if (!ok) failures++;
-  return ok ? `ok   ${label}` : `OVER ${label}`;
+// DynamoDB Local takes any credentials; never pick up real ones.
+Object.assign(process.env, {
+  AWS_ACCESS_KEY_ID: 'local',
+  AWS_SECRET_ACCESS_KEY: 'local',
+  AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+  // The vault bench registers ~50 shoppers from 127.0.0.1 (the per-IP limit has its own test).
+  REGISTRATIONS_PER_IP_PER_HOUR: '10000',
+});
+delete process.env.AWS_SESSION_TOKEN;
+delete process.env.AWS_PROFILE;
+
+// The figures, not the per-request logs.
+logger.setLogLevel('WARN');
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+const rows: BenchRow[] = [];
+const started = new Date();
+const machine = {
+  cpus: cpus().length,
+  cpuModel: cpus()[0]?.model ?? 'unknown',
+  memoryGb: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+  loadAverageAtStart: loadavg(),
 };
-
-process.stdout.write('cold start: bundling and importing every function (median of 7 fresh processes)…\n');
-const cold = await coldStartBench();
-process.stdout.write(
-  `  baseline (DynamoDB client only): ${f(cold.baselineKb, 0)} KB, ${f(cold.baselineMs, 1)} ms\n`,
+say(
+  `tessera bench on ${machine.cpus} x ${machine.cpuModel}, ${machine.node}, load ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
 );
-for (const row of cold.rows) {
-  process.stdout.write(
-    `  ${check(row.ratio <= 1.5, `${row.entry.padEnd(36)} ${f(row.kb, 0).padStart(5)} KB ${f(row.ms, 1).padStart(6)} ms  ${f(row.ratio)}x (budget 1.5x)`)}\n`,
-  );
+
+/** Runs one section; a section that throws is a missed budget with its error, and the rest still run. */
+async function section(name: string, run: () => Promise<BenchRow[]>): Promise<void> {
+  try {
+    rows.push(...(await run()));
+  } catch (error) {
+    rows.push({
+      section: name,
+      name: 'failed to run',
+      value: null,
+      unit: '',
+      ok: false,
+      note: String(error).slice(0, 300),
+    });
+  }
 }
 
-const dynamo = await startDynamoDbLocal({ inMemory: true });
+// A busy machine can take long to start java.
+const dynamo = await startDynamoDbLocal({ inMemory: true }, { startTimeoutMs: 180_000 });
 try {
-  process.stdout.write(
-    'handler overhead: GET /v1/config via the local gateway vs the raw GetItem (3,000 each)…\n',
-  );
-  const h = await handlerOverheadBench(dynamo.endpoint);
-  process.stdout.write(
-    `  raw GetItem p50 ${f(h.raw.p50)} ms p99 ${f(h.raw.p99)} ms; gateway p50 ${f(h.gateway.p50)} ms p99 ${f(h.gateway.p99)} ms\n`,
-  );
-  process.stdout.write(`  ${check(h.ratioP50 <= 1.3, `p50 ratio ${f(h.ratioP50)}x (budget 1.3x)`)}\n`);
-  process.stdout.write(`  ${check(h.ratioP99 <= 1.3, `p99 ratio ${f(h.ratioP99)}x (budget 1.3x)`)}\n`);
-
-  const ordersBench = new URL('./orders.ts', import.meta.url);
-  if (existsSync(ordersBench)) {
-    const mod = (await import(ordersBench.href)) as { run?: (endpoint: string) => Promise<void> };
-    await mod.run?.(dynamo.endpoint);
-  }
-  const { run: collectionRun } = await import('./collection.ts');
-  if (!(await collectionRun(dynamo.endpoint))) failures++;
+  await section('cold start', () => coldStartRun(dynamo.endpoint));
+  await section('handler overhead', () => handlerOverheadRun(dynamo.endpoint));
+  await section('orders', () => ordersRun(dynamo.endpoint));
+  await section('vault', () => vaultRun(dynamo.endpoint));
+  await section('collection', () => collectionRun(dynamo.endpoint));
+  // The risk rules at checkout (the monitoring issue) do not exist yet: no figure rather than a fake.
+  rows.push(row('latency', 'risk rules added to checkout', null, 'x', { note: 'not built yet' }));
 } finally {
   await dynamo.stop();
 }
-process.stdout.write(failures === 0 ? 'all budgets met\n' : `${failures} budget(s) exceeded\n`);
-process.exitCode = failures === 0 ? 0 : 1;
+
+const fmt = (v: number | null) =>
+  v === null ? '-' : Number.isInteger(v) ? String(v) : v.toFixed(v < 10 ? 2 : 1);
+say('');
+say(
+  `${'section'.padEnd(20)} ${'figure'.padEnd(58)} ${'value'.padStart(9)} ${'unit'.padEnd(6)} ${'budget'.padStart(7)}  ok    note`,
+);
+for (const r of rows) {
+  const status = r.ok === undefined ? (r.value === null ? 'n/a ' : '    ') : r.ok ? 'ok  ' : 'OVER';
+  say(
+    `${r.section.padEnd(20)} ${r.name.slice(0, 58).padEnd(58)} ${fmt(r.value).padStart(9)} ${r.unit.padEnd(6)} ${(r.budget === undefined ? '' : `<=${r.budget}`).padStart(7)}  ${status}  ${r.note ?? ''}`,
+  );
+}
+const failures = rows.filter((r) => r.ok === false);
+const dir = join(import.meta.dirname, 'results');
+mkdirSync(dir, { recursive: true });
+const file = join(dir, `bench-${started.toISOString().replaceAll(':', '-')}.json`);
+writeFileSync(
+  file,
+  `${JSON.stringify({ startedAt: started.toISOString(), finishedAt: new Date().toISOString(), machine: { ...machine, loadAverageAtEnd: loadavg() }, rows, failures: failures.length }, null, 2)}\n`,
+);
+say(`\nwritten to ${file}`);
+say(failures.length === 0 ? 'all budgets met' : `${failures.length} budget(s) missed`);
+process.exitCode = failures.length === 0 ? 0 : 1;

@@ -2,12 +2,133 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { keyService } from '../../functions/lib/key-service.ts';
 import { type LocalRuntime, startLocalRuntime } from '../../infra/local/runtime.ts';
+import type { ApiResponse, TestApp } from '../support/app.ts';
+import { registerCustomer, stepUp } from '../support/customers.ts';
 
 /** The sample at percentile `p` (nearest rank). */
 export function percentile(xs: number[], p: number): number {
   const sorted = [...xs].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+export const median = (xs: number[]) => percentile(xs, 50);
+
+/** One line of the bench table: a ratio or a count, with its budget when it has one. */
+export interface BenchRow {
+  section: string;
+  name: string;
+  value: number | null;
+  unit: string;
+  /** `value <= budget` passes; absent: reported, no budget. */
+  budget?: number;
+  ok?: boolean;
+  note?: string;
+}
+
+export function row(
+  section: string,
+  name: string,
+  value: number | null,
+  unit: string,
+  extra: Partial<BenchRow> = {},
+): BenchRow {
+  const ok = extra.budget === undefined || value === null ? undefined : value <= extra.budget;
+  return { section, name, value, unit, ...extra, ...(ok === undefined ? {} : { ok }) };
+}
+
+/** What the counted DynamoDB calls cost: calls by command, consumed read and write units. */
+export interface DdbCost {
+  calls: Record<string, number>;
+  total: number;
+  readUnits: number;
+  writeUnits: number;
+}
+
+type Capacity = { CapacityUnits?: number; ReadCapacityUnits?: number; WriteCapacityUnits?: number };
+const READS = new Set([
+  'GetItemCommand',
+  'QueryCommand',
+  'ScanCommand',
+  'BatchGetItemCommand',
+  'TransactGetItemsCommand',
+]);
+
+/**
+ * Counts every command `client` sends while counting is on, asking DynamoDB for the capacity each
+ * consumed (`ReturnConsumedCapacity: TOTAL`). An SDK middleware, so nothing in functions/ changes.
+ */
+export function ddbCounter(client: DynamoDBDocumentClient, name = 'bench-ddb-counter') {
+  let counting = false;
+  let cost: DdbCost = { calls: {}, total: 0, readUnits: 0, writeUnits: 0 };
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (!counting) return next(args);
+      const command = String(context.commandName);
+      (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'TOTAL';
+      cost.calls[command] = (cost.calls[command] ?? 0) + 1;
+      cost.total += 1;
+      const result = await next(args);
+      const consumed = (result.output as { ConsumedCapacity?: Capacity | Capacity[] }).ConsumedCapacity;
+      for (const c of Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) {
+        const units = c.CapacityUnits ?? 0;
+        if (c.ReadCapacityUnits !== undefined || c.WriteCapacityUnits !== undefined) {
+          cost.readUnits += c.ReadCapacityUnits ?? 0;
+          cost.writeUnits += c.WriteCapacityUnits ?? 0;
+        } else if (READS.has(command)) cost.readUnits += units;
+        else cost.writeUnits += units;
+      }
+      return result;
+    },
+    { step: 'initialize', name },
+  );
+  return {
+    start() {
+      cost = { calls: {}, total: 0, readUnits: 0, writeUnits: 0 };
+      counting = true;
+    },
+    /** Counting off/on without a reset (work between the measured operations). */
+    pause() {
+      counting = false;
+    },
+    resume() {
+      counting = true;
+    },
+    stop(): DdbCost {
+      counting = false;
+      return cost;
+    },
+    detach() {
+      counting = false;
+      client.middlewareStack.remove(name);
+    },
+  };
+}
+
+/** `cost` divided by `n` operations. */
+export function perOperation(cost: DdbCost, n: number): DdbCost {
+  return {
+    calls: Object.fromEntries(Object.entries(cost.calls).map(([k, v]) => [k, v / n])),
+    total: cost.total / n,
+    readUnits: cost.readUnits / n,
+    writeUnits: cost.writeUnits / n,
+  };
+}
+
+/** Runs `task(i)` for i in [0, n) with at most `concurrency` in flight. */
+export async function pool<T>(n: number, concurrency: number, task: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = new Array(n);
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      const i = next++;
+      out[i] = await task(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, concurrency) }, worker));
+  return out;
 }
 
 /**
@@ -16,11 +137,12 @@ export function percentile(xs: number[], p: number): number {
  */
 export async function startBenchApp(
   endpoint: string,
-): Promise<{ runtime: LocalRuntime; merchant: { id: string; apiKey: string } }> {
+): Promise<{ runtime: LocalRuntime; merchant: { id: string; apiKey: string }; prefix: string }> {
+  const prefix = `b${randomBytes(3).toString('hex')}-`;
   const runtime = await startLocalRuntime({
     dataDir: mkdtempSync(join(tmpdir(), 'tessera-bench-')),
     dynamodb: { endpoint },
-    tablePrefix: `b${randomBytes(3).toString('hex')}-`,
+    tablePrefix: prefix,
     operatorToken: 'op_bench',
     throttle: { ratePerSecond: 1e6, burst: 1e6 },
   });
@@ -43,5 +165,82 @@ export async function startBenchApp(
     await runtime.close();
     throw new Error(`activating the bench merchant answered ${activated.status}`);
   }
-  return { runtime, merchant };
+  return { runtime, prefix, merchant };
+}
+
+/** The `call` of test/support/app.ts over plain fetch (the bench runs outside vitest). */
+export function httpCaller(url: string): Pick<TestApp, 'call'> {
+  return {
+    async call<T>(
+      method: string,
+      path: string,
+      opts: { body?: unknown; rawBody?: string; auth?: string; headers?: Record<string, string> } = {},
+    ): Promise<ApiResponse<T>> {
+      const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+      if (opts.auth) headers.Authorization = `Bearer ${opts.auth}`;
+      let body = opts.rawBody;
+      if (opts.body !== undefined) {
+        body = JSON.stringify(opts.body);
+        headers['Content-Type'] ??= 'application/json';
+      }
+      const res = await fetch(`${url}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
+      const text = await res.text();
+      return { status: res.status, headers: res.headers, text, json: (text ? JSON.parse(text) : {}) as T };
+    },
+  };
+}
+
+/** A shopper with a card in the vault, through the API (register, step-up, POST /v1/me/cards). */
+export async function benchShopper(url: string, number = '4242424242424242') {
+  const app = httpCaller(url) as TestApp;
+  const shopper = await registerCustomer(app);
+  const token = await stepUp(app, shopper.sessionToken, 'add_card');
+  const card = await app.call<{ token: string }>('POST', '/v1/me/cards', {
+    auth: shopper.sessionToken,
+    headers: { 'Step-Up-Token': token },
+    body: { number, expMonth: 12, expYear: 2030, cvc: '123' },
+  });
+  if (card.status !== 201) throw new Error(`adding the bench card answered ${card.status}: ${card.text}`);
+  return { ...shopper, cardToken: card.json.token };
+}
+
+const KEY_METHODS = ['generateDataKey', 'decryptDataKey', 'unwrapDataKey', 'reWrap', 'encrypt', 'decrypt'];
+
+/**
+ * Counts the key service calls (each port method is one KMS API call in the KMS adapter,
+ * functions/lib/key-service-kms.ts) while counting is on.
+ */
+export function keyCounter() {
+  let counting = false;
+  let calls = 0;
+  const keys = keyService() as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  const originals = new Map<string, (...args: unknown[]) => Promise<unknown>>();
+  for (const method of KEY_METHODS) {
+    const original = keys[method];
+    if (typeof original !== 'function') continue;
+    originals.set(method, original);
+    keys[method] = (...args: unknown[]) => {
+      if (counting) calls += 1;
+      return original.apply(keys, args);
+    };
+  }
+  return {
+    start() {
+      calls = 0;
+      counting = true;
+    },
+    pause() {
+      counting = false;
+    },
+    resume() {
+      counting = true;
+    },
+    stop() {
+      counting = false;
+      return calls;
+    },
+    detach() {
+      for (const [method, original] of originals) keys[method] = original;
+    },
+  };
 }

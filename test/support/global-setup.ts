@@ -17,6 +17,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const dynamodb = await startDynamoDbLocal(
     { inMemory: true },
     {
+      // A shared, busy machine can take longer than the default 30 s to start java.
+      startTimeoutMs: 120_000,
       // Only the first line: it explains the one slow first run without cluttering test output.
       onProgress: (message) => {
         if (announced) return;

@@ -130,7 +130,7 @@ export const accountAction = pageHandler(async (request) => {
   }
   const answered = await signInAction(request, action, {
     refused: async (error) => htmlResponse(ctx, 400, accountSignedOut(viewOf(request, { error }))),
-    challenge: (codePage) => htmlResponse(ctx, 200, codePage),
+    challenge: (codePage, cookies) => htmlResponse(ctx, 200, codePage, { setCookies: cookies ?? [] }),
   });
   if (answered) return answered;
   if (!ctx.sessionToken || !(await me(ctx.event, ctx.sessionToken))) {

@@ -140,7 +140,7 @@ export const checkoutAction = pageHandler(async (request) => {
   }
   const answered = await signInAction(request, view.action, {
     refused: async (error) => respond(view, 400, checkoutSignedOut({ ...view, error })),
-    challenge: (codePage) => respond(view, 200, codePage),
+    challenge: (codePage, cookies) => respond(view, 200, codePage, cookies ?? []),
   });
   if (answered) return answered;
   if (!ctx.sessionToken || !(await me(ctx.event, ctx.sessionToken))) {

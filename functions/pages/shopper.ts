@@ -4,6 +4,7 @@
  * own handler called in-process (./invoke.ts); the form fields are handed over as they came and the
  * handler's schema validates them. What comes back is the API's answer, errors included.
  */
+import { startVerification, verifyContact } from '../customers/contacts-handler.ts';
 import { deleteCurrentSession, getMe } from '../customers/handler.ts';
 import { registerCustomer } from '../customers/registration-handler.ts';
 import { createMfaSession, createSession } from '../customers/sign-in-handler.ts';
@@ -21,6 +22,8 @@ export interface Challenge {
 /** The outcome of a sign-in step: signed in, a second factor to give, or the API's refusal. */
 export type SignInStep =
   | { kind: 'signed_in'; sessionToken: string }
+  /** Signed in just after registering: the email's one-time code proves the address. */
+  | { kind: 'verify_email'; sessionToken: string; challenge: Challenge }
   | { kind: 'challenge'; challenge: Challenge }
   | { kind: 'refused'; message: string };
 
@@ -63,7 +66,38 @@ export async function register(event: HttpEvent, form: URLSearchParams): Promise
     body,
   });
   if (registered.error) return { kind: 'refused', message: registered.error.message };
-  return signIn(event, form);
+  const step = await signIn(event, form);
+  if (step.kind !== 'signed_in') return step;
+  // Codes and security notices go only to verified addresses: prove the email now, while the
+  // shopper is here (if the code cannot be sent, they are signed in and can verify later).
+  const started = await invoke<{ challengeId: string; channel?: string }>(startVerification, event, {
+    method: 'POST',
+    resource: '/v1/me/contact-verifications',
+    body: { contact: 'email' },
+    sessionToken: step.sessionToken,
+  });
+  if (started.error) return step;
+  return {
+    kind: 'verify_email',
+    sessionToken: step.sessionToken,
+    challenge: { challengeId: started.json.challengeId, channel: started.json.channel ?? 'email' },
+  };
+}
+
+/** The code that proves the email (`POST /v1/me/contact-verifications/{id}/verify`): null, or the refusal. */
+export async function confirmEmail(
+  event: HttpEvent,
+  sessionToken: string,
+  form: URLSearchParams,
+): Promise<string | null> {
+  const answer = await invoke(verifyContact, event, {
+    method: 'POST',
+    resource: '/v1/me/contact-verifications/{challengeId}/verify',
+    pathParameters: { challengeId: field(form, 'challengeId') },
+    body: { code: field(form, 'code').trim() },
+    sessionToken,
+  });
+  return answer.error ? answer.error.message : null;
 }
 
 export async function signOut(event: HttpEvent, sessionToken: string | undefined): Promise<void> {

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, expect, vi } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { idempotencyKey } from '../support/checkout.ts';
 import { registerCustomer, stepUp } from '../support/customers.ts';
+import { merchantOverHttp } from '../support/merchants.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -52,13 +53,9 @@ export async function shopperContext(
   return context;
 }
 
+/** An ACTIVE merchant (merchants start `pending_review`; only an active one takes payments). */
 export async function newMerchant(app: TestApp, name: string): Promise<{ id: string; apiKey: string }> {
-  const res = await app.call<{ id: string; apiKey: string }>('POST', '/v1/admin/merchants', {
-    auth: app.operator,
-    body: { name },
-  });
-  expect(res.status, res.text).toBe(201);
-  return res.json;
+  return merchantOverHttp(app, { name });
 }
 
 export async function openCheckout(
@@ -105,10 +102,14 @@ export const newEmail = () => `shopper-${idempotencyKey().slice(5, 17)}@example.
 export const PASSWORD = 'Quiet-Lantern-Harbor-7';
 
 /** Registers on the page shown (the checkout or the portal), signed in afterwards. */
-export async function registerOnPage(page: Page, email = newEmail()): Promise<string> {
+/** Registers on the page, then confirms the email with the code sent to it (from the outbox). */
+export async function registerOnPage(app: TestApp, page: Page, email = newEmail()): Promise<string> {
   await page.getByLabel('Email', { exact: true }).nth(1).fill(email);
   await page.getByLabel('Password (at least 12 characters)').fill(PASSWORD);
   await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByText('Confirm your email').first().waitFor();
+  await page.getByLabel('Code', { exact: true }).fill(await codeOnPage(app, page));
+  await page.getByRole('button', { name: 'Continue' }).click();
   await page.getByText(`Signed in as ${email}`).waitFor();
   return email;
 }

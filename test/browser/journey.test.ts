@@ -40,7 +40,7 @@ describe('hosted checkout: the whole journey', () => {
     expect(await page.getByTestId('amount').textContent()).toBe('$400.00');
     await expectAccessible(page, 'checkout, signed out');
 
-    await registerOnPage(page);
+    await registerOnPage(app, page);
     await addCardOnPage(app, page);
     await expectAccessible(page, 'checkout, signed in');
 

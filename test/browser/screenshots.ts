@@ -40,9 +40,14 @@ async function outboxCode(page: Page): Promise<string> {
 }
 
 try {
-  const merchant = await api<{ apiKey: string }>('POST', '/v1/admin/merchants', runtime.operatorToken, {
-    name: 'Acme Outdoor',
-  });
+  const merchant = await api<{ id: string; apiKey: string }>(
+    'POST',
+    '/v1/admin/merchants',
+    runtime.operatorToken,
+    { name: 'Acme Outdoor' },
+  );
+  // Merchants start pending_review; only an active one takes payments.
+  await api('POST', `/v1/admin/merchants/${merchant.id}/activate`, runtime.operatorToken, {});
   const session = await api<{ url: string }>(
     'POST',
     '/v1/checkout-sessions',
@@ -64,6 +69,9 @@ try {
   await desktop.locator('#rg-email').fill(email);
   await desktop.locator('#rg-password').fill(password);
   await desktop.getByRole('button', { name: 'Create account' }).click();
+  // The new account confirms its email with the code sent to it.
+  await desktop.locator('#code').fill(await outboxCode(desktop));
+  await desktop.getByRole('button', { name: 'Continue' }).click();
   await desktop.getByRole('button', { name: 'Add a card' }).click();
   await desktop.locator('#code').fill(await outboxCode(desktop));
   await desktop.getByRole('button', { name: 'Continue' }).click();

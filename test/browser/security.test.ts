@@ -77,6 +77,10 @@ describe('hosted checkout: keyboard, small screens and the card number', () => {
       await typeInto(page, '#rg-email', email);
       await typeInto(page, '#rg-password', PASSWORD);
       await page.keyboard.press('Enter');
+      // A new account proves its email with the code sent to it before it gets step-up codes.
+      await page.getByText('Confirm your email').first().waitFor();
+      await typeInto(page, '#code', await codeOnPage(app, page));
+      await page.keyboard.press('Enter');
       await page.getByText(`Signed in as ${email}`).waitFor();
       expect(await fitsWidth(page)).toBe(true);
 

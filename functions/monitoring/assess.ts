@@ -65,6 +65,19 @@ async function firedRules(event: RiskEvent, atMs: number, config: RiskConfig) {
 export async function assess(event: RiskEvent, clock: Clock): Promise<RiskDecision> {
   const config = riskConfig();
   const now = clock.now();
+  if (!config.enabled) {
+    logger.debug('account monitoring is off (RISK_CONFIG.enabled = false): approved unassessed', {
+      action: event.action,
+    });
+    return {
+      id: 'rsk_off',
+      action: event.action,
+      decision: 'approve',
+      score: 0,
+      fired: [],
+      at: now.toISOString(),
+    };
+  }
   const { fired, degraded } = await firedRules(event, now.getTime(), config);
   const decision: RiskDecision = {
     id: newId('riskDecision', now),

@@ -25,6 +25,12 @@ const rule = <T extends z.ZodRawShape>(shape: T, score: number, onReview: 'step_
 
 export const RiskConfigSchema = /* @__PURE__ */ defineSchema(() =>
   z.object({
+    /**
+     * `false` switches account monitoring off: every assessment approves at once, reads and writes
+     * nothing, and is logged as unassessed (an operator's switch for an incident in the monitoring
+     * path, and the suites' default where they test other capabilities).
+     */
+    enabled: z.boolean().default(true),
     reviewAt: Score.default(50),
     declineAt: Score.default(100),
     rules: z

@@ -8,6 +8,7 @@ import { DomainError } from '../lib/errors.ts';
 import { logger } from '../lib/logger.ts';
 import { recordAggregates } from './aggregates.ts';
 import { assess, type RiskDecision } from './assess.ts';
+import { riskConfig } from './config.ts';
 import { type RiskEvent, type SignalEvent, signalAdded } from './rules.ts';
 
 export type { RiskDecision, RiskOutcome } from './assess.ts';
@@ -28,6 +29,7 @@ export function assessRisk(event: RiskEvent, clock: Clock): Promise<RiskDecision
  * effort: a failure is logged, never thrown (the action it describes already happened).
  */
 export async function recordRiskSignal(event: SignalEvent, clock: Clock): Promise<void> {
+  if (!riskConfig().enabled) return;
   try {
     await recordAggregates(signalAdded(event), clock.now().getTime());
   } catch (error) {

@@ -77,6 +77,7 @@ function sharedEntityRule(image: StreamImage): { rule: string; min: number; enti
  * infrastructure errors (the batch reports the record as failed and the stream retries it).
  */
 export async function monitorChange(image: StreamImage, clock: Clock): Promise<string | undefined> {
+  if (!riskConfig().enabled) return undefined;
   if (image.type === 'riskAggregate') {
     const rule = sharedEntityRule(image);
     const members = distinctValues((image.events as Iterable<string> | undefined) ?? []);

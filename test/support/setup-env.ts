@@ -9,9 +9,10 @@ process.env.POWERTOOLS_DEV = 'false';
 // The e2e suites register many shoppers from 127.0.0.1; the per-IP limit has its own test.
 process.env.REGISTRATIONS_PER_IP_PER_HOUR = '10000';
 // The suites reuse a handful of test cards across many shoppers and check out in bursts under a
-// frozen clock: account monitoring still assesses and records everything, but decides `approve`
-// unless a test sets its own RISK_CONFIG (test/integration/monitoring.test.ts, test/e2e/monitoring.test.ts).
-process.env.RISK_CONFIG = JSON.stringify({ reviewAt: 1000, declineAt: 1000 });
+// frozen clock: account monitoring is off (RISK_CONFIG.enabled = false: approve, no I/O) unless a
+// test sets its own RISK_CONFIG (test/integration/monitoring.test.ts, test/e2e/monitoring.test.ts,
+// the bench). Its ~10 extra writes per checkout doubled the suite's time on DynamoDB Local.
+process.env.RISK_CONFIG = JSON.stringify({ enabled: false });
 
 // Tests that set TESSERA_LOCAL=1 get the local key service, as under the local runtime.
 import { setLocalKeyServiceFactory } from '../../functions/lib/key-service.ts';

@@ -39,6 +39,7 @@ export function toSummary(order: OrderRecord): OrderSummaryResponse {
     outstandingAmount: order.outstandingAmount,
     lateFeesAmount: order.lateFeesAmount ?? 0,
     remainingAuthorizedAmount: remainingAuthorized(order),
+    disputed: order.disputed ?? false,
     authorizationExpiresAt: order.authorizationExpiresAt,
     authorizationMaxExpiresAt: order.authorizationMaxExpiresAt,
     version: order.version,

@@ -32,6 +32,9 @@ export const WEBHOOK_EVENT_TYPES = [
   'order.late_fee_charged',
   'refund.card_refund_succeeded',
   'refund.card_refund_failed',
+  'dispute.created',
+  'dispute.evidence_submitted',
+  'dispute.resolved',
 ] as const;
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
@@ -39,7 +42,7 @@ export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 export interface WebhookEventInput {
   merchantId: string;
   type: WebhookEventType;
-  /** The object the event is about (an order id for every event type today). */
+  /** The object the event is about (an order id; a dispute id for `dispute.*`). */
   objectId: string;
   /**
    * The object's `version` after the change. Receivers keep the highest sequence seen per object

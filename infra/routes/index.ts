@@ -1,6 +1,7 @@
 import { checkoutRoutes } from './checkout.ts';
 import { collectionRoutes } from './collection.ts';
 import { customersRoutes } from './customers.ts';
+import { disputesRoutes } from './disputes.ts';
 import { meOrdersRoutes } from './me-orders.ts';
 import { merchantsRoutes } from './merchants.ts';
 import { ordersRoutes } from './orders.ts';
@@ -27,6 +28,7 @@ export const routesByCapability: Readonly<Record<string, readonly Route[]>> = {
   checkout: checkoutRoutes,
   orders: [...ordersRoutes, ...meOrdersRoutes],
   collection: collectionRoutes,
+  disputes: disputesRoutes,
 };
 
 /**

@@ -731,7 +731,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `amount_too_small`, `authorization_expired`, `capture_exceeds_authorization`, `order_not_capturable`, `too_many_captures`, `concurrent_update`, `service_unavailable`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `order_disputed`, `resource_missing`, `amount_too_small`, `authorization_expired`, `capture_exceeds_authorization`, `order_not_capturable`, `too_many_captures`, `concurrent_update`, `service_unavailable`.
          */
         post: operations["captureOrder"];
         delete?: never;
@@ -883,7 +883,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `request_blocked`, `resource_missing`, `card_declined`, `card_declined_hard`, `order_not_payable`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `request_blocked`, `order_disputed`, `resource_missing`, `card_declined`, `card_declined_hard`, `order_not_payable`, `concurrent_update`.
          */
         post: operations["payOffMyOrder"];
         delete?: never;
@@ -933,7 +933,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `request_blocked`, `resource_missing`, `due_date_already_extended`, `due_date_not_extendable`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `request_blocked`, `order_disputed`, `resource_missing`, `due_date_already_extended`, `due_date_not_extendable`, `concurrent_update`.
          */
         post: operations["extendMyOrderDueDate"];
         delete?: never;
@@ -984,6 +984,176 @@ export interface paths {
         get: operations["getCollectionRun"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/disputes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report one of your orders as unauthorized: its payments pause at once while it is investigated
+         * @description Filing puts the order on hold: no installment is collected and no late fee accrues until an operator resolves the dispute. If fraud is confirmed you owe nothing: what is still to pay is cancelled and what you paid goes back to your card. If not, payments resume with every due date moved by the days paused. An order has one dispute: filing again answers 200 with it.
+         *
+         *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
+         *
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `request_blocked`, `resource_missing`, `order_not_disputable`, `concurrent_update`.
+         */
+        post: operations["fileMyDispute"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/disputes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Disputes on your orders, newest first, with an opaque cursor
+         * @description Disputes on your orders, newest first, with an opaque cursor.
+         *
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `invalid_cursor`.
+         */
+        get: operations["listDisputes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/disputes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A dispute on one of your orders
+         * @description A dispute on one of your orders.
+         *
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         */
+        get: operations["getDispute"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/disputes/{id}/evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add evidence text to a dispute under review (at most 10 submissions)
+         * @description Add evidence text to a dispute under review (at most 10 submissions).
+         *
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *
+         *     Send an `Idempotency-Key`; a retry with the same key is answered once.
+         *
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `dispute_resolved`, `evidence_limit_reached`, `concurrent_update`.
+         */
+        post: operations["submitDisputeEvidence"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/disputes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The disputes of one status (default under_review), newest first
+         * @description The disputes of one status (default under_review), newest first.
+         *
+         *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
+         *
+         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `invalid_cursor`.
+         */
+        get: operations["adminListDisputes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/disputes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A dispute
+         * @description A dispute.
+         *
+         *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
+         *
+         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `resource_missing`.
+         */
+        get: operations["adminGetDispute"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/disputes/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resolve a dispute: fraud_confirmed (the shopper owes nothing) or rejected (collection resumes)
+         * @description `fraud_confirmed`: every unpaid installment is cancelled, everything collected (fees included) is refunded to the card by charge id (a refused return is retried by collection), the card is flagged, the order ends `refunded`, the dispute is `lost`. `rejected`: every unpaid installment moves later by the days paused and collection resumes; the dispute is `won`; the shopper is emailed the note. Resolving again with the same outcome answers the dispute unchanged.
+         *
+         *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
+         *
+         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `resource_missing`, `dispute_resolved`, `refund_too_large`, `installment_charging`, `concurrent_update`.
+         */
+        post: operations["resolveDispute"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1252,6 +1422,66 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "dispute.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Event `dispute.created`
+         * @description Sent to your webhook endpoint at least once, possibly out of order: de-duplicate on `id`, keep the highest `sequence` per `objectId`. Verify `Tessera-Signature` on the raw body (docs/webhooks.md) and reject a timestamp more than 5 minutes from your clock. Answer any 2xx within 10 s; anything else is retried with backoff.
+         */
+        post: operations["webhook_dispute_created"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "dispute.evidence_submitted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Event `dispute.evidence_submitted`
+         * @description Sent to your webhook endpoint at least once, possibly out of order: de-duplicate on `id`, keep the highest `sequence` per `objectId`. Verify `Tessera-Signature` on the raw body (docs/webhooks.md) and reject a timestamp more than 5 minutes from your clock. Answer any 2xx within 10 s; anything else is retried with backoff.
+         */
+        post: operations["webhook_dispute_evidence_submitted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "dispute.resolved": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Event `dispute.resolved`
+         * @description Sent to your webhook endpoint at least once, possibly out of order: de-duplicate on `id`, keep the highest `sequence` per `objectId`. Verify `Tessera-Signature` on the raw body (docs/webhooks.md) and reject a timestamp more than 5 minutes from your clock. Answer any 2xx within 10 s; anything else is retried with backoff.
+         */
+        post: operations["webhook_dispute_resolved"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface components {
     schemas: {
@@ -1426,6 +1656,32 @@ export interface components {
              */
             asOf: string;
         };
+        FileDisputeRequest: {
+            /**
+             * @description One of your orders.
+             * @example ord_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V
+             */
+            orderId: string;
+            reason: components["schemas"]["DisputeReason"];
+        };
+        /**
+         * @description `unauthorized`: the shopper did not make this purchase; `card_lost_or_stolen`: made with a lost or stolen card; `account_takeover`: someone else used the account; `not_recognized`: the shopper does not recognize it.
+         * @enum {string}
+         */
+        DisputeReason: "unauthorized" | "card_lost_or_stolen" | "account_takeover" | "not_recognized";
+        DisputeEvidenceRequest: {
+            /** @description Evidence for the investigation (delivery proof, correspondence). No card numbers. */
+            text: string;
+        };
+        /** @enum {string} */
+        DisputeStatus: "under_review" | "won" | "lost";
+        ResolveDisputeRequest: {
+            outcome: components["schemas"]["DisputeOutcome"];
+            /** @description Why: sent to the shopper (a rejection says why) and shown to the merchant. */
+            note: string;
+        };
+        /** @enum {string} */
+        DisputeOutcome: "fraud_confirmed" | "rejected";
         OrderEventData: {
             id: string;
             /** @constant */
@@ -1454,6 +1710,8 @@ export interface components {
             lateFeesAmount: number;
             /** @description What may still be captured. */
             remainingAuthorizedAmount: number;
+            /** @description True while the shopper disputes the order (GET /v1/disputes): nothing is collected, no fee accrues. */
+            disputed: boolean;
             /** Format: date-time */
             authorizationExpiresAt: string;
             /** Format: date-time */
@@ -1607,6 +1865,11 @@ export interface components {
          *     - `recovery_code_not_allowed` (422): A recovery code cannot answer this challenge.
          *     - `webhook_url_insecure` (422): The webhook URL must use https.
          *     - `webhook_url_forbidden` (422): The webhook URL is malformed, has credentials, or points at a private address.
+         *     - `order_disputed` (422): The order is disputed: payments on it are paused until the dispute is resolved.
+         *     - `order_not_disputable` (422): Only an order with captured money (captured, in arrears, paid off) can be disputed.
+         *     - `dispute_resolved` (422): The dispute is already resolved (with another outcome).
+         *     - `evidence_limit_reached` (422): The dispute holds its maximum of evidence submissions.
+         *     - `conversation_closed` (422): The support conversation is closed.
          *     - `rate_limited` (429): Too many requests; retry after `Retry-After` seconds.
          *     - `two_factor_locked` (429): Too many wrong codes; wait before trying again.
          *     - `invalid_body` (400): Deployed: the body does not match the request model.
@@ -1624,7 +1887,7 @@ export interface components {
          *     - `service_unavailable` (503): A dependency is unavailable; retry shortly.
          * @enum {string}
          */
-        ErrorCode: "parameter_invalid" | "parameter_missing" | "parameter_unknown" | "invalid_json" | "unsupported_content_type" | "idempotency_key_missing" | "idempotency_key_invalid" | "invalid_amount" | "currency_unsupported" | "header_repeated" | "malformed_request" | "vault_key_not_configured" | "invalid_cursor" | "invalid_date" | "as_of_in_future" | "as_of_too_old" | "invalid_term" | "invalid_apr" | "invalid_payments" | "password_too_weak" | "pan_not_allowed" | "unauthorized" | "session_invalid" | "invalid_credentials" | "merchant_suspended" | "merchant_inactive" | "client_token_invalid" | "step_up_required" | "step_up_invalid" | "resource_missing" | "route_not_found" | "method_not_allowed" | "body_too_large" | "concurrent_update" | "idempotency_request_in_progress" | "challenge_busy" | "two_factor_already_enabled" | "two_factor_not_enabled" | "enrollment_missing" | "delivery_not_retryable" | "installment_charging" | "idempotency_key_reused" | "card_funds_open_orders" | "order_not_payable" | "order_closed" | "card_declined_hard" | "due_date_already_extended" | "due_date_not_extendable" | "payment_in_progress" | "card_declined" | "amount_too_small" | "amount_too_large" | "amount_out_of_range" | "currency_not_offered" | "plan_not_offered" | "plan_not_schedulable" | "term_not_offered" | "term_out_of_range" | "apr_out_of_range" | "apr_undefined" | "checkout_session_completed" | "checkout_session_approved" | "merchant_unavailable" | "checkout_session_expired" | "authorization_token_invalid" | "authorization_token_expired" | "authorization_token_used" | "authorization_expired" | "authorization_not_extendable" | "authorization_extension_limit" | "capture_exceeds_authorization" | "too_many_captures" | "order_not_capturable" | "order_not_refundable" | "order_not_cancellable" | "nothing_to_refund" | "refund_too_large" | "refund_exceeds_refundable" | "invalid_installment" | "card_expired" | "expired_card" | "invalid_number" | "card_brand_unsupported" | "invalid_expiry_month" | "invalid_expiry_year" | "invalid_cvc" | "code_invalid" | "challenge_expired" | "challenge_used" | "challenge_attempts_exceeded" | "enrollment_attempts_exceeded" | "recovery_code_not_allowed" | "webhook_url_insecure" | "webhook_url_forbidden" | "rate_limited" | "two_factor_locked" | "invalid_body" | "invalid_parameters" | "request_rejected" | "request_blocked" | "forbidden" | "not_found_or_unauthenticated" | "invalid_signature" | "expired_credentials" | "quota_exceeded" | "internal_error" | "decryption_failed" | "bad_gateway" | "service_unavailable";
+        ErrorCode: "parameter_invalid" | "parameter_missing" | "parameter_unknown" | "invalid_json" | "unsupported_content_type" | "idempotency_key_missing" | "idempotency_key_invalid" | "invalid_amount" | "currency_unsupported" | "header_repeated" | "malformed_request" | "vault_key_not_configured" | "invalid_cursor" | "invalid_date" | "as_of_in_future" | "as_of_too_old" | "invalid_term" | "invalid_apr" | "invalid_payments" | "password_too_weak" | "pan_not_allowed" | "unauthorized" | "session_invalid" | "invalid_credentials" | "merchant_suspended" | "merchant_inactive" | "client_token_invalid" | "step_up_required" | "step_up_invalid" | "resource_missing" | "route_not_found" | "method_not_allowed" | "body_too_large" | "concurrent_update" | "idempotency_request_in_progress" | "challenge_busy" | "two_factor_already_enabled" | "two_factor_not_enabled" | "enrollment_missing" | "delivery_not_retryable" | "installment_charging" | "idempotency_key_reused" | "card_funds_open_orders" | "order_not_payable" | "order_closed" | "card_declined_hard" | "due_date_already_extended" | "due_date_not_extendable" | "payment_in_progress" | "card_declined" | "amount_too_small" | "amount_too_large" | "amount_out_of_range" | "currency_not_offered" | "plan_not_offered" | "plan_not_schedulable" | "term_not_offered" | "term_out_of_range" | "apr_out_of_range" | "apr_undefined" | "checkout_session_completed" | "checkout_session_approved" | "merchant_unavailable" | "checkout_session_expired" | "authorization_token_invalid" | "authorization_token_expired" | "authorization_token_used" | "authorization_expired" | "authorization_not_extendable" | "authorization_extension_limit" | "capture_exceeds_authorization" | "too_many_captures" | "order_not_capturable" | "order_not_refundable" | "order_not_cancellable" | "nothing_to_refund" | "refund_too_large" | "refund_exceeds_refundable" | "invalid_installment" | "card_expired" | "expired_card" | "invalid_number" | "card_brand_unsupported" | "invalid_expiry_month" | "invalid_expiry_year" | "invalid_cvc" | "code_invalid" | "challenge_expired" | "challenge_used" | "challenge_attempts_exceeded" | "enrollment_attempts_exceeded" | "recovery_code_not_allowed" | "webhook_url_insecure" | "webhook_url_forbidden" | "order_disputed" | "order_not_disputable" | "dispute_resolved" | "evidence_limit_reached" | "conversation_closed" | "rate_limited" | "two_factor_locked" | "invalid_body" | "invalid_parameters" | "request_rejected" | "request_blocked" | "forbidden" | "not_found_or_unauthenticated" | "invalid_signature" | "expired_credentials" | "quota_exceeded" | "internal_error" | "decryption_failed" | "bad_gateway" | "service_unavailable";
         MerchantWithKey: {
             id: string;
             /** @constant */
@@ -1867,7 +2130,7 @@ export interface components {
             updatedAt: string;
         };
         /** @enum {string} */
-        WebhookEventType: "order.authorized" | "order.captured" | "order.refunded" | "order.cancelled" | "order.authorization_expiring" | "order.authorization_expired" | "order.paid_off" | "order.in_arrears" | "installment.paid" | "installment.failed" | "order.late_fee_charged" | "refund.card_refund_succeeded" | "refund.card_refund_failed";
+        WebhookEventType: "order.authorized" | "order.captured" | "order.refunded" | "order.cancelled" | "order.authorization_expiring" | "order.authorization_expired" | "order.paid_off" | "order.in_arrears" | "installment.paid" | "installment.failed" | "order.late_fee_charged" | "refund.card_refund_succeeded" | "refund.card_refund_failed" | "dispute.created" | "dispute.evidence_submitted" | "dispute.resolved";
         /** @enum {string} */
         DeliveryStatus: "pending" | "delivering" | "delivered" | "dead" | "skipped";
         Customer: {
@@ -2005,6 +2268,8 @@ export interface components {
             lateFeesAmount: number;
             /** @description What may still be captured. */
             remainingAuthorizedAmount: number;
+            /** @description True while the shopper disputes the order (GET /v1/disputes): nothing is collected, no fee accrues. */
+            disputed: boolean;
             /** Format: date-time */
             authorizationExpiresAt: string;
             /** Format: date-time */
@@ -2101,6 +2366,8 @@ export interface components {
             lateFeesAmount: number;
             /** @description What may still be captured. */
             remainingAuthorizedAmount: number;
+            /** @description True while the shopper disputes the order (GET /v1/disputes): nothing is collected, no fee accrues. */
+            disputed: boolean;
             /** Format: date-time */
             authorizationExpiresAt: string;
             /** Format: date-time */
@@ -2325,7 +2592,49 @@ export interface components {
          */
         CollectionRunStatus: "running" | "completed";
         /** @enum {string} */
-        CollectionSkipReason: "settled" | "not_due_yet" | "in_flight" | "claimed_elsewhere" | "order_closed" | "card_attempt_limit" | "card_declined_hard" | "late_fee_only" | "card_refund";
+        CollectionSkipReason: "settled" | "not_due_yet" | "in_flight" | "claimed_elsewhere" | "order_closed" | "card_attempt_limit" | "card_declined_hard" | "late_fee_only" | "card_refund" | "disputed";
+        Dispute: {
+            id: string;
+            /** @constant */
+            object: "dispute";
+            orderId: string;
+            merchantReference: string;
+            reason: components["schemas"]["DisputeReason"];
+            status: components["schemas"]["DisputeStatus"];
+            /** @description What was captured and not refunded when it was filed (minor units). */
+            amount: number;
+            currency: components["schemas"]["Currency"];
+            evidence: {
+                text: string;
+                /** Format: date-time */
+                submittedAt: string;
+            }[];
+            resolution?: {
+                outcome: components["schemas"]["DisputeOutcome"];
+                note: string;
+                /** Format: date-time */
+                resolvedAt: string;
+                /** @description Days collection was paused (rejected: the schedule moved by them). */
+                pausedDays: number;
+                /** @description fraud_confirmed: what was collected and goes back to the card. */
+                creditedAmount: number;
+                /** @description fraud_confirmed: what the shopper no longer owes. */
+                cancelledAmount: number;
+            };
+            version: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        DisputeList: {
+            /** @constant */
+            object: "list";
+            data: components["schemas"]["Dispute"][];
+            hasMore: boolean;
+            /** @description Pass as startingAfter for the next page. */
+            nextCursor?: string;
+        };
         InstallmentOutput: {
             id: string;
             captureId: string;
@@ -7261,6 +7570,7 @@ export interface operations {
                      *           "outstandingAmount": 1,
                      *           "lateFeesAmount": 1,
                      *           "remainingAuthorizedAmount": 1,
+                     *           "disputed": false,
                      *           "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                      *           "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
                      *           "version": 1,
@@ -7415,6 +7725,7 @@ export interface operations {
                      *       "outstandingAmount": 1,
                      *       "lateFeesAmount": 1,
                      *       "remainingAuthorizedAmount": 1,
+                     *       "disputed": false,
                      *       "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                      *       "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
                      *       "version": 1,
@@ -7692,6 +8003,7 @@ export interface operations {
                      *       "outstandingAmount": 1,
                      *       "lateFeesAmount": 1,
                      *       "remainingAuthorizedAmount": 1,
+                     *       "disputed": false,
                      *       "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                      *       "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
                      *       "version": 1,
@@ -8073,7 +8385,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `idempotency_key_reused`: This `Idempotency-Key` was used with a different request. `amount_too_small`: The amount is below 1 minor unit. `authorization_expired`: The authorization has expired. `capture_exceeds_authorization`: More than is left to capture. `order_not_capturable`: The order is not in a state that can be captured. `too_many_captures`: The order has its maximum number of captures. */
+            /** @description `idempotency_key_reused`: This `Idempotency-Key` was used with a different request. `order_disputed`: The order is disputed: payments on it are paused until the dispute is resolved. `amount_too_small`: The amount is below 1 minor unit. `authorization_expired`: The authorization has expired. `capture_exceeds_authorization`: More than is left to capture. `order_not_capturable`: The order is not in a state that can be captured. `too_many_captures`: The order has its maximum number of captures. */
             422: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -8421,6 +8733,7 @@ export interface operations {
                      *       "outstandingAmount": 1,
                      *       "lateFeesAmount": 1,
                      *       "remainingAuthorizedAmount": 1,
+                     *       "disputed": false,
                      *       "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                      *       "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
                      *       "version": 1,
@@ -8649,6 +8962,7 @@ export interface operations {
                      *       "outstandingAmount": 1,
                      *       "lateFeesAmount": 1,
                      *       "remainingAuthorizedAmount": 1,
+                     *       "disputed": false,
                      *       "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                      *       "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
                      *       "version": 1,
@@ -9423,7 +9737,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `idempotency_key_reused`: This `Idempotency-Key` was used with a different request. `card_declined_hard`: The order's card was declined for good (lost, stolen, closed): set another card first. `order_not_payable`: The order has nothing a payoff could collect. */
+            /** @description `idempotency_key_reused`: This `Idempotency-Key` was used with a different request. `order_disputed`: The order is disputed: payments on it are paused until the dispute is resolved. `card_declined_hard`: The order's card was declined for good (lost, stolen, closed): set another card first. `order_not_payable`: The order has nothing a payoff could collect. */
             422: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -9940,7 +10254,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `idempotency_key_reused`: This `Idempotency-Key` was used with a different request. `due_date_already_extended`: The one due-date extension was used. `due_date_not_extendable`: The order is not `captured`, or its next installment is already being collected. */
+            /** @description `idempotency_key_reused`: This `Idempotency-Key` was used with a different request. `order_disputed`: The order is disputed: payments on it are paused until the dispute is resolved. `due_date_already_extended`: The one due-date extension was used. `due_date_not_extendable`: The order is not `captured`, or its next installment is already being collected. */
             422: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -10396,6 +10710,1352 @@ export interface operations {
             };
         };
     };
+    fileMyDispute: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "orderId": "ord_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                 *       "reason": "unauthorized"
+                 *     }
+                 */
+                "application/json": components["schemas"]["FileDisputeRequest"];
+            };
+        };
+        responses: {
+            /** @description The order was already disputed: its dispute. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "object": "dispute",
+                     *       "orderId": "string",
+                     *       "merchantReference": "string",
+                     *       "reason": "unauthorized",
+                     *       "status": "under_review",
+                     *       "amount": 1,
+                     *       "currency": "USD",
+                     *       "evidence": [
+                     *         {
+                     *           "text": "string",
+                     *           "submittedAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "resolution": {
+                     *         "outcome": "fraud_confirmed",
+                     *         "note": "string",
+                     *         "resolvedAt": "2026-03-01T12:00:00.000Z",
+                     *         "pausedDays": 1,
+                     *         "creditedAmount": 1,
+                     *         "cancelledAmount": 1
+                     *       },
+                     *       "version": 1,
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Dispute"];
+                };
+            };
+            /** @description Filed. */
+            201: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "object": "dispute",
+                     *       "orderId": "string",
+                     *       "merchantReference": "string",
+                     *       "reason": "unauthorized",
+                     *       "status": "under_review",
+                     *       "amount": 1,
+                     *       "currency": "USD",
+                     *       "evidence": [
+                     *         {
+                     *           "text": "string",
+                     *           "submittedAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "resolution": {
+                     *         "outcome": "fraud_confirmed",
+                     *         "note": "string",
+                     *         "resolvedAt": "2026-03-01T12:00:00.000Z",
+                     *         "pausedDays": 1,
+                     *         "creditedAmount": 1,
+                     *         "cancelledAmount": 1
+                     *       },
+                     *       "version": 1,
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Dispute"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. `session_invalid`: The session token is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `concurrent_update`: Changed by another request meanwhile; retry. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_too_large`: The body exceeds 64 KiB. */
+            413: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `order_not_disputable`: Only an order with captured money (captured, in arrears, paid off) can be disputed. */
+            422: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listDisputes: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The opaque `nextCursor` of the previous page. */
+                startingAfter?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Disputes. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "list",
+                     *       "data": [
+                     *         {
+                     *           "id": "string",
+                     *           "object": "dispute",
+                     *           "orderId": "string",
+                     *           "merchantReference": "string",
+                     *           "reason": "unauthorized",
+                     *           "status": "under_review",
+                     *           "amount": 1,
+                     *           "currency": "USD",
+                     *           "evidence": [
+                     *             {
+                     *               "text": "string",
+                     *               "submittedAt": "2026-03-01T12:00:00.000Z"
+                     *             }
+                     *           ],
+                     *           "resolution": {
+                     *             "outcome": "fraud_confirmed",
+                     *             "note": "string",
+                     *             "resolvedAt": "2026-03-01T12:00:00.000Z",
+                     *             "pausedDays": 1,
+                     *             "creditedAmount": 1,
+                     *             "cancelledAmount": 1
+                     *           },
+                     *           "version": 1,
+                     *           "createdAt": "2026-03-01T12:00:00.000Z",
+                     *           "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "hasMore": false,
+                     *       "nextCursor": "string"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DisputeList"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. `invalid_cursor`: `startingAfter` is not a cursor this list returned to you. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getDispute: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A dispute id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The dispute. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "object": "dispute",
+                     *       "orderId": "string",
+                     *       "merchantReference": "string",
+                     *       "reason": "unauthorized",
+                     *       "status": "under_review",
+                     *       "amount": 1,
+                     *       "currency": "USD",
+                     *       "evidence": [
+                     *         {
+                     *           "text": "string",
+                     *           "submittedAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "resolution": {
+                     *         "outcome": "fraud_confirmed",
+                     *         "note": "string",
+                     *         "resolvedAt": "2026-03-01T12:00:00.000Z",
+                     *         "pausedDays": 1,
+                     *         "creditedAmount": 1,
+                     *         "cancelledAmount": 1
+                     *       },
+                     *       "version": 1,
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Dispute"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    submitDisputeEvidence: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Unique per logical request (a UUID is ideal). A retry with the same key and the same request returns the first response for 24 h, with `Idempotent-Replayed: true`; the same key with a different request is a 422 `idempotency_key_reused`; one still in flight is a 409. */
+                "Idempotency-Key": components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description A dispute id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "text": "string"
+                 *     }
+                 */
+                "application/json": components["schemas"]["DisputeEvidenceRequest"];
+            };
+        };
+        responses: {
+            /** @description The dispute with the evidence. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "object": "dispute",
+                     *       "orderId": "string",
+                     *       "merchantReference": "string",
+                     *       "reason": "unauthorized",
+                     *       "status": "under_review",
+                     *       "amount": 1,
+                     *       "currency": "USD",
+                     *       "evidence": [
+                     *         {
+                     *           "text": "string",
+                     *           "submittedAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "resolution": {
+                     *         "outcome": "fraud_confirmed",
+                     *         "note": "string",
+                     *         "resolvedAt": "2026-03-01T12:00:00.000Z",
+                     *         "pausedDays": 1,
+                     *         "creditedAmount": 1,
+                     *         "cancelledAmount": 1
+                     *       },
+                     *       "version": 1,
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Dispute"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_request_in_progress`: A request with this `Idempotency-Key` is still in flight; retry later. `concurrent_update`: Changed by another request meanwhile; retry. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_too_large`: The body exceeds 64 KiB. */
+            413: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_key_reused`: This `Idempotency-Key` was used with a different request. `dispute_resolved`: The dispute is already resolved (with another outcome). `evidence_limit_reached`: The dispute holds its maximum of evidence submissions. */
+            422: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    adminListDisputes: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The opaque `nextCursor` of the previous page. */
+                startingAfter?: string;
+                status?: components["schemas"]["DisputeStatus"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Disputes. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "list",
+                     *       "data": [
+                     *         {
+                     *           "id": "string",
+                     *           "object": "dispute",
+                     *           "orderId": "string",
+                     *           "merchantReference": "string",
+                     *           "reason": "unauthorized",
+                     *           "status": "under_review",
+                     *           "amount": 1,
+                     *           "currency": "USD",
+                     *           "evidence": [
+                     *             {
+                     *               "text": "string",
+                     *               "submittedAt": "2026-03-01T12:00:00.000Z"
+                     *             }
+                     *           ],
+                     *           "resolution": {
+                     *             "outcome": "fraud_confirmed",
+                     *             "note": "string",
+                     *             "resolvedAt": "2026-03-01T12:00:00.000Z",
+                     *             "pausedDays": 1,
+                     *             "creditedAmount": 1,
+                     *             "cancelledAmount": 1
+                     *           },
+                     *           "version": 1,
+                     *           "createdAt": "2026-03-01T12:00:00.000Z",
+                     *           "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "hasMore": false,
+                     *       "nextCursor": "string"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DisputeList"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. `invalid_cursor`: `startingAfter` is not a cursor this list returned to you. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_signature`: Deployed: the SigV4 signature does not match. `expired_credentials`: Deployed: the SigV4 credentials have expired. `forbidden`: Deployed: the IAM caller may not call this route. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    adminGetDispute: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A dispute id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The dispute. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "object": "dispute",
+                     *       "orderId": "string",
+                     *       "merchantReference": "string",
+                     *       "reason": "unauthorized",
+                     *       "status": "under_review",
+                     *       "amount": 1,
+                     *       "currency": "USD",
+                     *       "evidence": [
+                     *         {
+                     *           "text": "string",
+                     *           "submittedAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "resolution": {
+                     *         "outcome": "fraud_confirmed",
+                     *         "note": "string",
+                     *         "resolvedAt": "2026-03-01T12:00:00.000Z",
+                     *         "pausedDays": 1,
+                     *         "creditedAmount": 1,
+                     *         "cancelledAmount": 1
+                     *       },
+                     *       "version": 1,
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Dispute"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_signature`: Deployed: the SigV4 signature does not match. `expired_credentials`: Deployed: the SigV4 credentials have expired. `forbidden`: Deployed: the IAM caller may not call this route. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    resolveDispute: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A dispute id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "outcome": "fraud_confirmed",
+                 *       "note": "string"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ResolveDisputeRequest"];
+            };
+        };
+        responses: {
+            /** @description Resolved. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "object": "dispute",
+                     *       "orderId": "string",
+                     *       "merchantReference": "string",
+                     *       "reason": "unauthorized",
+                     *       "status": "under_review",
+                     *       "amount": 1,
+                     *       "currency": "USD",
+                     *       "evidence": [
+                     *         {
+                     *           "text": "string",
+                     *           "submittedAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "resolution": {
+                     *         "outcome": "fraud_confirmed",
+                     *         "note": "string",
+                     *         "resolvedAt": "2026-03-01T12:00:00.000Z",
+                     *         "pausedDays": 1,
+                     *         "creditedAmount": 1,
+                     *         "cancelledAmount": 1
+                     *       },
+                     *       "version": 1,
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Dispute"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_signature`: Deployed: the SigV4 signature does not match. `expired_credentials`: Deployed: the SigV4 credentials have expired. `forbidden`: Deployed: the IAM caller may not call this route. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `installment_charging`: An installment is being charged; retry shortly. `concurrent_update`: Changed by another request meanwhile; retry. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_too_large`: The body exceeds 64 KiB. */
+            413: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `dispute_resolved`: The dispute is already resolved (with another outcome). `refund_too_large`: More than was captured and not yet refunded. */
+            422: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     webhook_order_authorized: {
         parameters: {
             query?: never;
@@ -10443,6 +12103,7 @@ export interface operations {
                  *         "outstandingAmount": 1,
                  *         "lateFeesAmount": 1,
                  *         "remainingAuthorizedAmount": 1,
+                 *         "disputed": false,
                  *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "version": 1,
@@ -10527,6 +12188,7 @@ export interface operations {
                  *         "outstandingAmount": 1,
                  *         "lateFeesAmount": 1,
                  *         "remainingAuthorizedAmount": 1,
+                 *         "disputed": false,
                  *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "version": 1,
@@ -10611,6 +12273,7 @@ export interface operations {
                  *         "outstandingAmount": 1,
                  *         "lateFeesAmount": 1,
                  *         "remainingAuthorizedAmount": 1,
+                 *         "disputed": false,
                  *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "version": 1,
@@ -10695,6 +12358,7 @@ export interface operations {
                  *         "outstandingAmount": 1,
                  *         "lateFeesAmount": 1,
                  *         "remainingAuthorizedAmount": 1,
+                 *         "disputed": false,
                  *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "version": 1,
@@ -10779,6 +12443,7 @@ export interface operations {
                  *         "outstandingAmount": 1,
                  *         "lateFeesAmount": 1,
                  *         "remainingAuthorizedAmount": 1,
+                 *         "disputed": false,
                  *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "version": 1,
@@ -10863,6 +12528,7 @@ export interface operations {
                  *         "outstandingAmount": 1,
                  *         "lateFeesAmount": 1,
                  *         "remainingAuthorizedAmount": 1,
+                 *         "disputed": false,
                  *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "version": 1,
@@ -10947,6 +12613,7 @@ export interface operations {
                  *         "outstandingAmount": 1,
                  *         "lateFeesAmount": 1,
                  *         "remainingAuthorizedAmount": 1,
+                 *         "disputed": false,
                  *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "version": 1,
@@ -11031,6 +12698,7 @@ export interface operations {
                  *         "outstandingAmount": 1,
                  *         "lateFeesAmount": 1,
                  *         "remainingAuthorizedAmount": 1,
+                 *         "disputed": false,
                  *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "version": 1,
@@ -11115,6 +12783,7 @@ export interface operations {
                  *         "outstandingAmount": 1,
                  *         "lateFeesAmount": 1,
                  *         "remainingAuthorizedAmount": 1,
+                 *         "disputed": false,
                  *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "version": 1,
@@ -11199,6 +12868,7 @@ export interface operations {
                  *         "outstandingAmount": 1,
                  *         "lateFeesAmount": 1,
                  *         "remainingAuthorizedAmount": 1,
+                 *         "disputed": false,
                  *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "version": 1,
@@ -11283,6 +12953,7 @@ export interface operations {
                  *         "outstandingAmount": 1,
                  *         "lateFeesAmount": 1,
                  *         "remainingAuthorizedAmount": 1,
+                 *         "disputed": false,
                  *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "version": 1,
@@ -11367,6 +13038,7 @@ export interface operations {
                  *         "outstandingAmount": 1,
                  *         "lateFeesAmount": 1,
                  *         "remainingAuthorizedAmount": 1,
+                 *         "disputed": false,
                  *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "version": 1,
@@ -11451,6 +13123,7 @@ export interface operations {
                  *         "outstandingAmount": 1,
                  *         "lateFeesAmount": 1,
                  *         "remainingAuthorizedAmount": 1,
+                 *         "disputed": false,
                  *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "version": 1,
@@ -11469,6 +13142,261 @@ export interface operations {
                     object: "event";
                     /** @constant */
                     type: "refund.card_refund_failed";
+                    /** Format: date-time */
+                    created: string;
+                    objectId: string;
+                    /** @description The object's version after the change: keep the highest per object, drop lower ones. */
+                    sequence: number;
+                    data: components["schemas"]["OrderEventData"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the event. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_dispute_created: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`; one `v1` per valid secret while a secret rotates: accept the event if any matches. */
+                "Tessera-Signature": string;
+                /** @description The event `id`. */
+                "Tessera-Event-Id": string;
+                /** @description The event `type`. */
+                "Tessera-Event-Type": "dispute.created";
+                /** @description 1 on the first attempt. */
+                "Tessera-Delivery-Attempt": number;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                 *       "object": "event",
+                 *       "type": "dispute.created",
+                 *       "created": "2026-03-01T12:00:00.000Z",
+                 *       "objectId": "string",
+                 *       "sequence": 1,
+                 *       "data": {
+                 *         "id": "string",
+                 *         "object": "order",
+                 *         "status": "authorized",
+                 *         "livemode": false,
+                 *         "amount": 1,
+                 *         "currency": "USD",
+                 *         "merchantReference": "string",
+                 *         "checkoutSessionId": "string",
+                 *         "plan": {
+                 *           "id": "pay_in_4"
+                 *         },
+                 *         "card": {
+                 *           "brand": "string",
+                 *           "last4": "string"
+                 *         },
+                 *         "capturedAmount": 1,
+                 *         "refundedAmount": 1,
+                 *         "outstandingAmount": 1,
+                 *         "lateFeesAmount": 1,
+                 *         "remainingAuthorizedAmount": 1,
+                 *         "disputed": false,
+                 *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
+                 *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
+                 *         "version": 1,
+                 *         "createdAt": "2026-03-01T12:00:00.000Z",
+                 *         "updatedAt": "2026-03-01T12:00:00.000Z"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description A event id.
+                     * @example evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V
+                     */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "dispute.created";
+                    /** Format: date-time */
+                    created: string;
+                    objectId: string;
+                    /** @description The object's version after the change: keep the highest per object, drop lower ones. */
+                    sequence: number;
+                    data: components["schemas"]["OrderEventData"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the event. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_dispute_evidence_submitted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`; one `v1` per valid secret while a secret rotates: accept the event if any matches. */
+                "Tessera-Signature": string;
+                /** @description The event `id`. */
+                "Tessera-Event-Id": string;
+                /** @description The event `type`. */
+                "Tessera-Event-Type": "dispute.evidence_submitted";
+                /** @description 1 on the first attempt. */
+                "Tessera-Delivery-Attempt": number;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                 *       "object": "event",
+                 *       "type": "dispute.evidence_submitted",
+                 *       "created": "2026-03-01T12:00:00.000Z",
+                 *       "objectId": "string",
+                 *       "sequence": 1,
+                 *       "data": {
+                 *         "id": "string",
+                 *         "object": "order",
+                 *         "status": "authorized",
+                 *         "livemode": false,
+                 *         "amount": 1,
+                 *         "currency": "USD",
+                 *         "merchantReference": "string",
+                 *         "checkoutSessionId": "string",
+                 *         "plan": {
+                 *           "id": "pay_in_4"
+                 *         },
+                 *         "card": {
+                 *           "brand": "string",
+                 *           "last4": "string"
+                 *         },
+                 *         "capturedAmount": 1,
+                 *         "refundedAmount": 1,
+                 *         "outstandingAmount": 1,
+                 *         "lateFeesAmount": 1,
+                 *         "remainingAuthorizedAmount": 1,
+                 *         "disputed": false,
+                 *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
+                 *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
+                 *         "version": 1,
+                 *         "createdAt": "2026-03-01T12:00:00.000Z",
+                 *         "updatedAt": "2026-03-01T12:00:00.000Z"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description A event id.
+                     * @example evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V
+                     */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "dispute.evidence_submitted";
+                    /** Format: date-time */
+                    created: string;
+                    objectId: string;
+                    /** @description The object's version after the change: keep the highest per object, drop lower ones. */
+                    sequence: number;
+                    data: components["schemas"]["OrderEventData"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the event. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_dispute_resolved: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`; one `v1` per valid secret while a secret rotates: accept the event if any matches. */
+                "Tessera-Signature": string;
+                /** @description The event `id`. */
+                "Tessera-Event-Id": string;
+                /** @description The event `type`. */
+                "Tessera-Event-Type": "dispute.resolved";
+                /** @description 1 on the first attempt. */
+                "Tessera-Delivery-Attempt": number;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                 *       "object": "event",
+                 *       "type": "dispute.resolved",
+                 *       "created": "2026-03-01T12:00:00.000Z",
+                 *       "objectId": "string",
+                 *       "sequence": 1,
+                 *       "data": {
+                 *         "id": "string",
+                 *         "object": "order",
+                 *         "status": "authorized",
+                 *         "livemode": false,
+                 *         "amount": 1,
+                 *         "currency": "USD",
+                 *         "merchantReference": "string",
+                 *         "checkoutSessionId": "string",
+                 *         "plan": {
+                 *           "id": "pay_in_4"
+                 *         },
+                 *         "card": {
+                 *           "brand": "string",
+                 *           "last4": "string"
+                 *         },
+                 *         "capturedAmount": 1,
+                 *         "refundedAmount": 1,
+                 *         "outstandingAmount": 1,
+                 *         "lateFeesAmount": 1,
+                 *         "remainingAuthorizedAmount": 1,
+                 *         "disputed": false,
+                 *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
+                 *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
+                 *         "version": 1,
+                 *         "createdAt": "2026-03-01T12:00:00.000Z",
+                 *         "updatedAt": "2026-03-01T12:00:00.000Z"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description A event id.
+                     * @example evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V
+                     */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "dispute.resolved";
                     /** Format: date-time */
                     created: string;
                     objectId: string;

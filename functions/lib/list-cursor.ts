@@ -1,0 +1,63 @@
+/**
+ * Opaque list cursors. A cursor names the last item of a page and is bound to the list and to the
+ * owner that received it (a merchant id, a customer id, an operator; ids are prefixed, so owners never
+ * collide) by an HMAC-SHA256 over (list, owner, payload), so it cannot be altered or replayed by
+ * another tenant: a foreign or edited cursor is 400 `invalid_cursor`. Independently, every list Query
+ * is built from the caller's own partition, so even a valid-looking cursor could not reach another
+ * tenant's keyspace.
+ *
+ * The HMAC key is derived (HKDF-SHA256, its own label) from the `cursor-signing` secret.
+ */
+import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { DomainError } from './errors.ts';
+import { type IdKind, isId } from './ids.ts';
+import { getSecret } from './secrets.ts';
+
+const VERSION = 'c1';
+let cursorKey: Promise<Buffer> | undefined;
+
+function key(): Promise<Buffer> {
+  cursorKey ??= getSecret('cursor-signing').then((secret) =>
+    Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'tessera/list-cursor/v1', 32)),
+  );
+  cursorKey.catch(() => {
+    cursorKey = undefined;
+  });
+  return cursorKey;
+}
+
+const tag = (secret: Buffer, list: string, owner: string, payload: string) =>
+  createHmac('sha256', secret).update(`${list}\n${owner}\n${payload}`).digest().subarray(0, 16);
+
+/** The cursor after `lastId` on `list` (e.g. `orders`, `disputes`) for `owner`. */
+export async function encodeListCursor(list: string, owner: string, lastId: string): Promise<string> {
+  const payload = Buffer.from(lastId, 'utf8').toString('base64url');
+  return `${VERSION}.${payload}.${tag(await key(), list, owner, payload).toString('base64url')}`;
+}
+
+/**
+ * The id (of `kind`) a cursor points after; 400 `invalid_cursor` unless `owner` was given it by
+ * this `list`.
+ */
+export async function decodeListCursor(
+  list: string,
+  owner: string,
+  cursor: string,
+  kind: IdKind,
+): Promise<string> {
+  const invalid = () =>
+    new DomainError(
+      'invalid',
+      'invalid_cursor',
+      'startingAfter is not a cursor returned to you by this list.',
+      'startingAfter',
+    );
+  const [version, payload, mac, ...rest] = cursor.split('.');
+  if (version !== VERSION || !payload || !mac || rest.length > 0) throw invalid();
+  const expected = tag(await key(), list, owner, payload);
+  const given = Buffer.from(mac, 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid();
+  const id = Buffer.from(payload, 'base64url').toString('utf8');
+  if (!isId(kind, id)) throw invalid();
+  return id;
+}

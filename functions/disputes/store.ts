@@ -5,9 +5,9 @@
  *   CARDFLAG#<tok> / DISPUTE#<dsp>  a card flagged by a confirmed fraud (read by account monitoring)
  * The dispute of an order is named on the order (`disputeId`), so filing twice finds it.
  */
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, fromItem, tableName } from '../lib/dynamodb.ts';
-import { GSI1 } from '../lib/tables.ts';
+import { gsi1Page } from '../lib/list-cursor.ts';
 import type { TransactItem } from '../lib/transactions.ts';
 import type { DisputeOutcome, DisputeReason, DisputeStatus } from './schema.ts';
 
@@ -114,23 +114,9 @@ export async function getDispute(id: string): Promise<DisputeRecord | undefined>
   return Item ? fromItem<DisputeRecord>(Item) : undefined;
 }
 
-/** A page of ids of a gsi1 partition, newest first, after `afterId`. */
-async function pageOf(pk: string, sk: 'DISPUTE' | 'QUEUE', limit: number, afterId?: string) {
-  const { Items = [] } = await ddb().send(
-    new QueryCommand({
-      TableName: tableName(),
-      IndexName: GSI1,
-      KeyConditionExpression: 'gsi1pk = :pk',
-      ExpressionAttributeValues: { ':pk': pk },
-      ScanIndexForward: false,
-      Limit: limit + 1,
-      ...(afterId
-        ? { ExclusiveStartKey: { pk: `DISPUTE#${afterId}`, sk, gsi1pk: pk, gsi1sk: afterId } }
-        : {}),
-    }),
-  );
-  return { items: Items.slice(0, limit), hasMore: Items.length > limit };
-}
+/** A page of a gsi1 partition of disputes (`sk` names the item kind listed), after `afterId`. */
+const pageOf = (pk: string, sk: 'DISPUTE' | 'QUEUE', limit: number, afterId?: string) =>
+  gsi1Page(pk, limit, afterId ? { key: { pk: `DISPUTE#${afterId}`, sk }, sortKey: afterId } : undefined);
 
 /** A merchant's disputes, newest first (always inside the merchant's partition). */
 export async function listMerchantDisputes(merchantId: string, limit: number, afterId?: string) {

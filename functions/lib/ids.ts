@@ -22,6 +22,8 @@ export const ID_PREFIXES = {
   verification: 'idv',
   creditApplication: 'cra',
   collectionRun: 'run',
+  conversation: 'cnv',
+  message: 'msg',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -1,4 +1,6 @@
 /**
+ * Lists: a page of a `gsi1` partition, and the opaque cursor that points after it.
+ *
  * Opaque list cursors. A cursor names the last item of a page and is bound to the list and to the
  * owner that received it (a merchant id, a customer id, an operator; ids are prefixed, so owners never
  * collide) by an HMAC-SHA256 over (list, owner, payload), so it cannot be altered or replayed by
@@ -9,9 +11,12 @@
  * The HMAC key is derived (HKDF-SHA256, its own label) from the `cursor-signing` secret.
  */
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { ddb, tableName } from './dynamodb.ts';
 import { DomainError } from './errors.ts';
 import { type IdKind, isId } from './ids.ts';
 import { getSecret } from './secrets.ts';
+import { GSI1 } from './tables.ts';
 
 const VERSION = 'c1';
 let cursorKey: Promise<Buffer> | undefined;
@@ -60,4 +65,28 @@ export async function decodeListCursor(
   const id = Buffer.from(payload, 'base64url').toString('utf8');
   if (!isId(kind, id)) throw invalid();
   return id;
+}
+
+/**
+ * One page of a `gsi1` partition, newest first: `limit` items, and whether more follow (one more is
+ * read to tell, without a second request). `after` is the last item of the previous page: its table
+ * key and its `gsi1sk`.
+ */
+export async function gsi1Page(
+  partition: string,
+  limit: number,
+  after?: { key: { pk: string; sk: string }; sortKey: string },
+): Promise<{ items: Record<string, unknown>[]; hasMore: boolean }> {
+  const { Items = [] } = await ddb().send(
+    new QueryCommand({
+      TableName: tableName(),
+      IndexName: GSI1,
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': partition },
+      ScanIndexForward: false,
+      Limit: limit + 1,
+      ...(after ? { ExclusiveStartKey: { ...after.key, gsi1pk: partition, gsi1sk: after.sortKey } } : {}),
+    }),
+  );
+  return { items: Items.slice(0, limit), hasMore: Items.length > limit };
 }

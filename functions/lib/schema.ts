@@ -3,6 +3,7 @@ import { ERROR_CODES, type ErrorCode } from './error-codes.ts';
 import type { ErrorType } from './errors.ts';
 import { ID_PREFIXES, type IdKind, idPattern } from './ids.ts';
 import { containsPan } from './pan.ts';
+import { maskSecrets } from './secret-text.ts';
 
 /** The API error code of a card number in a free-text field (./http.ts `zodToApiError` maps it). */
 export const PAN_NOT_ALLOWED = 'pan_not_allowed';
@@ -32,6 +33,15 @@ export function panFree<T extends z.ZodType<string>>(schema: T): T {
  * walk in test/unit/pan-free-inputs.test.ts proves it for every route.
  */
 export const freeText = () => panFree(z.string());
+
+/**
+ * THE builder for free text Tessera keeps although a person may type a secret into it (a support
+ * message): card numbers and one-time codes are masked (./secret-text.ts) instead of refused, so the
+ * value the handler receives (and stores, sends or logs) never holds them. Trimmed, then `min`–`max`
+ * characters checked on the text as typed.
+ */
+export const maskedText = (min: number, max: number) =>
+  z.string().trim().min(min).max(max).transform(maskSecrets);
 
 /**
  * Builds a module-level schema. Always precede the call with the `@__PURE__` annotation comment: it

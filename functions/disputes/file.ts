@@ -13,7 +13,7 @@ import { DomainError } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import { isCancellation } from '../lib/transactions.ts';
 import type { Commit } from '../lib/use-case.ts';
-import { DISPUTABLE_STATUSES, holdOrderItem, orderForDispute } from '../orders/collection-face.ts';
+import { DISPUTABLE_STATUSES, holdOrderItem, orderForCase } from '../orders/collection-face.ts';
 import { noticeFiled } from './notices.ts';
 import type { DisputeReason, DisputeResponse } from './schema.ts';
 import { type DisputeRecord, getDispute, putDisputeItem, queueItem } from './store.ts';
@@ -45,7 +45,7 @@ export async function fileDispute(
   commit: Commit<Filed>,
   clock: Clock,
 ): Promise<Filed> {
-  const order = await orderForDispute(body.orderId);
+  const order = await orderForCase(body.orderId);
   if (!order || order.customerId !== principal.customerId) throw noSuchOrder(body.orderId);
   if (order.disputeId) return existing(order.disputeId);
   if (!DISPUTABLE_STATUSES.includes(order.status)) {
@@ -92,7 +92,7 @@ export async function fileDispute(
   } catch (error) {
     if (!isCancellation(error)) throw error;
     // Lost to a concurrent filing (return its dispute) or to another change of the order (retry).
-    const again = await orderForDispute(order.id);
+    const again = await orderForCase(order.id);
     if (again?.disputeId) return existing(again.disputeId);
     throw new DomainError('conflict', 'concurrent_update', 'The order changed meanwhile; retry.');
   }

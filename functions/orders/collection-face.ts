@@ -27,7 +27,7 @@ export {
   DISPUTABLE_STATUSES,
   type DisputedOrder,
   holdOrderItem,
-  orderForDispute,
+  orderForCase,
   pausedDays,
   resumeAfterDispute,
 } from './dispute-hold.ts';

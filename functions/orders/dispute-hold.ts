@@ -77,8 +77,8 @@ function view(order: OrderRecord): DisputedOrder {
   };
 }
 
-/** The order, or undefined when there is none. */
-export async function orderForDispute(orderId: string): Promise<DisputedOrder | undefined> {
+/** The order a shopper's case is about (a dispute, a support conversation), or undefined. */
+export async function orderForCase(orderId: string): Promise<DisputedOrder | undefined> {
   const order = await store.getOrder(orderId);
   return order ? view(order) : undefined;
 }

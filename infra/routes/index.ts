@@ -7,6 +7,7 @@ import { merchantsRoutes } from './merchants.ts';
 import { ordersRoutes } from './orders.ts';
 import { platformRoutes } from './platform.ts';
 import type { Route } from './route.ts';
+import { supportRoutes } from './support.ts';
 import { twofaRoutes } from './twofa.ts';
 import { vaultRoutes } from './vault.ts';
 import { webhooksRoutes } from './webhooks.ts';
@@ -29,6 +30,7 @@ export const routesByCapability: Readonly<Record<string, readonly Route[]>> = {
   orders: [...ordersRoutes, ...meOrdersRoutes],
   collection: collectionRoutes,
   disputes: disputesRoutes,
+  support: supportRoutes,
 };
 
 /**

@@ -1160,6 +1160,206 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/support/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your support conversations, newest first, with an opaque cursor
+         * @description Your support conversations, newest first, with an opaque cursor.
+         *
+         *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
+         *
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `request_blocked`, `invalid_cursor`.
+         */
+        get: operations["listMySupportConversations"];
+        put?: never;
+        /**
+         * Open a support conversation (optionally about one of your orders) with its first message
+         * @description Texts are stored encrypted under the secrets key. A card number (all but its last 4 digits) or a one-time code (a run of 6–8 digits, or two halves of 3+3 or 4+4 split by a space or dash) typed into a subject or a message is masked before it is stored, sent or logged.
+         *
+         *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
+         *
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `request_blocked`, `resource_missing`, `concurrent_update`.
+         */
+        post: operations["openMySupportConversation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/support/conversations/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add a message to your open conversation
+         * @description Texts are stored encrypted under the secrets key. A card number (all but its last 4 digits) or a one-time code (a run of 6–8 digits, or two halves of 3+3 or 4+4 split by a space or dash) typed into a subject or a message is masked before it is stored, sent or logged.
+         *
+         *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
+         *
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `invalid_parameters`, `request_blocked`, `resource_missing`, `conversation_closed`, `concurrent_update`.
+         */
+        post: operations["postMySupportMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/support/conversations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One of your support conversations with its messages
+         * @description One of your support conversations with its messages.
+         *
+         *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
+         *
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `request_blocked`, `resource_missing`.
+         */
+        get: operations["getMySupportConversation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/support/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Support conversations of one status (default open), newest first
+         * @description Support conversations of one status (default open), newest first.
+         *
+         *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
+         *
+         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `invalid_cursor`.
+         */
+        get: operations["adminListSupportConversations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/support/conversations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A support conversation with its messages
+         * @description A support conversation with its messages.
+         *
+         *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
+         *
+         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `resource_missing`.
+         */
+        get: operations["adminGetSupportConversation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/support/conversations/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reply; the shopper is emailed that a reply waits, never its text
+         * @description Texts are stored encrypted under the secrets key. A card number (all but its last 4 digits) or a one-time code (a run of 6–8 digits, or two halves of 3+3 or 4+4 split by a space or dash) typed into a subject or a message is masked before it is stored, sent or logged.
+         *
+         *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
+         *
+         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `resource_missing`, `conversation_closed`, `concurrent_update`.
+         */
+        post: operations["adminReplySupportConversation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/support/conversations/{id}/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Assign the conversation to an operator
+         * @description Assign the conversation to an operator.
+         *
+         *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
+         *
+         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `resource_missing`, `concurrent_update`.
+         */
+        post: operations["adminAssignSupportConversation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/support/conversations/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close the conversation (closing a closed one answers it unchanged)
+         * @description Close the conversation (closing a closed one answers it unchanged).
+         *
+         *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
+         *
+         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `resource_missing`, `concurrent_update`.
+         */
+        post: operations["adminCloseSupportConversation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "order.authorized": {
@@ -1682,6 +1882,27 @@ export interface components {
         };
         /** @enum {string} */
         DisputeOutcome: "fraud_confirmed" | "rejected";
+        OpenSupportConversationRequest: {
+            /** @description Up to 200 characters; masked like a message. */
+            subject: string;
+            /** @description Up to 1,000 characters. A card number (all but its last 4 digits) or a one-time code (6–8 digits) in it is masked before it is stored or shown. */
+            message: string;
+            /**
+             * @description One of your orders, if the conversation is about it.
+             * @example ord_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V
+             */
+            orderId?: string;
+        };
+        SupportMessageRequest: {
+            /** @description Up to 1,000 characters. A card number (all but its last 4 digits) or a one-time code (6–8 digits) in it is masked before it is stored or shown. */
+            message: string;
+        };
+        /** @enum {string} */
+        SupportConversationStatus: "open" | "closed";
+        AssignSupportConversationRequest: {
+            /** @description Who takes the conversation (a name or an email). */
+            operator: string;
+        };
         OrderEventData: {
             id: string;
             /** @constant */
@@ -2631,6 +2852,40 @@ export interface components {
             /** @constant */
             object: "list";
             data: components["schemas"]["Dispute"][];
+            hasMore: boolean;
+            /** @description Pass as startingAfter for the next page. */
+            nextCursor?: string;
+        };
+        SupportConversation: {
+            id: string;
+            /** @constant */
+            object: "support_conversation";
+            subject: string;
+            status: components["schemas"]["SupportConversationStatus"];
+            orderId?: string;
+            /** @description The operator who has it (operators only). */
+            assignee?: string;
+            messageCount: number;
+            /** @description Oldest first; present on a single conversation, not in lists. */
+            messages?: {
+                id: string;
+                author: components["schemas"]["SupportMessageAuthor"];
+                text: string;
+                /** Format: date-time */
+                createdAt: string;
+            }[];
+            version: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        /** @enum {string} */
+        SupportMessageAuthor: "customer" | "operator";
+        SupportConversationList: {
+            /** @constant */
+            object: "list";
+            data: components["schemas"]["SupportConversation"][];
             hasMore: boolean;
             /** @description Pass as startingAfter for the next page. */
             nextCursor?: string;
@@ -12013,6 +12268,1636 @@ export interface operations {
             };
             /** @description `dispute_resolved`: The dispute is already resolved (with another outcome). `refund_too_large`: More than was captured and not yet refunded. */
             422: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listMySupportConversations: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The opaque `nextCursor` of the previous page. */
+                startingAfter?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Conversations. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "list",
+                     *       "data": [
+                     *         {
+                     *           "id": "string",
+                     *           "object": "support_conversation",
+                     *           "subject": "string",
+                     *           "status": "open",
+                     *           "orderId": "string",
+                     *           "assignee": "string",
+                     *           "messageCount": 1,
+                     *           "messages": [
+                     *             {
+                     *               "id": "string",
+                     *               "author": "customer",
+                     *               "text": "string",
+                     *               "createdAt": "2026-03-01T12:00:00.000Z"
+                     *             }
+                     *           ],
+                     *           "version": 1,
+                     *           "createdAt": "2026-03-01T12:00:00.000Z",
+                     *           "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "hasMore": false,
+                     *       "nextCursor": "string"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SupportConversationList"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. `invalid_cursor`: `startingAfter` is not a cursor this list returned to you. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. `session_invalid`: The session token is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    openMySupportConversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "subject": "string",
+                 *       "message": "string",
+                 *       "orderId": "ord_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V"
+                 *     }
+                 */
+                "application/json": components["schemas"]["OpenSupportConversationRequest"];
+            };
+        };
+        responses: {
+            /** @description Opened. */
+            201: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "object": "support_conversation",
+                     *       "subject": "string",
+                     *       "status": "open",
+                     *       "orderId": "string",
+                     *       "assignee": "string",
+                     *       "messageCount": 1,
+                     *       "messages": [
+                     *         {
+                     *           "id": "string",
+                     *           "author": "customer",
+                     *           "text": "string",
+                     *           "createdAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "version": 1,
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SupportConversation"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. `session_invalid`: The session token is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `concurrent_update`: Changed by another request meanwhile; retry. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_too_large`: The body exceeds 64 KiB. */
+            413: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postMySupportMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A conversation id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "message": "string"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SupportMessageRequest"];
+            };
+        };
+        responses: {
+            /** @description The conversation with the message. */
+            201: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "object": "support_conversation",
+                     *       "subject": "string",
+                     *       "status": "open",
+                     *       "orderId": "string",
+                     *       "assignee": "string",
+                     *       "messageCount": 1,
+                     *       "messages": [
+                     *         {
+                     *           "id": "string",
+                     *           "author": "customer",
+                     *           "text": "string",
+                     *           "createdAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "version": 1,
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SupportConversation"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. `session_invalid`: The session token is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `concurrent_update`: Changed by another request meanwhile; retry. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_too_large`: The body exceeds 64 KiB. */
+            413: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `conversation_closed`: The support conversation is closed. */
+            422: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMySupportConversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A conversation id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The conversation. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "object": "support_conversation",
+                     *       "subject": "string",
+                     *       "status": "open",
+                     *       "orderId": "string",
+                     *       "assignee": "string",
+                     *       "messageCount": 1,
+                     *       "messages": [
+                     *         {
+                     *           "id": "string",
+                     *           "author": "customer",
+                     *           "text": "string",
+                     *           "createdAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "version": 1,
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SupportConversation"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. `session_invalid`: The session token is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    adminListSupportConversations: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The opaque `nextCursor` of the previous page. */
+                startingAfter?: string;
+                status?: components["schemas"]["SupportConversationStatus"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Conversations. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "list",
+                     *       "data": [
+                     *         {
+                     *           "id": "string",
+                     *           "object": "support_conversation",
+                     *           "subject": "string",
+                     *           "status": "open",
+                     *           "orderId": "string",
+                     *           "assignee": "string",
+                     *           "messageCount": 1,
+                     *           "messages": [
+                     *             {
+                     *               "id": "string",
+                     *               "author": "customer",
+                     *               "text": "string",
+                     *               "createdAt": "2026-03-01T12:00:00.000Z"
+                     *             }
+                     *           ],
+                     *           "version": 1,
+                     *           "createdAt": "2026-03-01T12:00:00.000Z",
+                     *           "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "hasMore": false,
+                     *       "nextCursor": "string"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SupportConversationList"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. `invalid_cursor`: `startingAfter` is not a cursor this list returned to you. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_signature`: Deployed: the SigV4 signature does not match. `expired_credentials`: Deployed: the SigV4 credentials have expired. `forbidden`: Deployed: the IAM caller may not call this route. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    adminGetSupportConversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A conversation id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The conversation. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "object": "support_conversation",
+                     *       "subject": "string",
+                     *       "status": "open",
+                     *       "orderId": "string",
+                     *       "assignee": "string",
+                     *       "messageCount": 1,
+                     *       "messages": [
+                     *         {
+                     *           "id": "string",
+                     *           "author": "customer",
+                     *           "text": "string",
+                     *           "createdAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "version": 1,
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SupportConversation"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_signature`: Deployed: the SigV4 signature does not match. `expired_credentials`: Deployed: the SigV4 credentials have expired. `forbidden`: Deployed: the IAM caller may not call this route. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    adminReplySupportConversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A conversation id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "message": "string"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SupportMessageRequest"];
+            };
+        };
+        responses: {
+            /** @description The conversation with the reply. */
+            201: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "object": "support_conversation",
+                     *       "subject": "string",
+                     *       "status": "open",
+                     *       "orderId": "string",
+                     *       "assignee": "string",
+                     *       "messageCount": 1,
+                     *       "messages": [
+                     *         {
+                     *           "id": "string",
+                     *           "author": "customer",
+                     *           "text": "string",
+                     *           "createdAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "version": 1,
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SupportConversation"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_signature`: Deployed: the SigV4 signature does not match. `expired_credentials`: Deployed: the SigV4 credentials have expired. `forbidden`: Deployed: the IAM caller may not call this route. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `concurrent_update`: Changed by another request meanwhile; retry. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_too_large`: The body exceeds 64 KiB. */
+            413: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `conversation_closed`: The support conversation is closed. */
+            422: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    adminAssignSupportConversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A conversation id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "operator": "string"
+                 *     }
+                 */
+                "application/json": components["schemas"]["AssignSupportConversationRequest"];
+            };
+        };
+        responses: {
+            /** @description Assigned. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "object": "support_conversation",
+                     *       "subject": "string",
+                     *       "status": "open",
+                     *       "orderId": "string",
+                     *       "assignee": "string",
+                     *       "messageCount": 1,
+                     *       "messages": [
+                     *         {
+                     *           "id": "string",
+                     *           "author": "customer",
+                     *           "text": "string",
+                     *           "createdAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "version": 1,
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SupportConversation"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_signature`: Deployed: the SigV4 signature does not match. `expired_credentials`: Deployed: the SigV4 credentials have expired. `forbidden`: Deployed: the IAM caller may not call this route. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `concurrent_update`: Changed by another request meanwhile; retry. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_too_large`: The body exceeds 64 KiB. */
+            413: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    adminCloseSupportConversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A conversation id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Closed. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "object": "support_conversation",
+                     *       "subject": "string",
+                     *       "status": "open",
+                     *       "orderId": "string",
+                     *       "assignee": "string",
+                     *       "messageCount": 1,
+                     *       "messages": [
+                     *         {
+                     *           "id": "string",
+                     *           "author": "customer",
+                     *           "text": "string",
+                     *           "createdAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "version": 1,
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SupportConversation"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_signature`: Deployed: the SigV4 signature does not match. `expired_credentials`: Deployed: the SigV4 credentials have expired. `forbidden`: Deployed: the IAM caller may not call this route. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `concurrent_update`: Changed by another request meanwhile; retry. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_too_large`: The body exceeds 64 KiB. */
+            413: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;

@@ -13,7 +13,7 @@ const FACES = {
   customers: 'contacts.ts', // a customer's contact details, the adapter of twofa's contact port
   installments: 'terms.ts', // plans, schedules, disclosures and refund allocation: pure calculation
   merchants: 'access.ts', // merchant API-key authentication; the webhook endpoint on the merchant record
-  orders: 'collection-face.ts', // what installment collection needs of an order (lands with collection)
+  orders: 'collection-face.ts', // what collection needs of an order; disputes' hold, resume and credit; whose order a case is about
   payments: 'processor.ts', // the CardProcessor port (re-exported) and the process-wide processor
   sessions: 'access.ts', // customer session authentication
   twofa: 'gate.ts', // step-up checks

@@ -4,7 +4,7 @@ import { listOutbox } from '../../functions/lib/notifier.ts';
 import { setCardProcessor } from '../../functions/payments/processor.ts';
 import { appWithClock } from '../support/app.ts';
 import { checkoutFixtures, idempotencyKey, type Json } from '../support/checkout.ts';
-import { signIn } from '../support/customers.ts';
+import { signIn, stepUp } from '../support/customers.ts';
 
 // Disputes end to end through HTTP, under an injected clock (the gateway runs in-process and sees
 // it): file mid-plan, collection charges nothing and no fee accrues, then each resolution.
@@ -58,11 +58,11 @@ async function collectOn(days: number): Promise<Run> {
 }
 
 /** A fresh merchant and shopper with a pay_in_4 order of USD 400.00 captured on day 0 (base). */
-async function plan() {
+async function plan(card?: string) {
   base = Date.parse(`${isoDay(new Date(clock.now().getTime() + DAY_MS))}T10:00:00Z`);
   clock.set(new Date(base));
   const merchant = await newMerchant();
-  const shopper = await newShopper();
+  const shopper = await newShopper(card);
   const order = await capturedOrder(merchant, shopper, 40_000);
   return { merchant, shopper, orderId: order.id };
 }
@@ -239,6 +239,41 @@ describe('a dispute with fraud confirmed: the shopper owes nothing', PLAY, () =>
       text: 'more',
     });
     expect(late.json).toMatchObject({ error: { code: 'dispute_resolved' } });
+  });
+});
+
+describe('fraud confirmed after a late fee was paid: the fee comes back too', PLAY, () => {
+  it('credits the installment with its fee', async () => {
+    const { merchant, shopper, orderId } = await plan('4000000000000002');
+    for (const day of [1, 3, 7]) await collectOn(day);
+    expect((await collectOn(10)).fees).toBe(1); // USD 7.00 on installment 1
+    // The shopper sets a good card; the next run collects installment 1 with its fee.
+    const session = await signIn(testApp(), shopper.email, shopper.password);
+    const card = await testApp().call<{ token: string }>('POST', '/v1/me/cards', {
+      auth: session,
+      headers: { 'Step-Up-Token': await stepUp(testApp(), session, 'add_card') },
+      body: { number: '4242424242424242', expMonth: 12, expYear: 2030, cvc: '123' },
+    });
+    expect(card.status, card.text).toBe(201);
+    const changed = await testApp().call('PUT', `/v1/me/orders/${orderId}/card`, {
+      auth: session,
+      body: { cardToken: card.json.token },
+    });
+    expect(changed.status, changed.text).toBe(200);
+    expect((await collectOn(11)).charged).toBe(1);
+    let order = await getOrder(merchant.apiKey, orderId);
+    expect(order.installments[0]).toMatchObject({ status: 'paid', amount: 10_700 });
+
+    onDay(12);
+    const filed = await file(shopper, { orderId, reason: 'account_takeover' });
+    expect(filed.status, filed.text).toBe(201);
+    const resolved = await resolve(filed.json.id, { outcome: 'fraud_confirmed', note: 'Confirmed.' });
+    expect(resolved.json).toMatchObject({ resolution: { creditedAmount: 10_700, cancelledAmount: 30_000 } });
+    order = await getOrder(merchant.apiKey, orderId);
+    expect(order).toMatchObject({ status: 'refunded', outstandingAmount: 0 });
+    expect(order.refunds.at(-1)?.cardRefunds).toEqual([
+      expect.objectContaining({ amount: 10_700, status: 'succeeded' }),
+    ]);
   });
 });
 

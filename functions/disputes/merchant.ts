@@ -4,7 +4,7 @@
  */
 import type { Clock } from '../lib/clock.ts';
 import { DomainError } from '../lib/errors.ts';
-import { decodeListCursor, encodeListCursor } from '../lib/list-cursor.ts';
+import { cursorPage } from '../lib/list-cursor.ts';
 import { isCancellation } from '../lib/transactions.ts';
 import type { Commit } from '../lib/use-case.ts';
 import type { DisputeListResponse, DisputeResponse, DisputeStatus } from './schema.ts';
@@ -36,19 +36,10 @@ export async function getMerchantDispute(
 async function page(
   owner: string,
   query: { limit: number; startingAfter?: string | undefined },
-  read: (limit: number, after?: string) => Promise<{ disputes: DisputeRecord[]; hasMore: boolean }>,
+  read: (limit: number, after?: string) => Promise<{ items: DisputeRecord[]; hasMore: boolean }>,
 ): Promise<DisputeListResponse> {
-  const after = query.startingAfter
-    ? await decodeListCursor(LIST, owner, query.startingAfter, 'dispute')
-    : undefined;
-  const { disputes, hasMore } = await read(query.limit, after);
-  const last = disputes[disputes.length - 1];
-  return {
-    object: 'list',
-    data: disputes.map(toDispute),
-    hasMore,
-    ...(hasMore && last ? { nextCursor: await encodeListCursor(LIST, owner, last.id) } : {}),
-  };
+  const { items, ...rest } = await cursorPage({ name: LIST, owner, kind: 'dispute' }, query, read);
+  return { object: 'list', data: items.map(toDispute), ...rest };
 }
 
 /** `GET /v1/disputes`: the merchant's disputes (400 `invalid_cursor` for a cursor not given to it). */

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { CurrencyCodeSchema } from '../lib/money.ts';
-import { defineSchema, freeText, IsoDateTime, idOf } from '../lib/schema.ts';
+import { defineSchema, freeText, IsoDateTime, idOf, listQuery, listResponse } from '../lib/schema.ts';
 
 /** Why the shopper disputes the order (Regulation E, 12 CFR 1005.2(m): an unauthorized transfer). */
 export const DISPUTE_REASONS = [
@@ -66,16 +66,7 @@ export const DisputeEvidenceBody = /* @__PURE__ */ defineSchema(() =>
 
 export const DisputeIdParams = /* @__PURE__ */ defineSchema(() => z.object({ id: idOf('dispute') }));
 
-export const ListDisputesQuery = /* @__PURE__ */ defineSchema(() =>
-  z.strictObject({
-    limit: z.coerce.number().int().min(1).max(100).default(10),
-    startingAfter: freeText()
-      .min(1)
-      .max(512)
-      .optional()
-      .meta({ description: 'The opaque `nextCursor` of the previous page.' }),
-  }),
-);
+export const ListDisputesQuery = /* @__PURE__ */ defineSchema(() => listQuery());
 
 export const AdminListDisputesQuery = /* @__PURE__ */ defineSchema(() =>
   ListDisputesQuery.extend({ status: DisputeStatusSchema.default('under_review') }),
@@ -118,13 +109,6 @@ export const DisputeResponse = /* @__PURE__ */ defineSchema(() =>
 export type DisputeResponse = z.infer<typeof DisputeResponse>;
 
 export const DisputeListResponse = /* @__PURE__ */ defineSchema(() =>
-  z
-    .object({
-      object: z.literal('list'),
-      data: z.array(DisputeResponse),
-      hasMore: z.boolean(),
-      nextCursor: z.string().optional().meta({ description: 'Pass as startingAfter for the next page.' }),
-    })
-    .meta({ id: 'DisputeList' }),
+  listResponse(DisputeResponse, 'DisputeList'),
 );
 export type DisputeListResponse = z.infer<typeof DisputeListResponse>;

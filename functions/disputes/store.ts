@@ -7,7 +7,7 @@
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, fromItem, tableName } from '../lib/dynamodb.ts';
-import { gsi1Page } from '../lib/list-cursor.ts';
+import { gsi1Page, queuePage } from '../lib/list-cursor.ts';
 import type { TransactItem } from '../lib/transactions.ts';
 import type { DisputeOutcome, DisputeReason, DisputeStatus } from './schema.ts';
 
@@ -115,22 +115,17 @@ export async function getDispute(id: string): Promise<DisputeRecord | undefined>
 }
 
 /** A page of a gsi1 partition of disputes (`sk` names the item kind listed), after `afterId`. */
-const pageOf = (pk: string, sk: 'DISPUTE' | 'QUEUE', limit: number, afterId?: string) =>
-  gsi1Page(pk, limit, afterId ? { key: { pk: `DISPUTE#${afterId}`, sk }, sortKey: afterId } : undefined);
+const after = (sk: 'DISPUTE' | 'QUEUE', afterId?: string) =>
+  afterId ? { key: { pk: `DISPUTE#${afterId}`, sk }, sortKey: afterId } : undefined;
 
 /** A merchant's disputes, newest first (always inside the merchant's partition). */
 export async function listMerchantDisputes(merchantId: string, limit: number, afterId?: string) {
-  const { items, hasMore } = await pageOf(merchantDisputesPk(merchantId), 'DISPUTE', limit, afterId);
-  return { disputes: items.map((item) => fromItem<DisputeRecord>(item)), hasMore };
+  const { items, hasMore } = await gsi1Page(merchantDisputesPk(merchantId), limit, after('DISPUTE', afterId));
+  return { items: items.map((item) => fromItem<DisputeRecord>(item)), hasMore };
 }
 
 /** The operators' queue of disputes in `status`, newest first. */
-export async function listQueue(status: DisputeStatus, limit: number, afterId?: string) {
-  const { items, hasMore } = await pageOf(queuePk(status), 'QUEUE', limit, afterId);
-  const disputes: DisputeRecord[] = [];
-  for (const item of items) {
-    const dispute = await getDispute(String(item.disputeId));
-    if (dispute?.status === status) disputes.push(dispute);
-  }
-  return { disputes, hasMore };
+export function listQueue(status: DisputeStatus, limit: number, afterId?: string) {
+  const load = (item: Record<string, unknown>) => getDispute(String(item.disputeId));
+  return queuePage(queuePk(status), limit, after('QUEUE', afterId), load, (d) => d.status === status);
 }

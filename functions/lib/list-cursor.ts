@@ -90,3 +90,41 @@ export async function gsi1Page(
   );
   return { items: Items.slice(0, limit), hasMore: Items.length > limit };
 }
+
+/**
+ * One page of a list after the caller's cursor: decodes `startingAfter` (bound to `list` and
+ * `owner`; 400 `invalid_cursor` otherwise), reads with `read`, and returns the items with the
+ * cursor of the next page.
+ */
+export async function cursorPage<T extends { id: string }>(
+  list: { name: string; owner: string; kind: IdKind },
+  query: { limit: number; startingAfter?: string | undefined },
+  read: (limit: number, afterId?: string) => Promise<{ items: T[]; hasMore: boolean }>,
+): Promise<{ items: T[]; hasMore: boolean; nextCursor?: string }> {
+  const after = query.startingAfter
+    ? await decodeListCursor(list.name, list.owner, query.startingAfter, list.kind)
+    : undefined;
+  const { items, hasMore } = await read(query.limit, after);
+  const last = items[items.length - 1];
+  return {
+    items,
+    hasMore,
+    ...(hasMore && last ? { nextCursor: await encodeListCursor(list.name, list.owner, last.id) } : {}),
+  };
+}
+
+/**
+ * A page of a queue: a `gsi1` partition whose items name the records to show (`load` reads one;
+ * a record that moved to another queue meanwhile, per `keep`, is left out).
+ */
+export async function queuePage<T>(
+  partition: string,
+  limit: number,
+  after: { key: { pk: string; sk: string }; sortKey: string } | undefined,
+  load: (item: Record<string, unknown>) => Promise<T | undefined>,
+  keep: (record: T) => boolean,
+): Promise<{ items: T[]; hasMore: boolean }> {
+  const { items, hasMore } = await gsi1Page(partition, limit, after);
+  const loaded: Array<T | undefined> = await Promise.all(items.map(load));
+  return { items: loaded.filter((r): r is T => r !== undefined && keep(r)), hasMore };
+}

@@ -43,6 +43,28 @@ export const freeText = () => panFree(z.string());
 export const maskedText = (min: number, max: number) =>
   z.string().trim().min(min).max(max).transform(maskSecrets);
 
+/** The query of a list route: `limit` (1–100, default 10) and the opaque `startingAfter` cursor. */
+export const listQuery = () =>
+  z.strictObject({
+    limit: z.coerce.number().int().min(1).max(100).default(10),
+    startingAfter: freeText()
+      .min(1)
+      .max(512)
+      .optional()
+      .meta({ description: 'The opaque `nextCursor` of the previous page.' }),
+  });
+
+/** A list answer of `item`s (component `id`), newest first, with the cursor of the next page. */
+export const listResponse = <T extends z.ZodType>(item: T, id: string) =>
+  z
+    .object({
+      object: z.literal('list'),
+      data: z.array(item),
+      hasMore: z.boolean(),
+      nextCursor: z.string().optional().meta({ description: 'Pass as startingAfter for the next page.' }),
+    })
+    .meta({ id });
+
 /**
  * Builds a module-level schema. Always precede the call with the `@__PURE__` annotation comment: it
  * tells the bundler that building the schema has no side effects, so a function bundle that never

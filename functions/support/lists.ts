@@ -1,5 +1,5 @@
 /** Conversation lists: the shopper's own, and the operators' queue of one status, newest first. */
-import { decodeListCursor, encodeListCursor } from '../lib/list-cursor.ts';
+import { cursorPage } from '../lib/list-cursor.ts';
 import type { ConversationListResponse, ConversationStatus } from './schema.ts';
 import { type ConversationRecord, listCustomerConversations, listQueue } from './store.ts';
 import { toConversation } from './view.ts';
@@ -9,19 +9,14 @@ const LIST = 'support';
 async function page(
   owner: string,
   query: { limit: number; startingAfter?: string | undefined },
-  read: (limit: number, after?: string) => Promise<{ conversations: ConversationRecord[]; hasMore: boolean }>,
+  read: (limit: number, after?: string) => Promise<{ items: ConversationRecord[]; hasMore: boolean }>,
   operator: boolean,
 ): Promise<ConversationListResponse> {
-  const after = query.startingAfter
-    ? await decodeListCursor(LIST, owner, query.startingAfter, 'conversation')
-    : undefined;
-  const { conversations, hasMore } = await read(query.limit, after);
-  const last = conversations[conversations.length - 1];
+  const { items, ...rest } = await cursorPage({ name: LIST, owner, kind: 'conversation' }, query, read);
   return {
     object: 'list',
-    data: await Promise.all(conversations.map((c) => toConversation(c, { operator }))),
-    hasMore,
-    ...(hasMore && last ? { nextCursor: await encodeListCursor(LIST, owner, last.id) } : {}),
+    data: await Promise.all(items.map((c) => toConversation(c, { operator }))),
+    ...rest,
   };
 }
 

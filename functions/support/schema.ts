@@ -1,5 +1,13 @@
 import * as z from 'zod';
-import { defineSchema, freeText, IsoDateTime, idOf, maskedText } from '../lib/schema.ts';
+import {
+  defineSchema,
+  freeText,
+  IsoDateTime,
+  idOf,
+  listQuery,
+  listResponse,
+  maskedText,
+} from '../lib/schema.ts';
 
 /**
  * Message text: at most 1,000 characters, so that its UTF-8 form (at most 3 bytes per character,
@@ -58,16 +66,7 @@ export const ConversationIdParams = /* @__PURE__ */ defineSchema(() =>
   z.object({ id: idOf('conversation') }),
 );
 
-export const ListConversationsQuery = /* @__PURE__ */ defineSchema(() =>
-  z.strictObject({
-    limit: z.coerce.number().int().min(1).max(100).default(10),
-    startingAfter: freeText()
-      .min(1)
-      .max(512)
-      .optional()
-      .meta({ description: 'The opaque `nextCursor` of the previous page.' }),
-  }),
-);
+export const ListConversationsQuery = /* @__PURE__ */ defineSchema(() => listQuery());
 
 export const AdminListConversationsQuery = /* @__PURE__ */ defineSchema(() =>
   ListConversationsQuery.extend({ status: ConversationStatusSchema.default('open') }),
@@ -103,13 +102,6 @@ export const ConversationResponse = /* @__PURE__ */ defineSchema(() =>
 export type ConversationResponse = z.infer<typeof ConversationResponse>;
 
 export const ConversationListResponse = /* @__PURE__ */ defineSchema(() =>
-  z
-    .object({
-      object: z.literal('list'),
-      data: z.array(ConversationResponse),
-      hasMore: z.boolean(),
-      nextCursor: z.string().optional().meta({ description: 'Pass as startingAfter for the next page.' }),
-    })
-    .meta({ id: 'SupportConversationList' }),
+  listResponse(ConversationResponse, 'SupportConversationList'),
 );
 export type ConversationListResponse = z.infer<typeof ConversationListResponse>;

@@ -10,7 +10,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../lib/config.ts';
 import { ddb, fromItem, tableName } from '../lib/dynamodb.ts';
 import { keyService } from '../lib/key-service.ts';
-import { gsi1Page } from '../lib/list-cursor.ts';
+import { gsi1Page, queuePage } from '../lib/list-cursor.ts';
 import { queryAll, type TransactItem } from '../lib/transactions.ts';
 import type { ConversationStatus } from './schema.ts';
 
@@ -138,22 +138,17 @@ export async function getMessages(id: string): Promise<MessageRecord[]> {
   return items.map((item) => fromItem<MessageRecord>(item));
 }
 
-const pageOf = (pk: string, sk: 'CONV' | 'QUEUE', limit: number, afterId?: string) =>
-  gsi1Page(pk, limit, afterId ? { key: { pk: `SUPPORT#${afterId}`, sk }, sortKey: afterId } : undefined);
+const after = (sk: 'CONV' | 'QUEUE', afterId?: string) =>
+  afterId ? { key: { pk: `SUPPORT#${afterId}`, sk }, sortKey: afterId } : undefined;
 
 /** The shopper's conversations, newest first (inside the shopper's own partition). */
 export async function listCustomerConversations(customerId: string, limit: number, afterId?: string) {
-  const { items, hasMore } = await pageOf(customerListPk(customerId), 'CONV', limit, afterId);
-  return { conversations: items.map((item) => fromItem<ConversationRecord>(item)), hasMore };
+  const { items, hasMore } = await gsi1Page(customerListPk(customerId), limit, after('CONV', afterId));
+  return { items: items.map((item) => fromItem<ConversationRecord>(item)), hasMore };
 }
 
 /** The operators' queue of one status, newest first. */
-export async function listQueue(status: ConversationStatus, limit: number, afterId?: string) {
-  const { items, hasMore } = await pageOf(queuePk(status), 'QUEUE', limit, afterId);
-  const conversations: ConversationRecord[] = [];
-  for (const item of items) {
-    const conversation = await getConversation(String(item.conversationId));
-    if (conversation?.status === status) conversations.push(conversation);
-  }
-  return { conversations, hasMore };
+export function listQueue(status: ConversationStatus, limit: number, afterId?: string) {
+  const load = (item: Record<string, unknown>) => getConversation(String(item.conversationId));
+  return queuePage(queuePk(status), limit, after('QUEUE', afterId), load, (c) => c.status === status);
 }

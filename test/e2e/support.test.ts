@@ -5,6 +5,7 @@ import { findPanLikeRuns } from '../../functions/vault/card.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { checkoutFixtures } from '../support/checkout.ts';
 import { registerCustomer } from '../support/customers.ts';
+import { outputCapture } from '../support/output.ts';
 
 /**
  * The secure support channel over real HTTP: a card number and a one-time code typed by the shopper
@@ -16,28 +17,15 @@ import { registerCustomer } from '../support/customers.ts';
 const PAN = '5555555555554444';
 const CODE = '482913';
 let app: TestApp;
-const logs: string[] = [];
+const output = outputCapture();
+const logs = output.lines;
 const responses: string[] = [];
-const original = { out: process.stdout.write, err: process.stderr.write };
-
-function capture(stream: NodeJS.WriteStream): void {
-  stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    logs.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
-    callback?.();
-    return true;
-  }) as typeof stream.write;
-}
-function release(): void {
-  process.stdout.write = original.out;
-  process.stderr.write = original.err;
-}
 
 beforeAll(async () => {
   app = await startTestApp();
 });
 afterAll(async () => {
-  release();
+  output.release();
   logger.setLogLevel('INFO');
   await app?.close();
 });
@@ -77,8 +65,7 @@ describe('secure support channel', () => {
     const op = app.operator;
 
     logger.setLogLevel('DEBUG');
-    capture(process.stdout);
-    capture(process.stderr);
+    output.start();
     let id = '';
     try {
       const opened = await call('POST', '/v1/me/support/conversations', {
@@ -124,7 +111,7 @@ describe('secure support channel', () => {
       });
       expect(list.json.data.map((c) => c.id)).toEqual([id]);
     } finally {
-      release();
+      output.release();
       logger.setLogLevel('INFO');
     }
 

@@ -29,6 +29,41 @@ export async function requireDispute(id: string): Promise<DisputeRecord> {
   return dispute;
 }
 
+/** What the outcome does to the order: its writes, the resolution's figures, what follows the commit. */
+async function orderOutcome(
+  dispute: DisputeRecord,
+  base: Pick<Resolution, 'outcome' | 'note' | 'resolvedAt' | 'resolvedBy'>,
+  clock: Clock,
+  processor: () => CardProcessor,
+): Promise<{ resolution: Resolution; orderItems: TransactItem[]; afterCommit?: () => Promise<void> }> {
+  if (base.outcome === 'rejected') {
+    const resumed = await resumeAfterDispute(dispute.orderId, dispute.id, clock);
+    return {
+      resolution: { ...base, pausedDays: resumed.pausedDays, creditedAmount: 0, cancelledAmount: 0 },
+      orderItems: resumed.items,
+    };
+  }
+  const credit = await creditFraud(dispute.orderId, dispute.id, clock);
+  const flag = { cardToken: credit.cardToken, disputeId: dispute.id, orderId: dispute.orderId };
+  return {
+    resolution: {
+      ...base,
+      pausedDays: 0,
+      creditedAmount: credit.returned,
+      cancelledAmount: credit.cancelled,
+      ...(credit.refundId ? { refundId: credit.refundId } : {}),
+    },
+    orderItems: [
+      ...credit.items,
+      cardFlagItem(
+        { ...flag, customerId: dispute.customerId, merchantId: dispute.merchantId },
+        base.resolvedAt,
+      ),
+    ],
+    afterCommit: () => credit.afterCommit(processor),
+  };
+}
+
 /**
  * Resolves dispute `id` with `outcome`. Refusals: not_found; rejected `dispute_resolved` (already
  * resolved with the other outcome), `refund_too_large`; conflict `installment_charging` (a charge
@@ -54,29 +89,7 @@ export async function resolveDispute(
   const now = clock.now();
   const at = now.toISOString();
   const base = { outcome: body.outcome, note: body.note, resolvedAt: at, resolvedBy: operator.operatorArn };
-  let resolution: Resolution;
-  let orderItems: TransactItem[];
-  let afterCommit: (() => Promise<void>) | undefined;
-  if (body.outcome === 'fraud_confirmed') {
-    const credit = await creditFraud(dispute.orderId, dispute.id, clock);
-    resolution = {
-      ...base,
-      pausedDays: 0,
-      creditedAmount: credit.returned,
-      cancelledAmount: credit.cancelled,
-      ...(credit.refundId ? { refundId: credit.refundId } : {}),
-    };
-    const flag = { cardToken: credit.cardToken, disputeId: dispute.id, orderId: dispute.orderId };
-    orderItems = [
-      ...credit.items,
-      cardFlagItem({ ...flag, customerId: dispute.customerId, merchantId: dispute.merchantId }, at),
-    ];
-    afterCommit = () => credit.afterCommit(processor);
-  } else {
-    const resumed = await resumeAfterDispute(dispute.orderId, dispute.id, clock);
-    resolution = { ...base, pausedDays: resumed.pausedDays, creditedAmount: 0, cancelledAmount: 0 };
-    orderItems = resumed.items;
-  }
+  const { resolution, orderItems, afterCommit } = await orderOutcome(dispute, base, clock, processor);
   const after: DisputeRecord = {
     ...dispute,
     status: body.outcome === 'fraud_confirmed' ? 'lost' : 'won',

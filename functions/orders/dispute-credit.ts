@@ -26,6 +26,13 @@ const held = (disputeId: string) => ({
   values: { ':dispute': disputeId, ':true': true },
 });
 
+const chargingNow = () =>
+  new DomainError(
+    'conflict',
+    'installment_charging',
+    'An installment is being charged; retry once it settles.',
+  );
+
 export interface FraudCredit {
   /** The order's writes, for the caller's transaction (with its own dispute records). */
   items: TransactItem[];
@@ -85,6 +92,28 @@ function creditInstallments(partition: OrderPartition, at: string) {
   return { items, lines, cardRefunds, after };
 }
 
+/** The refund record that carries the credit (undefined when no installment changes). */
+function creditRefund(
+  order: OrderRecord,
+  disputeId: string,
+  credit: Pick<ReturnType<typeof creditInstallments>, 'lines' | 'cardRefunds'>,
+  now: Date,
+): RefundRecord | undefined {
+  if (credit.lines.length === 0) return undefined;
+  return {
+    id: newId('refund', now),
+    orderId: order.id,
+    amount: order.capturedAmount - order.refundedAmount,
+    currency: order.currency,
+    reducedAmount: credit.lines.reduce((sum, line) => sum + line.reducedBy, 0),
+    returnedAmount: credit.cardRefunds.reduce((sum, line) => sum + line.amount, 0),
+    lines: credit.lines,
+    cardRefunds: credit.cardRefunds,
+    disputeId,
+    createdAt: now.toISOString(),
+  };
+}
+
 /**
  * Plans the credit of the order on hold for `disputeId` (see the module comment). The order write is
  * conditioned on its version and on the dispute, each installment on its version and status.
@@ -98,13 +127,7 @@ export async function creditFraud(orderId: string, disputeId: string, clock: Clo
   if (!partition || !order?.disputed || order.disputeId !== disputeId) {
     throw new DomainError('not_found', 'resource_missing', `No order on hold for ${disputeId}.`);
   }
-  if (partition.installments.some((i) => i.status === 'charging')) {
-    throw new DomainError(
-      'conflict',
-      'installment_charging',
-      'An installment is being charged; retry once it settles.',
-    );
-  }
+  if (partition.installments.some((i) => i.status === 'charging')) throw chargingNow();
   const now = clock.now();
   const at = now.toISOString();
   const credit = creditInstallments(partition, at);
@@ -119,23 +142,9 @@ export async function creditFraud(orderId: string, disputeId: string, clock: Clo
     version: order.version + 1,
     updatedAt: at,
   };
-  const returned = credit.cardRefunds.reduce((sum, line) => sum + line.amount, 0);
-  const cancelled = credit.lines.reduce((sum, line) => sum + line.reducedBy, 0);
-  const refund: RefundRecord | undefined =
-    credit.lines.length > 0
-      ? {
-          id: newId('refund', now),
-          orderId,
-          amount: order.capturedAmount - order.refundedAmount,
-          currency: order.currency,
-          reducedAmount: cancelled,
-          returnedAmount: returned,
-          lines: credit.lines,
-          cardRefunds: credit.cardRefunds,
-          disputeId,
-          createdAt: at,
-        }
-      : undefined;
+  const refund = creditRefund(order, disputeId, credit, now);
+  const returned = refund?.returnedAmount ?? 0;
+  const cancelled = refund?.reducedAmount ?? 0;
   const items: TransactItem[] = [
     status === order.status
       ? releaseOrderItem(order, disputeId, { ...totals, authorizationReleased: true }, at)

@@ -9,10 +9,14 @@
  * capability (it says what it offers: vault/access.ts, twofa/gate.ts), so it is listed, not guessed.
  */
 const FACES = {
+  balance: 'credits.ts', // credits to a customer's balance, committed in the caller's transaction
   checkout: 'approval.ts', // the authorization token's life: mint, check, consume
+  credit: 'limit.ts', // the credit limit that caps a customer's checkout authorizations
   customers: 'contacts.ts', // a customer's contact details, the adapter of twofa's contact port
+  identity: 'gate.ts', // the KYC gate: a customer's identity status
   installments: 'terms.ts', // plans, schedules, disclosures and refund allocation: pure calculation
   merchants: 'access.ts', // merchant API-key authentication; the webhook endpoint on the merchant record
+  monitoring: 'risk.ts', // real-time risk assessment, risk signals, the open-flag check before money leaves
   orders: 'collection-face.ts', // what collection needs of an order; disputes' hold, resume and credit; whose order a case is about
   payments: 'processor.ts', // the CardProcessor port (re-exported) and the process-wide processor
   sessions: 'access.ts', // customer session authentication
@@ -30,9 +34,10 @@ const PORTS = {
     'functions/lib/key-service-kms.ts',
     'functions/lib/key-service-local.ts',
   ],
-  'functions/payments/processor-port.ts': ['functions/payments/sandbox.ts'],
+  'functions/payments/processor-port.ts': ['functions/payments/sandbox.ts', 'functions/payments/stripe.ts'],
   'functions/lib/queue.ts': ['functions/lib/queue-memory.ts', 'functions/lib/queue-sqs.ts'],
   'functions/twofa/contacts.ts': ['functions/customers/contacts.ts'],
+  'functions/identity/provider-port.ts': ['functions/identity/sandbox-provider.ts'],
 };
 
 const literal = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

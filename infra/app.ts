@@ -29,9 +29,20 @@ export function buildApp(options: BuildAppOptions = {}): TesseraApp {
   const app = new App(options.appProps);
   const stage = options.stage ?? parseStage(app.node.tryGetContext('stage'));
   const notifyFromAddress: unknown = app.node.tryGetContext('notifyFromAddress');
+  const alarmSubscribers = listContext(app.node.tryGetContext('alarmSubscribers'));
+  const securityBaseline = flagContext(app.node.tryGetContext('securityBaseline'), 'securityBaseline');
+  const merchantApiKeys = flagContext(app.node.tryGetContext('merchantApiKeys'), 'merchantApiKeys');
+  const cardProcessor: unknown = app.node.tryGetContext('cardProcessor');
+  if (cardProcessor !== undefined && cardProcessor !== 'sandbox' && cardProcessor !== 'stripe') {
+    throw new Error(`Unknown cardProcessor "${String(cardProcessor)}": use -c cardProcessor=sandbox|stripe`);
+  }
   const stack = new TesseraStack(app, `Tessera-${stage}`, {
     stage,
     ...(typeof notifyFromAddress === 'string' ? { notifyFromAddress } : {}),
+    ...(alarmSubscribers ? { alarmSubscribers } : {}),
+    ...(securityBaseline === undefined ? {} : { securityBaseline }),
+    ...(merchantApiKeys === undefined ? {} : { merchantApiKeys }),
+    ...(cardProcessor === undefined ? {} : { cardProcessor }),
   });
   const packs: NagPack[] = [new AwsSolutionsChecks(app), new PCIDSS321Checks(app), new ServerlessChecks(app)];
   Validations.of(app).addPlugins(...packs.map((pack) => new FailOnErrorsOnly(pack)));
@@ -59,6 +70,21 @@ class FailOnErrorsOnly implements IPolicyValidationPlugin {
     const report = this.pack.validate(context);
     return { ...report, success: !report.violations.some((v) => v.severity === 'error') };
   }
+}
+
+/** A list from context: a JSON array (cdk.json) or a comma-separated string (`-c a=x,y`). */
+function listContext(value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  const list = Array.isArray(value) ? value : String(value).split(',');
+  return list.map((item) => String(item).trim()).filter((item) => item.length > 0);
+}
+
+/** A boolean from context: true/false in cdk.json, "true"/"false" from `-c`. */
+function flagContext(value: unknown, name: string): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new Error(`${name} must be true or false, not "${String(value)}"`);
 }
 
 function parseStage(value: unknown): Stage {

@@ -111,7 +111,12 @@ export const queueConsumers: QueueConsumer[] = [
     handler: 'chargeInstallments',
     description: 'Claims, charges (key installmentId#attempt) and records one installment per message.',
     // The only collection function that detokenizes (vault audit records, vault key decrypt).
-    access: { main: 'readwrite', vault: 'readwrite', keys: ['vault:decrypt'] },
+    access: {
+      main: 'readwrite',
+      vault: 'readwrite',
+      keys: ['vault:decrypt'],
+      secrets: ['processor-api-key'],
+    },
     // Far below the reconciler's 15-minute charging timeout (functions/orders/collect.ts).
     timeoutSeconds: 30,
     maxConcurrency: 20,

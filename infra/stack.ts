@@ -1,17 +1,22 @@
-import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import type { Method } from 'aws-cdk-lib/aws-apigateway';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { VAULT_TABLE } from '../functions/lib/tables.ts';
 import type { AccessContext } from './constructs/access.ts';
 import { Api, type ApiLimits } from './constructs/api.ts';
 import { Collection } from './constructs/collection.ts';
 import { Data } from './constructs/data.ts';
 import { Jobs } from './constructs/jobs.ts';
 import { Keys } from './constructs/keys.ts';
-import { Monitoring } from './constructs/monitoring.ts';
+import { Monitoring, type SecurityThresholds } from './constructs/monitoring.ts';
 import { VaultNetwork } from './constructs/network.ts';
 import { Notifications } from './constructs/notify.ts';
+import { deadLetterQueue } from './constructs/queues.ts';
+import { RiskStream } from './constructs/risk-stream.ts';
 import { Secrets } from './constructs/secrets.ts';
+import { SecurityBaseline } from './constructs/security-baseline.ts';
 import { jobs as allJobs, type QueueConsumer, queueConsumers, type ScheduledJob } from './jobs.ts';
 import { routes as allRoutes, type Route } from './routes/index.ts';
 
@@ -28,12 +33,58 @@ export interface TesseraStackProps extends StackProps {
   consumers?: readonly QueueConsumer[];
   /** The SES identity email is sent from. */
   notifyFromAddress?: string;
+  /** Who receives the alarms: email addresses and https:// endpoints (context `alarmSubscribers`). */
+  alarmSubscribers?: readonly string[];
+  /** The opt-in account-level security baseline; default: on in prod only (context `securityBaseline`). */
+  securityBaseline?: boolean;
+  /** Merchant methods require their usage-plan API key; default on (context `merchantApiKeys`). */
+  merchantApiKeys?: boolean;
+  /** The card processor; default `stripe` in prod, `sandbox` elsewhere (context `cardProcessor`). */
+  cardProcessor?: 'sandbox' | 'stripe';
 }
+
+/** What differs per stage beyond the API limits: concurrency and the security alarm thresholds. */
+const OPERATIONS: Record<Stage, { cdeReservedConcurrency: number; security: SecurityThresholds }> = {
+  dev: {
+    cdeReservedConcurrency: 5,
+    security: {
+      wafBlocked: 100,
+      clientErrorPercent: 25,
+      minRequests: 50,
+      signInLockouts: 3,
+      twoFactorFailures: 20,
+    },
+  },
+  prod: {
+    cdeReservedConcurrency: 50,
+    security: {
+      wafBlocked: 1_000,
+      clientErrorPercent: 15,
+      minRequests: 500,
+      signInLockouts: 10,
+      twoFactorFailures: 100,
+    },
+  },
+};
 
 /** Starting limits; per-merchant usage plans refine them. */
 const LIMITS: Record<Stage, ApiLimits> = {
-  dev: { rateLimit: 50, burstLimit: 100, dailyQuota: 100_000, wafRequestsPerIpPer5Min: 3_000 },
-  prod: { rateLimit: 500, burstLimit: 1_000, dailyQuota: 5_000_000, wafRequestsPerIpPer5Min: 30_000 },
+  dev: {
+    rateLimit: 50,
+    burstLimit: 100,
+    dailyQuota: 100_000,
+    wafRequestsPerIpPer5Min: 3_000,
+    sensitive: { rateLimit: 5, burstLimit: 10, wafRequestsPerIpPer5Min: 100 },
+    merchant: { rateLimit: 20, burstLimit: 40, dailyQuota: 50_000 },
+  },
+  prod: {
+    rateLimit: 500,
+    burstLimit: 1_000,
+    dailyQuota: 5_000_000,
+    wafRequestsPerIpPer5Min: 30_000,
+    sensitive: { rateLimit: 25, burstLimit: 50, wafRequestsPerIpPer5Min: 300 },
+    merchant: { rateLimit: 100, burstLimit: 200, dailyQuota: 1_000_000 },
+  },
 };
 
 /**
@@ -49,13 +100,28 @@ export class TesseraStack extends Stack {
   readonly api: Api;
   readonly jobs: Jobs;
   readonly collection: Collection;
+  /** Account monitoring's stream consumer (rules across entities). */
+  readonly riskStream: RiskStream;
   readonly monitoring: Monitoring;
   readonly deadLetterQueue: Queue;
   /** The cardholder data environment's network; exists once a route touches the vault. */
   vaultNetwork?: VaultNetwork;
+  /** The account-level audit and detection services, when on for this stage. */
+  readonly securityBaseline?: SecurityBaseline;
 
   constructor(scope: Construct, id: string, props: TesseraStackProps) {
-    const { stage, routes, jobs, consumers = queueConsumers, notifyFromAddress, ...stackProps } = props;
+    const {
+      stage,
+      routes,
+      jobs,
+      consumers = queueConsumers,
+      notifyFromAddress,
+      alarmSubscribers = ['oncall@tessera.example'],
+      securityBaseline,
+      merchantApiKeys = true,
+      cardProcessor,
+      ...stackProps
+    } = props;
     super(scope, id, { description: `Tessera ${stage}: buy-now-pay-later payments backend`, ...stackProps });
     const prod = stage === 'prod';
     const logRetention = prod ? RetentionDays.ONE_YEAR : RetentionDays.ONE_MONTH;
@@ -73,12 +139,12 @@ export class TesseraStack extends Stack {
 
     // API functions are invoked synchronously, so this queue only ever receives failed async
     // invocations (a console test, a future event source); it still must exist and alarm.
-    this.deadLetterQueue = new Queue(this, 'FunctionsDlq', {
-      queueName: `tessera-${stage}-functions-dlq`,
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
+    this.deadLetterQueue = deadLetterQueue(
+      this,
+      'FunctionsDlq',
+      `tessera-${stage}-functions-dlq`,
+      this.keys.ops,
+    );
     Validations.of(this.deadLetterQueue).acknowledge(
       {
         id: 'Serverless-SQSRedrivePolicy',
@@ -96,7 +162,7 @@ export class TesseraStack extends Stack {
     );
 
     // Before the functions that send to them (the admin route, the dispatcher job).
-    this.collection = new Collection(this, 'Collection', { stage, consumers });
+    this.collection = new Collection(this, 'Collection', { stage, consumers, key: this.keys.ops });
     const access: AccessContext = {
       stage,
       queues: (name) => this.collection.queue(name),
@@ -106,6 +172,8 @@ export class TesseraStack extends Stack {
       notifications,
       logRetention,
       logRemovalPolicy,
+      cardProcessor: cardProcessor ?? (prod ? 'stripe' : 'sandbox'),
+      cdeReservedConcurrency: OPERATIONS[stage].cdeReservedConcurrency,
       vaultNetwork: () => {
         this.vaultNetwork ??= new VaultNetwork(this, 'VaultNetwork', {
           stage,
@@ -121,18 +189,55 @@ export class TesseraStack extends Stack {
       routes: routes ?? allRoutes,
       deadLetterQueue: this.deadLetterQueue,
       limits: LIMITS[stage],
+      merchantApiKeys,
     });
     this.jobs = new Jobs(this, 'Jobs', { ...access, jobs: jobs ?? allJobs });
     this.collection.addConsumers(consumers, access);
+    this.riskStream = new RiskStream(this, 'RiskStream', { access });
     // Every vault-key grant is made by now: the key policy can name its holders.
     this.keys.restrictVaultKey();
 
-    this.monitoring = new Monitoring(this, 'Monitoring', { stage, key: this.keys.ops });
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      stage,
+      key: this.keys.ops,
+      subscribers: alarmSubscribers,
+    });
     for (const [operationId, fn] of this.api.functions) this.monitoring.watchFunction(operationId, fn);
     for (const fn of this.jobs.functions.values()) this.monitoring.watchFunction(fn.node.id, fn);
     this.monitoring.watchDeadLetterQueue('FunctionsDlq', this.deadLetterQueue);
     this.monitoring.watchDeadLetterQueue('JobsDlq', this.jobs.deadLetterQueue);
+    this.monitoring.watchDeadLetterQueue('AlarmDeliveryDlq', this.monitoring.deliveryDlq);
     this.monitoring.watchApi(this.api.api);
     this.collection.watch(this.monitoring);
+    this.riskStream.watch(this.monitoring);
+    this.monitoring.watchSecurity(this.api.api, this.api.webAcl, OPERATIONS[stage].security);
+    // CDE role names: `tessera-<stage>-<region>-<id>` (access.ts cdeRoleName).
+    this.monitoring.watchCardDataChanges(this.keys.vault, `tessera-${stage}-`);
+    this.monitoring.addDashboard(this.api.api, this.funnel(), this.api.webAcl);
+
+    if (securityBaseline ?? prod) {
+      this.securityBaseline = new SecurityBaseline(this, 'SecurityBaseline', {
+        stage,
+        vaultTable: this.data.table(VAULT_TABLE),
+        vaultKey: this.keys.vault,
+        logKey: this.keys.ops,
+        logRetention,
+        alarmTarget: this.monitoring.ruleTarget(),
+      });
+    }
+  }
+
+  /** The checkout funnel's steps, as API methods (those the route table has). */
+  private funnel(): Array<{ label: string; method: Method }> {
+    const steps: Array<[string, string]> = [
+      ['checkout created', 'createCheckoutSession'],
+      ['checkout authorized', 'authorizeCheckoutSession'],
+      ['order created', 'createOrder'],
+      ['order captured', 'captureOrder'],
+    ];
+    return steps.flatMap(([label, operationId]) => {
+      const method = this.api.methods.get(operationId);
+      return method ? [{ label, method }] : [];
+    });
   }
 }

@@ -1,12 +1,15 @@
 /** The shopper's approval of a checkout session: a plan and a saved card, for an authorizationToken. */
+import { creditLimitExceeded, withinCreditLimitItem } from '../credit/limit.ts';
 import { assertAmountWithinLimits, buildSchedule, findPlan, type Schedule } from '../installments/terms.ts';
 import { auditItem } from '../lib/audit.ts';
 import type { Clock } from '../lib/clock.ts';
 import { type CodeOfKind, DomainError } from '../lib/errors.ts';
-import type { CurrencyCode } from '../lib/money.ts';
-import { type TransactItem, Transaction } from '../lib/transactions.ts';
+import { gateAuditItem } from '../lib/gate-audit.ts';
+import { type CurrencyCode, usdMinorEquivalent } from '../lib/money.ts';
+import { type TransactItem, Transaction, writeUnlessCancelled } from '../lib/transactions.ts';
 import type { Commit } from '../lib/use-case.ts';
 import { isMerchantActive, merchantActiveItem } from '../merchants/access.ts';
+import type { RiskDecision, RiskEvent } from '../monitoring/risk.ts';
 import { mintApproval } from './approval.ts';
 import { checkoutConfig } from './policy.ts';
 import type { AuthorizeCheckoutBody, CheckoutAuthorizationResponse } from './schema.ts';
@@ -18,7 +21,18 @@ export interface AuthorizePorts {
   getCard(
     customerId: string,
     token: string,
-  ): Promise<{ token: string; brand: string; last4: string; expMonth: number; expYear: number }>;
+  ): Promise<{
+    token: string;
+    brand: string;
+    last4: string;
+    expMonth: number;
+    expYear: number;
+    fingerprintId?: string;
+  }>;
+  /** Account monitoring's real-time assessment (the handler adds the request's device and IP). */
+  assessRisk(event: Omit<RiskEvent, 'deviceId' | 'ipHash'>): Promise<RiskDecision>;
+  /** The refusal of a risk decline (reveals no rule). */
+  riskDeclined(): Error;
   requireStepUp(input: {
     headers: Record<string, string | undefined>;
     customerId: string;
@@ -128,9 +142,11 @@ function chosenTerms(session: store.CheckoutSessionRecord, body: AuthorizeChecko
  * completed or expired; re-read to tell which), or the step-up was used meanwhile.
  */
 async function approvalFailure(
-  cancelled: { lost(part: 'session' | 'stepUp' | 'merchant'): boolean },
+  cancelled: { lost(part: 'session' | 'stepUp' | 'merchant' | 'credit'): boolean },
   sessionId: string,
   customerId: string,
+  currency: CurrencyCode,
+  clock: Clock,
 ): Promise<DomainError> {
   if (cancelled.lost('session')) {
     const session = await store.getSession(sessionId);
@@ -140,6 +156,14 @@ async function approvalFailure(
     return refused('checkout_session_completed', 'This checkout session was completed or expired meanwhile.');
   }
   if (cancelled.lost('merchant')) return merchantUnavailable();
+  if (cancelled.lost('credit')) {
+    // A gate decision: audited, like the withdrawal and credit gates (lib/gate-audit.ts).
+    const refusal = { gate: 'checkout_credit_limit', customerId, outcome: 'credit_limit_exceeded' };
+    await writeUnlessCancelled([
+      gateAuditItem({ ...refusal, metadata: { checkoutSessionId: sessionId } }, clock),
+    ]);
+    return creditLimitExceeded(customerId, currency);
+  }
   if (cancelled.lost('stepUp')) {
     // The step-up token was used by a concurrent request: it approves exactly one.
     return new DomainError(
@@ -163,8 +187,11 @@ async function approvalFailure(
  * commit in one transaction, conditioned on the merchant being active. Refusals: not_found
  * (session); denied `client_token_invalid`; rejected `merchant_unavailable`,
  * `checkout_session_approved`, `checkout_session_completed`,
- * `checkout_session_expired`, `plan_not_offered`, `card_expired`; invalid (term); denied
- * `step_up_invalid`; conflict `concurrent_update`.
+ * `checkout_session_expired`, `plan_not_offered`, `card_expired`, `credit_limit_exceeded` (above the
+ * limit a credit application granted); invalid (term); denied `step_up_invalid`; conflict
+ * `concurrent_update`. Account monitoring assesses the approval first (monitoring/risk.ts): a
+ * decline is 402 `risk_declined`, a review held for an operator 403 `risk_review_hold`, and a review
+ * demanding a step-up makes the step-up required at any amount.
  */
 export async function authorize(
   principal: { customerId: string },
@@ -183,9 +210,26 @@ export async function authorize(
   const card = await ports.getCard(principal.customerId, body.cardToken);
   if (cardExpired(card, now)) throw refused('card_expired', 'The card has expired.', 'cardToken');
 
-  const tx = new Transaction<'stepUp' | 'authorization' | 'session' | 'merchant' | 'audit'>();
+  const risk = await ports.assessRisk({
+    action: 'checkout',
+    customerId: principal.customerId,
+    amountUsdMinor: usdMinorEquivalent(session.amount, session.currency),
+    ...(card.fingerprintId ? { cardFingerprint: card.fingerprintId } : {}),
+  });
+  if (risk.decision === 'decline') throw ports.riskDeclined();
+  if (risk.review === 'hold') {
+    throw new DomainError(
+      'denied',
+      'risk_review_hold',
+      'This approval needs a review by our team first; we will contact you.',
+    );
+  }
+
+  const tx = new Transaction<'stepUp' | 'authorization' | 'session' | 'merchant' | 'credit' | 'audit'>();
   const amount = { amount: session.amount, currency: session.currency };
-  const stepUp = session.amount > checkoutConfig().stepUpThreshold(session.currency);
+  // Above the threshold, or when account monitoring asks for it (a review that demands a step-up).
+  const stepUp =
+    session.amount > checkoutConfig().stepUpThreshold(session.currency) || risk.review === 'step_up';
   if (stepUp) {
     const action = 'authorize_checkout';
     tx.add(
@@ -212,16 +256,26 @@ export async function authorize(
       cardToken: card.token,
       cardBrand: card.brand,
       cardLast4: card.last4,
+      riskDecision: { id: risk.id, decision: risk.decision, score: risk.score },
     },
     now,
   );
-  const metadata = { merchantId: session.merchantId, plan: body.plan, ...amount, stepUp };
+  const metadata = {
+    merchantId: session.merchantId,
+    plan: body.plan,
+    ...amount,
+    stepUp,
+    riskDecisionId: risk.id,
+    risk: risk.decision,
+  };
   tx.add('authorization', approval.item)
     .add(
       'session',
       store.approveSessionItem(session.id, principal.customerId, now.getTime(), now.toISOString()),
     )
     .add('merchant', merchantActiveItem(session.merchantId))
+    // A credit application's limit caps the shopper's authorizations in its currency (functions/credit).
+    .add('credit', withinCreditLimitItem(principal.customerId, session.amount, session.currency))
     .add(
       'audit',
       auditItem(
@@ -242,7 +296,7 @@ export async function authorize(
   };
   await tx.write(
     (items) => commit(items, response),
-    (cancelled) => approvalFailure(cancelled, session.id, principal.customerId),
+    (cancelled) => approvalFailure(cancelled, session.id, principal.customerId, session.currency, clock),
   );
   return response;
 }

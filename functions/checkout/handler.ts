@@ -1,7 +1,9 @@
 import { clock } from '../lib/clock.ts';
-import { httpHandler } from '../lib/http.ts';
+import { type HttpEvent, httpHandler } from '../lib/http.ts';
+import { deviceHash, ipHash, originOf } from '../lib/origin.ts';
 import { answer, created, ok } from '../lib/use-case.ts';
 import { merchantAccess } from '../merchants/access.ts';
+import { assessRisk, riskDeclined } from '../monitoring/risk.ts';
 import { customerAccess } from '../sessions/access.ts';
 import { requireStepUp } from '../twofa/gate.ts';
 import { getCard } from '../vault/access.ts';
@@ -9,11 +11,17 @@ import { type AuthorizePorts, authorize } from './authorize.ts';
 import { AuthorizeCheckoutBody, CheckoutSessionParams, CreateCheckoutSessionBody } from './schema.ts';
 import { createSession } from './session.ts';
 
-/** The vault and step-up adapters behind the service's ports. */
-const ports: AuthorizePorts = {
-  getCard,
-  requireStepUp: (input) => requireStepUp(input),
-};
+/** The vault, step-up and monitoring adapters behind the service's ports, for one request. */
+function portsFor(event: HttpEvent, headers: Record<string, string | undefined>): AuthorizePorts {
+  const origin = originOf(event, headers);
+  return {
+    getCard,
+    requireStepUp: (input) => requireStepUp(input),
+    assessRisk: async (risk) =>
+      assessRisk({ ...risk, deviceId: await deviceHash(origin), ipHash: await ipHash(origin) }, clock()),
+    riskDeclined,
+  };
+}
 
 export const createCheckoutSession = httpHandler(
   {
@@ -27,6 +35,8 @@ export const createCheckoutSession = httpHandler(
 
 export const authorizeCheckoutSession = httpHandler(
   { auth: customerAccess, body: AuthorizeCheckoutBody, params: CheckoutSessionParams },
-  async ({ principal, params, body, headers, commit }) =>
-    answer(commit, ok, (port) => authorize(principal, params.id, body, headers, ports, port, clock())),
+  async ({ principal, params, body, headers, event, commit }) =>
+    answer(commit, ok, (port) =>
+      authorize(principal, params.id, body, headers, portsFor(event, headers), port, clock()),
+    ),
 );

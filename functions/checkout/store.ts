@@ -50,6 +50,8 @@ export interface ApprovalTerms {
   cardToken: string;
   cardBrand: string;
   cardLast4: string;
+  /** Account monitoring's decision at this authorization (monitoring/risk.ts). */
+  riskDecision?: { id: string; decision: 'approve' | 'review'; score: number };
 }
 
 export interface AuthorizationRecord extends ApprovalTerms {

@@ -1,20 +1,2 @@
-import { identifierHash } from '../lib/derived-keys.ts';
-import type { HttpEvent } from '../lib/http.ts';
-
-/** Where a request came from, for lockout per IP and new-device alerts. */
-export interface RequestOrigin {
-  ip: string;
-  userAgent: string;
-}
-
-/** API Gateway's view of the caller: the TCP peer (never X-Forwarded-For, which anyone can set). */
-export function originOf(event: HttpEvent, headers: Record<string, string | undefined>): RequestOrigin {
-  return {
-    ip: event.requestContext?.identity?.sourceIp ?? 'unknown',
-    userAgent: headers['user-agent'] ?? '',
-  };
-}
-
-/** The device a request came from: a keyed hash of its user agent (first 512 characters) and IP. */
-export const deviceHash = (origin: RequestOrigin) =>
-  identifierHash('device', `${origin.userAgent.slice(0, 512)}\n${origin.ip}`);
+/** The request origin helpers live in the kernel (functions/lib/origin.ts): checkout's risk check uses them too. */
+export { deviceHash, originOf, type RequestOrigin } from '../lib/origin.ts';

@@ -138,10 +138,23 @@ export function refinePasswordStrength(
   { email, password }: { email: string; password: string },
   ctx: z.RefinementCtx,
 ): void {
-  for (const problem of checkPasswordStrength(password, { email })) {
+  addStrengthIssues(password, { email }, 'password', ctx);
+}
+
+/**
+ * One zod issue at `field` per strength problem of `password`: length and characters as plain
+ * schema issues, the rest with the `password_too_weak` code (the kernel maps `params.code`).
+ */
+export function addStrengthIssues(
+  password: string,
+  context: { email?: string },
+  field: string,
+  ctx: z.RefinementCtx,
+): void {
+  for (const problem of checkPasswordStrength(password, context)) {
     ctx.addIssue({
       code: 'custom',
-      path: ['password'],
+      path: [field],
       message: PASSWORD_PROBLEM_MESSAGES[problem],
       // Length and characters are in the document's schema; the rest is policy, with its own code.
       params: SCHEMA_PROBLEMS.has(problem) ? { problem } : { problem, code: 'password_too_weak' },

@@ -11,6 +11,8 @@ export function toResponse(customer: CustomerRecord, twoFactorEnabled: boolean):
     object: 'customer',
     email: customer.email,
     ...(customer.phone ? { phone: customer.phone } : {}),
+    emailVerified: customer.emailVerifiedAt !== undefined,
+    ...(customer.phone ? { phoneVerified: customer.phoneVerifiedAt !== undefined } : {}),
     twoFactorEnabled,
     createdAt: customer.createdAt,
   };

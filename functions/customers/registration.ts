@@ -1,8 +1,8 @@
 /**
  * Registration, answered the same way whether or not the email is already registered (no account
- * enumeration; the OWASP Authentication Cheat Sheet; docs/adr/0009): the email tells the
- * owner which it was. A new account gets a welcome notice; the owner of an existing one is told that
- * someone tried to register with their address. Registrations are rate limited per client IP.
+ * enumeration; the OWASP Authentication Cheat Sheet; docs/adr/0009). The owner of an existing
+ * account is told (at a verified address) that someone tried to register with it; a new account's
+ * address gets nothing until the customer verifies it (docs/adr/0017). Registrations are rate limited per client IP.
  */
 import { auditItem } from '../lib/audit.ts';
 import { type Clock, clock as defaultClock } from '../lib/clock.ts';
@@ -13,6 +13,7 @@ import { newId } from '../lib/ids.ts';
 import { countInWindow } from '../lib/rate-window.ts';
 import { sendSecurityAlert } from '../lib/security-alert.ts';
 import { Transaction, writeTransaction } from '../lib/transactions.ts';
+import { contactOf } from './contacts.ts';
 import { deviceHash, type RequestOrigin } from './origin.ts';
 import { hashPassword } from './password.ts';
 import { toResponse } from './profile.ts';
@@ -38,7 +39,8 @@ async function countRegistration(origin: RequestOrigin, nowMs: number): Promise<
 /** Tells the owner of `email` that someone tried to register with it (best effort). */
 async function noticeToOwner(email: string, clock: Clock): Promise<void> {
   const ownerId = await store.findCustomerIdByEmail(email);
-  if (!ownerId) return;
+  const owner = ownerId ? await store.getCustomer(ownerId) : undefined;
+  if (!ownerId || !owner) return;
   await writeTransaction([
     auditItem(
       {
@@ -51,7 +53,7 @@ async function noticeToOwner(email: string, clock: Clock): Promise<void> {
     ),
   ]);
   await sendSecurityAlert(
-    { customerId: ownerId, email },
+    contactOf(owner),
     'Someone tried to register with your email',
     'Someone tried to create a Tessera account with this email address, which already has one. No new ' +
       'account was created. If it was you, sign in instead (or reset your password). If not, you can ignore this.',
@@ -102,10 +104,7 @@ export async function register(
     await noticeToOwner(customer.email, clock);
     return toResponse(customer, false);
   }
-  await sendSecurityAlert(
-    { customerId: customer.id, email: customer.email },
-    'Welcome to Tessera',
-    'Your Tessera account was created with this email address. If this was not you, contact support.',
-  );
+  // No welcome: the address is not verified yet, so nothing goes to it but the code that verifies it
+  // (POST /v1/me/contact-verifications; docs/adr/0017-verified-contacts.md).
   return toResponse(customer, false);
 }

@@ -3,7 +3,7 @@
  * the TOTP, challenge and notification code that the account routes in `handler.ts` never use.
  */
 import { httpHandler, publicAccess } from '../lib/http.ts';
-import { bindContacts, MfaSessionBody } from '../twofa/gate.ts';
+import { bindContacts, LoginCodeBody, MfaSessionBody, sendLoginCode } from '../twofa/gate.ts';
 import { customerContacts } from './contacts.ts';
 import { originOf } from './origin.ts';
 import { SignInBody } from './schema.ts';
@@ -27,3 +27,9 @@ export const createMfaSession = httpHandler(
     body: await signIn.completeMfa(body, originOf(event, headers)),
   }),
 );
+
+/** A one-time code for a login challenge, by SMS or email to a verified address, instead of TOTP. */
+export const createMfaCode = httpHandler({ auth: publicAccess, body: LoginCodeBody }, async ({ body }) => ({
+  status: 201,
+  body: await sendLoginCode(body),
+}));

@@ -5,30 +5,24 @@
  */
 import { auditItem } from '../lib/audit.ts';
 import { type Clock, clock as defaultClock } from '../lib/clock.ts';
-import { identifierHash } from '../lib/derived-keys.ts';
-import { tooManyRequests, unauthorized } from '../lib/errors.ts';
-import { logger } from '../lib/logger.ts';
+import { DomainError, unauthorized } from '../lib/errors.ts';
+import { ipHash } from '../lib/origin.ts';
 import { sendSecurityAlert } from '../lib/security-alert.ts';
-import { conflictOnCancel, type TransactItem, writeTransaction } from '../lib/transactions.ts';
-import {
-  type GuardKey,
-  type GuardState,
-  openSession,
-  PASSWORD_ACCOUNT_POLICY,
-  PASSWORD_IP_POLICY,
-  refundAttempt,
-  reserveAttempt,
-  resetGuard,
-} from '../sessions/access.ts';
+import { conflictOnCancel, writeTransaction } from '../lib/transactions.ts';
+import { assessRisk, riskDeclined } from '../monitoring/risk.ts';
+import { openSession } from '../sessions/access.ts';
 import {
   type ChallengeProof,
   checkChallenge,
   completeCheck,
   isTwoFactorActive,
+  loginChannels,
   newLoginChallenge,
 } from '../twofa/gate.ts';
+import { contactOf } from './contacts.ts';
 import { deviceHash, type RequestOrigin } from './origin.ts';
 import { verifyPassword } from './password.ts';
+import { passwordAccepted, recordPasswordFailure, reservePasswordAttempt } from './password-guard.ts';
 import type { SignInBody } from './schema.ts';
 import type { CustomerRecord } from './store.ts';
 import * as store from './store.ts';
@@ -37,48 +31,43 @@ const invalidCredentials = () => unauthorized('The email or password is incorrec
 
 export type SignInResult =
   | { sessionToken: string; expiresAt: string }
-  | { mfaRequired: true; challengeId: string; expiresAt: string };
+  | {
+      mfaRequired: true;
+      challengeId: string;
+      expiresAt: string;
+      /** `totp`, and `sms` / `email` for each verified address (POST /v1/sessions/mfa/code). */
+      channels: Array<'totp' | 'sms' | 'email'>;
+    };
 
 /**
  * Password sign-in. Each attempt is counted per account (keyed hash of the email, whether or not
  * it exists) and per IP before the password is checked; a blocked caller gets 429 + Retry-After
- * without a check. The reply to a wrong email and to a wrong password is the same.
+ * without a check. The reply to a wrong email and to a wrong password is the same. A right
+ * password is then screened by account monitoring (`screenSignIn`).
  */
 export async function signIn(
   input: SignInBody,
   origin: RequestOrigin,
   clock: Clock = defaultClock(),
 ): Promise<SignInResult> {
-  const nowMs = clock.now().getTime();
-  const [emailKey, ipKey] = await Promise.all([
-    identifierHash('email', input.email),
-    identifierHash('ip', origin.ip),
-  ]);
-  const accountGuard: GuardKey = { pk: `GUARD#password-account#${emailKey}`, sk: 'GUARD' };
-  const ipGuard: GuardKey = { pk: `GUARD#password-ip#${ipKey}`, sk: 'GUARD' };
-  const reservation = await reserveAttempt(
-    [
-      { key: accountGuard, policy: PASSWORD_ACCOUNT_POLICY },
-      { key: ipGuard, policy: PASSWORD_IP_POLICY },
-    ],
-    nowMs,
-  );
-  if (reservation.kind === 'blocked') {
-    // Never says whether the account or the address is blocked.
-    throw tooManyRequests('Too many sign-in attempts. Try again later.', reservation.retryAfterMs / 1000);
-  }
-  const [account, ip] = reservation.guards as [GuardState, GuardState];
-
+  const attempt = await reservePasswordAttempt(input.email, origin, clock.now().getTime());
   const customerId = await store.findCustomerIdByEmail(input.email);
   const customer = customerId ? await store.getCustomer(customerId) : undefined;
   const ok = await verifyPassword(input.password, customer?.passwordHash);
   if (!ok || !customer) {
-    await recordPasswordFailure(customer, account, ipKey, clock);
+    await recordPasswordFailure(
+      customer,
+      attempt,
+      { action: 'customer.sign_in_failed', actor: 'anonymous' },
+      clock,
+    );
     throw invalidCredentials();
   }
 
-  await Promise.all([resetGuard(account), refundAttempt(ip, nowMs)]);
-  if (await isTwoFactorActive(customer.id)) {
+  await passwordAccepted(attempt);
+  const twoFactor = await isTwoFactorActive(customer.id);
+  await screenSignIn(customer.id, origin, twoFactor, clock);
+  if (twoFactor) {
     const { challenge, item } = newLoginChallenge(customer.id, clock);
     const audit = auditItem(
       {
@@ -97,64 +86,36 @@ export async function signIn(
       mfaRequired: true,
       challengeId: challenge.id,
       expiresAt: new Date(challenge.expiresAtMs).toISOString(),
+      channels: await loginChannels(customer.id),
     };
   }
   return startSession(customer, origin, 'password', clock);
 }
 
-async function recordPasswordFailure(
-  customer: CustomerRecord | undefined,
-  account: GuardState,
-  ipKey: string,
-  clock: Clock,
-): Promise<void> {
-  if (!customer) {
-    // No account to audit under; the log line carries only keyed hashes.
-    logger.info('sign-in failed for an unknown account', { ipHash: ipKey, failures: account.failures });
-    return;
-  }
-  const locked = account.failures >= PASSWORD_ACCOUNT_POLICY.lockAt;
-  const items: TransactItem[] = [
-    auditItem(
-      {
-        action: 'customer.sign_in_failed',
-        subject: customer.id,
-        actor: 'anonymous',
-        reason: 'password',
-        metadata: { consecutiveFailures: account.failures, ipHash: ipKey },
-      },
-      clock,
-    ),
-  ];
-  if (locked) {
-    items.push(
-      auditItem(
-        {
-          action: 'customer.locked',
-          subject: customer.id,
-          actor: 'system:sign-in',
-          reason: 'consecutive_password_failures',
-          metadata: {
-            consecutiveFailures: account.failures,
-            lockMinutes: PASSWORD_ACCOUNT_POLICY.lockMs / 60_000,
-          },
-        },
-        clock,
-      ),
-    );
-  }
-  await writeTransaction(items);
-  if (locked) {
-    await sendSecurityAlert(
-      { customerId: customer.id, email: customer.email },
-      'Sign-in locked',
-      `After ${account.failures} wrong passwords in a row, sign-in to your Tessera account is locked for ` +
-        `${PASSWORD_ACCOUNT_POLICY.lockMs / 60_000} minutes. If this was not you, change your password.`,
+/**
+ * Account monitoring's look at a sign-in with the right password (monitoring/risk.ts): a decline is
+ * 402 `risk_declined`; a review goes on to the second factor, and without one is held (403
+ * `risk_review_hold`: the customer contacts support).
+ */
+async function screenSignIn(customerId: string, origin: RequestOrigin, twoFactor: boolean, clock: Clock) {
+  const risk = await assessRisk(
+    { action: 'sign_in', customerId, deviceId: await deviceHash(origin), ipHash: await ipHash(origin) },
+    clock,
+  );
+  if (risk.decision === 'decline') throw riskDeclined();
+  if (risk.decision === 'review' && (!twoFactor || risk.review === 'hold')) {
+    throw new DomainError(
+      'denied',
+      'risk_review_hold',
+      'This sign-in needs a review by our team first; contact support.',
     );
   }
 }
 
-/** Second step of a sign-in with 2FA: the login challenge plus a TOTP code or a recovery code. */
+/**
+ * Second step of a sign-in with 2FA: the login challenge plus a TOTP code, a recovery code, or the
+ * one-time code sent to a verified phone or email (`sendLoginCode`).
+ */
 export async function completeMfa(
   input: { challengeId: string } & ChallengeProof,
   origin: RequestOrigin,
@@ -186,7 +147,7 @@ async function prepareSession(customer: CustomerRecord, origin: RequestOrigin, m
       if (isNew) {
         const device = origin.userAgent.replace(/[^\x20-\x7e]/g, '').slice(0, 120) || 'an unknown device';
         await sendSecurityAlert(
-          { customerId: customer.id, email: customer.email },
+          contactOf(customer),
           'New sign-in to your Tessera account',
           `Your Tessera account was signed in to from a new device (${device}) at ${session.createdAt}. ` +
             'If this was not you, change your password and contact support.',

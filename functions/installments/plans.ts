@@ -10,8 +10,10 @@ import {
   CURRENCY_EXPONENTS,
   type CurrencyCode,
   CurrencyCodeSchema,
+  fromUsd,
   MinorUnitsSchema,
   NonNegativeMinorUnitsSchema,
+  perCurrencyFromUsd,
 } from '../lib/money.ts';
 import { defineSchema } from '../lib/schema.ts';
 
@@ -129,44 +131,10 @@ export type Fees = z.infer<typeof FeesSchema>;
 export type PlanCatalogue = z.infer<typeof PlanCatalogueSchema>;
 export type AmountRange = z.infer<typeof AmountRangeSchema>;
 
-/**
- * Minor units worth roughly one US dollar in each currency, rounded to a round number, so that one table
- * of USD-denominated limits yields sensible limits everywhere. A default only; operators may publish
- * their own catalogue.
- */
-const UNITS_PER_USD: Readonly<Record<CurrencyCode, number>> = {
-  USD: 100,
-  EUR: 100,
-  GBP: 100,
-  CHF: 100,
-  CAD: 100,
-  AUD: 100,
-  NZD: 100,
-  SEK: 1_000,
-  NOK: 1_000,
-  DKK: 700,
-  PLN: 400,
-  JPY: 150,
-  KRW: 1_300,
-  KWD: 300,
-  BHD: 400,
-  JOD: 700,
-  OMR: 400,
-  TND: 3_000,
-};
-
 function limitsInUsd(min: number, max: number): Partial<Record<CurrencyCode, AmountRange>> {
   const limits: Partial<Record<CurrencyCode, AmountRange>> = {};
-  for (const code of CURRENCY_CODES) {
-    limits[code] = { min: min * UNITS_PER_USD[code], max: max * UNITS_PER_USD[code] };
-  }
+  for (const code of CURRENCY_CODES) limits[code] = { min: fromUsd(min, code), max: fromUsd(max, code) };
   return limits;
-}
-
-function perCurrencyFromUsd(usd: number): Partial<Record<CurrencyCode, number>> {
-  const amounts: Partial<Record<CurrencyCode, number>> = {};
-  for (const code of CURRENCY_CODES) amounts[code] = usd * UNITS_PER_USD[code];
-  return amounts;
 }
 
 /**

@@ -23,6 +23,8 @@ const ConfigSchema = z.object({
   FINGERPRINT_SECRET_ARN: z.string().optional(),
   OTP_PEPPER_SECRET_ARN: z.string().optional(),
   CURSOR_SIGNING_SECRET_ARN: z.string().optional(),
+  /** The card processor's API key (functions/payments/processor-config.ts reads it with CARD_PROCESSOR). */
+  PROCESSOR_API_KEY_SECRET_ARN: z.string().optional(),
   /** Registrations allowed per client IP per hour (POST /v1/customers); more get 429. */
   REGISTRATIONS_PER_IP_PER_HOUR: z.coerce.number().int().min(1).default(20),
   /** Collection: soft-decline retry offsets in days after the due date (orders/dunning.ts). */

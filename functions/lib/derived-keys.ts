@@ -5,7 +5,7 @@
 import { createHmac, hkdfSync } from 'node:crypto';
 import { getSecret, type SecretName } from './secrets.ts';
 
-export type KeyPurpose = 'session-token' | 'step-up-token' | 'identifier';
+export type KeyPurpose = 'session-token' | 'step-up-token' | 'identifier' | 'identity-callback';
 
 // Keyed by the secret buffer, so a rotated (re-fetched) secret derives fresh keys.
 const derived = new WeakMap<Buffer, Map<KeyPurpose, Uint8Array>>();
@@ -27,12 +27,12 @@ export async function derivedKey(name: SecretName, purpose: KeyPurpose): Promise
 }
 
 /**
- * A keyed hash of an identifier (email, IP, device, phone) for counters and device records, so
+ * A keyed hash of an identifier (email, IP, device, phone, identity document number) for counters and device records, so
  * the table holds no IP addresses or phone numbers in clear and the keys can't be enumerated.
  * 32 base64url characters (192 bits) of HMAC-SHA-256 under the `otp-pepper` identifier key.
  */
 export async function identifierHash(
-  kind: 'email' | 'ip' | 'device' | 'phone',
+  kind: 'email' | 'ip' | 'device' | 'phone' | 'document',
   value: string,
 ): Promise<string> {
   const key = await derivedKey('otp-pepper', 'identifier');

@@ -56,6 +56,10 @@ export const ERROR_CODES = {
     statuses: [400],
     description: 'A card number in a free-text field; send cards to the vault.',
   },
+  callback_signature_invalid: {
+    statuses: [400],
+    description: 'The provider callback is unsigned, forged, or signed more than 5 minutes from now.',
+  },
   // 401
   unauthorized: { statuses: [401], description: 'Missing or invalid credentials.' },
   session_invalid: { statuses: [401], description: 'The session token is invalid, expired or revoked.' },
@@ -71,6 +75,15 @@ export const ERROR_CODES = {
   step_up_invalid: {
     statuses: [403],
     description: 'The step-up token is invalid, expired, used, or bound to another action or amount.',
+  },
+  identity_not_verified: {
+    statuses: [403],
+    description: 'This needs a verified identity (KYC `verified`, unexpired); the message names the status.',
+  },
+  account_flagged: {
+    statuses: [403],
+    description:
+      'The account has an open high-severity flag; money cannot leave it until an operator resolves it.',
   },
   // 404, 405, 413
   resource_missing: { statuses: [404], description: 'No such object (or it belongs to someone else).' },
@@ -89,7 +102,43 @@ export const ERROR_CODES = {
   enrollment_missing: { statuses: [409], description: 'Start a TOTP enrollment first.' },
   delivery_not_retryable: { statuses: [409], description: 'Only dead or skipped deliveries can be retried.' },
   installment_charging: { statuses: [409], description: 'An installment is being charged; retry shortly.' },
+  contact_already_verified: { statuses: [409], description: 'This email or phone is already verified.' },
+  contact_changed: {
+    statuses: [409],
+    description: 'The email or phone changed since the code was sent; start again.',
+  },
+  email_unavailable: { statuses: [409], description: 'Another account uses this email.' },
+  identity_verification_in_progress: {
+    statuses: [409],
+    description: 'A verification is `pending` or `in_review`; wait for its decision.',
+  },
+  identity_already_verified: { statuses: [409], description: 'The identity is already verified.' },
+  identity_verification_decided: {
+    statuses: [409],
+    description: 'The verification was already decided; a provider decides only `pending` ones.',
+  },
+  identity_not_in_review: {
+    statuses: [409],
+    description: 'Only an `in_review` verification takes an operator decision.',
+  },
+  callback_replayed: { statuses: [409], description: 'This provider callback event was already received.' },
   // 422: a business rule.
+  insufficient_balance: {
+    statuses: [422],
+    description: 'The amount is more than your balance in that currency.',
+  },
+  credit_application_limit: {
+    statuses: [422],
+    description: 'At most 3 credit applications per 30 days.',
+  },
+  credit_limit_exceeded: {
+    statuses: [422],
+    description: 'The amount is above the credit limit your credit application approved.',
+  },
+  payout_failed: {
+    statuses: [422],
+    description: 'The payout to the card was refused; your balance is unchanged.',
+  },
   idempotency_key_reused: {
     statuses: [422],
     description: 'This `Idempotency-Key` was used with a different request.',
@@ -111,6 +160,14 @@ export const ERROR_CODES = {
   },
   payment_in_progress: { statuses: [409], description: 'A charge of the order is in flight; retry shortly.' },
   card_declined: { statuses: [402], description: 'The card was declined by the processor.' },
+  risk_declined: {
+    statuses: [402],
+    description: 'Account monitoring declined the request (which rule is not disclosed).',
+  },
+  risk_review_hold: {
+    statuses: [403],
+    description: 'Account monitoring holds the request for review by an operator.',
+  },
   amount_too_small: { statuses: [422], description: 'The amount is below 1 minor unit.' },
   amount_too_large: { statuses: [422], description: 'The amount is too large to schedule.' },
   amount_out_of_range: { statuses: [422], description: "The amount is outside the plan's limits." },
@@ -161,6 +218,20 @@ export const ERROR_CODES = {
   recovery_code_not_allowed: {
     statuses: [422],
     description: 'A recovery code cannot answer this challenge.',
+  },
+  contact_unverified: {
+    statuses: [422],
+    description: 'No verified email or phone can receive the code; verify one first.',
+  },
+  contact_missing: { statuses: [422], description: 'The account has no phone number to verify.' },
+  contact_unchanged: {
+    statuses: [422],
+    description: 'The new email or phone is the one already on the account.',
+  },
+  current_password_incorrect: { statuses: [422], description: 'The current password is not correct.' },
+  password_reset_invalid: {
+    statuses: [422],
+    description: 'The password reset code is invalid, expired or already used.',
   },
   webhook_url_insecure: { statuses: [422], description: 'The webhook URL must use https.' },
   webhook_url_forbidden: {

@@ -15,6 +15,7 @@ export const ID_PREFIXES = {
   refund: 'ref',
   event: 'evt',
   flag: 'flg',
+  riskDecision: 'rsk',
   dispute: 'dsp',
   session: 'ses',
   request: 'req',
@@ -24,6 +25,8 @@ export const ID_PREFIXES = {
   collectionRun: 'run',
   conversation: 'cnv',
   message: 'msg',
+  passwordReset: 'pwr',
+  ledgerEntry: 'led',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -53,6 +53,55 @@ export const CURRENCY_EXPONENTS: Readonly<Record<CurrencyCode, CurrencyExponent>
   TND: 3,
 };
 
+/**
+ * THE conversion table of the currency catalogue: minor units worth roughly one US dollar in each
+ * currency, rounded to a round number. Every money threshold and limit of the configuration (plan
+ * limits, late fees, the checkout step-up threshold, withdrawal and credit limits) is written once in
+ * whole US dollars and scaled by this table (`fromUsd`), or given per currency; a bare number of minor
+ * units is never applied to every currency (JPY 50,000 is about USD 330, KWD 50.000 about USD 160).
+ * A default only: operators may publish their own catalogue.
+ */
+export const UNITS_PER_USD: Readonly<Record<CurrencyCode, number>> = {
+  USD: 100,
+  EUR: 100,
+  GBP: 100,
+  CHF: 100,
+  CAD: 100,
+  AUD: 100,
+  NZD: 100,
+  SEK: 1_000,
+  NOK: 1_000,
+  DKK: 700,
+  PLN: 400,
+  JPY: 150,
+  KRW: 1_300,
+  KWD: 300,
+  BHD: 400,
+  JOD: 700,
+  OMR: 400,
+  TND: 3_000,
+};
+
+/** `usd` whole US dollars in minor units of `currency`, by the table above (exact integer math). */
+export function fromUsd(usd: number, currency: CurrencyCode): number {
+  return usd * UNITS_PER_USD[currency];
+}
+
+/**
+ * `amount` (minor units of `currency`) in USD minor units, by the same conversion table, rounded
+ * down. For thresholds that must mean the same money in every currency (risk rules).
+ */
+export function usdMinorEquivalent(amount: number, currency: CurrencyCode): number {
+  return Math.floor((amount * 100) / UNITS_PER_USD[currency]);
+}
+
+/** `usd` whole US dollars in every supported currency (a per-currency map). */
+export function perCurrencyFromUsd(usd: number): Partial<Record<CurrencyCode, number>> {
+  const amounts: Partial<Record<CurrencyCode, number>> = {};
+  for (const code of CURRENCY_CODES) amounts[code] = fromUsd(usd, code);
+  return amounts;
+}
+
 export function isSupportedCurrency(code: unknown): code is CurrencyCode {
   return typeof code === 'string' && Object.hasOwn(CURRENCY_EXPONENTS, code);
 }

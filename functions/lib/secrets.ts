@@ -10,7 +10,12 @@ import { config } from './config.ts';
  * random file under `<data dir>/secrets/`, created on first use with mode 0600. Values are cached
  * for the life of the container.
  */
-export type SecretName = 'session-signing' | 'fingerprint' | 'otp-pepper' | 'cursor-signing';
+export type SecretName =
+  | 'session-signing'
+  | 'fingerprint'
+  | 'otp-pepper'
+  | 'cursor-signing'
+  | 'processor-api-key';
 
 const ARN_ENV: Record<
   SecretName,
@@ -18,11 +23,13 @@ const ARN_ENV: Record<
   | 'FINGERPRINT_SECRET_ARN'
   | 'OTP_PEPPER_SECRET_ARN'
   | 'CURSOR_SIGNING_SECRET_ARN'
+  | 'PROCESSOR_API_KEY_SECRET_ARN'
 > = {
   'session-signing': 'SESSION_SIGNING_SECRET_ARN',
   fingerprint: 'FINGERPRINT_SECRET_ARN',
   'otp-pepper': 'OTP_PEPPER_SECRET_ARN',
   'cursor-signing': 'CURSOR_SIGNING_SECRET_ARN',
+  'processor-api-key': 'PROCESSOR_API_KEY_SECRET_ARN',
 };
 
 const cache = new Map<SecretName, Promise<Buffer>>();

@@ -129,3 +129,24 @@ export async function queryAll(input: QueryCommandInput): Promise<Record<string,
   }
   return items;
 }
+
+/**
+ * Whether the condition of a conditional Put (e.g. a single-use marker) still holds, without writing
+ * it: the Put is checked as a ConditionCheck on its own key. For gates that must tell "already used"
+ * before any other refusal, while the Put itself commits later with the change it approves.
+ */
+export async function conditionHolds(item: TransactItem): Promise<boolean> {
+  const put = item.Put;
+  if (!put?.ConditionExpression) throw new Error('conditionHolds: a conditional Put is required');
+  const { pk, sk } = put.Item as { pk: unknown; sk: unknown };
+  const check: TransactItem = {
+    ConditionCheck: {
+      TableName: put.TableName,
+      Key: { pk, sk },
+      ConditionExpression: put.ConditionExpression,
+      ...(put.ExpressionAttributeNames ? { ExpressionAttributeNames: put.ExpressionAttributeNames } : {}),
+      ...(put.ExpressionAttributeValues ? { ExpressionAttributeValues: put.ExpressionAttributeValues } : {}),
+    },
+  };
+  return writeUnlessCancelled([check]);
+}

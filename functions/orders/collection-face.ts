@@ -33,3 +33,5 @@ export {
 } from './dispute-hold.ts';
 export { DUE_SHARDS } from './policy.ts';
 export { isInstallmentRef, REMINDER_DAYS_AHEAD, remindInstallment } from './reminders.ts';
+/** What credit assessment may read of a customer's orders: how their installments were collected. */
+export { type RepaymentHistory, repaymentHistory } from './repayment-history.ts';

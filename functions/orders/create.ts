@@ -39,6 +39,7 @@ function newOrder(principal: MerchantPrincipal, approval: Approval, now: Date): 
     cardToken: approval.cardToken,
     cardBrand: approval.cardBrand,
     cardLast4: approval.cardLast4,
+    ...(approval.riskDecision ? { riskDecision: approval.riskDecision } : {}),
     capturedAmount: 0,
     refundedAmount: 0,
     outstandingAmount: 0,

@@ -34,6 +34,8 @@ export interface OrderRecord {
   cardToken: string;
   cardBrand: string;
   cardLast4: string;
+  /** Account monitoring's decision at the shopper's authorization (monitoring/risk.ts). */
+  riskDecision?: { id: string; decision: 'approve' | 'review'; score: number };
   capturedAmount: number;
   refundedAmount: number;
   /** Sum of the installments still to collect (due, charging, failed). */

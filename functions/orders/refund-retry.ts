@@ -13,6 +13,7 @@
  */
 
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { balanceCreditItem } from '../balance/credits.ts';
 import { addDays, type Clock, isoDay } from '../lib/clock.ts';
 import { ddb, isConditionFailure, tableName } from '../lib/dynamodb.ts';
 import { writeTransaction } from '../lib/transactions.ts';
@@ -106,7 +107,11 @@ export async function recordCardRefunds(
         },
         event.clock,
       );
-      await writeTransaction([{ Update: update }, ...eventItems]);
+      await writeTransaction([
+        { Update: update },
+        ...eventItems,
+        ...toBalance(event.order, after, result, now),
+      ]);
     }
   } catch (error) {
     if (isConditionFailure(error) || (error as { name?: string }).name === 'TransactionCanceledException') {
@@ -115,6 +120,24 @@ export async function recordCardRefunds(
     throw error;
   }
   return result;
+}
+
+/**
+ * Collected money whose return to the card failed for good is credited to the customer's balance
+ * (functions/balance), once per refund, in the same transaction: the shopper can withdraw it.
+ */
+function toBalance(order: OrderRecord, refund: RefundRecord, result: CardRefundRetry, now: Date) {
+  const amount = refund.cardRefunds
+    .filter((l) => l.status === 'failed')
+    .reduce((sum, l) => sum + l.amount, 0);
+  if (result !== 'failed' || amount === 0) return [];
+  const credit = {
+    customerId: order.customerId,
+    amount,
+    currency: order.currency,
+    reason: 'refund' as const,
+  };
+  return [balanceCreditItem({ ...credit, reference: refund.id }, now)];
 }
 
 /** Claims attempt `attempts + 1` of a refund's card returns (false if another worker moved first). */

@@ -166,6 +166,20 @@ export const OrderSummaryResponse = /* @__PURE__ */ defineSchema(() =>
         aprBps: z.int().optional(),
       }),
       card: z.object({ brand: z.string(), last4: z.string() }),
+      riskDecision: z
+        .object({
+          id: z.string(),
+          decision: z.enum(['approve', 'review']).meta({
+            id: 'OrderRiskDecision',
+            description: '`review`: the shopper passed a step-up that account monitoring demanded.',
+          }),
+          score: z.int().min(0),
+        })
+        .nullable()
+        .meta({
+          description:
+            "Account monitoring's decision when the shopper approved (declined approvals make no order); null for orders from before monitoring.",
+        }),
       capturedAmount: z.int(),
       refundedAmount: z.int(),
       outstandingAmount: z.int().meta({

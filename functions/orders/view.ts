@@ -38,6 +38,7 @@ export function toSummary(order: OrderRecord): OrderSummaryResponse {
     ...planCardAndAmounts(order),
     outstandingAmount: order.outstandingAmount,
     lateFeesAmount: order.lateFeesAmount ?? 0,
+    riskDecision: order.riskDecision ?? null,
     remainingAuthorizedAmount: remainingAuthorized(order),
     disputed: order.disputed ?? false,
     authorizationExpiresAt: order.authorizationExpiresAt,

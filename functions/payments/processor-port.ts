@@ -53,6 +53,16 @@ export interface RefundRequest {
 
 export type RefundOutcome = { status: 'succeeded'; refundId: string } | { status: 'failed'; message: string };
 
+/**
+ * Money sent TO a shopper's card (a withdrawal of their balance): the same fields as a charge, the
+ * idempotency key being the withdrawal id (`wdr_…`) and the reason `withdrawal wdr_…`.
+ */
+export type PayoutRequest = ChargeRequest;
+
+export type PayoutOutcome =
+  | { status: 'succeeded'; payoutId: string }
+  | { status: 'failed'; code: DeclineCode; message: string };
+
 export interface CardProcessor {
   charge(request: ChargeRequest): Promise<ChargeResult>;
   refund(request: RefundRequest): Promise<RefundOutcome>;
@@ -62,4 +72,34 @@ export interface CardProcessor {
    * adapter must answer from the acquirer's own records (for a real acquirer: its lookup by key).
    */
   chargeOutcome(idempotencyKey: string): Promise<ChargeResult | undefined>;
+  /**
+   * Pays `amount` out to the card (withdrawals). Optional so that an adapter without payouts still
+   * charges and refunds; a withdrawal through such an adapter fails without moving money.
+   */
+  payout?(request: PayoutRequest): Promise<PayoutOutcome>;
+}
+
+export interface TransferRequest {
+  /** The acquirer's account of the merchant being paid (for Stripe Connect: `acct_…`). */
+  destination: string;
+  /** Integer minor units, > 0. */
+  amount: number;
+  currency: CurrencyCode;
+  /** One key per settlement (e.g. `<settlementId>`): a retry never pays twice. */
+  idempotencyKey: string;
+  /** Shown on the merchant's statement of the transfer, e.g. `Tessera settlement stl_…`. */
+  description: string;
+}
+
+export type TransferOutcome =
+  | { status: 'succeeded'; transferId: string }
+  | { status: 'failed'; message: string };
+
+/**
+ * Paying merchants out (settlements): a transfer to the merchant's acquirer account. A separate
+ * port from `CardProcessor` (whose optional `payout` sends a shopper's balance to their card): the
+ * sandbox has no money to move, so only a real acquirer adapter implements it; same idempotency rule.
+ */
+export interface TransferProcessor {
+  transfer(request: TransferRequest): Promise<TransferOutcome>;
 }

@@ -8,6 +8,12 @@
  *   4000 0000 0000 9987  lost card           (hard: never retried)
  *   4000 0000 0000 9979  stolen card         (hard)
  *   an expired card      expired_card        (hard)
+ *   4000 0000 0000 5126  charges succeed; a refund of such a charge fails (Stripe's test card for
+ *                        a failed refund), so refunds of collected money end in the customer balance
+ *
+ * Payouts (withdrawals to a card) follow the same cards, by their last 4 and expiry: the declined
+ * ones refuse the payout. A payout reads the card's summary only, never its number (ADR 0013: only
+ * the charger detokenizes), so the withdrawal route stays outside the card-data environment.
  *
  * It is idempotent by key like a real acquirer: the first outcome is stored (in the main table, under
  * `SANDBOX#…`, standing in for the acquirer's own records) and returned again for the same key. The
@@ -25,6 +31,8 @@ import {
   type ChargeResult,
   type DeclineCode,
   HARD_DECLINES,
+  type PayoutOutcome,
+  type PayoutRequest,
   type RefundOutcome,
   type RefundRequest,
 } from './processor-port.ts';
@@ -44,7 +52,12 @@ const DECLINES: Readonly<Record<string, { code: DeclineCode; message: string }>>
 
 const RECORD_TTL_MS = 90 * DAY_MS;
 
-const recordKey = (kind: 'CHARGE' | 'REFUND', key: string) => ({
+type RecordKind = 'CHARGE' | 'REFUND' | 'PAYOUT' | 'REFUND_FAILS';
+
+/** Stripe's test card whose refunds fail. */
+const REFUND_FAILS_PAN = '4000000000005126';
+
+const recordKey = (kind: RecordKind, key: string) => ({
   pk: `SANDBOX#${kind}#${key}`,
   sk: 'SANDBOX',
 });
@@ -75,13 +88,55 @@ function decide(card: { pan: Buffer; expMonth: number; expYear: number }, now: D
   return { status: 'succeeded' as const, chargeId };
 }
 
+/** What the sandbox's payouts need from the vault: `getCard` of its face (no number). */
+export type CardSummaryOf = (
+  customerId: string,
+  token: string,
+) => Promise<{ last4: string; expMonth: number; expYear: number }>;
+
+const PAYOUT_DECLINES: Readonly<Record<string, { code: DeclineCode; message: string }>> = Object.fromEntries(
+  Object.entries(DECLINES).map(([pan, decline]) => [pan.slice(-4), decline]),
+);
+
 export class SandboxProcessor implements CardProcessor {
   readonly #detokenize: Detokenize;
   readonly #clock: () => Clock;
+  readonly #cardSummary: CardSummaryOf | undefined;
 
-  constructor(detokenize: Detokenize, clock: () => Clock = defaultClock) {
+  constructor(detokenize: Detokenize, clock: () => Clock = defaultClock, cardSummary?: CardSummaryOf) {
     this.#detokenize = detokenize;
     this.#clock = clock;
+    this.#cardSummary = cardSummary;
+  }
+
+  /**
+   * Detokenizes the card, decides (owner, test card, expiry) and forgets the PAN; a deleted
+   * (crypto-shredded) or unknown card can never be used again: a hard decline.
+   */
+  async #decideOnCard(
+    request: ChargeRequest,
+    actor: string,
+    id: string,
+    now: Date,
+  ): Promise<{ result: ChargeResult; refundFails: boolean }> {
+    try {
+      const card = await this.#detokenize(request.cardToken, { actor, reason: request.reason });
+      try {
+        const result =
+          card.customerId === request.customerId
+            ? decide(card, now, id)
+            : failure('card_unavailable', 'The card does not belong to this customer.', id);
+        return { result, refundFails: card.pan.toString('ascii') === REFUND_FAILS_PAN };
+      } finally {
+        card.pan.fill(0);
+      }
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 404)) throw error;
+      return {
+        result: failure('card_unavailable', 'The card is no longer available.', id),
+        refundFails: false,
+      };
+    }
   }
 
   async charge(request: ChargeRequest): Promise<ChargeResult> {
@@ -91,26 +146,11 @@ export class SandboxProcessor implements CardProcessor {
 
     const now = this.#clock().now();
     const chargeId = `sandbox_ch_${randomBytes(12).toString('hex')}`;
-    let outcome: ChargeResult;
-    try {
-      const card = await this.#detokenize(request.cardToken, {
-        actor: 'system:charger',
-        reason: request.reason,
-      });
-      try {
-        outcome =
-          card.customerId === request.customerId
-            ? decide(card, now, chargeId)
-            : failure('card_unavailable', 'The card does not belong to this customer.', chargeId);
-      } finally {
-        card.pan.fill(0);
-      }
-    } catch (error) {
-      // A deleted (crypto-shredded) or unknown card can never be charged again: a hard decline.
-      if (!(error instanceof ApiError && error.status === 404)) throw error;
-      outcome = failure('card_unavailable', 'The card is no longer available.', chargeId);
+    const { result, refundFails } = await this.#decideOnCard(request, 'system:charger', chargeId, now);
+    if (result.status === 'succeeded' && refundFails) {
+      await this.#store('REFUND_FAILS', chargeId, chargeId, true, now);
     }
-    return this.#store('CHARGE', request.idempotencyKey, print, outcome, now);
+    return this.#store('CHARGE', request.idempotencyKey, print, result, now);
   }
 
   async chargeOutcome(idempotencyKey: string): Promise<ChargeResult | undefined> {
@@ -129,14 +169,43 @@ export class SandboxProcessor implements CardProcessor {
     const stored = await this.#stored<RefundOutcome>('REFUND', request.idempotencyKey, print);
     if (stored) return stored;
     const now = this.#clock().now();
-    const outcome: RefundOutcome = {
-      status: 'succeeded',
-      refundId: `sandbox_re_${randomBytes(12).toString('hex')}`,
-    };
+    const fails = await this.#stored<boolean>('REFUND_FAILS', request.chargeId, request.chargeId);
+    const outcome: RefundOutcome = fails
+      ? { status: 'failed', message: 'The card refused the refund (sandbox card 4000 0000 0000 5126).' }
+      : { status: 'succeeded', refundId: `sandbox_re_${randomBytes(12).toString('hex')}` };
     return this.#store('REFUND', request.idempotencyKey, print, outcome, now);
   }
 
-  async #stored<T>(kind: 'CHARGE' | 'REFUND', key: string, print: string): Promise<T | undefined> {
+  async payout(request: PayoutRequest): Promise<PayoutOutcome> {
+    const print = fingerprint([request.cardToken, request.customerId, request.amount, request.currency]);
+    const stored = await this.#stored<PayoutOutcome>('PAYOUT', request.idempotencyKey, print);
+    if (stored) return stored;
+    const now = this.#clock().now();
+    return this.#store('PAYOUT', request.idempotencyKey, print, await this.#payoutOutcome(request, now), now);
+  }
+
+  async #payoutOutcome(request: PayoutRequest, now: Date): Promise<PayoutOutcome> {
+    if (!this.#cardSummary) {
+      return { status: 'failed', code: 'processing_error', message: 'Payouts are not configured.' };
+    }
+    let card: Awaited<ReturnType<CardSummaryOf>>;
+    try {
+      card = await this.#cardSummary(request.customerId, request.cardToken);
+    } catch (error) {
+      // Not this customer's card, deleted or unknown: never paid out to.
+      if (!(error instanceof ApiError && error.status === 404)) throw error;
+      return { status: 'failed', code: 'card_unavailable', message: 'The card is not available.' };
+    }
+    const listed = PAYOUT_DECLINES[card.last4];
+    if (listed) return { status: 'failed', ...listed };
+    const year = now.getUTCFullYear();
+    if (card.expYear < year || (card.expYear === year && card.expMonth < now.getUTCMonth() + 1)) {
+      return { status: 'failed', code: 'expired_card', message: 'The card has expired.' };
+    }
+    return { status: 'succeeded', payoutId: `sandbox_po_${randomBytes(12).toString('hex')}` };
+  }
+
+  async #stored<T>(kind: RecordKind, key: string, print: string): Promise<T | undefined> {
     const { Item } = await ddb().send(
       new GetCommand({ TableName: tableName(), Key: recordKey(kind, key), ConsistentRead: true }),
     );
@@ -147,7 +216,7 @@ export class SandboxProcessor implements CardProcessor {
     return Item.outcome as T;
   }
 
-  async #store<T>(kind: 'CHARGE' | 'REFUND', key: string, print: string, outcome: T, now: Date): Promise<T> {
+  async #store<T>(kind: RecordKind, key: string, print: string, outcome: T, now: Date): Promise<T> {
     try {
       await ddb().send(
         new PutCommand({

@@ -1,7 +1,8 @@
 /**
- * Starting challenges (one model for login MFA and step-up): the login challenge after a correct
- * password, and a step-up bound to one action (and, for money, one amount and payee) whose
- * one-time code goes by SMS or email within the send limits.
+ * Starting challenges (one model for login MFA, step-up and contact proofs): the login challenge
+ * after a correct password, a step-up bound to one action (and, for money, one amount and payee)
+ * whose one-time code goes by SMS or email to a VERIFIED address within the send limits, and the
+ * proof of an address by a code sent to that address.
  */
 import { auditItem } from '../lib/audit.ts';
 import { type Clock, clock as defaultClock } from '../lib/clock.ts';
@@ -10,16 +11,18 @@ import { domainError, serviceUnavailable, tooManyRequests } from '../lib/errors.
 import { newId } from '../lib/ids.ts';
 import { formatMoney } from '../lib/money.ts';
 import { notifier } from '../lib/notifier.ts';
-import { type TransactItem, Transaction, writeTransaction } from '../lib/transactions.ts';
+import { type Cancellation, type TransactItem, Transaction, writeTransaction } from '../lib/transactions.ts';
+import { assessRisk, riskDeclined } from '../monitoring/risk.ts';
 import { generateOtp, hashCode } from './codes.ts';
-import { type CustomerContact, contacts } from './contacts.ts';
+import { codeChannels, contacts, verifiedAddress } from './contacts.ts';
 import { codePepper } from './keys.ts';
-import { CHALLENGE_TTL_MS, SEND_LIMITS, type StepUpAction } from './policy.ts';
+import { CHALLENGE_TTL_MS, SEND_LIMITS } from './policy.ts';
 import type { StepUpBody } from './schema.ts';
+import { stepUpInvalid } from './step-up-gate.ts';
 import type { ChallengeRecord } from './store.ts';
 import * as store from './store.ts';
 
-const ACTION_TEXT: Record<StepUpAction | 'sign_in', string> = {
+const ACTION_TEXT: Record<ChallengeRecord['action'], string> = {
   sign_in: 'a sign-in',
   add_card: 'adding a card',
   withdrawal: 'a withdrawal',
@@ -29,7 +32,16 @@ const ACTION_TEXT: Record<StepUpAction | 'sign_in', string> = {
   disable_2fa: 'turning off two-factor authentication',
   regenerate_recovery_codes: 'new recovery codes',
   change_contact: 'a change of your contact details',
+  change_password: 'a change of your password',
+  verify_contact: 'confirming this address for your Tessera account',
 };
+
+export const contactUnverified = () =>
+  domainError(
+    'rejected',
+    'contact_unverified',
+    'No verified email or phone to send a code to: verify one first (POST /v1/me/contact-verifications).',
+  );
 
 /** What the code approves, spelled out in the message (PSD2: the payer sees amount and payee). */
 export function describeAction(challenge: Pick<ChallengeRecord, 'action' | 'amount' | 'currency' | 'payee'>) {
@@ -60,8 +72,11 @@ export function newLoginChallenge(customerId: string, clock: Clock = defaultCloc
 
 type SendCounter = { limit: 'customerSends' | 'phoneSends'; item: TransactItem; windowEndsAtMs: number };
 
-/** The one-time code and its send counters (per customer; per phone for SMS); none for TOTP. */
-async function oneTimeCode(challenge: ChallengeRecord, contact: CustomerContact, nowMs: number) {
+/**
+ * The one-time code of a challenge going to `address`, and its send counters (per customer; per
+ * phone for SMS); none for TOTP. Sets the challenge's `codeHash`.
+ */
+export async function oneTimeCode(challenge: ChallengeRecord, address: string | undefined, nowMs: number) {
   const counters: SendCounter[] = [];
   if (challenge.channel === 'totp') return { code: undefined, counters };
   const code = generateOtp();
@@ -70,8 +85,8 @@ async function oneTimeCode(challenge: ChallengeRecord, contact: CustomerContact,
     limit: 'customerSends',
     ...store.sendCounterItem('customer', challenge.customerId, SEND_LIMITS.perCustomer, nowMs),
   });
-  if (challenge.channel === 'sms' && contact.phone) {
-    const phoneKey = await identifierHash('phone', contact.phone);
+  if (challenge.channel === 'sms' && address) {
+    const phoneKey = await identifierHash('phone', address);
     counters.push({
       limit: 'phoneSends',
       ...store.sendCounterItem('phone', phoneKey, SEND_LIMITS.perPhone, nowMs),
@@ -80,12 +95,38 @@ async function oneTimeCode(challenge: ChallengeRecord, contact: CustomerContact,
   return { code, counters };
 }
 
-async function sendCode(challenge: ChallengeRecord, contact: CustomerContact, code: string): Promise<void> {
+/** 429 with Retry-After for the send counters that refused; a concurrent write otherwise. */
+export function sendLimited(counters: SendCounter[], cancelled: Cancellation<string>, nowMs: number) {
+  const limited = counters.filter((c) => cancelled.lost(c.limit));
+  if (limited.length === 0)
+    return domainError('conflict', 'concurrent_update', 'Could not send the code. Try again.');
+  const until = Math.max(...limited.map((c) => c.windowEndsAtMs));
+  return tooManyRequests('Too many codes were sent. Try again later.', (until - nowMs) / 1000);
+}
+
+/**
+ * Sends the code of `challenge` to `address`: the challenge's own target (a contact being
+ * verified) or a VERIFIED address of the customer (`verifiedAddress`); never anywhere else.
+ */
+export async function sendCode(challenge: ChallengeRecord, address: string, code: string): Promise<void> {
+  if (challenge.channel === 'sms') {
+    // Account monitoring counts codes per phone across customers (a review raises a flag; the hard
+    // per-phone limit above stops the sends); a decline sends nothing.
+    const risk = await assessRisk(
+      {
+        action: 'otp_send',
+        customerId: challenge.customerId,
+        phoneHash: await identifierHash('phone', address),
+      },
+      defaultClock(),
+    );
+    if (risk.decision === 'decline') throw riskDeclined();
+  }
   try {
     await notifier().send({
       customerId: challenge.customerId,
       channel: challenge.channel === 'sms' ? 'sms' : 'email',
-      to: challenge.channel === 'sms' && contact.phone ? contact.phone : contact.email,
+      to: address,
       subject: 'Your Tessera verification code',
       text:
         `Your Tessera code is ${code}. It approves ${describeAction(challenge)} and expires in ` +
@@ -99,17 +140,47 @@ async function sendCode(challenge: ChallengeRecord, contact: CustomerContact, co
 }
 
 /**
+ * Writes a new challenge with its audit, send counters and (when given) the step-up item that
+ * approves it, in one transaction, then sends its code to `address`. Throws 429 (send limits), 403
+ * `step_up_invalid` (the step-up was used meanwhile), 409 and 503 (the code could not be sent).
+ */
+async function issue(
+  challenge: ChallengeRecord,
+  address: string | undefined,
+  audit: TransactItem,
+  stepUp: TransactItem | undefined,
+  nowMs: number,
+): Promise<{ challengeId: string; channel: ChallengeRecord['channel']; expiresAt: string }> {
+  const { code, counters } = await oneTimeCode(challenge, address, nowMs);
+  const tx = new Transaction<'challenge' | 'stepUp' | SendCounter['limit']>()
+    .add('challenge', store.putChallengeItem(challenge), audit)
+    .add('stepUp', ...(stepUp ? [stepUp] : []));
+  for (const counter of counters) tx.add(counter.limit, counter.item);
+  await tx.write(writeTransaction, (cancelled) =>
+    cancelled.lost('stepUp') ? stepUpInvalid() : sendLimited(counters, cancelled, nowMs),
+  );
+  if (code !== undefined && address !== undefined) await sendCode(challenge, address, code);
+  return {
+    challengeId: challenge.id,
+    channel: challenge.channel,
+    expiresAt: new Date(challenge.expiresAtMs).toISOString(),
+  };
+}
+
+/**
  * Starts a step-up bound to one action (and, for money, one amount and payee). With TOTP on, the
- * customer answers from the authenticator; otherwise a one-time code goes by SMS (if there is a
- * phone) or email. Throws 404 (no such customer), 429 with Retry-After (send limits per customer
- * and per phone), 409 (a concurrent write) and 503 (the code could not be sent).
+ * customer answers from the authenticator; otherwise a one-time code goes by SMS to a verified
+ * phone, else by email to a verified email. Throws 404 (no such customer), 422 `contact_unverified`
+ * (no TOTP and nothing verified), 429 with Retry-After (send limits per customer and per phone), 409
+ * (a concurrent write) and 503 (the code could not be sent).
  */
 export async function startStepUp(customerId: string, body: StepUpBody, clock: Clock = defaultClock()) {
   const [contact, factor] = await Promise.all([contacts().find(customerId), store.getTwoFactor(customerId)]);
   if (!contact) throw domainError('not_found', 'resource_missing', 'No such customer.');
   const now = clock.now();
   const nowMs = now.getTime();
-  const channel = factor?.status === 'active' ? 'totp' : contact.phone ? 'sms' : 'email';
+  const channel = factor?.status === 'active' ? 'totp' : codeChannels(contact)[0];
+  if (channel === undefined) throw contactUnverified();
   const amount = body.amount ? { amount: body.amount.amount, currency: body.amount.currency } : undefined;
   const challenge: ChallengeRecord = {
     id: newId('challenge', now),
@@ -124,7 +195,6 @@ export async function startStepUp(customerId: string, body: StepUpBody, clock: C
     createdAt: now.toISOString(),
     expiresAtMs: nowMs + CHALLENGE_TTL_MS,
   };
-  const { code, counters } = await oneTimeCode(challenge, contact, nowMs);
   const audit = auditItem(
     {
       action: 'twofa.step_up_started',
@@ -134,19 +204,50 @@ export async function startStepUp(customerId: string, body: StepUpBody, clock: C
     },
     clock,
   );
-  const tx = new Transaction<'challenge' | SendCounter['limit']>().add(
-    'challenge',
-    store.putChallengeItem(challenge),
-    audit,
+  const address = channel === 'totp' ? undefined : verifiedAddress(contact, channel);
+  return issue(challenge, address, audit, undefined, nowMs);
+}
+
+/**
+ * Starts the proof of an address: a one-time code to `address` itself (an email, or an E.164 phone
+ * by SMS), for verifying the customer's current contact (`verify_contact`) or a new one
+ * (`change_contact`, with its step-up item committed alongside). The audit names the channel only,
+ * never the address. Errors as `issue` (429, 403, 409, 503).
+ */
+export async function startContactChallenge(
+  input: {
+    customerId: string;
+    kind: 'email' | 'phone';
+    address: string;
+    action: 'verify_contact' | 'change_contact';
+    stepUp?: TransactItem;
+  },
+  clock: Clock = defaultClock(),
+) {
+  const now = clock.now();
+  const nowMs = now.getTime();
+  const channel = input.kind === 'phone' ? 'sms' : 'email';
+  const challenge: ChallengeRecord = {
+    id: newId('challenge', now),
+    customerId: input.customerId,
+    purpose: 'contact',
+    action: input.action,
+    channel,
+    target: input.address,
+    attempts: 0,
+    status: 'pending',
+    createdAt: now.toISOString(),
+    expiresAtMs: nowMs + CHALLENGE_TTL_MS,
+  };
+  const audit = auditItem(
+    {
+      action: 'twofa.contact_challenge_started',
+      subject: input.customerId,
+      actor: input.customerId,
+      metadata: { challengeId: challenge.id, contactAction: input.action, channel },
+    },
+    clock,
   );
-  for (const counter of counters) tx.add(counter.limit, counter.item);
-  await tx.write(writeTransaction, (cancelled) => {
-    const limited = counters.filter((c) => cancelled.lost(c.limit));
-    if (limited.length === 0)
-      return domainError('conflict', 'concurrent_update', 'Could not start the step-up. Try again.');
-    const until = Math.max(...limited.map((c) => c.windowEndsAtMs));
-    return tooManyRequests('Too many codes were sent. Try again later.', (until - nowMs) / 1000);
-  });
-  if (code !== undefined) await sendCode(challenge, contact, code);
-  return { challengeId: challenge.id, channel, expiresAt: new Date(challenge.expiresAtMs).toISOString() };
+  const started = await issue(challenge, input.address, audit, input.stepUp, nowMs);
+  return { ...started, channel };
 }

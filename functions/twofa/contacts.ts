@@ -10,6 +10,23 @@ export interface CustomerContact {
   email: string;
   /** E.164, when the customer gave one. */
   phone?: string;
+  /** Proven by a one-time code sent to it; only a verified address receives codes and alerts. */
+  emailVerified: boolean;
+  phoneVerified: boolean;
+}
+
+/** Where one-time codes may go: verified addresses only, SMS first (the phone is the stronger possession). */
+export function codeChannels(contact: CustomerContact): Array<'sms' | 'email'> {
+  return [
+    ...(contact.phone && contact.phoneVerified ? (['sms'] as const) : []),
+    ...(contact.emailVerified ? (['email'] as const) : []),
+  ];
+}
+
+/** The verified address of `channel`; undefined when the customer has none there (no code may go). */
+export function verifiedAddress(contact: CustomerContact, channel: 'sms' | 'email'): string | undefined {
+  if (channel === 'sms') return contact.phoneVerified ? contact.phone : undefined;
+  return contact.emailVerified ? contact.email : undefined;
 }
 
 export interface ContactDirectory {

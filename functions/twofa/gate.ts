@@ -1,14 +1,25 @@
 /**
  * What other capabilities may use of 2FA: the step-up gate in front of sensitive operations, the
- * second factor of a sign-in (login challenge, check, commit), and the contact port that the entry
- * points bind to customers' adapter.
+ * second factor of a sign-in (login challenge, a code by SMS/email instead of TOTP, check, commit),
+ * the proof of an address by a code (contact verification and change), and the contact port that
+ * the entry points bind to customers' adapter.
  */
 
-export { newLoginChallenge } from './challenges.ts';
+export { newLoginChallenge, startContactChallenge } from './challenges.ts';
+export { otpCodeSchema } from './codes.ts';
 export { bindContacts, type ContactDirectory, type CustomerContact } from './contacts.ts';
 export { isTwoFactorActive } from './enrollment.ts';
+export { loginChannels, sendLoginCode } from './login-code.ts';
 export type { StepUpAction } from './policy.ts';
-export { ChallengeProof, MfaSessionBody } from './schema.ts';
+export {
+  ChallengeChannelSchema,
+  ChallengeIdParams,
+  ChallengeProof,
+  CodeChallengeResponse,
+  CodeChannelSchema,
+  LoginCodeBody,
+  MfaSessionBody,
+} from './schema.ts';
 export {
   commitWithStepUp,
   consumeStepUp,

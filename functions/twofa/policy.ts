@@ -14,6 +14,7 @@ export const STEP_UP_ACTIONS = [
   'disable_2fa',
   'regenerate_recovery_codes',
   'change_contact',
+  'change_password',
 ] as const;
 export type StepUpAction = (typeof STEP_UP_ACTIONS)[number];
 

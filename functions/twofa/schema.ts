@@ -42,6 +42,24 @@ export const MfaSessionBody = /* @__PURE__ */ defineSchema(() =>
     .meta({ id: 'MfaSessionRequest', ...exactlyOneProofDoc }),
 );
 
+export const CodeChannelSchema = /* @__PURE__ */ defineSchema(() =>
+  z.enum(['sms', 'email']).meta({ id: 'CodeChannel', description: 'Where a one-time code goes.' }),
+);
+
+/** `POST /v1/sessions/mfa/code`: a one-time code for the login challenge, to a verified phone or email. */
+export const LoginCodeBody = /* @__PURE__ */ defineSchema(() =>
+  z
+    .strictObject({ challengeId: idOf('challenge'), channel: CodeChannelSchema })
+    .meta({ id: 'LoginCodeRequest' }),
+);
+
+/** A code was sent: answer `challengeId` with it. */
+export const CodeChallengeResponse = /* @__PURE__ */ defineSchema(() =>
+  z
+    .object({ challengeId: z.string(), channel: CodeChannelSchema, expiresAt: IsoDateTime })
+    .meta({ id: 'CodeChallenge' }),
+);
+
 export const ChallengeIdParams = /* @__PURE__ */ defineSchema(() =>
   z.object({ challengeId: idOf('challenge') }),
 );
@@ -121,11 +139,16 @@ export const TwoFactorStatusResponse = /* @__PURE__ */ defineSchema(() =>
   z.object({ object: z.literal('two_factor'), enabled: z.boolean() }).meta({ id: 'TwoFactorStatus' }),
 );
 
+/** How a challenge is answered: the authenticator, or a code sent by SMS or email. */
+export const ChallengeChannelSchema = /* @__PURE__ */ defineSchema(() =>
+  z.enum(['totp', 'sms', 'email']).meta({ id: 'StepUpChannel' }),
+);
+
 export const StepUpChallengeResponse = /* @__PURE__ */ defineSchema(() =>
   z
     .object({
       challengeId: z.string(),
-      channel: z.enum(['totp', 'sms', 'email']).meta({ id: 'StepUpChannel' }),
+      channel: ChallengeChannelSchema,
       expiresAt: IsoDateTime,
     })
     .meta({ id: 'StepUpChallenge' }),

@@ -31,15 +31,18 @@ export interface TwoFactorRecord {
   version: number;
 }
 
-export type ChallengePurpose = 'login' | 'step_up';
+/** `contact`: proving a new or unverified address by a code sent to it (customers' contact verification). */
+export type ChallengePurpose = 'login' | 'step_up' | 'contact';
 export type ChallengeChannel = 'totp' | NotificationChannel;
 
 export interface ChallengeRecord {
   id: string;
   customerId: string;
   purpose: ChallengePurpose;
-  action: StepUpAction | 'sign_in';
+  action: StepUpAction | 'sign_in' | 'verify_contact';
   channel: ChallengeChannel;
+  /** A contact challenge's address (the one the code went to); the others go to verified contacts. */
+  target?: string;
   amount?: number;
   currency?: string;
   payee?: string;
@@ -237,6 +240,37 @@ export function reserveChallengeCheckItem(
         ':one': 1,
         ':pending': 'pending',
         ':seen': challenge.attempts,
+        ':max': max,
+        ':now': nowMs,
+      },
+    },
+  };
+}
+
+/**
+ * Switches an open login challenge to a one-time code by SMS or email (replacing any earlier code):
+ * only while it is pending, unexpired and has checks left.
+ */
+export function sendLoginCodeItem(
+  challenge: ChallengeRecord,
+  channel: NotificationChannel,
+  codeHash: string,
+  nowMs: number,
+  max: number,
+): TransactItem {
+  return {
+    Update: {
+      TableName: tableName(),
+      Key: challengeKey(challenge.id),
+      UpdateExpression: 'SET channel = :channel, codeHash = :hash',
+      ConditionExpression:
+        '#status = :pending AND purpose = :login AND attempts < :max AND expiresAtMs > :now',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':channel': channel,
+        ':hash': codeHash,
+        ':pending': 'pending',
+        ':login': 'login',
         ':max': max,
         ':now': nowMs,
       },

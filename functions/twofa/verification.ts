@@ -55,7 +55,8 @@ interface ProofResult {
   recoveryCodesLeft?: number;
 }
 
-function assertOpen(challenge: ChallengeRecord, nowMs: number): void {
+/** Throws 422 unless the challenge is pending, unexpired and has checks left. */
+export function assertOpen(challenge: ChallengeRecord, nowMs: number): void {
   if (challenge.status !== 'pending') throw challengeUsed();
   if (challenge.expiresAtMs <= nowMs) throw challengeExpired();
   if (challenge.attempts >= MAX_CHECKS_PER_CHALLENGE) throw challengeExhausted();

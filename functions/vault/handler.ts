@@ -1,6 +1,10 @@
 /** The customer's card routes. The operator's re-wrap (KMS ReEncrypt) is in `rewrap-handler.ts`. */
-import { httpHandler } from '../lib/http.ts';
+import { clock } from '../lib/clock.ts';
+import { DomainError } from '../lib/errors.ts';
+import { type HttpEvent, httpHandler } from '../lib/http.ts';
+import { deviceHash, ipHash, originOf } from '../lib/origin.ts';
 import { answer, ok } from '../lib/use-case.ts';
+import { assessRisk, recordRiskSignal, riskDeclined } from '../monitoring/risk.ts';
 import { openOrdersPaidBy } from '../orders/collection-face.ts';
 import { customerAccess } from '../sessions/access.ts';
 import { requireStepUp } from '../twofa/gate.ts';
@@ -17,13 +21,63 @@ const savedCard = (outcome: vault.AddCardOutcome) => ({
  * `POST /v1/me/cards`: a fresh `add_card` step-up, then tokenize. The step-up is consumed in the
  * same transaction as the card, so a failed save leaves it usable and a saved card used it up.
  */
+/**
+ * Account monitoring for a card being added: assessed once its fingerprint is known (declined:
+ * 402 `risk_declined`; held for review: 403 `risk_review_hold`; the add_card step-up is always
+ * required, so a review that asks for one is met). A card the vault refuses as invalid counts as a
+ * decline from this IP for the card-testing rule.
+ */
+function monitoring(event: HttpEvent, headers: Record<string, string | undefined>, customerId: string) {
+  const origin = originOf(event, headers);
+  return {
+    screen: async (fingerprintId: string) => {
+      const decision = await assessRisk(
+        {
+          action: 'add_card',
+          customerId,
+          cardFingerprint: fingerprintId,
+          deviceId: await deviceHash(origin),
+          ipHash: await ipHash(origin),
+        },
+        clock(),
+      );
+      if (decision.decision === 'decline') throw riskDeclined();
+      if (decision.review === 'hold') {
+        throw new DomainError('denied', 'risk_review_hold', 'This card needs a review by our team first.');
+      }
+    },
+    refused: async () =>
+      recordRiskSignal({ signal: 'card_decline', customerId, ipHash: await ipHash(origin) }, clock()),
+  };
+}
+
+/** The vault's refusals of a card itself (what a card tester's bad numbers get). */
+const CARD_REFUSALS: ReadonlySet<string> = new Set([
+  'invalid_number',
+  'card_brand_unsupported',
+  'invalid_expiry_month',
+  'invalid_expiry_year',
+  'expired_card',
+  'invalid_cvc',
+]);
+
 export const addCard = httpHandler(
   { auth: customerAccess, body: AddCardBody },
-  async ({ principal, body, headers, commit }) => {
+  async ({ principal, body, headers, event, commit }) => {
     const stepUp = await requireStepUp({ headers, customerId: principal.customerId, action: 'add_card' });
-    return answer(commit, savedCard, (port) =>
-      vault.addCard(principal.customerId, body, { authorization: [stepUp], commit: port }),
-    );
+    const risk = monitoring(event, headers, principal.customerId);
+    try {
+      return await answer(commit, savedCard, (port) =>
+        vault.addCard(principal.customerId, body, {
+          authorization: [stepUp],
+          commit: port,
+          screen: risk.screen,
+        }),
+      );
+    } catch (error) {
+      if (error instanceof DomainError && CARD_REFUSALS.has(error.code)) await risk.refused();
+      throw error;
+    }
   },
 );
 

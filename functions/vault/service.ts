@@ -63,6 +63,11 @@ export interface AddCardOptions {
   /** Writes the items in ONE transaction with the outcome (the handler's port). Called at most once. */
   commit: Commit<AddCardOutcome>;
   clock?: Clock;
+  /**
+   * Screens the card (account monitoring) once its fingerprint is known, before anything is
+   * encrypted or written: throws to refuse it.
+   */
+  screen?: (fingerprintId: string) => Promise<void>;
 }
 
 const stepUpUsed = () =>
@@ -89,6 +94,7 @@ export async function addCard(
   const at = now.toISOString();
   const valid = validateCard(input, now);
   const fingerprintId = await fingerprintOf(input.number);
+  await options.screen?.(fingerprintId);
 
   const held = await store.findCustomerToken(customerId, fingerprintId);
   if (held) return reuseCard(customerId, held, valid, authorization, options.commit, at);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
 import { clock } from '../lib/clock.ts';
 import { logger } from '../lib/logger.ts';
+import { countMetric } from '../lib/metrics.ts';
 import { webhookUrlProblem } from '../lib/outbound.ts';
 import { defineSchema } from '../lib/schema.ts';
 import { getWebhookEndpoint } from '../merchants/access.ts';
@@ -181,7 +182,10 @@ async function attempt(
     attempt: delivery.attempts,
     ...failure,
   });
-  if (delivery.attempts >= policy.maxAttempts) return finish({ kind: 'dead', ...failure }, 'dead');
+  if (delivery.attempts >= policy.maxAttempts) {
+    countMetric('WebhookDeliveryDead');
+    return finish({ kind: 'dead', ...failure }, 'dead');
+  }
   const nextAttemptAt = new Date(now.getTime() + retryDelayMs(delivery.attempts, policy, random));
   return finish({ kind: 'retry', nextAttemptAt, ...failure }, 'retried');
 }

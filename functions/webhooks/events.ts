@@ -158,3 +158,9 @@ export function webhookEvent(
 export function webhookEventItems(input: WebhookEventInput, clock: Clock): TransactItem[] {
   return webhookEvent(input, clock).items;
 }
+
+/**
+ * The signature scheme of our webhooks (Stripe's), for other capabilities that receive or send
+ * signed callbacks the same way (identity-provider decisions).
+ */
+export { signatureHeader, verifySignature, WebhookSignatureError } from './signature.ts';

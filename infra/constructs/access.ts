@@ -32,6 +32,13 @@ export interface AccessContext {
   vaultNetwork: () => VaultNetwork;
   /** The collection queues a function may send to (`RouteAccess.queues`). */
   queues?: (name: 'collection-shards' | 'collection-charges') => IQueue;
+  /** CARD_PROCESSOR of every function (functions/payments/processor-config.ts). */
+  cardProcessor: 'sandbox' | 'stripe';
+  /**
+   * Reserved concurrency of each card-data (CDE) function: a ceiling on how fast card data can be
+   * read, whatever floods the API, and capacity no other function can take from it.
+   */
+  cdeReservedConcurrency: number;
 }
 
 /** A nested stack of functions, with every table referenced by name inside it. */
@@ -91,6 +98,8 @@ export interface AccessFunctionProps {
   /** Receives the function's failed asynchronous invocations. */
   deadLetterQueue: IQueue;
   timeout?: Duration;
+  /** Reserved concurrency (queue consumers: their event source's maximum); CDE functions get at least the stage's. */
+  reservedConcurrency?: number;
 }
 
 /**
@@ -108,7 +117,7 @@ export function accessFunction(
   const { access } = props;
   const table = (definition: TableDefinition) =>
     where.tables.get(definition.logicalName) ?? never(definition);
-  const environment: Record<string, string> = {};
+  const environment: Record<string, string> = { CARD_PROCESSOR: context.cardProcessor };
   for (const use of access.keys ?? []) environment[Keys.envVar(use)] = context.keys.keyFor(use).keyArn;
   for (const name of access.secrets ?? []) {
     environment[Secrets.envVar(name)] = context.secrets.secret(name).secretArn;
@@ -140,6 +149,7 @@ export function accessFunction(
     logRemovalPolicy: context.logRemovalPolicy,
     ...(props.timeout ? { timeout: props.timeout } : {}),
     ...(network ? { network, roleName: cdeRoleName(context.stage, id) } : {}),
+    ...reservedConcurrency(props.reservedConcurrency, network ? context.cdeReservedConcurrency : undefined),
   });
   const role = fn.executionRole;
 
@@ -240,6 +250,11 @@ function grantTable(
       { id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason },
     );
   }
+}
+
+function reservedConcurrency(own?: number, cde?: number): { reservedConcurrency?: number } {
+  const value = Math.max(own ?? 0, cde ?? 0);
+  return value > 0 ? { reservedConcurrency: value } : {};
 }
 
 export const pascal = (name: string) =>

@@ -2,6 +2,7 @@ import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import {
   AccessLogField,
   AccessLogFormat,
+  ApiKeySourceType,
   AuthorizationType,
   CfnAccount,
   type CfnRestApi,
@@ -17,6 +18,7 @@ import {
   ResponseType,
   RestApi,
   SecurityPolicy,
+  type UsagePlan,
 } from 'aws-cdk-lib/aws-apigateway';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
@@ -38,13 +40,34 @@ export interface ApiLimits {
   dailyQuota: number;
   /** WAF: requests per source IP per 5 minutes before the IP is blocked for a while. */
   wafRequestsPerIpPer5Min: number;
+  /**
+   * Sign-in, registration and every route that sends a code (`isSensitiveRoute`): stage-wide
+   * requests per second and burst for each such method, and WAF requests per source IP per 5 min.
+   */
+  sensitive: { rateLimit: number; burstLimit: number; wafRequestsPerIpPer5Min: number };
+  /** Each merchant's own limits: its API key's usage plan (throttle and quota apply per key). */
+  merchant: { rateLimit: number; burstLimit: number; dailyQuota: number };
 }
+
+/**
+ * Routes an attacker drives without credentials or to make Tessera send messages: public writes
+ * (registration, sign-in, its 2FA step) and every route that sends a code (`access.notify`). They
+ * get their own, tighter gateway throttle and WAF rate rule: credential stuffing and SMS pumping
+ * fraud (OWASP API4:2023, unrestricted resource consumption).
+ */
+export const isSensitiveRoute = (route: Route): boolean =>
+  (route.auth === 'public' && route.method !== 'GET') || route.access.notify === true;
 
 export interface ApiProps extends AccessContext {
   routes: readonly Route[];
   /** Receives the route functions' failed asynchronous invocations. */
   deadLetterQueue: IQueue;
   limits: ApiLimits;
+  /**
+   * Merchant methods need an API Gateway API key (`x-api-key`), issued at merchant onboarding and
+   * attached to the merchant usage plan, so each merchant has its own throttle and quota.
+   */
+  merchantApiKeys: boolean;
 }
 
 /** Why a non-operator method has no API Gateway authorizer (AwsSolutions-APIG4). */
@@ -72,8 +95,9 @@ const NO_COGNITO: Record<RouteAuth, string> = {
     'Tessera has no Cognito user pool: customers use Tessera sessions (scrypt/argon2id passwords, TOTP 2FA, ' +
     'step-up tokens), verified in the handler.',
   operator:
-    'Operator routes use AWS_IAM (SigV4): operators are IAM principals with their own MFA and CloudTrail audit ' +
-    'trail; a Cognito pool would be a second operator identity store to secure.',
+    'Operator routes use AWS_IAM (SigV4): operators are IAM principals with their own MFA, and every call is ' +
+    "recorded by CloudTrail (the security baseline's trail, or the account's own where the baseline is off: " +
+    'docs/runbook.md); a Cognito pool would be a second operator identity store to secure.',
 };
 
 /**
@@ -88,6 +112,8 @@ export class Api extends Construct {
   /** By operationId, in route order. */
   readonly functions: ReadonlyMap<string, TesseraFunction>;
   readonly methods: ReadonlyMap<string, Method>;
+  /** Every merchant's API key joins this plan at onboarding (its id: `MERCHANT_USAGE_PLAN_ID`). */
+  readonly merchantUsagePlan: UsagePlan;
   /** One nested stack of functions per capability (`functions/<capability>/…`). */
   readonly capabilityStacks = new Map<string, CapabilityStack>();
 
@@ -101,8 +127,11 @@ export class Api extends Construct {
       removalPolicy: props.logRemovalPolicy,
     });
 
+    const deployed = props.routes.filter((route) => !route.localOnly);
     this.api = new RestApi(this, 'RestApi', {
       restApiName: `tessera-${stage}`,
+      // Usage-plan keys come in the x-api-key header; authentication stays the merchant secret key.
+      apiKeySourceType: ApiKeySourceType.HEADER,
       description: `Tessera ${stage}: BNPL payments API`,
       endpointTypes: [EndpointType.REGIONAL],
       // The account-level logging role is ours (below): CDK's would carry an AWS-managed policy.
@@ -120,6 +149,20 @@ export class Api extends Construct {
         throttlingBurstLimit: props.limits.burstLimit,
         // Responses are per tenant and per credential: never cached (see the acknowledgement below).
         cachingEnabled: false,
+        methodOptions: Object.fromEntries(
+          deployed.filter(isSensitiveRoute).map((route) => [
+            `${route.path}/${route.method}`,
+            {
+              throttlingRateLimit: props.limits.sensitive.rateLimit,
+              throttlingBurstLimit: props.limits.sensitive.burstLimit,
+              // A method's own settings replace the stage's: repeat logging, metrics and no cache.
+              loggingLevel: MethodLoggingLevel.ERROR,
+              dataTraceEnabled: false,
+              metricsEnabled: true,
+              cachingEnabled: false,
+            },
+          ]),
+        ),
       },
     });
     // TLS 1.2+ with forward secrecy on the default endpoint; STRICT also rejects requests whose SNI
@@ -144,7 +187,7 @@ export class Api extends Construct {
       if (functions.has(route.operationId)) throw new Error(`Duplicate operationId "${route.operationId}"`);
       const fn = this.addRouteFunction(route, props);
       functions.set(route.operationId, fn);
-      methods.set(route.operationId, this.addRouteMethod(route, fn, validator));
+      methods.set(route.operationId, this.addRouteMethod(route, fn, validator, props.merchantApiKeys));
     }
     this.functions = functions;
     this.methods = methods;
@@ -168,12 +211,12 @@ export class Api extends Construct {
       },
     );
 
-    this.api.addUsagePlan('UsagePlan', {
-      name: `tessera-${stage}-default`,
+    this.merchantUsagePlan = this.api.addUsagePlan('MerchantUsagePlan', {
+      name: `tessera-${stage}-merchant`,
       description:
-        'Default plan for the stage. Per-merchant plans attach API Gateway API keys issued at merchant onboarding.',
-      throttle: { rateLimit: props.limits.rateLimit, burstLimit: props.limits.burstLimit },
-      quota: { limit: props.limits.dailyQuota, period: Period.DAY },
+        "Per merchant: each merchant's API key (issued at onboarding) gets this throttle and quota for itself.",
+      throttle: { rateLimit: props.limits.merchant.rateLimit, burstLimit: props.limits.merchant.burstLimit },
+      quota: { limit: props.limits.merchant.dailyQuota, period: Period.DAY },
       apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
     });
 
@@ -216,7 +259,12 @@ export class Api extends Construct {
     );
   }
 
-  private addRouteMethod(route: Route, fn: TesseraFunction, validator: RequestValidator): Method {
+  private addRouteMethod(
+    route: Route,
+    fn: TesseraFunction,
+    validator: RequestValidator,
+    merchantApiKeys: boolean,
+  ): Method {
     const resource = this.api.root.resourceForPath(route.path);
     const requestParameters: Record<string, boolean> = {};
     for (const match of route.path.matchAll(/\{([^}]+)\}/g)) {
@@ -237,6 +285,7 @@ export class Api extends Construct {
       {
         operationName: route.operationId,
         authorizationType: route.auth === 'operator' ? AuthorizationType.IAM : AuthorizationType.NONE,
+        apiKeyRequired: merchantApiKeys && route.auth === 'merchant',
         requestValidator: validator,
         requestParameters,
         requestModels,
@@ -422,6 +471,7 @@ export class Api extends Construct {
       statement: { managedRuleGroupStatement: { vendorName: 'AWS', name: ruleName } },
       visibilityConfig: visibility(ruleName),
     });
+    const sensitive = sensitivePathsStatement(props.routes);
     const webAcl = new CfnWebACL(this, 'WebAcl', {
       name,
       description: `Tessera ${props.stage}: managed rules and per-IP rate limit for the public API`,
@@ -443,8 +493,26 @@ export class Api extends Construct {
           },
           visibilityConfig: visibility('RatePerIp'),
         },
-        managed('AWSManagedRulesCommonRuleSet', 2),
-        managed('AWSManagedRulesKnownBadInputsRuleSet', 3),
+        ...(sensitive
+          ? [
+              {
+                name: 'SensitiveRatePerIp',
+                priority: 2,
+                action: { block: { customResponse: { responseCode: 429 } } },
+                statement: {
+                  rateBasedStatement: {
+                    limit: props.limits.sensitive.wafRequestsPerIpPer5Min,
+                    evaluationWindowSec: 300,
+                    aggregateKeyType: 'IP',
+                    scopeDownStatement: sensitive,
+                  },
+                },
+                visibilityConfig: visibility('SensitiveRatePerIp'),
+              },
+            ]
+          : []),
+        managed('AWSManagedRulesCommonRuleSet', 3),
+        managed('AWSManagedRulesKnownBadInputsRuleSet', 4),
       ],
     });
 
@@ -471,11 +539,51 @@ export class Api extends Construct {
           arnFormat: ArnFormat.COLON_RESOURCE_NAME,
         }),
       ],
-      // Merchant API keys and session tokens travel in these headers.
-      redactedFields: [{ singleHeader: { Name: 'authorization' } }, { singleHeader: { Name: 'cookie' } }],
+      // Merchant API keys, session tokens, usage-plan keys and step-up tokens travel in these headers.
+      redactedFields: REDACTED_HEADERS.map((name) => ({ singleHeader: { Name: name } })),
     }).node.addDependency(wafLogs);
     return webAcl;
   }
+}
+
+/** Headers WAF logs never show (lower case: WAF matches header names case-insensitively). */
+export const REDACTED_HEADERS = ['authorization', 'cookie', 'x-api-key', 'step-up-token'];
+
+/** Non-GET requests to a sensitive route's path (up to its first parameter). */
+function sensitivePathsStatement(routes: readonly Route[]): CfnWebACL.StatementProperty | undefined {
+  const prefixes = [
+    ...new Set(
+      routes
+        .filter((route) => !route.localOnly && isSensitiveRoute(route))
+        .map((route) => route.path.split('{')[0] ?? route.path),
+    ),
+  ].sort();
+  const byPrefix = prefixes.map(
+    (prefix): CfnWebACL.StatementProperty => ({
+      byteMatchStatement: {
+        fieldToMatch: { uriPath: {} },
+        positionalConstraint: 'STARTS_WITH',
+        searchString: prefix,
+        textTransformations: [{ priority: 0, type: 'NONE' }],
+      },
+    }),
+  );
+  const notGet: CfnWebACL.StatementProperty = {
+    notStatement: {
+      statement: {
+        byteMatchStatement: {
+          fieldToMatch: { method: {} },
+          positionalConstraint: 'EXACTLY',
+          searchString: 'GET',
+          textTransformations: [{ priority: 0, type: 'NONE' }],
+        },
+      },
+    },
+  };
+  const [only] = byPrefix;
+  if (!only) return undefined;
+  const paths = byPrefix.length === 1 ? only : { orStatement: { statements: byPrefix } };
+  return { andStatement: { statements: [notGet, paths] } };
 }
 
 /** One nested stack of route functions per capability. */

@@ -1,6 +1,7 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, MathExpression, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { EventSourceMapping } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -10,6 +11,7 @@ import type { QueueConsumer } from '../jobs.ts';
 import { type AccessContext, accessFunction, type FunctionStack, functionStack, pascal } from './access.ts';
 import type { TesseraFunction } from './function.ts';
 import type { Monitoring } from './monitoring.ts';
+import { deadLetterQueue } from './queues.ts';
 
 export type CollectionQueueName = QueueConsumer['queue'];
 
@@ -28,19 +30,23 @@ export class Collection extends Construct {
   /** The nested stack of the consumer functions (once there are any). */
   workers?: FunctionStack;
 
-  constructor(scope: Construct, id: string, props: { stage: string; consumers: readonly QueueConsumer[] }) {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: { stage: string; consumers: readonly QueueConsumer[]; key: IKey },
+  ) {
     super(scope, id);
     this.stage = props.stage;
     const queues = new Map<CollectionQueueName, Queue>();
     const dlqs = new Map<CollectionQueueName, Queue>();
     for (const consumer of props.consumers) {
       const name = consumer.queue;
-      const dlq = new Queue(this, `${pascal(name)}Dlq`, {
-        queueName: `tessera-${props.stage}-${name}-dlq`,
-        encryption: QueueEncryption.SQS_MANAGED,
-        enforceSSL: true,
-        retentionPeriod: Duration.days(14),
-      });
+      const dlq = deadLetterQueue(
+        this,
+        `${pascal(name)}Dlq`,
+        `tessera-${props.stage}-${name}-dlq`,
+        props.key,
+      );
       Validations.of(dlq).acknowledge({
         id: 'Serverless-SQSRedrivePolicy',
         reason:
@@ -87,6 +93,7 @@ export class Collection extends Construct {
           access: consumer.access,
           deadLetterQueue: this.deadLetterQueues.get(consumer.queue) ?? this.queue(consumer.queue),
           timeout: Duration.seconds(consumer.timeoutSeconds),
+          reservedConcurrency: consumer.maxConcurrency,
         },
         access,
       );

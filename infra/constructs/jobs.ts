@@ -9,12 +9,13 @@ import {
   TimeWindow,
 } from 'aws-cdk-lib/aws-scheduler';
 import { ScheduleTargetBase, type ScheduleTargetBaseProps } from 'aws-cdk-lib/aws-scheduler-targets';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ScheduledJob } from '../jobs.ts';
 import { type AccessContext, accessFunction, type FunctionStack, functionStack, pascal } from './access.ts';
 import type { TesseraFunction } from './function.ts';
 import { LeastPrivilegeRole } from './iam.ts';
+import { deadLetterQueue, grantQueueKey } from './queues.ts';
 
 export interface JobsProps extends AccessContext {
   jobs: readonly ScheduledJob[];
@@ -49,12 +50,7 @@ export class Jobs extends Construct {
     this.functionStack = functionStack(this, 'JobFunctions', `Tessera ${stage}: scheduled jobs`, stage);
     const { stack } = this.functionStack;
 
-    this.deadLetterQueue = new Queue(stack, 'JobsDlq', {
-      queueName: `tessera-${stage}-jobs-dlq`,
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
+    this.deadLetterQueue = deadLetterQueue(stack, 'JobsDlq', `tessera-${stage}-jobs-dlq`, props.keys.ops);
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'Serverless-SQSRedrivePolicy',
       reason:
@@ -116,6 +112,7 @@ export class Jobs extends Construct {
           maxEventAge: RETRY.maxEventAge,
         }),
       });
+      grantQueueKey(role, this.deadLetterQueue);
       functions.set(job.name, fn);
       schedules.set(job.name, schedule);
       roles.set(job.name, role);

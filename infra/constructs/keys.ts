@@ -71,14 +71,7 @@ export class Keys extends Construct {
   constructor(scope: Construct, id: string, props: KeysProps) {
     super(scope, id);
     const key = (name: string, description: string) =>
-      new Key(this, `${name[0]?.toUpperCase()}${name.slice(1)}Key`, {
-        alias: `alias/tessera/${props.stage}/${name}`,
-        description: `Tessera ${props.stage}: ${description}`,
-        enableKeyRotation: true,
-        rotationPeriod: Duration.days(365),
-        removalPolicy: RemovalPolicy.RETAIN,
-        pendingWindow: Duration.days(30),
-      });
+      tesseraKey(this, `${name[0]?.toUpperCase()}${name.slice(1)}Key`, props.stage, name, description);
 
     this.vault = key('vault', 'card vault (CDE) table, card data keys and fingerprint secret');
     this.secrets = key('secrets', 'application secrets (TOTP, webhook signing, sealed responses)');
@@ -100,6 +93,26 @@ export class Keys extends Construct {
             'kms:EncryptionContext:aws:logs:arn': `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:*`,
           },
         },
+      }),
+    );
+    // EventBridge rules (GuardDuty findings, card-data changes) publish to the encrypted alarm topic.
+    this.ops.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'EventBridgeToEncryptedTopic',
+        principals: [new ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }),
+    );
+    // SNS moves undeliverable alarm notifications to the KMS-encrypted delivery DLQ.
+    this.ops.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'SnsToEncryptedDeadLetterQueue',
+        principals: [new ServicePrincipal('sns.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
       }),
     );
     // CloudWatch alarms publish to the KMS-encrypted alarm topic.
@@ -204,6 +217,49 @@ export class Keys extends Construct {
   keyFor(use: KeyUse): Key {
     return this[KEY_ACTIONS[use].key];
   }
+}
+
+/**
+ * A Tessera customer-managed key: yearly rotation, an alias, always retained, and grants only for
+ * AWS services (`limitGrantsToAwsServices`). Every key of the app is made here (the security
+ * baseline's audit key too), so no key escapes the rule.
+ */
+export function tesseraKey(
+  scope: Construct,
+  id: string,
+  stage: string,
+  name: string,
+  description: string,
+): Key {
+  const key = new Key(scope, id, {
+    alias: `alias/tessera/${stage}/${name}`,
+    description: `Tessera ${stage}: ${description}`,
+    enableKeyRotation: true,
+    rotationPeriod: Duration.days(365),
+    removalPolicy: RemovalPolicy.RETAIN,
+    pendingWindow: Duration.days(30),
+  });
+  limitGrantsToAwsServices(key);
+  return key;
+}
+
+/**
+ * A grant hands out key use outside every policy, so grants may only be made for an AWS service
+ * that integrates with KMS (DynamoDB, Secrets Manager, …) acting for its caller:
+ * `kms:GrantIsForAWSResource` is true exactly then (AWS KMS condition keys reference). A principal
+ * with `kms:*` from IAM still cannot grant itself or anyone else the key.
+ */
+export function limitGrantsToAwsServices(key: Key): void {
+  key.addToResourcePolicy(
+    new PolicyStatement({
+      sid: 'GrantsOnlyForAwsServices',
+      effect: Effect.DENY,
+      principals: [new AnyPrincipal()],
+      actions: ['kms:CreateGrant'],
+      resources: ['*'],
+      conditions: { Bool: { 'kms:GrantIsForAWSResource': 'false' } },
+    }),
+  );
 }
 
 /** `vault:encrypt` -> `VaultEncrypt` (statement ids allow letters and digits only). */

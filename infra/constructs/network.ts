@@ -17,9 +17,19 @@ import {
 import { AnyPrincipal, type IGrantable, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import {
+  CfnFirewallDomainList,
+  CfnFirewallRuleGroup,
+  CfnFirewallRuleGroupAssociation,
+  CfnResolverQueryLoggingConfig,
+  CfnResolverQueryLoggingConfigAssociation,
+} from 'aws-cdk-lib/aws-route53resolver';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { LeastPrivilegeRole } from './iam.ts';
+
+/** The AWS services the CDE reaches (through its endpoints): the only names its DNS resolves. */
+const VAULT_SERVICES = ['dynamodb', 'kms', 'secretsmanager', 'xray'];
 
 export interface VaultNetworkProps {
   stage: string;
@@ -46,7 +56,8 @@ const DYNAMODB_ITEM_ACTIONS = [
  * The cardholder data environment's network: isolated subnets only (no internet gateway, no NAT),
  * reaching AWS only through VPC endpoints whose policies name the exact tables, keys and secrets
  * the vault functions use; anything else is unreachable from inside, even with stolen credentials.
- * VPC flow logs record all traffic (PCI DSS 10).
+ * VPC flow logs record all traffic and Route 53 Resolver query logs every DNS query (PCI DSS 10);
+ * a DNS firewall resolves only the AWS service names the endpoints serve (PCI DSS 1.3.2).
  */
 export class VaultNetwork extends Construct {
   readonly vpc: Vpc;
@@ -112,17 +123,85 @@ export class VaultNetwork extends Construct {
       Port.tcp(443),
       'HTTPS from vault functions',
     );
-    // X-Ray segments leave through the function's network interface too.
-    this.interfaceEndpoint('XRay', InterfaceVpcEndpointAwsService.XRAY);
+    // X-Ray segments leave through the function's network interface too. X-Ray has no resource
+    // ARNs: the policy names the trace actions and this account's principals only.
+    this.interfaceEndpoint('XRay', InterfaceVpcEndpointAwsService.XRAY).addToPolicy(
+      this.endpointStatement({
+        actions: [
+          'xray:PutTraceSegments',
+          'xray:PutTelemetryRecords',
+          'xray:GetSamplingRules',
+          'xray:GetSamplingTargets',
+        ],
+        resources: ['*'],
+      }),
+    );
+    this.addDnsControls(props);
+  }
+
+  /**
+   * DNS is the one way out of an isolated subnet that no security group sees (DNS tunnelling), so
+   * every query is logged (PCI DSS 10.2) and the Route 53 Resolver DNS Firewall answers only the
+   * AWS service names the endpoints serve: anything else gets NXDOMAIN.
+   */
+  private addDnsControls(props: VaultNetworkProps): void {
+    const queryLogs = new LogGroup(this, 'DnsQueryLogs', {
+      retention: props.logRetention,
+      encryptionKey: props.logKey,
+      removalPolicy: props.logRemovalPolicy,
+    });
+    const queryLogging = new CfnResolverQueryLoggingConfig(this, 'DnsQueryLogging', {
+      name: `tessera-${props.stage}-vault-dns`,
+      destinationArn: queryLogs.logGroupArn,
+    });
+    new CfnResolverQueryLoggingConfigAssociation(this, 'DnsQueryLoggingAssociation', {
+      resolverQueryLogConfigId: queryLogging.attrId,
+      resourceId: this.vpc.vpcId,
+    });
+
+    const region = Stack.of(this).region;
+    const allowed = new CfnFirewallDomainList(this, 'DnsAllowedDomains', {
+      name: `tessera-${props.stage}-vault-allowed`,
+      domains: [
+        ...VAULT_SERVICES.map((service) => `${service}.${region}.amazonaws.com`),
+        // DynamoDB account-based endpoints (`<account>.ddb.<region>…`), which newer SDKs prefer.
+        `*.ddb.${region}.amazonaws.com`,
+      ],
+    });
+    const everything = new CfnFirewallDomainList(this, 'DnsAllDomains', {
+      name: `tessera-${props.stage}-vault-all`,
+      domains: ['*'],
+    });
+    const rules = new CfnFirewallRuleGroup(this, 'DnsFirewall', {
+      name: `tessera-${props.stage}-vault-dns-firewall`,
+      firewallRules: [
+        { firewallDomainListId: allowed.attrId, priority: 1, action: 'ALLOW' },
+        { firewallDomainListId: everything.attrId, priority: 2, action: 'BLOCK', blockResponse: 'NXDOMAIN' },
+      ],
+    });
+    new CfnFirewallRuleGroupAssociation(this, 'DnsFirewallAssociation', {
+      name: `tessera-${props.stage}-vault`,
+      firewallRuleGroupId: rules.attrId,
+      vpcId: this.vpc.vpcId,
+      priority: 101,
+      mutationProtection: 'ENABLED',
+    });
+  }
+
+  /** An endpoint policy statement: any principal of this account only (never another account's). */
+  private endpointStatement(props: { actions?: string[]; resources?: string[] }): PolicyStatement {
+    return new PolicyStatement({
+      principals: [new AnyPrincipal()],
+      ...(props.actions ? { actions: props.actions } : {}),
+      ...(props.resources ? { resources: props.resources } : {}),
+      conditions: { StringEquals: { 'aws:PrincipalAccount': Stack.of(this).account } },
+    });
   }
 
   /** Lets the CDE reach a table through the gateway endpoint (the caller's IAM still decides). */
   allowTable(table: ITable): void {
     if (!this.dynamoDbPolicy) {
-      this.dynamoDbPolicy = new PolicyStatement({
-        principals: [new AnyPrincipal()],
-        actions: DYNAMODB_ITEM_ACTIONS,
-      });
+      this.dynamoDbPolicy = this.endpointStatement({ actions: DYNAMODB_ITEM_ACTIONS });
       this.vpc
         .addGatewayEndpoint('DynamoDb', {
           service: GatewayVpcEndpointAwsService.DYNAMODB,
@@ -140,7 +219,7 @@ export class VaultNetwork extends Construct {
     this.kms ??= this.interfaceEndpoint('Kms', InterfaceVpcEndpointAwsService.KMS);
     let statement = this.kmsPolicies.get(key.node.path);
     if (!statement) {
-      statement = new PolicyStatement({ principals: [new AnyPrincipal()], resources: [key.keyArn] });
+      statement = this.endpointStatement({ resources: [key.keyArn] });
       this.kmsPolicies.set(key.node.path, statement);
       this.kms.addToPolicy(statement);
     }
@@ -151,8 +230,7 @@ export class VaultNetwork extends Construct {
   /** Lets the CDE read a secret through the Secrets Manager endpoint. */
   allowSecret(secret: ISecret): void {
     if (!this.secretsPolicy) {
-      this.secretsPolicy = new PolicyStatement({
-        principals: [new AnyPrincipal()],
+      this.secretsPolicy = this.endpointStatement({
         actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
       });
       this.interfaceEndpoint('SecretsManager', InterfaceVpcEndpointAwsService.SECRETS_MANAGER).addToPolicy(

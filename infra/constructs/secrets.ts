@@ -17,6 +17,16 @@ export type SecretKey = 'data' | 'vault';
  * error.
  */
 const SECRETS: Record<SecretName, { description: string; key: SecretKey; noRotation: string }> = {
+  // Set by an operator (docs/runbook.md); CDK creates it with a random placeholder, which the
+  // processor refuses as "not an sk_ key" until the real key is put.
+  'processor-api-key': {
+    key: 'data',
+    description: 'Card processor API key (Stripe secret or restricted key, sk_live_ in prod only)',
+    noRotation:
+      'The key is issued by the acquirer (Stripe dashboard: roll key); a Secrets Manager rotation Lambda ' +
+      'cannot create one. Rolling it is a runbook step: roll at Stripe with an overlap, put the new value, ' +
+      'then let the old key expire at Stripe.',
+  },
   'session-signing': {
     key: 'data',
     description: 'HMAC key that signs customer session and step-up tokens (jose HS256)',

@@ -13,6 +13,7 @@ import { resolveOperatorToken } from './operator-token.ts';
 import type { OnProgress } from './progress.ts';
 import { type Scheduler, startScheduler } from './scheduler.ts';
 import { seedDemoMerchant } from './seed.ts';
+import { type StreamPoller, startStreamPoller } from './streams.ts';
 
 export interface LocalRuntimeOptions {
   dataDir: string;
@@ -95,6 +96,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const demoMerchant = options.seed ? await seedDemoMerchant() : undefined;
     registerLocalCollection();
     const scheduler = options.scheduler ? startScheduler() : undefined;
+    // With the scheduler (npm start): the stream consumer, as its event source mapping in AWS.
+    const poller: StreamPoller | undefined = options.scheduler
+      ? startStreamPoller(endpoint, config().TABLE_NAME)
+      : undefined;
     const gateway: Gateway = await startGateway({
       operatorToken: operator.token,
       includeLocalOnly: true,
@@ -110,6 +115,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       ...(scheduler ? { scheduler } : {}),
       close: async () => {
         scheduler?.stop();
+        poller?.stop();
         await gateway.close();
         resetDdb();
         await dynamo?.stop();

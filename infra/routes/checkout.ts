@@ -62,8 +62,13 @@ export const checkoutRoutes: Route[] = [
       'apr_out_of_range',
       'plan_not_schedulable',
       'card_expired',
+      'risk_declined',
+      'risk_review_hold',
+      'credit_limit_exceeded',
       'concurrent_update',
     ],
-    access: { main: 'readwrite', vault: 'read', secrets: ['session-signing'] },
+    // Account monitoring reads and adds to its aggregates (main table); device and IP are keyed
+    // hashes under the identifier key (otp-pepper).
+    access: { main: 'readwrite', vault: 'read', secrets: ['session-signing', 'otp-pepper'] },
   },
 ];

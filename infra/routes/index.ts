@@ -1,9 +1,13 @@
+import { balanceRoutes } from './balance.ts';
 import { checkoutRoutes } from './checkout.ts';
 import { collectionRoutes } from './collection.ts';
+import { creditRoutes } from './credit.ts';
 import { customersRoutes } from './customers.ts';
 import { disputesRoutes } from './disputes.ts';
+import { identityRoutes } from './identity.ts';
 import { meOrdersRoutes } from './me-orders.ts';
 import { merchantsRoutes } from './merchants.ts';
+import { monitoringRoutes } from './monitoring.ts';
 import { ordersRoutes } from './orders.ts';
 import { platformRoutes } from './platform.ts';
 import type { Route } from './route.ts';
@@ -31,6 +35,10 @@ export const routesByCapability: Readonly<Record<string, readonly Route[]>> = {
   collection: collectionRoutes,
   disputes: disputesRoutes,
   support: supportRoutes,
+  monitoring: monitoringRoutes,
+  identity: identityRoutes,
+  balance: balanceRoutes,
+  credit: creditRoutes,
 };
 
 /**

@@ -17,7 +17,8 @@ export interface RouteAccess {
    */
   keys?: Array<'vault:encrypt' | 'vault:decrypt' | 'vault:rewrap' | 'secrets:encrypt' | 'secrets:decrypt'>;
   /** Secrets the function may read. */
-  secrets?: Array<'session-signing' | 'fingerprint' | 'otp-pepper' | 'cursor-signing'>;
+  /** `processor-api-key`: the card processor's API key, for every function that moves money. */
+  secrets?: Array<'session-signing' | 'fingerprint' | 'otp-pepper' | 'cursor-signing' | 'processor-api-key'>;
   /** Sends notifications (SNS/SES in AWS). */
   notify?: boolean;
   /** Collection queues the function sends to (SQS in AWS; infra/constructs/collection.ts). */

@@ -114,13 +114,20 @@ export const twofaRoutes: Route[] = [
     entry: 'functions/twofa/step-up-handler.ts',
     handler: 'startStepUp',
     auth: 'customer',
-    summary: 'Start a step-up for one action (and for money, one amount and payee)',
+    summary:
+      'Start a step-up for one action (and for money, one amount and payee): TOTP when 2FA is on, else a code to a verified phone, else a verified email',
     tags: ['customer'],
     request: { body: StepUpBody },
     responses: {
       201: { description: 'The challenge to answer.', schema: StepUpChallengeResponse },
     },
-    errors: ['resource_missing', 'two_factor_not_enabled', 'concurrent_update', 'service_unavailable'],
+    errors: [
+      'resource_missing',
+      'two_factor_not_enabled',
+      'contact_unverified',
+      'concurrent_update',
+      'service_unavailable',
+    ],
     access: { main: 'readwrite', secrets: ['session-signing', 'otp-pepper'], notify: true },
   },
   {

@@ -36,14 +36,17 @@ export const vaultRoutes: Route[] = [
       'invalid_expiry_year',
       'expired_card',
       'invalid_cvc',
+      'risk_declined',
+      'risk_review_hold',
       'concurrent_update',
       'service_unavailable',
     ],
+    // Account monitoring: its aggregates in the main table; device and IP hashed under otp-pepper.
     access: {
       main: 'readwrite',
       vault: 'readwrite',
       keys: ['vault:encrypt'],
-      secrets: ['session-signing', 'fingerprint'],
+      secrets: ['session-signing', 'fingerprint', 'otp-pepper'],
     },
   },
   {

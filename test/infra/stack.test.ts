@@ -87,6 +87,7 @@ class Synthesized {
       ...[...this.root.api.capabilityStacks.values()].map((c) => c.stack),
       this.root.jobs.functionStack.stack,
       ...(this.root.collection.workers ? [this.root.collection.workers.stack] : []),
+      this.root.riskStream.functions.stack,
     ];
   }
 
@@ -214,8 +215,10 @@ const viaDynamoDb = (s: Statement) =>
   /"kms:ViaService":\{"Fn::Join":\["",\["dynamodb\./.test(JSON.stringify(s.Condition ?? {}));
 const viaSecretsManager = (s: Statement) =>
   /"kms:ViaService":\{"Fn::Join":\["",\["secretsmanager\./.test(JSON.stringify(s.Condition ?? {}));
+const viaSqs = (s: Statement) =>
+  /"kms:ViaService":\{"Fn::Join":\["",\["sqs\./.test(JSON.stringify(s.Condition ?? {}));
 /** Direct key use: not bound to a service's use of the key on the caller's behalf. */
-const direct = (s: Statement) => !viaDynamoDb(s) && !viaSecretsManager(s);
+const direct = (s: Statement) => !viaDynamoDb(s) && !viaSecretsManager(s) && !viaSqs(s);
 
 /**
  * The vault invariants: only functions with vault access reference the vault table or key at all,
@@ -335,7 +338,7 @@ describe('Tessera stack (dev)', () => {
     synth = new Synthesized(stack);
     template = synth.template(stack);
     resources = synth.resources(stack);
-  }, 180_000);
+  }, 420_000);
 
   it('reports zero cdk-nag errors across AwsSolutions, PCI DSS 3.2.1 and Serverless', () => {
     const { violations, errors, warnings } = nagFindings(packs, app);
@@ -401,7 +404,8 @@ describe('Tessera stack (dev)', () => {
 
   it('deploys one Lambda function per non-local route: Node 24, arm64, traced, DLQ, own log group', () => {
     const functions = synth.allResources().filter(([, r]) => r.Type === 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(deployed.length + jobs.length + queueConsumers.length);
+    // Routes, jobs, queue consumers and the risk stream consumer.
+    expect(functions).toHaveLength(deployed.length + jobs.length + queueConsumers.length + 1);
     expect([...stack.api.functions.keys()]).toEqual(deployed.map((r) => r.operationId));
     for (const route of deployed) {
       const fn = stack.api.functions.get(route.operationId) ?? never();
@@ -446,6 +450,9 @@ describe('Tessera stack (dev)', () => {
       const bundle = path.join(assembly.directory, `asset.${code.S3Key.replace(/\.zip$/, '')}`, 'index.mjs');
       expect(existsSync(bundle), `${route.operationId}: ${bundle}`).toBe(true);
       expect(existsSync(`${bundle}.map`)).toBe(true);
+      // Source maps for stack traces, never a copy of the sources (no code ships in the map).
+      const map = JSON.parse(readFileSync(`${bundle}.map`, 'utf8')) as { sourcesContent?: unknown[] };
+      expect(map.sourcesContent ?? [], route.operationId).toEqual([]);
       expect(readFileSync(bundle, 'utf8').slice(0, 200)).toContain('createRequire');
       sizes.push(`${route.operationId} ${Math.round(statSync(bundle).size / 1024)} KB`);
     }
@@ -508,7 +515,8 @@ describe('Tessera stack (dev)', () => {
       StageName: 'dev',
       TracingEnabled: true,
       AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.anyValue() },
-      MethodSettings: [
+      // The stage-wide settings, then the sensitive routes' own (security-baseline.test.ts).
+      MethodSettings: Match.arrayWith([
         Match.objectLike({
           HttpMethod: '*',
           ResourcePath: '/*',
@@ -519,8 +527,17 @@ describe('Tessera stack (dev)', () => {
           ThrottlingRateLimit: Match.anyValue(),
           ThrottlingBurstLimit: Match.anyValue(),
         }),
-      ],
+      ]),
     });
+    // No method setting turns execution logging off or data tracing on.
+    const stage = Object.values(resources).find((r) => r.Type === 'AWS::ApiGateway::Stage');
+    for (const setting of (stage ?? never()).Properties.MethodSettings as Json[]) {
+      expect(setting).toMatchObject({
+        LoggingLevel: 'ERROR',
+        DataTraceEnabled: false,
+        CachingEnabled: false,
+      });
+    }
     template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
       Throttle: { RateLimit: Match.anyValue(), BurstLimit: Match.anyValue() },
       Quota: { Limit: Match.anyValue(), Period: 'DAY' },
@@ -580,6 +597,7 @@ describe('Tessera stack (dev)', () => {
       ...stack.api.functions.values(),
       ...stack.jobs.functions.values(),
       ...stack.collection.functions.values(),
+      stack.riskStream.fn,
     ]) {
       for (const metric of ['Errors', 'Throttles']) {
         const alarm = alarms.find(
@@ -591,7 +609,11 @@ describe('Tessera stack (dev)', () => {
       }
     }
     expect(alarms.some((a) => a.Namespace === 'AWS/ApiGateway' && a.MetricName === '5XXError')).toBe(true);
-    for (const queue of [stack.deadLetterQueue, stack.jobs.deadLetterQueue]) {
+    for (const queue of [
+      stack.deadLetterQueue,
+      stack.jobs.deadLetterQueue,
+      stack.riskStream.deadLetterQueue,
+    ]) {
       const depth = alarms.find(
         (a) =>
           a.Namespace === 'AWS/SQS' &&
@@ -601,10 +623,11 @@ describe('Tessera stack (dev)', () => {
       expect(depth, queue.node.id).toBeDefined();
       expect(depth?.AlarmActions).toEqual([topic]);
     }
-    // Errors and throttles per function (routes, jobs, queue consumers), API 5XX, the two DLQs, the
-    // collection queues' DLQs and the charge failure rate.
-    const functionCount = deployed.length + jobs.length + queueConsumers.length;
-    expect(alarms).toHaveLength(functionCount * 2 + 3 + queueConsumers.length + 1);
+    // Errors and throttles per function (routes, jobs, queue consumers, the risk stream consumer),
+    // API 5XX, the three DLQs, the collection queues' DLQs and the charge failure rate, the alarm
+    // delivery DLQ and the six security alarms (security-baseline.test.ts names them).
+    const functionCount = deployed.length + jobs.length + queueConsumers.length + 1;
+    expect(alarms).toHaveLength(functionCount * 2 + 4 + queueConsumers.length + 1 + 1 + 6);
   });
 
   it('grants each function (routes and jobs) only what its access lists', () => {
@@ -753,8 +776,10 @@ describe('Tessera stack (dev)', () => {
       });
       const retry = (schedule.Target as { RetryPolicy: Record<string, number> }).RetryPolicy;
       expect(retry.MaximumRetryAttempts).toBeGreaterThan(0);
-      // The scheduler's role may invoke exactly this function and write to the DLQ, nothing else.
-      expect(synth.statementsOf(role)).toEqual([
+      // The scheduler's role may invoke exactly this function and write to the (KMS-encrypted) DLQ,
+      // using the DLQ's key through SQS only; nothing else.
+      const statements = synth.statementsOf(role);
+      expect(statements.slice(0, 2)).toEqual([
         {
           Effect: 'Allow',
           Action: 'lambda:InvokeFunction',
@@ -762,6 +787,9 @@ describe('Tessera stack (dev)', () => {
         },
         { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: dlq },
       ]);
+      expect(statements).toHaveLength(3);
+      expect(viaSqs(statements[2] ?? never())).toBe(true);
+      expect(asArray(statements[2]?.Action).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
       expect(synth.resource(role).Properties.AssumeRolePolicyDocument).toMatchObject({
         Statement: [
           {
@@ -1022,7 +1050,7 @@ describe('RouteAccess wiring (synthetic routes)', () => {
     });
     app.synth();
     synth = new Synthesized(stack);
-  }, 180_000);
+  }, 420_000);
 
   it('skips local-only routes', () => {
     expect([...stack.api.functions.keys()]).toEqual([

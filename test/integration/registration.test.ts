@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { confirmContact, startContactVerification } from '../../functions/customers/contact-verification.ts';
+import { customerContacts } from '../../functions/customers/contacts.ts';
 import { register } from '../../functions/customers/registration.ts';
 import { fixedClock } from '../../functions/lib/clock.ts';
 import { resetConfig } from '../../functions/lib/config.ts';
@@ -11,6 +13,7 @@ import { resetDdb } from '../../functions/lib/dynamodb.ts';
 import { ApiError } from '../../functions/lib/errors.ts';
 import { type Notification, setNotifier } from '../../functions/lib/notifier.ts';
 import { resetSecrets } from '../../functions/lib/secrets.ts';
+import { bindContacts } from '../../functions/twofa/contacts.ts';
 import { createTables, tableEnv } from '../../infra/local/bootstrap-tables.ts';
 
 const clock = fixedClock('2026-06-01T10:00:00.000Z');
@@ -28,6 +31,7 @@ beforeAll(async () => {
   });
   resetConfig();
   resetDdb();
+  bindContacts(customerContacts);
   resetSecrets();
   setNotifier({ send: async (n) => void sent.push(n) });
   await createTables(new DynamoDBClient({ endpoint, region: 'us-east-1' }), prefix);
@@ -74,7 +78,7 @@ describe('registration is rate limited per client IP', () => {
     });
   });
 
-  it('a new account is welcomed and the owner of a taken email is told; both get one message', async () => {
+  it('a new, unverified address gets nothing; the owner of a taken email is told once the address is verified', async () => {
     clock.set('2026-06-01T14:00:00.000Z');
     const address = email();
     sent.length = 0;
@@ -82,10 +86,18 @@ describe('registration is rate limited per client IP', () => {
     const second = await register({ email: address, password: `${password}-x` }, from('203.0.113.9'), clock);
     expect(second.id).not.toBe(first.id);
     expect(Object.keys(second).sort()).toEqual(Object.keys(first).sort());
+    // Unverified: no welcome, no notice (the address may be someone else's).
+    expect(sent).toEqual([]);
+
+    const { challengeId } = await startContactVerification(first.id, 'email', clock);
+    const code = /code is (\d{6})/.exec(sent[0]?.text ?? '')?.[1] ?? '';
+    expect(sent.map((n) => [n.to, n.kind, n.reference])).toEqual([[address, 'one_time_code', challengeId]]);
+    await confirmContact(first.id, { challengeId, code }, clock);
+    sent.length = 0;
+    await register({ email: address, password: `${password}-y` }, from('203.0.113.9'), clock);
     expect(sent.map((n) => [n.to, n.subject])).toEqual([
-      [address, 'Welcome to Tessera'],
       [address, 'Someone tried to register with your email'],
     ]);
-    expect(sent[1]?.customerId).toBe(first.id);
+    expect(sent[0]?.customerId).toBe(first.id);
   });
 });

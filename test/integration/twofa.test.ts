@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { confirmContact, startContactVerification } from '../../functions/customers/contact-verification.ts';
 import { customerContacts } from '../../functions/customers/contacts.ts';
 import { register } from '../../functions/customers/registration.ts';
 import { fixedClock } from '../../functions/lib/clock.ts';
@@ -52,9 +53,10 @@ beforeEach(() => {
 
 const origin = { ip: '203.0.113.7', userAgent: 'vitest' };
 let counter = 0;
+/** A registered customer whose email is verified (only a verified address receives step-up codes). */
 async function newCustomer() {
   counter++;
-  return register(
+  const customer = await register(
     {
       email: `int-${counter}-${randomBytes(3).toString('hex')}@example.com`,
       password: `Quiet-Lantern-${counter}-Harbor`,
@@ -62,6 +64,9 @@ async function newCustomer() {
     origin,
     clock,
   );
+  const { challengeId } = await startContactVerification(customer.id, 'email', clock);
+  await confirmContact(customer.id, { challengeId, code: codeOf(challengeId) }, clock);
+  return customer;
 }
 
 /** The `enable_2fa` step-up that enrollment asks for (a one-time code to the customer's email). */

@@ -24,7 +24,8 @@ export type StepUpActionName =
   | 'enable_2fa'
   | 'disable_2fa'
   | 'regenerate_recovery_codes'
-  | 'change_contact';
+  | 'change_contact'
+  | 'change_password';
 
 export interface StepUpBinding {
   amount?: { amount: number; currency: string };
@@ -44,10 +45,35 @@ export function newCredentials(): { email: string; password: string } {
   };
 }
 
-/** Registers a shopper and signs in (no 2FA yet, so the session comes straight back). */
+/**
+ * Verifies the signed-in customer's email or phone: a code to it (read from the outbox), answered.
+ * Only a verified address receives step-up codes and security alerts.
+ */
+export async function verifyContact(
+  app: TestApp,
+  sessionToken: string,
+  contact: 'email' | 'phone',
+): Promise<void> {
+  const started = await app.call<{ challengeId: string }>('POST', '/v1/me/contact-verifications', {
+    auth: sessionToken,
+    body: { contact },
+  });
+  expectStatus(started, 201, `start ${contact} verification`);
+  const code = await outboxCode(app, sessionToken, started.json.challengeId);
+  const verified = await app.call('POST', `/v1/me/contact-verifications/${started.json.challengeId}/verify`, {
+    auth: sessionToken,
+    body: { code },
+  });
+  expectStatus(verified, 200, `verify ${contact}`);
+}
+
+/**
+ * Registers a shopper and signs in (no 2FA yet, so the session comes straight back), then verifies
+ * the email (and the phone, if given) unless `verify: false`.
+ */
 export async function registerCustomer(
   app: TestApp,
-  opts: { email?: string; password?: string; phone?: string } = {},
+  opts: { email?: string; password?: string; phone?: string; verify?: boolean } = {},
 ): Promise<RegisteredCustomer> {
   const fresh = newCredentials();
   const email = opts.email ?? fresh.email;
@@ -57,6 +83,10 @@ export async function registerCustomer(
   });
   expectStatus(created, 201, 'register');
   const sessionToken = await signIn(app, email, password);
+  if (opts.verify !== false) {
+    await verifyContact(app, sessionToken, 'email');
+    if (opts.phone) await verifyContact(app, sessionToken, 'phone');
+  }
   return {
     customerId: created.json.id,
     email: created.json.email,

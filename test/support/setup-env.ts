@@ -8,6 +8,10 @@ delete process.env.AWS_PROFILE;
 process.env.POWERTOOLS_DEV = 'false';
 // The e2e suites register many shoppers from 127.0.0.1; the per-IP limit has its own test.
 process.env.REGISTRATIONS_PER_IP_PER_HOUR = '10000';
+// The suites reuse a handful of test cards across many shoppers and check out in bursts under a
+// frozen clock: account monitoring still assesses and records everything, but decides `approve`
+// unless a test sets its own RISK_CONFIG (test/integration/monitoring.test.ts, test/e2e/monitoring.test.ts).
+process.env.RISK_CONFIG = JSON.stringify({ reviewAt: 1000, declineAt: 1000 });
 
 // Tests that set TESSERA_LOCAL=1 get the local key service, as under the local runtime.
 import { setLocalKeyServiceFactory } from '../../functions/lib/key-service.ts';

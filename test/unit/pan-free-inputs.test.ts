@@ -37,6 +37,9 @@ const EXEMPT: Record<string, string> = {
   'addCard:body.number': 'the PAN itself: validated, then stored only in the vault, encrypted',
   'registerCustomer:body.password': 'hashed (scrypt) at once; never stored, logged or echoed',
   'createSession:body.password': 'compared with the stored hash; never stored, logged or echoed',
+  'changePassword:body.currentPassword': 'compared with the stored hash; never stored, logged or echoed',
+  'changePassword:body.newPassword': 'hashed (scrypt) at once; never stored, logged or echoed',
+  'confirmPasswordReset:body.password': 'hashed (scrypt) at once; never stored, logged or echoed',
 };
 
 /**

@@ -1,0 +1,23 @@
+import { identifierHash } from './derived-keys.ts';
+import type { HttpEvent } from './http.ts';
+
+/** Where a request came from, for lockout per IP, new-device alerts and risk rules. */
+export interface RequestOrigin {
+  ip: string;
+  userAgent: string;
+}
+
+/** API Gateway's view of the caller: the TCP peer (never X-Forwarded-For, which anyone can set). */
+export function originOf(event: HttpEvent, headers: Record<string, string | undefined>): RequestOrigin {
+  return {
+    ip: event.requestContext?.identity?.sourceIp ?? 'unknown',
+    userAgent: headers['user-agent'] ?? '',
+  };
+}
+
+/** The device a request came from: a keyed hash of its user agent (first 512 characters) and IP. */
+export const deviceHash = (origin: RequestOrigin) =>
+  identifierHash('device', `${origin.userAgent.slice(0, 512)}\n${origin.ip}`);
+
+/** The caller's IP as a keyed hash (risk aggregates never hold an address in clear). */
+export const ipHash = (origin: RequestOrigin) => identifierHash('ip', origin.ip);

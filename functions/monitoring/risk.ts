@@ -1,0 +1,65 @@
+/**
+ * The monitoring face (the one file other capabilities import): assess an action in real time,
+ * record a signal for later rules, and ask whether money may leave an account. Rules and thresholds:
+ * ./rules.ts and ./config.ts; decisions and flags: ./assess.ts and ./flags.ts.
+ */
+import type { Clock } from '../lib/clock.ts';
+import { DomainError } from '../lib/errors.ts';
+import { logger } from '../lib/logger.ts';
+import { recordAggregates } from './aggregates.ts';
+import { assess, type RiskDecision } from './assess.ts';
+import { type RiskEvent, type SignalEvent, signalAdded } from './rules.ts';
+
+export type { RiskDecision, RiskOutcome } from './assess.ts';
+export { hasOpenHighSeverityFlag } from './flags.ts';
+export type { RiskAction, RiskEvent, RiskSignal, SignalEvent } from './rules.ts';
+
+/**
+ * Assesses an action (checkout authorization, sign-in, adding a card, withdrawal, credit
+ * application, sending a one-time code). The caller refuses a `decline` with `riskDeclined()`,
+ * demands a step-up or holds on a `review` (`decision.review`), and proceeds on `approve`.
+ */
+export function assessRisk(event: RiskEvent, clock: Clock): Promise<RiskDecision> {
+  return assess(event, clock);
+}
+
+/**
+ * Records a fact later rules count (a 2FA failure, a contact or 2FA change, a card decline). Best
+ * effort: a failure is logged, never thrown (the action it describes already happened).
+ */
+export async function recordRiskSignal(event: SignalEvent, clock: Clock): Promise<void> {
+  try {
+    await recordAggregates(signalAdded(event), clock.now().getTime());
+  } catch (error) {
+    logger.warn('risk signal not recorded', { signal: event.signal, error: String(error) });
+  }
+}
+
+/**
+ * Money leaving or credit granted (withdrawal, credit application): assessed, and refused on a
+ * decline (402 `risk_declined`) or a review that holds for an operator (403 `risk_review_hold`). A
+ * review that asks for a step-up is met: these actions always require a fresh one.
+ */
+export async function screenMoneyOut(
+  event: { action: 'withdrawal' | 'credit_application'; customerId: string; amountUsdMinor: number },
+  clock: Clock,
+): Promise<RiskDecision> {
+  const decision = await assess(event, clock);
+  if (decision.decision === 'decline') throw riskDeclined();
+  if (decision.review === 'hold') {
+    throw new DomainError('denied', 'risk_review_hold', 'This request needs a review by our team first.');
+  }
+  return decision;
+}
+
+/**
+ * The refusal of a declined action: 402 `risk_declined`, saying nothing of which rule fired
+ * (telling a fraudster which threshold they crossed teaches them the next attempt).
+ */
+export function riskDeclined(): DomainError<'declined'> {
+  return new DomainError(
+    'declined',
+    'risk_declined',
+    'This request cannot be approved. If you think this is a mistake, contact support.',
+  );
+}

@@ -1,0 +1,151 @@
+/**
+ * Identity verification (KYC) over HTTP: the sandbox's test data, its signed callback (forged,
+ * stale and replayed ones refused), operator review and expiry under the injected clock (issue 11).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { identityCallbackSecret } from '../../functions/identity/callback-secret.ts';
+import { setIdentityProvider } from '../../functions/identity/provider.ts';
+import { DAY_MS, fixedClock } from '../../functions/lib/clock.ts';
+import { newId } from '../../functions/lib/ids.ts';
+import { signatureHeader } from '../../functions/webhooks/events.ts';
+import { appWithClock } from '../support/app.ts';
+import { registerCustomer } from '../support/customers.ts';
+
+const clock = fixedClock('2026-06-01T09:00:00.000Z');
+const app = appWithClock(clock);
+afterEach(() => setIdentityProvider(undefined));
+
+type Verification = {
+  id: string;
+  status: string;
+  documentLast4: string;
+  reasons: string[];
+  expiresAt?: string;
+};
+
+const start = (sessionToken: string, documentNumber: string) =>
+  app().call<Verification>('POST', '/v1/me/identity-verifications', {
+    auth: sessionToken,
+    body: { documentType: 'passport', documentNumber, country: 'DE' },
+  });
+const identity = async (sessionToken: string) =>
+  (await app().call<{ status: string }>('GET', '/v1/me/identity', { auth: sessionToken })).json.status;
+
+describe('identity verification (sandbox provider)', () => {
+  it('decides by the document number: 0000 rejected, 1111 in review, others verified; keeps only hash + last 4', async () => {
+    for (const [number, status] of [
+      ['C01X20000', 'rejected'],
+      ['C01X21111', 'in_review'],
+      ['C01X24242', 'verified'],
+    ] as const) {
+      const shopper = await registerCustomer(app());
+      expect(await identity(shopper.sessionToken)).toBe('unverified');
+      const res = await start(shopper.sessionToken, number);
+      expect(res.status, res.text).toBe(201);
+      expect(res.json).toMatchObject({ status, documentLast4: number.slice(-4) });
+      expect(await identity(shopper.sessionToken)).toBe(status);
+      const got = await app().call<Verification>('GET', `/v1/me/identity-verifications/${res.json.id}`, {
+        auth: shopper.sessionToken,
+      });
+      expect(got.json.status).toBe(status);
+    }
+    // Data minimization: no table, audit or event holds a document number in clear.
+    const dump = JSON.stringify(await app().scanAll());
+    for (const number of ['C01X20000', 'C01X21111', 'C01X24242']) expect(dump).not.toContain(number);
+  }, 120_000);
+
+  it("another customer's verification is a 404; a second start while verified is a 409", async () => {
+    const a = await registerCustomer(app());
+    const b = await registerCustomer(app());
+    const started = await start(a.sessionToken, 'D55556666');
+    const other = await app().call('GET', `/v1/me/identity-verifications/${started.json.id}`, {
+      auth: b.sessionToken,
+    });
+    expect(other.status).toBe(404);
+    expect((await start(a.sessionToken, 'D55556667')).json).toMatchObject({
+      error: { code: 'identity_already_verified' },
+    });
+  }, 120_000);
+
+  it('operators decide in_review cases', async () => {
+    const shopper = await registerCustomer(app());
+    const res = await start(shopper.sessionToken, 'R00011111');
+    const queue = await app().call<{ data: Verification[] }>('GET', '/v1/admin/identity-verifications', {
+      auth: app().operator,
+    });
+    expect(queue.json.data.map((v) => v.id)).toContain(res.json.id);
+    const unauth = await app().call('GET', '/v1/admin/identity-verifications', {
+      auth: shopper.sessionToken,
+    });
+    expect(unauth.status).toBe(401);
+    const decided = await app().call<Verification>(
+      'POST',
+      `/v1/admin/identity-verifications/${res.json.id}/decision`,
+      { auth: app().operator, body: { decision: 'verified' } },
+    );
+    expect(decided.status, decided.text).toBe(200);
+    expect(await identity(shopper.sessionToken)).toBe('verified');
+    const again = await app().call('POST', `/v1/admin/identity-verifications/${res.json.id}/decision`, {
+      auth: app().operator,
+      body: { decision: 'rejected' },
+    });
+    expect(again.json).toMatchObject({ error: { code: 'identity_not_in_review' } });
+  }, 120_000);
+
+  it('refuses a forged, stale or replayed callback; applies a genuine one once', async () => {
+    setIdentityProvider({ name: 'sandbox', start: async () => ({ providerRef: 'held' }) });
+    const shopper = await registerCustomer(app());
+    const pending = await start(shopper.sessionToken, 'H12345678');
+    expect(pending.json.status).toBe('pending');
+    const secret = await identityCallbackSecret();
+    const now = Math.floor(clock.now().getTime() / 1000);
+    const event = (decision: string) =>
+      JSON.stringify({
+        id: newId('event', clock.now()),
+        type: 'identity_verification.decided',
+        created: now,
+        data: { verificationId: pending.json.id, providerRef: 'ref_1', decision, reasons: [] },
+      });
+    const send = (body: string, signature: string) =>
+      app().call('POST', '/v1/identity/callbacks', {
+        rawBody: body,
+        headers: { 'Content-Type': 'application/json', 'Tessera-Identity-Signature': signature },
+      });
+    const genuine = event('verified');
+    const refusals = [
+      await send(genuine, signatureHeader(genuine, ['not-the-secret'], now)),
+      await send(genuine, signatureHeader(genuine, [secret], now - 301)),
+      await send(genuine, ''),
+      await send(event('rejected'), signatureHeader(genuine, [secret], now)),
+    ];
+    for (const res of refusals) {
+      expect(res.status, res.text).toBe(400);
+      expect(res.json).toMatchObject({ error: { code: 'callback_signature_invalid' } });
+    }
+    expect(await identity(shopper.sessionToken)).toBe('pending');
+    const signature = signatureHeader(genuine, [secret], now);
+    expect((await send(genuine, signature)).status).toBe(200);
+    expect(await identity(shopper.sessionToken)).toBe('verified');
+    const replay = await send(genuine, signature);
+    expect(replay.status).toBe(409);
+    expect(replay.json).toMatchObject({ error: { code: 'callback_replayed' } });
+    const late = event('rejected');
+    const overturn = await send(late, signatureHeader(late, [secret], now));
+    expect(overturn.json).toMatchObject({ error: { code: 'identity_verification_decided' } });
+    expect(await identity(shopper.sessionToken)).toBe('verified');
+  }, 120_000);
+
+  it('a verification expires after the configured period (365 days by default)', async () => {
+    const shopper = await registerCustomer(app());
+    const res = await start(shopper.sessionToken, 'E98765432');
+    expect(res.json.expiresAt).toBe(new Date(clock.now().getTime() + 365 * DAY_MS).toISOString());
+    clock.advance(366 * DAY_MS);
+    // Sessions are short-lived: sign in again on the new day.
+    const again = await app().call<{ sessionToken: string }>('POST', '/v1/sessions', {
+      body: { email: shopper.email, password: shopper.password },
+    });
+    expect(await identity(again.json.sessionToken)).toBe('expired');
+    const restart = await start(again.json.sessionToken, 'E98765433');
+    expect(restart.json.status).toBe('verified');
+  }, 120_000);
+});

@@ -17,7 +17,7 @@ const FACES = {
   installments: 'terms.ts', // plans, schedules, disclosures and refund allocation: pure calculation
   merchants: 'access.ts', // merchant API-key authentication; the webhook endpoint on the merchant record
   monitoring: 'risk.ts', // real-time risk assessment, risk signals, the open-flag check before money leaves
-  orders: 'collection-face.ts', // what installment collection needs of an order (lands with collection)
+  orders: 'collection-face.ts', // what collection needs of an order; disputes' hold, resume and credit; whose order a case is about
   payments: 'processor.ts', // the CardProcessor port (re-exported) and the process-wide processor
   sessions: 'access.ts', // customer session authentication
   settlements: 'liability.ts', // who bears a fraud-confirmed dispute, and its ledger entry (disputes)

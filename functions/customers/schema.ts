@@ -130,7 +130,7 @@ export const OutboxResponse = /* @__PURE__ */ defineSchema(() =>
           id: z.string(),
           channel: z.enum(['sms', 'email']).meta({ id: 'OutboxChannel' }),
           kind: z
-            .enum(['one_time_code', 'security_alert', 'payment_notice'])
+            .enum(['one_time_code', 'security_alert', 'payment_notice', 'support_notice'])
             .meta({ id: 'OutboxMessageKind' }),
           to: z.string(),
           subject: z.string(),

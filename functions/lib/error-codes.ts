@@ -290,6 +290,23 @@ export const ERROR_CODES = {
     statuses: [422],
     description: 'The webhook URL is malformed, has credentials, or points at a private address.',
   },
+  order_disputed: {
+    statuses: [422],
+    description: 'The order is disputed: payments on it are paused until the dispute is resolved.',
+  },
+  order_not_disputable: {
+    statuses: [422],
+    description: 'Only an order with captured money (captured, in arrears, paid off) can be disputed.',
+  },
+  dispute_resolved: {
+    statuses: [422],
+    description: 'The dispute is already resolved (with another outcome).',
+  },
+  evidence_limit_reached: {
+    statuses: [422],
+    description: 'The dispute holds its maximum of evidence submissions.',
+  },
+  conversation_closed: { statuses: [422], description: 'The support conversation is closed.' },
   // 429
   rate_limited: { statuses: [429], description: 'Too many requests; retry after `Retry-After` seconds.' },
   two_factor_locked: { statuses: [429], description: 'Too many wrong codes; wait before trying again.' },

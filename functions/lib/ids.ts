@@ -23,6 +23,8 @@ export const ID_PREFIXES = {
   verification: 'idv',
   creditApplication: 'cra',
   collectionRun: 'run',
+  conversation: 'cnv',
+  message: 'msg',
   passwordReset: 'pwr',
   ledgerEntry: 'led',
   payout: 'po',

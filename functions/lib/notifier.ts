@@ -31,8 +31,11 @@ export interface Notification {
   /** Email subject; SMS ignores it. */
   subject: string;
   text: string;
-  /** `payment_notice`: reminders, receipts, failures and arrears of a shopper's installments. */
-  kind: 'one_time_code' | 'security_alert' | 'payment_notice';
+  /**
+   * `payment_notice`: reminders, receipts, failures and arrears of a shopper's installments (and
+   * disputes); `support_notice`: a support reply is waiting (never its text).
+   */
+  kind: 'one_time_code' | 'security_alert' | 'payment_notice' | 'support_notice';
   /** A non-secret id the message is about (e.g. the challenge id), for correlation. */
   reference?: string;
 }

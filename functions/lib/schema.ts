@@ -3,6 +3,7 @@ import { ERROR_CODES, type ErrorCode } from './error-codes.ts';
 import type { ErrorType } from './errors.ts';
 import { ID_PREFIXES, type IdKind, idPattern } from './ids.ts';
 import { containsPan } from './pan.ts';
+import { maskSecrets } from './secret-text.ts';
 
 /** The API error code of a card number in a free-text field (./http.ts `zodToApiError` maps it). */
 export const PAN_NOT_ALLOWED = 'pan_not_allowed';
@@ -32,6 +33,37 @@ export function panFree<T extends z.ZodType<string>>(schema: T): T {
  * walk in test/unit/pan-free-inputs.test.ts proves it for every route.
  */
 export const freeText = () => panFree(z.string());
+
+/**
+ * THE builder for free text Tessera keeps although a person may type a secret into it (a support
+ * message): card numbers and one-time codes are masked (./secret-text.ts) instead of refused, so the
+ * value the handler receives (and stores, sends or logs) never holds them. Trimmed, then `min`–`max`
+ * characters checked on the text as typed.
+ */
+export const maskedText = (min: number, max: number) =>
+  z.string().trim().min(min).max(max).transform(maskSecrets);
+
+/** The query of a list route: `limit` (1–100, default 10) and the opaque `startingAfter` cursor. */
+export const listQuery = () =>
+  z.strictObject({
+    limit: z.coerce.number().int().min(1).max(100).default(10),
+    startingAfter: freeText()
+      .min(1)
+      .max(512)
+      .optional()
+      .meta({ description: 'The opaque `nextCursor` of the previous page.' }),
+  });
+
+/** A list answer of `item`s (component `id`), newest first, with the cursor of the next page. */
+export const listResponse = <T extends z.ZodType>(item: T, id: string) =>
+  z
+    .object({
+      object: z.literal('list'),
+      data: z.array(item),
+      hasMore: z.boolean(),
+      nextCursor: z.string().optional().meta({ description: 'Pass as startingAfter for the next page.' }),
+    })
+    .meta({ id });
 
 /**
  * Builds a module-level schema. Always precede the call with the `@__PURE__` annotation comment: it

@@ -5,6 +5,7 @@ import { newId } from '../lib/ids.ts';
 import type { Commit } from '../lib/use-case.ts';
 import { type CaptureDetails, captureDetailsOf } from './capture-details.ts';
 import { requestCharges } from './charge-requests.ts';
+import { refuseWhileDisputed } from './dispute-hold.ts';
 import { movementOf, orderEventItems } from './events.ts';
 import type { CaptureRecord, InstallmentRecord, OrderRecord, OrderStatus } from './model.ts';
 import { MAX_CAPTURES_PER_ORDER } from './policy.ts';
@@ -20,6 +21,7 @@ const refused = (code: CodeOfKind<'rejected'>, message: string, param?: string) 
 
 /** The status a capture moves the order to; refuses an order that cannot take `amount` more. */
 function captureTarget(order: OrderRecord, amount: number, nowMs: number): OrderStatus {
+  refuseWhileDisputed(order);
   const to = statusAfterCapture(order);
   if (!canTransition(order.status, to)) {
     throw refused('order_not_capturable', `The order is ${order.status}; it cannot be captured.`);

@@ -23,6 +23,7 @@ import {
 } from '../lib/transactions.ts';
 import type { CardProcessor, ChargeResult } from '../payments/processor.ts';
 import { chargeRequest, recordChargeOutcome } from './charge.ts';
+import { holdInstallment } from './dispute-hold.ts';
 import { CARD_ATTEMPT_LIMIT, CARD_ATTEMPT_WINDOW_MS, nextRetryDay } from './dunning.ts';
 import { assessLateFee, lateFeeParking } from './late-fees.ts';
 import { settleOrder } from './lifecycle.ts';
@@ -64,6 +65,7 @@ export const SKIP_REASONS = [
   'card_declined_hard',
   'late_fee_only',
   'card_refund',
+  'disputed',
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
@@ -355,6 +357,10 @@ export async function collectInstallment(
     return leaveIndex(installment, 'order_closed', clock);
   }
   if (installment.status === 'charging') return reconcile(partition, installment, processor, clock);
+  // Disputed: nothing is charged and no fee accrues; held out of the index until the dispute ends.
+  if (order.disputed) {
+    return skipped((await holdInstallment(installment, day, clock)) ? 'disputed' : 'claimed_elsewhere');
+  }
   // Unpaid long enough: the late fee first (it is then collected with the installment).
   const late = await assessLateFee(partition, installment, asOf, clock, installment.lateFeeOn === day);
   if (!late.written) return skipped('claimed_elsewhere');

@@ -3,7 +3,9 @@
  * use of orders: the `due` index reads, the per-installment collect step (claim, charge, record,
  * reconcile) and the charge of an installment that capture or payoff claimed (with the message they
  * send); and what the vault may ask before deleting a card: which open orders it pays
- * (./card-funding.ts). Nothing else of orders is reachable from there.
+ * (./card-funding.ts); and what the disputes capability does to a disputed order: hold it, resume
+ * collection with the schedule shifted, or credit the shopper in full (./dispute-hold.ts,
+ * ./dispute-credit.ts). Nothing else of orders is reachable from there.
  */
 
 export { openOrdersPaidBy } from './card-funding.ts';
@@ -20,6 +22,15 @@ export {
   type SkipReason,
   shardHasDue,
 } from './collect.ts';
+export { creditFraud, type FraudCredit } from './dispute-credit.ts';
+export {
+  DISPUTABLE_STATUSES,
+  type DisputedOrder,
+  holdOrderItem,
+  orderForCase,
+  pausedDays,
+  resumeAfterDispute,
+} from './dispute-hold.ts';
 export { DUE_SHARDS } from './policy.ts';
 export { isInstallmentRef, REMINDER_DAYS_AHEAD, remindInstallment } from './reminders.ts';
 /** What credit assessment may read of a customer's orders: how their installments were collected. */

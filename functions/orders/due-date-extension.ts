@@ -9,6 +9,7 @@
 import { type Clock, DAY_MS, isoDay } from '../lib/clock.ts';
 import { type CodeOfKind, DomainError } from '../lib/errors.ts';
 import type { Commit } from '../lib/use-case.ts';
+import { refuseWhileDisputed } from './dispute-hold.ts';
 import { type CustomerPrincipal, requireMyPartition } from './me-orders.ts';
 import type { MyOrderResponse } from './me-schema.ts';
 import { toMyOrder, unpaidInOrder } from './me-view.ts';
@@ -36,6 +37,7 @@ export async function extendDueDate(
 ): Promise<MyOrderResponse> {
   const partition = await requireMyPartition(principal, id);
   const { order } = partition;
+  refuseWhileDisputed(order);
   if (order.dueDateExtension) {
     throw refused('due_date_already_extended', 'This order already used its one due-date extension.');
   }

@@ -56,6 +56,10 @@ export interface OrderRecord extends OrderData {
    * disputed order (ARCHITECTURE.md, Disputes: zero liability while investigated).
    */
   disputed?: boolean;
+  /** The order's dispute (one per order, kept after it is resolved: filing again returns it). */
+  disputeId?: string;
+  /** When the dispute was filed: collection paused from this day (orders/disputes.ts). */
+  disputedAt?: string;
   /** The expiry instant `order.authorization_expiring` was sent for (once per expiry). */
   expiringNotifiedFor?: string;
   /** The shopper's one due-date extension (./due-date-extension.ts), once used. */
@@ -108,6 +112,10 @@ export interface InstallmentRecord {
   lateFee?: number;
   /** When set, the day the installment is indexed for: its late fee only, never a charge. */
   lateFeeOn?: string;
+  /** Held out of the `due` index while its order is disputed: the index day it had (orders/disputes.ts). */
+  disputeHeldDay?: string;
+  /** The dispute whose rejection shifted this installment's dates (so a retried shift moves it once). */
+  disputeShift?: string;
   version: number;
   createdAt: string;
   updatedAt: string;
@@ -175,6 +183,8 @@ export interface RefundRecord {
   cardRefundRetryOn?: string;
   /** Set while an attempt is in flight: a visit after a crash resends the same attempt's keys. */
   cardRefundInFlight?: boolean;
+  /** Set on the refund that credits a shopper whose dispute was resolved `fraud_confirmed`. */
+  disputeId?: string;
   createdAt: string;
 }
 

@@ -21,6 +21,7 @@ import { type CodeOfKind, DomainError } from '../lib/errors.ts';
 import { isCancellation, writeTransaction } from '../lib/transactions.ts';
 import type { Commit } from '../lib/use-case.ts';
 import { requestCharges } from './charge-requests.ts';
+import { refuseWhileDisputed } from './dispute-hold.ts';
 import { type CustomerPrincipal, requireMyPartition } from './me-orders.ts';
 import type { PayoffResponse } from './me-schema.ts';
 import { toMyOrder, unpaidInOrder } from './me-view.ts';
@@ -32,6 +33,7 @@ const refused = (code: CodeOfKind<'rejected'>, message: string) => new DomainErr
 
 /** Refuses an order with nothing a payoff could collect, or whose card may not be charged again. */
 function checkPayable({ order, installments }: OrderPartition): InstallmentRecord[] {
+  refuseWhileDisputed(order);
   if (order.status !== 'captured' && order.status !== 'in_arrears') {
     throw refused(
       'order_not_payable',

@@ -227,7 +227,7 @@ export async function refund(
 }
 
 /** Sends collected money back through the processor (key `<refundId>#<installmentId>`) and records it. */
-async function returnToCard(
+export async function returnToCard(
   refundRecord: RefundRecord,
   processor: CardProcessor,
   clock: Clock,

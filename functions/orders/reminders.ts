@@ -28,6 +28,7 @@ export async function remindInstallment(
   const installment = partition?.installments.find((i) => i.id === ref.installmentId);
   if (!partition || installment?.status !== 'due') return false;
   if (partition.order.status !== 'captured' && partition.order.status !== 'in_arrears') return false;
+  if (partition.order.disputed) return false;
   const last = addDays(asOf, REMINDER_DAYS_AHEAD);
   if (installment.dueDate <= asOf || installment.dueDate > last) return false;
   return sendReminder(partition, installment, clock.now());

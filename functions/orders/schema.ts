@@ -266,6 +266,10 @@ export const OrderSummaryResponse = /* @__PURE__ */ defineSchema(() =>
         description: 'Late fees charged on the order so far (at most the cap of GET /v1/config `fees`).',
       }),
       remainingAuthorizedAmount: z.int().meta({ description: 'What may still be captured.' }),
+      disputed: z.boolean().meta({
+        description:
+          'True while the shopper disputes the order (GET /v1/disputes): nothing is collected, no fee accrues.',
+      }),
       authorizationExpiresAt: IsoDateTime,
       authorizationMaxExpiresAt: IsoDateTime,
       version: z

@@ -88,7 +88,9 @@ export function nextOrderStatus(
     remainingAuthorized(order) > 0 && now.getTime() < Date.parse(order.authorizationExpiresAt);
   if (order.outstandingAmount === 0 && !capturable) return 'paid_off';
   // Parked in the index for its late fee only (`lateFeeOn`) is not a retry.
-  if (installments.some((i) => i.status === 'failed' && (!i.duePk || i.lateFeeOn))) return 'in_arrears';
+  // Held out of the index by a dispute (`disputeHeldDay`) is not a retry spent either.
+  const outOfCollection = (i: InstallmentRecord) => (!i.duePk && !i.disputeHeldDay) || i.lateFeeOn;
+  if (installments.some((i) => i.status === 'failed' && outOfCollection(i))) return 'in_arrears';
   return 'captured';
 }
 

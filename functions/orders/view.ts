@@ -41,6 +41,7 @@ export function toSummary(order: OrderRecord): OrderSummaryResponse {
     lateFeesAmount: order.lateFeesAmount ?? 0,
     riskDecision: order.riskDecision ?? null,
     remainingAuthorizedAmount: remainingAuthorized(order),
+    disputed: order.disputed ?? false,
     authorizationExpiresAt: order.authorizationExpiresAt,
     authorizationMaxExpiresAt: order.authorizationMaxExpiresAt,
     version: order.version,

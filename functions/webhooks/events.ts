@@ -38,6 +38,9 @@ export const WEBHOOK_EVENT_TYPES = [
   'refund.card_refund_failed',
   'payout.paid',
   'webhook.test',
+  'dispute.created',
+  'dispute.evidence_submitted',
+  'dispute.resolved',
 ] as const;
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
@@ -50,7 +53,7 @@ export const SUBSCRIBABLE_EVENT_TYPES = WEBHOOK_EVENT_TYPES.filter(
 export interface WebhookEventInput {
   merchantId: string;
   type: WebhookEventType;
-  /** The object the event is about (an order id; a payout id for `payout.paid`). */
+  /** The object the event is about (an order id; a payout id for `payout.paid`; a dispute id for `dispute.*`). */
   objectId: string;
   /**
    * The object's `version` after the change. Receivers keep the highest sequence seen per object

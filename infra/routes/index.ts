@@ -3,6 +3,7 @@ import { checkoutRoutes } from './checkout.ts';
 import { collectionRoutes } from './collection.ts';
 import { creditRoutes } from './credit.ts';
 import { customersRoutes } from './customers.ts';
+import { disputesRoutes } from './disputes.ts';
 import { identityRoutes } from './identity.ts';
 import { meOrdersRoutes } from './me-orders.ts';
 import { merchantsRoutes } from './merchants.ts';
@@ -11,6 +12,7 @@ import { ordersRoutes } from './orders.ts';
 import { platformRoutes } from './platform.ts';
 import type { Route } from './route.ts';
 import { settlementsRoutes } from './settlements.ts';
+import { supportRoutes } from './support.ts';
 import { twofaRoutes } from './twofa.ts';
 import { vaultRoutes } from './vault.ts';
 import { webhooksRoutes } from './webhooks.ts';
@@ -32,6 +34,8 @@ export const routesByCapability: Readonly<Record<string, readonly Route[]>> = {
   checkout: checkoutRoutes,
   orders: [...ordersRoutes, ...meOrdersRoutes],
   collection: collectionRoutes,
+  disputes: disputesRoutes,
+  support: supportRoutes,
   monitoring: monitoringRoutes,
   identity: identityRoutes,
   balance: balanceRoutes,

@@ -59,6 +59,7 @@ export const meOrdersRoutes: Route[] = [
       },
     },
     errors: [
+      'order_disputed',
       'resource_missing',
       'card_declined',
       'card_declined_hard',
@@ -105,7 +106,13 @@ export const meOrdersRoutes: Route[] = [
     responses: {
       200: { description: 'Extended.', schema: MyOrderResponse },
     },
-    errors: ['resource_missing', 'due_date_already_extended', 'due_date_not_extendable', 'concurrent_update'],
+    errors: [
+      'order_disputed',
+      'resource_missing',
+      'due_date_already_extended',
+      'due_date_not_extendable',
+      'concurrent_update',
+    ],
     access: { main: 'readwrite', secrets: ['session-signing'] },
     idempotent: true,
   },

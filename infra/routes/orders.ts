@@ -82,6 +82,7 @@ export const ordersRoutes: Route[] = [
       201: { description: 'Captured.', schema: CaptureResponse },
     },
     errors: [
+      'order_disputed',
       'resource_missing',
       'amount_too_small',
       'order_lines_mismatch',

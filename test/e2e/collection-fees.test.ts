@@ -161,7 +161,7 @@ describe('late fees', PLAY, () => {
       }),
     );
     const run = await collectOn(10);
-    expect(run.skipped.reasons.late_fee_only).toBeGreaterThanOrEqual(1);
+    expect(run.skipped.reasons.disputed).toBeGreaterThanOrEqual(1);
     const got = await getOrder(merchant.apiKey, order.id);
     expect(got).toMatchObject({ status: 'in_arrears', lateFeesAmount: 0, outstandingAmount: 4_000 });
     expect(got.installments[0]?.lateFee).toBeUndefined();

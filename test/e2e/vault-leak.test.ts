@@ -8,6 +8,7 @@ import { findPanLikeRuns } from '../../functions/vault/card.ts';
 import { detokenize } from '../../functions/vault/service.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { registerCustomer, stepUp } from '../support/customers.ts';
+import { outputCapture } from '../support/output.ts';
 
 /**
  * The leak hunt: drive the real HTTP flow (valid cards, duplicates, cross-customer reuse, every kind
@@ -49,29 +50,15 @@ const body = (number: string, overrides: Record<string, unknown> = {}) => ({
 });
 
 let app: TestApp;
-const logs: string[] = [];
+const output = outputCapture();
+const logs = output.lines;
 const responses: string[] = [];
-const original = { out: process.stdout.write, err: process.stderr.write };
-
-function capture(stream: NodeJS.WriteStream, into: string[]): void {
-  // Captured, not passed through: this flow logs at DEBUG and would flood the test output.
-  stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    into.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    const callback = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
-    callback?.();
-    return true;
-  }) as typeof stream.write;
-}
-function release(): void {
-  process.stdout.write = original.out;
-  process.stderr.write = original.err;
-}
 
 beforeAll(async () => {
   app = await startTestApp();
 });
 afterAll(async () => {
-  release();
+  output.release();
   logger.setLogLevel('INFO');
   await app?.close();
 });
@@ -126,8 +113,7 @@ describe('leak hunt through the real HTTP flow against DynamoDB Local', () => {
     const carol = await registerCustomer(app);
 
     logger.setLogLevel('DEBUG');
-    capture(process.stdout, logs);
-    capture(process.stderr, logs);
+    output.start();
     const tokens: string[] = [];
     const owners: string[] = [];
     try {
@@ -203,7 +189,7 @@ describe('leak hunt through the real HTTP flow against DynamoDB Local', () => {
         out.pan.fill(0);
       }
     } finally {
-      release();
+      output.release();
       logger.setLogLevel('INFO');
     }
 

@@ -1165,7 +1165,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `amount_too_small`, `order_lines_mismatch`, `authorization_expired`, `capture_exceeds_authorization`, `order_not_capturable`, `too_many_captures`, `concurrent_update`, `service_unavailable`.
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `order_disputed`, `resource_missing`, `amount_too_small`, `order_lines_mismatch`, `authorization_expired`, `capture_exceeds_authorization`, `order_not_capturable`, `too_many_captures`, `concurrent_update`, `service_unavailable`.
          */
         post: operations["captureOrder"];
         delete?: never;
@@ -1425,7 +1425,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `request_blocked`, `resource_missing`, `card_declined`, `card_declined_hard`, `order_not_payable`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `request_blocked`, `order_disputed`, `resource_missing`, `card_declined`, `card_declined_hard`, `order_not_payable`, `concurrent_update`.
          */
         post: operations["payOffMyOrder"];
         delete?: never;
@@ -1475,7 +1475,7 @@ export interface paths {
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `request_blocked`, `resource_missing`, `due_date_already_extended`, `due_date_not_extendable`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `request_blocked`, `order_disputed`, `resource_missing`, `due_date_already_extended`, `due_date_not_extendable`, `concurrent_update`.
          */
         post: operations["extendMyOrderDueDate"];
         delete?: never;
@@ -1526,6 +1526,376 @@ export interface paths {
         get: operations["getCollectionRun"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/disputes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report one of your orders as unauthorized: its payments pause at once while it is investigated
+         * @description Filing puts the order on hold: no installment is collected and no late fee accrues until an operator resolves the dispute. If fraud is confirmed you owe nothing: what is still to pay is cancelled and what you paid goes back to your card. If not, payments resume with every due date moved by the days paused. An order has one dispute: filing again answers 200 with it.
+         *
+         *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
+         *
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `request_blocked`, `resource_missing`, `order_not_disputable`, `concurrent_update`.
+         */
+        post: operations["fileMyDispute"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/disputes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Disputes on your orders, newest first, with an opaque cursor
+         * @description Disputes on your orders, newest first, with an opaque cursor.
+         *
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `invalid_cursor`.
+         */
+        get: operations["listDisputes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/disputes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A dispute on one of your orders
+         * @description A dispute on one of your orders.
+         *
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         */
+        get: operations["getDispute"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/disputes/{id}/evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add evidence text to a dispute under review (at most 10 submissions)
+         * @description Add evidence text to a dispute under review (at most 10 submissions).
+         *
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *
+         *     Send an `Idempotency-Key`; a retry with the same key is answered once.
+         *
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `dispute_resolved`, `evidence_limit_reached`, `concurrent_update`.
+         */
+        post: operations["submitDisputeEvidence"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/disputes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The disputes of one status (default under_review), newest first
+         * @description The disputes of one status (default under_review), newest first.
+         *
+         *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
+         *
+         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `invalid_cursor`.
+         */
+        get: operations["adminListDisputes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/disputes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A dispute
+         * @description A dispute.
+         *
+         *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
+         *
+         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `resource_missing`.
+         */
+        get: operations["adminGetDispute"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/disputes/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resolve a dispute: fraud_confirmed (the shopper owes nothing) or rejected (collection resumes)
+         * @description `fraud_confirmed`: every unpaid installment is cancelled, everything collected (fees included) is refunded to the card by charge id (a refused return is retried by collection), the card is flagged, the order ends `refunded`, the dispute is `lost`. `rejected`: every unpaid installment moves later by the days paused and collection resumes; the dispute is `won`; the shopper is emailed the note. Resolving again with the same outcome answers the dispute unchanged.
+         *
+         *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
+         *
+         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `resource_missing`, `dispute_resolved`, `refund_too_large`, `installment_charging`, `concurrent_update`.
+         */
+        post: operations["resolveDispute"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/support/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your support conversations, newest first, with an opaque cursor
+         * @description Your support conversations, newest first, with an opaque cursor.
+         *
+         *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
+         *
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `request_blocked`, `invalid_cursor`.
+         */
+        get: operations["listMySupportConversations"];
+        put?: never;
+        /**
+         * Open a support conversation (optionally about one of your orders) with its first message
+         * @description Texts are stored encrypted under the secrets key. A card number (all but its last 4 digits) or a one-time code (a run of 6–8 digits, or two halves of 3+3 or 4+4 split by a space or dash) typed into a subject or a message is masked before it is stored, sent or logged.
+         *
+         *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
+         *
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `request_blocked`, `resource_missing`, `concurrent_update`.
+         */
+        post: operations["openMySupportConversation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/support/conversations/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add a message to your open conversation
+         * @description Texts are stored encrypted under the secrets key. A card number (all but its last 4 digits) or a one-time code (a run of 6–8 digits, or two halves of 3+3 or 4+4 split by a space or dash) typed into a subject or a message is masked before it is stored, sent or logged.
+         *
+         *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
+         *
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `invalid_parameters`, `request_blocked`, `resource_missing`, `conversation_closed`, `concurrent_update`.
+         */
+        post: operations["postMySupportMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/support/conversations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One of your support conversations with its messages
+         * @description One of your support conversations with its messages.
+         *
+         *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
+         *
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `request_blocked`, `resource_missing`.
+         */
+        get: operations["getMySupportConversation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/support/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Support conversations of one status (default open), newest first
+         * @description Support conversations of one status (default open), newest first.
+         *
+         *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
+         *
+         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `invalid_cursor`.
+         */
+        get: operations["adminListSupportConversations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/support/conversations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A support conversation with its messages
+         * @description A support conversation with its messages.
+         *
+         *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
+         *
+         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `resource_missing`.
+         */
+        get: operations["adminGetSupportConversation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/support/conversations/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reply; the shopper is emailed that a reply waits, never its text
+         * @description Texts are stored encrypted under the secrets key. A card number (all but its last 4 digits) or a one-time code (a run of 6–8 digits, or two halves of 3+3 or 4+4 split by a space or dash) typed into a subject or a message is masked before it is stored, sent or logged.
+         *
+         *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
+         *
+         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `resource_missing`, `conversation_closed`, `concurrent_update`.
+         */
+        post: operations["adminReplySupportConversation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/support/conversations/{id}/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Assign the conversation to an operator
+         * @description Assign the conversation to an operator.
+         *
+         *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
+         *
+         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `resource_missing`, `concurrent_update`.
+         */
+        post: operations["adminAssignSupportConversation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/support/conversations/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close the conversation (closing a closed one answers it unchanged)
+         * @description Close the conversation (closing a closed one answers it unchanged).
+         *
+         *     Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.
+         *
+         *     Error codes: `unauthorized`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `invalid_parameters`, `invalid_signature`, `expired_credentials`, `forbidden`, `request_blocked`, `resource_missing`, `concurrent_update`.
+         */
+        post: operations["adminCloseSupportConversation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2238,6 +2608,66 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "dispute.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Event `dispute.created`
+         * @description Sent to your webhook endpoint at least once, possibly out of order: de-duplicate on `id`, keep the highest `sequence` per `objectId`. Verify `Tessera-Signature` on the raw body (docs/webhooks.md) and reject a timestamp more than 5 minutes from your clock. Answer any 2xx within 10 s; anything else is retried with backoff.
+         */
+        post: operations["webhook_dispute_created"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "dispute.evidence_submitted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Event `dispute.evidence_submitted`
+         * @description Sent to your webhook endpoint at least once, possibly out of order: de-duplicate on `id`, keep the highest `sequence` per `objectId`. Verify `Tessera-Signature` on the raw body (docs/webhooks.md) and reject a timestamp more than 5 minutes from your clock. Answer any 2xx within 10 s; anything else is retried with backoff.
+         */
+        post: operations["webhook_dispute_evidence_submitted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "dispute.resolved": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Event `dispute.resolved`
+         * @description Sent to your webhook endpoint at least once, possibly out of order: de-duplicate on `id`, keep the highest `sequence` per `objectId`. Verify `Tessera-Signature` on the raw body (docs/webhooks.md) and reject a timestamp more than 5 minutes from your clock. Answer any 2xx within 10 s; anything else is retried with backoff.
+         */
+        post: operations["webhook_dispute_resolved"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface components {
     schemas: {
@@ -2326,7 +2756,7 @@ export interface components {
          * @description `*` is every event type, present and future.
          * @enum {string}
          */
-        WebhookEventSubscription: "*" | "order.authorized" | "order.captured" | "order.refunded" | "order.cancelled" | "order.authorization_expiring" | "order.authorization_expired" | "order.authorization_released" | "order.updated" | "order.paid_off" | "order.in_arrears" | "installment.paid" | "installment.failed" | "order.late_fee_charged" | "refund.card_refund_succeeded" | "refund.card_refund_failed" | "payout.paid";
+        WebhookEventSubscription: "*" | "order.authorized" | "order.captured" | "order.refunded" | "order.cancelled" | "order.authorization_expiring" | "order.authorization_expired" | "order.authorization_released" | "order.updated" | "order.paid_off" | "order.in_arrears" | "installment.paid" | "installment.failed" | "order.late_fee_charged" | "refund.card_refund_succeeded" | "refund.card_refund_failed" | "payout.paid" | "dispute.created" | "dispute.evidence_submitted" | "dispute.resolved";
         UpdateWebhookEndpointRequest: {
             /** @description The event types sent to this endpoint; others never are. */
             enabledEvents?: components["schemas"]["WebhookEventSubscription"][];
@@ -2337,7 +2767,7 @@ export interface components {
         /** @enum {string} */
         WebhookEndpointStatus: "enabled" | "disabled";
         /** @enum {string} */
-        WebhookEventType: "order.authorized" | "order.captured" | "order.refunded" | "order.cancelled" | "order.authorization_expiring" | "order.authorization_expired" | "order.authorization_released" | "order.updated" | "order.paid_off" | "order.in_arrears" | "installment.paid" | "installment.failed" | "order.late_fee_charged" | "refund.card_refund_succeeded" | "refund.card_refund_failed" | "payout.paid" | "webhook.test";
+        WebhookEventType: "order.authorized" | "order.captured" | "order.refunded" | "order.cancelled" | "order.authorization_expiring" | "order.authorization_expired" | "order.authorization_released" | "order.updated" | "order.paid_off" | "order.in_arrears" | "installment.paid" | "installment.failed" | "order.late_fee_charged" | "refund.card_refund_succeeded" | "refund.card_refund_failed" | "payout.paid" | "webhook.test" | "dispute.created" | "dispute.evidence_submitted" | "dispute.resolved";
         /** @enum {string} */
         DeliveryStatusFilter: "dead" | "skipped";
         RegisterCustomerRequest: {
@@ -2641,6 +3071,53 @@ export interface components {
              */
             asOf: string;
         };
+        FileDisputeRequest: {
+            /**
+             * @description One of your orders.
+             * @example ord_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V
+             */
+            orderId: string;
+            reason: components["schemas"]["DisputeReason"];
+        };
+        /**
+         * @description `unauthorized`: the shopper did not make this purchase; `card_lost_or_stolen`: made with a lost or stolen card; `account_takeover`: someone else used the account; `not_recognized`: the shopper does not recognize it.
+         * @enum {string}
+         */
+        DisputeReason: "unauthorized" | "card_lost_or_stolen" | "account_takeover" | "not_recognized";
+        DisputeEvidenceRequest: {
+            /** @description Evidence for the investigation (delivery proof, correspondence). No card numbers. */
+            text: string;
+        };
+        /** @enum {string} */
+        DisputeStatus: "under_review" | "won" | "lost";
+        ResolveDisputeRequest: {
+            outcome: components["schemas"]["DisputeOutcome"];
+            /** @description Why: sent to the shopper (a rejection says why) and shown to the merchant. */
+            note: string;
+        };
+        /** @enum {string} */
+        DisputeOutcome: "fraud_confirmed" | "rejected";
+        OpenSupportConversationRequest: {
+            /** @description Up to 200 characters; masked like a message. */
+            subject: string;
+            /** @description Up to 1,000 characters. A card number (all but its last 4 digits) or a one-time code (6–8 digits) in it is masked before it is stored or shown. */
+            message: string;
+            /**
+             * @description One of your orders, if the conversation is about it.
+             * @example ord_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V
+             */
+            orderId?: string;
+        };
+        SupportMessageRequest: {
+            /** @description Up to 1,000 characters. A card number (all but its last 4 digits) or a one-time code (6–8 digits) in it is masked before it is stored or shown. */
+            message: string;
+        };
+        /** @enum {string} */
+        SupportConversationStatus: "open" | "closed";
+        AssignSupportConversationRequest: {
+            /** @description Who takes the conversation (a name or an email). */
+            operator: string;
+        };
         /** @enum {string} */
         FlagStatus: "open" | "resolved";
         ResolveFlagRequest: {
@@ -2748,6 +3225,8 @@ export interface components {
             lateFeesAmount: number;
             /** @description What may still be captured. */
             remainingAuthorizedAmount: number;
+            /** @description True while the shopper disputes the order (GET /v1/disputes): nothing is collected, no fee accrues. */
+            disputed: boolean;
             /** Format: date-time */
             authorizationExpiresAt: string;
             /** Format: date-time */
@@ -2947,6 +3426,11 @@ export interface components {
          *     - `password_reset_invalid` (422): The password reset code is invalid, expired or already used.
          *     - `webhook_url_insecure` (422): The webhook URL must use https.
          *     - `webhook_url_forbidden` (422): The webhook URL is malformed, has credentials, or points at a private address.
+         *     - `order_disputed` (422): The order is disputed: payments on it are paused until the dispute is resolved.
+         *     - `order_not_disputable` (422): Only an order with captured money (captured, in arrears, paid off) can be disputed.
+         *     - `dispute_resolved` (422): The dispute is already resolved (with another outcome).
+         *     - `evidence_limit_reached` (422): The dispute holds its maximum of evidence submissions.
+         *     - `conversation_closed` (422): The support conversation is closed.
          *     - `rate_limited` (429): Too many requests; retry after `Retry-After` seconds.
          *     - `two_factor_locked` (429): Too many wrong codes; wait before trying again.
          *     - `invalid_body` (400): Deployed: the body does not match the request model.
@@ -2964,7 +3448,7 @@ export interface components {
          *     - `service_unavailable` (503): A dependency is unavailable; retry shortly.
          * @enum {string}
          */
-        ErrorCode: "parameter_invalid" | "parameter_missing" | "parameter_unknown" | "invalid_json" | "unsupported_content_type" | "idempotency_key_missing" | "idempotency_key_invalid" | "invalid_amount" | "currency_unsupported" | "header_repeated" | "malformed_request" | "return_url_insecure" | "vault_key_not_configured" | "invalid_cursor" | "invalid_date" | "as_of_in_future" | "as_of_too_old" | "invalid_term" | "invalid_apr" | "invalid_payments" | "password_too_weak" | "pan_not_allowed" | "callback_signature_invalid" | "order_lines_mismatch" | "unauthorized" | "session_invalid" | "invalid_credentials" | "merchant_suspended" | "merchant_inactive" | "merchant_pending_review" | "merchant_rejected" | "kyb_signature_invalid" | "client_token_invalid" | "step_up_required" | "step_up_invalid" | "identity_not_verified" | "account_flagged" | "resource_missing" | "route_not_found" | "method_not_allowed" | "body_too_large" | "concurrent_update" | "idempotency_request_in_progress" | "challenge_busy" | "two_factor_already_enabled" | "two_factor_not_enabled" | "enrollment_missing" | "delivery_not_retryable" | "installment_charging" | "contact_already_verified" | "contact_changed" | "email_unavailable" | "identity_verification_in_progress" | "identity_already_verified" | "identity_verification_decided" | "identity_not_in_review" | "callback_replayed" | "merchant_not_pending_review" | "kyb_callback_replayed" | "kyb_check_decided" | "insufficient_balance" | "credit_application_limit" | "credit_limit_exceeded" | "payout_failed" | "idempotency_key_reused" | "card_funds_open_orders" | "order_not_payable" | "order_closed" | "card_declined_hard" | "due_date_already_extended" | "due_date_not_extendable" | "payment_in_progress" | "card_declined" | "risk_declined" | "risk_review_hold" | "amount_too_small" | "amount_too_large" | "amount_out_of_range" | "currency_not_offered" | "plan_not_offered" | "plan_not_schedulable" | "term_not_offered" | "term_out_of_range" | "apr_out_of_range" | "apr_undefined" | "checkout_session_completed" | "checkout_session_approved" | "merchant_unavailable" | "checkout_session_expired" | "authorization_token_invalid" | "authorization_token_expired" | "authorization_token_used" | "authorization_expired" | "authorization_not_extendable" | "authorization_extension_limit" | "capture_exceeds_authorization" | "nothing_to_release" | "authorization_increase_not_allowed" | "amount_below_captured" | "order_not_updatable" | "order_version_mismatch" | "too_many_webhook_endpoints" | "webhook_endpoint_disabled" | "too_many_captures" | "order_not_capturable" | "order_not_refundable" | "order_not_cancellable" | "nothing_to_refund" | "refund_too_large" | "refund_exceeds_refundable" | "invalid_installment" | "card_expired" | "expired_card" | "invalid_number" | "card_brand_unsupported" | "invalid_expiry_month" | "invalid_expiry_year" | "invalid_cvc" | "code_invalid" | "challenge_expired" | "challenge_used" | "challenge_attempts_exceeded" | "enrollment_attempts_exceeded" | "recovery_code_not_allowed" | "contact_unverified" | "contact_missing" | "contact_unchanged" | "current_password_incorrect" | "password_reset_invalid" | "webhook_url_insecure" | "webhook_url_forbidden" | "rate_limited" | "two_factor_locked" | "invalid_body" | "invalid_parameters" | "request_rejected" | "request_blocked" | "forbidden" | "not_found_or_unauthenticated" | "invalid_signature" | "expired_credentials" | "quota_exceeded" | "internal_error" | "decryption_failed" | "bad_gateway" | "service_unavailable";
+        ErrorCode: "parameter_invalid" | "parameter_missing" | "parameter_unknown" | "invalid_json" | "unsupported_content_type" | "idempotency_key_missing" | "idempotency_key_invalid" | "invalid_amount" | "currency_unsupported" | "header_repeated" | "malformed_request" | "return_url_insecure" | "vault_key_not_configured" | "invalid_cursor" | "invalid_date" | "as_of_in_future" | "as_of_too_old" | "invalid_term" | "invalid_apr" | "invalid_payments" | "password_too_weak" | "pan_not_allowed" | "callback_signature_invalid" | "order_lines_mismatch" | "unauthorized" | "session_invalid" | "invalid_credentials" | "merchant_suspended" | "merchant_inactive" | "merchant_pending_review" | "merchant_rejected" | "kyb_signature_invalid" | "client_token_invalid" | "step_up_required" | "step_up_invalid" | "identity_not_verified" | "account_flagged" | "resource_missing" | "route_not_found" | "method_not_allowed" | "body_too_large" | "concurrent_update" | "idempotency_request_in_progress" | "challenge_busy" | "two_factor_already_enabled" | "two_factor_not_enabled" | "enrollment_missing" | "delivery_not_retryable" | "installment_charging" | "contact_already_verified" | "contact_changed" | "email_unavailable" | "identity_verification_in_progress" | "identity_already_verified" | "identity_verification_decided" | "identity_not_in_review" | "callback_replayed" | "merchant_not_pending_review" | "kyb_callback_replayed" | "kyb_check_decided" | "insufficient_balance" | "credit_application_limit" | "credit_limit_exceeded" | "payout_failed" | "idempotency_key_reused" | "card_funds_open_orders" | "order_not_payable" | "order_closed" | "card_declined_hard" | "due_date_already_extended" | "due_date_not_extendable" | "payment_in_progress" | "card_declined" | "risk_declined" | "risk_review_hold" | "amount_too_small" | "amount_too_large" | "amount_out_of_range" | "currency_not_offered" | "plan_not_offered" | "plan_not_schedulable" | "term_not_offered" | "term_out_of_range" | "apr_out_of_range" | "apr_undefined" | "checkout_session_completed" | "checkout_session_approved" | "merchant_unavailable" | "checkout_session_expired" | "authorization_token_invalid" | "authorization_token_expired" | "authorization_token_used" | "authorization_expired" | "authorization_not_extendable" | "authorization_extension_limit" | "capture_exceeds_authorization" | "nothing_to_release" | "authorization_increase_not_allowed" | "amount_below_captured" | "order_not_updatable" | "order_version_mismatch" | "too_many_webhook_endpoints" | "webhook_endpoint_disabled" | "too_many_captures" | "order_not_capturable" | "order_not_refundable" | "order_not_cancellable" | "nothing_to_refund" | "refund_too_large" | "refund_exceeds_refundable" | "invalid_installment" | "card_expired" | "expired_card" | "invalid_number" | "card_brand_unsupported" | "invalid_expiry_month" | "invalid_expiry_year" | "invalid_cvc" | "code_invalid" | "challenge_expired" | "challenge_used" | "challenge_attempts_exceeded" | "enrollment_attempts_exceeded" | "recovery_code_not_allowed" | "contact_unverified" | "contact_missing" | "contact_unchanged" | "current_password_incorrect" | "password_reset_invalid" | "webhook_url_insecure" | "webhook_url_forbidden" | "order_disputed" | "order_not_disputable" | "dispute_resolved" | "evidence_limit_reached" | "conversation_closed" | "rate_limited" | "two_factor_locked" | "invalid_body" | "invalid_parameters" | "request_rejected" | "request_blocked" | "forbidden" | "not_found_or_unauthenticated" | "invalid_signature" | "expired_credentials" | "quota_exceeded" | "internal_error" | "decryption_failed" | "bad_gateway" | "service_unavailable";
         MerchantWithKey: {
             id: string;
             /** @constant */
@@ -3500,6 +3984,8 @@ export interface components {
             lateFeesAmount: number;
             /** @description What may still be captured. */
             remainingAuthorizedAmount: number;
+            /** @description True while the shopper disputes the order (GET /v1/disputes): nothing is collected, no fee accrues. */
+            disputed: boolean;
             /** Format: date-time */
             authorizationExpiresAt: string;
             /** Format: date-time */
@@ -3620,6 +4106,8 @@ export interface components {
             lateFeesAmount: number;
             /** @description What may still be captured. */
             remainingAuthorizedAmount: number;
+            /** @description True while the shopper disputes the order (GET /v1/disputes): nothing is collected, no fee accrues. */
+            disputed: boolean;
             /** Format: date-time */
             authorizationExpiresAt: string;
             /** Format: date-time */
@@ -3859,7 +4347,83 @@ export interface components {
          */
         CollectionRunStatus: "running" | "completed";
         /** @enum {string} */
-        CollectionSkipReason: "settled" | "not_due_yet" | "in_flight" | "claimed_elsewhere" | "order_closed" | "card_attempt_limit" | "card_declined_hard" | "late_fee_only" | "card_refund";
+        CollectionSkipReason: "settled" | "not_due_yet" | "in_flight" | "claimed_elsewhere" | "order_closed" | "card_attempt_limit" | "card_declined_hard" | "late_fee_only" | "card_refund" | "disputed";
+        Dispute: {
+            id: string;
+            /** @constant */
+            object: "dispute";
+            orderId: string;
+            merchantReference: string;
+            reason: components["schemas"]["DisputeReason"];
+            status: components["schemas"]["DisputeStatus"];
+            /** @description What was captured and not refunded when it was filed (minor units). */
+            amount: number;
+            currency: components["schemas"]["Currency"];
+            evidence: {
+                text: string;
+                /** Format: date-time */
+                submittedAt: string;
+            }[];
+            resolution?: {
+                outcome: components["schemas"]["DisputeOutcome"];
+                note: string;
+                /** Format: date-time */
+                resolvedAt: string;
+                /** @description Days collection was paused (rejected: the schedule moved by them). */
+                pausedDays: number;
+                /** @description fraud_confirmed: what was collected and goes back to the card. */
+                creditedAmount: number;
+                /** @description fraud_confirmed: what the shopper no longer owes. */
+                cancelledAmount: number;
+            };
+            version: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        DisputeList: {
+            /** @constant */
+            object: "list";
+            data: components["schemas"]["Dispute"][];
+            hasMore: boolean;
+            /** @description Pass as startingAfter for the next page. */
+            nextCursor?: string;
+        };
+        SupportConversation: {
+            id: string;
+            /** @constant */
+            object: "support_conversation";
+            subject: string;
+            status: components["schemas"]["SupportConversationStatus"];
+            orderId?: string;
+            /** @description The operator who has it (operators only). */
+            assignee?: string;
+            messageCount: number;
+            /** @description Oldest first; present on a single conversation, not in lists. */
+            messages?: {
+                id: string;
+                author: components["schemas"]["SupportMessageAuthor"];
+                text: string;
+                /** Format: date-time */
+                createdAt: string;
+            }[];
+            version: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        /** @enum {string} */
+        SupportMessageAuthor: "customer" | "operator";
+        SupportConversationList: {
+            /** @constant */
+            object: "list";
+            data: components["schemas"]["SupportConversation"][];
+            hasMore: boolean;
+            /** @description Pass as startingAfter for the next page. */
+            nextCursor?: string;
+        };
         FlagList: {
             /** @constant */
             object: "list";
@@ -12573,6 +13137,7 @@ export interface operations {
                      *           "outstandingAmount": 1,
                      *           "lateFeesAmount": 1,
                      *           "remainingAuthorizedAmount": 1,
+                     *           "disputed": false,
                      *           "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                      *           "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
                      *           "version": 1,
@@ -12732,6 +13297,7 @@ export interface operations {
                      *       "outstandingAmount": 1,
                      *       "lateFeesAmount": 1,
                      *       "remainingAuthorizedAmount": 1,
+                     *       "disputed": false,
                      *       "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                      *       "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
                      *       "version": 1,
@@ -13091,6 +13657,7 @@ export interface operations {
                      *       "outstandingAmount": 1,
                      *       "lateFeesAmount": 1,
                      *       "remainingAuthorizedAmount": 1,
+                     *       "disputed": false,
                      *       "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                      *       "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
                      *       "version": 1,
@@ -13417,6 +13984,7 @@ export interface operations {
                      *       "outstandingAmount": 1,
                      *       "lateFeesAmount": 1,
                      *       "remainingAuthorizedAmount": 1,
+                     *       "disputed": false,
                      *       "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                      *       "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
                      *       "version": 1,
@@ -14150,7 +14718,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `idempotency_key_reused`: This `Idempotency-Key` was used with a different request. `amount_too_small`: The amount is below 1 minor unit. `authorization_expired`: The authorization has expired. `capture_exceeds_authorization`: More than is left to capture. `order_not_capturable`: The order is not in a state that can be captured. `too_many_captures`: The order has its maximum number of captures. */
+            /** @description `idempotency_key_reused`: This `Idempotency-Key` was used with a different request. `order_disputed`: The order is disputed: payments on it are paused until the dispute is resolved. `amount_too_small`: The amount is below 1 minor unit. `authorization_expired`: The authorization has expired. `capture_exceeds_authorization`: More than is left to capture. `order_not_capturable`: The order is not in a state that can be captured. `too_many_captures`: The order has its maximum number of captures. */
             422: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -14696,6 +15264,7 @@ export interface operations {
                      *       "outstandingAmount": 1,
                      *       "lateFeesAmount": 1,
                      *       "remainingAuthorizedAmount": 1,
+                     *       "disputed": false,
                      *       "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                      *       "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
                      *       "version": 1,
@@ -14929,6 +15498,7 @@ export interface operations {
                      *       "outstandingAmount": 1,
                      *       "lateFeesAmount": 1,
                      *       "remainingAuthorizedAmount": 1,
+                     *       "disputed": false,
                      *       "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                      *       "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
                      *       "version": 1,
@@ -15162,6 +15732,7 @@ export interface operations {
                      *       "outstandingAmount": 1,
                      *       "lateFeesAmount": 1,
                      *       "remainingAuthorizedAmount": 1,
+                     *       "disputed": false,
                      *       "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                      *       "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
                      *       "version": 1,
@@ -16567,7 +17138,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `idempotency_key_reused`: This `Idempotency-Key` was used with a different request. `card_declined_hard`: The order's card was declined for good (lost, stolen, closed): set another card first. `order_not_payable`: The order has nothing a payoff could collect. */
+            /** @description `idempotency_key_reused`: This `Idempotency-Key` was used with a different request. `order_disputed`: The order is disputed: payments on it are paused until the dispute is resolved. `card_declined_hard`: The order's card was declined for good (lost, stolen, closed): set another card first. `order_not_payable`: The order has nothing a payoff could collect. */
             422: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -17084,7 +17655,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `idempotency_key_reused`: This `Idempotency-Key` was used with a different request. `due_date_already_extended`: The one due-date extension was used. `due_date_not_extendable`: The order is not `captured`, or its next installment is already being collected. */
+            /** @description `idempotency_key_reused`: This `Idempotency-Key` was used with a different request. `order_disputed`: The order is disputed: payments on it are paused until the dispute is resolved. `due_date_already_extended`: The one due-date extension was used. `due_date_not_extendable`: The order is not `captured`, or its next installment is already being collected. */
             422: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -17497,6 +18068,2982 @@ export interface operations {
             };
             /** @description `resource_missing`: No such object (or it belongs to someone else). */
             404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    fileMyDispute: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "orderId": "ord_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                 *       "reason": "unauthorized"
+                 *     }
+                 */
+                "application/json": components["schemas"]["FileDisputeRequest"];
+            };
+        };
+        responses: {
+            /** @description The order was already disputed: its dispute. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "object": "dispute",
+                     *       "orderId": "string",
+                     *       "merchantReference": "string",
+                     *       "reason": "unauthorized",
+                     *       "status": "under_review",
+                     *       "amount": 1,
+                     *       "currency": "USD",
+                     *       "evidence": [
+                     *         {
+                     *           "text": "string",
+                     *           "submittedAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "resolution": {
+                     *         "outcome": "fraud_confirmed",
+                     *         "note": "string",
+                     *         "resolvedAt": "2026-03-01T12:00:00.000Z",
+                     *         "pausedDays": 1,
+                     *         "creditedAmount": 1,
+                     *         "cancelledAmount": 1
+                     *       },
+                     *       "version": 1,
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Dispute"];
+                };
+            };
+            /** @description Filed. */
+            201: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "object": "dispute",
+                     *       "orderId": "string",
+                     *       "merchantReference": "string",
+                     *       "reason": "unauthorized",
+                     *       "status": "under_review",
+                     *       "amount": 1,
+                     *       "currency": "USD",
+                     *       "evidence": [
+                     *         {
+                     *           "text": "string",
+                     *           "submittedAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "resolution": {
+                     *         "outcome": "fraud_confirmed",
+                     *         "note": "string",
+                     *         "resolvedAt": "2026-03-01T12:00:00.000Z",
+                     *         "pausedDays": 1,
+                     *         "creditedAmount": 1,
+                     *         "cancelledAmount": 1
+                     *       },
+                     *       "version": 1,
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Dispute"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. `session_invalid`: The session token is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `concurrent_update`: Changed by another request meanwhile; retry. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_too_large`: The body exceeds 64 KiB. */
+            413: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `order_not_disputable`: Only an order with captured money (captured, in arrears, paid off) can be disputed. */
+            422: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listDisputes: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The opaque `nextCursor` of the previous page. */
+                startingAfter?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Disputes. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "list",
+                     *       "data": [
+                     *         {
+                     *           "id": "string",
+                     *           "object": "dispute",
+                     *           "orderId": "string",
+                     *           "merchantReference": "string",
+                     *           "reason": "unauthorized",
+                     *           "status": "under_review",
+                     *           "amount": 1,
+                     *           "currency": "USD",
+                     *           "evidence": [
+                     *             {
+                     *               "text": "string",
+                     *               "submittedAt": "2026-03-01T12:00:00.000Z"
+                     *             }
+                     *           ],
+                     *           "resolution": {
+                     *             "outcome": "fraud_confirmed",
+                     *             "note": "string",
+                     *             "resolvedAt": "2026-03-01T12:00:00.000Z",
+                     *             "pausedDays": 1,
+                     *             "creditedAmount": 1,
+                     *             "cancelledAmount": 1
+                     *           },
+                     *           "version": 1,
+                     *           "createdAt": "2026-03-01T12:00:00.000Z",
+                     *           "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "hasMore": false,
+                     *       "nextCursor": "string"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DisputeList"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. `invalid_cursor`: `startingAfter` is not a cursor this list returned to you. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getDispute: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A dispute id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The dispute. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "object": "dispute",
+                     *       "orderId": "string",
+                     *       "merchantReference": "string",
+                     *       "reason": "unauthorized",
+                     *       "status": "under_review",
+                     *       "amount": 1,
+                     *       "currency": "USD",
+                     *       "evidence": [
+                     *         {
+                     *           "text": "string",
+                     *           "submittedAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "resolution": {
+                     *         "outcome": "fraud_confirmed",
+                     *         "note": "string",
+                     *         "resolvedAt": "2026-03-01T12:00:00.000Z",
+                     *         "pausedDays": 1,
+                     *         "creditedAmount": 1,
+                     *         "cancelledAmount": 1
+                     *       },
+                     *       "version": 1,
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Dispute"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    submitDisputeEvidence: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Unique per logical request (a UUID is ideal). A retry with the same key and the same request returns the first response for 24 h, with `Idempotent-Replayed: true`; the same key with a different request is a 422 `idempotency_key_reused`; one still in flight is a 409. */
+                "Idempotency-Key": components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description A dispute id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "text": "string"
+                 *     }
+                 */
+                "application/json": components["schemas"]["DisputeEvidenceRequest"];
+            };
+        };
+        responses: {
+            /** @description The dispute with the evidence. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "object": "dispute",
+                     *       "orderId": "string",
+                     *       "merchantReference": "string",
+                     *       "reason": "unauthorized",
+                     *       "status": "under_review",
+                     *       "amount": 1,
+                     *       "currency": "USD",
+                     *       "evidence": [
+                     *         {
+                     *           "text": "string",
+                     *           "submittedAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "resolution": {
+                     *         "outcome": "fraud_confirmed",
+                     *         "note": "string",
+                     *         "resolvedAt": "2026-03-01T12:00:00.000Z",
+                     *         "pausedDays": 1,
+                     *         "creditedAmount": 1,
+                     *         "cancelledAmount": 1
+                     *       },
+                     *       "version": 1,
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Dispute"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_request_in_progress`: A request with this `Idempotency-Key` is still in flight; retry later. `concurrent_update`: Changed by another request meanwhile; retry. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_too_large`: The body exceeds 64 KiB. */
+            413: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_key_reused`: This `Idempotency-Key` was used with a different request. `dispute_resolved`: The dispute is already resolved (with another outcome). `evidence_limit_reached`: The dispute holds its maximum of evidence submissions. */
+            422: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    adminListDisputes: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The opaque `nextCursor` of the previous page. */
+                startingAfter?: string;
+                status?: components["schemas"]["DisputeStatus"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Disputes. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "list",
+                     *       "data": [
+                     *         {
+                     *           "id": "string",
+                     *           "object": "dispute",
+                     *           "orderId": "string",
+                     *           "merchantReference": "string",
+                     *           "reason": "unauthorized",
+                     *           "status": "under_review",
+                     *           "amount": 1,
+                     *           "currency": "USD",
+                     *           "evidence": [
+                     *             {
+                     *               "text": "string",
+                     *               "submittedAt": "2026-03-01T12:00:00.000Z"
+                     *             }
+                     *           ],
+                     *           "resolution": {
+                     *             "outcome": "fraud_confirmed",
+                     *             "note": "string",
+                     *             "resolvedAt": "2026-03-01T12:00:00.000Z",
+                     *             "pausedDays": 1,
+                     *             "creditedAmount": 1,
+                     *             "cancelledAmount": 1
+                     *           },
+                     *           "version": 1,
+                     *           "createdAt": "2026-03-01T12:00:00.000Z",
+                     *           "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "hasMore": false,
+                     *       "nextCursor": "string"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DisputeList"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. `invalid_cursor`: `startingAfter` is not a cursor this list returned to you. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_signature`: Deployed: the SigV4 signature does not match. `expired_credentials`: Deployed: the SigV4 credentials have expired. `forbidden`: Deployed: the IAM caller may not call this route. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    adminGetDispute: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A dispute id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The dispute. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "object": "dispute",
+                     *       "orderId": "string",
+                     *       "merchantReference": "string",
+                     *       "reason": "unauthorized",
+                     *       "status": "under_review",
+                     *       "amount": 1,
+                     *       "currency": "USD",
+                     *       "evidence": [
+                     *         {
+                     *           "text": "string",
+                     *           "submittedAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "resolution": {
+                     *         "outcome": "fraud_confirmed",
+                     *         "note": "string",
+                     *         "resolvedAt": "2026-03-01T12:00:00.000Z",
+                     *         "pausedDays": 1,
+                     *         "creditedAmount": 1,
+                     *         "cancelledAmount": 1
+                     *       },
+                     *       "version": 1,
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Dispute"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_signature`: Deployed: the SigV4 signature does not match. `expired_credentials`: Deployed: the SigV4 credentials have expired. `forbidden`: Deployed: the IAM caller may not call this route. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    resolveDispute: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A dispute id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "outcome": "fraud_confirmed",
+                 *       "note": "string"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ResolveDisputeRequest"];
+            };
+        };
+        responses: {
+            /** @description Resolved. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "object": "dispute",
+                     *       "orderId": "string",
+                     *       "merchantReference": "string",
+                     *       "reason": "unauthorized",
+                     *       "status": "under_review",
+                     *       "amount": 1,
+                     *       "currency": "USD",
+                     *       "evidence": [
+                     *         {
+                     *           "text": "string",
+                     *           "submittedAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "resolution": {
+                     *         "outcome": "fraud_confirmed",
+                     *         "note": "string",
+                     *         "resolvedAt": "2026-03-01T12:00:00.000Z",
+                     *         "pausedDays": 1,
+                     *         "creditedAmount": 1,
+                     *         "cancelledAmount": 1
+                     *       },
+                     *       "version": 1,
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Dispute"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_signature`: Deployed: the SigV4 signature does not match. `expired_credentials`: Deployed: the SigV4 credentials have expired. `forbidden`: Deployed: the IAM caller may not call this route. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `installment_charging`: An installment is being charged; retry shortly. `concurrent_update`: Changed by another request meanwhile; retry. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_too_large`: The body exceeds 64 KiB. */
+            413: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `dispute_resolved`: The dispute is already resolved (with another outcome). `refund_too_large`: More than was captured and not yet refunded. */
+            422: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listMySupportConversations: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The opaque `nextCursor` of the previous page. */
+                startingAfter?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Conversations. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "list",
+                     *       "data": [
+                     *         {
+                     *           "id": "string",
+                     *           "object": "support_conversation",
+                     *           "subject": "string",
+                     *           "status": "open",
+                     *           "orderId": "string",
+                     *           "assignee": "string",
+                     *           "messageCount": 1,
+                     *           "messages": [
+                     *             {
+                     *               "id": "string",
+                     *               "author": "customer",
+                     *               "text": "string",
+                     *               "createdAt": "2026-03-01T12:00:00.000Z"
+                     *             }
+                     *           ],
+                     *           "version": 1,
+                     *           "createdAt": "2026-03-01T12:00:00.000Z",
+                     *           "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "hasMore": false,
+                     *       "nextCursor": "string"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SupportConversationList"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. `invalid_cursor`: `startingAfter` is not a cursor this list returned to you. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. `session_invalid`: The session token is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    openMySupportConversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "subject": "string",
+                 *       "message": "string",
+                 *       "orderId": "ord_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V"
+                 *     }
+                 */
+                "application/json": components["schemas"]["OpenSupportConversationRequest"];
+            };
+        };
+        responses: {
+            /** @description Opened. */
+            201: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "object": "support_conversation",
+                     *       "subject": "string",
+                     *       "status": "open",
+                     *       "orderId": "string",
+                     *       "assignee": "string",
+                     *       "messageCount": 1,
+                     *       "messages": [
+                     *         {
+                     *           "id": "string",
+                     *           "author": "customer",
+                     *           "text": "string",
+                     *           "createdAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "version": 1,
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SupportConversation"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. `session_invalid`: The session token is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `concurrent_update`: Changed by another request meanwhile; retry. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_too_large`: The body exceeds 64 KiB. */
+            413: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postMySupportMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A conversation id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "message": "string"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SupportMessageRequest"];
+            };
+        };
+        responses: {
+            /** @description The conversation with the message. */
+            201: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "object": "support_conversation",
+                     *       "subject": "string",
+                     *       "status": "open",
+                     *       "orderId": "string",
+                     *       "assignee": "string",
+                     *       "messageCount": 1,
+                     *       "messages": [
+                     *         {
+                     *           "id": "string",
+                     *           "author": "customer",
+                     *           "text": "string",
+                     *           "createdAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "version": 1,
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SupportConversation"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. `session_invalid`: The session token is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `concurrent_update`: Changed by another request meanwhile; retry. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_too_large`: The body exceeds 64 KiB. */
+            413: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `conversation_closed`: The support conversation is closed. */
+            422: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMySupportConversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A conversation id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The conversation. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "object": "support_conversation",
+                     *       "subject": "string",
+                     *       "status": "open",
+                     *       "orderId": "string",
+                     *       "assignee": "string",
+                     *       "messageCount": 1,
+                     *       "messages": [
+                     *         {
+                     *           "id": "string",
+                     *           "author": "customer",
+                     *           "text": "string",
+                     *           "createdAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "version": 1,
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SupportConversation"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. `session_invalid`: The session token is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    adminListSupportConversations: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The opaque `nextCursor` of the previous page. */
+                startingAfter?: string;
+                status?: components["schemas"]["SupportConversationStatus"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Conversations. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "list",
+                     *       "data": [
+                     *         {
+                     *           "id": "string",
+                     *           "object": "support_conversation",
+                     *           "subject": "string",
+                     *           "status": "open",
+                     *           "orderId": "string",
+                     *           "assignee": "string",
+                     *           "messageCount": 1,
+                     *           "messages": [
+                     *             {
+                     *               "id": "string",
+                     *               "author": "customer",
+                     *               "text": "string",
+                     *               "createdAt": "2026-03-01T12:00:00.000Z"
+                     *             }
+                     *           ],
+                     *           "version": 1,
+                     *           "createdAt": "2026-03-01T12:00:00.000Z",
+                     *           "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "hasMore": false,
+                     *       "nextCursor": "string"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SupportConversationList"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. `invalid_cursor`: `startingAfter` is not a cursor this list returned to you. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_signature`: Deployed: the SigV4 signature does not match. `expired_credentials`: Deployed: the SigV4 credentials have expired. `forbidden`: Deployed: the IAM caller may not call this route. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    adminGetSupportConversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A conversation id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The conversation. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "object": "support_conversation",
+                     *       "subject": "string",
+                     *       "status": "open",
+                     *       "orderId": "string",
+                     *       "assignee": "string",
+                     *       "messageCount": 1,
+                     *       "messages": [
+                     *         {
+                     *           "id": "string",
+                     *           "author": "customer",
+                     *           "text": "string",
+                     *           "createdAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "version": 1,
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SupportConversation"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_signature`: Deployed: the SigV4 signature does not match. `expired_credentials`: Deployed: the SigV4 credentials have expired. `forbidden`: Deployed: the IAM caller may not call this route. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    adminReplySupportConversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A conversation id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "message": "string"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SupportMessageRequest"];
+            };
+        };
+        responses: {
+            /** @description The conversation with the reply. */
+            201: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "object": "support_conversation",
+                     *       "subject": "string",
+                     *       "status": "open",
+                     *       "orderId": "string",
+                     *       "assignee": "string",
+                     *       "messageCount": 1,
+                     *       "messages": [
+                     *         {
+                     *           "id": "string",
+                     *           "author": "customer",
+                     *           "text": "string",
+                     *           "createdAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "version": 1,
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SupportConversation"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_signature`: Deployed: the SigV4 signature does not match. `expired_credentials`: Deployed: the SigV4 credentials have expired. `forbidden`: Deployed: the IAM caller may not call this route. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `concurrent_update`: Changed by another request meanwhile; retry. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_too_large`: The body exceeds 64 KiB. */
+            413: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `conversation_closed`: The support conversation is closed. */
+            422: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    adminAssignSupportConversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A conversation id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "operator": "string"
+                 *     }
+                 */
+                "application/json": components["schemas"]["AssignSupportConversationRequest"];
+            };
+        };
+        responses: {
+            /** @description Assigned. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "object": "support_conversation",
+                     *       "subject": "string",
+                     *       "status": "open",
+                     *       "orderId": "string",
+                     *       "assignee": "string",
+                     *       "messageCount": 1,
+                     *       "messages": [
+                     *         {
+                     *           "id": "string",
+                     *           "author": "customer",
+                     *           "text": "string",
+                     *           "createdAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "version": 1,
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SupportConversation"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_signature`: Deployed: the SigV4 signature does not match. `expired_credentials`: Deployed: the SigV4 credentials have expired. `forbidden`: Deployed: the IAM caller may not call this route. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `concurrent_update`: Changed by another request meanwhile; retry. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_too_large`: The body exceeds 64 KiB. */
+            413: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    adminCloseSupportConversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A conversation id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Closed. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "object": "support_conversation",
+                     *       "subject": "string",
+                     *       "status": "open",
+                     *       "orderId": "string",
+                     *       "assignee": "string",
+                     *       "messageCount": 1,
+                     *       "messages": [
+                     *         {
+                     *           "id": "string",
+                     *           "author": "customer",
+                     *           "text": "string",
+                     *           "createdAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "version": 1,
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SupportConversation"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `invalid_signature`: Deployed: the SigV4 signature does not match. `expired_credentials`: Deployed: the SigV4 credentials have expired. `forbidden`: Deployed: the IAM caller may not call this route. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `concurrent_update`: Changed by another request meanwhile; retry. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_too_large`: The body exceeds 64 KiB. */
+            413: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
@@ -20030,6 +23577,7 @@ export interface operations {
                  *         "outstandingAmount": 1,
                  *         "lateFeesAmount": 1,
                  *         "remainingAuthorizedAmount": 1,
+                 *         "disputed": false,
                  *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "version": 1,
@@ -20119,6 +23667,7 @@ export interface operations {
                  *         "outstandingAmount": 1,
                  *         "lateFeesAmount": 1,
                  *         "remainingAuthorizedAmount": 1,
+                 *         "disputed": false,
                  *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "version": 1,
@@ -20208,6 +23757,7 @@ export interface operations {
                  *         "outstandingAmount": 1,
                  *         "lateFeesAmount": 1,
                  *         "remainingAuthorizedAmount": 1,
+                 *         "disputed": false,
                  *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "version": 1,
@@ -20297,6 +23847,7 @@ export interface operations {
                  *         "outstandingAmount": 1,
                  *         "lateFeesAmount": 1,
                  *         "remainingAuthorizedAmount": 1,
+                 *         "disputed": false,
                  *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "version": 1,
@@ -20386,6 +23937,7 @@ export interface operations {
                  *         "outstandingAmount": 1,
                  *         "lateFeesAmount": 1,
                  *         "remainingAuthorizedAmount": 1,
+                 *         "disputed": false,
                  *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "version": 1,
@@ -20475,6 +24027,7 @@ export interface operations {
                  *         "outstandingAmount": 1,
                  *         "lateFeesAmount": 1,
                  *         "remainingAuthorizedAmount": 1,
+                 *         "disputed": false,
                  *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "version": 1,
@@ -20564,6 +24117,7 @@ export interface operations {
                  *         "outstandingAmount": 1,
                  *         "lateFeesAmount": 1,
                  *         "remainingAuthorizedAmount": 1,
+                 *         "disputed": false,
                  *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "version": 1,
@@ -20653,6 +24207,7 @@ export interface operations {
                  *         "outstandingAmount": 1,
                  *         "lateFeesAmount": 1,
                  *         "remainingAuthorizedAmount": 1,
+                 *         "disputed": false,
                  *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "version": 1,
@@ -20742,6 +24297,7 @@ export interface operations {
                  *         "outstandingAmount": 1,
                  *         "lateFeesAmount": 1,
                  *         "remainingAuthorizedAmount": 1,
+                 *         "disputed": false,
                  *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "version": 1,
@@ -20831,6 +24387,7 @@ export interface operations {
                  *         "outstandingAmount": 1,
                  *         "lateFeesAmount": 1,
                  *         "remainingAuthorizedAmount": 1,
+                 *         "disputed": false,
                  *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "version": 1,
@@ -20920,6 +24477,7 @@ export interface operations {
                  *         "outstandingAmount": 1,
                  *         "lateFeesAmount": 1,
                  *         "remainingAuthorizedAmount": 1,
+                 *         "disputed": false,
                  *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "version": 1,
@@ -21009,6 +24567,7 @@ export interface operations {
                  *         "outstandingAmount": 1,
                  *         "lateFeesAmount": 1,
                  *         "remainingAuthorizedAmount": 1,
+                 *         "disputed": false,
                  *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "version": 1,
@@ -21098,6 +24657,7 @@ export interface operations {
                  *         "outstandingAmount": 1,
                  *         "lateFeesAmount": 1,
                  *         "remainingAuthorizedAmount": 1,
+                 *         "disputed": false,
                  *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "version": 1,
@@ -21187,6 +24747,7 @@ export interface operations {
                  *         "outstandingAmount": 1,
                  *         "lateFeesAmount": 1,
                  *         "remainingAuthorizedAmount": 1,
+                 *         "disputed": false,
                  *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "version": 1,
@@ -21276,6 +24837,7 @@ export interface operations {
                  *         "outstandingAmount": 1,
                  *         "lateFeesAmount": 1,
                  *         "remainingAuthorizedAmount": 1,
+                 *         "disputed": false,
                  *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "version": 1,
@@ -21365,6 +24927,7 @@ export interface operations {
                  *         "outstandingAmount": 1,
                  *         "lateFeesAmount": 1,
                  *         "remainingAuthorizedAmount": 1,
+                 *         "disputed": false,
                  *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
                  *         "version": 1,
@@ -21451,6 +25014,276 @@ export interface operations {
                     /** @description The object's version after the change: keep the highest per object, drop lower ones. */
                     sequence: number;
                     data: components["schemas"]["WebhookTestData"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the event. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_dispute_created: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`; one `v1` per valid secret while a secret rotates: accept the event if any matches. */
+                "Tessera-Signature": string;
+                /** @description The event `id`. */
+                "Tessera-Event-Id": string;
+                /** @description The event `type`. */
+                "Tessera-Event-Type": "dispute.created";
+                /** @description 1 on the first attempt. */
+                "Tessera-Delivery-Attempt": number;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                 *       "object": "event",
+                 *       "type": "dispute.created",
+                 *       "created": "2026-03-01T12:00:00.000Z",
+                 *       "objectId": "string",
+                 *       "sequence": 1,
+                 *       "data": {
+                 *         "id": "string",
+                 *         "object": "order",
+                 *         "status": "authorized",
+                 *         "livemode": false,
+                 *         "amount": 1,
+                 *         "currency": "USD",
+                 *         "merchantReference": "string",
+                 *         "checkoutSessionId": "string",
+                 *         "plan": {
+                 *           "id": "pay_in_4"
+                 *         },
+                 *         "card": {
+                 *           "brand": "string",
+                 *           "last4": "string"
+                 *         },
+                 *         "riskDecision": {
+                 *           "id": "string",
+                 *           "decision": "approve",
+                 *           "score": 1
+                 *         },
+                 *         "capturedAmount": 1,
+                 *         "refundedAmount": 1,
+                 *         "outstandingAmount": 1,
+                 *         "lateFeesAmount": 1,
+                 *         "remainingAuthorizedAmount": 1,
+                 *         "disputed": false,
+                 *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
+                 *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
+                 *         "version": 1,
+                 *         "createdAt": "2026-03-01T12:00:00.000Z",
+                 *         "updatedAt": "2026-03-01T12:00:00.000Z"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description A event id.
+                     * @example evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V
+                     */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "dispute.created";
+                    /** Format: date-time */
+                    created: string;
+                    objectId: string;
+                    /** @description The object's version after the change: keep the highest per object, drop lower ones. */
+                    sequence: number;
+                    data: components["schemas"]["OrderEventData"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the event. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_dispute_evidence_submitted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`; one `v1` per valid secret while a secret rotates: accept the event if any matches. */
+                "Tessera-Signature": string;
+                /** @description The event `id`. */
+                "Tessera-Event-Id": string;
+                /** @description The event `type`. */
+                "Tessera-Event-Type": "dispute.evidence_submitted";
+                /** @description 1 on the first attempt. */
+                "Tessera-Delivery-Attempt": number;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                 *       "object": "event",
+                 *       "type": "dispute.evidence_submitted",
+                 *       "created": "2026-03-01T12:00:00.000Z",
+                 *       "objectId": "string",
+                 *       "sequence": 1,
+                 *       "data": {
+                 *         "id": "string",
+                 *         "object": "order",
+                 *         "status": "authorized",
+                 *         "livemode": false,
+                 *         "amount": 1,
+                 *         "currency": "USD",
+                 *         "merchantReference": "string",
+                 *         "checkoutSessionId": "string",
+                 *         "plan": {
+                 *           "id": "pay_in_4"
+                 *         },
+                 *         "card": {
+                 *           "brand": "string",
+                 *           "last4": "string"
+                 *         },
+                 *         "riskDecision": {
+                 *           "id": "string",
+                 *           "decision": "approve",
+                 *           "score": 1
+                 *         },
+                 *         "capturedAmount": 1,
+                 *         "refundedAmount": 1,
+                 *         "outstandingAmount": 1,
+                 *         "lateFeesAmount": 1,
+                 *         "remainingAuthorizedAmount": 1,
+                 *         "disputed": false,
+                 *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
+                 *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
+                 *         "version": 1,
+                 *         "createdAt": "2026-03-01T12:00:00.000Z",
+                 *         "updatedAt": "2026-03-01T12:00:00.000Z"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description A event id.
+                     * @example evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V
+                     */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "dispute.evidence_submitted";
+                    /** Format: date-time */
+                    created: string;
+                    objectId: string;
+                    /** @description The object's version after the change: keep the highest per object, drop lower ones. */
+                    sequence: number;
+                    data: components["schemas"]["OrderEventData"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the event. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_dispute_resolved: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`; one `v1` per valid secret while a secret rotates: accept the event if any matches. */
+                "Tessera-Signature": string;
+                /** @description The event `id`. */
+                "Tessera-Event-Id": string;
+                /** @description The event `type`. */
+                "Tessera-Event-Type": "dispute.resolved";
+                /** @description 1 on the first attempt. */
+                "Tessera-Delivery-Attempt": number;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                 *       "object": "event",
+                 *       "type": "dispute.resolved",
+                 *       "created": "2026-03-01T12:00:00.000Z",
+                 *       "objectId": "string",
+                 *       "sequence": 1,
+                 *       "data": {
+                 *         "id": "string",
+                 *         "object": "order",
+                 *         "status": "authorized",
+                 *         "livemode": false,
+                 *         "amount": 1,
+                 *         "currency": "USD",
+                 *         "merchantReference": "string",
+                 *         "checkoutSessionId": "string",
+                 *         "plan": {
+                 *           "id": "pay_in_4"
+                 *         },
+                 *         "card": {
+                 *           "brand": "string",
+                 *           "last4": "string"
+                 *         },
+                 *         "riskDecision": {
+                 *           "id": "string",
+                 *           "decision": "approve",
+                 *           "score": 1
+                 *         },
+                 *         "capturedAmount": 1,
+                 *         "refundedAmount": 1,
+                 *         "outstandingAmount": 1,
+                 *         "lateFeesAmount": 1,
+                 *         "remainingAuthorizedAmount": 1,
+                 *         "disputed": false,
+                 *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
+                 *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
+                 *         "version": 1,
+                 *         "createdAt": "2026-03-01T12:00:00.000Z",
+                 *         "updatedAt": "2026-03-01T12:00:00.000Z"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description A event id.
+                     * @example evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V
+                     */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "dispute.resolved";
+                    /** Format: date-time */
+                    created: string;
+                    objectId: string;
+                    /** @description The object's version after the change: keep the highest per object, drop lower ones. */
+                    sequence: number;
+                    data: components["schemas"]["OrderEventData"];
                 };
             };
         };

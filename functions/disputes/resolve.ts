@@ -1,0 +1,129 @@
+/**
+ * `POST /v1/admin/disputes/{id}/resolve`: an operator ends the investigation.
+ * - `fraud_confirmed`: the shopper owes nothing (Regulation E, 12 CFR 1005.6: zero liability for an
+ *   unauthorized transfer reported in time; Tessera waives all of it). The orders face cancels every
+ *   unpaid installment and refunds everything collected, fees included, to the card (by charge id;
+ *   a refused return is retried by collection); the card is flagged (`CARDFLAG#<token>`, for account
+ *   monitoring); the dispute is `lost` for the merchant.
+ * - `rejected`: collection resumes, every unpaid installment's due date moved later by the days
+ *   paused; the dispute is `won` for the merchant; the shopper is told why (the operator's note).
+ * Either way the merchant gets `dispute.resolved`, and the resolution is audited, in the same
+ * transaction as the order's change. Resolving again with the same outcome returns the dispute.
+ */
+import type { Clock } from '../lib/clock.ts';
+import { DomainError } from '../lib/errors.ts';
+import { isCancellation, type TransactItem } from '../lib/transactions.ts';
+import type { Commit } from '../lib/use-case.ts';
+import { creditFraud, resumeAfterDispute } from '../orders/collection-face.ts';
+import type { CardProcessor } from '../payments/processor.ts';
+import { noticeResolved } from './notices.ts';
+import type { DisputeOutcome, DisputeResponse } from './schema.ts';
+import { cardFlagItem, type DisputeRecord, getDispute, putDisputeItem, queueItem } from './store.ts';
+import { changeRecords, toDispute } from './view.ts';
+
+type Resolution = NonNullable<DisputeRecord['resolution']>;
+
+export async function requireDispute(id: string): Promise<DisputeRecord> {
+  const dispute = await getDispute(id);
+  if (!dispute) throw new DomainError('not_found', 'resource_missing', `No such dispute: ${id}.`, 'id');
+  return dispute;
+}
+
+/** What the outcome does to the order: its writes, the resolution's figures, what follows the commit. */
+async function orderOutcome(
+  dispute: DisputeRecord,
+  base: Pick<Resolution, 'outcome' | 'note' | 'resolvedAt' | 'resolvedBy'>,
+  clock: Clock,
+  processor: () => CardProcessor,
+): Promise<{ resolution: Resolution; orderItems: TransactItem[]; afterCommit?: () => Promise<void> }> {
+  if (base.outcome === 'rejected') {
+    const resumed = await resumeAfterDispute(dispute.orderId, dispute.id, clock);
+    return {
+      resolution: { ...base, pausedDays: resumed.pausedDays, creditedAmount: 0, cancelledAmount: 0 },
+      orderItems: resumed.items,
+    };
+  }
+  const credit = await creditFraud(dispute.orderId, dispute.id, clock);
+  const flag = { cardToken: credit.cardToken, disputeId: dispute.id, orderId: dispute.orderId };
+  return {
+    resolution: {
+      ...base,
+      pausedDays: 0,
+      creditedAmount: credit.returned,
+      cancelledAmount: credit.cancelled,
+      ...(credit.refundId ? { refundId: credit.refundId } : {}),
+    },
+    orderItems: [
+      ...credit.items,
+      cardFlagItem(
+        { ...flag, customerId: dispute.customerId, merchantId: dispute.merchantId },
+        base.resolvedAt,
+      ),
+    ],
+    afterCommit: () => credit.afterCommit(processor),
+  };
+}
+
+/**
+ * Resolves dispute `id` with `outcome`. Refusals: not_found; rejected `dispute_resolved` (already
+ * resolved with the other outcome), `refund_too_large`; conflict `installment_charging` (a charge
+ * begun before the filing is in flight), `concurrent_update`.
+ */
+export async function resolveDispute(
+  operator: { operatorArn: string },
+  id: string,
+  body: { outcome: DisputeOutcome; note: string },
+  commit: Commit<DisputeResponse>,
+  clock: Clock,
+  processor: () => CardProcessor,
+): Promise<DisputeResponse> {
+  const dispute = await requireDispute(id);
+  if (dispute.resolution) {
+    if (dispute.resolution.outcome === body.outcome) return toDispute(dispute);
+    throw new DomainError(
+      'rejected',
+      'dispute_resolved',
+      `The dispute was resolved ${dispute.resolution.outcome}.`,
+    );
+  }
+  const now = clock.now();
+  const at = now.toISOString();
+  const base = { outcome: body.outcome, note: body.note, resolvedAt: at, resolvedBy: operator.operatorArn };
+  const { resolution, orderItems, afterCommit } = await orderOutcome(dispute, base, clock, processor);
+  const after: DisputeRecord = {
+    ...dispute,
+    status: body.outcome === 'fraud_confirmed' ? 'lost' : 'won',
+    resolution,
+    version: dispute.version + 1,
+    updatedAt: at,
+  };
+  const items = [
+    ...orderItems,
+    putDisputeItem(after, dispute.version),
+    queueItem(after),
+    ...changeRecords(
+      'dispute.resolved',
+      after,
+      {
+        action: 'dispute.resolved',
+        actor: operator.operatorArn,
+        reason: body.outcome,
+        metadata: { creditedAmount: resolution.creditedAmount, pausedDays: resolution.pausedDays },
+      },
+      clock,
+    ),
+  ];
+  try {
+    await commit(items, toDispute(after));
+  } catch (error) {
+    if (!isCancellation(error)) throw error;
+    throw new DomainError(
+      'conflict',
+      'concurrent_update',
+      'The dispute or its order changed meanwhile; retry.',
+    );
+  }
+  await afterCommit?.();
+  await noticeResolved(after, now);
+  return toDispute(after);
+}

@@ -47,8 +47,12 @@ say(
     .join(' ')}`,
 );
 
+/** `BENCH_ONLY=latency,collection` runs only those sections (a quick look at one figure). */
+const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
+
 /** Runs one section; a section that throws is a missed budget with its error, and the rest still run. */
 async function section(name: string, run: () => Promise<BenchRow[]>): Promise<void> {
+  if (only && !only.includes(name)) return;
   try {
     rows.push(...(await run()));
   } catch (error) {

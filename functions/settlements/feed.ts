@@ -32,7 +32,8 @@ const OrderMoneyEvent = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('order.refunded'),
     objectId: z.string(),
-    data: z.object({ refund: Movement }),
+    // Absent on a dispute's credit to the shopper (orders/dispute-credit.ts): no merchant refund.
+    data: z.object({ refund: Movement.optional() }),
   }),
 ]);
 
@@ -68,6 +69,9 @@ export function entryFromEvent(image: EventImage): EntryInput | undefined {
       occurredAt: createdAt,
     };
   }
+  // A fraud-confirmed dispute's credit is Tessera's loss, not a refund by the merchant (ADR 0020):
+  // it moves nothing in the merchant ledger (the liability rule, liability.ts, books any charge).
+  if (!event.data.refund) return undefined;
   const { id, amount, currency, createdAt } = event.data.refund;
   const returned = refundedFee(terms, amount);
   return {

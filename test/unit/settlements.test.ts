@@ -136,6 +136,9 @@ describe('ledger entries', () => {
     expect(
       entryFromEvent({ ...image('order.captured', { capture: movement }), type: 'order' }),
     ).toBeUndefined();
+    // A fraud-confirmed dispute's credit (order.refunded with no refund movement) is Tessera's loss:
+    // nothing for the merchant ledger, and no parse failure that would stall the feed on it.
+    expect(entryFromEvent(image('order.refunded', { id: 'ord_1', status: 'refunded' }))).toBeUndefined();
   });
 
   it('the stream filter deployed in AWS lets through exactly the event types the feed enters', () => {

@@ -12,10 +12,13 @@
  */
 import type { Clock } from '../lib/clock.ts';
 import { DomainError } from '../lib/errors.ts';
+import { logger } from '../lib/logger.ts';
+import type { CurrencyCode } from '../lib/money.ts';
 import { isCancellation, type TransactItem } from '../lib/transactions.ts';
 import type { Commit } from '../lib/use-case.ts';
 import { creditFraud, resumeAfterDispute } from '../orders/collection-face.ts';
 import type { CardProcessor } from '../payments/processor.ts';
+import { type Fulfilment, recordFraudDisputeOutcome } from '../settlements/liability.ts';
 import { noticeResolved } from './notices.ts';
 import type { DisputeOutcome, DisputeResponse } from './schema.ts';
 import { cardFlagItem, type DisputeRecord, getDispute, putDisputeItem, queueItem } from './store.ts';
@@ -45,6 +48,7 @@ async function orderOutcome(
   }
   const credit = await creditFraud(dispute.orderId, dispute.id, clock);
   const flag = { cardToken: credit.cardToken, disputeId: dispute.id, orderId: dispute.orderId };
+  const { exposure } = credit;
   return {
     resolution: {
       ...base,
@@ -60,8 +64,45 @@ async function orderOutcome(
         base.resolvedAt,
       ),
     ],
-    afterCommit: () => credit.afterCommit(processor),
+    afterCommit: async () => {
+      await credit.afterCommit(processor);
+      await bookMerchantLiability(dispute, exposure, base.resolvedAt, clock);
+    },
   };
+}
+
+/**
+ * Charges the merchant a confirmed fraud where the liability rule says it bears it (settlements,
+ * ADR 0020: shipped without tracking or elsewhere); otherwise Tessera bears it and nothing is booked.
+ * Keyed by the dispute id in the ledger, so a repeat books nothing twice. Logged, never thrown: the
+ * shopper's credit stands either way.
+ */
+async function bookMerchantLiability(
+  dispute: DisputeRecord,
+  exposure: { merchantId: string; currency: CurrencyCode; amount: number; fulfilment: Fulfilment },
+  confirmedAt: string,
+  clock: Clock,
+): Promise<void> {
+  if (exposure.amount <= 0) return;
+  try {
+    await recordFraudDisputeOutcome(
+      {
+        disputeId: dispute.id,
+        orderId: dispute.orderId,
+        merchantId: exposure.merchantId,
+        currency: exposure.currency,
+        amount: exposure.amount,
+        fulfilment: exposure.fulfilment,
+        confirmedAt,
+      },
+      clock,
+    );
+  } catch (error) {
+    logger.error('dispute liability not booked: book it by hand (docs/runbook.md, disputes)', {
+      disputeId: dispute.id,
+      error: error as Error,
+    });
+  }
 }
 
 /**

@@ -44,6 +44,20 @@ export interface FraudCredit {
   cardToken: string;
   /** The refund that carries the card returns (undefined when nothing was collected). */
   refundId?: string;
+  /**
+   * What the merchant was paid for and may have to bear (ADR 0020): the captured amount not refunded
+   * before the dispute, and how the order was fulfilled: `digital` with no shipping address; shipped
+   * otherwise, protected when every capture recorded carrier tracking (captures ship to the order's
+   * address: they carry no address of their own).
+   */
+  exposure: {
+    merchantId: string;
+    currency: OrderRecord['currency'];
+    amount: number;
+    fulfilment:
+      | { kind: 'digital' }
+      | { kind: 'shipped'; shippedToOrderAddress: boolean; trackingRecorded: boolean };
+  };
   /** Sends the card returns; call it once the items are committed. Never throws. */
   afterCommit(processor: () => CardProcessor): Promise<void>;
 }
@@ -177,6 +191,20 @@ export async function creditFraud(orderId: string, disputeId: string, clock: Clo
     cancelled,
     cardToken: order.cardToken,
     ...(refund ? { refundId: refund.id } : {}),
+    exposure: {
+      merchantId: order.merchantId,
+      currency: order.currency,
+      amount: order.capturedAmount - order.refundedAmount,
+      fulfilment: order.shippingAddress
+        ? {
+            kind: 'shipped',
+            shippedToOrderAddress: true,
+            trackingRecorded:
+              partition.captures.length > 0 &&
+              partition.captures.every((c) => (c.shippingInfo ?? []).some((s) => Boolean(s.trackingNumber))),
+          }
+        : { kind: 'digital' },
+    },
     afterCommit: async (processor) => {
       if (!refund) return;
       try {

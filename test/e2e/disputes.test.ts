@@ -14,7 +14,7 @@ let base = START;
 const testApp = appWithClock(clock);
 afterAll(() => setCardProcessor(undefined));
 
-const { newMerchant, newShopper, merchantPost, events, runCollection, capturedOrder } =
+const { newMerchant, newShopper, merchantPost, events, runCollection, capturedOrder, openSession, approve } =
   checkoutFixtures(testApp);
 
 type Installment = {
@@ -91,6 +91,10 @@ const disputeItems = async () =>
   ((await testApp().scanAll()).main ?? []).filter((item) => String(item.pk).startsWith('DISPUTE#'));
 
 const PLAY = { timeout: 300_000 };
+
+/** The merchant-ledger entries charging a dispute to the merchant (settlements, ADR 0020). */
+const liabilityEntries = (tables: Record<string, Record<string, unknown>[]>, disputeId: string) =>
+  (tables.main ?? []).filter((i) => i.kind === 'dispute_liability' && JSON.stringify(i).includes(disputeId));
 
 describe('a dispute rejected: collection pauses, then resumes with the schedule shifted', PLAY, () => {
   it('files mid-plan, charges nothing and accrues no fee while disputed, then shifts every unpaid date by the days paused', async () => {
@@ -234,6 +238,8 @@ describe('a dispute with fraud confirmed: the shopper owes nothing', PLAY, () =>
       'dispute.resolved',
     ]);
     expect((await events(orderId)).map((e) => e.type)).toContain('order.refunded');
+    // Digital goods (no shipping address): the fraud is Tessera's loss, nothing charged to the merchant.
+    expect(liabilityEntries(tables, filed.json.id)).toEqual([]);
     // Evidence is closed once resolved.
     const late = await merchantPost(merchant.apiKey, `/v1/disputes/${filed.json.id}/evidence`, {
       text: 'more',
@@ -335,5 +341,39 @@ describe('refusals: another shopper, bad input, nothing written', PLAY, () => {
 
     expect(await disputeItems()).toHaveLength(before);
     expect((await getOrder(merchant.apiKey, orderId)).disputed).toBe(false);
+  });
+});
+
+describe('fraud confirmed on goods shipped without tracking: the merchant bears it (ADR 0020)', PLAY, () => {
+  it('books one dispute_liability entry of what was captured, once', async () => {
+    base = Date.parse(`${isoDay(new Date(clock.now().getTime() + DAY_MS))}T10:00:00Z`);
+    clock.set(new Date(base));
+    const merchant = await newMerchant();
+    const shopper = await newShopper();
+    const session = await openSession(merchant.apiKey, 40_000, {
+      shippingAddress: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
+    });
+    const approval = await approve(shopper, session.id);
+    expect(approval.status, approval.text).toBe(200);
+    const order = await merchantPost<Json & { id: string }>(merchant.apiKey, '/v1/orders', {
+      authorizationToken: approval.json.authorizationToken,
+    });
+    expect(order.status, order.text).toBe(201);
+    const capture = await merchantPost(merchant.apiKey, `/v1/orders/${order.json.id}/captures`, {
+      amount: 40_000,
+    });
+    expect(capture.status, capture.text).toBe(201);
+    onDay(3);
+    const filed = await file(shopper, { orderId: order.json.id, reason: 'card_lost_or_stolen' });
+    expect(filed.status, filed.text).toBe(201);
+    onDay(5);
+    const resolved = await resolve(filed.json.id, { outcome: 'fraud_confirmed', note: 'Stolen card.' });
+    expect(resolved.status, resolved.text).toBe(200);
+    const entries = liabilityEntries(await testApp().scanAll(), filed.json.id);
+    expect(entries.length).toBeGreaterThan(0);
+    expect(JSON.stringify(entries)).toContain('40000');
+    // Resolving again with the same outcome changes nothing and books nothing more.
+    expect((await resolve(filed.json.id, { outcome: 'fraud_confirmed', note: 'again' })).status).toBe(200);
+    expect(liabilityEntries(await testApp().scanAll(), filed.json.id)).toHaveLength(entries.length);
   });
 });

@@ -222,6 +222,7 @@ export async function authorize(
     customerId: principal.customerId,
     amountUsdMinor: usdMinorEquivalent(session.amount, session.currency),
     ...(card.fingerprintId ? { cardFingerprint: card.fingerprintId } : {}),
+    cardToken: card.token,
   });
   if (risk.decision === 'decline') throw ports.riskDeclined();
   if (risk.review === 'hold') {

@@ -21,7 +21,14 @@ import type { CardProcessor } from '../payments/processor.ts';
 import { type Fulfilment, recordFraudDisputeOutcome } from '../settlements/liability.ts';
 import { noticeResolved } from './notices.ts';
 import type { DisputeOutcome, DisputeResponse } from './schema.ts';
-import { cardFlagItem, type DisputeRecord, getDispute, putDisputeItem, queueItem } from './store.ts';
+import {
+  cardFlaggedItem,
+  cardFlagItem,
+  type DisputeRecord,
+  getDispute,
+  putDisputeItem,
+  queueItem,
+} from './store.ts';
 import { changeRecords, toDispute } from './view.ts';
 
 type Resolution = NonNullable<DisputeRecord['resolution']>;
@@ -63,6 +70,7 @@ async function orderOutcome(
         { ...flag, customerId: dispute.customerId, merchantId: dispute.merchantId },
         base.resolvedAt,
       ),
+      cardFlaggedItem(flag.cardToken, dispute.id, base.resolvedAt),
     ],
     afterCommit: async () => {
       await credit.afterCommit(processor);

@@ -107,6 +107,27 @@ export function cardFlagItem(
   };
 }
 
+/**
+ * The card's standing flag, one fixed key per card token (`CARDFLAG#<token>` / `FLAGGED`), which
+ * account monitoring reads in its one BatchGetItem at checkout (the `flagged_card` rule). Overwritten
+ * by a later dispute on the same card: the latest one is named.
+ */
+export function cardFlaggedItem(cardToken: string, disputeId: string, at: string): TransactItem {
+  return {
+    Put: {
+      TableName: tableName(),
+      Item: {
+        pk: `CARDFLAG#${cardToken}`,
+        sk: 'FLAGGED',
+        type: 'cardFlagged',
+        reason: 'dispute_fraud_confirmed',
+        disputeId,
+        createdAt: at,
+      },
+    },
+  };
+}
+
 export async function getDispute(id: string): Promise<DisputeRecord | undefined> {
   const { Item } = await ddb().send(
     new GetCommand({ TableName: tableName(), Key: disputeKey(id), ConsistentRead: true }),

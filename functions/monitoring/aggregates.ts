@@ -65,14 +65,19 @@ const BATCH_GET_LIMIT = 100;
 export async function readAggregates(
   refs: readonly AggregateRef[],
   atMs: number,
-): Promise<Map<string, WindowEstimate>> {
-  const keys = refs.flatMap((ref) => {
-    const current = bucketStart(ref.window, atMs);
-    return [
-      { pk: pk(ref), sk: sk(ref, current) },
-      { pk: pk(ref), sk: sk(ref, current - WINDOWS[ref.window]) },
-    ];
-  });
+  flaggedCardToken?: string,
+): Promise<Map<string, WindowEstimate> & { cardFlagged?: boolean }> {
+  const cardFlagKey = flaggedCardToken ? { pk: `CARDFLAG#${flaggedCardToken}`, sk: 'FLAGGED' } : undefined;
+  const keys: Record<string, unknown>[] = cardFlagKey ? [cardFlagKey] : [];
+  keys.push(
+    ...refs.flatMap((ref) => {
+      const current = bucketStart(ref.window, atMs);
+      return [
+        { pk: pk(ref), sk: sk(ref, current) },
+        { pk: pk(ref), sk: sk(ref, current - WINDOWS[ref.window]) },
+      ];
+    }),
+  );
   const found = new Map<string, Bucket>();
   for (let i = 0; i < keys.length; i += BATCH_GET_LIMIT) {
     let pending: Record<string, unknown>[] | undefined = keys.slice(i, i + BATCH_GET_LIMIT);
@@ -81,6 +86,10 @@ export async function readAggregates(
         new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: pending } } }),
       );
       for (const item of out.Responses?.[tableName()] ?? []) {
+        if (item.type === 'cardFlagged') {
+          found.set(`${item.pk}|${item.sk}`, EMPTY_BUCKET);
+          continue;
+        }
         found.set(`${item.pk}|${item.sk}`, {
           n: Number(item.n ?? 0),
           sum: Number(item.sum ?? 0),
@@ -91,7 +100,8 @@ export async function readAggregates(
     }
     if (pending && pending.length > 0) throw new Error('risk aggregates: keys left unprocessed');
   }
-  const estimates = new Map<string, WindowEstimate>();
+  const estimates: Map<string, WindowEstimate> & { cardFlagged?: boolean } = new Map();
+  if (cardFlagKey) estimates.cardFlagged = found.has(`${cardFlagKey.pk}|${cardFlagKey.sk}`);
   for (const ref of refs) {
     const current = bucketStart(ref.window, atMs);
     const get = (start: number) => found.get(`${pk(ref)}|${sk(ref, start)}`) ?? EMPTY_BUCKET;

@@ -47,9 +47,13 @@ export function decide(
 
 async function firedRules(event: RiskEvent, atMs: number, config: RiskConfig) {
   try {
-    const estimates = await readAggregates(aggregatesRead(event), atMs);
-    const get = (ref: Parameters<typeof aggregateName>[0]) =>
-      estimates.get(aggregateName(ref)) ?? estimate(ref.window, atMs, EMPTY_BUCKET, EMPTY_BUCKET);
+    const flagged = event.action === 'checkout' ? event.cardToken : undefined;
+    const estimates = await readAggregates(aggregatesRead(event), atMs, flagged);
+    const get = Object.assign(
+      (ref: Parameters<typeof aggregateName>[0]) =>
+        estimates.get(aggregateName(ref)) ?? estimate(ref.window, atMs, EMPTY_BUCKET, EMPTY_BUCKET),
+      { cardFlagged: estimates.cardFlagged === true },
+    );
     return { fired: evaluateRules(event, get, config), degraded: false };
   } catch (error) {
     // Fail open: an unreadable history must not stop every checkout. Logged and stored as degraded.

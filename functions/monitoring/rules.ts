@@ -30,6 +30,8 @@ export interface RiskEvent {
   amountUsdMinor?: number;
   /** The card's keyed fingerprint (vault), not its token: one card across tokens and customers. */
   cardFingerprint?: string;
+  /** The saved card's token: a card flagged by a fraud-confirmed dispute is looked up by it. */
+  cardToken?: string;
   /** Keyed hashes (customers/origin.ts). */
   deviceId?: string;
   ipHash?: string;
@@ -50,7 +52,7 @@ export interface Fired {
   reason: string;
 }
 
-type Estimates = (ref: AggregateRef) => WindowEstimate;
+type Estimates = ((ref: AggregateRef) => WindowEstimate) & { cardFlagged?: boolean };
 
 const customer = (
   e: { customerId?: string },
@@ -293,6 +295,10 @@ const RULES: Readonly<Record<RuleName, Rule>> = {
       ? fire('card_testing', c, `${n} declines on the card or IP within 1 h`)
       : undefined;
   },
+  flagged_card: (e, get, c) =>
+    e.action === 'checkout' && get.cardFlagged
+      ? fire('flagged_card', c, 'the card was flagged by a fraud-confirmed dispute')
+      : undefined,
   repeated_credit_applications: (e, get, c) => {
     if (e.action !== 'credit_application') return undefined;
     const n =

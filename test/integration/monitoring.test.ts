@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { cardFlaggedItem } from '../../functions/disputes/store.ts';
 import { fixedClock } from '../../functions/lib/clock.ts';
 import { config as appConfig, resetConfig } from '../../functions/lib/config.ts';
 import { resetDdb } from '../../functions/lib/dynamodb.ts';
+import { writeTransaction } from '../../functions/lib/transactions.ts';
 import { riskConfig } from '../../functions/monitoring/config.ts';
 import { listFlags, resolveFlag } from '../../functions/monitoring/flags.ts';
 import {
@@ -192,6 +194,19 @@ describe('each real-time rule fires at its threshold and not one below', { timeo
 });
 
 describe('decisions and flags', { timeout: 120_000 }, () => {
+  it('declines a checkout with a card a fraud-confirmed dispute flagged (read in the same BatchGetItem)', async () => {
+    const who = actor();
+    const cardToken = unique('tok');
+    const checkout = { action: 'checkout' as const, ...who, cardToken, amountUsdMinor: 1_000 };
+    expect((await assessRisk(checkout, clock)).decision).toBe('approve');
+    await writeTransaction([cardFlaggedItem(cardToken, 'dsp_test', clock.now().toISOString())]);
+    const flagged = await assessRisk(checkout, clock);
+    expect(flagged).toMatchObject({
+      decision: 'decline',
+      fired: [expect.objectContaining({ rule: 'flagged_card' })],
+    });
+  });
+
   it('maps the total score to approve, review (step-up or hold) and decline, and flags what is not approved', async () => {
     const who = actor();
     const approve = await assessRisk({ action: 'checkout', ...who, amountUsdMinor: 1_000 }, clock);

@@ -32,8 +32,8 @@ export interface AuthorizePorts {
   }>;
   /** Account monitoring's real-time assessment (the handler adds the request's device and IP). */
   assessRisk(event: Omit<RiskEvent, 'deviceId' | 'ipHash'>): Promise<RiskDecision>;
-  /** The refusal of a risk decline (reveals no rule). */
-  riskDeclined(): Error;
+  /** The refusal a risk decision calls for (reveals no rule), or undefined to go on. */
+  riskRefusal(decision: RiskDecision): Error | undefined;
   requireStepUp(input: {
     headers: Record<string, string | undefined>;
     customerId: string;
@@ -224,14 +224,8 @@ export async function authorize(
     ...(card.fingerprintId ? { cardFingerprint: card.fingerprintId } : {}),
     cardToken: card.token,
   });
-  if (risk.decision === 'decline') throw ports.riskDeclined();
-  if (risk.review === 'hold') {
-    throw new DomainError(
-      'denied',
-      'risk_review_hold',
-      'This approval needs a review by our team first; we will contact you.',
-    );
-  }
+  const refusal = ports.riskRefusal(risk);
+  if (refusal) throw refusal;
 
   const tx = new Transaction<'stepUp' | 'authorization' | 'session' | 'merchant' | 'credit' | 'audit'>();
   const amount = { amount: session.amount, currency: session.currency };
@@ -267,7 +261,11 @@ export async function authorize(
       cardToken: card.token,
       cardBrand: card.brand,
       cardLast4: card.last4,
-      riskDecision: { id: risk.id, decision: risk.decision, score: risk.score },
+      riskDecision: {
+        id: risk.id,
+        decision: risk.decision === 'review' ? 'review' : 'approve',
+        score: risk.score,
+      },
     },
     now,
     await approvalTokenFor(session.id, nonce),

@@ -5,11 +5,11 @@
  */
 import { auditItem } from '../lib/audit.ts';
 import { type Clock, clock as defaultClock } from '../lib/clock.ts';
-import { DomainError, unauthorized } from '../lib/errors.ts';
+import { unauthorized } from '../lib/errors.ts';
 import { ipHash } from '../lib/origin.ts';
 import { sendSecurityAlert } from '../lib/security-alert.ts';
 import { conflictOnCancel, writeTransaction } from '../lib/transactions.ts';
-import { assessRisk, riskDeclined } from '../monitoring/risk.ts';
+import { assessRisk, riskRefusal } from '../monitoring/risk.ts';
 import { openSession } from '../sessions/access.ts';
 import {
   type ChallengeProof,
@@ -102,14 +102,9 @@ async function screenSignIn(customerId: string, origin: RequestOrigin, twoFactor
     { action: 'sign_in', customerId, deviceId: await deviceHash(origin), ipHash: await ipHash(origin) },
     clock,
   );
-  if (risk.decision === 'decline') throw riskDeclined();
-  if (risk.decision === 'review' && (!twoFactor || risk.review === 'hold')) {
-    throw new DomainError(
-      'denied',
-      'risk_review_hold',
-      'This sign-in needs a review by our team first; contact support.',
-    );
-  }
+  // A review goes on to the second factor; without one it is held.
+  const refusal = riskRefusal(risk, { stepUpAvailable: twoFactor });
+  if (refusal) throw refusal;
 }
 
 /**

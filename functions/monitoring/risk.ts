@@ -47,11 +47,28 @@ export async function screenMoneyOut(
   clock: Clock,
 ): Promise<RiskDecision> {
   const decision = await assess(event, clock);
-  if (decision.decision === 'decline') throw riskDeclined();
-  if (decision.review === 'hold') {
-    throw new DomainError('denied', 'risk_review_hold', 'This request needs a review by our team first.');
-  }
+  const refusal = riskRefusal(decision);
+  if (refusal) throw refusal;
   return decision;
+}
+
+/**
+ * What a caller answers for a decision, or undefined to go on: 402 `risk_declined` on a decline,
+ * 403 `risk_review_hold` on a review that holds for an operator (and, with `stepUpAvailable: false`,
+ * on a review that asks for a step-up the action cannot take). Neither names a rule.
+ */
+export function riskRefusal(
+  decision: Pick<RiskDecision, 'decision' | 'review'>,
+  { stepUpAvailable = true } = {},
+): DomainError | undefined {
+  if (decision.decision === 'decline') return riskDeclined();
+  if (decision.decision !== 'review') return undefined;
+  if (decision.review === 'step_up' && stepUpAvailable) return undefined;
+  return new DomainError(
+    'denied',
+    'risk_review_hold',
+    'This request needs a review by our team first; contact support if it does not clear.',
+  );
 }
 
 /**

@@ -12,7 +12,7 @@ import { newId } from '../lib/ids.ts';
 import { formatMoney } from '../lib/money.ts';
 import { notifier } from '../lib/notifier.ts';
 import { type Cancellation, type TransactItem, Transaction, writeTransaction } from '../lib/transactions.ts';
-import { assessRisk, riskDeclined } from '../monitoring/risk.ts';
+import { assessRisk, riskRefusal } from '../monitoring/risk.ts';
 import { generateOtp, hashCode } from './codes.ts';
 import { codeChannels, contacts, verifiedAddress } from './contacts.ts';
 import { codePepper } from './keys.ts';
@@ -120,7 +120,8 @@ export async function sendCode(challenge: ChallengeRecord, address: string, code
       },
       defaultClock(),
     );
-    if (risk.decision === 'decline') throw riskDeclined();
+    const refusal = riskRefusal(risk);
+    if (refusal) throw refusal;
   }
   try {
     await notifier().send({

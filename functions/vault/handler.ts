@@ -4,7 +4,7 @@ import { DomainError } from '../lib/errors.ts';
 import { type HttpEvent, httpHandler } from '../lib/http.ts';
 import { deviceHash, ipHash, originOf } from '../lib/origin.ts';
 import { answer, ok } from '../lib/use-case.ts';
-import { assessRisk, recordRiskSignal, riskDeclined } from '../monitoring/risk.ts';
+import { assessRisk, recordRiskSignal, riskRefusal } from '../monitoring/risk.ts';
 import { openOrdersPaidBy } from '../orders/collection-face.ts';
 import { customerAccess } from '../sessions/access.ts';
 import { requireStepUp } from '../twofa/gate.ts';
@@ -41,10 +41,8 @@ function monitoring(event: HttpEvent, headers: Record<string, string | undefined
         },
         clock(),
       );
-      if (decision.decision === 'decline') throw riskDeclined();
-      if (decision.review === 'hold') {
-        throw new DomainError('denied', 'risk_review_hold', 'This card needs a review by our team first.');
-      }
+      const refusal = riskRefusal(decision);
+      if (refusal) throw refusal;
     },
     refused: async () =>
       recordRiskSignal({ signal: 'card_decline', customerId, ipHash: await ipHash(origin) }, clock()),

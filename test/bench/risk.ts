@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { type AuthorizePorts, authorize } from '../../functions/checkout/authorize.ts';
 import { clock } from '../../functions/lib/clock.ts';
 import { writeTransaction } from '../../functions/lib/transactions.ts';
-import { assessRisk, type RiskDecision, riskDeclined } from '../../functions/monitoring/risk.ts';
+import { assessRisk, type RiskDecision, riskRefusal } from '../../functions/monitoring/risk.ts';
 import { requireStepUp } from '../../functions/twofa/gate.ts';
 import { getCard } from '../../functions/vault/access.ts';
 import { type BenchRow, benchShopper, httpCaller, percentile, row, startBenchApp } from './support.ts';
@@ -46,7 +46,7 @@ export async function run(endpoint: string, { pairs = 300 } = {}): Promise<Bench
       assessRisk: withRisk
         ? (event) => assessRisk({ ...event, deviceId: 'dev_bench', ipHash: 'ip_bench' }, clock())
         : async () => stubDecision(),
-      riskDeclined,
+      riskRefusal,
     });
     const once = async (withRisk: boolean) => {
       const s = await session();

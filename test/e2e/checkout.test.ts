@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuthorizePorts, authorize } from '../../functions/checkout/authorize.ts';
 import { fixedClock, setClock } from '../../functions/lib/clock.ts';
 import { type TransactItem, writeTransaction } from '../../functions/lib/transactions.ts';
-import { assessRisk, riskDeclined } from '../../functions/monitoring/risk.ts';
+import { assessRisk, riskRefusal } from '../../functions/monitoring/risk.ts';
 import { createOrder } from '../../functions/orders/create.ts';
 import { getCard } from '../../functions/vault/access.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
@@ -357,7 +357,7 @@ describe('a suspended merchant (issue 9)', () => {
       },
       requireStepUp: () => Promise.reject(new Error('no step-up below the threshold')),
       assessRisk: (event) => assessRisk(event, clock),
-      riskDeclined,
+      riskRefusal,
     };
     const body = { clientToken: other.clientToken, plan: 'pay_in_4' as const, cardToken: buyer.cardToken };
     const write = (items: TransactItem[]) => writeTransaction(items);

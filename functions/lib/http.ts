@@ -7,10 +7,10 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import type { ZodType } from 'zod';
 import * as z from 'zod';
 import { clock } from './clock.ts';
-import { isDependencyOutage } from './dependency-outage.ts';
 import { ddb } from './dynamodb.ts';
 import { isErrorCodeFor } from './error-codes.ts';
-import { ApiError, badRequest, internalError, serviceUnavailable, unauthorized } from './errors.ts';
+import { toErrorResult } from './error-result.ts';
+import { ApiError, badRequest, unauthorized } from './errors.ts';
 import {
   canonicalJson,
   claim,
@@ -21,7 +21,6 @@ import {
   toStoredResponse,
 } from './idempotency.ts';
 import { newId } from './ids.ts';
-import { logger } from './logger.ts';
 import { containsPan } from './pan.ts';
 import { PAN_NOT_ALLOWED } from './schema.ts';
 
@@ -156,42 +155,6 @@ function parse<S>(schema: S | undefined, value: unknown, location: 'body' | 'que
   const result = (schema as unknown as ZodType).safeParse(value);
   if (!result.success) throw zodToApiError(result.error, location, value);
   return result.data as Infer<S>;
-}
-
-/** Maps anything thrown to the one error shape; internals are logged (redacted), never returned. */
-export function toErrorResult(error: unknown, requestId: string): APIGatewayProxyResult {
-  let apiError: ApiError;
-  if (error instanceof ApiError) {
-    apiError = error;
-  } else if (isBodyParserError(error)) {
-    apiError =
-      error.statusCode === 415
-        ? badRequest('unsupported_content_type', 'Content-Type must be application/json.')
-        : badRequest('invalid_json', 'The request body is not valid JSON.');
-  } else if (isDependencyOutage(error)) {
-    // Down, throttling or timing out after the SDK's retries: 503 with Retry-After, never a 500.
-    apiError = serviceUnavailable(undefined, error);
-  } else {
-    logger.error('unhandled error', { requestId, error: error as Error });
-    apiError = internalError();
-  }
-  if (apiError.status > 500) {
-    logger.warn('dependency failure', {
-      requestId,
-      code: apiError.code,
-      cause: String(apiError.cause ?? ''),
-    });
-  }
-  return {
-    statusCode: apiError.status,
-    headers: { 'Content-Type': 'application/json', ...(apiError.headers ?? {}) },
-    body: JSON.stringify(apiError.toBody(requestId)),
-  };
-}
-
-function isBodyParserError(error: unknown): error is { statusCode: number } {
-  const e = error as { statusCode?: number; cause?: { package?: string } } | null;
-  return typeof e?.statusCode === 'number' && e.cause?.package === '@middy/http-json-body-parser';
 }
 
 function withStandardHeaders(request: {

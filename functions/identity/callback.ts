@@ -8,8 +8,8 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../lib/clock.ts';
 import { ddb, tableName } from '../lib/dynamodb.ts';
-import { badRequest, DomainError } from '../lib/errors.ts';
-import { verifySignature, WebhookSignatureError } from '../webhooks/events.ts';
+import { DomainError } from '../lib/errors.ts';
+import { readSignedCallback } from '../lib/signature.ts';
 import { identityCallbackSecret } from './callback-secret.ts';
 import { decide } from './decide.ts';
 import { CALLBACK_TOLERANCE_SECONDS } from './policy.ts';
@@ -38,24 +38,14 @@ export async function receiveCallback(
   provider = 'sandbox',
 ): Promise<{ received: true }> {
   const now = clock.now();
-  try {
-    verifySignature(rawBody, signature, await identityCallbackSecret(), {
-      nowSeconds: Math.floor(now.getTime() / 1000),
-      toleranceSeconds: CALLBACK_TOLERANCE_SECONDS,
-    });
-  } catch (error) {
-    if (!(error instanceof WebhookSignatureError)) throw error;
-    throw badRequest('callback_signature_invalid', `The callback signature is not valid (${error.code}).`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(rawBody);
-  } catch {
-    throw badRequest('invalid_json', 'The callback body is not valid JSON.');
-  }
-  const parsed = IdentityCallbackBody.safeParse(json);
-  if (!parsed.success) throw badRequest('parameter_invalid', 'The callback body is not a decision event.');
-  const event = parsed.data;
+  const event = readSignedCallback(
+    IdentityCallbackBody,
+    rawBody,
+    signature,
+    await identityCallbackSecret(),
+    now,
+    CALLBACK_TOLERANCE_SECONDS,
+  );
   if (await seen(event.id)) throw replayed();
   const record = await store.getVerification(event.data.verificationId);
   if (!record) throw new DomainError('not_found', 'resource_missing', 'No such verification.');

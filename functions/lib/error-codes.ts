@@ -83,10 +83,6 @@ export const ERROR_CODES = {
       'The merchant account awaits its compliance review (KYB): it may read and set up, not take payments.',
   },
   merchant_rejected: { statuses: [403], description: 'The merchant account failed its compliance review.' },
-  kyb_signature_invalid: {
-    statuses: [401],
-    description: 'The KYB callback is unsigned, badly signed, or signed more than 5 minutes ago.',
-  },
   client_token_invalid: {
     statuses: [403],
     description: "The checkout session's client token is missing or does not match.",
@@ -146,7 +142,6 @@ export const ERROR_CODES = {
     statuses: [409],
     description: 'Only a merchant in `pending_review` can be rejected or sent to a KYB check.',
   },
-  kyb_callback_replayed: { statuses: [409], description: 'This KYB callback was already received.' },
   kyb_check_decided: { statuses: [409], description: 'The KYB check already has its decision.' },
   // 422: a business rule.
   insufficient_balance: {

@@ -9,14 +9,15 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { auditItem } from '../lib/audit.ts';
 import { type Clock, clock as defaultClock } from '../lib/clock.ts';
 import { ddb, tableName } from '../lib/dynamodb.ts';
-import { badRequest, DomainError, notFound, unauthorized } from '../lib/errors.ts';
+import { DomainError, notFound } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import { logger } from '../lib/logger.ts';
+import { readSignedCallback } from '../lib/signature.ts';
 import { type TransactItem, writeUnlessCancelled } from '../lib/transactions.ts';
 import { statusAudit } from './compliance.ts';
 import type { KybDecision } from './kyb-port.ts';
 import { kybProvider } from './kyb-provider.ts';
-import { verifyKybSignature } from './kyb-signature.ts';
+import { KYB_SIGNATURE_TOLERANCE_SECONDS, kybCallbackSecret } from './kyb-signature.ts';
 import { type BusinessDetails, KybCallbackBody, type KybStatus, type MerchantResponse } from './schema.ts';
 import { toResponse } from './service.ts';
 import * as store from './store.ts';
@@ -88,8 +89,8 @@ interface KybCheckItem {
 
 /**
  * A provider's decision callback: `rawBody` exactly as received, `signature` its `Kyb-Signature`.
- * Errors: 401 `kyb_signature_invalid` (unsigned, forged, or outside the 5-minute window); 400 for a
- * body that is not a callback; 404 `resource_missing` (no such check); 409 `kyb_callback_replayed`
+ * Errors: 400 `callback_signature_invalid` (unsigned, forged, or outside the 5-minute window); 400 for a
+ * body that is not a callback; 404 `resource_missing` (no such check); 409 `callback_replayed`
  * (this callback id was received before) or `kyb_check_decided` (the check has its final decision).
  */
 export async function receiveKybCallback(
@@ -98,18 +99,14 @@ export async function receiveKybCallback(
   clock: Clock = defaultClock(),
 ): Promise<void> {
   const now = clock.now();
-  if (!(await verifyKybSignature(rawBody, signature, now))) {
-    throw unauthorized('The KYB callback signature is missing, invalid or stale.', 'kyb_signature_invalid');
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(rawBody);
-  } catch {
-    throw badRequest('invalid_json', 'The body is not valid JSON.');
-  }
-  const parsed = KybCallbackBody.safeParse(json);
-  if (!parsed.success) throw badRequest('parameter_invalid', 'The body is not a KYB callback.');
-  const callback = parsed.data;
+  const callback = readSignedCallback(
+    KybCallbackBody,
+    rawBody,
+    signature,
+    await kybCallbackSecret(),
+    now,
+    KYB_SIGNATURE_TOLERANCE_SECONDS,
+  );
   const { Item } = await ddb().send(
     new GetCommand({
       TableName: tableName(),
@@ -202,7 +199,7 @@ async function explainRefusal(callbackId: string, checkId: string): Promise<neve
     new GetCommand({ TableName: tableName(), Key: store.kybCallbackKey(callbackId), ConsistentRead: true }),
   );
   if (seen.Item) {
-    throw new DomainError('conflict', 'kyb_callback_replayed', 'This KYB callback was already received.');
+    throw new DomainError('conflict', 'callback_replayed', 'This KYB callback was already received.');
   }
   const check = await ddb().send(
     new GetCommand({ TableName: tableName(), Key: store.kybCheckKey(checkId), ConsistentRead: true }),

@@ -181,4 +181,4 @@ export function webhookEventItems(input: WebhookEventInput, clock: Clock): Trans
  * The signature scheme of our webhooks (Stripe's), for other capabilities that receive or send
  * signed callbacks the same way (identity-provider decisions).
  */
-export { signatureHeader, verifySignature, WebhookSignatureError } from './signature.ts';
+export { signatureHeader, verifySignature, WebhookSignatureError } from '../lib/signature.ts';

@@ -137,14 +137,14 @@ export const merchantsRoutes: Route[] = [
     auth: 'public',
     summary: "The KYB provider's signed decision callback",
     description:
-      'Signed like webhooks: `Kyb-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "t.body")>`. Refused when unsigned, forged or older than 5 minutes (401), or already received (409).',
+      'Signed like webhooks: `Kyb-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "t.body")>`. Refused when unsigned, forged or signed more than 5 minutes from now (400 `callback_signature_invalid`), or already received (409 `callback_replayed`).',
     tags: ['platform'],
     request: { body: KybCallbackBody },
     responses: { 200: { description: 'Recorded.', schema: KybCallbackResponse } },
     errors: [
-      'kyb_signature_invalid',
+      'callback_signature_invalid',
       'resource_missing',
-      'kyb_callback_replayed',
+      'callback_replayed',
       'kyb_check_decided',
       'concurrent_update',
     ],

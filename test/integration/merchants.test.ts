@@ -209,17 +209,24 @@ describe('merchant compliance', () => {
     const signature = await signKybCallback(body, clock.now());
     const forged = signature.replace(/v1=([0-9a-f])/, (_m, c: string) => `v1=${c === '0' ? '1' : '0'}`);
     await expect(receiveKybCallback(body, forged, clock)).rejects.toMatchObject({
-      status: 401,
-      code: 'kyb_signature_invalid',
+      status: 400,
+      code: 'callback_signature_invalid',
     });
-    await expect(receiveKybCallback(body, undefined, clock)).rejects.toMatchObject({ status: 401 });
+    await expect(receiveKybCallback(body, undefined, clock)).rejects.toMatchObject({
+      status: 400,
+      code: 'callback_signature_invalid',
+    });
     const stale = await signKybCallback(body, new Date(clock.now().getTime() - 301_000));
-    await expect(receiveKybCallback(body, stale, clock)).rejects.toMatchObject({ status: 401 });
+    await expect(receiveKybCallback(body, stale, clock)).rejects.toMatchObject({
+      status: 400,
+      code: 'callback_signature_invalid',
+    });
     // The body signed for another check cannot be reused either: the MAC covers the bytes.
     await expect(
       receiveKybCallback(body.replace('approved', 'rejected'), signature, clock),
     ).rejects.toMatchObject({
-      status: 401,
+      status: 400,
+      code: 'callback_signature_invalid',
     });
     expect((await getMerchant(merchant.id))?.status).toBe('pending_review');
 
@@ -227,7 +234,7 @@ describe('merchant compliance', () => {
     expect((await getMerchant(merchant.id))?.status).toBe('active');
     await expect(receiveKybCallback(body, signature, clock)).rejects.toMatchObject({
       status: 409,
-      code: 'kyb_callback_replayed',
+      code: 'callback_replayed',
     });
     const second = body.replace('kybevt_forged0001', 'kybevt_forged0002').replace('approved', 'rejected');
     await expect(

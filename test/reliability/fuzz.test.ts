@@ -14,7 +14,11 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import fc, { type Arbitrary } from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { identityCallbackSecret } from '../../functions/identity/callback-secret.ts';
+import { IDENTITY_SIGNATURE_HEADER } from '../../functions/identity/provider-port.ts';
 import { logger } from '../../functions/lib/logger.ts';
+import { signatureHeader } from '../../functions/lib/signature.ts';
+import { signKybCallback } from '../../functions/merchants/kyb-signature.ts';
 import { buildOpenApiDocument } from '../../infra/openapi.ts';
 import { type Route, routes } from '../../infra/routes/index.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
@@ -41,6 +45,19 @@ const BOOKKEEPING = new Set(['guard', 'idempotency']);
 const SECRET_FIELD = /password/i;
 /** The one place a card number belongs: the vault's own input. */
 const CARD_FIELDS = new Set(['addCard:number']);
+
+/**
+ * The provider callbacks authenticate by a signature over the raw body. Each mutation is signed as
+ * the provider would sign it, so that it reaches the schema: unsigned, every one would stop at 400
+ * `callback_signature_invalid` before its body is read, and the fuzz would test nothing else.
+ */
+const SIGNED: Record<string, (raw: string) => Promise<[string, string]>> = {
+  identityCallback: async (raw) => [
+    IDENTITY_SIGNATURE_HEADER,
+    signatureHeader(raw, [await identityCallbackSecret()], Math.floor(Date.now() / 1000)),
+  ],
+  kybCallback: async (raw) => ['Kyb-Signature', await signKybCallback(raw, new Date())],
+};
 
 type Doc = {
   paths: Record<
@@ -220,9 +237,11 @@ describe.each(posts.map((p) => [p.route.operationId, p] as const))('%s', (_id, {
       fc.asyncProperty(mutations(route.operationId, schema), async (m) => {
         const before = await snapshot();
         const token = credentials[route.auth];
+        const sign = SIGNED[route.operationId];
         const headers = [
           ...(token ? ['Authorization', `Bearer ${token}`] : []),
           ...(route.idempotent ? ['Idempotency-Key', idempotencyKey()] : []),
+          ...(sign ? await sign(m.raw) : []),
           'Content-Type',
           'application/json',
         ];

@@ -213,11 +213,11 @@ export interface paths {
         put?: never;
         /**
          * The KYB provider's signed decision callback
-         * @description Signed like webhooks: `Kyb-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "t.body")>`. Refused when unsigned, forged or older than 5 minutes (401), or already received (409).
+         * @description Signed like webhooks: `Kyb-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "t.body")>`. Refused when unsigned, forged or signed more than 5 minutes from now (400 `callback_signature_invalid`), or already received (409 `callback_replayed`).
          *
          *     No authentication.
          *
-         *     Error codes: `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `request_blocked`, `kyb_signature_invalid`, `resource_missing`, `kyb_callback_replayed`, `kyb_check_decided`, `concurrent_update`.
+         *     Error codes: `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `request_blocked`, `callback_signature_invalid`, `resource_missing`, `callback_replayed`, `kyb_check_decided`, `concurrent_update`.
          */
         post: operations["kybCallback"];
         delete?: never;
@@ -3326,7 +3326,6 @@ export interface components {
          *     - `merchant_inactive` (403): The merchant account is not active.
          *     - `merchant_pending_review` (403): The merchant account awaits its compliance review (KYB): it may read and set up, not take payments.
          *     - `merchant_rejected` (403): The merchant account failed its compliance review.
-         *     - `kyb_signature_invalid` (401): The KYB callback is unsigned, badly signed, or signed more than 5 minutes ago.
          *     - `client_token_invalid` (403): The checkout session's client token is missing or does not match.
          *     - `step_up_required` (403): This request needs a `Step-Up-Token`.
          *     - `step_up_invalid` (403): The step-up token is invalid, expired, used, or bound to another action or amount.
@@ -3353,7 +3352,6 @@ export interface components {
          *     - `identity_not_in_review` (409): Only an `in_review` verification takes an operator decision.
          *     - `callback_replayed` (409): This provider callback event was already received.
          *     - `merchant_not_pending_review` (409): Only a merchant in `pending_review` can be rejected or sent to a KYB check.
-         *     - `kyb_callback_replayed` (409): This KYB callback was already received.
          *     - `kyb_check_decided` (409): The KYB check already has its decision.
          *     - `insufficient_balance` (422): The amount is more than your balance in that currency.
          *     - `credit_application_limit` (422): At most 3 credit applications per 30 days.
@@ -3448,7 +3446,7 @@ export interface components {
          *     - `service_unavailable` (503): A dependency is unavailable; retry shortly.
          * @enum {string}
          */
-        ErrorCode: "parameter_invalid" | "parameter_missing" | "parameter_unknown" | "invalid_json" | "unsupported_content_type" | "idempotency_key_missing" | "idempotency_key_invalid" | "invalid_amount" | "currency_unsupported" | "header_repeated" | "malformed_request" | "return_url_insecure" | "vault_key_not_configured" | "invalid_cursor" | "invalid_date" | "as_of_in_future" | "as_of_too_old" | "invalid_term" | "invalid_apr" | "invalid_payments" | "password_too_weak" | "pan_not_allowed" | "callback_signature_invalid" | "order_lines_mismatch" | "unauthorized" | "session_invalid" | "invalid_credentials" | "merchant_suspended" | "merchant_inactive" | "merchant_pending_review" | "merchant_rejected" | "kyb_signature_invalid" | "client_token_invalid" | "step_up_required" | "step_up_invalid" | "identity_not_verified" | "account_flagged" | "resource_missing" | "route_not_found" | "method_not_allowed" | "body_too_large" | "concurrent_update" | "idempotency_request_in_progress" | "challenge_busy" | "two_factor_already_enabled" | "two_factor_not_enabled" | "enrollment_missing" | "delivery_not_retryable" | "installment_charging" | "contact_already_verified" | "contact_changed" | "email_unavailable" | "identity_verification_in_progress" | "identity_already_verified" | "identity_verification_decided" | "identity_not_in_review" | "callback_replayed" | "merchant_not_pending_review" | "kyb_callback_replayed" | "kyb_check_decided" | "insufficient_balance" | "credit_application_limit" | "credit_limit_exceeded" | "payout_failed" | "idempotency_key_reused" | "card_funds_open_orders" | "order_not_payable" | "order_closed" | "card_declined_hard" | "due_date_already_extended" | "due_date_not_extendable" | "payment_in_progress" | "card_declined" | "risk_declined" | "risk_review_hold" | "amount_too_small" | "amount_too_large" | "amount_out_of_range" | "currency_not_offered" | "plan_not_offered" | "plan_not_schedulable" | "term_not_offered" | "term_out_of_range" | "apr_out_of_range" | "apr_undefined" | "checkout_session_completed" | "checkout_session_approved" | "merchant_unavailable" | "checkout_session_expired" | "authorization_token_invalid" | "authorization_token_expired" | "authorization_token_used" | "authorization_expired" | "authorization_not_extendable" | "authorization_extension_limit" | "capture_exceeds_authorization" | "nothing_to_release" | "authorization_increase_not_allowed" | "amount_below_captured" | "order_not_updatable" | "order_version_mismatch" | "too_many_webhook_endpoints" | "webhook_endpoint_disabled" | "too_many_captures" | "order_not_capturable" | "order_not_refundable" | "order_not_cancellable" | "nothing_to_refund" | "refund_too_large" | "refund_exceeds_refundable" | "invalid_installment" | "card_expired" | "expired_card" | "invalid_number" | "card_brand_unsupported" | "invalid_expiry_month" | "invalid_expiry_year" | "invalid_cvc" | "code_invalid" | "challenge_expired" | "challenge_used" | "challenge_attempts_exceeded" | "enrollment_attempts_exceeded" | "recovery_code_not_allowed" | "contact_unverified" | "contact_missing" | "contact_unchanged" | "current_password_incorrect" | "password_reset_invalid" | "webhook_url_insecure" | "webhook_url_forbidden" | "order_disputed" | "order_not_disputable" | "dispute_resolved" | "evidence_limit_reached" | "conversation_closed" | "rate_limited" | "two_factor_locked" | "invalid_body" | "invalid_parameters" | "request_rejected" | "request_blocked" | "forbidden" | "not_found_or_unauthenticated" | "invalid_signature" | "expired_credentials" | "quota_exceeded" | "internal_error" | "decryption_failed" | "bad_gateway" | "service_unavailable";
+        ErrorCode: "parameter_invalid" | "parameter_missing" | "parameter_unknown" | "invalid_json" | "unsupported_content_type" | "idempotency_key_missing" | "idempotency_key_invalid" | "invalid_amount" | "currency_unsupported" | "header_repeated" | "malformed_request" | "return_url_insecure" | "vault_key_not_configured" | "invalid_cursor" | "invalid_date" | "as_of_in_future" | "as_of_too_old" | "invalid_term" | "invalid_apr" | "invalid_payments" | "password_too_weak" | "pan_not_allowed" | "callback_signature_invalid" | "order_lines_mismatch" | "unauthorized" | "session_invalid" | "invalid_credentials" | "merchant_suspended" | "merchant_inactive" | "merchant_pending_review" | "merchant_rejected" | "client_token_invalid" | "step_up_required" | "step_up_invalid" | "identity_not_verified" | "account_flagged" | "resource_missing" | "route_not_found" | "method_not_allowed" | "body_too_large" | "concurrent_update" | "idempotency_request_in_progress" | "challenge_busy" | "two_factor_already_enabled" | "two_factor_not_enabled" | "enrollment_missing" | "delivery_not_retryable" | "installment_charging" | "contact_already_verified" | "contact_changed" | "email_unavailable" | "identity_verification_in_progress" | "identity_already_verified" | "identity_verification_decided" | "identity_not_in_review" | "callback_replayed" | "merchant_not_pending_review" | "kyb_check_decided" | "insufficient_balance" | "credit_application_limit" | "credit_limit_exceeded" | "payout_failed" | "idempotency_key_reused" | "card_funds_open_orders" | "order_not_payable" | "order_closed" | "card_declined_hard" | "due_date_already_extended" | "due_date_not_extendable" | "payment_in_progress" | "card_declined" | "risk_declined" | "risk_review_hold" | "amount_too_small" | "amount_too_large" | "amount_out_of_range" | "currency_not_offered" | "plan_not_offered" | "plan_not_schedulable" | "term_not_offered" | "term_out_of_range" | "apr_out_of_range" | "apr_undefined" | "checkout_session_completed" | "checkout_session_approved" | "merchant_unavailable" | "checkout_session_expired" | "authorization_token_invalid" | "authorization_token_expired" | "authorization_token_used" | "authorization_expired" | "authorization_not_extendable" | "authorization_extension_limit" | "capture_exceeds_authorization" | "nothing_to_release" | "authorization_increase_not_allowed" | "amount_below_captured" | "order_not_updatable" | "order_version_mismatch" | "too_many_webhook_endpoints" | "webhook_endpoint_disabled" | "too_many_captures" | "order_not_capturable" | "order_not_refundable" | "order_not_cancellable" | "nothing_to_refund" | "refund_too_large" | "refund_exceeds_refundable" | "invalid_installment" | "card_expired" | "expired_card" | "invalid_number" | "card_brand_unsupported" | "invalid_expiry_month" | "invalid_expiry_year" | "invalid_cvc" | "code_invalid" | "challenge_expired" | "challenge_used" | "challenge_attempts_exceeded" | "enrollment_attempts_exceeded" | "recovery_code_not_allowed" | "contact_unverified" | "contact_missing" | "contact_unchanged" | "current_password_incorrect" | "password_reset_invalid" | "webhook_url_insecure" | "webhook_url_forbidden" | "order_disputed" | "order_not_disputable" | "dispute_resolved" | "evidence_limit_reached" | "conversation_closed" | "rate_limited" | "two_factor_locked" | "invalid_body" | "invalid_parameters" | "request_rejected" | "request_blocked" | "forbidden" | "not_found_or_unauthenticated" | "invalid_signature" | "expired_credentials" | "quota_exceeded" | "internal_error" | "decryption_failed" | "bad_gateway" | "service_unavailable";
         MerchantWithKey: {
             id: string;
             /** @constant */
@@ -6187,29 +6185,8 @@ export interface operations {
                     "application/json": components["schemas"]["KybCallbackReceived"];
                 };
             };
-            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. */
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. `callback_signature_invalid`: The provider callback is unsigned, forged, or signed more than 5 minutes from now. */
             400: {
-                headers: {
-                    "Request-Id": components["headers"]["RequestId"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "type": "invalid_request_error",
-                     *         "code": "parameter_invalid",
-                     *         "message": "string",
-                     *         "param": "string",
-                     *         "requestId": "string"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description `kyb_signature_invalid`: The KYB callback is unsigned, badly signed, or signed more than 5 minutes ago. */
-            401: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
@@ -6271,7 +6248,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `kyb_callback_replayed`: This KYB callback was already received. `kyb_check_decided`: The KYB check already has its decision. `concurrent_update`: Changed by another request meanwhile; retry. */
+            /** @description `callback_replayed`: This provider callback event was already received. `kyb_check_decided`: The KYB check already has its decision. `concurrent_update`: Changed by another request meanwhile; retry. */
             409: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];

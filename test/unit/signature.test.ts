@@ -7,7 +7,7 @@ import {
   signatureHeader,
   verifySignature,
   WebhookSignatureError,
-} from '../../functions/webhooks/signature.ts';
+} from '../../functions/lib/signature.ts';
 
 const secret = 'whsec_test_0123456789abcdefghijklmnopqrstuvwxyzABCDEFG';
 const other = 'whsec_other_0123456789abcdefghijklmnopqrstuvwxyzABCDEF';

@@ -1,7 +1,10 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { z } from 'zod';
+import { badRequest } from './errors.ts';
 
 /**
- * The webhook signature scheme (Stripe's, renamed):
+ * The one signature scheme of every signed payload Tessera sends or receives (Stripe's, renamed):
+ * the webhooks it sends, and the identity and KYB providers' decision callbacks it receives.
  *
  *   Tessera-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>[,v1=…]
  *
@@ -107,4 +110,54 @@ export function verifySignature(
     }
   }
   throw new WebhookSignatureError('signature_mismatch', 'No signature matches the payload.');
+}
+
+/**
+ * A provider's signed callback (identity and KYB decisions): `header` verified over the raw body,
+ * before any of it is parsed, with any of `secrets`, signed within `toleranceSeconds` of `now`
+ * either way. One answer for every way it fails, so a prober learns nothing from the difference.
+ * Errors: 400 `callback_signature_invalid` (unsigned, malformed, forged or stale), the answer
+ * Stripe's webhook guide gives a payload that fails verification.
+ */
+export function verifyCallback(
+  body: Body,
+  header: string | undefined,
+  secrets: string | readonly string[],
+  now: Date,
+  toleranceSeconds = DEFAULT_TOLERANCE_SECONDS,
+): void {
+  try {
+    verifySignature(body, header, secrets, {
+      nowSeconds: Math.floor(now.getTime() / 1000),
+      toleranceSeconds,
+    });
+  } catch (error) {
+    if (!(error instanceof WebhookSignatureError)) throw error;
+    throw badRequest('callback_signature_invalid', `The callback signature is not valid (${error.code}).`);
+  }
+}
+
+/**
+ * The body of a provider's signed callback: the signature checked first (see `verifyCallback`),
+ * then the JSON, then `schema`. Errors: 400 `callback_signature_invalid`, 400 `invalid_json`,
+ * 400 `parameter_invalid` (not a callback of this provider; the message names no field value).
+ */
+export function readSignedCallback<S extends z.ZodType>(
+  schema: S,
+  rawBody: string,
+  header: string | undefined,
+  secrets: string | readonly string[],
+  now: Date,
+  toleranceSeconds = DEFAULT_TOLERANCE_SECONDS,
+): z.output<S> {
+  verifyCallback(rawBody, header, secrets, now, toleranceSeconds);
+  let json: unknown;
+  try {
+    json = JSON.parse(rawBody);
+  } catch {
+    throw badRequest('invalid_json', 'The callback body is not valid JSON.');
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw badRequest('parameter_invalid', 'The body is not a callback of this provider.');
+  return parsed.data;
 }

@@ -9,6 +9,7 @@
  * capability (it says what it offers: vault/access.ts, twofa/gate.ts), so it is listed, not guessed.
  */
 const FACES = {
+  agreements: 'access.ts', // a customer token's checks, the charge screen and the active-agreement condition
   balance: 'credits.ts', // credits to a customer's balance, committed in the caller's transaction
   checkout: 'approval.ts', // the authorization token's life: mint, check, consume
   credit: 'limit.ts', // the credit limit that caps a customer's checkout authorizations
@@ -20,7 +21,8 @@ const FACES = {
   orders: 'collection-face.ts', // what collection needs of an order; disputes' hold, resume and credit; whose order a case is about
   payments: 'processor.ts', // the CardProcessor port (re-exported) and the process-wide processor
   sessions: 'access.ts', // customer session authentication
-  settlements: 'liability.ts', // who bears a fraud-confirmed dispute, and its ledger entry (disputes)
+  settlements: 'liability.ts',
+  subscriptions: 'renewal.ts', // collection's renewal of a subscription and the charge outcomes it takes back // who bears a fraud-confirmed dispute, and its ledger entry (disputes)
   twofa: 'gate.ts', // step-up checks
   vault: 'access.ts', // a card without its number; the charger's detokenize
   webhooks: 'events.ts', // queue a webhook event inside the caller's transaction

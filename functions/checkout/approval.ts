@@ -137,5 +137,7 @@ export function redeemFailure(
   return undefined;
 }
 
+// The agreements capability reads the agreement a session asks for, and records its approval.
+export { type AgreementOffer, agreementApprovedItem, agreementOffer } from './agreement-offer.ts';
 // The hosted checkout page (functions/pages) reads a session by its client secret.
 export { type HostedOffer, type HostedSession, hostedSession } from './hosted.ts';

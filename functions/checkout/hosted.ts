@@ -27,6 +27,10 @@ export interface HostedSession {
   approvedBy?: string;
   successUrl?: string;
   cancelUrl?: string;
+  /** The recurring agreement the merchant asks for (the page asks the shopper's consent). */
+  agreement?: store.CheckoutSessionRecord['agreement'];
+  /** True once a shopper approved the agreement (the page offers it no more). */
+  agreementApproved: boolean;
   /** Whether approving needs a step-up bound to the amount and the merchant. */
   stepUpRequired: boolean;
   offers: HostedOffer[];
@@ -76,6 +80,8 @@ export async function hostedSession(clientToken: string, now: Date): Promise<Hos
     ...(session.approvedBy === undefined ? {} : { approvedBy: session.approvedBy }),
     ...(session.successUrl === undefined ? {} : { successUrl: session.successUrl }),
     ...(session.cancelUrl === undefined ? {} : { cancelUrl: session.cancelUrl }),
+    ...(session.agreement === undefined ? {} : { agreement: session.agreement }),
+    agreementApproved: session.agreementId !== undefined,
     stepUpRequired: session.amount > checkoutConfig().stepUpThreshold(session.currency),
     offers: state === 'open' ? offersOf(session, now) : [],
   };

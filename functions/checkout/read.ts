@@ -40,5 +40,6 @@ export async function readSession(
     ...(session.approvedAt === undefined ? {} : { approvedAt: session.approvedAt }),
     approval: await liveApproval(session, now.getTime()),
     ...(session.orderId === undefined ? {} : { orderId: session.orderId }),
+    ...(session.agreementId === undefined ? {} : { customerToken: session.agreementId }),
   };
 }

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { DisclosureResponse, PlanIdSchema, ScheduledInstallmentResponse } from '../installments/terms.ts';
+import { AgreementTermsSchema } from '../lib/agreement-terms.ts';
 import { idPattern } from '../lib/ids.ts';
 import { CurrencyCodeSchema, MinorUnitsSchema } from '../lib/money.ts';
 import { orderDataFields, orderDataResponseFields, withOrderDataRule } from '../lib/order-lines.ts';
@@ -32,6 +33,10 @@ export const CreateCheckoutSessionBody = /* @__PURE__ */ defineSchema(() =>
       }),
       cancelUrl: ReturnUrl().optional().meta({
         description: 'Where the hosted page sends the shopper who cancels (or whose session is over).',
+      }),
+      agreement: AgreementTermsSchema.optional().meta({
+        description:
+          'Ask the shopper to also approve a recurring agreement with you (a customer token, `ctok_…`): read it back as `customerToken` on `GET /v1/checkout-sessions/{id}` once approved.',
       }),
       ...orderDataFields(),
     }),
@@ -74,6 +79,7 @@ export const CheckoutSessionResponse = /* @__PURE__ */ defineSchema(() =>
       }),
       successUrl: z.string().optional(),
       cancelUrl: z.string().optional(),
+      agreement: AgreementTermsSchema.optional().meta({ description: 'The recurring agreement asked for.' }),
       ...orderDataResponseFields(),
     })
     .meta({ id: 'CheckoutSession' }),
@@ -101,6 +107,10 @@ export const CheckoutSessionDetails = /* @__PURE__ */ defineSchema(() =>
         description: "The shopper's latest approval while it is unused and unexpired; else null.",
       }),
       orderId: z.string().optional(),
+      customerToken: z.string().optional().meta({
+        description:
+          'The customer token (`ctok_…`) of the recurring agreement the shopper approved on this session, once approved.',
+      }),
     })
     .meta({ id: 'CheckoutSessionDetails' }),
 );

@@ -1,6 +1,13 @@
 /** Checkout sessions: a merchant offers the shopper an amount and the plans that admit it. */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { DEFAULT_PLAN_CATALOGUE, type Plan, type PlanCatalogue, type PlanId } from '../installments/terms.ts';
+import {
+  DEFAULT_PLAN_CATALOGUE,
+  findPlan,
+  type Plan,
+  type PlanCatalogue,
+  type PlanId,
+} from '../installments/terms.ts';
+import type { AgreementTerms } from '../lib/agreement-terms.ts';
 import type { Clock } from '../lib/clock.ts';
 import { type CodeOfKind, DomainError } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
@@ -15,7 +22,11 @@ import * as store from './store.ts';
 const refused = (code: CodeOfKind<'rejected'>, message: string, param?: string) =>
   new DomainError('rejected', code, message, param);
 
-/** Plans the API can schedule: a subscription has no fixed schedule to approve. */
+/**
+ * Plans a shopper approves at checkout. A subscription is not approved as a plan: the shopper
+ * approves a recurring agreement (the session's `agreement`, functions/agreements) and the merchant
+ * bills it with the customer token.
+ */
 const SCHEDULABLE: ReadonlySet<PlanId> = new Set(['pay_in_4', 'pay_in_30', 'monthly']);
 
 /**
@@ -63,6 +74,23 @@ export function eligiblePlans(
   return eligible.map((plan) => plan.id);
 }
 
+/**
+ * The agreement a session asks for: its maximum per charge within the subscription plan's limits
+ * for the currency (422 `amount_out_of_range`, param `agreement.maxAmount`).
+ */
+function agreementAsked(terms: AgreementTerms, currency: CurrencyCode): AgreementTerms {
+  const range = findPlan('subscription').limits[currency];
+  if (!range || terms.maxAmount < range.min || terms.maxAmount > range.max) {
+    const limits = range ? ` (${formatMoney(range.min, currency)}–${formatMoney(range.max, currency)})` : '';
+    throw refused(
+      'amount_out_of_range',
+      `The agreement's maxAmount is outside the subscription plan's limits in ${currency}${limits}.`,
+      'agreement.maxAmount',
+    );
+  }
+  return terms;
+}
+
 /** The hosted checkout page of a session: it carries the client secret, never stored in clear. */
 export const hostedPageUrl = (baseUrl: string, clientToken: string) => `${baseUrl}/pay/${clientToken}`;
 
@@ -90,6 +118,7 @@ export function sessionFields(session: store.CheckoutSessionRecord) {
     createdAt: session.createdAt,
     ...(session.successUrl === undefined ? {} : { successUrl: session.successUrl }),
     ...(session.cancelUrl === undefined ? {} : { cancelUrl: session.cancelUrl }),
+    ...(session.agreement === undefined ? {} : { agreement: session.agreement }),
     ...orderDataOf(session),
   };
 }
@@ -126,6 +155,7 @@ export async function createSession(
     plans,
     ...(body.successUrl === undefined ? {} : { successUrl: body.successUrl }),
     ...(body.cancelUrl === undefined ? {} : { cancelUrl: body.cancelUrl }),
+    ...(body.agreement === undefined ? {} : { agreement: agreementAsked(body.agreement, body.currency) }),
     ...orderDataOf(body),
     clientTokenHash: store.sha256(clientToken),
     status: 'open',

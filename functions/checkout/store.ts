@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { PlanId } from '../installments/terms.ts';
+import type { AgreementTerms } from '../lib/agreement-terms.ts';
 import { ddb, fromItem, tableName } from '../lib/dynamodb.ts';
 import type { CurrencyCode } from '../lib/money.ts';
 import type { OrderData } from '../lib/order-lines.ts';
@@ -34,6 +35,11 @@ export interface CheckoutSessionRecord extends OrderData {
   /** The merchant's return URLs for the hosted page (only these are ever redirected to). */
   successUrl?: string;
   cancelUrl?: string;
+  /** The recurring agreement the merchant asks the shopper for (functions/agreements). */
+  agreement?: AgreementTerms;
+  /** The agreement (its customer token) once a shopper approved it, and who did. */
+  agreementId?: string;
+  agreementBy?: string;
   expiresAt: string;
   expiresAtMs: number;
   createdAt: string;
@@ -191,6 +197,38 @@ export function consumeAuthorizationItem(
         ':at': at,
         ':now': nowMs,
         ':merchant': merchantId,
+      },
+    },
+  };
+}
+
+/**
+ * Records the shopper's approval of the session's agreement, in the agreements capability's
+ * transaction: the session asks for one, is unexpired, has none approved yet, and was approved (if
+ * at all) by this same shopper.
+ */
+export function approveAgreementItem(
+  id: string,
+  customerId: string,
+  agreementId: string,
+  nowMs: number,
+  at: string,
+): TransactItem {
+  return {
+    Update: {
+      TableName: tableName(),
+      Key: sessionKey(id),
+      UpdateExpression:
+        'SET agreementId = :agreement, agreementBy = :customer, updatedAt = :at ADD version :one',
+      ConditionExpression:
+        'attribute_exists(agreement) AND attribute_not_exists(agreementId) AND expiresAtMs > :now AND ' +
+        '(attribute_not_exists(approvedBy) OR approvedBy = :customer)',
+      ExpressionAttributeValues: {
+        ':agreement': agreementId,
+        ':customer': customerId,
+        ':now': nowMs,
+        ':at': at,
+        ':one': 1,
       },
     },
   };

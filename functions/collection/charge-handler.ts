@@ -14,6 +14,7 @@ import {
   remindInstallment,
 } from '../orders/collection-face.ts';
 import { cardProcessor } from '../payments/processor.ts';
+import { renewSubscription, subscriptionChargeOutcome } from '../subscriptions/renewal.ts';
 import { ChargeMessage } from './schema.ts';
 import * as store from './store.ts';
 import { countingDone, RunTally } from './tally.ts';
@@ -23,15 +24,23 @@ export async function chargeInstallments(event: SQSEvent, context?: Context): Pr
   const handle = async (record: SQSRecord): Promise<string | undefined> => {
     const message = ChargeMessage.parse(JSON.parse(record.body));
     if (message.action === 'charge') {
-      // Claimed by a capture or a payoff: no run counts it.
-      await chargeClaimedInstallment(message, cardProcessor(), clock());
+      // Claimed by a capture, a payoff or a customer-token order: no run counts it.
+      const outcome = await chargeClaimedInstallment(message, cardProcessor(), clock());
+      await subscriptionChargeOutcome(outcome, clock());
       return undefined;
+    }
+    if (message.action === 'renew') {
+      const renewal = await renewSubscription(message, message.asOf, cardProcessor(), clock());
+      tally.renewal(message.runId, renewal);
+      return message.runId;
     }
     if (message.action === 'remind') {
       if (await remindInstallment(message, message.asOf, clock())) tally.add(message.runId, 'reminders');
       return message.runId;
     }
     const outcome = await collectInstallment(message, message.asOf, cardProcessor(), clock());
+    // A subscription's period in dunning: its outcome goes back to the subscription.
+    await subscriptionChargeOutcome(outcome, clock());
     tally.outcome(message.runId, outcome);
     return message.runId;
   };

@@ -68,6 +68,13 @@ export function toRunResponse(run: RunRecord): CollectionRunResponse {
       failed: count('refunds.failed'),
     },
     fees: count('fees'),
+    renewals: {
+      due: count('renewals.due'),
+      renewed: count('renewals.renewed'),
+      canceled: count('renewals.canceled'),
+      riskRefused: count('renewals.risk_refused'),
+      skipped: count('renewals.skipped'),
+    },
     errors: count('errors'),
   };
 }

@@ -68,6 +68,12 @@ export const CollectionRunResponse = /* @__PURE__ */ defineSchema(() =>
       fees: Count.meta({
         description: 'Late fees charged (orders unpaid past the grace days; capped per order).',
       }),
+      renewals: z
+        .object({ due: Count, renewed: Count, canceled: Count, riskRefused: Count, skipped: Count })
+        .meta({
+          description:
+            "Subscriptions found due on their billing day: renewed (the period's order made and charged; its payment is counted with the installments above), canceled instead (at period end, or the agreement revoked), skipped by account monitoring, or skipped (nothing to do now).",
+        }),
       errors: Count.meta({ description: 'Messages that failed every delivery (the DLQ).' }),
     })
     .meta({ id: 'CollectionRun' }),
@@ -116,8 +122,18 @@ export const ClaimedChargeMessage = /* @__PURE__ */ defineSchema(() =>
   }),
 );
 
+/** Shard worker -> charger: a subscription the run found due on its billing day (subscriptions/renew.ts). */
+export const RenewMessage = /* @__PURE__ */ defineSchema(() =>
+  z.strictObject({
+    runId: z.string().min(1),
+    asOf: IsoDay,
+    action: z.literal('renew'),
+    subscriptionId: idOf('subscription'),
+  }),
+);
+
 export const ChargeMessage = /* @__PURE__ */ defineSchema(() =>
-  z.union([CollectMessage, ClaimedChargeMessage]),
+  z.union([CollectMessage, ClaimedChargeMessage, RenewMessage]),
 );
 export type ChargeMessage = z.infer<typeof ChargeMessage>;
 

@@ -18,7 +18,10 @@ export async function shardWorker(event: SQSEvent, context?: Context): Promise<S
       store.report(message.runId, { progress: { chargeMessages: sent } }, clock().now()),
     );
     // A reminder shard reads installments due later: they are not due in this run.
-    if (message.action !== 'remind') tally.add(message.runId, 'due', result.due);
+    if (message.action !== 'remind') {
+      tally.add(message.runId, 'due', result.due);
+      tally.add(message.runId, 'renewals.due', result.renewals);
+    }
     return message.runId;
   };
   // A processor per invocation: its state is per batch.

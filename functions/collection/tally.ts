@@ -1,6 +1,7 @@
 import type { SQSRecord } from 'aws-lambda';
 import { MAX_RECEIVES } from '../lib/queue.ts';
 import type { CollectOutcome } from '../orders/collection-face.ts';
+import type { RenewalOutcome } from '../subscriptions/renewal.ts';
 import type { RunReport } from './store.ts';
 
 /** Run counters, as stored on the run record (`skipped.<reason>` per skip reason). */
@@ -42,6 +43,13 @@ export class RunTally {
 
   outcome(runId: string, outcome: CollectOutcome): void {
     countOutcome(this.#of(runId).counts, outcome);
+  }
+
+  /** A subscription renewal: how it went, and its period's charge like any installment's. */
+  renewal(runId: string, renewal: RenewalOutcome): void {
+    const counts = this.#of(runId).counts;
+    bump(counts, `renewals.${renewal.renewal}`);
+    if (renewal.charge) countOutcome(counts, renewal.charge);
   }
 
   /** One message of the run done: `chargesDone` or `shardsDone`. */

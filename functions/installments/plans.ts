@@ -170,9 +170,10 @@ export const DEFAULT_PLAN_CATALOGUE: PlanCatalogue = {
     },
     {
       id: 'subscription',
-      offered: false,
-      description: 'Recurring charges on a cadence. Not yet offered.',
-      cadences: ['monthly'],
+      offered: true,
+      description:
+        'Recurring charges on a cadence, or on demand, under an agreement the shopper approved at checkout (a customer token).',
+      cadences: ['weekly', 'monthly', 'yearly'],
       limits: limitsInUsd(5, 1_000),
     },
   ],

@@ -12,6 +12,7 @@
  * - monthly: the capture's day-of-month in each following month, clamped to month end. Each date is
  *   computed from the capture date (not from the previous due date), so a Jan 31 capture is due
  *   Feb 28 (Feb 29 in a leap year), Mar 31, Apr 30, May 31, ...
+ * - subscription: one period of a recurring agreement, the whole amount on the capture day.
  */
 import { badRequest, unprocessable } from '../lib/errors.ts';
 import { allocate, assertMinorUnits, type CurrencyCode, currencyExponent } from '../lib/money.ts';
@@ -126,12 +127,15 @@ export function buildSchedule(
       };
     }
     case 'subscription':
-      // Recurring charges have no fixed end, so there is no schedule to build up front.
-      throw unprocessable(
-        'plan_not_schedulable',
-        'Subscriptions are charged per cycle, not scheduled.',
-        'plan',
-      );
+      // One period of a recurring agreement (functions/subscriptions, functions/agreements): the whole
+      // amount in one payment at capture. The next period is its own order (./cadence.ts dates it).
+      return {
+        plan,
+        currency: code,
+        amount,
+        installments: interestFree([amount], () => capture),
+        disclosure: freeDisclosure(amount, amount),
+      };
   }
 }
 

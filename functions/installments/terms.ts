@@ -5,6 +5,7 @@
  * installment first) and late fees. Re-exports only, so a bundle keeps just what it calls.
  */
 export type { Disclosure } from './amortization.ts';
+export { BILLING_INTERVALS, type BillingInterval, billingDate, firstPeriodOnOrAfter } from './cadence.ts';
 export {
   assertAmountWithinLimits,
   DEFAULT_PLAN_CATALOGUE,

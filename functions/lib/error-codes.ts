@@ -194,7 +194,6 @@ export const ERROR_CODES = {
   amount_out_of_range: { statuses: [422], description: "The amount is outside the plan's limits." },
   currency_not_offered: { statuses: [422], description: 'No plan offered here accepts this currency.' },
   plan_not_offered: { statuses: [422], description: 'The plan is not offered here.' },
-  plan_not_schedulable: { statuses: [422], description: 'The plan cannot be scheduled with these terms.' },
   term_not_offered: { statuses: [422], description: 'The plan does not offer this term.' },
   term_out_of_range: { statuses: [422], description: 'The term is outside what the plan allows.' },
   apr_out_of_range: { statuses: [422], description: 'The APR is outside the allowed range.' },
@@ -210,6 +209,36 @@ export const ERROR_CODES = {
   authorization_token_expired: { statuses: [422], description: 'The authorization token has expired.' },
   authorization_token_used: { statuses: [422], description: 'The authorization token was already used.' },
   authorization_expired: { statuses: [422], description: 'The authorization has expired.' },
+  customer_token_invalid: {
+    statuses: [422],
+    description: "Not a customer token of this merchant (unknown, another merchant's, or the other mode).",
+  },
+  customer_token_revoked: {
+    statuses: [422],
+    description: 'The shopper revoked the agreement behind this customer token; it charges nothing more.',
+  },
+  amount_above_agreement_max: {
+    statuses: [422],
+    description: "The amount is above the agreement's maximum per charge (or in another currency).",
+  },
+  agreement_not_requested: {
+    statuses: [422],
+    description: 'The checkout session asks for no recurring agreement.',
+  },
+  agreement_already_approved: {
+    statuses: [422],
+    description: "The checkout session's agreement was approved by another shopper.",
+  },
+  agreement_revoked: { statuses: [422], description: 'The agreement is revoked; it cannot change.' },
+  cadence_not_agreed: {
+    statuses: [422],
+    description: "The subscription's interval is not the cadence the shopper agreed to.",
+  },
+  subscription_status_invalid: {
+    statuses: [422],
+    description:
+      "The subscription's status does not allow this (e.g. resume an active one, change a canceled one).",
+  },
   authorization_not_extendable: { statuses: [422], description: 'The authorization cannot be extended now.' },
   authorization_extension_limit: { statuses: [422], description: 'Extended to the 180-day limit already.' },
   capture_exceeds_authorization: { statuses: [422], description: 'More than is left to capture.' },

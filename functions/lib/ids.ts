@@ -30,6 +30,9 @@ export const ID_PREFIXES = {
   payout: 'po',
   kybCheck: 'kyb',
   webhookEndpoint: 'we',
+  /** A recurring agreement's customer token: the merchant's handle and the agreement's id. */
+  customerToken: 'ctok',
+  subscription: 'sub',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -78,6 +78,7 @@ export function newCapture(
       attempts: chargeNow ? 1 : 0,
       refunded: 0,
       ...(chargeNow ? { chargingSince: at } : {}),
+      ...(order.subscriptionId === undefined ? {} : { subscriptionId: order.subscriptionId }),
       version: 1,
       createdAt: at,
       updatedAt: at,

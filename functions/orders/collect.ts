@@ -82,6 +82,8 @@ export interface CollectOutcome {
   fee?: number;
   /** A refund's failed card returns tried again (orders/refund-retry.ts): what became of them. */
   refund?: CardRefundRetry;
+  /** A charge of a subscription's period order: whose outcome the subscription takes (functions/subscriptions). */
+  subscription?: { id: string; orderId: string; attempt: number };
 }
 
 const skipped = (reason: SkipReason): CollectOutcome => ({
@@ -256,8 +258,15 @@ function outcomeOf(
   installment: InstallmentRecord,
   result: ChargeResult,
   now: Date,
-  flags: { charged: boolean; reconciled: boolean },
+  outcomeFlags: { charged: boolean; reconciled: boolean },
 ): CollectOutcome {
+  const { subscriptionId } = installment;
+  const flags = subscriptionId
+    ? {
+        ...outcomeFlags,
+        subscription: { id: subscriptionId, orderId: installment.orderId, attempt: installment.attempts },
+      }
+    : outcomeFlags;
   if (result.status === 'succeeded') return { result: 'paid', ...flags };
   if (result.hard) return { result: 'failed_hard', retried: false, ...flags };
   return { result: 'failed_soft', retried: nextRetryDay(installment, now) !== undefined, ...flags };

@@ -10,6 +10,12 @@
 
 export { openOrdersPaidBy } from './card-funding.ts';
 export type { ClaimedCharge } from './charge-requests.ts';
+/**
+ * What the agreements and subscriptions capabilities use: a merchant-initiated order (a customer
+ * token's charge, a subscription's period), handed to the charger after their commit, and the
+ * `due` index attributes of a subscription renewal (the same index the dispatcher reads).
+ */
+export { requestCharges } from './charge-requests.ts';
 export {
   CHARGING_TIMEOUT_MS,
   type CollectOutcome,
@@ -32,6 +38,9 @@ export {
   resumeAfterDispute,
 } from './dispute-hold.ts';
 export { DUE_SHARDS } from './policy.ts';
+export { type RecurringCharge, recurringOrder } from './recurring.ts';
 export { isInstallmentRef, REMINDER_DAYS_AHEAD, remindInstallment } from './reminders.ts';
 /** What credit assessment may read of a customer's orders: how their installments were collected. */
 export { type RepaymentHistory, repaymentHistory } from './repayment-history.ts';
+export type { OrderResponse } from './schema.ts';
+export { dueIndex } from './store.ts';

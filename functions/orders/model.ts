@@ -38,6 +38,10 @@ export interface OrderRecord extends OrderData {
   cardLast4: string;
   /** Account monitoring's decision at the shopper's authorization (monitoring/risk.ts). */
   riskDecision?: { id: string; decision: 'approve' | 'review'; score: number };
+  /** A merchant-initiated order: the recurring agreement (customer token) it was charged under. */
+  customerToken?: string;
+  /** A subscription's period order: the subscription (functions/subscriptions). */
+  subscriptionId?: string;
   capturedAmount: number;
   refundedAmount: number;
   /** Sum of the installments still to collect (due, charging, failed). */
@@ -116,6 +120,8 @@ export interface InstallmentRecord {
   disputeHeldDay?: string;
   /** The dispute whose rejection shifted this installment's dates (so a retried shift moves it once). */
   disputeShift?: string;
+  /** The installment of a subscription's period order: its charge outcomes go back to the subscription. */
+  subscriptionId?: string;
   version: number;
   createdAt: string;
   updatedAt: string;

@@ -242,6 +242,13 @@ export const OrderSummaryResponse = /* @__PURE__ */ defineSchema(() =>
         aprBps: z.int().optional(),
       }),
       card: z.object({ brand: z.string(), last4: z.string() }),
+      customerToken: z.string().optional().meta({
+        description: 'A merchant-initiated order: the customer token (`ctok_…`) it was charged under.',
+      }),
+      subscriptionId: z
+        .string()
+        .optional()
+        .meta({ description: "A subscription's period order: the subscription." }),
       riskDecision: z
         .object({
           id: z.string(),

@@ -40,6 +40,8 @@ export function toSummary(order: OrderRecord): OrderSummaryResponse {
     outstandingAmount: order.outstandingAmount,
     lateFeesAmount: order.lateFeesAmount ?? 0,
     riskDecision: order.riskDecision ?? null,
+    ...(order.customerToken === undefined ? {} : { customerToken: order.customerToken }),
+    ...(order.subscriptionId === undefined ? {} : { subscriptionId: order.subscriptionId }),
     remainingAuthorizedAmount: remainingAuthorized(order),
     disputed: order.disputed ?? false,
     authorizationExpiresAt: order.authorizationExpiresAt,

@@ -41,6 +41,12 @@ export const WEBHOOK_EVENT_TYPES = [
   'dispute.created',
   'dispute.evidence_submitted',
   'dispute.resolved',
+  'customer_token.revoked',
+  'subscription.created',
+  'subscription.renewed',
+  'subscription.payment_failed',
+  'subscription.past_due',
+  'subscription.canceled',
 ] as const;
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
@@ -53,7 +59,7 @@ export const SUBSCRIBABLE_EVENT_TYPES = WEBHOOK_EVENT_TYPES.filter(
 export interface WebhookEventInput {
   merchantId: string;
   type: WebhookEventType;
-  /** The object the event is about (an order id; a payout id for `payout.paid`; a dispute id for `dispute.*`). */
+  /** The object the event is about (an order id; a payout id for `payout.paid`; a dispute id for `dispute.*`; a customer token for `customer_token.*`; a subscription id for `subscription.*`). */
   objectId: string;
   /**
    * The object's `version` after the change. Receivers keep the highest sequence seen per object

@@ -81,7 +81,6 @@ export const checkoutRoutes: Route[] = [
       'term_not_offered',
       'term_out_of_range',
       'apr_out_of_range',
-      'plan_not_schedulable',
       'card_expired',
       'risk_declined',
       'risk_review_hold',

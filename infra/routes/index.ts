@@ -1,3 +1,4 @@
+import { agreementsRoutes } from './agreements.ts';
 import { balanceRoutes } from './balance.ts';
 import { checkoutRoutes } from './checkout.ts';
 import { collectionRoutes } from './collection.ts';
@@ -12,6 +13,7 @@ import { ordersRoutes } from './orders.ts';
 import { platformRoutes } from './platform.ts';
 import type { Route } from './route.ts';
 import { settlementsRoutes } from './settlements.ts';
+import { subscriptionsRoutes } from './subscriptions.ts';
 import { supportRoutes } from './support.ts';
 import { twofaRoutes } from './twofa.ts';
 import { vaultRoutes } from './vault.ts';
@@ -41,6 +43,8 @@ export const routesByCapability: Readonly<Record<string, readonly Route[]>> = {
   balance: balanceRoutes,
   credit: creditRoutes,
   settlements: settlementsRoutes,
+  agreements: agreementsRoutes,
+  subscriptions: subscriptionsRoutes,
 };
 
 /**

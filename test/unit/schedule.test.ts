@@ -167,20 +167,19 @@ describe('validation', () => {
     });
   });
 
-  it('refuses a plan that is listed but not offered, and subscriptions even when offered', () => {
-    expect(apiError(() => buildSchedule('subscription', 1_000, 'USD', capture))).toMatchObject({
-      status: 422,
-      code: 'plan_not_offered',
-    });
-    const offered: PlanCatalogue = {
+  it('refuses a plan that is listed but not offered; a subscription period is one payment at capture', () => {
+    const notOffered: PlanCatalogue = {
       ...DEFAULT_PLAN_CATALOGUE,
-      plans: DEFAULT_PLAN_CATALOGUE.plans.map((plan) => ({ ...plan, offered: true })),
+      plans: DEFAULT_PLAN_CATALOGUE.plans.map((plan) => ({ ...plan, offered: plan.id !== 'subscription' })),
     };
     expect(
-      apiError(() => buildSchedule('subscription', 1_000, 'USD', capture, { catalogue: offered })),
-    ).toMatchObject({
-      code: 'plan_not_schedulable',
-    });
+      apiError(() => buildSchedule('subscription', 1_000, 'USD', capture, { catalogue: notOffered })),
+    ).toMatchObject({ status: 422, code: 'plan_not_offered' });
+    const period = buildSchedule('subscription', 1_001, 'USD', capture);
+    expect(period.installments).toEqual([
+      { seq: 1, dueDate: capture.toISOString().slice(0, 10), amount: 1_001, principal: 1_001, interest: 0 },
+    ]);
+    expect(period.disclosure).toMatchObject({ apr: 0, financeCharge: 0, totalOfPayments: 1_001 });
     const noPayIn4: PlanCatalogue = {
       ...DEFAULT_PLAN_CATALOGUE,
       plans: DEFAULT_PLAN_CATALOGUE.plans.filter((plan) => plan.id !== 'pay_in_4'),
@@ -198,7 +197,7 @@ describe('catalogue', () => {
       ['pay_in_4', true],
       ['pay_in_30', true],
       ['monthly', true],
-      ['subscription', false],
+      ['subscription', true],
     ]);
     const monthly = findPlan('monthly');
     expect(monthly).toMatchObject({ termMonths: { min: 3, max: 36 } });

@@ -1,0 +1,132 @@
+import {
+  AgreementListResponse,
+  AgreementParams,
+  AgreementResponse,
+  ApproveAgreementBody,
+  ChangeAgreementCardBody,
+  CheckoutSessionAgreementParams,
+  CustomerTokenOrderBody,
+  ListAgreementsQuery,
+} from '../../functions/agreements/schema.ts';
+import { OrderResponse } from '../../functions/orders/schema.ts';
+import type { Route } from './route.ts';
+
+/**
+ * Recurring agreements (customer tokens, `ctok_…`): the shopper approves one on a checkout session
+ * that asks for it, sees and revokes them; the merchant charges under one without the shopper present.
+ */
+export const agreementsRoutes: Route[] = [
+  {
+    operationId: 'approveCheckoutAgreement',
+    method: 'POST',
+    path: '/v1/checkout-sessions/{id}/agreement',
+    entry: 'functions/agreements/me-handler.ts',
+    handler: 'approveCheckoutAgreement',
+    auth: 'customer',
+    summary: "Shopper approval of the session's recurring agreement, with the card the merchant may charge",
+    description:
+      'The session must ask for one (`agreement` on `POST /v1/checkout-sessions`). The merchant reads the customer token back as `customerToken` on `GET /v1/checkout-sessions/{id}`. Approving again answers the same agreement.',
+    tags: ['customer', 'checkout'],
+    request: { params: CheckoutSessionAgreementParams, body: ApproveAgreementBody },
+    responses: { 201: { description: 'Approved: the agreement.', schema: AgreementResponse } },
+    errors: [
+      'resource_missing',
+      'client_token_invalid',
+      'checkout_session_expired',
+      'checkout_session_approved',
+      'agreement_not_requested',
+      'agreement_already_approved',
+      'merchant_unavailable',
+      'card_expired',
+      'concurrent_update',
+    ],
+    // Reads the card summary (brand, last 4, expiry, fingerprint) from the vault table; never decrypts.
+    access: { main: 'readwrite', vault: 'read', secrets: ['session-signing'] },
+  },
+  {
+    operationId: 'listMyAgreements',
+    method: 'GET',
+    path: '/v1/me/agreements',
+    entry: 'functions/agreements/me-handler.ts',
+    handler: 'listAgreements',
+    auth: 'customer',
+    summary: 'Your recurring agreements with merchants (customer tokens), newest first',
+    tags: ['customer'],
+    request: { query: ListAgreementsQuery },
+    responses: { 200: { description: 'Agreements.', schema: AgreementListResponse } },
+    errors: ['invalid_cursor'],
+    access: { main: 'read', secrets: ['session-signing', 'cursor-signing'] },
+  },
+  {
+    operationId: 'revokeMyAgreement',
+    method: 'DELETE',
+    path: '/v1/me/agreements/{id}',
+    entry: 'functions/agreements/me-handler.ts',
+    handler: 'revokeMyAgreement',
+    auth: 'customer',
+    summary: 'Revoke an agreement: the merchant can charge nothing more with its token, from now on',
+    description:
+      'The merchant gets `customer_token.revoked`; its subscriptions on the token end at their next renewal (`subscription.canceled`, `cancelReason: agreement_revoked`).',
+    tags: ['customer'],
+    request: { params: AgreementParams },
+    responses: { 200: { description: 'Revoked.', schema: AgreementResponse } },
+    errors: ['resource_missing', 'concurrent_update'],
+    access: { main: 'readwrite', secrets: ['session-signing'] },
+  },
+  {
+    operationId: 'changeMyAgreementCard',
+    method: 'PUT',
+    path: '/v1/me/agreements/{id}/card',
+    entry: 'functions/agreements/me-handler.ts',
+    handler: 'changeMyAgreementCard',
+    auth: 'customer',
+    summary: 'Set the card the merchant charges under this agreement, from the next charge on',
+    tags: ['customer'],
+    request: { params: AgreementParams, body: ChangeAgreementCardBody },
+    responses: { 200: { description: 'Changed.', schema: AgreementResponse } },
+    errors: ['resource_missing', 'agreement_revoked', 'card_expired', 'concurrent_update'],
+    access: { main: 'readwrite', vault: 'read', secrets: ['session-signing'] },
+  },
+  {
+    operationId: 'getCustomerToken',
+    method: 'GET',
+    path: '/v1/customer-tokens/{id}',
+    entry: 'functions/agreements/handler.ts',
+    handler: 'getCustomerToken',
+    auth: 'merchant',
+    summary: 'A customer token: the agreement behind it and whether it is still active',
+    tags: ['orders'],
+    request: { params: AgreementParams },
+    responses: { 200: { description: 'The agreement.', schema: AgreementResponse } },
+    errors: ['resource_missing'],
+    access: { main: 'read' },
+  },
+  {
+    operationId: 'createCustomerTokenOrder',
+    method: 'POST',
+    path: '/v1/customer-tokens/{id}/orders',
+    entry: 'functions/agreements/handler.ts',
+    handler: 'createCustomerTokenOrder',
+    auth: 'merchant',
+    summary: 'Charge the shopper under their agreement, without them present: a captured order',
+    description:
+      "Within the agreement: its currency, at most its `maxAmount`; assessed by account monitoring like a checkout. The order (plan `subscription`: one payment at capture) is captured at once and its payment goes to the charger; then collection, dunning and disputes apply as to any order. Another merchant's token is 404.",
+    tags: ['orders'],
+    request: { params: AgreementParams, body: CustomerTokenOrderBody },
+    responses: { 201: { description: 'The captured order.', schema: OrderResponse } },
+    errors: [
+      'resource_missing',
+      'customer_token_revoked',
+      'amount_above_agreement_max',
+      'risk_declined',
+      'risk_review_hold',
+      'merchant_suspended',
+      'plan_not_offered',
+      'concurrent_update',
+    ],
+    // The payment goes to the charger (the only function outside the vault that detokenizes);
+    // account monitoring reads and adds to its aggregates.
+    access: { main: 'readwrite', queues: ['collection-charges'] },
+    idempotent: true,
+  },
+];

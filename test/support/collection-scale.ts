@@ -85,7 +85,7 @@ function installment(orderId: string, amount: number, dueDate: string, indexed: 
   };
 }
 
-async function writeAll(items: Record<string, unknown>[], concurrency = 8): Promise<void> {
+export async function writeAll(items: Record<string, unknown>[], concurrency = 8): Promise<void> {
   const batches: Record<string, unknown>[][] = [];
   for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25));
   const worker = async () => {

@@ -4,6 +4,7 @@
  * notifies). Above the threshold the form carries the step-up token verified one page before.
  * Approved: to the session's successUrl with `checkout_session_id`; else the checkout, with the reason.
  */
+import { approveCheckoutAgreement } from '../agreements/me-handler.ts';
 import type { HostedSession } from '../checkout/approval.ts';
 import { authorizeCheckoutSession } from '../checkout/handler.ts';
 import { render, respond, viewOf } from './checkout-handler.ts';
@@ -49,6 +50,23 @@ export const checkoutApprove = pageHandler(async (request) => {
     headers: stepUpToken ? { 'step-up-token': stepUpToken } : {},
   });
   if (answer.error) return render({ ...view, error: answer.error.message }, answer.status, card);
+  // The purchase stands whatever becomes of the agreement; a refusal is said on the approved page.
+  const agreement =
+    form.get('agreement') === 'accept'
+      ? await invoke(approveCheckoutAgreement, ctx.event, {
+          method: 'POST',
+          resource: '/v1/checkout-sessions/{id}/agreement',
+          pathParameters: { id: view.session.id },
+          body: { clientToken: view.clientToken, cardToken: card },
+          sessionToken: ctx.sessionToken,
+        })
+      : undefined;
   const location = successLocation(view.session);
-  return location ? redirect(ctx, location) : respond(view, 200, checkoutApproved(view));
+  if (location && !agreement?.error) return redirect(ctx, location);
+  const outcome = agreement?.error
+    ? { error: `The recurring payments were not set up: ${agreement.error.message}` }
+    : agreement
+      ? { info: 'Recurring payments are set up; you can revoke them in your account.' }
+      : {};
+  return respond({ ...view, ...outcome }, 200, checkoutApproved({ ...view, ...outcome }));
 });

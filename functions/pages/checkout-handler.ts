@@ -90,7 +90,7 @@ export const showCheckout = pageHandler(async (request) => {
 /** The approval step-up: send the code bound to amount and merchant, then check it and confirm. */
 async function approvalStepUp(view: CheckoutView, form: URLSearchParams, sessionToken: string) {
   const { ctx, session } = view;
-  const carry = carryChoice(form.get('plan') ?? '', form.get('card') ?? '');
+  const carry = carryChoice(form.get('plan') ?? '', form.get('card') ?? '', form.get('agreement'));
   if (form.get('do') === 'approve') {
     const amount = { amount: session.amount, currency: session.currency };
     const binding = { action: 'authorize_checkout', amount, payee: session.merchantId };

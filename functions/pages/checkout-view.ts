@@ -86,6 +86,27 @@ function cardChoices(cards: SavedCard[], selected: string | undefined): Html {
   )}`;
 }
 
+const CADENCE_TEXT: Record<string, string> = {
+  on_demand: 'when needed',
+  weekly: 'once a week',
+  monthly: 'once a month',
+  yearly: 'once a year',
+};
+
+/**
+ * The merchant's request for a recurring agreement, as the shopper consents to it (an unticked box:
+ * consent is never the default): purpose, the most per charge, the cadence, and that it can be
+ * revoked. Card-network rules for stored credentials ask for exactly these terms.
+ */
+function agreementConsent(view: CheckoutView): Html | string {
+  const { agreement, agreementApproved, currency } = view.session;
+  if (!agreement || agreementApproved) return '';
+  const max = formatAmount(agreement.maxAmount, currency, view.locale);
+  return html`<fieldset data-testid="agreement"><legend>Recurring payments</legend><div class="choice"><input type="checkbox" id="agreement" name="agreement" value="accept">
+<label for="agreement">Also allow ${view.merchantName} to charge this card ${CADENCE_TEXT[agreement.cadence] ?? agreement.cadence}, up to ${max} per charge, for: ${agreement.purpose}</label></div>
+<p class="muted">You can revoke this at any time in your Tessera account; each charge is shown there.</p></fieldset>`;
+}
+
 function header(view: CheckoutView): Html {
   const { session } = view;
   return html`<p class="muted">Pay <strong>${view.merchantName}</strong> later with Tessera · order ${session.merchantReference}</p>
@@ -132,7 +153,7 @@ ${form(
   session.stepUpRequired ? view.action : `${view.action}/approve`,
   'approve',
   html`<fieldset><legend>Choose how to pay</legend>${session.offers.map((o, i) => offerRow(view, o, i))}</fieldset>
-<fieldset><legend>Pay with</legend>${cardChoices(cards, selectedCard)}</fieldset>${stepUp}
+<fieldset><legend>Pay with</legend>${cardChoices(cards, selectedCard)}</fieldset>${agreementConsent(view)}${stepUp}
 ${cards.length > 0 ? html`<button type="submit" id="approve">Approve</button>` : ''}`,
 )}
 ${form(view.ctx, view.action, 'add-card', html`<button type="submit" class="secondary" id="add-card">Add a card</button>`)}
@@ -156,13 +177,13 @@ export function checkoutOver(view: CheckoutView): Html {
   );
 }
 
-/** Approved, for a session without a successUrl. */
+/** Approved, for a session without a successUrl (and what became of the agreement asked for). */
 export function checkoutApproved(view: CheckoutView): Html {
   return page(
     view.ctx,
     view.locale,
     'Approved',
-    html`<p>You approved this purchase. You can close this page.</p>`,
+    html`${alert(view.error)}${notice(view.info)}<p>You approved this purchase. You can close this page.</p>`,
   );
 }
 
@@ -189,8 +210,8 @@ ${form(view.ctx, `${view.action}/approve`, 'approve', html`<button type="submit"
   );
 }
 
-export const carryChoice = (plan: string, card: string) =>
-  html`${hidden('plan', plan)}${hidden('card', card)}`;
+export const carryChoice = (plan: string, card: string, agreement?: string | null) =>
+  html`${hidden('plan', plan)}${hidden('card', card)}${agreement === 'accept' ? hidden('agreement', 'accept') : ''}`;
 
 /** No session behind this address (or not its secret): one page for both. */
 export function checkoutNotFound(ctx: PageContext, locale: string): Html {

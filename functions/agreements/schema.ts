@@ -54,7 +54,10 @@ export const ApproveAgreementBody = /* @__PURE__ */ defineSchema(() =>
       clientToken: z
         .string()
         .regex(CLIENT_TOKEN, { message: 'must be a checkout session clientToken' })
-        .meta({ description: "The session's clientToken: only its holder may approve what it asks." }),
+        .meta({
+          description: "The session's clientToken: only its holder may approve what it asks.",
+          example: 'cs_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V_secret_3q2-7wEAAAAAAAAAAAAAAAAAAAAAAAAA',
+        }),
       cardToken: idOf('token').meta({ description: 'The saved card the merchant may charge (tok_…).' }),
     })
     .meta({ id: 'ApproveAgreementRequest' }),

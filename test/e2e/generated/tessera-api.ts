@@ -1063,7 +1063,7 @@ export interface paths {
          *
          *     Above the step-up threshold it needs a `Step-Up-Token`.
          *
-         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `step_up_required`, `step_up_invalid`, `invalid_body`, `invalid_parameters`, `request_blocked`, `resource_missing`, `client_token_invalid`, `merchant_unavailable`, `checkout_session_approved`, `checkout_session_completed`, `checkout_session_expired`, `plan_not_offered`, `amount_out_of_range`, `term_not_offered`, `term_out_of_range`, `apr_out_of_range`, `plan_not_schedulable`, `card_expired`, `risk_declined`, `risk_review_hold`, `credit_limit_exceeded`, `concurrent_update`.
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `step_up_required`, `step_up_invalid`, `invalid_body`, `invalid_parameters`, `request_blocked`, `resource_missing`, `client_token_invalid`, `merchant_unavailable`, `checkout_session_approved`, `checkout_session_completed`, `checkout_session_expired`, `plan_not_offered`, `amount_out_of_range`, `term_not_offered`, `term_out_of_range`, `apr_out_of_range`, `card_expired`, `risk_declined`, `risk_review_hold`, `credit_limit_exceeded`, `concurrent_update`.
          */
         post: operations["authorizeCheckoutSession"];
         delete?: never;
@@ -2266,6 +2266,314 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/checkout-sessions/{id}/agreement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Shopper approval of the session's recurring agreement, with the card the merchant may charge
+         * @description The session must ask for one (`agreement` on `POST /v1/checkout-sessions`). The merchant reads the customer token back as `customerToken` on `GET /v1/checkout-sessions/{id}`. Approving again answers the same agreement.
+         *
+         *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
+         *
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `invalid_parameters`, `request_blocked`, `resource_missing`, `client_token_invalid`, `checkout_session_expired`, `checkout_session_approved`, `agreement_not_requested`, `agreement_already_approved`, `merchant_unavailable`, `card_expired`, `concurrent_update`.
+         */
+        post: operations["approveCheckoutAgreement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/agreements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your recurring agreements with merchants (customer tokens), newest first
+         * @description Your recurring agreements with merchants (customer tokens), newest first.
+         *
+         *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
+         *
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `request_blocked`, `invalid_cursor`.
+         */
+        get: operations["listMyAgreements"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/agreements/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an agreement: the merchant can charge nothing more with its token, from now on
+         * @description The merchant gets `customer_token.revoked`; its subscriptions on the token end at their next renewal (`subscription.canceled`, `cancelReason: agreement_revoked`).
+         *
+         *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
+         *
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `invalid_parameters`, `request_blocked`, `resource_missing`, `concurrent_update`.
+         */
+        delete: operations["revokeMyAgreement"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/agreements/{id}/card": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set the card the merchant charges under this agreement, from the next charge on
+         * @description Set the card the merchant charges under this agreement, from the next charge on.
+         *
+         *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
+         *
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `invalid_body`, `invalid_parameters`, `request_blocked`, `resource_missing`, `agreement_revoked`, `card_expired`, `concurrent_update`.
+         */
+        put: operations["changeMyAgreementCard"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/customer-tokens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A customer token: the agreement behind it and whether it is still active
+         * @description A customer token: the agreement behind it and whether it is still active.
+         *
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         */
+        get: operations["getCustomerToken"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/customer-tokens/{id}/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Charge the shopper under their agreement, without them present: a captured order
+         * @description Within the agreement: its currency, at most its `maxAmount`; assessed by account monitoring like a checkout. The order (plan `subscription`: one payment at capture) is captured at once and its payment goes to the charger; then collection, dunning and disputes apply as to any order. Another merchant's token is 404.
+         *
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *
+         *     Send an `Idempotency-Key`; a retry with the same key is answered once.
+         *
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `customer_token_revoked`, `amount_above_agreement_max`, `risk_declined`, `risk_review_hold`, `plan_not_offered`, `concurrent_update`.
+         */
+        post: operations["createCustomerTokenOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your subscriptions, newest first
+         * @description Your subscriptions, newest first.
+         *
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `invalid_cursor`.
+         */
+        get: operations["listSubscriptions"];
+        put?: never;
+        /**
+         * Bill a shopper on a cadence under their agreement (customer token)
+         * @description Nothing is charged now: from the first billing day (startDate + trialDays) each period becomes a captured order (plan `subscription`) charged by that day's collection run, with the same dunning and disputes as any order. Period dates are computed from the first billing day: a 31st bills on the last day of shorter months and returns to the 31st. Events: `subscription.created`, `.renewed`, `.payment_failed`, `.past_due`, `.canceled`.
+         *
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *
+         *     Send an `Idempotency-Key`; a retry with the same key is answered once.
+         *
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `customer_token_invalid`, `customer_token_revoked`, `amount_above_agreement_max`, `cadence_not_agreed`, `amount_out_of_range`, `currency_not_offered`, `plan_not_offered`, `concurrent_update`.
+         */
+        post: operations["createSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A subscription: status, next billing date, latest period order
+         * @description A subscription: status, next billing date, latest period order.
+         *
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         */
+        get: operations["getSubscription"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions/{id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause billing (no period is billed until resumed)
+         * @description Pause billing (no period is billed until resumed).
+         *
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *
+         *     Send an `Idempotency-Key`; a retry with the same key is answered once.
+         *
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `subscription_status_invalid`, `concurrent_update`.
+         */
+        post: operations["pauseSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume billing from the first period dated today or later
+         * @description Resume billing from the first period dated today or later.
+         *
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *
+         *     Send an `Idempotency-Key`; a retry with the same key is answered once.
+         *
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `subscription_status_invalid`, `concurrent_update`.
+         */
+        post: operations["resumeSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel now, or at the end of the current period (`atPeriodEnd`)
+         * @description Cancel now, or at the end of the current period (`atPeriodEnd`).
+         *
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *
+         *     Send an `Idempotency-Key`; a retry with the same key is answered once.
+         *
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `subscription_status_invalid`, `concurrent_update`.
+         */
+        post: operations["cancelSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions/{id}/amount": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the amount per period; the shopper is told at once, billed it from 7 days on
+         * @description Within the agreement's maxAmount. Applies from the first period billed 7 or more days from today (`pendingAmount.effectiveDate`); the shopper gets an email now.
+         *
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *
+         *     Send an `Idempotency-Key`; a retry with the same key is answered once.
+         *
+         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `subscription_status_invalid`, `amount_above_agreement_max`, `concurrent_update`.
+         */
+        post: operations["changeSubscriptionAmount"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "order.authorized": {
@@ -2668,6 +2976,126 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "customer_token.revoked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Event `customer_token.revoked`
+         * @description Sent to your webhook endpoint at least once, possibly out of order: de-duplicate on `id`, keep the highest `sequence` per `objectId`. Verify `Tessera-Signature` on the raw body (docs/webhooks.md) and reject a timestamp more than 5 minutes from your clock. Answer any 2xx within 10 s; anything else is retried with backoff.
+         */
+        post: operations["webhook_customer_token_revoked"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "subscription.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Event `subscription.created`
+         * @description Sent to your webhook endpoint at least once, possibly out of order: de-duplicate on `id`, keep the highest `sequence` per `objectId`. Verify `Tessera-Signature` on the raw body (docs/webhooks.md) and reject a timestamp more than 5 minutes from your clock. Answer any 2xx within 10 s; anything else is retried with backoff.
+         */
+        post: operations["webhook_subscription_created"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "subscription.renewed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Event `subscription.renewed`
+         * @description Sent to your webhook endpoint at least once, possibly out of order: de-duplicate on `id`, keep the highest `sequence` per `objectId`. Verify `Tessera-Signature` on the raw body (docs/webhooks.md) and reject a timestamp more than 5 minutes from your clock. Answer any 2xx within 10 s; anything else is retried with backoff.
+         */
+        post: operations["webhook_subscription_renewed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "subscription.payment_failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Event `subscription.payment_failed`
+         * @description Sent to your webhook endpoint at least once, possibly out of order: de-duplicate on `id`, keep the highest `sequence` per `objectId`. Verify `Tessera-Signature` on the raw body (docs/webhooks.md) and reject a timestamp more than 5 minutes from your clock. Answer any 2xx within 10 s; anything else is retried with backoff.
+         */
+        post: operations["webhook_subscription_payment_failed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "subscription.past_due": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Event `subscription.past_due`
+         * @description Sent to your webhook endpoint at least once, possibly out of order: de-duplicate on `id`, keep the highest `sequence` per `objectId`. Verify `Tessera-Signature` on the raw body (docs/webhooks.md) and reject a timestamp more than 5 minutes from your clock. Answer any 2xx within 10 s; anything else is retried with backoff.
+         */
+        post: operations["webhook_subscription_past_due"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "subscription.canceled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Event `subscription.canceled`
+         * @description Sent to your webhook endpoint at least once, possibly out of order: de-duplicate on `id`, keep the highest `sequence` per `objectId`. Verify `Tessera-Signature` on the raw body (docs/webhooks.md) and reject a timestamp more than 5 minutes from your clock. Answer any 2xx within 10 s; anything else is retried with backoff.
+         */
+        post: operations["webhook_subscription_canceled"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface components {
     schemas: {
@@ -2756,7 +3184,7 @@ export interface components {
          * @description `*` is every event type, present and future.
          * @enum {string}
          */
-        WebhookEventSubscription: "*" | "order.authorized" | "order.captured" | "order.refunded" | "order.cancelled" | "order.authorization_expiring" | "order.authorization_expired" | "order.authorization_released" | "order.updated" | "order.paid_off" | "order.in_arrears" | "installment.paid" | "installment.failed" | "order.late_fee_charged" | "refund.card_refund_succeeded" | "refund.card_refund_failed" | "payout.paid" | "dispute.created" | "dispute.evidence_submitted" | "dispute.resolved";
+        WebhookEventSubscription: "*" | "order.authorized" | "order.captured" | "order.refunded" | "order.cancelled" | "order.authorization_expiring" | "order.authorization_expired" | "order.authorization_released" | "order.updated" | "order.paid_off" | "order.in_arrears" | "installment.paid" | "installment.failed" | "order.late_fee_charged" | "refund.card_refund_succeeded" | "refund.card_refund_failed" | "payout.paid" | "dispute.created" | "dispute.evidence_submitted" | "dispute.resolved" | "customer_token.revoked" | "subscription.created" | "subscription.renewed" | "subscription.payment_failed" | "subscription.past_due" | "subscription.canceled";
         UpdateWebhookEndpointRequest: {
             /** @description The event types sent to this endpoint; others never are. */
             enabledEvents?: components["schemas"]["WebhookEventSubscription"][];
@@ -2767,7 +3195,7 @@ export interface components {
         /** @enum {string} */
         WebhookEndpointStatus: "enabled" | "disabled";
         /** @enum {string} */
-        WebhookEventType: "order.authorized" | "order.captured" | "order.refunded" | "order.cancelled" | "order.authorization_expiring" | "order.authorization_expired" | "order.authorization_released" | "order.updated" | "order.paid_off" | "order.in_arrears" | "installment.paid" | "installment.failed" | "order.late_fee_charged" | "refund.card_refund_succeeded" | "refund.card_refund_failed" | "payout.paid" | "webhook.test" | "dispute.created" | "dispute.evidence_submitted" | "dispute.resolved";
+        WebhookEventType: "order.authorized" | "order.captured" | "order.refunded" | "order.cancelled" | "order.authorization_expiring" | "order.authorization_expired" | "order.authorization_released" | "order.updated" | "order.paid_off" | "order.in_arrears" | "installment.paid" | "installment.failed" | "order.late_fee_charged" | "refund.card_refund_succeeded" | "refund.card_refund_failed" | "payout.paid" | "webhook.test" | "dispute.created" | "dispute.evidence_submitted" | "dispute.resolved" | "customer_token.revoked" | "subscription.created" | "subscription.renewed" | "subscription.payment_failed" | "subscription.past_due" | "subscription.canceled";
         /** @enum {string} */
         DeliveryStatusFilter: "dead" | "skipped";
         RegisterCustomerRequest: {
@@ -2923,6 +3351,8 @@ export interface components {
              * @example https://shop.example/checkout/done
              */
             cancelUrl?: string;
+            /** @description Ask the shopper to also approve a recurring agreement with you (a customer token, `ctok_…`): read it back as `customerToken` on `GET /v1/checkout-sessions/{id}` once approved. */
+            agreement?: components["schemas"]["AgreementTerms"];
             /** @description What was bought (Klarna order_lines); their totalAmounts sum exactly to `amount`. */
             lines?: components["schemas"]["OrderLine"][];
             /** @description Σ totalAmount of the shipping_fee lines, exactly (when lines are sent). */
@@ -2934,6 +3364,18 @@ export interface components {
         };
         /** @enum {string} */
         PlanId: "pay_in_4" | "pay_in_30" | "monthly" | "subscription";
+        AgreementTerms: {
+            /** @description What the merchant will charge for, as the shopper sees it ("Coffee club, 1 bag a month"). */
+            purpose: string;
+            /** @description The most one charge may be, integer minor units of the session currency. */
+            maxAmount: number;
+            cadence: components["schemas"]["AgreementCadence"];
+        };
+        /**
+         * @description `weekly`, `monthly`, `yearly`: subscriptions on that interval; `on_demand`: charges when the merchant needs, any interval.
+         * @enum {string}
+         */
+        AgreementCadence: "on_demand" | "weekly" | "monthly" | "yearly";
         OrderLine: {
             /** @default physical */
             type: components["schemas"]["OrderLineType"];
@@ -3191,6 +3633,71 @@ export interface components {
              */
             asOf: string;
         };
+        ApproveAgreementRequest: {
+            /**
+             * @description The session's clientToken: only its holder may approve what it asks.
+             * @example cs_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V_secret_3q2-7wEAAAAAAAAAAAAAAAAAAAAAAAAA
+             */
+            clientToken: string;
+            /**
+             * @description The saved card the merchant may charge (tok_…).
+             * @example tok_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V
+             */
+            cardToken: string;
+        };
+        ChangeAgreementCardRequest: {
+            /**
+             * @description One of your saved cards (tok_…).
+             * @example tok_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V
+             */
+            cardToken: string;
+        };
+        CustomerTokenOrderRequest: {
+            /** @description Minor units, at most the agreement's maxAmount. */
+            amount: number;
+            currency: components["schemas"]["Currency"];
+            merchantReference: string;
+        };
+        CreateSubscriptionRequest: {
+            /**
+             * @description The shopper's agreement with you (from the checkout session that asked for it).
+             * @example ctok_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V
+             */
+            customerToken: string;
+            /** @description Each period's amount, at most the agreement's maxAmount. */
+            amount: number;
+            currency: components["schemas"]["Currency"];
+            interval: components["schemas"]["BillingInterval"];
+            /**
+             * @description Bill every `intervalCount` intervals (1–52); the agreed cadence must admit it.
+             * @default 1
+             */
+            intervalCount: number;
+            /**
+             * Format: date
+             * @description The first period starts this day (default today; today to 365 days ahead).
+             */
+            startDate?: string;
+            /**
+             * @description Days free before the first charge: billing starts on startDate + trialDays.
+             * @default 0
+             */
+            trialDays: number;
+            merchantReference?: string;
+        };
+        /** @enum {string} */
+        BillingInterval: "week" | "month" | "year";
+        CancelSubscriptionRequest: {
+            /**
+             * @description true: no further period is billed, the subscription ends at its next billing date; false: now.
+             * @default false
+             */
+            atPeriodEnd: boolean;
+        };
+        ChangeSubscriptionAmountRequest: {
+            /** @description The new amount per period, at most the agreement's maxAmount. */
+            amount: number;
+        };
         OrderEventData: {
             id: string;
             /** @constant */
@@ -3211,6 +3718,10 @@ export interface components {
                 brand: string;
                 last4: string;
             };
+            /** @description A merchant-initiated order: the customer token (`ctok_…`) it was charged under. */
+            customerToken?: string;
+            /** @description A subscription's period order: the subscription. */
+            subscriptionId?: string;
             /** @description Account monitoring's decision when the shopper approved (declined approvals make no order); null for orders from before monitoring. */
             riskDecision: {
                 id: string;
@@ -3373,7 +3884,6 @@ export interface components {
          *     - `amount_out_of_range` (422): The amount is outside the plan's limits.
          *     - `currency_not_offered` (422): No plan offered here accepts this currency.
          *     - `plan_not_offered` (422): The plan is not offered here.
-         *     - `plan_not_schedulable` (422): The plan cannot be scheduled with these terms.
          *     - `term_not_offered` (422): The plan does not offer this term.
          *     - `term_out_of_range` (422): The term is outside what the plan allows.
          *     - `apr_out_of_range` (422): The APR is outside the allowed range.
@@ -3386,6 +3896,14 @@ export interface components {
          *     - `authorization_token_expired` (422): The authorization token has expired.
          *     - `authorization_token_used` (422): The authorization token was already used.
          *     - `authorization_expired` (422): The authorization has expired.
+         *     - `customer_token_invalid` (422): Not a customer token of this merchant (unknown, another merchant's, or the other mode).
+         *     - `customer_token_revoked` (422): The shopper revoked the agreement behind this customer token; it charges nothing more.
+         *     - `amount_above_agreement_max` (422): The amount is above the agreement's maximum per charge (or in another currency).
+         *     - `agreement_not_requested` (422): The checkout session asks for no recurring agreement.
+         *     - `agreement_already_approved` (422): The checkout session's agreement was approved by another shopper.
+         *     - `agreement_revoked` (422): The agreement is revoked; it cannot change.
+         *     - `cadence_not_agreed` (422): The subscription's interval is not the cadence the shopper agreed to.
+         *     - `subscription_status_invalid` (422): The subscription's status does not allow this (e.g. resume an active one, change a canceled one).
          *     - `authorization_not_extendable` (422): The authorization cannot be extended now.
          *     - `authorization_extension_limit` (422): Extended to the 180-day limit already.
          *     - `capture_exceeds_authorization` (422): More than is left to capture.
@@ -3446,7 +3964,7 @@ export interface components {
          *     - `service_unavailable` (503): A dependency is unavailable; retry shortly.
          * @enum {string}
          */
-        ErrorCode: "parameter_invalid" | "parameter_missing" | "parameter_unknown" | "invalid_json" | "unsupported_content_type" | "idempotency_key_missing" | "idempotency_key_invalid" | "invalid_amount" | "currency_unsupported" | "header_repeated" | "malformed_request" | "return_url_insecure" | "vault_key_not_configured" | "invalid_cursor" | "invalid_date" | "as_of_in_future" | "as_of_too_old" | "invalid_term" | "invalid_apr" | "invalid_payments" | "password_too_weak" | "pan_not_allowed" | "callback_signature_invalid" | "order_lines_mismatch" | "unauthorized" | "session_invalid" | "invalid_credentials" | "merchant_suspended" | "merchant_inactive" | "merchant_pending_review" | "merchant_rejected" | "client_token_invalid" | "step_up_required" | "step_up_invalid" | "identity_not_verified" | "account_flagged" | "resource_missing" | "route_not_found" | "method_not_allowed" | "body_too_large" | "concurrent_update" | "idempotency_request_in_progress" | "challenge_busy" | "two_factor_already_enabled" | "two_factor_not_enabled" | "enrollment_missing" | "delivery_not_retryable" | "installment_charging" | "contact_already_verified" | "contact_changed" | "email_unavailable" | "identity_verification_in_progress" | "identity_already_verified" | "identity_verification_decided" | "identity_not_in_review" | "callback_replayed" | "merchant_not_pending_review" | "kyb_check_decided" | "insufficient_balance" | "credit_application_limit" | "credit_limit_exceeded" | "payout_failed" | "idempotency_key_reused" | "card_funds_open_orders" | "order_not_payable" | "order_closed" | "card_declined_hard" | "due_date_already_extended" | "due_date_not_extendable" | "payment_in_progress" | "card_declined" | "risk_declined" | "risk_review_hold" | "amount_too_small" | "amount_too_large" | "amount_out_of_range" | "currency_not_offered" | "plan_not_offered" | "plan_not_schedulable" | "term_not_offered" | "term_out_of_range" | "apr_out_of_range" | "apr_undefined" | "checkout_session_completed" | "checkout_session_approved" | "merchant_unavailable" | "checkout_session_expired" | "authorization_token_invalid" | "authorization_token_expired" | "authorization_token_used" | "authorization_expired" | "authorization_not_extendable" | "authorization_extension_limit" | "capture_exceeds_authorization" | "nothing_to_release" | "authorization_increase_not_allowed" | "amount_below_captured" | "order_not_updatable" | "order_version_mismatch" | "too_many_webhook_endpoints" | "webhook_endpoint_disabled" | "too_many_captures" | "order_not_capturable" | "order_not_refundable" | "order_not_cancellable" | "nothing_to_refund" | "refund_too_large" | "refund_exceeds_refundable" | "invalid_installment" | "card_expired" | "expired_card" | "invalid_number" | "card_brand_unsupported" | "invalid_expiry_month" | "invalid_expiry_year" | "invalid_cvc" | "code_invalid" | "challenge_expired" | "challenge_used" | "challenge_attempts_exceeded" | "enrollment_attempts_exceeded" | "recovery_code_not_allowed" | "contact_unverified" | "contact_missing" | "contact_unchanged" | "current_password_incorrect" | "password_reset_invalid" | "webhook_url_insecure" | "webhook_url_forbidden" | "order_disputed" | "order_not_disputable" | "dispute_resolved" | "evidence_limit_reached" | "conversation_closed" | "rate_limited" | "two_factor_locked" | "invalid_body" | "invalid_parameters" | "request_rejected" | "request_blocked" | "forbidden" | "not_found_or_unauthenticated" | "invalid_signature" | "expired_credentials" | "quota_exceeded" | "internal_error" | "decryption_failed" | "bad_gateway" | "service_unavailable";
+        ErrorCode: "parameter_invalid" | "parameter_missing" | "parameter_unknown" | "invalid_json" | "unsupported_content_type" | "idempotency_key_missing" | "idempotency_key_invalid" | "invalid_amount" | "currency_unsupported" | "header_repeated" | "malformed_request" | "return_url_insecure" | "vault_key_not_configured" | "invalid_cursor" | "invalid_date" | "as_of_in_future" | "as_of_too_old" | "invalid_term" | "invalid_apr" | "invalid_payments" | "password_too_weak" | "pan_not_allowed" | "callback_signature_invalid" | "order_lines_mismatch" | "unauthorized" | "session_invalid" | "invalid_credentials" | "merchant_suspended" | "merchant_inactive" | "merchant_pending_review" | "merchant_rejected" | "client_token_invalid" | "step_up_required" | "step_up_invalid" | "identity_not_verified" | "account_flagged" | "resource_missing" | "route_not_found" | "method_not_allowed" | "body_too_large" | "concurrent_update" | "idempotency_request_in_progress" | "challenge_busy" | "two_factor_already_enabled" | "two_factor_not_enabled" | "enrollment_missing" | "delivery_not_retryable" | "installment_charging" | "contact_already_verified" | "contact_changed" | "email_unavailable" | "identity_verification_in_progress" | "identity_already_verified" | "identity_verification_decided" | "identity_not_in_review" | "callback_replayed" | "merchant_not_pending_review" | "kyb_check_decided" | "insufficient_balance" | "credit_application_limit" | "credit_limit_exceeded" | "payout_failed" | "idempotency_key_reused" | "card_funds_open_orders" | "order_not_payable" | "order_closed" | "card_declined_hard" | "due_date_already_extended" | "due_date_not_extendable" | "payment_in_progress" | "card_declined" | "risk_declined" | "risk_review_hold" | "amount_too_small" | "amount_too_large" | "amount_out_of_range" | "currency_not_offered" | "plan_not_offered" | "term_not_offered" | "term_out_of_range" | "apr_out_of_range" | "apr_undefined" | "checkout_session_completed" | "checkout_session_approved" | "merchant_unavailable" | "checkout_session_expired" | "authorization_token_invalid" | "authorization_token_expired" | "authorization_token_used" | "authorization_expired" | "customer_token_invalid" | "customer_token_revoked" | "amount_above_agreement_max" | "agreement_not_requested" | "agreement_already_approved" | "agreement_revoked" | "cadence_not_agreed" | "subscription_status_invalid" | "authorization_not_extendable" | "authorization_extension_limit" | "capture_exceeds_authorization" | "nothing_to_release" | "authorization_increase_not_allowed" | "amount_below_captured" | "order_not_updatable" | "order_version_mismatch" | "too_many_webhook_endpoints" | "webhook_endpoint_disabled" | "too_many_captures" | "order_not_capturable" | "order_not_refundable" | "order_not_cancellable" | "nothing_to_refund" | "refund_too_large" | "refund_exceeds_refundable" | "invalid_installment" | "card_expired" | "expired_card" | "invalid_number" | "card_brand_unsupported" | "invalid_expiry_month" | "invalid_expiry_year" | "invalid_cvc" | "code_invalid" | "challenge_expired" | "challenge_used" | "challenge_attempts_exceeded" | "enrollment_attempts_exceeded" | "recovery_code_not_allowed" | "contact_unverified" | "contact_missing" | "contact_unchanged" | "current_password_incorrect" | "password_reset_invalid" | "webhook_url_insecure" | "webhook_url_forbidden" | "order_disputed" | "order_not_disputable" | "dispute_resolved" | "evidence_limit_reached" | "conversation_closed" | "rate_limited" | "two_factor_locked" | "invalid_body" | "invalid_parameters" | "request_rejected" | "request_blocked" | "forbidden" | "not_found_or_unauthenticated" | "invalid_signature" | "expired_credentials" | "quota_exceeded" | "internal_error" | "decryption_failed" | "bad_gateway" | "service_unavailable";
         MerchantWithKey: {
             id: string;
             /** @constant */
@@ -3870,6 +4388,8 @@ export interface components {
             url: string;
             successUrl?: string;
             cancelUrl?: string;
+            /** @description The recurring agreement asked for. */
+            agreement?: components["schemas"]["AgreementTerms"];
             lines?: components["schemas"]["OrderLineOutput"][];
             shippingAmount?: number;
             taxAmount?: number;
@@ -3894,6 +4414,8 @@ export interface components {
             createdAt: string;
             successUrl?: string;
             cancelUrl?: string;
+            /** @description The recurring agreement asked for. */
+            agreement?: components["schemas"]["AgreementTerms"];
             lines?: components["schemas"]["OrderLineOutput"][];
             shippingAmount?: number;
             taxAmount?: number;
@@ -3904,6 +4426,8 @@ export interface components {
             /** @description The shopper's latest approval while it is unused and unexpired; else null. */
             approval: components["schemas"]["CheckoutSessionApproval"] | null;
             orderId?: string;
+            /** @description The customer token (`ctok_…`) of the recurring agreement the shopper approved on this session, once approved. */
+            customerToken?: string;
         };
         CheckoutSessionApproval: {
             /** @description Redeem it with `POST /v1/orders` (once, before `expiresAt`), as from any approval. */
@@ -3968,6 +4492,10 @@ export interface components {
                 brand: string;
                 last4: string;
             };
+            /** @description A merchant-initiated order: the customer token (`ctok_…`) it was charged under. */
+            customerToken?: string;
+            /** @description A subscription's period order: the subscription. */
+            subscriptionId?: string;
             /** @description Account monitoring's decision when the shopper approved (declined approvals make no order); null for orders from before monitoring. */
             riskDecision: {
                 id: string;
@@ -4090,6 +4618,10 @@ export interface components {
                 brand: string;
                 last4: string;
             };
+            /** @description A merchant-initiated order: the customer token (`ctok_…`) it was charged under. */
+            customerToken?: string;
+            /** @description A subscription's period order: the subscription. */
+            subscriptionId?: string;
             /** @description Account monitoring's decision when the shopper approved (declined approvals make no order); null for orders from before monitoring. */
             riskDecision: {
                 id: string;
@@ -4336,6 +4868,14 @@ export interface components {
             reminders: number;
             /** @description Late fees charged (orders unpaid past the grace days; capped per order). */
             fees: number;
+            /** @description Subscriptions found due on their billing day: renewed (the period's order made and charged; its payment is counted with the installments above), canceled instead (at period end, or the agreement revoked), skipped by account monitoring, or skipped (nothing to do now). */
+            renewals: {
+                due: number;
+                renewed: number;
+                canceled: number;
+                riskRefused: number;
+                skipped: number;
+            };
             /** @description Messages that failed every delivery (the DLQ). */
             errors: number;
         };
@@ -4634,6 +5174,121 @@ export interface components {
             carriedNegative: number;
             nothingToPay: number;
             failed: number;
+        };
+        CustomerToken: {
+            /**
+             * @description The customer token: the agreement, and what the merchant charges with.
+             * @example ctok_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V
+             */
+            id: string;
+            /** @constant */
+            object: "customer_token";
+            status: components["schemas"]["CustomerTokenStatus"];
+            merchantId: string;
+            livemode: boolean;
+            purpose: string;
+            /** @description The most one charge may be, minor units. */
+            maxAmount: number;
+            currency: components["schemas"]["Currency"];
+            cadence: components["schemas"]["AgreementCadence"];
+            card: {
+                brand: string;
+                last4: string;
+            };
+            checkoutSessionId: string;
+            /** Format: date-time */
+            revokedAt?: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        /**
+         * @description `revoked`: the shopper withdrew the agreement; the token charges nothing more.
+         * @enum {string}
+         */
+        CustomerTokenStatus: "active" | "revoked";
+        CustomerTokenList: {
+            /** @constant */
+            object: "list";
+            data: components["schemas"]["CustomerToken"][];
+            hasMore: boolean;
+            /** @description Pass as startingAfter for the next page. */
+            nextCursor?: string;
+        };
+        Subscription: {
+            /**
+             * @description A subscription id.
+             * @example sub_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V
+             */
+            id: string;
+            /** @constant */
+            object: "subscription";
+            status: components["schemas"]["SubscriptionStatus"];
+            livemode: boolean;
+            customerToken: string;
+            merchantReference?: string;
+            amount: number;
+            currency: components["schemas"]["Currency"];
+            interval: components["schemas"]["BillingInterval"];
+            intervalCount: number;
+            /**
+             * Format: date
+             * @description A calendar day, YYYY-MM-DD (UTC).
+             */
+            startDate: string;
+            /**
+             * Format: date
+             * @description A calendar day, YYYY-MM-DD (UTC).
+             */
+            trialEnd?: string;
+            /**
+             * Format: date
+             * @description The first billing day; every period is dated from it (a 31st bills on the last day of shorter months).
+             */
+            billingAnchor: string;
+            periodsBilled: number;
+            /** @description null while paused, canceled, or ending. */
+            nextBillingDate: string | null;
+            /** @description A changed amount the shopper was told of: billed from effectiveDate on. */
+            pendingAmount?: {
+                amount: number;
+                /**
+                 * Format: date
+                 * @description A calendar day, YYYY-MM-DD (UTC).
+                 */
+                effectiveDate: string;
+            };
+            cancelAtPeriodEnd: boolean;
+            /**
+             * Format: date
+             * @description Canceled at period end: the day it ends.
+             */
+            endsOn?: string;
+            /** Format: date-time */
+            canceledAt?: string;
+            cancelReason?: components["schemas"]["SubscriptionCancelReason"];
+            latestOrderId?: string;
+            version: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        /**
+         * @description `past_due`: the latest period's payment failed after dunning (or for good); it is `active` again once that period is paid (the shopper sets another card). `paused`: not billed until resumed. `canceled`: over.
+         * @enum {string}
+         */
+        SubscriptionStatus: "active" | "past_due" | "paused" | "canceled";
+        /** @enum {string} */
+        SubscriptionCancelReason: "requested" | "agreement_revoked";
+        SubscriptionList: {
+            /** @constant */
+            object: "list";
+            data: components["schemas"]["Subscription"][];
+            hasMore: boolean;
+            /** @description Pass as startingAfter for the next page. */
+            nextCursor?: string;
         };
         OrderLineOutput: {
             /** @default physical */
@@ -12408,6 +13063,11 @@ export interface operations {
                      *       "url": "string",
                      *       "successUrl": "string",
                      *       "cancelUrl": "string",
+                     *       "agreement": {
+                     *         "purpose": "string",
+                     *         "maxAmount": 1,
+                     *         "cadence": "on_demand"
+                     *       },
                      *       "lines": [
                      *         {
                      *           "type": "physical",
@@ -12636,6 +13296,11 @@ export interface operations {
                      *       "createdAt": "2026-03-01T12:00:00.000Z",
                      *       "successUrl": "string",
                      *       "cancelUrl": "string",
+                     *       "agreement": {
+                     *         "purpose": "string",
+                     *         "maxAmount": 1,
+                     *         "cadence": "on_demand"
+                     *       },
                      *       "lines": [
                      *         {
                      *           "type": "physical",
@@ -12681,7 +13346,8 @@ export interface operations {
                      *         "plan": "pay_in_4",
                      *         "termMonths": 1
                      *       },
-                     *       "orderId": "string"
+                     *       "orderId": "string",
+                     *       "customerToken": "string"
                      *     }
                      */
                     "application/json": components["schemas"]["CheckoutSessionDetails"];
@@ -13009,7 +13675,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_unavailable`: The merchant can't take orders now (suspended). `checkout_session_approved`: The checkout session was already approved. `checkout_session_completed`: The checkout session already has an order. `checkout_session_expired`: The checkout session has expired. `plan_not_offered`: The plan is not offered here. `amount_out_of_range`: The amount is outside the plan's limits. `term_not_offered`: The plan does not offer this term. `term_out_of_range`: The term is outside what the plan allows. `apr_out_of_range`: The APR is outside the allowed range. `plan_not_schedulable`: The plan cannot be scheduled with these terms. `card_expired`: The card has expired. `credit_limit_exceeded`: The amount is above the credit limit your credit application approved. */
+            /** @description `merchant_unavailable`: The merchant can't take orders now (suspended). `checkout_session_approved`: The checkout session was already approved. `checkout_session_completed`: The checkout session already has an order. `checkout_session_expired`: The checkout session has expired. `plan_not_offered`: The plan is not offered here. `amount_out_of_range`: The amount is outside the plan's limits. `term_not_offered`: The plan does not offer this term. `term_out_of_range`: The term is outside what the plan allows. `apr_out_of_range`: The APR is outside the allowed range. `card_expired`: The card has expired. `credit_limit_exceeded`: The amount is above the credit limit your credit application approved. */
             422: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -13104,6 +13770,8 @@ export interface operations {
                      *             "brand": "string",
                      *             "last4": "string"
                      *           },
+                     *           "customerToken": "string",
+                     *           "subscriptionId": "string",
                      *           "riskDecision": {
                      *             "id": "string",
                      *             "decision": "approve",
@@ -13264,6 +13932,8 @@ export interface operations {
                      *         "brand": "string",
                      *         "last4": "string"
                      *       },
+                     *       "customerToken": "string",
+                     *       "subscriptionId": "string",
                      *       "riskDecision": {
                      *         "id": "string",
                      *         "decision": "approve",
@@ -13624,6 +14294,8 @@ export interface operations {
                      *         "brand": "string",
                      *         "last4": "string"
                      *       },
+                     *       "customerToken": "string",
+                     *       "subscriptionId": "string",
                      *       "riskDecision": {
                      *         "id": "string",
                      *         "decision": "approve",
@@ -13951,6 +14623,8 @@ export interface operations {
                      *         "brand": "string",
                      *         "last4": "string"
                      *       },
+                     *       "customerToken": "string",
+                     *       "subscriptionId": "string",
                      *       "riskDecision": {
                      *         "id": "string",
                      *         "decision": "approve",
@@ -15231,6 +15905,8 @@ export interface operations {
                      *         "brand": "string",
                      *         "last4": "string"
                      *       },
+                     *       "customerToken": "string",
+                     *       "subscriptionId": "string",
                      *       "riskDecision": {
                      *         "id": "string",
                      *         "decision": "approve",
@@ -15465,6 +16141,8 @@ export interface operations {
                      *         "brand": "string",
                      *         "last4": "string"
                      *       },
+                     *       "customerToken": "string",
+                     *       "subscriptionId": "string",
                      *       "riskDecision": {
                      *         "id": "string",
                      *         "decision": "approve",
@@ -15699,6 +16377,8 @@ export interface operations {
                      *         "brand": "string",
                      *         "last4": "string"
                      *       },
+                     *       "customerToken": "string",
+                     *       "subscriptionId": "string",
                      *       "riskDecision": {
                      *         "id": "string",
                      *         "decision": "approve",
@@ -17744,6 +18424,13 @@ export interface operations {
                      *       },
                      *       "reminders": 1,
                      *       "fees": 1,
+                     *       "renewals": {
+                     *         "due": 1,
+                     *         "renewed": 1,
+                     *         "canceled": 1,
+                     *         "riskRefused": 1,
+                     *         "skipped": 1
+                     *       },
                      *       "errors": 1
                      *     }
                      */
@@ -17799,6 +18486,13 @@ export interface operations {
                      *       },
                      *       "reminders": 1,
                      *       "fees": 1,
+                     *       "renewals": {
+                     *         "due": 1,
+                     *         "renewed": 1,
+                     *         "canceled": 1,
+                     *         "riskRefused": 1,
+                     *         "skipped": 1
+                     *       },
                      *       "errors": 1
                      *     }
                      */
@@ -17974,6 +18668,13 @@ export interface operations {
                      *       },
                      *       "reminders": 1,
                      *       "fees": 1,
+                     *       "renewals": {
+                     *         "due": 1,
+                     *         "renewed": 1,
+                     *         "canceled": 1,
+                     *         "riskRefused": 1,
+                     *         "skipped": 1
+                     *       },
                      *       "errors": 1
                      *     }
                      */
@@ -23502,6 +24203,2805 @@ export interface operations {
             };
         };
     };
+    approveCheckoutAgreement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A checkoutSession id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "clientToken": "cs_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V_secret_3q2-7wEAAAAAAAAAAAAAAAAAAAAAAAAA",
+                 *       "cardToken": "tok_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ApproveAgreementRequest"];
+            };
+        };
+        responses: {
+            /** @description Approved: the agreement. */
+            201: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "ctok_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                     *       "object": "customer_token",
+                     *       "status": "active",
+                     *       "merchantId": "string",
+                     *       "livemode": false,
+                     *       "purpose": "string",
+                     *       "maxAmount": 1,
+                     *       "currency": "USD",
+                     *       "cadence": "on_demand",
+                     *       "card": {
+                     *         "brand": "string",
+                     *         "last4": "string"
+                     *       },
+                     *       "checkoutSessionId": "string",
+                     *       "revokedAt": "2026-03-01T12:00:00.000Z",
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CustomerToken"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. `session_invalid`: The session token is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `request_blocked`: Deployed: blocked by the web application firewall. `client_token_invalid`: The checkout session's client token is missing or does not match. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `concurrent_update`: Changed by another request meanwhile; retry. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_too_large`: The body exceeds 64 KiB. */
+            413: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `checkout_session_expired`: The checkout session has expired. `checkout_session_approved`: The checkout session was already approved. `agreement_not_requested`: The checkout session asks for no recurring agreement. `agreement_already_approved`: The checkout session's agreement was approved by another shopper. `merchant_unavailable`: The merchant can't take orders now (suspended). `card_expired`: The card has expired. */
+            422: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listMyAgreements: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The opaque `nextCursor` of the previous page. */
+                startingAfter?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Agreements. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "list",
+                     *       "data": [
+                     *         {
+                     *           "id": "ctok_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                     *           "object": "customer_token",
+                     *           "status": "active",
+                     *           "merchantId": "string",
+                     *           "livemode": false,
+                     *           "purpose": "string",
+                     *           "maxAmount": 1,
+                     *           "currency": "USD",
+                     *           "cadence": "on_demand",
+                     *           "card": {
+                     *             "brand": "string",
+                     *             "last4": "string"
+                     *           },
+                     *           "checkoutSessionId": "string",
+                     *           "revokedAt": "2026-03-01T12:00:00.000Z",
+                     *           "createdAt": "2026-03-01T12:00:00.000Z",
+                     *           "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "hasMore": false,
+                     *       "nextCursor": "string"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CustomerTokenList"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. `invalid_cursor`: `startingAfter` is not a cursor this list returned to you. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. `session_invalid`: The session token is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    revokeMyAgreement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A customerToken id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "ctok_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                     *       "object": "customer_token",
+                     *       "status": "active",
+                     *       "merchantId": "string",
+                     *       "livemode": false,
+                     *       "purpose": "string",
+                     *       "maxAmount": 1,
+                     *       "currency": "USD",
+                     *       "cadence": "on_demand",
+                     *       "card": {
+                     *         "brand": "string",
+                     *         "last4": "string"
+                     *       },
+                     *       "checkoutSessionId": "string",
+                     *       "revokedAt": "2026-03-01T12:00:00.000Z",
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CustomerToken"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. `session_invalid`: The session token is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `concurrent_update`: Changed by another request meanwhile; retry. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_too_large`: The body exceeds 64 KiB. */
+            413: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    changeMyAgreementCard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A customerToken id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "cardToken": "tok_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ChangeAgreementCardRequest"];
+            };
+        };
+        responses: {
+            /** @description Changed. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "ctok_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                     *       "object": "customer_token",
+                     *       "status": "active",
+                     *       "merchantId": "string",
+                     *       "livemode": false,
+                     *       "purpose": "string",
+                     *       "maxAmount": 1,
+                     *       "currency": "USD",
+                     *       "cadence": "on_demand",
+                     *       "card": {
+                     *         "brand": "string",
+                     *         "last4": "string"
+                     *       },
+                     *       "checkoutSessionId": "string",
+                     *       "revokedAt": "2026-03-01T12:00:00.000Z",
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CustomerToken"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. `session_invalid`: The session token is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `concurrent_update`: Changed by another request meanwhile; retry. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_too_large`: The body exceeds 64 KiB. */
+            413: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `agreement_revoked`: The agreement is revoked; it cannot change. `card_expired`: The card has expired. */
+            422: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCustomerToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A customerToken id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The agreement. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "ctok_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                     *       "object": "customer_token",
+                     *       "status": "active",
+                     *       "merchantId": "string",
+                     *       "livemode": false,
+                     *       "purpose": "string",
+                     *       "maxAmount": 1,
+                     *       "currency": "USD",
+                     *       "cadence": "on_demand",
+                     *       "card": {
+                     *         "brand": "string",
+                     *         "last4": "string"
+                     *       },
+                     *       "checkoutSessionId": "string",
+                     *       "revokedAt": "2026-03-01T12:00:00.000Z",
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CustomerToken"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createCustomerTokenOrder: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Unique per logical request (a UUID is ideal). A retry with the same key and the same request returns the first response for 24 h, with `Idempotent-Replayed: true`; the same key with a different request is a 422 `idempotency_key_reused`; one still in flight is a 409. */
+                "Idempotency-Key": components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description A customerToken id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "amount": 1,
+                 *       "currency": "USD",
+                 *       "merchantReference": "string"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CustomerTokenOrderRequest"];
+            };
+        };
+        responses: {
+            /** @description The captured order. */
+            201: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "string",
+                     *       "object": "order",
+                     *       "status": "authorized",
+                     *       "livemode": false,
+                     *       "amount": 1,
+                     *       "currency": "USD",
+                     *       "merchantReference": "string",
+                     *       "checkoutSessionId": "string",
+                     *       "plan": {
+                     *         "id": "pay_in_4",
+                     *         "termMonths": 1,
+                     *         "aprBps": 1
+                     *       },
+                     *       "card": {
+                     *         "brand": "string",
+                     *         "last4": "string"
+                     *       },
+                     *       "customerToken": "string",
+                     *       "subscriptionId": "string",
+                     *       "riskDecision": {
+                     *         "id": "string",
+                     *         "decision": "approve",
+                     *         "score": 1
+                     *       },
+                     *       "capturedAmount": 1,
+                     *       "refundedAmount": 1,
+                     *       "outstandingAmount": 1,
+                     *       "lateFeesAmount": 1,
+                     *       "remainingAuthorizedAmount": 1,
+                     *       "disputed": false,
+                     *       "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
+                     *       "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
+                     *       "version": 1,
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z",
+                     *       "schedulePreview": {
+                     *         "installments": [
+                     *           {
+                     *             "seq": 1,
+                     *             "dueDate": "2026-03-01",
+                     *             "amount": 1,
+                     *             "principal": 1,
+                     *             "interest": 1
+                     *           }
+                     *         ],
+                     *         "disclosure": {
+                     *           "amountFinanced": 1,
+                     *           "financeCharge": 1,
+                     *           "totalOfPayments": 1,
+                     *           "apr": 1,
+                     *           "payment": 1
+                     *         }
+                     *       },
+                     *       "lines": [
+                     *         {
+                     *           "type": "physical",
+                     *           "reference": "string",
+                     *           "name": "string",
+                     *           "quantity": 1,
+                     *           "quantityUnit": "string",
+                     *           "unitPrice": 1,
+                     *           "taxRate": 0,
+                     *           "totalDiscountAmount": 0,
+                     *           "totalAmount": 1,
+                     *           "totalTaxAmount": 0
+                     *         }
+                     *       ],
+                     *       "shippingAmount": 1,
+                     *       "taxAmount": 1,
+                     *       "shippingAddress": {
+                     *         "name": "string",
+                     *         "line1": "string",
+                     *         "line2": "string",
+                     *         "city": "string",
+                     *         "region": "string",
+                     *         "postalCode": "string",
+                     *         "country": "US",
+                     *         "email": "string",
+                     *         "phone": "string"
+                     *       },
+                     *       "billingAddress": {
+                     *         "name": "string",
+                     *         "line1": "string",
+                     *         "line2": "string",
+                     *         "city": "string",
+                     *         "region": "string",
+                     *         "postalCode": "string",
+                     *         "country": "US",
+                     *         "email": "string",
+                     *         "phone": "string"
+                     *       },
+                     *       "captures": [
+                     *         {
+                     *           "id": "string",
+                     *           "object": "capture",
+                     *           "orderId": "string",
+                     *           "amount": 1,
+                     *           "currency": "USD",
+                     *           "refundedAmount": 1,
+                     *           "lines": [
+                     *             {
+                     *               "type": "physical",
+                     *               "reference": "string",
+                     *               "name": "string",
+                     *               "quantity": 1,
+                     *               "quantityUnit": "string",
+                     *               "unitPrice": 1,
+                     *               "taxRate": 0,
+                     *               "totalDiscountAmount": 0,
+                     *               "totalAmount": 1,
+                     *               "totalTaxAmount": 0
+                     *             }
+                     *           ],
+                     *           "reference": "string",
+                     *           "shippingInfo": [
+                     *             {
+                     *               "carrier": "string",
+                     *               "trackingNumber": "string",
+                     *               "trackingUrl": "string",
+                     *               "method": "string",
+                     *               "addedAt": "2026-03-01T12:00:00.000Z"
+                     *             }
+                     *           ],
+                     *           "createdAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "installments": [
+                     *         {
+                     *           "id": "string",
+                     *           "captureId": "string",
+                     *           "seq": 1,
+                     *           "dueDate": "2026-03-01",
+                     *           "amount": 1,
+                     *           "originalAmount": 1,
+                     *           "principal": 1,
+                     *           "interest": 1,
+                     *           "status": "due",
+                     *           "attempts": 1,
+                     *           "refundedAmount": 1,
+                     *           "paidAt": "2026-03-01T12:00:00.000Z",
+                     *           "failureCode": "string",
+                     *           "lateFee": 1
+                     *         }
+                     *       ],
+                     *       "refunds": [
+                     *         {
+                     *           "id": "string",
+                     *           "object": "refund",
+                     *           "orderId": "string",
+                     *           "amount": 1,
+                     *           "currency": "USD",
+                     *           "reducedAmount": 1,
+                     *           "returnedAmount": 1,
+                     *           "lines": [
+                     *             {
+                     *               "captureId": "string",
+                     *               "installmentId": "string",
+                     *               "reducedBy": 1,
+                     *               "refundedBy": 1
+                     *             }
+                     *           ],
+                     *           "cardRefunds": [
+                     *             {
+                     *               "installmentId": "string",
+                     *               "amount": 1,
+                     *               "status": "pending"
+                     *             }
+                     *           ],
+                     *           "orderLines": [
+                     *             {
+                     *               "type": "physical",
+                     *               "reference": "string",
+                     *               "name": "string",
+                     *               "quantity": 1,
+                     *               "quantityUnit": "string",
+                     *               "unitPrice": 1,
+                     *               "taxRate": 0,
+                     *               "totalDiscountAmount": 0,
+                     *               "totalAmount": 1,
+                     *               "totalTaxAmount": 0
+                     *             }
+                     *           ],
+                     *           "reference": "string",
+                     *           "createdAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `risk_declined`: Account monitoring declined the request (which rule is not disclosed). */
+            402: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. `risk_review_hold`: Account monitoring holds the request for review by an operator. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_request_in_progress`: A request with this `Idempotency-Key` is still in flight; retry later. `concurrent_update`: Changed by another request meanwhile; retry. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_too_large`: The body exceeds 64 KiB. */
+            413: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_key_reused`: This `Idempotency-Key` was used with a different request. `customer_token_revoked`: The shopper revoked the agreement behind this customer token; it charges nothing more. `amount_above_agreement_max`: The amount is above the agreement's maximum per charge (or in another currency). `plan_not_offered`: The plan is not offered here. */
+            422: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listSubscriptions: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The opaque `nextCursor` of the previous page. */
+                startingAfter?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Subscriptions. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "list",
+                     *       "data": [
+                     *         {
+                     *           "id": "sub_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                     *           "object": "subscription",
+                     *           "status": "active",
+                     *           "livemode": false,
+                     *           "customerToken": "string",
+                     *           "merchantReference": "string",
+                     *           "amount": 1,
+                     *           "currency": "USD",
+                     *           "interval": "week",
+                     *           "intervalCount": 1,
+                     *           "startDate": "2026-03-01",
+                     *           "trialEnd": "2026-03-01",
+                     *           "billingAnchor": "2026-03-01",
+                     *           "periodsBilled": 1,
+                     *           "nextBillingDate": "2026-03-01",
+                     *           "pendingAmount": {
+                     *             "amount": 1,
+                     *             "effectiveDate": "2026-03-01"
+                     *           },
+                     *           "cancelAtPeriodEnd": false,
+                     *           "endsOn": "2026-03-01",
+                     *           "canceledAt": "2026-03-01T12:00:00.000Z",
+                     *           "cancelReason": "requested",
+                     *           "latestOrderId": "string",
+                     *           "version": 1,
+                     *           "createdAt": "2026-03-01T12:00:00.000Z",
+                     *           "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "hasMore": false,
+                     *       "nextCursor": "string"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SubscriptionList"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. `invalid_cursor`: `startingAfter` is not a cursor this list returned to you. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createSubscription: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Unique per logical request (a UUID is ideal). A retry with the same key and the same request returns the first response for 24 h, with `Idempotent-Replayed: true`; the same key with a different request is a 422 `idempotency_key_reused`; one still in flight is a 409. */
+                "Idempotency-Key": components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "customerToken": "ctok_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                 *       "amount": 1,
+                 *       "currency": "USD",
+                 *       "interval": "week"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateSubscriptionRequest"];
+            };
+        };
+        responses: {
+            /** @description Created. */
+            201: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "sub_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                     *       "object": "subscription",
+                     *       "status": "active",
+                     *       "livemode": false,
+                     *       "customerToken": "string",
+                     *       "merchantReference": "string",
+                     *       "amount": 1,
+                     *       "currency": "USD",
+                     *       "interval": "week",
+                     *       "intervalCount": 1,
+                     *       "startDate": "2026-03-01",
+                     *       "trialEnd": "2026-03-01",
+                     *       "billingAnchor": "2026-03-01",
+                     *       "periodsBilled": 1,
+                     *       "nextBillingDate": "2026-03-01",
+                     *       "pendingAmount": {
+                     *         "amount": 1,
+                     *         "effectiveDate": "2026-03-01"
+                     *       },
+                     *       "cancelAtPeriodEnd": false,
+                     *       "endsOn": "2026-03-01",
+                     *       "canceledAt": "2026-03-01T12:00:00.000Z",
+                     *       "cancelReason": "requested",
+                     *       "latestOrderId": "string",
+                     *       "version": 1,
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Subscription"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_request_in_progress`: A request with this `Idempotency-Key` is still in flight; retry later. `concurrent_update`: Changed by another request meanwhile; retry. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_too_large`: The body exceeds 64 KiB. */
+            413: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_key_reused`: This `Idempotency-Key` was used with a different request. `customer_token_invalid`: Not a customer token of this merchant (unknown, another merchant's, or the other mode). `customer_token_revoked`: The shopper revoked the agreement behind this customer token; it charges nothing more. `amount_above_agreement_max`: The amount is above the agreement's maximum per charge (or in another currency). `cadence_not_agreed`: The subscription's interval is not the cadence the shopper agreed to. `amount_out_of_range`: The amount is outside the plan's limits. `currency_not_offered`: No plan offered here accepts this currency. `plan_not_offered`: The plan is not offered here. */
+            422: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A subscription id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscription. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "sub_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                     *       "object": "subscription",
+                     *       "status": "active",
+                     *       "livemode": false,
+                     *       "customerToken": "string",
+                     *       "merchantReference": "string",
+                     *       "amount": 1,
+                     *       "currency": "USD",
+                     *       "interval": "week",
+                     *       "intervalCount": 1,
+                     *       "startDate": "2026-03-01",
+                     *       "trialEnd": "2026-03-01",
+                     *       "billingAnchor": "2026-03-01",
+                     *       "periodsBilled": 1,
+                     *       "nextBillingDate": "2026-03-01",
+                     *       "pendingAmount": {
+                     *         "amount": 1,
+                     *         "effectiveDate": "2026-03-01"
+                     *       },
+                     *       "cancelAtPeriodEnd": false,
+                     *       "endsOn": "2026-03-01",
+                     *       "canceledAt": "2026-03-01T12:00:00.000Z",
+                     *       "cancelReason": "requested",
+                     *       "latestOrderId": "string",
+                     *       "version": 1,
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Subscription"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    pauseSubscription: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Unique per logical request (a UUID is ideal). A retry with the same key and the same request returns the first response for 24 h, with `Idempotent-Replayed: true`; the same key with a different request is a 422 `idempotency_key_reused`; one still in flight is a 409. */
+                "Idempotency-Key": components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description A subscription id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscription. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "sub_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                     *       "object": "subscription",
+                     *       "status": "active",
+                     *       "livemode": false,
+                     *       "customerToken": "string",
+                     *       "merchantReference": "string",
+                     *       "amount": 1,
+                     *       "currency": "USD",
+                     *       "interval": "week",
+                     *       "intervalCount": 1,
+                     *       "startDate": "2026-03-01",
+                     *       "trialEnd": "2026-03-01",
+                     *       "billingAnchor": "2026-03-01",
+                     *       "periodsBilled": 1,
+                     *       "nextBillingDate": "2026-03-01",
+                     *       "pendingAmount": {
+                     *         "amount": 1,
+                     *         "effectiveDate": "2026-03-01"
+                     *       },
+                     *       "cancelAtPeriodEnd": false,
+                     *       "endsOn": "2026-03-01",
+                     *       "canceledAt": "2026-03-01T12:00:00.000Z",
+                     *       "cancelReason": "requested",
+                     *       "latestOrderId": "string",
+                     *       "version": 1,
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Subscription"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_request_in_progress`: A request with this `Idempotency-Key` is still in flight; retry later. `concurrent_update`: Changed by another request meanwhile; retry. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_too_large`: The body exceeds 64 KiB. */
+            413: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_key_reused`: This `Idempotency-Key` was used with a different request. `subscription_status_invalid`: The subscription's status does not allow this (e.g. resume an active one, change a canceled one). */
+            422: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    resumeSubscription: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Unique per logical request (a UUID is ideal). A retry with the same key and the same request returns the first response for 24 h, with `Idempotent-Replayed: true`; the same key with a different request is a 422 `idempotency_key_reused`; one still in flight is a 409. */
+                "Idempotency-Key": components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description A subscription id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscription. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "sub_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                     *       "object": "subscription",
+                     *       "status": "active",
+                     *       "livemode": false,
+                     *       "customerToken": "string",
+                     *       "merchantReference": "string",
+                     *       "amount": 1,
+                     *       "currency": "USD",
+                     *       "interval": "week",
+                     *       "intervalCount": 1,
+                     *       "startDate": "2026-03-01",
+                     *       "trialEnd": "2026-03-01",
+                     *       "billingAnchor": "2026-03-01",
+                     *       "periodsBilled": 1,
+                     *       "nextBillingDate": "2026-03-01",
+                     *       "pendingAmount": {
+                     *         "amount": 1,
+                     *         "effectiveDate": "2026-03-01"
+                     *       },
+                     *       "cancelAtPeriodEnd": false,
+                     *       "endsOn": "2026-03-01",
+                     *       "canceledAt": "2026-03-01T12:00:00.000Z",
+                     *       "cancelReason": "requested",
+                     *       "latestOrderId": "string",
+                     *       "version": 1,
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Subscription"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_request_in_progress`: A request with this `Idempotency-Key` is still in flight; retry later. `concurrent_update`: Changed by another request meanwhile; retry. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_too_large`: The body exceeds 64 KiB. */
+            413: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_key_reused`: This `Idempotency-Key` was used with a different request. `subscription_status_invalid`: The subscription's status does not allow this (e.g. resume an active one, change a canceled one). */
+            422: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    cancelSubscription: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Unique per logical request (a UUID is ideal). A retry with the same key and the same request returns the first response for 24 h, with `Idempotent-Replayed: true`; the same key with a different request is a 422 `idempotency_key_reused`; one still in flight is a 409. */
+                "Idempotency-Key": components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description A subscription id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {} */
+                "application/json": components["schemas"]["CancelSubscriptionRequest"];
+            };
+        };
+        responses: {
+            /** @description The subscription. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "sub_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                     *       "object": "subscription",
+                     *       "status": "active",
+                     *       "livemode": false,
+                     *       "customerToken": "string",
+                     *       "merchantReference": "string",
+                     *       "amount": 1,
+                     *       "currency": "USD",
+                     *       "interval": "week",
+                     *       "intervalCount": 1,
+                     *       "startDate": "2026-03-01",
+                     *       "trialEnd": "2026-03-01",
+                     *       "billingAnchor": "2026-03-01",
+                     *       "periodsBilled": 1,
+                     *       "nextBillingDate": "2026-03-01",
+                     *       "pendingAmount": {
+                     *         "amount": 1,
+                     *         "effectiveDate": "2026-03-01"
+                     *       },
+                     *       "cancelAtPeriodEnd": false,
+                     *       "endsOn": "2026-03-01",
+                     *       "canceledAt": "2026-03-01T12:00:00.000Z",
+                     *       "cancelReason": "requested",
+                     *       "latestOrderId": "string",
+                     *       "version": 1,
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Subscription"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_request_in_progress`: A request with this `Idempotency-Key` is still in flight; retry later. `concurrent_update`: Changed by another request meanwhile; retry. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_too_large`: The body exceeds 64 KiB. */
+            413: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_key_reused`: This `Idempotency-Key` was used with a different request. `subscription_status_invalid`: The subscription's status does not allow this (e.g. resume an active one, change a canceled one). */
+            422: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    changeSubscriptionAmount: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Unique per logical request (a UUID is ideal). A retry with the same key and the same request returns the first response for 24 h, with `Idempotent-Replayed: true`; the same key with a different request is a 422 `idempotency_key_reused`; one still in flight is a 409. */
+                "Idempotency-Key": components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description A subscription id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "amount": 1
+                 *     }
+                 */
+                "application/json": components["schemas"]["ChangeSubscriptionAmountRequest"];
+            };
+        };
+        responses: {
+            /** @description The subscription. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "sub_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                     *       "object": "subscription",
+                     *       "status": "active",
+                     *       "livemode": false,
+                     *       "customerToken": "string",
+                     *       "merchantReference": "string",
+                     *       "amount": 1,
+                     *       "currency": "USD",
+                     *       "interval": "week",
+                     *       "intervalCount": 1,
+                     *       "startDate": "2026-03-01",
+                     *       "trialEnd": "2026-03-01",
+                     *       "billingAnchor": "2026-03-01",
+                     *       "periodsBilled": 1,
+                     *       "nextBillingDate": "2026-03-01",
+                     *       "pendingAmount": {
+                     *         "amount": 1,
+                     *         "effectiveDate": "2026-03-01"
+                     *       },
+                     *       "cancelAtPeriodEnd": false,
+                     *       "endsOn": "2026-03-01",
+                     *       "canceledAt": "2026-03-01T12:00:00.000Z",
+                     *       "cancelReason": "requested",
+                     *       "latestOrderId": "string",
+                     *       "version": 1,
+                     *       "createdAt": "2026-03-01T12:00:00.000Z",
+                     *       "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Subscription"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_request_in_progress`: A request with this `Idempotency-Key` is still in flight; retry later. `concurrent_update`: Changed by another request meanwhile; retry. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_too_large`: The body exceeds 64 KiB. */
+            413: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_key_reused`: This `Idempotency-Key` was used with a different request. `subscription_status_invalid`: The subscription's status does not allow this (e.g. resume an active one, change a canceled one). `amount_above_agreement_max`: The amount is above the agreement's maximum per charge (or in another currency). */
+            422: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. `quota_exceeded`: Deployed: the API key's usage-plan quota is spent. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     webhook_order_authorized: {
         parameters: {
             query?: never;
@@ -25255,6 +28755,546 @@ export interface operations {
                     object: "event";
                     /** @constant */
                     type: "dispute.resolved";
+                    /** Format: date-time */
+                    created: string;
+                    objectId: string;
+                    /** @description The object's version after the change: keep the highest per object, drop lower ones. */
+                    sequence: number;
+                    data: components["schemas"]["OrderEventData"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the event. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_customer_token_revoked: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`; one `v1` per valid secret while a secret rotates: accept the event if any matches. */
+                "Tessera-Signature": string;
+                /** @description The event `id`. */
+                "Tessera-Event-Id": string;
+                /** @description The event `type`. */
+                "Tessera-Event-Type": "customer_token.revoked";
+                /** @description 1 on the first attempt. */
+                "Tessera-Delivery-Attempt": number;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                 *       "object": "event",
+                 *       "type": "customer_token.revoked",
+                 *       "created": "2026-03-01T12:00:00.000Z",
+                 *       "objectId": "string",
+                 *       "sequence": 1,
+                 *       "data": {
+                 *         "id": "string",
+                 *         "object": "order",
+                 *         "status": "authorized",
+                 *         "livemode": false,
+                 *         "amount": 1,
+                 *         "currency": "USD",
+                 *         "merchantReference": "string",
+                 *         "checkoutSessionId": "string",
+                 *         "plan": {
+                 *           "id": "pay_in_4"
+                 *         },
+                 *         "card": {
+                 *           "brand": "string",
+                 *           "last4": "string"
+                 *         },
+                 *         "riskDecision": {
+                 *           "id": "string",
+                 *           "decision": "approve",
+                 *           "score": 1
+                 *         },
+                 *         "capturedAmount": 1,
+                 *         "refundedAmount": 1,
+                 *         "outstandingAmount": 1,
+                 *         "lateFeesAmount": 1,
+                 *         "remainingAuthorizedAmount": 1,
+                 *         "disputed": false,
+                 *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
+                 *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
+                 *         "version": 1,
+                 *         "createdAt": "2026-03-01T12:00:00.000Z",
+                 *         "updatedAt": "2026-03-01T12:00:00.000Z"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description A event id.
+                     * @example evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V
+                     */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "customer_token.revoked";
+                    /** Format: date-time */
+                    created: string;
+                    objectId: string;
+                    /** @description The object's version after the change: keep the highest per object, drop lower ones. */
+                    sequence: number;
+                    data: components["schemas"]["OrderEventData"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the event. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_subscription_created: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`; one `v1` per valid secret while a secret rotates: accept the event if any matches. */
+                "Tessera-Signature": string;
+                /** @description The event `id`. */
+                "Tessera-Event-Id": string;
+                /** @description The event `type`. */
+                "Tessera-Event-Type": "subscription.created";
+                /** @description 1 on the first attempt. */
+                "Tessera-Delivery-Attempt": number;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                 *       "object": "event",
+                 *       "type": "subscription.created",
+                 *       "created": "2026-03-01T12:00:00.000Z",
+                 *       "objectId": "string",
+                 *       "sequence": 1,
+                 *       "data": {
+                 *         "id": "string",
+                 *         "object": "order",
+                 *         "status": "authorized",
+                 *         "livemode": false,
+                 *         "amount": 1,
+                 *         "currency": "USD",
+                 *         "merchantReference": "string",
+                 *         "checkoutSessionId": "string",
+                 *         "plan": {
+                 *           "id": "pay_in_4"
+                 *         },
+                 *         "card": {
+                 *           "brand": "string",
+                 *           "last4": "string"
+                 *         },
+                 *         "riskDecision": {
+                 *           "id": "string",
+                 *           "decision": "approve",
+                 *           "score": 1
+                 *         },
+                 *         "capturedAmount": 1,
+                 *         "refundedAmount": 1,
+                 *         "outstandingAmount": 1,
+                 *         "lateFeesAmount": 1,
+                 *         "remainingAuthorizedAmount": 1,
+                 *         "disputed": false,
+                 *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
+                 *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
+                 *         "version": 1,
+                 *         "createdAt": "2026-03-01T12:00:00.000Z",
+                 *         "updatedAt": "2026-03-01T12:00:00.000Z"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description A event id.
+                     * @example evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V
+                     */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "subscription.created";
+                    /** Format: date-time */
+                    created: string;
+                    objectId: string;
+                    /** @description The object's version after the change: keep the highest per object, drop lower ones. */
+                    sequence: number;
+                    data: components["schemas"]["OrderEventData"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the event. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_subscription_renewed: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`; one `v1` per valid secret while a secret rotates: accept the event if any matches. */
+                "Tessera-Signature": string;
+                /** @description The event `id`. */
+                "Tessera-Event-Id": string;
+                /** @description The event `type`. */
+                "Tessera-Event-Type": "subscription.renewed";
+                /** @description 1 on the first attempt. */
+                "Tessera-Delivery-Attempt": number;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                 *       "object": "event",
+                 *       "type": "subscription.renewed",
+                 *       "created": "2026-03-01T12:00:00.000Z",
+                 *       "objectId": "string",
+                 *       "sequence": 1,
+                 *       "data": {
+                 *         "id": "string",
+                 *         "object": "order",
+                 *         "status": "authorized",
+                 *         "livemode": false,
+                 *         "amount": 1,
+                 *         "currency": "USD",
+                 *         "merchantReference": "string",
+                 *         "checkoutSessionId": "string",
+                 *         "plan": {
+                 *           "id": "pay_in_4"
+                 *         },
+                 *         "card": {
+                 *           "brand": "string",
+                 *           "last4": "string"
+                 *         },
+                 *         "riskDecision": {
+                 *           "id": "string",
+                 *           "decision": "approve",
+                 *           "score": 1
+                 *         },
+                 *         "capturedAmount": 1,
+                 *         "refundedAmount": 1,
+                 *         "outstandingAmount": 1,
+                 *         "lateFeesAmount": 1,
+                 *         "remainingAuthorizedAmount": 1,
+                 *         "disputed": false,
+                 *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
+                 *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
+                 *         "version": 1,
+                 *         "createdAt": "2026-03-01T12:00:00.000Z",
+                 *         "updatedAt": "2026-03-01T12:00:00.000Z"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description A event id.
+                     * @example evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V
+                     */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "subscription.renewed";
+                    /** Format: date-time */
+                    created: string;
+                    objectId: string;
+                    /** @description The object's version after the change: keep the highest per object, drop lower ones. */
+                    sequence: number;
+                    data: components["schemas"]["OrderEventData"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the event. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_subscription_payment_failed: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`; one `v1` per valid secret while a secret rotates: accept the event if any matches. */
+                "Tessera-Signature": string;
+                /** @description The event `id`. */
+                "Tessera-Event-Id": string;
+                /** @description The event `type`. */
+                "Tessera-Event-Type": "subscription.payment_failed";
+                /** @description 1 on the first attempt. */
+                "Tessera-Delivery-Attempt": number;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                 *       "object": "event",
+                 *       "type": "subscription.payment_failed",
+                 *       "created": "2026-03-01T12:00:00.000Z",
+                 *       "objectId": "string",
+                 *       "sequence": 1,
+                 *       "data": {
+                 *         "id": "string",
+                 *         "object": "order",
+                 *         "status": "authorized",
+                 *         "livemode": false,
+                 *         "amount": 1,
+                 *         "currency": "USD",
+                 *         "merchantReference": "string",
+                 *         "checkoutSessionId": "string",
+                 *         "plan": {
+                 *           "id": "pay_in_4"
+                 *         },
+                 *         "card": {
+                 *           "brand": "string",
+                 *           "last4": "string"
+                 *         },
+                 *         "riskDecision": {
+                 *           "id": "string",
+                 *           "decision": "approve",
+                 *           "score": 1
+                 *         },
+                 *         "capturedAmount": 1,
+                 *         "refundedAmount": 1,
+                 *         "outstandingAmount": 1,
+                 *         "lateFeesAmount": 1,
+                 *         "remainingAuthorizedAmount": 1,
+                 *         "disputed": false,
+                 *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
+                 *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
+                 *         "version": 1,
+                 *         "createdAt": "2026-03-01T12:00:00.000Z",
+                 *         "updatedAt": "2026-03-01T12:00:00.000Z"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description A event id.
+                     * @example evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V
+                     */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "subscription.payment_failed";
+                    /** Format: date-time */
+                    created: string;
+                    objectId: string;
+                    /** @description The object's version after the change: keep the highest per object, drop lower ones. */
+                    sequence: number;
+                    data: components["schemas"]["OrderEventData"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the event. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_subscription_past_due: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`; one `v1` per valid secret while a secret rotates: accept the event if any matches. */
+                "Tessera-Signature": string;
+                /** @description The event `id`. */
+                "Tessera-Event-Id": string;
+                /** @description The event `type`. */
+                "Tessera-Event-Type": "subscription.past_due";
+                /** @description 1 on the first attempt. */
+                "Tessera-Delivery-Attempt": number;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                 *       "object": "event",
+                 *       "type": "subscription.past_due",
+                 *       "created": "2026-03-01T12:00:00.000Z",
+                 *       "objectId": "string",
+                 *       "sequence": 1,
+                 *       "data": {
+                 *         "id": "string",
+                 *         "object": "order",
+                 *         "status": "authorized",
+                 *         "livemode": false,
+                 *         "amount": 1,
+                 *         "currency": "USD",
+                 *         "merchantReference": "string",
+                 *         "checkoutSessionId": "string",
+                 *         "plan": {
+                 *           "id": "pay_in_4"
+                 *         },
+                 *         "card": {
+                 *           "brand": "string",
+                 *           "last4": "string"
+                 *         },
+                 *         "riskDecision": {
+                 *           "id": "string",
+                 *           "decision": "approve",
+                 *           "score": 1
+                 *         },
+                 *         "capturedAmount": 1,
+                 *         "refundedAmount": 1,
+                 *         "outstandingAmount": 1,
+                 *         "lateFeesAmount": 1,
+                 *         "remainingAuthorizedAmount": 1,
+                 *         "disputed": false,
+                 *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
+                 *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
+                 *         "version": 1,
+                 *         "createdAt": "2026-03-01T12:00:00.000Z",
+                 *         "updatedAt": "2026-03-01T12:00:00.000Z"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description A event id.
+                     * @example evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V
+                     */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "subscription.past_due";
+                    /** Format: date-time */
+                    created: string;
+                    objectId: string;
+                    /** @description The object's version after the change: keep the highest per object, drop lower ones. */
+                    sequence: number;
+                    data: components["schemas"]["OrderEventData"];
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the event. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_subscription_canceled: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`; one `v1` per valid secret while a secret rotates: accept the event if any matches. */
+                "Tessera-Signature": string;
+                /** @description The event `id`. */
+                "Tessera-Event-Id": string;
+                /** @description The event `type`. */
+                "Tessera-Event-Type": "subscription.canceled";
+                /** @description 1 on the first attempt. */
+                "Tessera-Delivery-Attempt": number;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                 *       "object": "event",
+                 *       "type": "subscription.canceled",
+                 *       "created": "2026-03-01T12:00:00.000Z",
+                 *       "objectId": "string",
+                 *       "sequence": 1,
+                 *       "data": {
+                 *         "id": "string",
+                 *         "object": "order",
+                 *         "status": "authorized",
+                 *         "livemode": false,
+                 *         "amount": 1,
+                 *         "currency": "USD",
+                 *         "merchantReference": "string",
+                 *         "checkoutSessionId": "string",
+                 *         "plan": {
+                 *           "id": "pay_in_4"
+                 *         },
+                 *         "card": {
+                 *           "brand": "string",
+                 *           "last4": "string"
+                 *         },
+                 *         "riskDecision": {
+                 *           "id": "string",
+                 *           "decision": "approve",
+                 *           "score": 1
+                 *         },
+                 *         "capturedAmount": 1,
+                 *         "refundedAmount": 1,
+                 *         "outstandingAmount": 1,
+                 *         "lateFeesAmount": 1,
+                 *         "remainingAuthorizedAmount": 1,
+                 *         "disputed": false,
+                 *         "authorizationExpiresAt": "2026-03-01T12:00:00.000Z",
+                 *         "authorizationMaxExpiresAt": "2026-03-01T12:00:00.000Z",
+                 *         "version": 1,
+                 *         "createdAt": "2026-03-01T12:00:00.000Z",
+                 *         "updatedAt": "2026-03-01T12:00:00.000Z"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description A event id.
+                     * @example evt_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V
+                     */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "subscription.canceled";
                     /** Format: date-time */
                     created: string;
                     objectId: string;

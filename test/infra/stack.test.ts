@@ -880,6 +880,27 @@ describe('Tessera stack (dev)', () => {
     }
   });
 
+  it('feeds the risk stream consumer the item types it reads, at once: aggregates, decisions (checkout counts) and audit records', () => {
+    const mappings = synth
+      .allResources()
+      .filter(([, r]) => r.Type === 'AWS::Lambda::EventSourceMapping')
+      .map(([home, r]) => synth.deref(home, r) as Resource)
+      .filter((r) => mentions(r.Properties.FunctionName, synth.id(stack.riskStream.fn)));
+    expect(mappings).toHaveLength(1);
+    const props = mappings[0]?.Properties ?? never();
+    expect(props.MaximumBatchingWindowInSeconds ?? 0).toBe(0);
+    expect(props).toMatchObject({
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BisectBatchOnFunctionError: true,
+    });
+    const patterns = (props.FilterCriteria as { Filters: { Pattern: string }[] }).Filters.map(
+      (f) => JSON.parse(f.Pattern) as { dynamodb: { NewImage: { type: { S: string[] } } } },
+    );
+    expect(patterns.flatMap((p) => p.dynamodb.NewImage.type.S).sort()).toEqual(
+      ['audit', 'riskAggregate', 'riskDecision'].sort(),
+    );
+  });
+
   it('lets only the charger detokenize among the collection functions; each sends only to its own next queue', () => {
     const subjects = synth.functions(
       routes.filter((r) => r.entry.startsWith('functions/collection/')),

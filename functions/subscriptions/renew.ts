@@ -158,6 +158,7 @@ export async function renewSubscription(
     processor,
     clock,
   );
-  await subscriptionChargeOutcome(outcome, clock);
+  // Paid on an active subscription changes nothing: no read of it again.
+  if (outcome.result !== 'paid' || s.status === 'past_due') await subscriptionChargeOutcome(outcome, clock);
   return { renewal: 'renewed', charge: outcome };
 }

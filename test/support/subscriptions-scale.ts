@@ -43,7 +43,7 @@ export function countingProcessor(): CardProcessor & { keys: Map<string, number>
 
 const at = (day: string) => `${day}T06:00:00.000Z`;
 
-function records(merchantId: string, day: string): Record<string, unknown>[] {
+function records(merchantId: string, day: string, withAgreement = true): Record<string, unknown>[] {
   const customerId = newId('customer');
   const token = newId('customerToken');
   const cardToken = `tok_${randomBytes(6).toString('hex')}`;
@@ -89,10 +89,8 @@ function records(merchantId: string, day: string): Record<string, unknown>[] {
     createdAt: at(day),
     updatedAt: at(day),
   };
-  return [
-    agreement,
-    { ...subscriptionKey(id), type: 'subscription', ...subscription, ...renewalIndex(id, day) },
-  ];
+  const item = { ...subscriptionKey(id), type: 'subscription', ...subscription, ...renewalIndex(id, day) };
+  return withAgreement ? [agreement, item] : [item];
 }
 
 /** `due` subscriptions renewing on `asOf`; `notDue` renewing on the 60 days after it. One active merchant. */
@@ -105,18 +103,18 @@ export async function seedSubscriptions(
     { pk: `MERCHANT#${merchantId}`, sk: 'MERCHANT', type: 'merchant', id: merchantId, status: 'active' },
   ];
   for (let i = 0; i < counts.due; i += 1) items.push(...records(merchantId, asOf));
-  for (let i = 0; i < counts.notDue; i += 1) items.push(...records(merchantId, addDays(asOf, 1 + (i % 60))));
+  // Renewing later: never read by this run, so they need no agreement.
+  for (let i = 0; i < counts.notDue; i += 1)
+    items.push(...records(merchantId, addDays(asOf, 1 + (i % 60)), false));
   await writeAll(items);
   return merchantId;
 }
 
-export interface RenewalRun {
+export interface IndexReads {
   /** Subscriptions the shard workers found due, and the index reads (dispatcher checks + pages). */
   renewalsDue: number;
   itemsRead: number;
   readUnits: number;
-  /** The run record's counters after the charger handled every message. */
-  counts: Record<string, number>;
 }
 
 const sqsRecord = (body: unknown, n: number): SQSRecord =>
@@ -127,10 +125,12 @@ const sqsRecord = (body: unknown, n: number): SQSRecord =>
   }) as unknown as SQSRecord;
 
 /**
- * One collection run for `asOf` (the watermark at `asOf`, as in steady state): dispatch, every shard,
- * then every charge message through the charger's SQS handler in batches of 10, `concurrency` at a time.
+ * The read side of one collection run for `asOf` (the watermark at `asOf`, as in steady state): the
+ * run record, the dispatcher and every shard worker. Returns the reads and the charger's messages.
  */
-export async function runRenewals(asOf: string, concurrency = 4): Promise<RenewalRun> {
+export async function readRun(
+  asOf: string,
+): Promise<{ runId: string; reads: IndexReads; messages: ChargeMessage[] }> {
   const now = new Date(at(asOf));
   await runStore.advanceWatermark(asOf, now.toISOString());
   const runId = newId('collectionRun', now);
@@ -145,21 +145,31 @@ export async function runRenewals(asOf: string, concurrency = 4): Promise<Renewa
   const shards = new MemoryQueue<ShardMessage>();
   const charges = new MemoryQueue<ChargeMessage>();
   const dispatched = await dispatch({ id: runId, asOf }, now, shards);
-  const run: RenewalRun = {
+  const reads: IndexReads = {
     renewalsDue: 0,
     itemsRead: dispatched.itemsRead,
     readUnits: dispatched.readUnits,
-    counts: {},
   };
   for (const { body } of shards.take(shards.size)) {
     const result = await processShard(body, charges);
-    run.renewalsDue += result.renewals;
-    run.itemsRead += result.itemsRead;
-    run.readUnits += result.readUnits;
+    reads.renewalsDue += result.renewals;
+    reads.itemsRead += result.itemsRead;
+    reads.readUnits += result.readUnits;
   }
-  const messages = charges.take(charges.size).map(({ body }, n) => sqsRecord(body, n));
+  return { runId, reads, messages: charges.take(charges.size).map(({ body }) => body) };
+}
+
+/**
+ * The charge side of the run: every message through the charger's SQS handler in batches of 10,
+ * `concurrency` batches at a time. Returns the run record's counters.
+ */
+export async function chargeRun(
+  run: { runId: string; messages: ChargeMessage[] },
+  concurrency = 4,
+): Promise<Record<string, number>> {
+  const records = run.messages.map((body, n) => sqsRecord(body, n));
   const batches: SQSRecord[][] = [];
-  for (let i = 0; i < messages.length; i += 10) batches.push(messages.slice(i, i + 10));
+  for (let i = 0; i < records.length; i += 10) batches.push(records.slice(i, i + 10));
   const worker = async () => {
     for (let batch = batches.shift(); batch; batch = batches.shift()) {
       const response = await chargeInstallments({ Records: batch });
@@ -167,6 +177,5 @@ export async function runRenewals(asOf: string, concurrency = 4): Promise<Renewa
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  run.counts = (await runStore.getRun(runId))?.counts ?? {};
-  return run;
+  return (await runStore.getRun(run.runId))?.counts ?? {};
 }

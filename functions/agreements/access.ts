@@ -10,6 +10,7 @@ import { DomainError } from '../lib/errors.ts';
 import type { CurrencyCode } from '../lib/money.ts';
 import { usdMinorEquivalent } from '../lib/money.ts';
 import { assessRisk, type RiskDecision, riskRefusal } from '../monitoring/risk.ts';
+import type { RecurringCharge } from '../orders/collection-face.ts';
 import * as store from './store.ts';
 
 export type { AgreementRecord } from './store.ts';
@@ -119,9 +120,36 @@ export async function screenCharge(
   return refusal ? { decision, refusal } : { decision };
 }
 
-/** The risk decision as an order records it (approve or review; a decline never makes an order). */
-export const orderRiskDecision = (decision: RiskDecision) => ({
-  id: decision.id,
-  decision: decision.decision === 'review' ? ('review' as const) : ('approve' as const),
-  score: decision.score,
-});
+/**
+ * The merchant-initiated order of a charge under `agreement` (orders/recurring.ts): the parties, the
+ * checkout session and the card from the agreement; the amount, reference and ids from the charge;
+ * account monitoring's decision as the order records it (a decline never makes an order).
+ */
+export function agreementCharge(
+  agreement: store.AgreementRecord,
+  charge: {
+    orderId: string;
+    merchantReference: string;
+    amount: number;
+    currency: CurrencyCode;
+    subscriptionId?: string;
+  },
+  decision: RiskDecision,
+): RecurringCharge {
+  return {
+    ...charge,
+    merchantId: agreement.merchantId,
+    livemode: agreement.livemode,
+    customerId: agreement.customerId,
+    customerToken: agreement.id,
+    checkoutSessionId: agreement.checkoutSessionId,
+    cardToken: agreement.cardToken,
+    cardBrand: agreement.cardBrand,
+    cardLast4: agreement.cardLast4,
+    riskDecision: {
+      id: decision.id,
+      decision: decision.decision === 'review' ? 'review' : 'approve',
+      score: decision.score,
+    },
+  };
+}

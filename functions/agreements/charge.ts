@@ -14,9 +14,9 @@ import { merchantActiveItem, merchantSuspended } from '../merchants/access.ts';
 import { type OrderResponse, recurringOrder, requestCharges } from '../orders/collection-face.ts';
 import {
   agreementActiveItem,
+  agreementCharge,
   chargeableAgreement,
   customerTokenRevoked,
-  orderRiskDecision,
   readAgreement,
   screenCharge,
 } from './access.ts';
@@ -44,20 +44,11 @@ export async function chargeCustomerToken(
   if (screened.refusal) throw screened.refusal;
   const now = clock.now();
   const recurring = recurringOrder(
-    {
-      orderId: newId('order', now),
-      merchantId: agreement.merchantId,
-      livemode: agreement.livemode,
-      customerId: agreement.customerId,
-      customerToken: agreement.id,
-      checkoutSessionId: agreement.checkoutSessionId,
-      merchantReference: body.merchantReference,
-      ...charge,
-      cardToken: agreement.cardToken,
-      cardBrand: agreement.cardBrand,
-      cardLast4: agreement.cardLast4,
-      riskDecision: orderRiskDecision(screened.decision),
-    },
+    agreementCharge(
+      agreement,
+      { orderId: newId('order', now), merchantReference: body.merchantReference, ...charge },
+      screened.decision,
+    ),
     clock,
   );
   await new Transaction<'order' | 'agreement' | 'merchant'>()

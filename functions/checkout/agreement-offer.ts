@@ -8,7 +8,7 @@ import type { AgreementTerms } from '../lib/agreement-terms.ts';
 import { DomainError } from '../lib/errors.ts';
 import type { CurrencyCode } from '../lib/money.ts';
 import type { TransactItem } from '../lib/transactions.ts';
-import { clientTokenMatches } from './session.ts';
+import { sessionForClient } from './session.ts';
 import * as store from './store.ts';
 
 /** What the shopper approves: the merchant's request on the session, in the session's currency. */
@@ -35,18 +35,7 @@ export async function agreementOffer(
   clientToken: string,
   now: Date,
 ): Promise<AgreementOffer> {
-  const session = await store.getSession(sessionId);
-  if (!session) {
-    throw new DomainError('not_found', 'resource_missing', `No such checkout session: ${sessionId}.`, 'id');
-  }
-  if (!clientTokenMatches(session, clientToken)) {
-    throw new DomainError(
-      'denied',
-      'client_token_invalid',
-      'The clientToken is not the one of this checkout session.',
-      'clientToken',
-    );
-  }
+  const session = await sessionForClient(sessionId, clientToken);
   if (now.getTime() >= session.expiresAtMs) {
     throw new DomainError('rejected', 'checkout_session_expired', 'This checkout session has expired.');
   }

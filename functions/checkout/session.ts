@@ -181,3 +181,26 @@ export function clientTokenMatches(session: store.CheckoutSessionRecord, clientT
   const expected = Buffer.from(session.clientTokenHash, 'hex');
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
+
+/**
+ * The session `sessionId`, for the holder of its client secret only: not_found `resource_missing`
+ * (no such session), denied `client_token_invalid` (not its secret).
+ */
+export async function sessionForClient(
+  sessionId: string,
+  clientToken: string,
+): Promise<store.CheckoutSessionRecord> {
+  const session = await store.getSession(sessionId);
+  if (!session) {
+    throw new DomainError('not_found', 'resource_missing', `No such checkout session: ${sessionId}.`, 'id');
+  }
+  if (!clientTokenMatches(session, clientToken)) {
+    throw new DomainError(
+      'denied',
+      'client_token_invalid',
+      'The clientToken is not the one of this checkout session.',
+      'clientToken',
+    );
+  }
+  return session;
+}

@@ -8,7 +8,7 @@
  * dies in between leaves it `charging` in the due index, where the next run's reconciler settles it
  * (orders/collect.ts). From there the period is any order: dunning, late fees, disputes, refunds.
  */
-import { agreementActiveItem, orderRiskDecision, readAgreement, screenCharge } from '../agreements/access.ts';
+import { agreementActiveItem, agreementCharge, readAgreement, screenCharge } from '../agreements/access.ts';
 import { billingDate } from '../installments/terms.ts';
 import type { Clock } from '../lib/clock.ts';
 import { newId } from '../lib/ids.ts';
@@ -110,21 +110,11 @@ export async function renewSubscription(
   }
   const orderId = newId('order', now);
   const recurring = recurringOrder(
-    {
-      orderId,
-      merchantId: s.merchantId,
-      livemode: s.livemode,
-      customerId: s.customerId,
-      customerToken: agreement.id,
-      subscriptionId: s.id,
-      checkoutSessionId: agreement.checkoutSessionId,
-      merchantReference: s.merchantReference ?? s.id,
-      ...charge,
-      cardToken: agreement.cardToken,
-      cardBrand: agreement.cardBrand,
-      cardLast4: agreement.cardLast4,
-      riskDecision: orderRiskDecision(screened.decision),
-    },
+    agreementCharge(
+      agreement,
+      { orderId, merchantReference: s.merchantReference ?? s.id, subscriptionId: s.id, ...charge },
+      screened.decision,
+    ),
     clock,
   );
   const renewed: store.SubscriptionRecord = { ...next, latestOrderId: orderId };

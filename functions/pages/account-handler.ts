@@ -6,6 +6,7 @@
  * (`/account/payoff`) are separate functions with the vault grants only they need.
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
+import { revokeMyAgreement } from '../agreements/me-handler.ts';
 import { confirmTotp, enrollTotp } from '../twofa/handler.ts';
 import { disableTwoFactor, regenerateRecoveryCodes } from '../twofa/settings-handler.ts';
 import { DONE, renderAccount, viewOf } from './account-page.ts';
@@ -113,6 +114,18 @@ async function signedInStep(request: PageRequest, sessionToken: string): Promise
     return htmlResponse(ctx, 200, recoveryCodesPage(view, answer.json.recoveryCodes));
   }
   if (step === 'step-up' || step === 'verify') return twoFactorStep(request, sessionToken);
+  if (step === 'revoke-agreement') {
+    const revoked = await invoke(revokeMyAgreement, ctx.event, {
+      method: 'DELETE',
+      resource: '/v1/me/agreements/{id}',
+      pathParameters: { id: form.get('agreement') ?? '' },
+      sessionToken,
+    });
+    return redirect(
+      ctx,
+      `${view.action}?${revoked.error ? `error=${revoked.error.code}` : 'done=agreement-revoked'}`,
+    );
+  }
   const card = await cardStepUp(request, sessionToken, {
     action: view.action,
     cardAction: `${view.action}/cards`,

@@ -1,8 +1,15 @@
 /** The portal's home page for the request's shopper: orders with schedules, cards, 2FA state. */
 import type { APIGatewayProxyResult } from 'aws-lambda';
+import { listAgreements } from '../agreements/me-handler.ts';
 import { pathPrefix } from '../lib/public-origin.ts';
 import { getMyOrder, listMyOrders } from '../orders/me-handler.ts';
-import { type AccountView, accountHome, accountSignedOut, type MyOrder } from './account-view.ts';
+import {
+  type AccountView,
+  accountHome,
+  accountSignedOut,
+  type MyAgreement,
+  type MyOrder,
+} from './account-view.ts';
 import { invoke } from './invoke.ts';
 import { newIdempotencyKey } from './keys.ts';
 import type { PageRequest } from './run.ts';
@@ -20,6 +27,7 @@ export const DONE: Record<string, string> = {
   deleted: 'The card was deleted.',
   added: 'The card was saved.',
   '2fa-off': 'Two-factor authentication is off.',
+  'agreement-revoked': 'The agreement is revoked: the merchant can charge you nothing more under it.',
 };
 
 export const viewOf = (request: PageRequest, extra: Partial<AccountView> = {}): AccountView => ({
@@ -51,6 +59,17 @@ async function myOrders(request: PageRequest, sessionToken: string): Promise<MyO
   return orders.filter((o) => !o.error).map((o) => o.json);
 }
 
+/** The shopper's recurring agreements (the 20 newest). */
+async function myAgreements(request: PageRequest, sessionToken: string): Promise<MyAgreement[]> {
+  const list = await invoke<{ data: MyAgreement[] }>(listAgreements, request.ctx.event, {
+    method: 'GET',
+    resource: '/v1/me/agreements',
+    query: { limit: '20' },
+    sessionToken,
+  });
+  return list.error ? [] : list.json.data;
+}
+
 /** The portal for the request's shopper, signed out when there is none. */
 export async function renderAccount(
   request: PageRequest,
@@ -64,9 +83,10 @@ export async function renderAccount(
     const setCookies = ctx.sessionToken ? [sessionCookie(ctx, undefined)] : [];
     return htmlResponse(ctx, status, accountSignedOut(view), { setCookies });
   }
-  const [orders, cards] = await Promise.all([
+  const [orders, cards, agreements] = await Promise.all([
     myOrders(request, ctx.sessionToken),
     savedCards(ctx.event, ctx.sessionToken),
+    myAgreements(request, ctx.sessionToken),
   ]);
-  return htmlResponse(ctx, status, accountHome(view, shopper, orders, cards, newIdempotencyKey));
+  return htmlResponse(ctx, status, accountHome(view, shopper, orders, cards, newIdempotencyKey, agreements));
 }

@@ -86,6 +86,44 @@ function twoFactorSection(view: AccountView, enabled: boolean): Html {
 <div class="row">${enabled ? html`${stepUp('regenerate_recovery_codes', 'New recovery codes')}${stepUp('disable_2fa', 'Turn off')}` : stepUp('enable_2fa', 'Turn on authenticator app')}</div>`;
 }
 
+/** A recurring agreement with a merchant, as the portal lists it. */
+export interface MyAgreement {
+  id: string;
+  status: string;
+  purpose: string;
+  maxAmount: number;
+  currency: CurrencyCode;
+  cadence: string;
+  card: { brand: string; last4: string };
+}
+
+const CADENCE: Record<string, string> = {
+  on_demand: 'when needed',
+  weekly: 'weekly',
+  monthly: 'monthly',
+  yearly: 'yearly',
+};
+
+/** The shopper's recurring agreements, each active one with its Revoke button. */
+function agreementsSection(view: AccountView, agreements: MyAgreement[]): Html | string {
+  if (agreements.length === 0) return '';
+  const rows = agreements.map((a) => {
+    const max = formatAmount(a.maxAmount, a.currency, view.locale);
+    const revoke =
+      a.status === 'active'
+        ? form(
+            view.ctx,
+            view.action,
+            'revoke-agreement',
+            html`<button type="submit" class="secondary" aria-label="Revoke ${a.purpose}">Revoke</button>`,
+            hidden('agreement', a.id),
+          )
+        : html`<strong>revoked</strong>`;
+    return html`<li data-testid="agreement-${a.id}">${a.purpose}: up to ${max} per charge, ${CADENCE[a.cadence] ?? a.cadence}, ${a.card.brand} ending ${a.card.last4} ${revoke}</li>`;
+  });
+  return html`<h2>Recurring payments</h2><p class="muted">Merchants you allowed to charge you without you present. Revoking stops every future charge at once.</p><ul>${rows}</ul>`;
+}
+
 export function accountSignedOut(view: AccountView): Html {
   return page(
     view.ctx,
@@ -101,6 +139,7 @@ export function accountHome(
   orders: MyOrder[],
   cards: SavedCard[],
   idempotencyKey: () => string,
+  agreements: MyAgreement[] = [],
 ): Html {
   return page(
     view.ctx,
@@ -108,7 +147,7 @@ export function accountHome(
     'Your Tessera account',
     html`${alert(view.error)}${notice(view.info)}<p class="muted">Signed in as ${shopper.email}</p>
 <h2>Your orders</h2>${orders.length ? orders.map((o) => orderSection(view, o, cards, idempotencyKey())) : html`<p>No orders yet.</p>`}
-${cardsSection(view, cards)}${twoFactorSection(view, shopper.twoFactorEnabled === true)}
+${agreementsSection(view, agreements)}${cardsSection(view, cards)}${twoFactorSection(view, shopper.twoFactorEnabled === true)}
 ${form(view.ctx, view.action, 'sign-out', html`<button type="submit" class="secondary">Sign out</button>`)}`,
   );
 }

@@ -32,7 +32,7 @@ async function customerTokenOf(sessionId: string): Promise<string | undefined> {
 }
 
 describe('hosted checkout: recurring agreement consent', () => {
-  it('states the terms, is unticked by default, and makes a customer token only when ticked', async () => {
+  it('states the terms, is unticked by default, makes a customer token only when ticked; the portal revokes it', async () => {
     const shopper = await shopperWithCard(app);
     const asked = await openCheckout(app, merchant.apiKey, { amount: 4_000, agreement: AGREEMENT });
     const context = await shopperContext(browser);
@@ -58,6 +58,19 @@ describe('hosted checkout: recurring agreement consent', () => {
     expect(mine.json.data).toEqual([
       expect.objectContaining({ id: token, status: 'active', maxAmount: 5_000 }),
     ]);
+
+    // The portal lists it; Revoke ends it at once (the merchant's token is refused from now on).
+    await page.goto(`${new URL(app.url).origin}/account`);
+    const row = page.getByTestId(`agreement-${token}`);
+    expect(await row.textContent()).toContain('up to $50.00 per charge, monthly');
+    await expectAccessible(page, 'portal with an agreement');
+    await page.getByRole('button', { name: `Revoke ${AGREEMENT.purpose}` }).click();
+    await page.getByRole('status').waitFor();
+    expect(await page.getByTestId(`agreement-${token}`).textContent()).toContain('revoked');
+    const read = await app.call<{ status: string }>('GET', `/v1/customer-tokens/${token}`, {
+      auth: merchant.apiKey,
+    });
+    expect(read.json.status).toBe('revoked');
 
     // Not ticked: the purchase is approved, and no agreement is made.
     const declined = await openCheckout(app, merchant.apiKey, { amount: 4_000, agreement: AGREEMENT });

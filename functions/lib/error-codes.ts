@@ -234,6 +234,10 @@ export const ERROR_CODES = {
     statuses: [422],
     description: "The subscription's interval is not the cadence the shopper agreed to.",
   },
+  start_date_out_of_range: {
+    statuses: [422],
+    description: "A subscription's startDate must be from today to 365 days ahead.",
+  },
   subscription_status_invalid: {
     statuses: [422],
     description:

@@ -29,8 +29,8 @@ function startDateOf(body: CreateSubscriptionBody, today: string): string {
   const startDate = body.startDate ?? today;
   if (startDate < today || startDate > addDays(today, MAX_START_AHEAD_DAYS)) {
     throw new DomainError(
-      'invalid',
-      'parameter_invalid',
+      'rejected',
+      'start_date_out_of_range',
       `startDate must be from today (${today}) to ${MAX_START_AHEAD_DAYS} days ahead.`,
       'startDate',
     );
@@ -41,7 +41,7 @@ function startDateOf(body: CreateSubscriptionBody, today: string): string {
 /**
  * Creates the subscription, indexed for its first billing day, with `subscription.created`, in ONE
  * transaction with the idempotency record, conditioned on the agreement still active and the
- * merchant active. Refusals (nothing written): invalid `parameter_invalid` (startDate); rejected
+ * merchant active. Refusals (nothing written): rejected `start_date_out_of_range`,
  * `customer_token_invalid` (unknown, another merchant's or mode's), `customer_token_revoked`,
  * `amount_above_agreement_max`, `cadence_not_agreed`, `amount_out_of_range` (the subscription
  * plan's limits), `plan_not_offered`; denied `merchant_suspended`.

@@ -31,6 +31,7 @@ export const subscriptionsRoutes: Route[] = [
     request: { body: CreateSubscriptionBody },
     responses: { 201: { description: 'Created.', schema: SubscriptionResponse } },
     errors: [
+      'start_date_out_of_range',
       'customer_token_invalid',
       'customer_token_revoked',
       'amount_above_agreement_max',

@@ -72,6 +72,7 @@ describe('subscriptions renewing on one day', { timeout: LONG ? 1_800_000 : 240_
       `subscriptions-scale: ${N} renewals charged in ${seconds.toFixed(1)} s (${(N / seconds).toFixed(1)}/s, 4 batches of 10 at a time)`,
     );
     expect(counts).toMatchObject({ 'renewals.renewed': N, paid: N, charged: N });
+    expect(counts.errors ?? 0).toBe(0);
     expect(processor.keys.size).toBe(N);
     expect([...processor.keys.values()].every((n) => n === 1)).toBe(true);
     // The same day again: every subscription moved to its next period, nothing is due or charged.

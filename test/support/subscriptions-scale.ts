@@ -14,6 +14,7 @@ import { processShard } from '../../functions/collection/shard.ts';
 import * as runStore from '../../functions/collection/store.ts';
 import { addDays } from '../../functions/lib/clock.ts';
 import { newId } from '../../functions/lib/ids.ts';
+import { MAX_RECEIVES } from '../../functions/lib/queue.ts';
 import { MemoryQueue } from '../../functions/lib/queue-memory.ts';
 import type { CardProcessor, ChargeRequest, ChargeResult } from '../../functions/payments/processor.ts';
 import type { SubscriptionRecord } from '../../functions/subscriptions/store.ts';
@@ -117,11 +118,11 @@ export interface IndexReads {
   readUnits: number;
 }
 
-const sqsRecord = (body: unknown, n: number): SQSRecord =>
+const sqsRecord = (body: unknown, n: number, receives = 1): SQSRecord =>
   ({
     messageId: `m${n}`,
     body: JSON.stringify(body),
-    attributes: { ApproximateReceiveCount: '1' },
+    attributes: { ApproximateReceiveCount: String(receives) },
   }) as unknown as SQSRecord;
 
 /**
@@ -161,21 +162,28 @@ export async function readRun(
 
 /**
  * The charge side of the run: every message through the charger's SQS handler in batches of 10,
- * `concurrency` batches at a time. Returns the run record's counters.
+ * `concurrency` batches at a time; a message the handler reports failed is delivered again, as SQS
+ * does, until MAX_RECEIVES (then the run counts it in `errors`: the DLQ). Returns the run's counters.
  */
 export async function chargeRun(
   run: { runId: string; messages: ChargeMessage[] },
   concurrency = 4,
 ): Promise<Record<string, number>> {
-  const records = run.messages.map((body, n) => sqsRecord(body, n));
-  const batches: SQSRecord[][] = [];
-  for (let i = 0; i < records.length; i += 10) batches.push(records.slice(i, i + 10));
-  const worker = async () => {
-    for (let batch = batches.shift(); batch; batch = batches.shift()) {
-      const response = await chargeInstallments({ Records: batch });
-      if (response.batchItemFailures.length > 0) throw new Error('a charge message failed');
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  let pending = run.messages.map((body, n) => sqsRecord(body, n));
+  for (let receives = 1; pending.length > 0 && receives <= MAX_RECEIVES; receives += 1) {
+    const batches: SQSRecord[][] = [];
+    for (let i = 0; i < pending.length; i += 10) batches.push(pending.slice(i, i + 10));
+    const failed = new Set<string>();
+    const worker = async () => {
+      for (let batch = batches.shift(); batch; batch = batches.shift()) {
+        const response = await chargeInstallments({ Records: batch });
+        for (const f of response.batchItemFailures) failed.add(f.itemIdentifier);
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    pending = pending
+      .filter((r) => failed.has(r.messageId))
+      .map((r) => sqsRecord(JSON.parse(r.body), Number(r.messageId.slice(1)), receives + 1));
+  }
   return (await runStore.getRun(run.runId))?.counts ?? {};
 }

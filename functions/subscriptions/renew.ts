@@ -13,7 +13,7 @@ import { billingDate } from '../installments/terms.ts';
 import type { Clock } from '../lib/clock.ts';
 import { newId } from '../lib/ids.ts';
 import { type TransactItem, Transaction, writeTransaction } from '../lib/transactions.ts';
-import { merchantActiveItem } from '../merchants/access.ts';
+import { isMerchantActive } from '../merchants/access.ts';
 import { type CollectOutcome, chargeClaimedInstallment, recurringOrder } from '../orders/collection-face.ts';
 import type { CardProcessor } from '../payments/processor.ts';
 import { canceled } from './manage.ts';
@@ -28,6 +28,7 @@ export interface RenewalOutcome {
    * monitoring refused the period's charge, which was skipped; `skipped`: nothing to do now.
    */
   renewal: 'renewed' | 'canceled' | 'risk_refused' | 'skipped';
+  /** `merchant_suspended`: the renewal stays indexed on its day; the runs after reactivation bill it. */
   reason?: 'settled' | 'not_due_yet' | 'claimed_elsewhere' | 'merchant_suspended';
   charge?: CollectOutcome;
 }
@@ -75,7 +76,8 @@ async function tryWrite(items: TransactItem[]): Promise<boolean> {
  * was to cancel at period end or its agreement is revoked (`subscription.canceled`: the merchant is
  * told), skips the period when account monitoring refuses its charge (`subscription.payment_failed`,
  * failureCode `risk_declined`), else makes and charges the period's order (`subscription.renewed`).
- * Safe to call any number of times for the same ref. Throws only on infrastructure errors.
+ * Safe to call any number of times for the same ref. Throws on infrastructure errors and on a
+ * transaction conflict (nothing written either way: the queue redelivers the message).
  */
 export async function renewSubscription(
   ref: { subscriptionId: string },
@@ -97,6 +99,9 @@ export async function renewSubscription(
     ];
     return (await tryWrite(items)) ? { renewal: 'canceled' } : skipped('claimed_elsewhere');
   }
+  // Read, not a ConditionCheck in the renewal's transaction: a day's renewals of one merchant run
+  // concurrently, and transactions sharing one item conflict (DynamoDB TransactionConflict).
+  if (!(await isMerchantActive(s.merchantId))) return skipped('merchant_suspended');
   const { next, amount } = advanced(s, at);
   const charge = { amount, currency: s.currency };
   const screened = await screenCharge(agreement, charge, clock);
@@ -118,7 +123,7 @@ export async function renewSubscription(
     clock,
   );
   const renewed: store.SubscriptionRecord = { ...next, latestOrderId: orderId };
-  const tx = new Transaction<'subscription' | 'order' | 'agreement' | 'merchant'>()
+  const tx = new Transaction<'subscription' | 'order' | 'agreement'>()
     .add(
       'subscription',
       store.subscriptionChangeItem(s, renewed),
@@ -129,17 +134,15 @@ export async function renewSubscription(
       }),
     )
     .add('order', ...recurring.items)
-    .add('agreement', agreementActiveItem(agreement.id, s.merchantId))
-    .add('merchant', merchantActiveItem(s.merchantId));
+    .add('agreement', agreementActiveItem(agreement.id, s.merchantId));
   try {
     await writeTransaction(tx.items);
   } catch (error) {
     const cancelled = tx.cancellation(error);
-    if (!cancelled) throw error;
-    // A suspended merchant's renewal stays indexed on its day: the runs after reactivation bill it.
-    if (cancelled.lost('merchant')) return skipped('merchant_suspended');
     // Renewed, paused or canceled meanwhile (or the agreement revoked: the next run ends it).
-    return skipped('claimed_elsewhere');
+    if (cancelled?.lost('subscription') || cancelled?.lost('agreement')) return skipped('claimed_elsewhere');
+    // A conflict with a concurrent transaction (nothing written) or an outage: the queue redelivers.
+    throw error;
   }
   const claimed = recurring.claimed[0];
   if (!claimed) return { renewal: 'renewed' };

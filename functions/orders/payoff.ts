@@ -159,6 +159,7 @@ export async function payoff(
     orderId: id,
     status: lines.some((l) => l.status === 'pending') ? 'processing' : 'succeeded',
     amount: charged,
+    source: 'card',
     currency: partition.order.currency,
     installments: lines,
     order: toMyOrder(partition),

@@ -1434,6 +1434,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/orders/{id}/balance-payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pay an installment, or everything still owed on the order, from your balance
+         * @description Each installment is paid in full from your customer balance (GET /v1/me/balance), in one transaction with its ledger debit; `installment.paid` carries `source: balance`. The balance must cover all that is asked, else 422 `insufficient_balance` and nothing moves. No card is charged. Collection also applies an available balance first when an installment falls due (see the README).
+         *
+         *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
+         *
+         *     Send an `Idempotency-Key`; a retry with the same key is answered once.
+         *
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `request_blocked`, `order_disputed`, `resource_missing`, `order_not_payable`, `insufficient_balance`, `concurrent_update`.
+         */
+        post: operations["payMyOrderFromBalance"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me/orders/{id}/card": {
         parameters: {
             query?: never;
@@ -3057,6 +3083,13 @@ export interface components {
         AddShippingInfoRequest: {
             shippingInfo: components["schemas"]["ShippingInfoRequest"][];
         };
+        BalancePaymentRequest: {
+            /**
+             * @description Pay this installment only; without it, everything still owed on the order.
+             * @example ins_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V
+             */
+            installmentId?: string;
+        };
         ChangeOrderCardRequest: {
             /**
              * @description One of your saved cards (tok_…).
@@ -3262,12 +3295,18 @@ export interface components {
             refundedAmount: number;
             /** Format: date-time */
             paidAt?: string;
+            /** @description On a paid installment: what paid it, `card`, `balance` (your customer balance, in full) or `balance_and_card`. */
+            source?: components["schemas"]["InstallmentPaymentSource"];
+            /** @description What the customer balance paid of this installment (the card paid the rest). */
+            paidFromBalance?: number;
             failureCode?: string;
             /** @description The late fee charged on this installment (at most one), included in `amount`. */
             lateFee?: number;
         };
         /** @enum {string} */
         InstallmentStatus: "due" | "charging" | "paid" | "failed" | "cancelled";
+        /** @enum {string} */
+        InstallmentPaymentSource: "card" | "balance" | "balance_and_card";
         WebhookTestData: {
             /** @constant */
             object: "webhook_test";
@@ -4258,8 +4297,10 @@ export interface components {
             object: "payoff";
             orderId: string;
             status: components["schemas"]["PayoffStatus"];
-            /** @description What this payoff charged. */
+            /** @description What this payoff charged (to the card, or taken from the balance). */
             amount: number;
+            /** @description Where the money came from: `card` (payoff) or `balance` (balance payment). */
+            source: components["schemas"]["PayoffSource"];
             currency: components["schemas"]["Currency"];
             installments: {
                 installmentId: string;
@@ -4273,6 +4314,8 @@ export interface components {
          * @enum {string}
          */
         PayoffStatus: "succeeded" | "processing";
+        /** @enum {string} */
+        PayoffSource: "card" | "balance";
         /** @enum {string} */
         PayoffInstallmentStatus: "paid" | "pending";
         CollectionRun: {
@@ -4311,7 +4354,12 @@ export interface components {
             due: number;
             /** @description Charges sent to the processor. */
             charged: number;
+            /** @description Installments paid, whatever paid them (the two counts below included). */
             paid: number;
+            /** @description Installments paid in full from the customer's balance: no card was charged. */
+            paidFromBalance: number;
+            /** @description Installments paid partly from the customer's balance, the card charged the rest. */
+            paidBalanceAndCard: number;
             failed: {
                 soft: number;
                 hard: number;
@@ -4518,7 +4566,7 @@ export interface components {
             createdAt: string;
         };
         /** @enum {string} */
-        LedgerReason: "refund" | "dispute" | "withdrawal" | "withdrawal_reversal" | "installment";
+        LedgerReason: "refund" | "dispute" | "withdrawal" | "withdrawal_reversal" | "installment" | "installment_reversal";
         Withdrawal: {
             /** @constant */
             object: "withdrawal";
@@ -4677,6 +4725,10 @@ export interface components {
             refundedAmount: number;
             /** Format: date-time */
             paidAt?: string;
+            /** @description On a paid installment: what paid it, `card`, `balance` (your customer balance, in full) or `balance_and_card`. */
+            source?: components["schemas"]["InstallmentPaymentSource"];
+            /** @description What the customer balance paid of this installment (the card paid the rest). */
+            paidFromBalance?: number;
             failureCode?: string;
             /** @description The late fee charged on this installment (at most one), included in `amount`. */
             lateFee?: number;
@@ -13385,6 +13437,8 @@ export interface operations {
                      *           "attempts": 1,
                      *           "refundedAmount": 1,
                      *           "paidAt": "2026-03-01T12:00:00.000Z",
+                     *           "source": "card",
+                     *           "paidFromBalance": 1,
                      *           "failureCode": "string",
                      *           "lateFee": 1
                      *         }
@@ -13745,6 +13799,8 @@ export interface operations {
                      *           "attempts": 1,
                      *           "refundedAmount": 1,
                      *           "paidAt": "2026-03-01T12:00:00.000Z",
+                     *           "source": "card",
+                     *           "paidFromBalance": 1,
                      *           "failureCode": "string",
                      *           "lateFee": 1
                      *         }
@@ -14072,6 +14128,8 @@ export interface operations {
                      *           "attempts": 1,
                      *           "refundedAmount": 1,
                      *           "paidAt": "2026-03-01T12:00:00.000Z",
+                     *           "source": "card",
+                     *           "paidFromBalance": 1,
                      *           "failureCode": "string",
                      *           "lateFee": 1
                      *         }
@@ -16752,6 +16810,8 @@ export interface operations {
                      *           "attempts": 1,
                      *           "refundedAmount": 1,
                      *           "paidAt": "2026-03-01T12:00:00.000Z",
+                     *           "source": "card",
+                     *           "paidFromBalance": 1,
                      *           "failureCode": "string",
                      *           "lateFee": 1
                      *         }
@@ -16898,6 +16958,7 @@ export interface operations {
                      *       "orderId": "string",
                      *       "status": "succeeded",
                      *       "amount": 1,
+                     *       "source": "card",
                      *       "currency": "USD",
                      *       "installments": [
                      *         {
@@ -16958,6 +17019,8 @@ export interface operations {
                      *             "attempts": 1,
                      *             "refundedAmount": 1,
                      *             "paidAt": "2026-03-01T12:00:00.000Z",
+                     *             "source": "card",
+                     *             "paidFromBalance": 1,
                      *             "failureCode": "string",
                      *             "lateFee": 1
                      *           }
@@ -17160,6 +17223,288 @@ export interface operations {
             };
         };
     };
+    payMyOrderFromBalance: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Unique per logical request (a UUID is ideal). A retry with the same key and the same request returns the first response for 24 h, with `Idempotent-Replayed: true`; the same key with a different request is a 422 `idempotency_key_reused`; one still in flight is a 409. */
+                "Idempotency-Key": components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description A order id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "installmentId": "ins_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V"
+                 *     }
+                 */
+                "application/json": components["schemas"]["BalancePaymentRequest"];
+            };
+        };
+        responses: {
+            /** @description Paid (or `processing` while an installment was already being charged to the card). */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "payoff",
+                     *       "orderId": "string",
+                     *       "status": "succeeded",
+                     *       "amount": 1,
+                     *       "source": "card",
+                     *       "currency": "USD",
+                     *       "installments": [
+                     *         {
+                     *           "installmentId": "string",
+                     *           "amount": 1,
+                     *           "status": "paid"
+                     *         }
+                     *       ],
+                     *       "order": {
+                     *         "id": "string",
+                     *         "object": "order",
+                     *         "status": "authorized",
+                     *         "merchantReference": "string",
+                     *         "amount": 1,
+                     *         "currency": "USD",
+                     *         "plan": {
+                     *           "id": "pay_in_4",
+                     *           "termMonths": 1,
+                     *           "aprBps": 1
+                     *         },
+                     *         "card": {
+                     *           "brand": "string",
+                     *           "last4": "string"
+                     *         },
+                     *         "capturedAmount": 1,
+                     *         "refundedAmount": 1,
+                     *         "paidAmount": 1,
+                     *         "outstandingAmount": 1,
+                     *         "nextPayment": {
+                     *           "installmentId": "string",
+                     *           "amount": 1,
+                     *           "currency": "USD",
+                     *           "dueDate": "2026-03-01",
+                     *           "chargeOn": "2026-03-01"
+                     *         },
+                     *         "dueDateExtension": {
+                     *           "installmentId": "string",
+                     *           "installmentIds": [
+                     *             "string"
+                     *           ],
+                     *           "previousDueDate": "2026-03-01",
+                     *           "dueDate": "2026-03-01",
+                     *           "extendedAt": "2026-03-01T12:00:00.000Z"
+                     *         },
+                     *         "createdAt": "2026-03-01T12:00:00.000Z",
+                     *         "updatedAt": "2026-03-01T12:00:00.000Z",
+                     *         "installments": [
+                     *           {
+                     *             "id": "string",
+                     *             "captureId": "string",
+                     *             "seq": 1,
+                     *             "dueDate": "2026-03-01",
+                     *             "amount": 1,
+                     *             "originalAmount": 1,
+                     *             "principal": 1,
+                     *             "interest": 1,
+                     *             "status": "due",
+                     *             "attempts": 1,
+                     *             "refundedAmount": 1,
+                     *             "paidAt": "2026-03-01T12:00:00.000Z",
+                     *             "source": "card",
+                     *             "paidFromBalance": 1,
+                     *             "failureCode": "string",
+                     *             "lateFee": 1
+                     *           }
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Payoff"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. `session_invalid`: The session token is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_request_in_progress`: A request with this `Idempotency-Key` is still in flight; retry later. `concurrent_update`: Changed by another request meanwhile; retry. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_too_large`: The body exceeds 64 KiB. */
+            413: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_key_reused`: This `Idempotency-Key` was used with a different request. `order_disputed`: The order is disputed: payments on it are paused until the dispute is resolved. `order_not_payable`: The order has nothing a payoff could collect. `insufficient_balance`: The amount is more than your balance in that currency. */
+            422: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     changeMyOrderCard: {
         parameters: {
             query?: never;
@@ -17241,6 +17586,8 @@ export interface operations {
                      *           "attempts": 1,
                      *           "refundedAmount": 1,
                      *           "paidAt": "2026-03-01T12:00:00.000Z",
+                     *           "source": "card",
+                     *           "paidFromBalance": 1,
                      *           "failureCode": "string",
                      *           "lateFee": 1
                      *         }
@@ -17497,6 +17844,8 @@ export interface operations {
                      *           "attempts": 1,
                      *           "refundedAmount": 1,
                      *           "paidAt": "2026-03-01T12:00:00.000Z",
+                     *           "source": "card",
+                     *           "paidFromBalance": 1,
                      *           "failureCode": "string",
                      *           "lateFee": 1
                      *         }
@@ -17727,6 +18076,8 @@ export interface operations {
                      *       "due": 1,
                      *       "charged": 1,
                      *       "paid": 1,
+                     *       "paidFromBalance": 1,
+                     *       "paidBalanceAndCard": 1,
                      *       "failed": {
                      *         "soft": 1,
                      *         "hard": 1
@@ -17782,6 +18133,8 @@ export interface operations {
                      *       "due": 1,
                      *       "charged": 1,
                      *       "paid": 1,
+                     *       "paidFromBalance": 1,
+                     *       "paidBalanceAndCard": 1,
                      *       "failed": {
                      *         "soft": 1,
                      *         "hard": 1
@@ -17957,6 +18310,8 @@ export interface operations {
                      *       "due": 1,
                      *       "charged": 1,
                      *       "paid": 1,
+                     *       "paidFromBalance": 1,
+                     *       "paidBalanceAndCard": 1,
                      *       "failed": {
                      *         "soft": 1,
                      *         "hard": 1

@@ -351,7 +351,7 @@ describe('installments paid from the balance', { timeout: 240_000 }, () => {
 
     // The same installment collected by five workers at once (redelivered messages): one debit.
     await credit(shopper.customerId, 10_000);
-    const target = orders.find((o, i) => !paid[i]) as Order;
+    const target = orders.find((_o, i) => !paid[i]) as Order;
     const ref = { orderId: target.id, installmentId: target.installments[1]?.id as string };
     const outcomes = await Promise.all(
       Array.from({ length: 5 }, () => collectInstallment(ref, day(14), real, clock)),

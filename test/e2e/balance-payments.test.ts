@@ -344,7 +344,7 @@ describe('installments paid from the balance', { timeout: 240_000 }, () => {
     expect(ok).toBeLessThanOrEqual(4);
     let book = await ledger(shopper);
     expect(book.balance).toBe(4_500 - ok * 1_000);
-    const paid = [];
+    const paid: boolean[] = [];
     for (const o of orders)
       paid.push((await getOrder(merchant.apiKey, o.id)).installments[1]?.status === 'paid');
     expect(paid.filter(Boolean)).toHaveLength(ok);

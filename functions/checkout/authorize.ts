@@ -1,5 +1,5 @@
 /** The shopper's approval of a checkout session: a plan and a saved card, for an authorizationToken. */
-import { creditLimitExceeded, withinCreditLimitItem } from '../credit/limit.ts';
+import { creditLimitCheckItem, creditRefusal } from '../credit/limit.ts';
 import { assertAmountWithinLimits, buildSchedule, findPlan, type Schedule } from '../installments/terms.ts';
 import { auditItem } from '../lib/audit.ts';
 import type { Clock } from '../lib/clock.ts';
@@ -152,7 +152,7 @@ async function approvalFailure(
   cancelled: { lost(part: 'session' | 'stepUp' | 'merchant' | 'credit'): boolean },
   sessionId: string,
   customerId: string,
-  currency: CurrencyCode,
+  amount: { amount: number; currency: CurrencyCode },
   clock: Clock,
 ): Promise<DomainError> {
   if (cancelled.lost('session')) {
@@ -164,12 +164,15 @@ async function approvalFailure(
   }
   if (cancelled.lost('merchant')) return merchantUnavailable();
   if (cancelled.lost('credit')) {
+    // Over the limit with what is outstanding, or another authorization came in between (functions/credit).
+    const answer = await creditRefusal(customerId, amount.amount, amount.currency, clock);
+    if (answer.code !== 'credit_limit_exceeded') return answer;
     // A gate decision: audited, like the withdrawal and credit gates (lib/gate-audit.ts).
     const refusal = { gate: 'checkout_credit_limit', customerId, outcome: 'credit_limit_exceeded' };
     await writeUnlessCancelled([
       gateAuditItem({ ...refusal, metadata: { checkoutSessionId: sessionId } }, clock),
     ]);
-    return creditLimitExceeded(customerId, currency);
+    return answer;
   }
   if (cancelled.lost('stepUp')) {
     // The step-up token was used by a concurrent request: it approves exactly one.
@@ -194,8 +197,8 @@ async function approvalFailure(
  * commit in one transaction, conditioned on the merchant being active. Refusals: not_found
  * (session); denied `client_token_invalid`; rejected `merchant_unavailable`,
  * `checkout_session_approved`, `checkout_session_completed`,
- * `checkout_session_expired`, `plan_not_offered`, `card_expired`, `credit_limit_exceeded` (above the
- * limit a credit application granted); invalid (term); denied `step_up_invalid`; conflict
+ * `checkout_session_expired`, `plan_not_offered`, `card_expired`, `credit_limit_exceeded` (with what
+ * is already outstanding, above the limit a credit application granted); invalid (term); denied `step_up_invalid`; conflict
  * `concurrent_update`. Account monitoring assesses the approval first (monitoring/risk.ts): a
  * decline is 402 `risk_declined`, a review held for an operator 403 `risk_review_hold`, and a review
  * demanding a step-up makes the step-up required at any amount.
@@ -284,8 +287,17 @@ export async function authorize(
       store.approveSessionItem(session.id, principal.customerId, now.getTime(), now.toISOString(), nonce),
     )
     .add('merchant', merchantActiveItem(session.merchantId))
-    // A credit application's limit caps the shopper's authorizations in its currency (functions/credit).
-    .add('credit', withinCreditLimitItem(principal.customerId, session.amount, session.currency))
+    // A credit application's limit caps the shopper's outstanding total in its currency (functions/credit).
+    .add(
+      'credit',
+      await creditLimitCheckItem(
+        principal.customerId,
+        session.amount,
+        session.currency,
+        { checkoutSessionId: session.id, expiresAt: approval.expiresAt },
+        clock,
+      ),
+    )
     .add(
       'audit',
       auditItem(
@@ -306,7 +318,7 @@ export async function authorize(
   };
   await tx.write(
     (items) => commit(items, response),
-    (cancelled) => approvalFailure(cancelled, session.id, principal.customerId, session.currency, clock),
+    (cancelled) => approvalFailure(cancelled, session.id, principal.customerId, amount, clock),
   );
   return response;
 }

@@ -2129,7 +2129,7 @@ export interface paths {
         };
         /**
          * Your balance per currency and the double-entry ledger it is derived from
-         * @description Credited by refunds of money already collected that could not go back to the card (and, later, dispute outcomes); debited by withdrawals.
+         * @description Credited by refunds of money already collected that could not go back to the card (or that the balance had paid), and by reversals; debited by withdrawals and by installments paid from the balance (POST /v1/me/orders/{id}/balance-payments, and collection, which applies the balance first).
          *
          *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
          *

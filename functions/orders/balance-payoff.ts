@@ -18,7 +18,7 @@ import { balanceAvailableFor, payInFullFromBalance } from './balance-payment.ts'
 import { refuseWhileDisputed } from './dispute-hold.ts';
 import { type CustomerPrincipal, requireMyPartition } from './me-orders.ts';
 import type { BalancePaymentBody, PayoffResponse } from './me-schema.ts';
-import { toMyOrder, unpaidInOrder } from './me-view.ts';
+import { toPayoff, unpaidInOrder } from './me-view.ts';
 import type { InstallmentRecord, OrderPartition } from './model.ts';
 import { concurrentUpdate } from './shared.ts';
 import * as store from './store.ts';
@@ -106,16 +106,7 @@ export async function payFromMyBalance(
   }
   const partition = await store.getOrderPartition(id);
   if (!partition) throw concurrentUpdate();
-  const response: PayoffResponse = {
-    object: 'payoff',
-    orderId: id,
-    status: lines.some((l) => l.status === 'pending') ? 'processing' : 'succeeded',
-    amount: paid,
-    source: 'balance',
-    currency: partition.order.currency,
-    installments: lines,
-    order: toMyOrder(partition),
-  };
+  const response = toPayoff(partition, lines, paid, 'balance');
   await commit([], response);
   return response;
 }

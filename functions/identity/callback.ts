@@ -15,7 +15,6 @@ import { decide } from './decide.ts';
 import { CALLBACK_TOLERANCE_SECONDS } from './policy.ts';
 import { IdentityCallbackBody } from './schema.ts';
 import * as store from './store.ts';
-import { effectiveStatus } from './view.ts';
 
 const replayed = () =>
   new DomainError('conflict', 'callback_replayed', 'This callback event was already received.');
@@ -55,15 +54,6 @@ export async function receiveCallback(
       'conflict',
       'identity_verification_decided',
       'This verification was already decided.',
-    );
-  }
-  if (effectiveStatus(record, now) === 'expired') {
-    // Pending past its period: it reads `expired` and the shopper may have started another; a late
-    // decision does not bring it back.
-    throw new DomainError(
-      'conflict',
-      'identity_verification_decided',
-      'This verification expired before its decision; the customer must start a new one.',
     );
   }
   await decide(

@@ -32,10 +32,14 @@ const partLost = (cancelled: Cancellation<Parts | 'ref' | 'entry' | 'head'>) => 
   return undefined;
 };
 
-async function reading(write: () => Promise<unknown>): Promise<OutcomeWrite> {
+/**
+ * Runs a ledger posting with the caller's writes. `already_*` (this attempt's reference was posted
+ * before, so this transaction wrote nothing) reads as `stale`: the installment moved on with it.
+ */
+async function reading(write: () => Promise<string>): Promise<OutcomeWrite> {
   try {
-    await write();
-    return 'written';
+    const done = await write();
+    return done === 'paid' || done === 'returned' ? 'written' : 'stale';
   } catch (error) {
     if (error instanceof PartLost) return error.outcome;
     throw error;

@@ -1539,7 +1539,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Your disputes, newest first, with their status and outcome
+         * @description Your disputes, newest first, with their status and outcome.
+         *
+         *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
+         *
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `request_blocked`, `invalid_cursor`.
+         */
+        get: operations["listMyDisputes"];
         put?: never;
         /**
          * Report one of your orders as unauthorized: its payments pause at once while it is investigated
@@ -4185,6 +4193,8 @@ export interface components {
             paidAmount: number;
             /** @description What you still owe. */
             outstandingAmount: number;
+            /** @description A dispute you filed holds its payments while it is investigated (GET /v1/me/disputes). */
+            disputed: boolean;
             /** @description The next installment to be collected; null when nothing is left to pay. On the single order only. */
             nextPayment?: components["schemas"]["NextPayment"] | null;
             /** @description The one 14-day due-date extension of this order, once used. */
@@ -4242,6 +4252,8 @@ export interface components {
             paidAmount: number;
             /** @description What you still owe. */
             outstandingAmount: number;
+            /** @description A dispute you filed holds its payments while it is investigated (GET /v1/me/disputes). */
+            disputed: boolean;
             /** @description The next installment to be collected; null when nothing is left to pay. On the single order only. */
             nextPayment?: components["schemas"]["NextPayment"] | null;
             /** @description The one 14-day due-date extension of this order, once used. */
@@ -4362,6 +4374,43 @@ export interface components {
                 /** Format: date-time */
                 submittedAt: string;
             }[];
+            resolution?: {
+                outcome: components["schemas"]["DisputeOutcome"];
+                note: string;
+                /** Format: date-time */
+                resolvedAt: string;
+                /** @description Days collection was paused (rejected: the schedule moved by them). */
+                pausedDays: number;
+                /** @description fraud_confirmed: what was collected and goes back to the card. */
+                creditedAmount: number;
+                /** @description fraud_confirmed: what the shopper no longer owes. */
+                cancelledAmount: number;
+            };
+            version: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        MyDisputeList: {
+            /** @constant */
+            object: "list";
+            data: components["schemas"]["MyDispute"][];
+            hasMore: boolean;
+            /** @description Pass as startingAfter for the next page. */
+            nextCursor?: string;
+        };
+        MyDispute: {
+            id: string;
+            /** @constant */
+            object: "dispute";
+            orderId: string;
+            merchantReference: string;
+            reason: components["schemas"]["DisputeReason"];
+            status: components["schemas"]["DisputeStatus"];
+            /** @description What was captured and not refunded when it was filed (minor units). */
+            amount: number;
+            currency: components["schemas"]["Currency"];
             resolution?: {
                 outcome: components["schemas"]["DisputeOutcome"];
                 note: string;
@@ -16566,6 +16615,7 @@ export interface operations {
                      *           "refundedAmount": 1,
                      *           "paidAmount": 1,
                      *           "outstandingAmount": 1,
+                     *           "disputed": false,
                      *           "nextPayment": {
                      *             "installmentId": "string",
                      *             "amount": 1,
@@ -16720,6 +16770,7 @@ export interface operations {
                      *       "refundedAmount": 1,
                      *       "paidAmount": 1,
                      *       "outstandingAmount": 1,
+                     *       "disputed": false,
                      *       "nextPayment": {
                      *         "installmentId": "string",
                      *         "amount": 1,
@@ -16926,6 +16977,7 @@ export interface operations {
                      *         "refundedAmount": 1,
                      *         "paidAmount": 1,
                      *         "outstandingAmount": 1,
+                     *         "disputed": false,
                      *         "nextPayment": {
                      *           "installmentId": "string",
                      *           "amount": 1,
@@ -17209,6 +17261,7 @@ export interface operations {
                      *       "refundedAmount": 1,
                      *       "paidAmount": 1,
                      *       "outstandingAmount": 1,
+                     *       "disputed": false,
                      *       "nextPayment": {
                      *         "installmentId": "string",
                      *         "amount": 1,
@@ -17465,6 +17518,7 @@ export interface operations {
                      *       "refundedAmount": 1,
                      *       "paidAmount": 1,
                      *       "outstandingAmount": 1,
+                     *       "disputed": false,
                      *       "nextPayment": {
                      *         "installmentId": "string",
                      *         "amount": 1,
@@ -18045,6 +18099,146 @@ export interface operations {
             };
             /** @description `resource_missing`: No such object (or it belongs to someone else). */
             404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listMyDisputes: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The opaque `nextCursor` of the previous page. */
+                startingAfter?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of your disputes. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "list",
+                     *       "data": [
+                     *         {
+                     *           "id": "string",
+                     *           "object": "dispute",
+                     *           "orderId": "string",
+                     *           "merchantReference": "string",
+                     *           "reason": "unauthorized",
+                     *           "status": "under_review",
+                     *           "amount": 1,
+                     *           "currency": "USD",
+                     *           "resolution": {
+                     *             "outcome": "fraud_confirmed",
+                     *             "note": "string",
+                     *             "resolvedAt": "2026-03-01T12:00:00.000Z",
+                     *             "pausedDays": 1,
+                     *             "creditedAmount": 1,
+                     *             "cancelledAmount": 1
+                     *           },
+                     *           "version": 1,
+                     *           "createdAt": "2026-03-01T12:00:00.000Z",
+                     *           "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "hasMore": false,
+                     *       "nextCursor": "string"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MyDisputeList"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. `invalid_cursor`: `startingAfter` is not a cursor this list returned to you. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. `session_invalid`: The session token is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;

@@ -5,15 +5,11 @@
  * keep no route out. Asserted on synthesized templates (no bundling; cdk-nag runs on every synth),
  * with the flag on (prod's default) and off.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { type App, type CfnElement, NestedStack, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { NagPack } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../infra/app.ts';
 import { inCde } from '../../infra/constructs/access.ts';
 import { EGRESS_CIDRS, PROCESSOR_DOMAINS } from '../../infra/constructs/egress.ts';
 import { callsProcessor } from '../../infra/constructs/network.ts';
@@ -22,6 +18,7 @@ import type { RouteAccess } from '../../infra/routes/index.ts';
 import { routes } from '../../infra/routes/index.ts';
 import { pageRoutes } from '../../infra/routes/pages.ts';
 import type { TesseraStack } from '../../infra/stack.ts';
+import { CDK_CONTEXT, offlineSynth } from '../support/synth.ts';
 
 type Json = Record<string, unknown>;
 interface Resource {
@@ -30,23 +27,8 @@ interface Resource {
   DependsOn?: string[];
 }
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const CONTEXT = (JSON.parse(readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')) as { context: Json }).context;
-const outdirs: string[] = [];
-afterAll(() => {
-  for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });
-});
-
-function build(stage: 'dev' | 'prod', context: Json = {}) {
-  const outdir = mkdtempSync(path.join(tmpdir(), 'tessera-egress-'));
-  outdirs.push(outdir);
-  const built = buildApp({
-    stage,
-    appProps: { context: { ...CONTEXT, 'aws:cdk:bundling-stacks': [], ...context }, outdir },
-  });
-  built.app.synth();
-  return built;
-}
+const { build, cleanup } = offlineSynth('tessera-egress-');
+afterAll(cleanup);
 
 const templates = new Map<Stack, Json>();
 function templateOf(stack: Stack): Json {
@@ -477,7 +459,7 @@ describe('processor egress off', () => {
   }, 300_000);
 
   it('dev follows cdk.json (off, sandbox processor); on by request, with dev retention and no delete protection', () => {
-    expect(CONTEXT.processorEgress).toEqual({ dev: false, prod: true });
+    expect(CDK_CONTEXT.processorEgress).toEqual({ dev: false, prod: true });
     const off = build('dev');
     expect(off.stack.vaultNetwork?.egress).toBeUndefined();
     expect(ofType(off.stack, 'AWS::NetworkFirewall::Firewall')).toEqual([]);

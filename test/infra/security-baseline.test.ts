@@ -3,9 +3,6 @@
  * controls and the processor wiring, asserted on synthesized templates of both stages. Bundling is
  * skipped here (stack.test.ts bundles and checks the real code); cdk-nag runs on every synth.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { type App, NestedStack, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { NagPack } from 'cdk-nag';
@@ -13,13 +10,13 @@ import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRIC_NAMES } from '../../functions/lib/metrics.ts';
 import { VAULT_TABLE } from '../../functions/lib/tables.ts';
-import { buildApp } from '../../infra/app.ts';
 import { inCde } from '../../infra/constructs/access.ts';
 import { isSensitiveRoute, REDACTED_HEADERS } from '../../infra/constructs/api.ts';
 import { CONFIG_RULES } from '../../infra/constructs/security-baseline.ts';
 import { queueConsumers } from '../../infra/jobs.ts';
 import { routes } from '../../infra/routes/index.ts';
 import type { TesseraStack } from '../../infra/stack.ts';
+import { offlineSynth } from '../support/synth.ts';
 
 type Json = Record<string, unknown>;
 interface Resource {
@@ -27,24 +24,9 @@ interface Resource {
   Properties: Json;
 }
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const CONTEXT = (JSON.parse(readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')) as { context: Json }).context;
-const outdirs: string[] = [];
-afterAll(() => {
-  for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });
-});
-
 /** Builds and synthesizes (cdk-nag runs: an unacknowledged error throws), without bundling. */
-function build(stage: 'dev' | 'prod', context: Json = {}) {
-  const outdir = mkdtempSync(path.join(tmpdir(), 'tessera-sec-'));
-  outdirs.push(outdir);
-  const built = buildApp({
-    stage,
-    appProps: { context: { ...CONTEXT, 'aws:cdk:bundling-stacks': [], ...context }, outdir },
-  });
-  built.app.synth();
-  return built;
-}
+const { build, cleanup } = offlineSynth('tessera-sec-');
+afterAll(cleanup);
 
 const templateCache = new Map<Stack, Template>();
 const template = (stack: Stack) => {

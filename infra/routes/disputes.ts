@@ -144,6 +144,7 @@ export const disputesRoutes: Route[] = [
       'installment_charging',
       'concurrent_update',
     ],
-    access: { main: 'readwrite', notify: true },
+    // fraud_confirmed refunds to the card through the processor (its live key).
+    access: { main: 'readwrite', notify: true, secrets: ['processor-api-key'] },
   },
 ];

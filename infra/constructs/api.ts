@@ -4,15 +4,15 @@ import {
   AccessLogFormat,
   ApiKeySourceType,
   AuthorizationType,
+  AwsIntegration,
   CfnAccount,
   type CfnRestApi,
   EndpointType,
   type JsonSchema,
-  LambdaIntegration,
   LogGroupLogDestination,
-  type Method,
+  Method,
   MethodLoggingLevel,
-  type Model,
+  Model,
   Period,
   type RequestValidator,
   ResponseType,
@@ -187,7 +187,7 @@ export class Api extends Construct {
       if (functions.has(route.operationId)) throw new Error(`Duplicate operationId "${route.operationId}"`);
       const fn = this.addRouteFunction(route, props);
       functions.set(route.operationId, fn);
-      methods.set(route.operationId, this.addRouteMethod(route, fn, validator, props.merchantApiKeys));
+      methods.set(route.operationId, this.addRouteMethod(route, fn, validator, props));
     }
     this.functions = functions;
     this.methods = methods;
@@ -224,9 +224,10 @@ export class Api extends Construct {
   }
 
   /**
-   * Functions live in one nested stack per capability, so the stack stays far below
-   * CloudFormation's 500-resource limit however many routes are added (each route costs about
-   * eight resources: function, role, policy, log group, alarms).
+   * Functions, with their methods, body models and invoke permissions, live in one nested stack
+   * per capability, so the parent stays far below CloudFormation's 500-resource limit however many
+   * routes are added (each route costs its capability about eleven resources: function, role,
+   * policy, log group, alarms, method, model, permission; and the parent only its new path segments).
    */
   private capabilityStack(route: Route, props: ApiProps): CapabilityStack {
     const capability = /^functions\/([^/]+)\//.exec(route.entry)?.[1];
@@ -259,12 +260,20 @@ export class Api extends Construct {
     );
   }
 
+  /**
+   * The route's method, its body model and the permission that lets this API's stage invoke the
+   * function, all in the function's capability stack (docs/adr/0025-api-resources-per-capability.md):
+   * the parent keeps the REST API and its path resources only, so a route costs the parent at most
+   * its new path segments. The permission names the stage by its literal name: a reference to the
+   * Stage would make the capability stack depend on the deployment, which depends on its methods.
+   */
   private addRouteMethod(
     route: Route,
     fn: TesseraFunction,
     validator: RequestValidator,
-    merchantApiKeys: boolean,
+    props: ApiProps,
   ): Method {
+    const home = this.capabilityStack(route, props).stack;
     const resource = this.api.root.resourceForPath(route.path);
     const requestParameters: Record<string, boolean> = {};
     for (const match of route.path.matchAll(/\{([^}]+)\}/g)) {
@@ -272,25 +281,36 @@ export class Api extends Construct {
     }
     const requestModels: Record<string, Model> = {};
     if (route.request?.body) {
-      requestModels['application/json'] = this.api.addModel(`${route.operationId}Body`, {
+      requestModels['application/json'] = new Model(home, `${route.operationId}Body`, {
+        restApi: this.api,
         modelName: `${route.operationId}Body`,
         contentType: 'application/json',
         schema: toGatewaySchema(route.request.body),
       });
     }
-    const method = resource.addMethod(
-      route.method,
-      // allowTestInvoke: false keeps the function's resource policy to the deployed stage only.
-      new LambdaIntegration(fn, { proxy: true, allowTestInvoke: false }),
-      {
+    const method = new Method(home, `${route.operationId}Method`, {
+      resource,
+      httpMethod: route.method,
+      // LambdaIntegration's own permission would reference the Stage (a cycle through the deployment).
+      integration: new AwsIntegration({
+        proxy: true,
+        service: 'lambda',
+        path: `2015-03-31/functions/${fn.functionArn}/invocations`,
+      }),
+      options: {
         operationName: route.operationId,
         authorizationType: route.auth === 'operator' ? AuthorizationType.IAM : AuthorizationType.NONE,
-        apiKeyRequired: merchantApiKeys && route.auth === 'merchant',
+        apiKeyRequired: props.merchantApiKeys && route.auth === 'merchant',
         requestValidator: validator,
         requestParameters,
         requestModels,
       },
-    );
+    });
+    // The deployed stage only (no console test invocations), this method and path only.
+    fn.addPermission(`ApiPermission${route.operationId}`, {
+      principal: new ServicePrincipal('apigateway.amazonaws.com'),
+      sourceArn: this.api.arnForExecuteApi(route.method, route.path.replace(/\{[^}]+\}/g, '*'), props.stage),
+    });
     if (route.auth !== 'operator') {
       Validations.of(method).acknowledge({
         id: 'AwsSolutions-APIG4',

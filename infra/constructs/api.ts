@@ -27,10 +27,12 @@ import { CfnLoggingConfiguration, CfnWebACL, CfnWebACLAssociation } from 'aws-cd
 import { Construct } from 'constructs';
 import { z } from 'zod';
 import type { ErrorCode } from '../../functions/lib/error-codes.ts';
+import { USAGE_KEY_REFUSED } from '../../functions/lib/errors.ts';
 import type { Route, RouteAuth } from '../routes/index.ts';
 import { type AccessContext, accessFunction, type FunctionStack, functionStack, pascal } from './access.ts';
 import type { TesseraFunction } from './function.ts';
 import { LeastPrivilegeRole } from './iam.ts';
+import { MerchantKeyIssuers } from './merchant-keys.ts';
 
 export interface ApiLimits {
   /** Stage-wide steady-state requests per second and burst (every method). */
@@ -180,12 +182,31 @@ export class Api extends Construct {
       validateRequestParameters: true,
     });
 
+    const merchantPlanName = `tessera-${stage}-merchant`;
+    this.merchantUsagePlan = this.api.addUsagePlan('MerchantUsagePlan', {
+      name: merchantPlanName,
+      description:
+        "Per merchant: each merchant's API key (issued at onboarding) gets this throttle and quota for itself.",
+      throttle: { rateLimit: props.limits.merchant.rateLimit, burstLimit: props.limits.merchant.burstLimit },
+      quota: { limit: props.limits.merchant.dailyQuota, period: Period.DAY },
+      apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
+    });
+
+    // Created before the routes: the onboarding and rotation functions get its grant.
+    const keyIssuers = props.merchantApiKeys
+      ? new MerchantKeyIssuers(this, 'MerchantKeyIssuers', {
+          plan: this.merchantUsagePlan,
+          planName: merchantPlanName,
+        })
+      : undefined;
+
     const functions = new Map<string, TesseraFunction>();
     const methods = new Map<string, Method>();
     for (const route of props.routes) {
       if (route.localOnly) continue;
       if (functions.has(route.operationId)) throw new Error(`Duplicate operationId "${route.operationId}"`);
       const fn = this.addRouteFunction(route, props);
+      if (route.access.usagePlanKeys) keyIssuers?.grant(fn);
       functions.set(route.operationId, fn);
       methods.set(route.operationId, this.addRouteMethod(route, fn, validator, props));
     }
@@ -210,15 +231,6 @@ export class Api extends Construct {
           'policy; a custom domain (and its certificate) is out of scope for now.',
       },
     );
-
-    this.merchantUsagePlan = this.api.addUsagePlan('MerchantUsagePlan', {
-      name: `tessera-${stage}-merchant`,
-      description:
-        "Per merchant: each merchant's API key (issued at onboarding) gets this throttle and quota for itself.",
-      throttle: { rateLimit: props.limits.merchant.rateLimit, burstLimit: props.limits.merchant.burstLimit },
-      quota: { limit: props.limits.merchant.dailyQuota, period: Period.DAY },
-      apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
-    });
 
     this.webAcl = this.addWaf(props);
   }
@@ -433,6 +445,14 @@ export class Api extends Construct {
       ['Quota', ResponseType.QUOTA_EXCEEDED, 'rate_limit_error', 'quota_exceeded', gatewayMessage, '429'],
       ['Waf', ResponseType.WAF_FILTERED, 'permission_error', 'request_blocked', '"Request blocked."', '403'],
       ['AccessDenied', ResponseType.ACCESS_DENIED, 'permission_error', 'forbidden', gatewayMessage, '403'],
+      [
+        'UsageKey',
+        ResponseType.INVALID_API_KEY,
+        'permission_error',
+        'usage_key_invalid',
+        JSON.stringify(USAGE_KEY_REFUSED),
+        '403',
+      ],
       [
         'MissingAuth',
         ResponseType.MISSING_AUTHENTICATION_TOKEN,

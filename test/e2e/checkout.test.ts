@@ -8,6 +8,7 @@ import { getCard } from '../../functions/vault/access.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { checkoutFixtures, idempotencyKey, type Json } from '../support/checkout.ts';
 import { stepUp } from '../support/customers.ts';
+import { usageKeyHeader } from '../support/usage-keys.ts';
 
 const clock = fixedClock('2026-05-04T08:00:00Z');
 let app: TestApp;
@@ -130,7 +131,8 @@ describe('POST /v1/checkout-sessions', () => {
     expect(noKey.json).toMatchObject({ error: { code: 'idempotency_key_missing' } });
     const shopperAuth = await app.call('POST', '/v1/checkout-sessions', {
       auth: shopper.sessionToken,
-      headers: { 'Idempotency-Key': key() },
+      // Past the gateway's usage-key check (merchant routes), the handler refuses a shopper's token.
+      headers: { 'Idempotency-Key': key(), ...usageKeyHeader(merchant.apiKey) },
       body: ok,
     });
     expect(shopperAuth.status).toBe(401);

@@ -11,6 +11,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { NagPack } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { USAGE_KEY_REFUSED } from '../../functions/lib/errors.ts';
 import { METRIC_NAMES } from '../../functions/lib/metrics.ts';
 import { VAULT_TABLE } from '../../functions/lib/tables.ts';
 import { buildApp } from '../../infra/app.ts';
@@ -281,8 +282,8 @@ describe('dev: the baseline is opt-in, the rest always on', () => {
   let packs: NagPack[];
 
   beforeAll(() => {
-    // cdk.json keeps merchant API keys off until onboarding issues them; the switch is tested on.
-    ({ app, stack, packs } = build('dev', { merchantApiKeys: 'true' }));
+    // cdk.json leaves merchant API keys on (the stack's default) since onboarding issues them.
+    ({ app, stack, packs } = build('dev'));
   }, 300_000);
 
   it('has no baseline by default, zero cdk-nag findings, and prints its resource count', () => {
@@ -376,6 +377,71 @@ describe('dev: the baseline is opt-in, the rest always on', () => {
       UsagePlanName: 'tessera-dev-merchant',
       Throttle: { RateLimit: 20, BurstLimit: 40 },
       Quota: { Limit: 50_000, Period: 'DAY' },
+    });
+  });
+
+  it('lets exactly onboarding and rotation issue usage keys onto the merchant plan (IAM, env)', () => {
+    const issuers = routes.filter((r) => !r.localOnly && r.access.usagePlanKeys).map((r) => r.operationId);
+    expect(issuers.sort()).toEqual(['createMerchant', 'rotateMerchantKey']);
+    const policies = ofType(stack, 'AWS::IAM::ManagedPolicy').filter(([, p]) =>
+      json(p.Properties.PolicyDocument).includes('apigateway:'),
+    );
+    expect(policies).toHaveLength(1);
+    const [owner, policy] = policies[0] ?? never();
+    // Beside the plan, in the parent: the functions' stacks cannot reference the plan (ADR 0025).
+    expect(owner).toBe(stack);
+    const arn = (path: string) => ({
+      'Fn::Join': [
+        '',
+        ['arn:', { Ref: 'AWS::Partition' }, ':apigateway:', { Ref: 'AWS::Region' }, `::${path}`],
+      ],
+    });
+    const plan = { Ref: logicalId(stack.api.merchantUsagePlan) };
+    const statements = (policy.Properties.PolicyDocument as { Statement: Json[] }).Statement;
+    expect(statements).toEqual([
+      expect.objectContaining({ Action: ['apigateway:GET', 'apigateway:POST'], Resource: arn('/apikeys') }),
+      expect.objectContaining({ Action: 'apigateway:GET', Resource: arn('/usageplans') }),
+      expect.objectContaining({
+        Action: 'apigateway:POST',
+        Resource: {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':apigateway:',
+              { Ref: 'AWS::Region' },
+              '::/usageplans/',
+              plan,
+              '/keys',
+            ],
+          ],
+        },
+      }),
+      expect.objectContaining({ Action: 'apigateway:DELETE', Resource: arn('/apikeys/*') }),
+    ]);
+    for (const s of statements) expect(s.Effect).toBe('Allow');
+    // Attached to exactly the two issuers' roles; only they know the plan's name.
+    expect(asArray(policy.Properties.Roles as unknown[])).toHaveLength(2);
+    const roles = json(policy.Properties.Roles);
+    for (const route of routes.filter((r) => !r.localOnly)) {
+      const fn = stack.api.functions.get(route.operationId) ?? never();
+      const env = json(resourcesOf(Stack.of(fn))[logicalId(fn)]?.Properties.Environment);
+      const issuer = issuers.includes(route.operationId);
+      expect(env.includes('"MERCHANT_USAGE_PLAN_NAME":"tessera-dev-merchant"'), route.operationId).toBe(
+        issuer,
+      );
+      expect(roles.includes(logicalId(fn.executionRole)), route.operationId).toBe(issuer);
+    }
+  });
+
+  it("answers a missing or revoked usage key in the API's error envelope (403 usage_key_invalid)", () => {
+    template(stack).hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'INVALID_API_KEY',
+      StatusCode: '403',
+      ResponseTemplates: {
+        'application/json': `{"error":{"type":"permission_error","code":"usage_key_invalid","message":${json(USAGE_KEY_REFUSED)},"requestId":"$context.requestId"}}`,
+      },
     });
   });
 
@@ -490,6 +556,16 @@ describe('dev: the baseline is opt-in, the rest always on', () => {
       Endpoint: 'https://pager.example/hook',
     });
     expect(methodProps(on.stack, 'createOrder').ApiKeyRequired ?? false).toBe(false);
+    // Keys off: nobody may issue them, and no function is told the plan's name.
+    expect(
+      ofType(on.stack, 'AWS::IAM::ManagedPolicy').filter(([, p]) =>
+        json(p.Properties).includes('apigateway:'),
+      ),
+    ).toEqual([]);
+    const onboarding = on.stack.api.functions.get('createMerchant') ?? never();
+    expect(json(resourcesOf(Stack.of(onboarding))[logicalId(onboarding)]?.Properties)).not.toContain(
+      'MERCHANT_USAGE_PLAN_NAME',
+    );
     expect(nagFindings(on.packs, on.app)).toEqual([]);
   }, 300_000);
 

@@ -431,7 +431,7 @@ describe('dev: the baseline is opt-in, the rest always on', () => {
       expect(env.includes('"MERCHANT_USAGE_PLAN_NAME":"tessera-dev-merchant"'), route.operationId).toBe(
         issuer,
       );
-      expect(roles.includes(logicalId(fn.executionRole)), route.operationId).toBe(issuer);
+      expect(roles.includes(`Functions${fn.executionRole.node.id}`), route.operationId).toBe(issuer);
     }
   });
 

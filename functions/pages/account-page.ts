@@ -23,6 +23,7 @@ export const DONE: Record<string, string> = {
   'payoff-declined':
     'The card was declined and nothing more was charged. Set another card on the order, then try again.',
   'payoff-failed': 'The payoff could not be made right now. Try again shortly.',
+  'payoff-disputed': 'That order is reported as unauthorized: its payments are paused until we decide.',
   card: 'The card was changed.',
   dispute: 'Reported. Payments on that order are paused while we look into it; we will write to you.',
   deleted: 'The card was deleted.',

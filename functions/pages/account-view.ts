@@ -98,8 +98,10 @@ function orderSection(view: AccountView, order: MyOrder, cards: SavedCard[], ide
   const next = order.nextPayment
     ? html`<p>Next payment: <strong>${money(order.nextPayment.amount)}</strong> on ${formatDate(order.nextPayment.dueDate, view.locale)}</p>`
     : '';
+  // A disputed order's payments are paused (the API answers 422 order_disputed): no payoff, no card change.
+  const payable = PAYABLE.has(order.status) && !order.disputed;
   const payoff =
-    PAYABLE.has(order.status) && order.outstandingAmount > 0
+    payable && order.outstandingAmount > 0
       ? form(
           view.ctx,
           `${view.action}/payoff`,
@@ -110,7 +112,7 @@ function orderSection(view: AccountView, order: MyOrder, cards: SavedCard[], ide
       : '';
   const otherCards = cards.filter((c) => c.last4 !== order.card.last4 || c.brand !== order.card.brand);
   const change =
-    PAYABLE.has(order.status) && otherCards.length > 0
+    payable && otherCards.length > 0
       ? form(
           view.ctx,
           `${view.action}/cards`,
@@ -121,7 +123,7 @@ function orderSection(view: AccountView, order: MyOrder, cards: SavedCard[], ide
       : '';
   return html`<section data-testid="order-${order.id}" aria-labelledby="h-${order.id}"><h3 id="h-${order.id}">${order.merchantReference} · ${money(order.amount)}</h3>
 <p>Status: ${order.status.replace(/_/g, ' ')} · paid ${money(order.paidAmount)} · still owed ${money(order.outstandingAmount)} · ${order.card.brand} ending ${order.card.last4}</p>
-${next}${scheduleTable(order.installments, order.currency, view.locale, `Schedule of ${order.merchantReference}`)}${payoff}${change}${disputeForm(view, order)}</section>`;
+${order.disputed ? html`<p class="muted">Reported as unauthorized: its payments are paused while we look into it.</p>` : ''}${next}${scheduleTable(order.installments, order.currency, view.locale, `Schedule of ${order.merchantReference}`)}${payoff}${change}${disputeForm(view, order)}</section>`;
 }
 
 function cardsSection(view: AccountView, cards: SavedCard[]): Html {

@@ -26,7 +26,9 @@ const runtime = await startLocalRuntime({
 
 const demo = runtime.demoMerchant;
 const checkoutUrl = demo?.apiKey ? await demoCheckout(runtime.url, demo.apiKey, demo.usageKey) : undefined;
-const usageHeader = demo?.usageKey ? ` -H "x-api-key: ${demo.usageKey}"` : '';
+const keysRequired = process.env.TESSERA_MERCHANT_API_KEYS !== '0';
+// Merchant routes need both keys: after the first start neither is shown again (rotation issues both).
+const usageHeader = keysRequired ? ` -H "x-api-key: ${demo?.usageKey ?? '<demo usage key>'}"` : '';
 const lines = [
   `tessera: listening on ${runtime.url} (ready in ${Math.round(performance.now() - started)} ms)`,
   `  DynamoDB Local:   ${runtime.dynamodbEndpoint} (data in ${join(dataDir, 'dynamodb')})`,
@@ -38,7 +40,9 @@ const lines = [
     : '  demo API key:     shown on the first start only; rotate it to get a new one',
   ...(demo?.usageKey
     ? [`  demo usage key:   ${demo.usageKey}   (x-api-key; shown this once, replaced on rotation)`]
-    : []),
+    : keysRequired
+      ? ['  demo usage key:   shown on the first start only; rotating the API key issues a new one too']
+      : []),
   `  shopper portal:   ${runtime.url}/account`,
   checkoutUrl
     ? `  hosted checkout:  ${checkoutUrl}   (a demo session of USD 400.00; open it in a browser)`

@@ -114,8 +114,11 @@ describe('shopper portal (/account)', () => {
     expect(await page.getByTestId(`dispute-${filed}`).textContent()).toContain(
       'payments on this order are paused',
     );
-    // Reported once: the order offers no second report.
-    expect(await page.getByTestId(`order-${order.id}`).getByText('Report this charge').count()).toBe(0);
+    // Reported once: the order offers no second report, and no payoff while its payments are paused.
+    const disputed = page.getByTestId(`order-${order.id}`);
+    expect(await disputed.getByText('Report this charge').count()).toBe(0);
+    expect(await disputed.getByRole('button', { name: /Pay off/ }).count()).toBe(0);
+    expect(await disputed.textContent()).toContain('its payments are paused');
     await expectAccessible(page, 'portal with a dispute');
 
     // Support: a card number typed into the message is masked before it is stored or shown.

@@ -10,7 +10,7 @@ import { type OrderData, orderDataOf } from '../lib/order-lines.ts';
 import { type TransactItem, Transaction, writeUnlessCancelled } from '../lib/transactions.ts';
 import type { Commit } from '../lib/use-case.ts';
 import { isMerchantActive, merchantActiveItem } from '../merchants/access.ts';
-import type { RiskDecision, RiskEvent } from '../monitoring/risk.ts';
+import type { RiskDecision, RiskEvent, StagedRiskDecision } from '../monitoring/risk.ts';
 import { approvalTokenFor, mintApproval, newApprovalNonce } from './approval.ts';
 import { checkoutConfig } from './policy.ts';
 import type { AuthorizeCheckoutBody, CheckoutAuthorizationResponse } from './schema.ts';
@@ -30,8 +30,11 @@ export interface AuthorizePorts {
     expYear: number;
     fingerprintId?: string;
   }>;
-  /** Account monitoring's real-time assessment (the handler adds the request's device and IP). */
-  assessRisk(event: Omit<RiskEvent, 'deviceId' | 'ipHash'>): Promise<RiskDecision>;
+  /**
+   * Account monitoring's real-time assessment (the handler adds the request's device and IP), staged:
+   * `record` commits with the approval (monitoring/risk.ts `assessRiskStaged`).
+   */
+  assessRisk(event: Omit<RiskEvent, 'deviceId' | 'ipHash'>): Promise<StagedRiskDecision>;
   /** The refusal a risk decision calls for (reveals no rule), or undefined to go on. */
   riskRefusal(decision: RiskDecision): Error | undefined;
   requireStepUp(input: {
@@ -214,23 +217,73 @@ export async function authorize(
 ): Promise<CheckoutAuthorizationResponse> {
   const now = clock.now();
   const session = await approvableSession(sessionId, principal.customerId, body.clientToken, now.getTime());
-  // A suspended merchant takes no approvals, for sessions opened before the suspension too.
-  if (!(await isMerchantActive(session.merchantId))) throw merchantUnavailable();
   const { terms, schedule } = chosenTerms(session, body, now);
-  const card = await ports.getCard(principal.customerId, body.cardToken);
-  if (cardExpired(card, now)) throw refused('card_expired', 'The card has expired.', 'cardToken');
+  // The merchant check and the card read with its risk assessment are independent: run together,
+  // so the assessment's one read costs no round trip of its own. Refusals keep a fixed order.
+  const [active, assessed] = await Promise.allSettled([
+    isMerchantActive(session.merchantId),
+    cardAndRisk(principal.customerId, session, body.cardToken, ports, now),
+  ]);
+  if (active.status === 'rejected') throw active.reason;
+  // A suspended merchant takes no approvals, for sessions opened before the suspension too.
+  if (!active.value) throw merchantUnavailable();
+  if (assessed.status === 'rejected') throw assessed.reason;
+  const { card, risk } = assessed.value;
+  return approve(
+    principal,
+    session,
+    body,
+    headers,
+    { ports, risk, terms, schedule, card, now },
+    commit,
+    clock,
+  );
+}
 
+/** The shopper's card (refused when expired) and the risk assessment of paying with it. */
+async function cardAndRisk(
+  customerId: string,
+  session: store.CheckoutSessionRecord,
+  cardToken: string,
+  ports: AuthorizePorts,
+  now: Date,
+) {
+  const card = await ports.getCard(customerId, cardToken);
+  if (cardExpired(card, now)) throw refused('card_expired', 'The card has expired.', 'cardToken');
   const risk = await ports.assessRisk({
     action: 'checkout',
-    customerId: principal.customerId,
+    customerId,
     amountUsdMinor: usdMinorEquivalent(session.amount, session.currency),
     ...(card.fingerprintId ? { cardFingerprint: card.fingerprintId } : {}),
     cardToken: card.token,
   });
+  return { card, risk };
+}
+
+/** The approval's transaction, once the session, the card and the risk decision allow it. */
+async function approve(
+  principal: { customerId: string },
+  session: store.CheckoutSessionRecord,
+  body: AuthorizeCheckoutBody,
+  headers: Record<string, string | undefined>,
+  context: {
+    ports: AuthorizePorts;
+    risk: Awaited<ReturnType<AuthorizePorts['assessRisk']>>;
+    terms: ReturnType<typeof chosenTerms>['terms'];
+    schedule: Schedule;
+    card: Awaited<ReturnType<AuthorizePorts['getCard']>>;
+    now: Date;
+  },
+  commit: Commit<CheckoutAuthorizationResponse>,
+  clock: Clock,
+): Promise<CheckoutAuthorizationResponse> {
+  const { ports, risk, terms, schedule, card, now } = context;
   const refusal = ports.riskRefusal(risk);
   if (refusal) throw refusal;
 
-  const tx = new Transaction<'stepUp' | 'authorization' | 'session' | 'merchant' | 'credit' | 'audit'>();
+  const tx = new Transaction<
+    'stepUp' | 'authorization' | 'session' | 'merchant' | 'credit' | 'risk' | 'audit'
+  >();
   const amount = { amount: session.amount, currency: session.currency };
   // Above the threshold, or when account monitoring asks for it (a review that demands a step-up).
   const stepUp =
@@ -298,6 +351,8 @@ export async function authorize(
         clock,
       ),
     )
+    // The decision the approval rests on (riskDecision.id) commits with it.
+    .add('risk', ...(risk.record ? [risk.record] : []))
     .add(
       'audit',
       auditItem(

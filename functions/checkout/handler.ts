@@ -4,7 +4,7 @@ import { deviceHash, ipHash, originOf } from '../lib/origin.ts';
 import { publicBaseUrl } from '../lib/public-origin.ts';
 import { answer, created, ok } from '../lib/use-case.ts';
 import { merchantAccess } from '../merchants/access.ts';
-import { assessRisk, riskRefusal } from '../monitoring/risk.ts';
+import { assessRiskStaged, riskRefusal } from '../monitoring/risk.ts';
 import { customerAccess } from '../sessions/access.ts';
 import { requireStepUp } from '../twofa/gate.ts';
 import { getCard } from '../vault/access.ts';
@@ -20,7 +20,10 @@ function portsFor(event: HttpEvent, headers: Record<string, string | undefined>)
     getCard,
     requireStepUp: (input) => requireStepUp(input),
     assessRisk: async (risk) =>
-      assessRisk({ ...risk, deviceId: await deviceHash(origin), ipHash: await ipHash(origin) }, clock()),
+      assessRiskStaged(
+        { ...risk, deviceId: await deviceHash(origin), ipHash: await ipHash(origin) },
+        clock(),
+      ),
     riskRefusal,
   };
 }

@@ -116,7 +116,8 @@ export async function readAggregates(
 /**
  * Adds one event to each aggregate's current bucket at `atMs`: count, sum and the event itself, by
  * atomic ADD (one UpdateItem each, in parallel). A bucket already holding MAX_EVENTS events takes
- * the count and sum only.
+ * the count and sum only. An addition named by `eventId` counts once however often it is recorded
+ * (a redelivered stream record): its update is conditioned on the bucket not holding the event.
  */
 export async function recordAggregates(adds: readonly AggregateAdd[], atMs: number): Promise<void> {
   await Promise.all(adds.map((add) => recordOne(add, atMs)));
@@ -125,6 +126,7 @@ export async function recordAggregates(adds: readonly AggregateAdd[], atMs: numb
 async function recordOne(add: AggregateAdd, atMs: number): Promise<void> {
   const start = bucketStart(add.window, atMs);
   const key = { pk: pk(add), sk: sk(add, start) };
+  const member = eventMember(atMs, add.eventId ?? randomBytes(4).toString('hex'), add.member);
   const values = {
     ':n': add.count ?? 1,
     ':sum': add.sum ?? 0,
@@ -138,17 +140,18 @@ async function recordOne(add: AggregateAdd, atMs: number): Promise<void> {
         TableName: tableName(),
         Key: key,
         UpdateExpression: 'ADD n :n, #sum :sum, events :e SET #type = :type, #ttl = :ttl',
-        ConditionExpression: 'attribute_not_exists(n) OR n < :cap',
+        ConditionExpression: 'attribute_not_exists(n) OR (n < :cap AND NOT contains(events, :m))',
         ExpressionAttributeNames: { ...names, '#sum': 'sum' },
-        ExpressionAttributeValues: {
-          ...values,
-          ':e': new Set([eventMember(atMs, add.eventId ?? randomBytes(4).toString('hex'), add.member)]),
-          ':cap': MAX_EVENTS,
-        },
+        ExpressionAttributeValues: { ...values, ':e': new Set([member]), ':m': member, ':cap': MAX_EVENTS },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
+    // The item as it was: raw AttributeValues (the document client does not unmarshall errors).
+    const events = (error as { Item?: { events?: { SS?: string[] } | Set<string> } }).Item?.events;
+    const held = events instanceof Set ? events.has(member) : (events?.SS ?? []).includes(member);
+    if (held) return; // counted already
     await ddb().send(
       new UpdateCommand({
         TableName: tableName(),

@@ -3,13 +3,24 @@
  * map the total score to a decision, store the decision with the rules that fired and why, raise a
  * flag when it is not `approve`, and add the event to the aggregates. The caller acts on the
  * decision (./risk.ts is the face).
+ *
+ * Two forms. `assess` stores everything before it answers. `assessStaged` (checkout) answers after
+ * the one read: a decision the caller goes on with comes back with its record as a transaction item
+ * for the caller's own transaction (the approval and the decision it rests on commit together), and
+ * the record carries the event's aggregate additions, which the risk stream consumer (./stream.ts)
+ * applies once the record commits. The rules' writes then cost the request no round trip of their
+ * own (issue 12, ARCHITECTURE.md "Risk rules": at most 1.3x checkout latency); the price is that a
+ * committed checkout reaches the velocity counts a stream delivery later (under a second in AWS),
+ * which a burst of parallel requests outran before as well (each read before the others wrote).
+ * See docs/adr/0029-staged-risk-writes.md.
  */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../lib/clock.ts';
 import { ddb, tableName } from '../lib/dynamodb.ts';
 import { newId } from '../lib/ids.ts';
 import { logger } from '../lib/logger.ts';
-import { aggregateName, readAggregates, recordAggregates } from './aggregates.ts';
+import type { TransactItem } from '../lib/transactions.ts';
+import { type AggregateAdd, aggregateName, readAggregates, recordAggregates } from './aggregates.ts';
 import { type RiskConfig, riskConfig } from './config.ts';
 import { raiseFlag } from './flags.ts';
 import { aggregatesAdded, aggregatesRead, evaluateRules, type Fired, type RiskEvent } from './rules.ts';
@@ -62,28 +73,25 @@ async function firedRules(event: RiskEvent, atMs: number, config: RiskConfig) {
   }
 }
 
-/**
- * Assesses `event` at the clock's time. Never throws for the rules' sake (a failed read approves,
- * `degraded`); throws when the decision cannot be stored (the caller's request fails, 503).
- */
-export async function assess(event: RiskEvent, clock: Clock): Promise<RiskDecision> {
-  const config = riskConfig();
-  const now = clock.now();
-  if (!config.enabled) {
-    logger.debug('account monitoring is off (RISK_CONFIG.enabled = false): approved unassessed', {
-      action: event.action,
-    });
-    return {
-      id: 'rsk_off',
-      action: event.action,
-      decision: 'approve',
-      score: 0,
-      fired: [],
-      at: now.toISOString(),
-    };
-  }
+/** The decision of monitoring switched off: approved, unassessed, nothing stored. */
+function unassessed(event: RiskEvent, now: Date): RiskDecision {
+  logger.debug('account monitoring is off (RISK_CONFIG.enabled = false): approved unassessed', {
+    action: event.action,
+  });
+  return {
+    id: 'rsk_off',
+    action: event.action,
+    decision: 'approve',
+    score: 0,
+    fired: [],
+    at: now.toISOString(),
+  };
+}
+
+/** Reads the aggregates, runs the rules and decides (nothing written). */
+async function evaluate(event: RiskEvent, now: Date, config: RiskConfig): Promise<RiskDecision> {
   const { fired, degraded } = await firedRules(event, now.getTime(), config);
-  const decision: RiskDecision = {
+  return {
     id: newId('riskDecision', now),
     action: event.action,
     ...decide(fired, config),
@@ -91,39 +99,109 @@ export async function assess(event: RiskEvent, clock: Clock): Promise<RiskDecisi
     ...(degraded ? { degraded } : {}),
     at: now.toISOString(),
   };
+}
+
+/**
+ * The decision's record: `RISKDECISION#<id>` / `DECISION`, kept DECISION_TTL_S. `aggregates`: the
+ * additions the stream consumer applies when the record is inserted (a staged decision's), each
+ * named by the decision id so that a redelivered record counts once.
+ */
+function decisionItem(
+  decision: RiskDecision,
+  customerId: string,
+  now: Date,
+  aggregates?: readonly AggregateAdd[],
+): TransactItem {
+  return {
+    Put: {
+      TableName: tableName(),
+      Item: {
+        pk: `RISKDECISION#${decision.id}`,
+        sk: 'DECISION',
+        type: 'riskDecision',
+        customerId,
+        ...decision,
+        ...(aggregates ? { aggregates: aggregates.map((add) => ({ ...add, eventId: decision.id })) } : {}),
+        ttl: Math.floor(now.getTime() / 1000) + DECISION_TTL_S,
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
+
+/** A flag for a decision that is not `approve` (deduplicated by the decision id). */
+async function flagDecision(event: RiskEvent, decision: RiskDecision, clock: Clock): Promise<void> {
+  if (decision.decision === 'approve') return;
+  await raiseFlag(
+    {
+      dedupeKey: `decision#${decision.id}`,
+      severity: decision.decision === 'decline' ? 'high' : 'medium',
+      rule: decision.fired.map((f) => f.rule).join(','),
+      customerId: event.customerId,
+      evidence: {
+        decisionId: decision.id,
+        action: event.action,
+        score: decision.score,
+        reasons: decision.fired.map((f) => f.reason).join('; '),
+      },
+    },
+    clock,
+  );
+}
+
+/** Stores the decision and adds the event to the aggregates, in parallel. Throws on a failed write. */
+async function storeAll(event: RiskEvent, decision: RiskDecision, now: Date): Promise<void> {
+  const put = decisionItem(decision, event.customerId, now).Put;
   await Promise.all([
-    ddb().send(
-      new PutCommand({
-        TableName: tableName(),
-        Item: {
-          pk: `RISKDECISION#${decision.id}`,
-          sk: 'DECISION',
-          type: 'riskDecision',
-          customerId: event.customerId,
-          ...decision,
-          ttl: Math.floor(now.getTime() / 1000) + DECISION_TTL_S,
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    ),
+    ddb().send(new PutCommand(put as NonNullable<typeof put>)),
     recordAggregates(aggregatesAdded(event), now.getTime()),
   ]);
-  if (decision.decision !== 'approve') {
-    await raiseFlag(
-      {
-        dedupeKey: `decision#${decision.id}`,
-        severity: decision.decision === 'decline' ? 'high' : 'medium',
-        rule: fired.map((f) => f.rule).join(','),
-        customerId: event.customerId,
-        evidence: {
-          decisionId: decision.id,
-          action: event.action,
-          score: decision.score,
-          reasons: fired.map((f) => f.reason).join('; '),
-        },
-      },
-      clock,
-    );
-  }
+}
+
+/**
+ * Assesses `event` at the clock's time. Never throws for the rules' sake (a failed read approves,
+ * `degraded`); throws when the decision cannot be stored (the caller's request fails, 503).
+ */
+export async function assess(event: RiskEvent, clock: Clock): Promise<RiskDecision> {
+  const config = riskConfig();
+  const now = clock.now();
+  if (!config.enabled) return unassessed(event, now);
+  const decision = await evaluate(event, now, config);
+  await storeAll(event, decision, now);
+  await flagDecision(event, decision, clock);
   return decision;
+}
+
+/** A decision whose record the caller commits with its own transaction. */
+export interface StagedRiskDecision extends RiskDecision {
+  /**
+   * The decision's record (a conditional Put) with the event's aggregate additions, for the
+   * caller's transaction. Absent when there is nothing to commit: monitoring is off, or the decision
+   * refuses the action and was stored (and counted) already. A record that never commits (the
+   * caller's transaction was refused) leaves no decision and counts nothing.
+   */
+  record?: TransactItem;
+}
+
+/**
+ * `assess` for an action that commits its own transaction (checkout authorization). A decision
+ * that refuses (a decline, a review held for an operator) is stored, counted and flagged before it
+ * returns, as by `assess`. One the caller goes on with (approve, a review met by a step-up) returns
+ * after the one read, with its record (see StagedRiskDecision). Throws only when a refusing decision
+ * cannot be stored.
+ */
+export async function assessStaged(event: RiskEvent, clock: Clock): Promise<StagedRiskDecision> {
+  const config = riskConfig();
+  const now = clock.now();
+  if (!config.enabled) return unassessed(event, now);
+  const decision = await evaluate(event, now, config);
+  const refuses =
+    decision.decision === 'decline' || (decision.decision === 'review' && decision.review === 'hold');
+  if (refuses) {
+    await storeAll(event, decision, now);
+    await flagDecision(event, decision, clock);
+    return decision;
+  }
+  await flagDecision(event, decision, clock);
+  return { ...decision, record: decisionItem(decision, event.customerId, now, aggregatesAdded(event)) };
 }

@@ -7,11 +7,11 @@ import type { Clock } from '../lib/clock.ts';
 import { DomainError } from '../lib/errors.ts';
 import { logger } from '../lib/logger.ts';
 import { recordAggregates } from './aggregates.ts';
-import { assess, type RiskDecision } from './assess.ts';
+import { assess, assessStaged, type RiskDecision, type StagedRiskDecision } from './assess.ts';
 import { riskConfig } from './config.ts';
 import { type RiskEvent, type SignalEvent, signalAdded } from './rules.ts';
 
-export type { RiskDecision, RiskOutcome } from './assess.ts';
+export type { RiskDecision, RiskOutcome, StagedRiskDecision } from './assess.ts';
 export { hasOpenHighSeverityFlag } from './flags.ts';
 export type { RiskAction, RiskEvent, RiskSignal, SignalEvent } from './rules.ts';
 
@@ -22,6 +22,15 @@ export type { RiskAction, RiskEvent, RiskSignal, SignalEvent } from './rules.ts'
  */
 export function assessRisk(event: RiskEvent, clock: Clock): Promise<RiskDecision> {
   return assess(event, clock);
+}
+
+/**
+ * `assessRisk` for an action that commits its own transaction (checkout authorization): a decision
+ * the caller goes on with carries `record`, to commit with the action, and `recorded`, to await
+ * before answering; the rules' writes then add no round trip. See assess.ts `assessStaged`.
+ */
+export function assessRiskStaged(event: RiskEvent, clock: Clock): Promise<StagedRiskDecision> {
+  return assessStaged(event, clock);
 }
 
 /**

@@ -8,6 +8,8 @@
  *   involved: the customers who shared the card before the last one also need a look.
  * - A second-factor lock (`twofa.locked`) or a password lock (`customer.locked`) in the audit trail
  *   raises a flag for that customer.
+ * - A checkout's risk decision (`riskDecision`, committed with the approval) carries the checkout's
+ *   aggregate additions (./assess.ts `assessStaged`): they are applied here, once per decision.
  * - The audit trail is also where the real-time rules learn of security changes (password, contact,
  *   2FA settings: `security_change`) and of second-factor failures (`twofa_failure`): the
  *   capabilities that make them audit them already, and need not know monitoring exists.
@@ -15,7 +17,7 @@
  * Flags are deduplicated by key, so a redelivered batch raises nothing twice.
  */
 import type { Clock } from '../lib/clock.ts';
-import { recordAggregates } from './aggregates.ts';
+import { type AggregateAdd, recordAggregates } from './aggregates.ts';
 import { riskConfig } from './config.ts';
 import { raiseFlag } from './flags.ts';
 import { type RiskSignal, signalAdded } from './rules.ts';
@@ -54,6 +56,14 @@ async function countSignal(image: StreamImage): Promise<void> {
   );
 }
 
+/** Applies a staged decision's aggregate additions at the decision's time (each named by its id). */
+async function countDecision(image: StreamImage): Promise<void> {
+  const adds = image.aggregates;
+  const at = Date.parse(String(image.at ?? ''));
+  if (!Array.isArray(adds) || adds.length === 0 || Number.isNaN(at)) return;
+  await recordAggregates(adds as AggregateAdd[], at);
+}
+
 /** The threshold rule of a distinct-customers aggregate item, if it is one. */
 function sharedEntityRule(image: StreamImage): { rule: string; min: number; entity: string } | undefined {
   const pk = String(image.pk ?? '');
@@ -78,6 +88,10 @@ function sharedEntityRule(image: StreamImage): { rule: string; min: number; enti
  */
 export async function monitorChange(image: StreamImage, clock: Clock): Promise<string | undefined> {
   if (!riskConfig().enabled) return undefined;
+  if (image.type === 'riskDecision') {
+    await countDecision(image);
+    return undefined;
+  }
   if (image.type === 'riskAggregate') {
     const rule = sharedEntityRule(image);
     const members = distinctValues((image.events as Iterable<string> | undefined) ?? []);

@@ -62,6 +62,9 @@ export const MyOrderSummaryResponse = /* @__PURE__ */ defineSchema(() =>
       refundedAmount: z.int(),
       paidAmount: z.int().meta({ description: 'What your installments collected so far.' }),
       outstandingAmount: z.int().meta({ description: 'What you still owe.' }),
+      disputed: z.boolean().meta({
+        description: 'A dispute you filed holds its payments while it is investigated (GET /v1/me/disputes).',
+      }),
       nextPayment: NextPaymentResponse.nullable().optional().meta({
         description:
           'The next installment to be collected; null when nothing is left to pay. On the single order only.',

@@ -53,6 +53,7 @@ export function toMySummary(order: OrderRecord, installments?: InstallmentRecord
     ...planCardAndAmounts(order),
     paidAmount: order.collectedAmount,
     outstandingAmount: order.outstandingAmount,
+    disputed: order.disputed === true,
     ...(installments ? { nextPayment: nextPayment(installments) } : {}),
     dueDateExtension: order.dueDateExtension
       ? {

@@ -11,7 +11,7 @@ import { deadLetterQueue, grantQueueKey } from './queues.ts';
 
 /**
  * Account monitoring's asynchronous rules (functions/monitoring/stream.ts): a consumer of the main
- * table's stream, filtered to the two item types it reads (risk aggregates and audit records), with
+ * table's stream, filtered to the item types it reads (risk aggregates, risk decisions and audit records), with
  * partial batch failures, bisection on error, three retries and an SQS on-failure destination whose
  * depth alarms.
  */
@@ -70,7 +70,8 @@ export class RiskStream extends Construct {
       new DynamoEventSource(table, {
         startingPosition: StartingPosition.LATEST,
         batchSize: 100,
-        maxBatchingWindow: Duration.seconds(5),
+        // No batching window: checkouts reach the velocity counts through here (their decisions
+        // carry their aggregate additions), so a record is applied as soon as the poll sees it.
         bisectBatchOnError: true,
         retryAttempts: 3,
         reportBatchItemFailures: true,
@@ -78,7 +79,7 @@ export class RiskStream extends Construct {
         filters: [
           FilterCriteria.filter({
             eventName: FilterRule.or('INSERT', 'MODIFY'),
-            dynamodb: { NewImage: { type: { S: FilterRule.or('riskAggregate', 'audit') } } },
+            dynamodb: { NewImage: { type: { S: FilterRule.or('riskAggregate', 'riskDecision', 'audit') } } },
           }),
         ],
       }),

@@ -1,14 +1,7 @@
-/**
- * Handler overhead budget: p50/p99 of `GET /v1/orders/{id}` through the local gateway (HTTP, event
- * building, middy, merchant auth, the order read, serialization) against the raw DynamoDB calls it
- * wraps: the very commands one request sends (recorded by an SDK middleware), replayed in order on
- * the same client. `requests` of each at `concurrency`, alternated in blocks (A B A B ...), so
- * machine drift lands on both sides. Budget 1.3x.
- */
-import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import * as dynamodb from '@aws-sdk/client-dynamodb';
 import { ddb } from '../../functions/lib/dynamodb.ts';
+import { idempotencyKey } from '../support/keys.ts';
 import { seedApprovals } from './orders.ts';
 import { type BenchRow, benchShopper, httpCaller, percentile, pool, row, startBenchApp } from './support.ts';
 
@@ -25,7 +18,7 @@ export async function handlerOverheadBench(
     const [token] = await seedApprovals(merchant.id, shopper, 1);
     const created = await httpCaller(runtime.url).call<{ id: string }>('POST', '/v1/orders', {
       auth: merchant.apiKey,
-      headers: { 'Idempotency-Key': `bench_${randomBytes(9).toString('base64url').replace(/\d/g, 'x')}` },
+      headers: { 'Idempotency-Key': idempotencyKey('bench') },
       body: { authorizationToken: token },
     });
     if (created.status !== 201) throw new Error(`POST /v1/orders answered ${created.status}`);

@@ -1,21 +1,9 @@
-/**
- * Cost and throughput of the order path (ARCHITECTURE.md "Performance budgets"), over HTTP through
- * the local gateway against DynamoDB Local, at concurrency 8:
- * - `POST /v1/orders` on seeded approvals: DynamoDB calls, consumed read/write units and key
- *   service (KMS) calls per order; budget at most one TransactWriteItems plus two single-item reads
- *   (the Idempotency-Key claim, a conditional PutItem of the kernel, is counted apart), no KMS;
- * - `POST /v1/orders/{id}/captures` of the whole amount (the first installment is charged): the
- *   same counts per capture;
- * - orders per second and captures per second.
- *
- * `npm run bench` calls `run(endpoint)`; `node test/bench/orders.ts` runs it on its own.
- */
-import { randomBytes } from 'node:crypto';
 import { mintApproval } from '../../functions/checkout/approval.ts';
 import { putSessionItem, sha256 } from '../../functions/checkout/store.ts';
 import { ddb } from '../../functions/lib/dynamodb.ts';
 import { newId } from '../../functions/lib/ids.ts';
 import { writeTransaction } from '../../functions/lib/transactions.ts';
+import { idempotencyKey } from '../support/keys.ts';
 import {
   type BenchRow,
   benchShopper,
@@ -111,7 +99,7 @@ export async function ordersBench(endpoint: string, n = 500): Promise<OrdersBenc
     const post = async (path: string, body: unknown, status: number) => {
       const res = await api.call<{ id: string }>('POST', path, {
         auth: merchant.apiKey,
-        headers: { 'Idempotency-Key': `bench_${randomBytes(12).toString('base64url').replace(/\d/g, 'x')}` },
+        headers: { 'Idempotency-Key': idempotencyKey('bench') },
         body,
       });
       if (res.status !== status) throw new Error(`POST ${path} answered ${res.status}: ${res.text}`);

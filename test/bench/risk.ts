@@ -1,18 +1,10 @@
-/**
- * The latency account monitoring adds at checkout authorization (ARCHITECTURE.md budget: at most
- * 1.3x): the `authorize` use case against DynamoDB Local with the real risk assessment (one
- * BatchGetItem of the aggregates, the decision put and the aggregate updates) and with a stub that
- * approves at once, alternated call by call (A B A B ...) on fresh checkout sessions of one shopper,
- * so machine drift lands on both sides. RISK_CONFIG is lenient here so that every call approves (the
- * rules all run; a velocity review would demand a step-up the bench does not give).
- */
-import { randomBytes } from 'node:crypto';
 import { type AuthorizePorts, authorize } from '../../functions/checkout/authorize.ts';
 import { clock } from '../../functions/lib/clock.ts';
 import { writeTransaction } from '../../functions/lib/transactions.ts';
-import { assessRisk, type RiskDecision, riskRefusal } from '../../functions/monitoring/risk.ts';
+import { assessRiskStaged, type RiskDecision, riskRefusal } from '../../functions/monitoring/risk.ts';
 import { requireStepUp } from '../../functions/twofa/gate.ts';
 import { getCard } from '../../functions/vault/access.ts';
+import { idempotencyKey } from '../support/keys.ts';
 import { type BenchRow, benchShopper, httpCaller, percentile, row, startBenchApp } from './support.ts';
 
 const stubDecision = (): RiskDecision => ({
@@ -34,17 +26,18 @@ export async function run(endpoint: string, { pairs = 300 } = {}): Promise<Bench
     const session = async () => {
       const res = await app.call<{ id: string; clientToken: string }>('POST', '/v1/checkout-sessions', {
         auth: merchant.apiKey,
-        headers: { 'Idempotency-Key': `bench_${randomBytes(9).toString('hex')}` },
+        headers: { 'Idempotency-Key': idempotencyKey('bench') },
         body: { amount: 5_000, currency: 'USD', merchantReference: 'risk-bench' },
       });
-      if (res.status !== 201) throw new Error(`POST /v1/checkout-sessions answered ${res.status}`);
+      if (res.status !== 201)
+        throw new Error(`POST /v1/checkout-sessions answered ${res.status} ${res.text}`);
       return res.json;
     };
     const ports = (withRisk: boolean): AuthorizePorts => ({
       getCard,
       requireStepUp: (input) => requireStepUp(input),
       assessRisk: withRisk
-        ? (event) => assessRisk({ ...event, deviceId: 'dev_bench', ipHash: 'ip_bench' }, clock())
+        ? (event) => assessRiskStaged({ ...event, deviceId: 'dev_bench', ipHash: 'ip_bench' }, clock())
         : async () => stubDecision(),
       riskRefusal,
     });

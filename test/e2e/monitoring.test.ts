@@ -53,6 +53,9 @@ describe('account monitoring at checkout', { timeout: 240_000 }, () => {
     const merchant = await newMerchant();
     const shopper = await newShopper('5555555555554444');
     for (let i = 0; i < 5; i += 1) await authorizedOrder(merchant, shopper, 5_000);
+    // Each approval's decision carries its aggregate additions; the risk stream applies them (in AWS
+    // within a second of the commit; locally when the poller runs).
+    await testApp().riskFeed.drain();
     const session = await openSession(merchant.apiKey, 5_000);
     const sixth = await approve(shopper, session.id);
     expect(sixth.status, sixth.text).toBe(403);

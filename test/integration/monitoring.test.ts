@@ -1,15 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { cardFlaggedItem } from '../../functions/disputes/store.ts';
 import { fixedClock } from '../../functions/lib/clock.ts';
 import { config as appConfig, resetConfig } from '../../functions/lib/config.ts';
-import { resetDdb } from '../../functions/lib/dynamodb.ts';
-import { writeTransaction } from '../../functions/lib/transactions.ts';
+import { ddb, resetDdb, tableName } from '../../functions/lib/dynamodb.ts';
+import { type TransactItem, writeTransaction } from '../../functions/lib/transactions.ts';
 import { riskConfig } from '../../functions/monitoring/config.ts';
 import { listFlags, resolveFlag } from '../../functions/monitoring/flags.ts';
 import {
   assessRisk,
+  assessRiskStaged,
   hasOpenHighSeverityFlag,
   type RiskEvent,
   recordRiskSignal,
@@ -241,6 +243,44 @@ describe('decisions and flags', { timeout: 120_000 }, () => {
       clock,
     );
     expect(review).toMatchObject({ decision: 'review', review: 'hold', score: 60 });
+  });
+
+  it("staged (checkout): the decision commits in the caller's transaction or not at all, and the stream counts a committed one once", async () => {
+    const who = actor();
+    const stored = async (id: string) =>
+      (
+        await ddb().send(
+          new GetCommand({ TableName: tableName(), Key: { pk: `RISKDECISION#${id}`, sk: 'DECISION' } }),
+        )
+      ).Item;
+    const checkout = { action: 'checkout' as const, ...who, amountUsdMinor: 1_000 };
+    const velocity = async () =>
+      (await assessRisk(checkout, clock)).fired.find((f) => f.rule === 'checkout_velocity_1h')?.reason;
+
+    // Five committed checkouts, each delivered by the stream twice (a redelivered batch).
+    for (let i = 0; i < 5; i += 1) {
+      const staged = await assessRiskStaged(checkout, clock);
+      expect(staged).toMatchObject({ decision: 'approve', record: { Put: expect.any(Object) } });
+      expect(await stored(staged.id)).toBeUndefined(); // nothing before the caller's transaction
+      await writeTransaction([staged.record as TransactItem]);
+      const image = await stored(staged.id);
+      expect(image).toMatchObject({ decision: 'approve', customerId: who.customerId });
+      await monitorChange(image as Record<string, unknown>, clock);
+      await monitorChange(image as Record<string, unknown>, clock);
+    }
+    // A staged decision whose transaction never ran (a refused step-up, say): nothing stored or counted.
+    const abandoned = await assessRiskStaged(checkout, clock);
+    expect(await stored(abandoned.id)).toBeUndefined();
+    // The 6th checkout within the hour fires (5 counted, each once, plus itself).
+    expect(await velocity()).toBe('6 checkouts by the customer within 1 h');
+
+    // A decline is stored and counted before it returns: there is no transaction to carry it.
+    await writeTransaction([cardFlaggedItem(who.cardFingerprint, 'dsp_staged', clock.now().toISOString())]);
+    const declined = await assessRiskStaged({ ...checkout, cardToken: who.cardFingerprint }, clock);
+    expect(declined).toMatchObject({ decision: 'decline' });
+    expect(declined.record).toBeUndefined();
+    expect(await stored(declined.id)).toMatchObject({ decision: 'decline' });
+    expect(await velocity()).toBe('8 checkouts by the customer within 1 h');
   });
 
   it('100 parallel checkouts by one customer count exactly 100 in the velocity aggregate', async () => {

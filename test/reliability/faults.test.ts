@@ -2,7 +2,12 @@
  * Faults under load (issue 16): the running system, its store or a service it calls fails, and the
  * API answers a clean 503 with Retry-After (never a 500, never a hang), recovers without a restart
  * of the gateway, and loses nothing it acknowledged with a 2xx.
- * - DynamoDB Local is SIGKILLed in the middle of a load and restarted on the same port and data;
+ * - DynamoDB Local is killed (SIGTERM) in the middle of a load and restarted on the same port and
+ *   data. Not SIGKILL: DynamoDB Local loses writes it acknowledged before a SIGKILL (measured on the
+ *   main table, with its stream and indexes: 2 of 40 acknowledged transactions lost, one 700 ms
+ *   before the kill; none of 57 with SIGTERM), which DynamoDB does not do. A SIGKILL would test
+ *   DynamoDB Local's durability, not that Tessera answers 2xx only for what the store acknowledged;
+ *   for the API both are the same outage (connections reset, the port closed, then back);
  * - the key service (KMS) throttles every call;
  * - the card processor times out.
  * `RELIABILITY=1` (npm run test:reliability) runs longer phases at a higher concurrency.
@@ -147,7 +152,7 @@ describe('DynamoDB Local killed and restarted in the middle of a load', () => {
     // Progress, not time, decides: a busy machine may need longer for the first answers.
     await until(() => acknowledged.length > 0);
     const beforeKill = acknowledged.length;
-    process.kill(dynamo.pid, 'SIGKILL');
+    process.kill(dynamo.pid, 'SIGTERM');
     await delay(PHASE_MS);
     // While it is down: a request answers 503 with Retry-After, promptly.
     const t = performance.now();

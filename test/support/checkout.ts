@@ -2,15 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
 import type { TestApp } from './app.ts';
 import { registerCustomer, stepUp } from './customers.ts';
+import { idempotencyKey } from './keys.ts';
 import { merchantOverHttp } from './merchants.ts';
 
 export type Json = Record<string, unknown>;
-/**
- * A random Idempotency-Key. Letters only in the random part: a hex key is all digits now and then,
- * and 13+ Luhn-valid digits are refused as a card number (400 pan_not_allowed), a rare flake.
- */
-export const idempotencyKey = () =>
-  `idem_${Array.from(randomBytes(16), (byte) => String.fromCharCode(97 + (byte % 26))).join('')}`;
+export { idempotencyKey } from './keys.ts';
 
 /**
  * The merchant and shopper steps of a checkout, over real HTTP, shared by the checkout and orders

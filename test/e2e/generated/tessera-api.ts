@@ -261,9 +261,9 @@ export interface paths {
          * The plans a merchant may offer, with limits per currency and fees
          * @description The plans a merchant may offer, with limits per currency and fees.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `quota_exceeded`, `request_blocked`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `quota_exceeded`, `request_blocked`.
          */
         get: operations["getConfig"];
         put?: never;
@@ -367,9 +367,9 @@ export interface paths {
          * The webhook endpoints, oldest first (never a secret)
          * @description The webhook endpoints, oldest first (never a secret).
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `quota_exceeded`, `request_blocked`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `quota_exceeded`, `request_blocked`.
          */
         get: operations["listWebhookEndpoints"];
         put?: never;
@@ -377,11 +377,11 @@ export interface paths {
          * Register a webhook endpoint (a URL you have already rotates its secret); returns the secret once
          * @description Several endpoints per merchant (at most 16), each subscribed to `enabledEvents` (default every type): an event type an endpoint does not subscribe to is never sent to it.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `webhook_url_insecure`, `webhook_url_forbidden`, `too_many_webhook_endpoints`, `concurrent_update`, `service_unavailable`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `webhook_url_insecure`, `webhook_url_forbidden`, `too_many_webhook_endpoints`, `concurrent_update`, `service_unavailable`.
          */
         post: operations["createWebhookEndpoint"];
         delete?: never;
@@ -401,9 +401,9 @@ export interface paths {
          * A webhook endpoint (never its secret)
          * @description A webhook endpoint (never its secret).
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
          */
         get: operations["getWebhookEndpoint"];
         put?: never;
@@ -411,20 +411,20 @@ export interface paths {
          * Change the event types of a webhook endpoint, disable or enable it, or its description
          * @description Change the event types of a webhook endpoint, disable or enable it, or its description.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `concurrent_update`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `concurrent_update`.
          */
         post: operations["updateWebhookEndpoint"];
         /**
          * Delete a webhook endpoint and its secret; nothing is sent to it afterwards
          * @description Delete a webhook endpoint and its secret; nothing is sent to it afterwards.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `concurrent_update`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `concurrent_update`.
          */
         delete: operations["deleteWebhookEndpoint"];
         options?: never;
@@ -445,11 +445,11 @@ export interface paths {
          * Send a signed `webhook.test` event to this endpoint only
          * @description Send a signed `webhook.test` event to this endpoint only.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `webhook_endpoint_disabled`, `concurrent_update`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `webhook_endpoint_disabled`, `concurrent_update`.
          */
         post: operations["testWebhookEndpoint"];
         delete?: never;
@@ -469,9 +469,9 @@ export interface paths {
          * Your events of the last 30 days, newest first, each exactly as sent
          * @description Your events of the last 30 days, newest first, each exactly as sent.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`.
          */
         get: operations["listEvents"];
         put?: never;
@@ -493,9 +493,9 @@ export interface paths {
          * One event of the last 30 days, its body byte for byte as sent (replay it to your handler)
          * @description One event of the last 30 days, its body byte for byte as sent (replay it to your handler).
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
          */
         get: operations["getEvent"];
         put?: never;
@@ -1009,11 +1009,11 @@ export interface paths {
          * Open a checkout session (48 h) for an amount; offers the plans whose limits admit it
          * @description The response's `url` is the hosted checkout page: redirect the shopper there. After the approval the page sends the shopper to `successUrl?checkout_session_id=cs_…`; read the approval with `GET /v1/checkout-sessions/{id}`. A cancelling shopper goes to `cancelUrl`.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `return_url_insecure`, `amount_too_small`, `order_lines_mismatch`, `amount_out_of_range`, `currency_not_offered`, `plan_not_offered`, `concurrent_update`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `return_url_insecure`, `amount_too_small`, `order_lines_mismatch`, `amount_out_of_range`, `currency_not_offered`, `plan_not_offered`, `concurrent_update`.
          */
         post: operations["createCheckoutSession"];
         delete?: never;
@@ -1033,9 +1033,9 @@ export interface paths {
          * A checkout session, with the shopper's approval (its authorizationToken) once given
          * @description Read it when the shopper lands on your successUrl, then redeem `approval.authorizationToken` with `POST /v1/orders`. Another merchant's session is 404.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
          */
         get: operations["getCheckoutSession"];
         put?: never;
@@ -1083,9 +1083,9 @@ export interface paths {
          * The merchant's orders, newest first, by status or merchantReference and creation range
          * @description The merchant's orders, newest first, by status or merchantReference and creation range.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `invalid_cursor`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `invalid_cursor`.
          */
         get: operations["listOrders"];
         put?: never;
@@ -1093,11 +1093,11 @@ export interface paths {
          * Turn an authorizationToken into an authorized order (or, with autoCapture, a captured one)
          * @description Turn an authorizationToken into an authorized order (or, with autoCapture, a captured one).
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `authorization_token_invalid`, `authorization_token_expired`, `authorization_token_used`, `checkout_session_completed`, `concurrent_update`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `authorization_token_invalid`, `authorization_token_expired`, `authorization_token_used`, `checkout_session_completed`, `concurrent_update`.
          */
         post: operations["createOrder"];
         delete?: never;
@@ -1117,9 +1117,9 @@ export interface paths {
          * An order with its captures, installments and refunds
          * @description An order with its captures, installments and refunds.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
          */
         get: operations["getOrder"];
         put?: never;
@@ -1127,11 +1127,11 @@ export interface paths {
          * Update an order: reduce the amount, replace the lines, change addresses or merchantReference
          * @description Amount and lines change only while the authorization is open; the amount only goes down (a higher amount needs the shopper's fresh approval: a new checkout) and never below what was captured. The lines must add up exactly to the (new) amount. Send `version` to make the update conditional on the order you read. Sends `order.updated`.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `order_lines_mismatch`, `order_not_updatable`, `authorization_increase_not_allowed`, `amount_below_captured`, `order_version_mismatch`, `concurrent_update`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `order_lines_mismatch`, `order_not_updatable`, `authorization_increase_not_allowed`, `amount_below_captured`, `order_version_mismatch`, `concurrent_update`.
          */
         post: operations["updateOrder"];
         delete?: never;
@@ -1151,9 +1151,9 @@ export interface paths {
          * The order's captures, oldest first, with lines, reference and shipping info
          * @description The order's captures, oldest first, with lines, reference and shipping info.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
          */
         get: operations["listOrderCaptures"];
         put?: never;
@@ -1161,11 +1161,11 @@ export interface paths {
          * Capture (partial and multiple, up to the authorization); the installments due now are charged
          * @description Capture (partial and multiple, up to the authorization); the installments due now are charged.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `order_disputed`, `resource_missing`, `amount_too_small`, `order_lines_mismatch`, `authorization_expired`, `capture_exceeds_authorization`, `order_not_capturable`, `too_many_captures`, `concurrent_update`, `service_unavailable`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `order_disputed`, `resource_missing`, `amount_too_small`, `order_lines_mismatch`, `authorization_expired`, `capture_exceeds_authorization`, `order_not_capturable`, `too_many_captures`, `concurrent_update`, `service_unavailable`.
          */
         post: operations["captureOrder"];
         delete?: never;
@@ -1185,9 +1185,9 @@ export interface paths {
          * The order's refunds, oldest first
          * @description The order's refunds, oldest first.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
          */
         get: operations["listOrderRefunds"];
         put?: never;
@@ -1195,11 +1195,11 @@ export interface paths {
          * Refund a capture, last installment first; returns a per-installment breakdown
          * @description Refund a capture, last installment first; returns a per-installment breakdown.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `amount_too_small`, `order_lines_mismatch`, `nothing_to_refund`, `order_not_refundable`, `refund_too_large`, `refund_exceeds_refundable`, `installment_charging`, `invalid_installment`, `concurrent_update`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `amount_too_small`, `order_lines_mismatch`, `nothing_to_refund`, `order_not_refundable`, `refund_too_large`, `refund_exceeds_refundable`, `installment_charging`, `invalid_installment`, `concurrent_update`.
          */
         post: operations["refundOrder"];
         delete?: never;
@@ -1221,11 +1221,11 @@ export interface paths {
          * Cancel an order with nothing captured (releases the authorization)
          * @description Cancel an order with nothing captured (releases the authorization).
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `order_not_cancellable`, `concurrent_update`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `order_not_cancellable`, `concurrent_update`.
          */
         post: operations["cancelOrder"];
         delete?: never;
@@ -1247,11 +1247,11 @@ export interface paths {
          * Extend the authorization by 28 days, up to 180 days after the order was created
          * @description Extend the authorization by 28 days, up to 180 days after the order was created.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `authorization_expired`, `authorization_extension_limit`, `authorization_not_extendable`, `concurrent_update`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `authorization_expired`, `authorization_extension_limit`, `authorization_not_extendable`, `concurrent_update`.
          */
         post: operations["extendOrderAuthorization"];
         delete?: never;
@@ -1273,11 +1273,11 @@ export interface paths {
          * Release what is left of the authorization after a partial capture (nothing more will ship)
          * @description The order then reaches `paid_off` as soon as its installments are paid, instead of waiting for the authorization to lapse. Sends `order.authorization_released`.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `nothing_to_release`, `concurrent_update`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `nothing_to_release`, `concurrent_update`.
          */
         post: operations["releaseOrderAuthorization"];
         delete?: never;
@@ -1297,9 +1297,9 @@ export interface paths {
          * A capture with its installments, lines, reference and shipping info
          * @description A capture with its installments, lines, reference and shipping info.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
          */
         get: operations["getOrderCapture"];
         put?: never;
@@ -1323,11 +1323,11 @@ export interface paths {
          * Add shipments (carrier, tracking number, https tracking URL) to a capture
          * @description Add shipments (carrier, tracking number, https tracking URL) to a capture.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `concurrent_update`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `concurrent_update`.
          */
         post: operations["addCaptureShippingInfo"];
         delete?: never;
@@ -1347,9 +1347,9 @@ export interface paths {
          * A refund with its per-installment breakdown, order lines and reference
          * @description A refund with its per-installment breakdown, order lines and reference.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
          */
         get: operations["getOrderRefund"];
         put?: never;
@@ -1565,7 +1565,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Your disputes, newest first, with their status and outcome
+         * @description Your disputes, newest first, with their status and outcome.
+         *
+         *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
+         *
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `request_blocked`, `invalid_cursor`.
+         */
+        get: operations["listMyDisputes"];
         put?: never;
         /**
          * Report one of your orders as unauthorized: its payments pause at once while it is investigated
@@ -1593,9 +1601,9 @@ export interface paths {
          * Disputes on your orders, newest first, with an opaque cursor
          * @description Disputes on your orders, newest first, with an opaque cursor.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `invalid_cursor`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `invalid_cursor`.
          */
         get: operations["listDisputes"];
         put?: never;
@@ -1617,9 +1625,9 @@ export interface paths {
          * A dispute on one of your orders
          * @description A dispute on one of your orders.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
          */
         get: operations["getDispute"];
         put?: never;
@@ -1643,11 +1651,11 @@ export interface paths {
          * Add evidence text to a dispute under review (at most 10 submissions)
          * @description Add evidence text to a dispute under review (at most 10 submissions).
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `dispute_resolved`, `evidence_limit_reached`, `concurrent_update`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `dispute_resolved`, `evidence_limit_reached`, `concurrent_update`.
          */
         post: operations["submitDisputeEvidence"];
         delete?: never;
@@ -2207,9 +2215,9 @@ export interface paths {
          * The merchant's payouts, newest first
          * @description The merchant's payouts, newest first.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`.
          */
         get: operations["listPayouts"];
         put?: never;
@@ -2231,9 +2239,9 @@ export interface paths {
          * A payout with its reconciliation report
          * @description One line per capture, refund and dispute liability the payout covers, with gross, fee and net in signed minor units; gross − fee = net on every line, and the nets sum exactly to `amount`. A negative balance is carried into the next payout, whose report then includes those lines.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
          */
         get: operations["getPayout"];
         put?: never;
@@ -2255,9 +2263,9 @@ export interface paths {
          * The reconciliation report as CSV (RFC 4180)
          * @description Columns: payout_id, entry_id, type, order_id, capture_id, refund_id, dispute_id, occurred_at, currency, gross, fee, net (signed minor units). The `net` column sums exactly to the payout amount.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
          */
         get: operations["getPayoutReportCsv"];
         put?: never;
@@ -3479,13 +3487,14 @@ export interface components {
          *     - `invalid_signature` (403): Deployed: the SigV4 signature does not match.
          *     - `expired_credentials` (403): Deployed: the SigV4 credentials have expired.
          *     - `quota_exceeded` (429): Deployed: the API key's usage-plan quota is spent.
+         *     - `usage_key_invalid` (403): The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked).
          *     - `internal_error` (500): An internal error (logged; no details are returned).
          *     - `decryption_failed` (500): Stored data could not be decrypted.
          *     - `bad_gateway` (502): The function behind the route failed to respond.
          *     - `service_unavailable` (503): A dependency is unavailable; retry shortly.
          * @enum {string}
          */
-        ErrorCode: "parameter_invalid" | "parameter_missing" | "parameter_unknown" | "invalid_json" | "unsupported_content_type" | "idempotency_key_missing" | "idempotency_key_invalid" | "invalid_amount" | "currency_unsupported" | "header_repeated" | "malformed_request" | "return_url_insecure" | "vault_key_not_configured" | "invalid_cursor" | "invalid_date" | "as_of_in_future" | "as_of_too_old" | "invalid_term" | "invalid_apr" | "invalid_payments" | "password_too_weak" | "pan_not_allowed" | "callback_signature_invalid" | "order_lines_mismatch" | "unauthorized" | "session_invalid" | "invalid_credentials" | "merchant_suspended" | "merchant_inactive" | "merchant_pending_review" | "merchant_rejected" | "client_token_invalid" | "step_up_required" | "step_up_invalid" | "identity_not_verified" | "account_flagged" | "resource_missing" | "route_not_found" | "method_not_allowed" | "body_too_large" | "concurrent_update" | "idempotency_request_in_progress" | "challenge_busy" | "two_factor_already_enabled" | "two_factor_not_enabled" | "enrollment_missing" | "delivery_not_retryable" | "installment_charging" | "contact_already_verified" | "contact_changed" | "email_unavailable" | "identity_verification_in_progress" | "identity_already_verified" | "identity_verification_decided" | "identity_not_in_review" | "callback_replayed" | "merchant_not_pending_review" | "kyb_check_decided" | "insufficient_balance" | "credit_application_limit" | "credit_limit_exceeded" | "payout_failed" | "idempotency_key_reused" | "card_funds_open_orders" | "order_not_payable" | "order_closed" | "card_declined_hard" | "due_date_already_extended" | "due_date_not_extendable" | "payment_in_progress" | "card_declined" | "risk_declined" | "risk_review_hold" | "amount_too_small" | "amount_too_large" | "amount_out_of_range" | "currency_not_offered" | "plan_not_offered" | "plan_not_schedulable" | "term_not_offered" | "term_out_of_range" | "apr_out_of_range" | "apr_undefined" | "checkout_session_completed" | "checkout_session_approved" | "merchant_unavailable" | "checkout_session_expired" | "authorization_token_invalid" | "authorization_token_expired" | "authorization_token_used" | "authorization_expired" | "authorization_not_extendable" | "authorization_extension_limit" | "capture_exceeds_authorization" | "nothing_to_release" | "authorization_increase_not_allowed" | "amount_below_captured" | "order_not_updatable" | "order_version_mismatch" | "too_many_webhook_endpoints" | "webhook_endpoint_disabled" | "too_many_captures" | "order_not_capturable" | "order_not_refundable" | "order_not_cancellable" | "nothing_to_refund" | "refund_too_large" | "refund_exceeds_refundable" | "invalid_installment" | "card_expired" | "expired_card" | "invalid_number" | "card_brand_unsupported" | "invalid_expiry_month" | "invalid_expiry_year" | "invalid_cvc" | "code_invalid" | "challenge_expired" | "challenge_used" | "challenge_attempts_exceeded" | "enrollment_attempts_exceeded" | "recovery_code_not_allowed" | "contact_unverified" | "contact_missing" | "contact_unchanged" | "current_password_incorrect" | "password_reset_invalid" | "webhook_url_insecure" | "webhook_url_forbidden" | "order_disputed" | "order_not_disputable" | "dispute_resolved" | "evidence_limit_reached" | "conversation_closed" | "rate_limited" | "two_factor_locked" | "invalid_body" | "invalid_parameters" | "request_rejected" | "request_blocked" | "forbidden" | "not_found_or_unauthenticated" | "invalid_signature" | "expired_credentials" | "quota_exceeded" | "internal_error" | "decryption_failed" | "bad_gateway" | "service_unavailable";
+        ErrorCode: "parameter_invalid" | "parameter_missing" | "parameter_unknown" | "invalid_json" | "unsupported_content_type" | "idempotency_key_missing" | "idempotency_key_invalid" | "invalid_amount" | "currency_unsupported" | "header_repeated" | "malformed_request" | "return_url_insecure" | "vault_key_not_configured" | "invalid_cursor" | "invalid_date" | "as_of_in_future" | "as_of_too_old" | "invalid_term" | "invalid_apr" | "invalid_payments" | "password_too_weak" | "pan_not_allowed" | "callback_signature_invalid" | "order_lines_mismatch" | "unauthorized" | "session_invalid" | "invalid_credentials" | "merchant_suspended" | "merchant_inactive" | "merchant_pending_review" | "merchant_rejected" | "client_token_invalid" | "step_up_required" | "step_up_invalid" | "identity_not_verified" | "account_flagged" | "resource_missing" | "route_not_found" | "method_not_allowed" | "body_too_large" | "concurrent_update" | "idempotency_request_in_progress" | "challenge_busy" | "two_factor_already_enabled" | "two_factor_not_enabled" | "enrollment_missing" | "delivery_not_retryable" | "installment_charging" | "contact_already_verified" | "contact_changed" | "email_unavailable" | "identity_verification_in_progress" | "identity_already_verified" | "identity_verification_decided" | "identity_not_in_review" | "callback_replayed" | "merchant_not_pending_review" | "kyb_check_decided" | "insufficient_balance" | "credit_application_limit" | "credit_limit_exceeded" | "payout_failed" | "idempotency_key_reused" | "card_funds_open_orders" | "order_not_payable" | "order_closed" | "card_declined_hard" | "due_date_already_extended" | "due_date_not_extendable" | "payment_in_progress" | "card_declined" | "risk_declined" | "risk_review_hold" | "amount_too_small" | "amount_too_large" | "amount_out_of_range" | "currency_not_offered" | "plan_not_offered" | "plan_not_schedulable" | "term_not_offered" | "term_out_of_range" | "apr_out_of_range" | "apr_undefined" | "checkout_session_completed" | "checkout_session_approved" | "merchant_unavailable" | "checkout_session_expired" | "authorization_token_invalid" | "authorization_token_expired" | "authorization_token_used" | "authorization_expired" | "authorization_not_extendable" | "authorization_extension_limit" | "capture_exceeds_authorization" | "nothing_to_release" | "authorization_increase_not_allowed" | "amount_below_captured" | "order_not_updatable" | "order_version_mismatch" | "too_many_webhook_endpoints" | "webhook_endpoint_disabled" | "too_many_captures" | "order_not_capturable" | "order_not_refundable" | "order_not_cancellable" | "nothing_to_refund" | "refund_too_large" | "refund_exceeds_refundable" | "invalid_installment" | "card_expired" | "expired_card" | "invalid_number" | "card_brand_unsupported" | "invalid_expiry_month" | "invalid_expiry_year" | "invalid_cvc" | "code_invalid" | "challenge_expired" | "challenge_used" | "challenge_attempts_exceeded" | "enrollment_attempts_exceeded" | "recovery_code_not_allowed" | "contact_unverified" | "contact_missing" | "contact_unchanged" | "current_password_incorrect" | "password_reset_invalid" | "webhook_url_insecure" | "webhook_url_forbidden" | "order_disputed" | "order_not_disputable" | "dispute_resolved" | "evidence_limit_reached" | "conversation_closed" | "rate_limited" | "two_factor_locked" | "invalid_body" | "invalid_parameters" | "request_rejected" | "request_blocked" | "forbidden" | "not_found_or_unauthenticated" | "invalid_signature" | "expired_credentials" | "quota_exceeded" | "usage_key_invalid" | "internal_error" | "decryption_failed" | "bad_gateway" | "service_unavailable";
         MerchantWithKey: {
             id: string;
             /** @constant */
@@ -3502,6 +3511,8 @@ export interface components {
             updatedAt: string;
             /** @description Secret API key. Shown once; stored only as a SHA-256 hash. */
             apiKey: string;
+            /** @description Usage key, sent as the `x-api-key` header with every merchant request where merchant routes require it (deployed stages; `npm start`): it puts the request on your own throttle and quota. Shown once with the secret key, replaced when the secret key is rotated. It does not authenticate: the secret key does. */
+            usageKey?: string;
         };
         KybCheck: {
             id: string;
@@ -4224,6 +4235,8 @@ export interface components {
             paidAmount: number;
             /** @description What you still owe. */
             outstandingAmount: number;
+            /** @description A dispute you filed holds its payments while it is investigated (GET /v1/me/disputes). */
+            disputed: boolean;
             /** @description The next installment to be collected; null when nothing is left to pay. On the single order only. */
             nextPayment?: components["schemas"]["NextPayment"] | null;
             /** @description The one 14-day due-date extension of this order, once used. */
@@ -4281,6 +4294,8 @@ export interface components {
             paidAmount: number;
             /** @description What you still owe. */
             outstandingAmount: number;
+            /** @description A dispute you filed holds its payments while it is investigated (GET /v1/me/disputes). */
+            disputed: boolean;
             /** @description The next installment to be collected; null when nothing is left to pay. On the single order only. */
             nextPayment?: components["schemas"]["NextPayment"] | null;
             /** @description The one 14-day due-date extension of this order, once used. */
@@ -4410,6 +4425,43 @@ export interface components {
                 /** Format: date-time */
                 submittedAt: string;
             }[];
+            resolution?: {
+                outcome: components["schemas"]["DisputeOutcome"];
+                note: string;
+                /** Format: date-time */
+                resolvedAt: string;
+                /** @description Days collection was paused (rejected: the schedule moved by them). */
+                pausedDays: number;
+                /** @description fraud_confirmed: what was collected and goes back to the card. */
+                creditedAmount: number;
+                /** @description fraud_confirmed: what the shopper no longer owes. */
+                cancelledAmount: number;
+            };
+            version: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        MyDisputeList: {
+            /** @constant */
+            object: "list";
+            data: components["schemas"]["MyDispute"][];
+            hasMore: boolean;
+            /** @description Pass as startingAfter for the next page. */
+            nextCursor?: string;
+        };
+        MyDispute: {
+            id: string;
+            /** @constant */
+            object: "dispute";
+            orderId: string;
+            merchantReference: string;
+            reason: components["schemas"]["DisputeReason"];
+            status: components["schemas"]["DisputeStatus"];
+            /** @description What was captured and not refunded when it was filed (minor units). */
+            amount: number;
+            currency: components["schemas"]["Currency"];
             resolution?: {
                 outcome: components["schemas"]["DisputeOutcome"];
                 note: string;
@@ -5105,7 +5157,8 @@ export interface operations {
                      *       "apiKeyLast4": "string",
                      *       "createdAt": "2026-03-01T12:00:00.000Z",
                      *       "updatedAt": "2026-03-01T12:00:00.000Z",
-                     *       "apiKey": "string"
+                     *       "apiKey": "string",
+                     *       "usageKey": "string"
                      *     }
                      */
                     "application/json": components["schemas"]["MerchantWithKey"];
@@ -6403,7 +6456,8 @@ export interface operations {
                      *       "apiKeyLast4": "string",
                      *       "createdAt": "2026-03-01T12:00:00.000Z",
                      *       "updatedAt": "2026-03-01T12:00:00.000Z",
-                     *       "apiKey": "string"
+                     *       "apiKey": "string",
+                     *       "usageKey": "string"
                      *     }
                      */
                     "application/json": components["schemas"]["MerchantWithKey"];
@@ -6651,7 +6705,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -7520,7 +7574,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -7655,7 +7709,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -7864,7 +7918,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -8018,7 +8072,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -8227,7 +8281,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -8414,7 +8468,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -8628,7 +8682,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -8748,7 +8802,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -12545,7 +12599,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -12781,7 +12835,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -13223,7 +13277,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -13532,7 +13586,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -13894,7 +13948,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -14223,7 +14277,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -14474,7 +14528,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -14669,7 +14723,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -14932,7 +14986,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -15118,7 +15172,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -15352,7 +15406,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -15586,7 +15640,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -15820,7 +15874,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -16067,7 +16121,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -16269,7 +16323,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -16506,7 +16560,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -16624,6 +16678,7 @@ export interface operations {
                      *           "refundedAmount": 1,
                      *           "paidAmount": 1,
                      *           "outstandingAmount": 1,
+                     *           "disputed": false,
                      *           "nextPayment": {
                      *             "installmentId": "string",
                      *             "amount": 1,
@@ -16778,6 +16833,7 @@ export interface operations {
                      *       "refundedAmount": 1,
                      *       "paidAmount": 1,
                      *       "outstandingAmount": 1,
+                     *       "disputed": false,
                      *       "nextPayment": {
                      *         "installmentId": "string",
                      *         "amount": 1,
@@ -16987,6 +17043,7 @@ export interface operations {
                      *         "refundedAmount": 1,
                      *         "paidAmount": 1,
                      *         "outstandingAmount": 1,
+                     *         "disputed": false,
                      *         "nextPayment": {
                      *           "installmentId": "string",
                      *           "amount": 1,
@@ -17290,6 +17347,7 @@ export interface operations {
                      *         "refundedAmount": 1,
                      *         "paidAmount": 1,
                      *         "outstandingAmount": 1,
+                     *         "disputed": false,
                      *         "nextPayment": {
                      *           "installmentId": "string",
                      *           "amount": 1,
@@ -17554,6 +17612,7 @@ export interface operations {
                      *       "refundedAmount": 1,
                      *       "paidAmount": 1,
                      *       "outstandingAmount": 1,
+                     *       "disputed": false,
                      *       "nextPayment": {
                      *         "installmentId": "string",
                      *         "amount": 1,
@@ -17812,6 +17871,7 @@ export interface operations {
                      *       "refundedAmount": 1,
                      *       "paidAmount": 1,
                      *       "outstandingAmount": 1,
+                     *       "disputed": false,
                      *       "nextPayment": {
                      *         "installmentId": "string",
                      *         "amount": 1,
@@ -18443,6 +18503,146 @@ export interface operations {
             };
         };
     };
+    listMyDisputes: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The opaque `nextCursor` of the previous page. */
+                startingAfter?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of your disputes. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "list",
+                     *       "data": [
+                     *         {
+                     *           "id": "string",
+                     *           "object": "dispute",
+                     *           "orderId": "string",
+                     *           "merchantReference": "string",
+                     *           "reason": "unauthorized",
+                     *           "status": "under_review",
+                     *           "amount": 1,
+                     *           "currency": "USD",
+                     *           "resolution": {
+                     *             "outcome": "fraud_confirmed",
+                     *             "note": "string",
+                     *             "resolvedAt": "2026-03-01T12:00:00.000Z",
+                     *             "pausedDays": 1,
+                     *             "creditedAmount": 1,
+                     *             "cancelledAmount": 1
+                     *           },
+                     *           "version": 1,
+                     *           "createdAt": "2026-03-01T12:00:00.000Z",
+                     *           "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "hasMore": false,
+                     *       "nextCursor": "string"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MyDisputeList"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. `invalid_cursor`: `startingAfter` is not a cursor this list returned to you. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. `session_invalid`: The session token is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     fileMyDispute: {
         parameters: {
             query?: never;
@@ -18812,7 +19012,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -18950,7 +19150,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -19122,7 +19322,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -23378,7 +23578,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -23515,7 +23715,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -23643,7 +23843,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];

@@ -12,7 +12,7 @@ import type { Commit } from '../lib/use-case.ts';
 import { isMerchantActive, merchantActiveItem } from '../merchants/access.ts';
 import type { RiskDecision, RiskEvent, StagedRiskDecision } from '../monitoring/risk.ts';
 import { approvalTokenFor, mintApproval, newApprovalNonce } from './approval.ts';
-import { checkoutConfig } from './policy.ts';
+import { AUTHORIZATION_TOKEN_TTL_MS, checkoutConfig } from './policy.ts';
 import type { AuthorizeCheckoutBody, CheckoutAuthorizationResponse } from './schema.ts';
 import { clientTokenMatches } from './session.ts';
 import * as store from './store.ts';
@@ -220,21 +220,33 @@ export async function authorize(
   const { terms, schedule } = chosenTerms(session, body, now);
   // The merchant check and the card read with its risk assessment are independent: run together,
   // so the assessment's one read costs no round trip of its own. Refusals keep a fixed order.
-  const [active, assessed] = await Promise.allSettled([
+  // The credit part's reads (the limit, and what is outstanding under one) run with them too.
+  const [active, assessed, credit] = await Promise.allSettled([
     isMerchantActive(session.merchantId),
     cardAndRisk(principal.customerId, session, body.cardToken, ports, now),
+    creditLimitCheckItem(
+      principal.customerId,
+      session.amount,
+      session.currency,
+      {
+        checkoutSessionId: session.id,
+        expiresAt: new Date(now.getTime() + AUTHORIZATION_TOKEN_TTL_MS).toISOString(),
+      },
+      clock,
+    ),
   ]);
   if (active.status === 'rejected') throw active.reason;
   // A suspended merchant takes no approvals, for sessions opened before the suspension too.
   if (!active.value) throw merchantUnavailable();
   if (assessed.status === 'rejected') throw assessed.reason;
+  if (credit.status === 'rejected') throw credit.reason;
   const { card, risk } = assessed.value;
   return approve(
     principal,
     session,
     body,
     headers,
-    { ports, risk, terms, schedule, card, now },
+    { ports, risk, terms, schedule, card, now, credit: credit.value },
     commit,
     clock,
   );
@@ -273,6 +285,8 @@ async function approve(
     schedule: Schedule;
     card: Awaited<ReturnType<AuthorizePorts['getCard']>>;
     now: Date;
+    /** The credit-limit part, read beforehand (its hold expires with the approval). */
+    credit: TransactItem;
   },
   commit: Commit<CheckoutAuthorizationResponse>,
   clock: Clock,
@@ -341,16 +355,7 @@ async function approve(
     )
     .add('merchant', merchantActiveItem(session.merchantId))
     // A credit application's limit caps the shopper's outstanding total in its currency (functions/credit).
-    .add(
-      'credit',
-      await creditLimitCheckItem(
-        principal.customerId,
-        session.amount,
-        session.currency,
-        { checkoutSessionId: session.id, expiresAt: approval.expiresAt },
-        clock,
-      ),
-    )
+    .add('credit', context.credit)
     // The decision the approval rests on (riskDecision.id) commits with it.
     .add('risk', ...(risk.record ? [risk.record] : []))
     .add(

@@ -42,6 +42,10 @@ const PORTS = {
   'functions/twofa/contacts.ts': ['functions/customers/contacts.ts'],
   'functions/identity/provider-port.ts': ['functions/identity/sandbox-provider.ts'],
   'functions/merchants/kyb-port.ts': ['functions/merchants/kyb-sandbox.ts'],
+  'functions/merchants/usage-keys-port.ts': [
+    'functions/merchants/usage-keys-apigateway.ts',
+    'infra/local/usage-keys.ts',
+  ],
   'functions/settlements/payout-port.ts': ['functions/settlements/payout-sandbox.ts'],
 };
 

@@ -32,6 +32,11 @@ export function buildApp(options: BuildAppOptions = {}): TesseraApp {
   const alarmSubscribers = listContext(app.node.tryGetContext('alarmSubscribers'));
   const securityBaseline = flagContext(app.node.tryGetContext('securityBaseline'), 'securityBaseline');
   const merchantApiKeys = flagContext(app.node.tryGetContext('merchantApiKeys'), 'merchantApiKeys');
+  const processorEgress = stageFlagContext(
+    app.node.tryGetContext('processorEgress'),
+    'processorEgress',
+    stage,
+  );
   const cardProcessor: unknown = app.node.tryGetContext('cardProcessor');
   if (cardProcessor !== undefined && cardProcessor !== 'sandbox' && cardProcessor !== 'stripe') {
     throw new Error(`Unknown cardProcessor "${String(cardProcessor)}": use -c cardProcessor=sandbox|stripe`);
@@ -43,6 +48,7 @@ export function buildApp(options: BuildAppOptions = {}): TesseraApp {
     ...(securityBaseline === undefined ? {} : { securityBaseline }),
     ...(merchantApiKeys === undefined ? {} : { merchantApiKeys }),
     ...(cardProcessor === undefined ? {} : { cardProcessor }),
+    ...(processorEgress === undefined ? {} : { processorEgress }),
   });
   const packs: NagPack[] = [new AwsSolutionsChecks(app), new PCIDSS321Checks(app), new ServerlessChecks(app)];
   Validations.of(app).addPlugins(...packs.map((pack) => new FailOnErrorsOnly(pack)));
@@ -85,6 +91,19 @@ function flagContext(value: unknown, name: string): boolean | undefined {
   if (value === true || value === 'true') return true;
   if (value === false || value === 'false') return false;
   throw new Error(`${name} must be true or false, not "${String(value)}"`);
+}
+
+/**
+ * A flag per stage: one value for every stage (`-c processorEgress=false`) or an object by stage
+ * (cdk.json: `{ "dev": false, "prod": true }`); a stage the object does not name takes the default.
+ */
+function stageFlagContext(value: unknown, name: string, stage: Stage): boolean | undefined {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const unknown = Object.keys(value).filter((key) => !STAGES.includes(key as Stage));
+    if (unknown.length > 0) throw new Error(`${name}: unknown stage ${unknown.join(', ')}`);
+    return flagContext((value as Record<string, unknown>)[stage], `${name}.${stage}`);
+  }
+  return flagContext(value, name);
 }
 
 function parseStage(value: unknown): Stage {

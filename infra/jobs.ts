@@ -88,6 +88,19 @@ export const jobs: ScheduledJob[] = [
     access: { main: 'readwrite' },
     timeoutSeconds: 300,
   },
+  {
+    name: 'withdrawal-reconciler',
+    schedule: 'rate(15 minutes)',
+    localEveryMs: 60_000,
+    entry: 'functions/balance/job.ts',
+    handler: 'reconcilePendingWithdrawals',
+    description:
+      "Settles withdrawals left pending by a payout whose answer was lost, from the processor's record of the payout key (Query on the pending index, no Scan).",
+    // Withdrawals, the ledger and the sandbox's payout records live in the main table; the live
+    // processor's API key to look a payout up.
+    access: { main: 'readwrite', secrets: ['processor-api-key'] },
+    timeoutSeconds: 120,
+  },
 ];
 
 /** A function fed by a collection queue (an SQS event source mapping with partial batch failures). */

@@ -15,7 +15,7 @@ import { routes as allRoutes, type Route } from './routes/index.ts';
 
 const security: Record<Route['auth'], ZodOpenApiOperationObject['security']> = {
   public: [],
-  merchant: [{ merchantApiKey: [] }],
+  merchant: [{ merchantApiKey: [], merchantUsageKey: [] }],
   customer: [{ customerSession: [] }],
   operator: [{ operatorIam: [] }],
 };
@@ -23,6 +23,7 @@ const security: Record<Route['auth'], ZodOpenApiOperationObject['security']> = {
 const authCodes: Record<Route['auth'], ErrorCode[]> = {
   public: [],
   merchant: [
+    'usage_key_invalid',
     'unauthorized',
     'merchant_suspended',
     'merchant_inactive',
@@ -35,7 +36,9 @@ const authCodes: Record<Route['auth'], ErrorCode[]> = {
 
 const authText: Record<Route['auth'], string> = {
   public: 'No authentication.',
-  merchant: 'Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).',
+  merchant:
+    'Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage ' +
+    'key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).',
   customer: 'Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.',
   operator: 'Operators only: AWS SigV4 (IAM) in AWS; the local operator token as a Bearer token locally.',
 };
@@ -335,6 +338,14 @@ export function buildOpenApiDocument(routes: Route[] = allRoutes.filter((r) => !
             type: 'http',
             scheme: 'bearer',
             description: 'Secret API key sk_test_… / sk_live_…',
+          },
+          merchantUsageKey: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'x-api-key',
+            description:
+              'The usage key issued with the secret API key (`usageKey`): your own throttle and quota. Required ' +
+              'where merchant routes require usage keys (deployed stages with `merchantApiKeys`; `npm start`).',
           },
           customerSession: {
             type: 'http',

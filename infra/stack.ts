@@ -1,4 +1,4 @@
-import { RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Annotations, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { Method } from 'aws-cdk-lib/aws-apigateway';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
@@ -43,6 +43,11 @@ export interface TesseraStackProps extends StackProps {
   merchantApiKeys?: boolean;
   /** The card processor; default `stripe` in prod, `sandbox` elsewhere (context `cardProcessor`). */
   cardProcessor?: 'sandbox' | 'stripe';
+  /**
+   * The CDE's controlled route to the card processor (Network Firewall + NAT, infra/constructs/egress.ts);
+   * default: on where the processor is Stripe (context `processorEgress`, docs/adr/0026-processor-egress.md).
+   */
+  processorEgress?: boolean;
 }
 
 /** What differs per stage beyond the API limits: concurrency and the security alarm thresholds. */
@@ -124,12 +129,21 @@ export class TesseraStack extends Stack {
       securityBaseline,
       merchantApiKeys = true,
       cardProcessor,
+      processorEgress,
       ...stackProps
     } = props;
     super(scope, id, { description: `Tessera ${stage}: buy-now-pay-later payments backend`, ...stackProps });
     const prod = stage === 'prod';
     const logRetention = prod ? RetentionDays.ONE_YEAR : RetentionDays.ONE_MONTH;
     const logRemovalPolicy = prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const processor = cardProcessor ?? (prod ? 'stripe' : 'sandbox');
+    const egress = processorEgress ?? processor === 'stripe';
+    if (processor === 'stripe' && !egress) {
+      Annotations.of(this).addWarningV2(
+        'tessera:processorEgress',
+        'processorEgress is off: the CDE has no route to api.stripe.com. Provide your own (docs/runbook.md).',
+      );
+    }
 
     this.keys = new Keys(this, 'Keys', { stage });
     this.data = new Data(this, 'Data', { stage, vaultKey: this.keys.vault, dataKey: this.keys.data });
@@ -176,7 +190,7 @@ export class TesseraStack extends Stack {
       notifications,
       logRetention,
       logRemovalPolicy,
-      cardProcessor: cardProcessor ?? (prod ? 'stripe' : 'sandbox'),
+      cardProcessor: processor,
       cdeReservedConcurrency: OPERATIONS[stage].cdeReservedConcurrency,
       vaultNetwork: () => {
         this.vaultNetwork ??= new VaultNetwork(this, 'VaultNetwork', {
@@ -184,6 +198,8 @@ export class TesseraStack extends Stack {
           logKey: this.keys.ops,
           logRetention,
           logRemovalPolicy,
+          processorEgress: egress,
+          deleteProtection: prod,
         });
         return this.vaultNetwork;
       },

@@ -19,8 +19,18 @@ import { newId } from '../lib/ids.ts';
 import type { CurrencyCode } from '../lib/money.ts';
 import { type Cancellation, type TransactItem, Transaction, writeTransaction } from '../lib/transactions.ts';
 
-/** Why money moved. Credits: refund, dispute, withdrawal_reversal. Debits: withdrawal, installment. */
-export type LedgerReason = 'refund' | 'dispute' | 'withdrawal' | 'withdrawal_reversal' | 'installment';
+/**
+ * Why money moved. Credits: refund, dispute, withdrawal_reversal, installment_reversal (the balance
+ * part of an installment whose card part was declined, or whose charge never happened). Debits:
+ * withdrawal, installment.
+ */
+export type LedgerReason =
+  | 'refund'
+  | 'dispute'
+  | 'withdrawal'
+  | 'withdrawal_reversal'
+  | 'installment'
+  | 'installment_reversal';
 
 /** The other side of each posting (the customer's balance is always one leg). */
 const COUNTER_ACCOUNT: Record<LedgerReason, string> = {
@@ -29,6 +39,7 @@ const COUNTER_ACCOUNT: Record<LedgerReason, string> = {
   withdrawal: 'platform:payouts_clearing',
   withdrawal_reversal: 'platform:payouts_clearing',
   installment: 'platform:installments_receivable',
+  installment_reversal: 'platform:installments_receivable',
 };
 
 export interface LedgerLeg {

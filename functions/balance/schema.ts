@@ -38,7 +38,7 @@ export type WithdrawalResponse = z.infer<typeof WithdrawalResponse>;
 
 export const LedgerReasonSchema = /* @__PURE__ */ defineSchema(() =>
   z
-    .enum(['refund', 'dispute', 'withdrawal', 'withdrawal_reversal', 'installment'])
+    .enum(['refund', 'dispute', 'withdrawal', 'withdrawal_reversal', 'installment', 'installment_reversal'])
     .meta({ id: 'LedgerReason' }),
 );
 

@@ -10,9 +10,10 @@
  * The debit, the withdrawal record, the step-up's single use and the `allowed` audit commit in one
  * transaction conditioned on the ledger head (ledger.ts): concurrent withdrawals never overdraw.
  * Then the CardProcessor pays out with the withdrawal id as its idempotency key; a refused payout is
- * reversed by a credit entry and answered 422 `payout_failed` (the balance is as before). A payout
- * that errors leaves the withdrawal `pending`, its debit standing; sending it again with the same key
- * cannot pay twice.
+ * reversed by a credit entry (in one transaction with `failed`) and answered 422 `payout_failed`
+ * (the balance is as before). A payout that errors (the answer was lost) leaves the withdrawal
+ * `pending`, its debit standing; the withdrawal reconciler (./reconcile.ts) later settles it from
+ * the processor's record of that key, and nothing sent with the same key can pay twice.
  */
 
 import { identityNotVerified, identityStatus } from '../identity/gate.ts';
@@ -23,11 +24,12 @@ import { auditedGate, gateAuditItem } from '../lib/gate-audit.ts';
 import { newId } from '../lib/ids.ts';
 import { logger } from '../lib/logger.ts';
 import { formatMoney, usdMinorEquivalent } from '../lib/money.ts';
-import { conditionHolds, type TransactItem, Transaction, writeTransaction } from '../lib/transactions.ts';
+import { conditionHolds, type TransactItem, Transaction } from '../lib/transactions.ts';
 import { hasOpenHighSeverityFlag, screenMoneyOut } from '../monitoring/risk.ts';
 import type { CardProcessor } from '../payments/processor.ts';
 import { applyBalanceCredits } from './credits.ts';
 import { balanceOf, insufficientBalance, post } from './ledger.ts';
+import { pendingIndex, settlePayout } from './payout-settle.ts';
 import { withdrawalMax } from './policy.ts';
 import type { WithdrawalBody, WithdrawalResponse } from './schema.ts';
 
@@ -104,25 +106,12 @@ function withdrawalItem(record: WithdrawalResponse & { customerId: string }): Tr
         sk: `WITHDRAWAL#${record.id}`,
         type: 'withdrawal',
         ...record,
+        // Found by the reconciler while pending (./payout-settle.ts, ./reconcile.ts).
+        ...pendingIndex(record),
       },
       ConditionExpression: 'attribute_not_exists(pk)',
     },
   };
-}
-
-async function setStatus(customerId: string, id: string, status: 'paid' | 'failed'): Promise<void> {
-  await writeTransaction([
-    {
-      Update: {
-        TableName: tableName(),
-        Key: { pk: `BALANCE#${customerId}`, sk: `WITHDRAWAL#${id}` },
-        UpdateExpression: 'SET #status = :to',
-        ConditionExpression: '#status = :pending',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':to': status, ':pending': 'pending' },
-      },
-    },
-  ]);
 }
 
 export async function withdraw(
@@ -195,6 +184,7 @@ async function payOut(
         })
       : { status: 'failed', code: 'processing_error', message: 'This processor does not pay out to cards.' };
   } catch (error) {
+    // The reconciler settles it from the processor's record of this key (./reconcile.ts).
     logger.error('payout failed to complete; the withdrawal stays pending', {
       withdrawalId: record.id,
       error: error as Error,
@@ -202,20 +192,11 @@ async function payOut(
     return response;
   }
   if (outcome.status === 'succeeded') {
-    await setStatus(record.customerId, record.id, 'paid');
+    await settlePayout(record, outcome, clock);
     return { ...response, status: 'paid' };
   }
-  await post(
-    {
-      customerId: record.customerId,
-      currency: record.currency,
-      amount: record.amount,
-      reason: 'withdrawal_reversal',
-      reference: record.id,
-    },
-    clock,
-  );
-  await setStatus(record.customerId, record.id, 'failed');
+  // The reversal and `failed` commit together (./payout-settle.ts).
+  await settlePayout(record, { status: 'failed', reason: outcome.code }, clock);
   throw new DomainError(
     'rejected',
     'payout_failed',

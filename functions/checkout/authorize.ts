@@ -1,5 +1,5 @@
 /** The shopper's approval of a checkout session: a plan and a saved card, for an authorizationToken. */
-import { creditLimitExceeded, withinCreditLimitItem } from '../credit/limit.ts';
+import { creditLimitCheckItem, creditRefusal } from '../credit/limit.ts';
 import { assertAmountWithinLimits, buildSchedule, findPlan, type Schedule } from '../installments/terms.ts';
 import { auditItem } from '../lib/audit.ts';
 import type { Clock } from '../lib/clock.ts';
@@ -12,7 +12,7 @@ import type { Commit } from '../lib/use-case.ts';
 import { isMerchantActive, merchantActiveItem } from '../merchants/access.ts';
 import type { RiskDecision, RiskEvent, StagedRiskDecision } from '../monitoring/risk.ts';
 import { approvalTokenFor, mintApproval, newApprovalNonce } from './approval.ts';
-import { checkoutConfig } from './policy.ts';
+import { AUTHORIZATION_TOKEN_TTL_MS, checkoutConfig } from './policy.ts';
 import type { AuthorizeCheckoutBody, CheckoutAuthorizationResponse } from './schema.ts';
 import { clientTokenMatches } from './session.ts';
 import * as store from './store.ts';
@@ -155,7 +155,7 @@ async function approvalFailure(
   cancelled: { lost(part: 'session' | 'stepUp' | 'merchant' | 'credit'): boolean },
   sessionId: string,
   customerId: string,
-  currency: CurrencyCode,
+  amount: { amount: number; currency: CurrencyCode },
   clock: Clock,
 ): Promise<DomainError> {
   if (cancelled.lost('session')) {
@@ -167,12 +167,15 @@ async function approvalFailure(
   }
   if (cancelled.lost('merchant')) return merchantUnavailable();
   if (cancelled.lost('credit')) {
+    // Over the limit with what is outstanding, or another authorization came in between (functions/credit).
+    const answer = await creditRefusal(customerId, amount.amount, amount.currency, clock);
+    if (answer.code !== 'credit_limit_exceeded') return answer;
     // A gate decision: audited, like the withdrawal and credit gates (lib/gate-audit.ts).
     const refusal = { gate: 'checkout_credit_limit', customerId, outcome: 'credit_limit_exceeded' };
     await writeUnlessCancelled([
       gateAuditItem({ ...refusal, metadata: { checkoutSessionId: sessionId } }, clock),
     ]);
-    return creditLimitExceeded(customerId, currency);
+    return answer;
   }
   if (cancelled.lost('stepUp')) {
     // The step-up token was used by a concurrent request: it approves exactly one.
@@ -197,8 +200,8 @@ async function approvalFailure(
  * commit in one transaction, conditioned on the merchant being active. Refusals: not_found
  * (session); denied `client_token_invalid`; rejected `merchant_unavailable`,
  * `checkout_session_approved`, `checkout_session_completed`,
- * `checkout_session_expired`, `plan_not_offered`, `card_expired`, `credit_limit_exceeded` (above the
- * limit a credit application granted); invalid (term); denied `step_up_invalid`; conflict
+ * `checkout_session_expired`, `plan_not_offered`, `card_expired`, `credit_limit_exceeded` (with what
+ * is already outstanding, above the limit a credit application granted); invalid (term); denied `step_up_invalid`; conflict
  * `concurrent_update`. Account monitoring assesses the approval first (monitoring/risk.ts): a
  * decline is 402 `risk_declined`, a review held for an operator 403 `risk_review_hold`, and a review
  * demanding a step-up makes the step-up required at any amount.
@@ -217,21 +220,33 @@ export async function authorize(
   const { terms, schedule } = chosenTerms(session, body, now);
   // The merchant check and the card read with its risk assessment are independent: run together,
   // so the assessment's one read costs no round trip of its own. Refusals keep a fixed order.
-  const [active, assessed] = await Promise.allSettled([
+  // The credit part's reads (the limit, and what is outstanding under one) run with them too.
+  const [active, assessed, credit] = await Promise.allSettled([
     isMerchantActive(session.merchantId),
     cardAndRisk(principal.customerId, session, body.cardToken, ports, now),
+    creditLimitCheckItem(
+      principal.customerId,
+      session.amount,
+      session.currency,
+      {
+        checkoutSessionId: session.id,
+        expiresAt: new Date(now.getTime() + AUTHORIZATION_TOKEN_TTL_MS).toISOString(),
+      },
+      clock,
+    ),
   ]);
   if (active.status === 'rejected') throw active.reason;
   // A suspended merchant takes no approvals, for sessions opened before the suspension too.
   if (!active.value) throw merchantUnavailable();
   if (assessed.status === 'rejected') throw assessed.reason;
+  if (credit.status === 'rejected') throw credit.reason;
   const { card, risk } = assessed.value;
   return approve(
     principal,
     session,
     body,
     headers,
-    { ports, risk, terms, schedule, card, now },
+    { ports, risk, terms, schedule, card, now, credit: credit.value },
     commit,
     clock,
   );
@@ -270,6 +285,8 @@ async function approve(
     schedule: Schedule;
     card: Awaited<ReturnType<AuthorizePorts['getCard']>>;
     now: Date;
+    /** The credit-limit part, read beforehand (its hold expires with the approval). */
+    credit: TransactItem;
   },
   commit: Commit<CheckoutAuthorizationResponse>,
   clock: Clock,
@@ -337,8 +354,8 @@ async function approve(
       store.approveSessionItem(session.id, principal.customerId, now.getTime(), now.toISOString(), nonce),
     )
     .add('merchant', merchantActiveItem(session.merchantId))
-    // A credit application's limit caps the shopper's authorizations in its currency (functions/credit).
-    .add('credit', withinCreditLimitItem(principal.customerId, session.amount, session.currency))
+    // A credit application's limit caps the shopper's outstanding total in its currency (functions/credit).
+    .add('credit', context.credit)
     // The decision the approval rests on (riskDecision.id) commits with it.
     .add('risk', ...(risk.record ? [risk.record] : []))
     .add(
@@ -361,7 +378,7 @@ async function approve(
   };
   await tx.write(
     (items) => commit(items, response),
-    (cancelled) => approvalFailure(cancelled, session.id, principal.customerId, session.currency, clock),
+    (cancelled) => approvalFailure(cancelled, session.id, principal.customerId, amount, clock),
   );
   return response;
 }

@@ -57,6 +57,8 @@ export function toRunResponse(run: RunRecord): CollectionRunResponse {
     due: count('due'),
     charged: count('charged'),
     paid: count('paid'),
+    paidFromBalance: count('paidFromBalance'),
+    paidBalanceAndCard: count('paidBalanceAndCard'),
     failed: { soft: count('failedSoft'), hard: count('failedHard') },
     retried: count('retried'),
     reconciled: count('reconciled'),

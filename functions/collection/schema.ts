@@ -51,7 +51,15 @@ export const CollectionRunResponse = /* @__PURE__ */ defineSchema(() =>
         }),
       due: Count.meta({ description: 'Installments found due (read from the due index).' }),
       charged: Count.meta({ description: 'Charges sent to the processor.' }),
-      paid: Count,
+      paid: Count.meta({
+        description: 'Installments paid, whatever paid them (the two counts below included).',
+      }),
+      paidFromBalance: Count.meta({
+        description: "Installments paid in full from the customer's balance: no card was charged.",
+      }),
+      paidBalanceAndCard: Count.meta({
+        description: "Installments paid partly from the customer's balance, the card charged the rest.",
+      }),
       failed: z.object({ soft: Count, hard: Count }),
       retried: Count.meta({ description: 'Soft declines scheduled for another attempt (dunning).' }),
       reconciled: Count.meta({

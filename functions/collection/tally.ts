@@ -16,6 +16,9 @@ export function countOutcome(counts: Counts, outcome: CollectOutcome): void {
   if (outcome.charged) bump(counts, 'charged');
   if (outcome.reconciled) bump(counts, 'reconciled');
   if (outcome.result === 'paid') bump(counts, 'paid');
+  // Paid in full from the customer's balance (no card charge), or partly from it (docs/adr/0027).
+  if (outcome.result === 'paid' && outcome.source === 'balance') bump(counts, 'paidFromBalance');
+  if (outcome.result === 'paid' && outcome.source === 'balance_and_card') bump(counts, 'paidBalanceAndCard');
   if (outcome.result === 'failed_soft') bump(counts, 'failedSoft');
   if (outcome.result === 'failed_hard') bump(counts, 'failedHard');
   if (outcome.retried) bump(counts, 'retried');

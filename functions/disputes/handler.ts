@@ -1,5 +1,5 @@
 /**
- * Dispute routes for shoppers (file) and merchants (list, read, evidence). Operators' routes, which
+ * Dispute routes for shoppers (file, list their own) and merchants (list, read, evidence). Operators' routes, which
  * move money back to the card, are in ./admin-handler.ts.
  */
 import { clock } from '../lib/clock.ts';
@@ -9,6 +9,7 @@ import { merchantAccess } from '../merchants/access.ts';
 import { customerAccess } from '../sessions/access.ts';
 import { type Filed, fileDispute } from './file.ts';
 import { getMerchantDispute, listDisputes as list, submitEvidence } from './merchant.ts';
+import { listMyDisputes } from './mine.ts';
 import { DisputeEvidenceBody, DisputeIdParams, FileDisputeBody, ListDisputesQuery } from './schema.ts';
 
 export const fileMyDispute = httpHandler(
@@ -19,6 +20,11 @@ export const fileMyDispute = httpHandler(
       (filed: Filed) => (filed.created ? created(filed.dispute) : ok(filed.dispute)),
       (port) => fileDispute(principal, body, port, clock()),
     ),
+);
+
+export const listMyDisputesHandler = httpHandler(
+  { auth: customerAccess, query: ListDisputesQuery },
+  async ({ principal, query }) => ok(await listMyDisputes(principal, query)),
 );
 
 export const listDisputes = httpHandler(

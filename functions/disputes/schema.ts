@@ -112,3 +112,14 @@ export const DisputeListResponse = /* @__PURE__ */ defineSchema(() =>
   listResponse(DisputeResponse, 'DisputeList'),
 );
 export type DisputeListResponse = z.infer<typeof DisputeListResponse>;
+
+/** A dispute as its shopper sees it: without the merchant's evidence (material of the investigation). */
+export const MyDisputeResponse = /* @__PURE__ */ defineSchema(() =>
+  DisputeResponse.omit({ evidence: true }).meta({ id: 'MyDispute' }),
+);
+export type MyDisputeResponse = z.infer<typeof MyDisputeResponse>;
+
+export const MyDisputeListResponse = /* @__PURE__ */ defineSchema(() =>
+  listResponse(MyDisputeResponse, 'MyDisputeList'),
+);
+export type MyDisputeListResponse = z.infer<typeof MyDisputeListResponse>;

@@ -7,7 +7,8 @@
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { ddb, fromItem, tableName } from '../lib/dynamodb.ts';
-import { gsi1Page, queuePage } from '../lib/list-cursor.ts';
+import { gsi1Page, indexPage, queuePage } from '../lib/list-cursor.ts';
+import { GSI2 } from '../lib/tables.ts';
 import type { TransactItem } from '../lib/transactions.ts';
 import type { DisputeOutcome, DisputeReason, DisputeStatus } from './schema.ts';
 
@@ -40,6 +41,7 @@ export interface DisputeRecord {
 const disputeKey = (id: string) => ({ pk: `DISPUTE#${id}`, sk: 'DISPUTE' });
 const queueKey = (id: string) => ({ pk: `DISPUTE#${id}`, sk: 'QUEUE' });
 const merchantDisputesPk = (merchantId: string) => `MERCHANT#${merchantId}#DISPUTES`;
+const customerDisputesPk = (customerId: string) => `CUSTOMER#${customerId}#DISPUTES`;
 const queuePk = (status: DisputeStatus) => `DISPUTES#${status}`;
 
 /** The dispute, new (conditioned on no such dispute) or changed (conditioned on the version read). */
@@ -53,6 +55,8 @@ export function putDisputeItem(dispute: DisputeRecord, previousVersion?: number)
         ...dispute,
         gsi1pk: merchantDisputesPk(dispute.merchantId),
         gsi1sk: dispute.id,
+        gsi2pk: customerDisputesPk(dispute.customerId),
+        gsi2sk: dispute.id,
       },
       ...(previousVersion === undefined
         ? { ConditionExpression: 'attribute_not_exists(pk)' }
@@ -142,6 +146,17 @@ const after = (sk: 'DISPUTE' | 'QUEUE', afterId?: string) =>
 /** A merchant's disputes, newest first (always inside the merchant's partition). */
 export async function listMerchantDisputes(merchantId: string, limit: number, afterId?: string) {
   const { items, hasMore } = await gsi1Page(merchantDisputesPk(merchantId), limit, after('DISPUTE', afterId));
+  return { items: items.map((item) => fromItem<DisputeRecord>(item)), hasMore };
+}
+
+/** A shopper's disputes, newest first (always inside the customer's partition of gsi2). */
+export async function listCustomerDisputes(customerId: string, limit: number, afterId?: string) {
+  const { items, hasMore } = await indexPage(
+    GSI2,
+    customerDisputesPk(customerId),
+    limit,
+    after('DISPUTE', afterId),
+  );
   return { items: items.map((item) => fromItem<DisputeRecord>(item)), hasMore };
 }
 

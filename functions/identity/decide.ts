@@ -36,8 +36,10 @@ export async function decide(
   const expiresAt = verified
     ? new Date(now.getTime() + identityConfig().verificationTtlMs).toISOString()
     : undefined;
+  // The pending period's expiry ends with the decision; only `verified` carries its own.
+  const { expiresAt: _pendingUntil, ...decided } = record;
   const next: store.VerificationRecord = {
-    ...record,
+    ...decided,
     status: decision.decision,
     reasons: decision.reasons,
     decidedAt: at,

@@ -9,7 +9,8 @@ import { DAY_MS } from '../lib/clock.ts';
  * `unverified`: never started. `pending`: sent to the provider, no decision yet. `in_review`: the
  * provider could not decide; an operator decides. `verified`: the only status that opens the gates,
  * until `expiresAt`. `rejected`: the provider or an operator refused it. `expired`: was verified,
- * and the configured period has passed (a new verification is needed).
+ * and the configured period has passed; or stayed `pending` (the provider never called back) past
+ * its own configured period. Either way a new verification is needed (and may be started).
  */
 export const IDENTITY_STATUSES = [
   'unverified',
@@ -36,17 +37,32 @@ export const CALLBACK_EVENT_TTL_MS = 2 * DAY_MS;
 const IdentityConfigSchema = z.object({
   /** Days a `verified` identity stays valid before it becomes `expired` (default 365). */
   IDENTITY_VERIFICATION_TTL_DAYS: z.coerce.number().int().min(1).max(3_650).default(365),
+  /**
+   * Hours a verification may stay `pending` (no decision from the provider) before it reads
+   * `expired` (default 48). Applied lazily on every read: no job is needed.
+   */
+  IDENTITY_PENDING_TTL_HOURS: z.coerce.number().int().min(1).max(720).default(48),
 });
 
-let cached: { verificationTtlMs: number } | undefined;
+interface IdentityConfig {
+  verificationTtlMs: number;
+  pendingTtlMs: number;
+}
+let cached: IdentityConfig | undefined;
 
 /** The configurable part, parsed once from the environment. */
-export function identityConfig(): { verificationTtlMs: number } {
+export function identityConfig(): IdentityConfig {
   if (!cached) {
     const parsed = IdentityConfigSchema.safeParse(process.env);
-    if (!parsed.success)
-      throw new Error('Invalid configuration in environment: IDENTITY_VERIFICATION_TTL_DAYS');
-    cached = { verificationTtlMs: parsed.data.IDENTITY_VERIFICATION_TTL_DAYS * DAY_MS };
+    if (!parsed.success) {
+      throw new Error(
+        'Invalid configuration in environment: IDENTITY_VERIFICATION_TTL_DAYS, IDENTITY_PENDING_TTL_HOURS',
+      );
+    }
+    cached = {
+      verificationTtlMs: parsed.data.IDENTITY_VERIFICATION_TTL_DAYS * DAY_MS,
+      pendingTtlMs: parsed.data.IDENTITY_PENDING_TTL_HOURS * 3_600_000,
+    };
   }
   return cached;
 }

@@ -14,6 +14,7 @@ import { newId } from '../lib/ids.ts';
 import { logger } from '../lib/logger.ts';
 import { conflictOnCancel } from '../lib/transactions.ts';
 import type { Commit } from '../lib/use-case.ts';
+import { identityConfig } from './policy.ts';
 import type { IdentityProvider } from './provider-port.ts';
 import type { IdentityVerificationResponse, StartIdentityVerificationBody } from './schema.ts';
 import * as store from './store.ts';
@@ -52,12 +53,20 @@ export async function startVerification(
     provider: provider.name,
     reasons: [],
     createdAt: now.toISOString(),
+    // Undecided by then, it reads `expired` (./view.ts effectiveStatus): a new one may be started.
+    expiresAt: new Date(now.getTime() + identityConfig().pendingTtlMs).toISOString(),
     version: 1,
   };
   const items = [
     store.putVerificationItem(record),
     store.putHeadItem(
-      { customerId, verificationId: record.id, status: 'pending', version: (head?.version ?? 0) + 1 },
+      {
+        customerId,
+        verificationId: record.id,
+        status: 'pending',
+        ...(record.expiresAt ? { expiresAt: record.expiresAt } : {}),
+        version: (head?.version ?? 0) + 1,
+      },
       head?.version,
     ),
     auditItem(

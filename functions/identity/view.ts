@@ -3,15 +3,18 @@ import type { IdentityStatus } from './policy.ts';
 import type { IdentityVerificationResponse } from './schema.ts';
 import type { IdentityHead, VerificationRecord } from './store.ts';
 
-/** A verified identity past its expiry reads `expired`; no head at all reads `unverified`. */
+/**
+ * A verified identity past its expiry reads `expired`, and so does a `pending` one past its pending
+ * period (the provider never decided: IDENTITY_PENDING_TTL_HOURS, set as its `expiresAt` at the
+ * start), lazily, on every read; no head at all reads `unverified`.
+ */
 export function effectiveStatus(
   record: Pick<IdentityHead, 'status' | 'expiresAt'> | undefined,
   now: Date,
 ): IdentityStatus {
   if (!record) return 'unverified';
-  if (record.status === 'verified' && record.expiresAt !== undefined && now >= new Date(record.expiresAt)) {
-    return 'expired';
-  }
+  const lapses = record.status === 'verified' || record.status === 'pending';
+  if (lapses && record.expiresAt !== undefined && now >= new Date(record.expiresAt)) return 'expired';
   return record.status;
 }
 

@@ -44,6 +44,11 @@ const ConfigSchema = z.object({
    * feeFixed: { USD: 30, … }, timeZone }, "<merchantId>": { … } }`; unset means the built-in default.
    */
   SETTLEMENT_TERMS: z.string().optional(),
+  /**
+   * The merchant usage plan's name (`tessera-<stage>-merchant`) where merchant methods require an API
+   * Gateway API key; unset when they do not (functions/merchants/usage-keys.ts).
+   */
+  MERCHANT_USAGE_PLAN_NAME: z.string().min(1).optional(),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & { isLocal: boolean };

@@ -351,6 +351,12 @@ export const ERROR_CODES = {
   invalid_signature: { statuses: [403], description: 'Deployed: the SigV4 signature does not match.' },
   expired_credentials: { statuses: [403], description: 'Deployed: the SigV4 credentials have expired.' },
   quota_exceeded: { statuses: [429], description: "Deployed: the API key's usage-plan quota is spent." },
+  usage_key_invalid: {
+    statuses: [403],
+    description:
+      'The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; ' +
+      'answered by the gateway, before the secret key is checked).',
+  },
   // 5xx: never the answer to an input; a dependency failed.
   internal_error: { statuses: [500], description: 'An internal error (logged; no details are returned).' },
   decryption_failed: { statuses: [500], description: 'Stored data could not be decrypted.' },

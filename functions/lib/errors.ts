@@ -64,6 +64,12 @@ export const unauthorized = (
 export const forbidden = (code: ErrorCodeFor<403>, message: string) =>
   new ApiError(403, 'permission_error', code, message);
 
+/**
+ * What the gateway answers a merchant request without a valid `x-api-key` usage key: API Gateway's
+ * INVALID_API_KEY response (infra/constructs/api.ts) and the local gateway alike.
+ */
+export const USAGE_KEY_REFUSED = 'Forbidden: send the x-api-key usage key issued with your secret API key.';
+
 export const notFound = (message = 'No such resource.', param?: string) =>
   new ApiError(
     404,

@@ -16,7 +16,7 @@ import { ddb, tableName } from './dynamodb.ts';
 import { DomainError } from './errors.ts';
 import { type IdKind, isId } from './ids.ts';
 import { getSecret } from './secrets.ts';
-import { GSI1 } from './tables.ts';
+import { GSI1, type GSI2 } from './tables.ts';
 
 const VERSION = 'c1';
 let cursorKey: Promise<Buffer> | undefined;
@@ -68,11 +68,12 @@ export async function decodeListCursor(
 }
 
 /**
- * One page of a `gsi1` partition, newest first: `limit` items, and whether more follow (one more is
- * read to tell, without a second request). `after` is the last item of the previous page: its table
- * key and its `gsi1sk`.
+ * One page of a partition of an inverted index (`gsi1`, or `gsi2` for records whose gsi1 is taken),
+ * newest first: `limit` items, and whether more follow (one more is read to tell, without a second
+ * request). `after` is the last item of the previous page: its table key and its index sort key.
  */
-export async function gsi1Page(
+export async function indexPage(
+  index: typeof GSI1 | typeof GSI2,
   partition: string,
   limit: number,
   after?: { key: { pk: string; sk: string }; sortKey: string },
@@ -80,16 +81,25 @@ export async function gsi1Page(
   const { Items = [] } = await ddb().send(
     new QueryCommand({
       TableName: tableName(),
-      IndexName: GSI1,
-      KeyConditionExpression: 'gsi1pk = :pk',
+      IndexName: index,
+      KeyConditionExpression: `${index}pk = :pk`,
       ExpressionAttributeValues: { ':pk': partition },
       ScanIndexForward: false,
       Limit: limit + 1,
-      ...(after ? { ExclusiveStartKey: { ...after.key, gsi1pk: partition, gsi1sk: after.sortKey } } : {}),
+      ...(after
+        ? { ExclusiveStartKey: { ...after.key, [`${index}pk`]: partition, [`${index}sk`]: after.sortKey } }
+        : {}),
     }),
   );
   return { items: Items.slice(0, limit), hasMore: Items.length > limit };
 }
+
+/** `indexPage` of `gsi1`. */
+export const gsi1Page = (
+  partition: string,
+  limit: number,
+  after?: { key: { pk: string; sk: string }; sortKey: string },
+) => indexPage(GSI1, partition, limit, after);
 
 /**
  * One page of a list after the caller's cursor: decodes `startingAfter` (bound to `list` and

@@ -19,7 +19,8 @@ export const createMerchant = httpHandler(
     const created = await merchants.createMerchant(body, clock(), principal.operatorArn);
     if (!body.business) return { status: 201, body: created };
     const checked = await startKybCheck(created.id, body.business, principal.operatorArn, clock());
-    return { status: 201, body: { ...checked, apiKey: created.apiKey } };
+    const keys = { apiKey: created.apiKey, ...(created.usageKey ? { usageKey: created.usageKey } : {}) };
+    return { status: 201, body: { ...checked, ...keys } };
   },
 );
 

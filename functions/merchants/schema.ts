@@ -86,6 +86,15 @@ export type MerchantResponse = z.infer<typeof MerchantResponse>;
 export const MerchantWithKeyResponse = /* @__PURE__ */ defineSchema(() =>
   MerchantResponse.extend({
     apiKey: z.string().meta({ description: 'Secret API key. Shown once; stored only as a SHA-256 hash.' }),
+    usageKey: z
+      .string()
+      .optional()
+      .meta({
+        description:
+          'Usage key, sent as the `x-api-key` header with every merchant request where merchant routes require ' +
+          'it (deployed stages; `npm start`): it puts the request on your own throttle and quota. Shown once ' +
+          'with the secret key, replaced when the secret key is rotated. It does not authenticate: the secret key does.',
+      }),
   }).meta({ id: 'MerchantWithKey' }),
 );
 

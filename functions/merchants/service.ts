@@ -9,6 +9,7 @@ import { webhookUrlProblemAfterDns } from '../lib/outbound.ts';
 import type { CreateMerchantBody, MerchantResponse } from './schema.ts';
 import type { MerchantRecord } from './store.ts';
 import * as store from './store.ts';
+import { issueUsageKey, revokeUsageKey } from './usage-keys.ts';
 
 /** 32 bytes from the CSPRNG: 256 bits, shown once, stored only as SHA-256. */
 export function generateApiKey(livemode: boolean): string {
@@ -92,7 +93,10 @@ export function newMerchant(input: CreateMerchantBody, clock: Clock = defaultClo
 
 /**
  * Creates a merchant (`pending_review`) with its audit record in one transaction; returns it with
- * its API key, shown this once. `actor` is the operator (their ARN) or `system:<what>`.
+ * its secret API key and, where merchant methods require one, its usage key (`x-api-key`, issued
+ * onto the merchant usage plan first: ./usage-keys.ts), both shown this once. Only the usage key's
+ * id is stored. When the write fails, the usage key is revoked: no key outlives a merchant that was
+ * never created. `actor` is the operator (their ARN) or `system:<what>`.
  */
 export async function createMerchant(
   input: CreateMerchantBody,
@@ -101,28 +105,48 @@ export async function createMerchant(
 ) {
   await assertWebhookUrl(input.webhookUrl);
   const { merchant, apiKey } = newMerchant(input, clock);
-  await store.writeItems([
-    ...store.createMerchantItems(merchant),
-    auditItem({ action: 'merchant.created', subject: merchant.id, actor }, clock),
-  ]);
-  return { ...toResponse(merchant), apiKey };
+  const usageKey = await issueUsageKey(merchant.id, merchant.version);
+  const stored: MerchantRecord = usageKey ? { ...merchant, usageKeyId: usageKey.id } : merchant;
+  try {
+    await store.writeItems([
+      ...store.createMerchantItems(stored),
+      auditItem({ action: 'merchant.created', subject: merchant.id, actor }, clock),
+    ]);
+  } catch (error) {
+    await revokeUsageKey(usageKey?.id, merchant.id);
+    throw error;
+  }
+  return { ...toResponse(stored), apiKey, ...(usageKey ? { usageKey: usageKey.value } : {}) };
 }
 
-/** A new key; the old one stops working when this commits. Audited. */
+/**
+ * A new secret key, and a new usage key where merchant methods require one (also for a merchant
+ * that had none yet: rotating is how a merchant created before keys were required gets one). The
+ * old secret key stops working when this commits; the old usage key is deleted right after. If
+ * the write fails, the new usage key is deleted and the old ones keep working. Audited.
+ */
 export async function rotateApiKey(id: string, clock: Clock = defaultClock(), actor = 'system:unknown') {
   const merchant = await store.requireMerchant(id);
   const apiKey = generateApiKey(merchant.livemode);
+  const usageKey = await issueUsageKey(merchant.id, merchant.version + 1);
   const next: MerchantRecord = {
     ...merchant,
     apiKeyHash: hashApiKey(apiKey),
     apiKeyLast4: apiKey.slice(-4),
+    ...(usageKey ? { usageKeyId: usageKey.id } : {}),
     updatedAt: clock.now().toISOString(),
     version: merchant.version + 1,
   };
-  await store.replaceApiKey(merchant, next, [
-    auditItem({ action: 'merchant.key_rotated', subject: id, actor }, clock),
-  ]);
-  return { ...toResponse(next), apiKey };
+  try {
+    await store.replaceApiKey(merchant, next, [
+      auditItem({ action: 'merchant.key_rotated', subject: id, actor }, clock),
+    ]);
+  } catch (error) {
+    await revokeUsageKey(usageKey?.id, merchant.id);
+    throw error;
+  }
+  if (usageKey) await revokeUsageKey(merchant.usageKeyId, merchant.id);
+  return { ...toResponse(next), apiKey, ...(usageKey ? { usageKey: usageKey.value } : {}) };
 }
 
 /** What `GET /v1/config` publishes; later issues read the same catalogue to enforce it. */

@@ -35,6 +35,8 @@ export interface MerchantRecord {
   webhookSecret?: string;
   apiKeyHash: string;
   apiKeyLast4: string;
+  /** The API Gateway id of the merchant's usage key (`x-api-key`), where keys are required; never its value. */
+  usageKeyId?: string;
   livemode: boolean;
   createdAt: string;
   updatedAt: string;
@@ -209,12 +211,15 @@ export async function replaceApiKey(
       Update: {
         TableName: tableName(),
         Key: merchantKey(merchant.id),
-        UpdateExpression:
+        UpdateExpression: [
           'SET apiKeyHash = :hash, apiKeyLast4 = :last4, updatedAt = :at, version = version + :one',
+          ...(next.usageKeyId ? [', usageKeyId = :usageKeyId'] : []),
+        ].join(''),
         ConditionExpression: 'version = :version',
         ExpressionAttributeValues: {
           ':hash': next.apiKeyHash,
           ':last4': next.apiKeyLast4,
+          ...(next.usageKeyId ? { ':usageKeyId': next.usageKeyId } : {}),
           ':at': next.updatedAt,
           ':one': 1,
           ':version': merchant.version,

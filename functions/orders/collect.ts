@@ -11,23 +11,20 @@
  * leaves the installment `charging`, in the `due` index; after CHARGING_TIMEOUT_MS the reconciler
  * asks the processor for that key's outcome and records it. It never charges again under that key.
  */
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { type Clock, DAY_MS, isoDay } from '../lib/clock.ts';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { Clock } from '../lib/clock.ts';
 import { ddb, tableName } from '../lib/dynamodb.ts';
 import { DUE_INDEX } from '../lib/tables.ts';
-import {
-  type TransactItem,
-  Transaction,
-  writeTransaction,
-  writeUnlessCancelled,
-} from '../lib/transactions.ts';
+import { writeUnlessCancelled } from '../lib/transactions.ts';
 import type { CardProcessor, ChargeResult } from '../payments/processor.ts';
+import { balanceAvailableFor, releaseUncharged, tryPayInFullFromBalance } from './balance-payment.ts';
 import { chargeRequest, recordChargeOutcome } from './charge.ts';
+import { claim } from './claim.ts';
 import { holdInstallment } from './dispute-hold.ts';
-import { CARD_ATTEMPT_LIMIT, CARD_ATTEMPT_WINDOW_MS, nextRetryDay } from './dunning.ts';
+import { nextRetryDay } from './dunning.ts';
 import { assessLateFee, lateFeeParking } from './late-fees.ts';
 import { settleOrder } from './lifecycle.ts';
-import type { InstallmentRecord, OrderPartition } from './model.ts';
+import type { InstallmentRecord, OrderPartition, PaymentSource } from './model.ts';
 import { type CardRefundRetry, retryCardRefund } from './refund-retry.ts';
 import { isInstallmentRef } from './reminders.ts';
 import * as store from './store.ts';
@@ -74,6 +71,8 @@ export interface CollectOutcome {
   reason?: SkipReason;
   /** A soft decline with another attempt on the dunning schedule (false once retries are spent). */
   retried?: boolean;
+  /** How a paid installment was paid: `balance` (no card charge) or `balance_and_card` (docs/adr/0027). */
+  source?: Exclude<PaymentSource, 'card'>;
   /** True when this call sent a charge to the processor. */
   charged: boolean;
   /** True when a charge stuck in `charging` was settled from the processor's record. */
@@ -133,118 +132,14 @@ export async function shardHasDue(
 }
 
 // ---------------------------------------------------------------------------------------------
-// The per-card attempt window (at most CARD_ATTEMPT_LIMIT charges per card in 30 days)
-// ---------------------------------------------------------------------------------------------
-
-const cardAttemptsKey = (cardToken: string) => ({ pk: `CARDATTEMPTS#${cardToken}`, sk: 'WINDOW' });
-
-interface CardAttempts {
-  attempts: string[];
-  version: number;
-}
-
-async function getCardAttempts(cardToken: string): Promise<CardAttempts | undefined> {
-  const { Item } = await ddb().send(
-    new GetCommand({ TableName: tableName(), Key: cardAttemptsKey(cardToken), ConsistentRead: true }),
-  );
-  return Item ? { attempts: (Item.attempts as string[]) ?? [], version: Number(Item.version) } : undefined;
-}
-
-/** The window with one more attempt, conditioned on the version read (concurrent claims on one card). */
-function cardAttemptsItem(
-  cardToken: string,
-  attempts: string[],
-  read: CardAttempts | undefined,
-): TransactItem {
-  const last = attempts[attempts.length - 1] ?? '';
-  return {
-    Put: {
-      TableName: tableName(),
-      Item: {
-        ...cardAttemptsKey(cardToken),
-        type: 'cardAttempts',
-        attempts,
-        version: (read?.version ?? 0) + 1,
-        ttl: Math.floor((Date.parse(last) + CARD_ATTEMPT_WINDOW_MS) / 1000),
-      },
-      ConditionExpression: read ? '#v = :v' : 'attribute_not_exists(pk)',
-      ...(read
-        ? { ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': read.version } }
-        : {}),
-    },
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
 // Claim, charge, reconcile
 // ---------------------------------------------------------------------------------------------
 
 const indexDay = (installment: InstallmentRecord) => installment.duePk?.split('#')[1];
 
-/**
- * `due | failed -> charging` with the next attempt number, and the attempt counted on the card, in
- * one transaction. Returns the claimed installment, or why it was not claimed.
- */
-async function claim(installment: InstallmentRecord, clock: Clock): Promise<InstallmentRecord | SkipReason> {
-  // Installments on one card race for its attempt window: a lost race re-reads it and tries again.
-  for (let round = 0; round < CLAIM_ROUNDS; round += 1) {
-    const claimed = await claimOnce(installment, clock);
-    if (claimed !== 'window_changed') return claimed;
-  }
-  // Still contended: nothing was written; the queue redelivers the message.
-  throw new Error('the card attempt window kept changing; retry');
-}
-
-/** Rounds of the claim against concurrent claims on the same card. */
-const CLAIM_ROUNDS = 8;
-
-async function claimOnce(
-  installment: InstallmentRecord,
-  clock: Clock,
-): Promise<InstallmentRecord | SkipReason | 'window_changed'> {
-  const now = clock.now();
-  const at = now.toISOString();
-  const window = await getCardAttempts(installment.cardToken);
-  const recent = (window?.attempts ?? []).filter(
-    (t) => Date.parse(t) > now.getTime() - CARD_ATTEMPT_WINDOW_MS,
-  );
-  if (recent.length >= CARD_ATTEMPT_LIMIT) {
-    // Parked until the oldest attempt leaves the window; the day stays visible to the dispatcher.
-    const freeAt = Date.parse(recent[0] ?? at) + CARD_ATTEMPT_WINDOW_MS + DAY_MS;
-    await writeUnlessCancelled([
-      store.installmentUpdateItem(installment, store.dueIndex(installment.id, isoDay(new Date(freeAt))), at),
-    ]);
-    return 'card_attempt_limit';
-  }
-  const claimed: InstallmentRecord = {
-    ...installment,
-    status: 'charging',
-    attempts: installment.attempts + 1,
-    chargingSince: at,
-    version: installment.version + 1,
-    updatedAt: at,
-  };
-  const tx = new Transaction<'installment' | 'card'>()
-    .add(
-      'installment',
-      store.installmentUpdateItem(
-        installment,
-        { status: 'charging', attempts: claimed.attempts, chargingSince: at },
-        at,
-      ),
-    )
-    .add('card', cardAttemptsItem(installment.cardToken, [...recent, at], window));
-  try {
-    await writeTransaction(tx.items);
-  } catch (error) {
-    const cancelled = tx.cancellation(error);
-    if (!cancelled) throw error;
-    if (cancelled.lost('installment')) return 'claimed_elsewhere';
-    // The card's window changed, or a concurrent transaction conflicted: nothing was written.
-    return 'window_changed';
-  }
-  return claimed;
-}
+/** What the balance pays of a card attempt on `installment`: all it holds, up to the amount. */
+const balancePart = async (installment: InstallmentRecord, clock: Clock) =>
+  Math.min(await balanceAvailableFor(installment, clock), installment.amount);
 
 /** Takes an installment out of the `due` index (no run reads it again) and reports the skip. */
 async function leaveIndex(installment: InstallmentRecord, reason: SkipReason, clock: Clock) {
@@ -267,7 +162,9 @@ function outcomeOf(
         subscription: { id: subscriptionId, orderId: installment.orderId, attempt: installment.attempts },
       }
     : outcomeFlags;
-  if (result.status === 'succeeded') return { result: 'paid', ...flags };
+  if (result.status === 'succeeded') {
+    return { result: 'paid', ...(installment.balancePaid ? { source: 'balance_and_card' } : {}), ...flags };
+  }
   if (result.hard) return { result: 'failed_hard', retried: false, ...flags };
   return { result: 'failed_soft', retried: nextRetryDay(installment, now) !== undefined, ...flags };
 }
@@ -303,13 +200,11 @@ async function reconcile(
     await recordChargeOutcome(partition.order.id, installment.id, installment.attempts, result, clock);
     return outcomeOf(installment, result, now, { charged: false, reconciled: true });
   }
-  const at = now.toISOString();
-  const released = await writeUnlessCancelled([
-    store.installmentUpdateItem(installment, { status: 'due' }, at, ['chargingSince']),
-  ]);
-  if (!released) return skipped('claimed_elsewhere');
-  const { chargingSince: _c, ...rest } = installment;
-  const claimed = await claim({ ...rest, status: 'due', version: installment.version + 1 }, clock);
+  // Never charged: released, with what the balance paid of that attempt given back.
+  if (!(await releaseUncharged(installment, clock))) return skipped('claimed_elsewhere');
+  const { chargingSince: _c, balancePaid: _b, ...rest } = installment;
+  const released = { ...rest, status: 'due' as const, version: installment.version + 1 };
+  const claimed = await claim(released, clock, () => balancePart(released, clock));
   if (typeof claimed === 'string') return skipped(claimed);
   return { ...(await chargeClaimed(partition.order.id, claimed, processor, clock)), reconciled: true };
 }
@@ -375,6 +270,20 @@ export async function collectInstallment(
   if (!late.written) return skipped('claimed_elsewhere');
   const withFee = late.fee > 0 ? { fee: late.fee } : {};
   if (installment.lateFeeOn === day) return { ...skipped('late_fee_only'), ...withFee };
+  // The balance first (docs/adr/0027): the whole installment when it covers it, with no card at all.
+  const available = await balanceAvailableFor(late.installment, clock);
+  if (available >= late.installment.amount) {
+    const paid = await tryPayInFullFromBalance(order.id, installment.id, clock);
+    if (paid === 'paid') {
+      const { subscriptionId } = installment;
+      const link = subscriptionId
+        ? { subscription: { id: subscriptionId, orderId: order.id, attempt: installment.attempts } }
+        : {};
+      return { result: 'paid', source: 'balance', charged: false, reconciled: false, ...withFee, ...link };
+    }
+    if (paid === 'stale') return { ...skipped('claimed_elsewhere'), ...withFee };
+    // Short meanwhile (a concurrent withdrawal): the card pays, with what the balance still holds.
+  }
   if (partition.installments.some((i) => i.hardDecline && i.cardToken === installment.cardToken)) {
     // A lost, stolen or closed card is never charged again: the installment leaves the index until
     // the shopper sets another card (the order is in arrears meanwhile), or waits there for its fee.
@@ -385,7 +294,8 @@ export async function collectInstallment(
     ]);
     return { ...skipped('card_declined_hard'), ...withFee };
   }
-  const claimed = await claim(late.installment, clock);
+  // Part of the attempt from the balance, the rest by card (./claim.ts).
+  const claimed = await claim(late.installment, clock, () => balancePart(late.installment, clock));
   if (typeof claimed === 'string') return { ...skipped(claimed), ...withFee };
   return { ...(await chargeClaimed(order.id, claimed, processor, clock)), ...withFee };
 }

@@ -5,7 +5,8 @@
  * send); and what the vault may ask before deleting a card: which open orders it pays
  * (./card-funding.ts); and what the disputes capability does to a disputed order: hold it, resume
  * collection with the schedule shifted, or credit the shopper in full (./dispute-hold.ts,
- * ./dispute-credit.ts). Nothing else of orders is reachable from there.
+ * ./dispute-credit.ts); and what the credit limit reads at checkout: the customer's exposure on
+ * their open orders (./credit-exposure.ts). Nothing else of orders is reachable from there.
  */
 
 export { openOrdersPaidBy } from './card-funding.ts';
@@ -28,6 +29,7 @@ export {
   type SkipReason,
   shardHasDue,
 } from './collect.ts';
+export { type CreditExposure, creditExposure } from './credit-exposure.ts';
 export { creditFraud, type FraudCredit } from './dispute-credit.ts';
 export {
   DISPUTABLE_STATUSES,

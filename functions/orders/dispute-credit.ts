@@ -14,9 +14,16 @@ import type { TransactItem } from '../lib/transactions.ts';
 import type { CardProcessor } from '../payments/processor.ts';
 import { releaseOrderItem } from './dispute-hold.ts';
 import { orderEventItems } from './events.ts';
-import type { InstallmentRecord, OrderPartition, OrderRecord, RefundRecord } from './model.ts';
+import {
+  balanceShareOfReturn,
+  type InstallmentRecord,
+  type OrderPartition,
+  type OrderRecord,
+  type RefundRecord,
+} from './model.ts';
 import { MAX_REFUND_TRANSACTION_ITEMS } from './policy.ts';
 import { returnToCard } from './refund.ts';
+import { balanceReturnItems } from './refund-retry.ts';
 import { canTransition } from './state.ts';
 import * as store from './store.ts';
 import { orderTotals } from './totals.ts';
@@ -36,7 +43,7 @@ const chargingNow = () =>
 export interface FraudCredit {
   /** The order's writes, for the caller's transaction (with its own dispute records). */
   items: TransactItem[];
-  /** What goes back to the card (minor units): everything collected and not yet returned. */
+  /** What goes back (minor units): everything collected and not yet returned, to the card or to the balance the shopper paid from. */
   returned: number;
   /** What the shopper no longer owes (minor units): the cancelled installments. */
   cancelled: number;
@@ -68,6 +75,7 @@ function creditInstallments(partition: OrderPartition, at: string) {
   const lines: RefundRecord['lines'] = [];
   const cardRefunds: RefundRecord['cardRefunds'] = [];
   const after: InstallmentRecord[] = [];
+  let balanceReturned = 0;
   for (const installment of partition.installments) {
     const bumped = { version: installment.version + 1, updatedAt: at };
     if (installment.status === 'due' || installment.status === 'failed') {
@@ -96,21 +104,26 @@ function creditInstallments(partition: OrderPartition, at: string) {
       reducedBy: 0,
       refundedBy: left,
     });
-    cardRefunds.push({
-      installmentId: installment.id,
-      chargeId: installment.chargeId ?? '',
-      amount: left,
-      status: 'pending',
-    });
+    // What the balance paid goes back to the balance (docs/adr/0027); the rest to the card.
+    const toBalance = balanceShareOfReturn(installment, installment.amount);
+    balanceReturned += toBalance;
+    if (left - toBalance > 0) {
+      cardRefunds.push({
+        installmentId: installment.id,
+        chargeId: installment.chargeId ?? '',
+        amount: left - toBalance,
+        status: 'pending',
+      });
+    }
   }
-  return { items, lines, cardRefunds, after };
+  return { items, lines, cardRefunds, after, balanceReturned };
 }
 
 /** The refund record that carries the credit (undefined when no installment changes). */
 function creditRefund(
   order: OrderRecord,
   disputeId: string,
-  credit: Pick<ReturnType<typeof creditInstallments>, 'lines' | 'cardRefunds'>,
+  credit: Pick<ReturnType<typeof creditInstallments>, 'lines' | 'cardRefunds' | 'balanceReturned'>,
   now: Date,
 ): RefundRecord | undefined {
   if (credit.lines.length === 0) return undefined;
@@ -120,9 +133,10 @@ function creditRefund(
     amount: order.capturedAmount - order.refundedAmount,
     currency: order.currency,
     reducedAmount: credit.lines.reduce((sum, line) => sum + line.reducedBy, 0),
-    returnedAmount: credit.cardRefunds.reduce((sum, line) => sum + line.amount, 0),
+    returnedAmount: credit.cardRefunds.reduce((sum, line) => sum + line.amount, credit.balanceReturned),
     lines: credit.lines,
     cardRefunds: credit.cardRefunds,
+    ...(credit.balanceReturned > 0 ? { balanceReturnedAmount: credit.balanceReturned } : {}),
     disputeId,
     createdAt: now.toISOString(),
   };
@@ -174,7 +188,7 @@ export async function creditFraud(orderId: string, disputeId: string, clock: Clo
     ...partition.captures
       .filter((c) => c.refundedAmount < c.amount)
       .map((c) => store.captureRefundedItem(c, c.amount)),
-    ...(refund ? [store.putRefundItem(refund)] : []),
+    ...(refund ? [store.putRefundItem(refund), ...balanceReturnItems(order, refund, now)] : []),
     store.deleteAuthExpiryItem(order.id),
     ...orderEventItems('order.refunded', after, clock),
   ];

@@ -62,6 +62,9 @@ export const MyOrderSummaryResponse = /* @__PURE__ */ defineSchema(() =>
       refundedAmount: z.int(),
       paidAmount: z.int().meta({ description: 'What your installments collected so far.' }),
       outstandingAmount: z.int().meta({ description: 'What you still owe.' }),
+      disputed: z.boolean().meta({
+        description: 'A dispute you filed holds its payments while it is investigated (GET /v1/me/disputes).',
+      }),
       nextPayment: NextPaymentResponse.nullable().optional().meta({
         description:
           'The next installment to be collected; null when nothing is left to pay. On the single order only.',
@@ -92,6 +95,22 @@ export const MyOrderListResponse = /* @__PURE__ */ defineSchema(() =>
     .meta({ id: 'MyOrderList' }),
 );
 
+export const PaymentSourceSchema = /* @__PURE__ */ defineSchema(() =>
+  z.enum(['card', 'balance']).meta({ id: 'PayoffSource' }),
+);
+
+/** `POST /v1/me/orders/{id}/balance-payments`: one installment, or (empty body) all that is owed. */
+export const BalancePaymentBody = /* @__PURE__ */ defineSchema(() =>
+  z
+    .strictObject({
+      installmentId: idOf('installment')
+        .optional()
+        .meta({ description: 'Pay this installment only; without it, everything still owed on the order.' }),
+    })
+    .meta({ id: 'BalancePaymentRequest' }),
+);
+export type BalancePaymentBody = z.infer<typeof BalancePaymentBody>;
+
 export const PayoffResponse = /* @__PURE__ */ defineSchema(() =>
   z
     .object({
@@ -101,7 +120,12 @@ export const PayoffResponse = /* @__PURE__ */ defineSchema(() =>
         id: 'PayoffStatus',
         description: '`processing`: a payment of the order is still in flight; collection settles it.',
       }),
-      amount: z.int().meta({ description: 'What this payoff charged.' }),
+      amount: z
+        .int()
+        .meta({ description: 'What this payoff charged (to the card, or taken from the balance).' }),
+      source: PaymentSourceSchema.meta({
+        description: 'Where the money came from: `card` (payoff) or `balance` (balance payment).',
+      }),
       currency: CurrencyCodeSchema,
       installments: z.array(
         z.object({

@@ -1,6 +1,11 @@
 /** What a shopper sees of an order: the schedule, what was paid and what is next. */
 
-import type { MyOrderResponse, MyOrderSummaryResponse, NextPaymentResponse } from './me-schema.ts';
+import type {
+  MyOrderResponse,
+  MyOrderSummaryResponse,
+  NextPaymentResponse,
+  PayoffResponse,
+} from './me-schema.ts';
 import type { InstallmentRecord, OrderPartition, OrderRecord } from './model.ts';
 import { planCardAndAmounts, toInstallment } from './view.ts';
 
@@ -48,6 +53,7 @@ export function toMySummary(order: OrderRecord, installments?: InstallmentRecord
     ...planCardAndAmounts(order),
     paidAmount: order.collectedAmount,
     outstandingAmount: order.outstandingAmount,
+    disputed: order.disputed === true,
     ...(installments ? { nextPayment: nextPayment(installments) } : {}),
     dueDateExtension: order.dueDateExtension
       ? {
@@ -62,4 +68,23 @@ export function toMySummary(order: OrderRecord, installments?: InstallmentRecord
 
 export function toMyOrder({ order, installments }: OrderPartition): MyOrderResponse {
   return { ...toMySummary(order, installments), installments: installments.map(toInstallment) };
+}
+
+/** What a payoff (card) or a balance payment answers, once its installments were paid or handed on. */
+export function toPayoff(
+  partition: OrderPartition,
+  lines: PayoffResponse['installments'],
+  amount: number,
+  source: PayoffResponse['source'],
+): PayoffResponse {
+  return {
+    object: 'payoff',
+    orderId: partition.order.id,
+    status: lines.some((l) => l.status === 'pending') ? 'processing' : 'succeeded',
+    amount,
+    source,
+    currency: partition.order.currency,
+    installments: lines,
+    order: toMyOrder(partition),
+  };
 }

@@ -6,6 +6,7 @@
 import type { Disclosure, PlanId, ScheduledInstallment } from '../installments/terms.ts';
 import type { CurrencyCode } from '../lib/money.ts';
 import type { OrderData, OrderLine } from '../lib/order-lines.ts';
+import type { ChargeResult } from '../payments/processor.ts';
 
 /** Every status an order can have; the transitions between them are in ./state.ts. */
 export const ORDER_STATUSES = [
@@ -85,6 +86,34 @@ export interface DueDateExtension {
   extendedAt: string;
 }
 
+/**
+ * A payment outcome: the processor's result of a card charge, or `{ status: 'succeeded' }` with no
+ * charge id for an installment the balance paid in full (./balance-payment.ts).
+ */
+export type PaymentResult = ChargeResult | { status: 'succeeded'; chargeId?: undefined };
+
+/** How a paid installment was paid (webhooks, views, collection counts). */
+export type PaymentSource = 'card' | 'balance' | 'balance_and_card';
+
+export function paymentSource(installment: Pick<InstallmentRecord, 'amount' | 'balancePaid'>): PaymentSource {
+  const part = installment.balancePaid ?? 0;
+  if (part === 0) return 'card';
+  return part >= installment.amount ? 'balance' : 'balance_and_card';
+}
+
+/**
+ * Of collected money a refund returns on a paid installment (its `refunded` going from the stored
+ * value to `refundedAfter`), the part that goes back to the customer's balance: returns fill what
+ * the balance paid first, then the card's part (docs/adr/0027).
+ */
+export function balanceShareOfReturn(
+  installment: Pick<InstallmentRecord, 'balancePaid' | 'refunded'>,
+  refundedAfter: number,
+): number {
+  const fromBalance = installment.balancePaid ?? 0;
+  return Math.min(refundedAfter, fromBalance) - Math.min(installment.refunded, fromBalance);
+}
+
 export type InstallmentStatus = 'due' | 'charging' | 'paid' | 'failed' | 'cancelled';
 
 export interface InstallmentRecord {
@@ -108,6 +137,13 @@ export interface InstallmentRecord {
   /** Collected money returned by refunds (paid installments only). */
   refunded: number;
   chargeId?: string;
+  /**
+   * What the customer's balance paid of this installment, minor units (0 < balancePaid <= amount):
+   * set with the ledger debit when the balance pays it in full (`paid`, no `chargeId`) or pays part
+   * of a card attempt (`charging`, the card charged the rest); removed with the ledger reversal when
+   * that attempt's card part is declined (docs/adr/0027-installments-paid-from-the-balance.md).
+   */
+  balancePaid?: number;
   paidAt?: string;
   chargingSince?: string;
   failureCode?: string;
@@ -189,6 +225,11 @@ export interface RefundRecord {
   cardRefundRetryOn?: string;
   /** Set while an attempt is in flight: a visit after a crash resends the same attempt's keys. */
   cardRefundInFlight?: boolean;
+  /**
+   * Collected money this refund gave back to the customer's balance, for installments the balance
+   * paid (credited in the refund's own transaction); part of `returnedAmount`.
+   */
+  balanceReturnedAmount?: number;
   /** Set on the refund that credits a shopper whose dispute was resolved `fraud_confirmed`. */
   disputeId?: string;
   createdAt: string;

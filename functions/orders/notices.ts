@@ -11,8 +11,7 @@ import { customerContacts } from '../customers/contacts.ts';
 import { logger } from '../lib/logger.ts';
 import { formatMoney } from '../lib/money.ts';
 import { notifyOnce } from '../lib/notify-once.ts';
-import type { ChargeResult } from '../payments/processor.ts';
-import type { InstallmentRecord, OrderPartition, OrderRecord } from './model.ts';
+import type { InstallmentRecord, OrderPartition, OrderRecord, PaymentResult } from './model.ts';
 import * as store from './store.ts';
 import { orderTotals } from './totals.ts';
 
@@ -85,7 +84,7 @@ export async function sendChargeNotices(
   orderId: string,
   installmentId: string,
   attempt: number,
-  result: ChargeResult,
+  result: PaymentResult,
   statusBefore: OrderRecord['status'],
   now: Date,
 ): Promise<void> {
@@ -99,11 +98,20 @@ export async function sendChargeNotices(
   }
 }
 
+/** How an installment was paid: from the balance, by card, or both (docs/adr/0027). */
+function paidWith(installment: InstallmentRecord, order: OrderRecord): string {
+  const fromBalance = installment.balancePaid ?? 0;
+  const card = `charged ${money(installment.amount - fromBalance, order)} to your ${cardOf(order)}`;
+  if (fromBalance === 0) return card;
+  const balance = `took ${money(fromBalance, order)} from your Tessera balance`;
+  return fromBalance >= installment.amount ? balance : `${balance} and ${card}`;
+}
+
 async function chargeNotices(
   after: OrderPartition,
   installment: InstallmentRecord,
   attempt: number,
-  result: ChargeResult,
+  result: PaymentResult,
   statusBefore: OrderRecord['status'],
   now: Date,
 ): Promise<void> {
@@ -114,7 +122,7 @@ async function chargeNotices(
       `receipt#${installment.id}#${attempt}`,
       order,
       `Receipt: ${amount} paid`,
-      `We charged ${amount} to your ${cardOf(order)} for ${which(installment, after)} of order ` +
+      `We ${paidWith(installment, order)} for ${which(installment, after)} of order ` +
         `${order.merchantReference} (${order.id}). Still to pay on this order: ${money(owed(after), order)}.`,
       now,
     );

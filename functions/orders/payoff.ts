@@ -24,7 +24,7 @@ import { requestCharges } from './charge-requests.ts';
 import { refuseWhileDisputed } from './dispute-hold.ts';
 import { type CustomerPrincipal, requireMyPartition } from './me-orders.ts';
 import type { PayoffResponse } from './me-schema.ts';
-import { toMyOrder, unpaidInOrder } from './me-view.ts';
+import { toPayoff, unpaidInOrder } from './me-view.ts';
 import type { InstallmentRecord, OrderPartition } from './model.ts';
 import { concurrentUpdate } from './shared.ts';
 import * as store from './store.ts';
@@ -153,16 +153,7 @@ export async function payoff(
       throw concurrentUpdate();
     }
   }
-  const partition = await requireMyPartition(principal, id);
-  const outcome: PayoffResponse = {
-    object: 'payoff',
-    orderId: id,
-    status: lines.some((l) => l.status === 'pending') ? 'processing' : 'succeeded',
-    amount: charged,
-    currency: partition.order.currency,
-    installments: lines,
-    order: toMyOrder(partition),
-  };
+  const outcome = toPayoff(await requireMyPartition(principal, id), lines, charged, 'card');
   await commit([], outcome);
   return outcome;
 }

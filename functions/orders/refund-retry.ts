@@ -140,6 +140,21 @@ function toBalance(order: OrderRecord, refund: RefundRecord, result: CardRefundR
   return [balanceCreditItem({ ...credit, reference: refund.id }, now)];
 }
 
+/**
+ * Collected money that the customer's balance had paid goes straight back to the balance, in the
+ * refund's own transaction (once per refund: reference `<refundId>#balance`); no card is involved.
+ */
+export function balanceReturnItems(order: OrderRecord, refund: RefundRecord, now: Date) {
+  if (!refund.balanceReturnedAmount) return [];
+  const credit = {
+    customerId: order.customerId,
+    amount: refund.balanceReturnedAmount,
+    currency: order.currency,
+    reason: 'refund' as const,
+  };
+  return [balanceCreditItem({ ...credit, reference: `${refund.id}#balance` }, now)];
+}
+
 /** Claims attempt `attempts + 1` of a refund's card returns (false if another worker moved first). */
 async function claimAttempt(refund: RefundRecord): Promise<boolean> {
   try {

@@ -9,9 +9,16 @@ import type { CardProcessor } from '../payments/processor.ts';
 import { type RefundDetails, refundDetailsOf } from './capture-details.ts';
 import { movementOf, orderEventItems } from './events.ts';
 import { settleOrder } from './lifecycle.ts';
-import type { CaptureRecord, InstallmentRecord, OrderPartition, OrderRecord, RefundRecord } from './model.ts';
+import {
+  balanceShareOfReturn,
+  type CaptureRecord,
+  type InstallmentRecord,
+  type OrderPartition,
+  type OrderRecord,
+  type RefundRecord,
+} from './model.ts';
 import { MAX_REFUND_TRANSACTION_ITEMS } from './policy.ts';
-import { cardRefundKey, recordCardRefunds } from './refund-retry.ts';
+import { balanceReturnItems, cardRefundKey, recordCardRefunds } from './refund-retry.ts';
 import type { RefundResponse } from './schema.ts';
 import { committing, type MerchantPrincipal, requirePartition } from './shared.ts';
 import { canTransition, statusAfter } from './state.ts';
@@ -81,6 +88,7 @@ function applyPlan(plan: CaptureRefund[], at: string) {
   const changed = new Map<string, InstallmentRecord>();
   let reduced = 0;
   let returned = 0;
+  let balanceReturned = 0;
   for (const part of plan) {
     part.installments.forEach((installment, index) => {
       const line = part.result.lines[index];
@@ -99,11 +107,13 @@ function applyPlan(plan: CaptureRefund[], at: string) {
       items.push(store.installmentUpdateItem(installment, set, at, remove));
       const { duePk: _p, dueSk: _s, ...kept } = installment;
       changed.set(installment.id, { ...(remove.length ? kept : installment), ...set } as InstallmentRecord);
-      if (line.refundedBy > 0) {
+      const toBalance = line.refundedBy > 0 ? balanceShareOfReturn(installment, next.refunded ?? 0) : 0;
+      balanceReturned += toBalance;
+      if (line.refundedBy - toBalance > 0) {
         cardRefunds.push({
           installmentId: installment.id,
           chargeId: installment.chargeId ?? '',
-          amount: line.refundedBy,
+          amount: line.refundedBy - toBalance,
           status: 'pending',
         });
       }
@@ -112,7 +122,7 @@ function applyPlan(plan: CaptureRefund[], at: string) {
     reduced += part.result.reduced;
     returned += part.result.refunded;
   }
-  return { lines, cardRefunds, items, changed, reduced, returned };
+  return { lines, cardRefunds, items, changed, reduced, returned, balanceReturned };
 }
 
 /** Refuses a refund the order cannot take: nothing captured, a closed order, an unknown capture. */
@@ -166,7 +176,7 @@ export async function refund(
   const now = clock.now();
   const at = now.toISOString();
   const refundId = newId('refund', now);
-  const { lines, cardRefunds, items, changed, reduced, returned } = applyPlan(plan, at);
+  const { lines, cardRefunds, items, changed, reduced, returned, balanceReturned } = applyPlan(plan, at);
   const installmentsAfter = partition.installments.map((i) => changed.get(i.id) ?? i);
   const refundedOf = new Map(
     plan.map((part) => [part.capture.id, part.capture.refundedAmount + part.amount]),
@@ -196,6 +206,7 @@ export async function refund(
     returnedAmount: returned,
     lines,
     cardRefunds,
+    ...(balanceReturned > 0 ? { balanceReturnedAmount: balanceReturned } : {}),
     ...refundDetailsOf(body),
     createdAt: at,
   };
@@ -204,6 +215,7 @@ export async function refund(
     store.putRefundItem(refundRecord),
     // A full refund closes the order: what was not captured is released.
     ...(fullyRefunded ? [store.deleteAuthExpiryItem(order.id)] : []),
+    ...balanceReturnItems(order, refundRecord, now),
     ...orderEventItems('order.refunded', after, clock, undefined, { refund: movementOf(refundRecord) }),
   );
   if (items.length > MAX_REFUND_TRANSACTION_ITEMS) {

@@ -129,6 +129,10 @@ export const InstallmentStatusSchema = /* @__PURE__ */ defineSchema(() =>
   z.enum(['due', 'charging', 'paid', 'failed', 'cancelled']).meta({ id: 'InstallmentStatus' }),
 );
 
+export const InstallmentPaymentSourceSchema = /* @__PURE__ */ defineSchema(() =>
+  z.enum(['card', 'balance', 'balance_and_card']).meta({ id: 'InstallmentPaymentSource' }),
+);
+
 export const InstallmentResponse = /* @__PURE__ */ defineSchema(() =>
   z
     .object({
@@ -146,6 +150,13 @@ export const InstallmentResponse = /* @__PURE__ */ defineSchema(() =>
       attempts: z.int(),
       refundedAmount: z.int().meta({ description: 'Collected money returned to the card by refunds.' }),
       paidAt: IsoDateTime.optional(),
+      source: InstallmentPaymentSourceSchema.optional().meta({
+        description:
+          'On a paid installment: what paid it, `card`, `balance` (your customer balance, in full) or `balance_and_card`.',
+      }),
+      paidFromBalance: z.int().min(1).optional().meta({
+        description: 'What the customer balance paid of this installment (the card paid the rest).',
+      }),
       failureCode: z.string().optional(),
       lateFee: z.int().min(1).optional().meta({
         description: 'The late fee charged on this installment (at most one), included in `amount`.',

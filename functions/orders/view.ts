@@ -1,7 +1,14 @@
 /** Public representations of orders and their parts: what merchants see, in responses and events. */
 
 import { orderDataOf } from '../lib/order-lines.ts';
-import type { CaptureRecord, InstallmentRecord, OrderPartition, OrderRecord, RefundRecord } from './model.ts';
+import {
+  type CaptureRecord,
+  type InstallmentRecord,
+  type OrderPartition,
+  type OrderRecord,
+  paymentSource,
+  type RefundRecord,
+} from './model.ts';
 import type {
   CaptureResponse,
   InstallmentResponse,
@@ -66,6 +73,8 @@ export function toInstallment(installment: InstallmentRecord): InstallmentRespon
     attempts: installment.attempts,
     refundedAmount: installment.refunded,
     ...(installment.paidAt ? { paidAt: installment.paidAt } : {}),
+    ...(installment.status === 'paid' ? { source: paymentSource(installment) } : {}),
+    ...(installment.balancePaid ? { paidFromBalance: installment.balancePaid } : {}),
     ...(installment.failureCode ? { failureCode: installment.failureCode } : {}),
     ...(installment.lateFee ? { lateFee: installment.lateFee } : {}),
   };

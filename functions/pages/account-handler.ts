@@ -1,12 +1,14 @@
 /**
- * The shopper portal, `/account`: `GET` shows orders (with schedules), saved cards and 2FA settings
- * (signed out: sign in or register; it reads the vault for the saved cards); `POST` takes the forms
- * that may notify (sign-in, step-up codes, 2FA changes) and never reads the vault: on a refusal it
+ * The shopper portal, `/account`: `GET` shows orders (with schedules), disputes, saved cards and 2FA
+ * settings (signed out: sign in or register; it reads the vault for the saved cards); `POST` takes
+ * the forms that may notify (sign-in, step-up codes, 2FA changes, reporting a charge) and never
+ * reads the vault: on a refusal it
  * goes back to `GET /account?error=…`. Card changes (`/account/cards`, card-handler.ts) and payoff
  * (`/account/payoff`) are separate functions with the vault grants only they need.
  */
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { revokeMyAgreement } from '../agreements/me-handler.ts';
+import { fileMyDispute } from '../disputes/handler.ts';
 import { confirmTotp, enrollTotp } from '../twofa/handler.ts';
 import { disableTwoFactor, regenerateRecoveryCodes } from '../twofa/settings-handler.ts';
 import { DONE, renderAccount, viewOf } from './account-page.ts';
@@ -124,6 +126,18 @@ async function signedInStep(request: PageRequest, sessionToken: string): Promise
     return redirect(
       ctx,
       `${view.action}?${revoked.error ? `error=${revoked.error.code}` : 'done=agreement-revoked'}`,
+    );
+  }
+  if (step === 'dispute') {
+    const filed = await invoke(fileMyDispute, ctx.event, {
+      method: 'POST',
+      resource: '/v1/me/disputes',
+      body: { orderId: form.get('order') ?? '', reason: form.get('reason') ?? '' },
+      sessionToken,
+    });
+    return redirect(
+      ctx,
+      filed.error ? `${view.action}?error=${filed.error.code}` : `${view.action}?done=dispute`,
     );
   }
   const card = await cardStepUp(request, sessionToken, {

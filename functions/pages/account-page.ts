@@ -1,6 +1,7 @@
 /** The portal's home page for the request's shopper: orders with schedules, cards, 2FA state. */
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { listAgreements } from '../agreements/me-handler.ts';
+import { listMyDisputesHandler } from '../disputes/handler.ts';
 import { pathPrefix } from '../lib/public-origin.ts';
 import { getMyOrder, listMyOrders } from '../orders/me-handler.ts';
 import {
@@ -8,6 +9,7 @@ import {
   accountHome,
   accountSignedOut,
   type MyAgreement,
+  type MyDispute,
   type MyOrder,
 } from './account-view.ts';
 import { invoke } from './invoke.ts';
@@ -23,7 +25,9 @@ export const DONE: Record<string, string> = {
   'payoff-declined':
     'The card was declined and nothing more was charged. Set another card on the order, then try again.',
   'payoff-failed': 'The payoff could not be made right now. Try again shortly.',
+  'payoff-disputed': 'That order is reported as unauthorized: its payments are paused until we decide.',
   card: 'The card was changed.',
+  dispute: 'Reported. Payments on that order are paused while we look into it; we will write to you.',
   deleted: 'The card was deleted.',
   added: 'The card was saved.',
   '2fa-off': 'Two-factor authentication is off.',
@@ -70,6 +74,16 @@ async function myAgreements(request: PageRequest, sessionToken: string): Promise
   return list.error ? [] : list.json.data;
 }
 
+async function myDisputes(request: PageRequest, sessionToken: string): Promise<MyDispute[]> {
+  const list = await invoke<{ data: MyDispute[] }>(listMyDisputesHandler, request.ctx.event, {
+    method: 'GET',
+    resource: '/v1/me/disputes',
+    query: { limit: '10' },
+    sessionToken,
+  });
+  return list.error ? [] : list.json.data;
+}
+
 /** The portal for the request's shopper, signed out when there is none. */
 export async function renderAccount(
   request: PageRequest,
@@ -83,10 +97,12 @@ export async function renderAccount(
     const setCookies = ctx.sessionToken ? [sessionCookie(ctx, undefined)] : [];
     return htmlResponse(ctx, status, accountSignedOut(view), { setCookies });
   }
-  const [orders, cards, agreements] = await Promise.all([
+  const [orders, cards, disputes, agreements] = await Promise.all([
     myOrders(request, ctx.sessionToken),
     savedCards(ctx.event, ctx.sessionToken),
+    myDisputes(request, ctx.sessionToken),
     myAgreements(request, ctx.sessionToken),
   ]);
-  return htmlResponse(ctx, status, accountHome(view, shopper, orders, cards, newIdempotencyKey, agreements));
+  const home = accountHome(view, shopper, orders, cards, newIdempotencyKey, disputes, agreements);
+  return htmlResponse(ctx, status, home);
 }

@@ -1,4 +1,7 @@
-/** The shopper portal's pages: orders with their schedules, saved cards, two-factor settings. */
+/**
+ * The shopper portal's pages: orders with their schedules (and a way to report one as unauthorized),
+ * disputes with their outcome, saved cards, two-factor settings, and the way to support.
+ */
 import type { CurrencyCode } from '../lib/money.ts';
 import { scheduleTable } from './checkout-view.ts';
 import { formatAmount, formatDate } from './format.ts';
@@ -19,6 +22,20 @@ export interface MyOrder {
   outstandingAmount: number;
   nextPayment?: { amount: number; dueDate: string } | null;
   installments: Array<{ seq: number; dueDate: string; amount: number; interest: number; status: string }>;
+  disputed?: boolean;
+}
+
+/** A dispute as `GET /v1/me/disputes` shows it to its shopper. */
+export interface MyDispute {
+  id: string;
+  orderId: string;
+  merchantReference: string;
+  reason: string;
+  status: string;
+  amount: number;
+  currency: CurrencyCode;
+  resolution?: { outcome: string; note: string; creditedAmount: number; cancelledAmount: number };
+  createdAt: string;
 }
 
 export interface AccountView {
@@ -31,14 +48,60 @@ export interface AccountView {
 }
 
 const PAYABLE = new Set(['captured', 'in_arrears']);
+/** Orders with money captured: the API decides (409/422 otherwise); these are the ones worth offering. */
+const DISPUTABLE = new Set(['captured', 'in_arrears', 'paid_off', 'partially_refunded']);
+
+/** The reasons `POST /v1/me/disputes` takes, in the shopper's words. */
+export const DISPUTE_REASON_TEXT: Record<string, string> = {
+  unauthorized: 'I did not make this purchase',
+  card_lost_or_stolen: 'My card was lost or stolen',
+  account_takeover: 'Someone else used my account',
+  not_recognized: 'I do not recognize this purchase',
+};
+
+const DISPUTE_STATUS_TEXT: Record<string, string> = {
+  under_review: 'Under review: payments on this order are paused',
+  won: 'Closed: the charge was found to be yours, and payments resumed',
+  lost: 'Closed in your favour: you owe nothing for this order',
+};
+
+/** "Report this charge": a dispute pauses the order's payments at once (Regulation E). */
+function disputeForm(view: AccountView, order: MyOrder): Html | string {
+  if (order.disputed || !DISPUTABLE.has(order.status)) return '';
+  const options = Object.entries(DISPUTE_REASON_TEXT).map(
+    ([value, label]) => html`<option value="${value}">${label}</option>`,
+  );
+  return html`<details><summary>Report this charge as unauthorized</summary>${form(
+    view.ctx,
+    view.action,
+    'dispute',
+    html`<label for="reason-${order.id}">What happened?</label><select id="reason-${order.id}" name="reason">${options}</select><p class="muted">Payments on this order pause while we look into it. If it was not you, you owe nothing.</p><button type="submit" class="secondary">Report</button>`,
+    hidden('order', order.id),
+  )}</details>`;
+}
+
+function disputesSection(view: AccountView, disputes: MyDispute[]): Html | string {
+  if (disputes.length === 0) return '';
+  const rows = disputes.map((d) => {
+    const money = (v: number) => formatAmount(v, d.currency, view.locale);
+    const credited =
+      d.resolution && d.resolution.creditedAmount > 0
+        ? html` · ${money(d.resolution.creditedAmount)} back to your card`
+        : '';
+    return html`<li data-testid="dispute-${d.id}">${d.merchantReference} · ${money(d.amount)} · reported ${formatDate(d.createdAt.slice(0, 10), view.locale)}: <strong>${DISPUTE_STATUS_TEXT[d.status] ?? d.status}</strong>${credited}${d.resolution?.note ? html`<br><span class="muted">${d.resolution.note}</span>` : ''}</li>`;
+  });
+  return html`<h2>Your disputes</h2><ul>${rows}</ul>`;
+}
 
 function orderSection(view: AccountView, order: MyOrder, cards: SavedCard[], idempotencyKey: string): Html {
   const money = (v: number) => formatAmount(v, order.currency, view.locale);
   const next = order.nextPayment
     ? html`<p>Next payment: <strong>${money(order.nextPayment.amount)}</strong> on ${formatDate(order.nextPayment.dueDate, view.locale)}</p>`
     : '';
+  // A disputed order's payments are paused (the API answers 422 order_disputed): no payoff, no card change.
+  const payable = PAYABLE.has(order.status) && !order.disputed;
   const payoff =
-    PAYABLE.has(order.status) && order.outstandingAmount > 0
+    payable && order.outstandingAmount > 0
       ? form(
           view.ctx,
           `${view.action}/payoff`,
@@ -49,7 +112,7 @@ function orderSection(view: AccountView, order: MyOrder, cards: SavedCard[], ide
       : '';
   const otherCards = cards.filter((c) => c.last4 !== order.card.last4 || c.brand !== order.card.brand);
   const change =
-    PAYABLE.has(order.status) && otherCards.length > 0
+    payable && otherCards.length > 0
       ? form(
           view.ctx,
           `${view.action}/cards`,
@@ -60,7 +123,7 @@ function orderSection(view: AccountView, order: MyOrder, cards: SavedCard[], ide
       : '';
   return html`<section data-testid="order-${order.id}" aria-labelledby="h-${order.id}"><h3 id="h-${order.id}">${order.merchantReference} · ${money(order.amount)}</h3>
 <p>Status: ${order.status.replace(/_/g, ' ')} · paid ${money(order.paidAmount)} · still owed ${money(order.outstandingAmount)} · ${order.card.brand} ending ${order.card.last4}</p>
-${next}${scheduleTable(order.installments, order.currency, view.locale, `Schedule of ${order.merchantReference}`)}${payoff}${change}</section>`;
+${order.disputed ? html`<p class="muted">Reported as unauthorized: its payments are paused while we look into it.</p>` : ''}${next}${scheduleTable(order.installments, order.currency, view.locale, `Schedule of ${order.merchantReference}`)}${payoff}${change}${disputeForm(view, order)}</section>`;
 }
 
 function cardsSection(view: AccountView, cards: SavedCard[]): Html {
@@ -139,6 +202,7 @@ export function accountHome(
   orders: MyOrder[],
   cards: SavedCard[],
   idempotencyKey: () => string,
+  disputes: MyDispute[] = [],
   agreements: MyAgreement[] = [],
 ): Html {
   return page(
@@ -147,7 +211,8 @@ export function accountHome(
     'Your Tessera account',
     html`${alert(view.error)}${notice(view.info)}<p class="muted">Signed in as ${shopper.email}</p>
 <h2>Your orders</h2>${orders.length ? orders.map((o) => orderSection(view, o, cards, idempotencyKey())) : html`<p>No orders yet.</p>`}
-${agreementsSection(view, agreements)}${cardsSection(view, cards)}${twoFactorSection(view, shopper.twoFactorEnabled === true)}
+${disputesSection(view, disputes)}${agreementsSection(view, agreements)}${cardsSection(view, cards)}${twoFactorSection(view, shopper.twoFactorEnabled === true)}
+<h2>Help</h2><p><a href="${view.action}/support">Write to Tessera support</a>: a secure conversation, only after sign-in. Never type a card number or a code; if you do, we mask it.</p>
 ${form(view.ctx, view.action, 'sign-out', html`<button type="submit" class="secondary">Sign out</button>`)}`,
   );
 }

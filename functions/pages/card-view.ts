@@ -35,6 +35,9 @@ const ERROR_TEXT: Record<string, string> = {
   rate_limited: 'Too many attempts. Please wait a moment and try again.',
   too_many_requests: 'Too many attempts. Please wait a moment and try again.',
   sign_in_required: 'Please sign in again.',
+  order_not_disputable: 'That order has nothing charged that could be reported.',
+  resource_missing: 'That order or conversation was not found.',
+  concurrent_update: 'Something changed at the same time. Please try again.',
 };
 
 export const errorText = (code: string | undefined): string | undefined =>

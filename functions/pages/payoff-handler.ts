@@ -21,7 +21,13 @@ export const accountPayoff = pageHandler(async (request) => {
     headers: { 'idempotency-key': form.get('key') ?? '' },
   });
   if (answer.error) {
-    return redirect(ctx, `${back}?done=${answer.status === 402 ? 'payoff-declined' : 'payoff-failed'}`);
+    const done =
+      answer.status === 402
+        ? 'payoff-declined'
+        : answer.error.code === 'order_disputed'
+          ? 'payoff-disputed'
+          : 'payoff-failed';
+    return redirect(ctx, `${back}?done=${done}`);
   }
   return redirect(
     ctx,

@@ -77,6 +77,12 @@ export interface CardProcessor {
    * charges and refunds; a withdrawal through such an adapter fails without moving money.
    */
   payout?(request: PayoutRequest): Promise<PayoutOutcome>;
+  /**
+   * The outcome the processor recorded for a payout key (the withdrawal id), or undefined when it
+   * never received that key. Never pays out. The withdrawal reconciler (functions/balance/reconcile.ts)
+   * settles a withdrawal left `pending` by asking this; an adapter with `payout` must offer it.
+   */
+  payoutOutcome?(idempotencyKey: string): Promise<PayoutOutcome | undefined>;
 }
 
 export interface TransferRequest {

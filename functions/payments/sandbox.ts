@@ -184,6 +184,17 @@ export class SandboxProcessor implements CardProcessor {
     return this.#store('PAYOUT', request.idempotencyKey, print, await this.#payoutOutcome(request, now), now);
   }
 
+  async payoutOutcome(idempotencyKey: string): Promise<PayoutOutcome | undefined> {
+    const { Item } = await ddb().send(
+      new GetCommand({
+        TableName: tableName(),
+        Key: recordKey('PAYOUT', idempotencyKey),
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? (Item.outcome as PayoutOutcome) : undefined;
+  }
+
   async #payoutOutcome(request: PayoutRequest, now: Date): Promise<PayoutOutcome> {
     if (!this.#cardSummary) {
       return { status: 'failed', code: 'processing_error', message: 'Payouts are not configured.' };

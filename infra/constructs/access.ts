@@ -12,7 +12,7 @@ import { type Data, tableName } from './data.ts';
 import { TesseraFunction } from './function.ts';
 import type { LeastPrivilegeRole } from './iam.ts';
 import { Keys } from './keys.ts';
-import type { VaultNetwork } from './network.ts';
+import { callsProcessor, type VaultNetwork } from './network.ts';
 import type { Notifications } from './notify.ts';
 import { Secrets } from './secrets.ts';
 
@@ -149,6 +149,7 @@ export function accessFunction(
     logRemovalPolicy: context.logRemovalPolicy,
     ...(props.timeout ? { timeout: props.timeout } : {}),
     ...(network ? { network, roleName: cdeRoleName(context.stage, id) } : {}),
+    ...(network && callsProcessor(access) ? { callsProcessor: true } : {}),
     ...reservedConcurrency(props.reservedConcurrency, network ? context.cdeReservedConcurrency : undefined),
   });
   const role = fn.executionRole;

@@ -4,15 +4,15 @@ import {
   AccessLogFormat,
   ApiKeySourceType,
   AuthorizationType,
+  AwsIntegration,
   CfnAccount,
   type CfnRestApi,
   EndpointType,
   type JsonSchema,
-  LambdaIntegration,
   LogGroupLogDestination,
-  type Method,
+  Method,
   MethodLoggingLevel,
-  type Model,
+  Model,
   Period,
   type RequestValidator,
   ResponseType,
@@ -27,10 +27,12 @@ import { CfnLoggingConfiguration, CfnWebACL, CfnWebACLAssociation } from 'aws-cd
 import { Construct } from 'constructs';
 import { z } from 'zod';
 import type { ErrorCode } from '../../functions/lib/error-codes.ts';
+import { USAGE_KEY_REFUSED } from '../../functions/lib/errors.ts';
 import type { Route, RouteAuth } from '../routes/index.ts';
 import { type AccessContext, accessFunction, type FunctionStack, functionStack, pascal } from './access.ts';
 import type { TesseraFunction } from './function.ts';
 import { LeastPrivilegeRole } from './iam.ts';
+import { MerchantKeyIssuers } from './merchant-keys.ts';
 
 export interface ApiLimits {
   /** Stage-wide steady-state requests per second and burst (every method). */
@@ -180,14 +182,33 @@ export class Api extends Construct {
       validateRequestParameters: true,
     });
 
+    const merchantPlanName = `tessera-${stage}-merchant`;
+    this.merchantUsagePlan = this.api.addUsagePlan('MerchantUsagePlan', {
+      name: merchantPlanName,
+      description:
+        "Per merchant: each merchant's API key (issued at onboarding) gets this throttle and quota for itself.",
+      throttle: { rateLimit: props.limits.merchant.rateLimit, burstLimit: props.limits.merchant.burstLimit },
+      quota: { limit: props.limits.merchant.dailyQuota, period: Period.DAY },
+      apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
+    });
+
+    // Created before the routes: the onboarding and rotation functions get its grant.
+    const keyIssuers = props.merchantApiKeys
+      ? new MerchantKeyIssuers(this, 'MerchantKeyIssuers', {
+          plan: this.merchantUsagePlan,
+          planName: merchantPlanName,
+        })
+      : undefined;
+
     const functions = new Map<string, TesseraFunction>();
     const methods = new Map<string, Method>();
     for (const route of props.routes) {
       if (route.localOnly) continue;
       if (functions.has(route.operationId)) throw new Error(`Duplicate operationId "${route.operationId}"`);
       const fn = this.addRouteFunction(route, props);
+      if (route.access.usagePlanKeys) keyIssuers?.grant(fn);
       functions.set(route.operationId, fn);
-      methods.set(route.operationId, this.addRouteMethod(route, fn, validator, props.merchantApiKeys));
+      methods.set(route.operationId, this.addRouteMethod(route, fn, validator, props));
     }
     this.functions = functions;
     this.methods = methods;
@@ -211,22 +232,14 @@ export class Api extends Construct {
       },
     );
 
-    this.merchantUsagePlan = this.api.addUsagePlan('MerchantUsagePlan', {
-      name: `tessera-${stage}-merchant`,
-      description:
-        "Per merchant: each merchant's API key (issued at onboarding) gets this throttle and quota for itself.",
-      throttle: { rateLimit: props.limits.merchant.rateLimit, burstLimit: props.limits.merchant.burstLimit },
-      quota: { limit: props.limits.merchant.dailyQuota, period: Period.DAY },
-      apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
-    });
-
     this.webAcl = this.addWaf(props);
   }
 
   /**
-   * Functions live in one nested stack per capability, so the stack stays far below
-   * CloudFormation's 500-resource limit however many routes are added (each route costs about
-   * eight resources: function, role, policy, log group, alarms).
+   * Functions, with their methods, body models and invoke permissions, live in one nested stack
+   * per capability, so the parent stays far below CloudFormation's 500-resource limit however many
+   * routes are added (each route costs its capability about eleven resources: function, role,
+   * policy, log group, alarms, method, model, permission; and the parent only its new path segments).
    */
   private capabilityStack(route: Route, props: ApiProps): CapabilityStack {
     const capability = /^functions\/([^/]+)\//.exec(route.entry)?.[1];
@@ -259,12 +272,20 @@ export class Api extends Construct {
     );
   }
 
+  /**
+   * The route's method, its body model and the permission that lets this API's stage invoke the
+   * function, all in the function's capability stack (docs/adr/0025-api-resources-per-capability.md):
+   * the parent keeps the REST API and its path resources only, so a route costs the parent at most
+   * its new path segments. The permission names the stage by its literal name: a reference to the
+   * Stage would make the capability stack depend on the deployment, which depends on its methods.
+   */
   private addRouteMethod(
     route: Route,
     fn: TesseraFunction,
     validator: RequestValidator,
-    merchantApiKeys: boolean,
+    props: ApiProps,
   ): Method {
+    const home = this.capabilityStack(route, props).stack;
     const resource = this.api.root.resourceForPath(route.path);
     const requestParameters: Record<string, boolean> = {};
     for (const match of route.path.matchAll(/\{([^}]+)\}/g)) {
@@ -272,25 +293,36 @@ export class Api extends Construct {
     }
     const requestModels: Record<string, Model> = {};
     if (route.request?.body) {
-      requestModels['application/json'] = this.api.addModel(`${route.operationId}Body`, {
+      requestModels['application/json'] = new Model(home, `${route.operationId}Body`, {
+        restApi: this.api,
         modelName: `${route.operationId}Body`,
         contentType: 'application/json',
         schema: toGatewaySchema(route.request.body),
       });
     }
-    const method = resource.addMethod(
-      route.method,
-      // allowTestInvoke: false keeps the function's resource policy to the deployed stage only.
-      new LambdaIntegration(fn, { proxy: true, allowTestInvoke: false }),
-      {
+    const method = new Method(home, `${route.operationId}Method`, {
+      resource,
+      httpMethod: route.method,
+      // LambdaIntegration's own permission would reference the Stage (a cycle through the deployment).
+      integration: new AwsIntegration({
+        proxy: true,
+        service: 'lambda',
+        path: `2015-03-31/functions/${fn.functionArn}/invocations`,
+      }),
+      options: {
         operationName: route.operationId,
         authorizationType: route.auth === 'operator' ? AuthorizationType.IAM : AuthorizationType.NONE,
-        apiKeyRequired: merchantApiKeys && route.auth === 'merchant',
+        apiKeyRequired: props.merchantApiKeys && route.auth === 'merchant',
         requestValidator: validator,
         requestParameters,
         requestModels,
       },
-    );
+    });
+    // The deployed stage only (no console test invocations), this method and path only.
+    fn.addPermission(`ApiPermission${route.operationId}`, {
+      principal: new ServicePrincipal('apigateway.amazonaws.com'),
+      sourceArn: this.api.arnForExecuteApi(route.method, route.path.replace(/\{[^}]+\}/g, '*'), props.stage),
+    });
     if (route.auth !== 'operator') {
       Validations.of(method).acknowledge({
         id: 'AwsSolutions-APIG4',
@@ -413,6 +445,14 @@ export class Api extends Construct {
       ['Quota', ResponseType.QUOTA_EXCEEDED, 'rate_limit_error', 'quota_exceeded', gatewayMessage, '429'],
       ['Waf', ResponseType.WAF_FILTERED, 'permission_error', 'request_blocked', '"Request blocked."', '403'],
       ['AccessDenied', ResponseType.ACCESS_DENIED, 'permission_error', 'forbidden', gatewayMessage, '403'],
+      [
+        'UsageKey',
+        ResponseType.INVALID_API_KEY,
+        'permission_error',
+        'usage_key_invalid',
+        JSON.stringify(USAGE_KEY_REFUSED),
+        '403',
+      ],
       [
         'MissingAuth',
         ResponseType.MISSING_AUTHENTICATION_TOKEN,

@@ -26,6 +26,8 @@ import {
 } from 'aws-cdk-lib/aws-route53resolver';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import type { RouteAccess } from '../routes/index.ts';
+import { ProcessorEgress } from './egress.ts';
 import { LeastPrivilegeRole } from './iam.ts';
 
 /** The AWS services the CDE reaches (through its endpoints): the only names its DNS resolves. */
@@ -36,7 +38,19 @@ export interface VaultNetworkProps {
   logKey: IKey;
   logRetention: RetentionDays;
   logRemovalPolicy: RemovalPolicy;
+  /**
+   * Builds the controlled route to the card processor (ProcessorEgress, a nested stack): processor
+   * subnets whose only way out passes an AWS Network Firewall that admits the processor's API
+   * domains. Off: no route out at all (context `processorEgress`, docs/adr/0026-processor-egress.md).
+   */
+  processorEgress?: boolean;
+  /** Firewall delete protection (prod). */
+  deleteProtection?: boolean;
 }
+
+/** A function that holds the processor's API key calls the processor: in the CDE it needs the egress. */
+export const callsProcessor = (access: RouteAccess): boolean =>
+  (access.secrets ?? []).includes('processor-api-key');
 
 /** Item-level DynamoDB actions the CDE may perform through its endpoint (no table admin). */
 const DYNAMODB_ITEM_ACTIONS = [
@@ -53,15 +67,21 @@ const DYNAMODB_ITEM_ACTIONS = [
 ];
 
 /**
- * The cardholder data environment's network: isolated subnets only (no internet gateway, no NAT),
+ * The cardholder data environment's network: isolated subnets (no internet gateway, no NAT),
  * reaching AWS only through VPC endpoints whose policies name the exact tables, keys and secrets
  * the vault functions use; anything else is unreachable from inside, even with stolen credentials.
+ * With `processorEgress`, the functions that call the card processor run in subnets of their own
+ * whose one route out passes a Network Firewall admitting the processor's domains only (egress.ts).
  * VPC flow logs record all traffic and Route 53 Resolver query logs every DNS query (PCI DSS 10);
  * a DNS firewall resolves only the AWS service names the endpoints serve (PCI DSS 1.3.2).
  */
 export class VaultNetwork extends Construct {
   readonly vpc: Vpc;
   readonly subnets: SubnetSelection = { subnetType: SubnetType.PRIVATE_ISOLATED };
+  /** Where the functions that call the processor run: the egress subnets, else the isolated ones. */
+  readonly processorSubnets: SubnetSelection;
+  /** The controlled route to the card processor, when `processorEgress` is on. */
+  readonly egress?: ProcessorEgress;
   /** Attached to every vault function: HTTPS out, nothing in. */
   readonly functionSecurityGroup: SecurityGroup;
   private readonly endpointSecurityGroup: SecurityGroup;
@@ -105,13 +125,27 @@ export class VaultNetwork extends Construct {
       trafficType: FlowLogTrafficType.ALL,
     });
 
+    if (props.processorEgress) {
+      this.egress = new ProcessorEgress(this, 'ProcessorEgress', {
+        stage: props.stage,
+        vpcId: this.vpc.vpcId,
+        availabilityZones: this.vpc.availabilityZones,
+        logKey: props.logKey,
+        logRetention: props.logRetention,
+        logRemovalPolicy: props.logRemovalPolicy,
+        deleteProtection: props.deleteProtection ?? false,
+      });
+    }
+    this.processorSubnets = this.egress ? { subnets: this.egress.processorSubnets } : this.subnets;
+
     this.functionSecurityGroup = new SecurityGroup(this, 'FunctionSg', {
       vpc: this.vpc,
       description: 'Vault functions: no inbound; HTTPS out to the VPC endpoints only',
       allowAllOutbound: false,
     });
     // Isolated subnets route only to the VPC and the DynamoDB gateway endpoint, so 443 "anywhere"
-    // reaches exactly the endpoints (the gateway endpoint's prefix list needs a lookup).
+    // reaches exactly the endpoints (the gateway endpoint's prefix list needs a lookup); from the
+    // processor subnets it also reaches the egress firewall, which passes the processor domains only.
     this.functionSecurityGroup.addEgressRule(Peer.anyIpv4(), Port.tcp(443), 'HTTPS to the VPC endpoints');
     this.endpointSecurityGroup = new SecurityGroup(this, 'EndpointSg', {
       vpc: this.vpc,
@@ -142,7 +176,8 @@ export class VaultNetwork extends Construct {
   /**
    * DNS is the one way out of an isolated subnet that no security group sees (DNS tunnelling), so
    * every query is logged (PCI DSS 10.2) and the Route 53 Resolver DNS Firewall answers only the
-   * AWS service names the endpoints serve: anything else gets NXDOMAIN.
+   * AWS service names the endpoints serve and, with the egress, the processor's API name: anything
+   * else gets NXDOMAIN.
    */
   private addDnsControls(props: VaultNetworkProps): void {
     const queryLogs = new LogGroup(this, 'DnsQueryLogs', {
@@ -176,7 +211,24 @@ export class VaultNetwork extends Construct {
       name: `tessera-${props.stage}-vault-dns-firewall`,
       firewallRules: [
         { firewallDomainListId: allowed.attrId, priority: 1, action: 'ALLOW' },
-        { firewallDomainListId: everything.attrId, priority: 2, action: 'BLOCK', blockResponse: 'NXDOMAIN' },
+        ...(this.egress
+          ? [
+              {
+                firewallDomainListId: this.egress.dnsDomains.attrId,
+                priority: 2,
+                action: 'ALLOW',
+                // The processor's name may be a CNAME into its provider's zone: trust the chain
+                // that starts at the exact allowed name (the query itself carries nothing).
+                firewallDomainRedirectionAction: 'TRUST_REDIRECTION_DOMAIN',
+              },
+            ]
+          : []),
+        {
+          firewallDomainListId: everything.attrId,
+          priority: 100,
+          action: 'BLOCK',
+          blockResponse: 'NXDOMAIN',
+        },
       ],
     });
     new CfnFirewallRuleGroupAssociation(this, 'DnsFirewallAssociation', {
@@ -205,7 +257,8 @@ export class VaultNetwork extends Construct {
       this.vpc
         .addGatewayEndpoint('DynamoDb', {
           service: GatewayVpcEndpointAwsService.DYNAMODB,
-          subnets: [this.subnets],
+          // The processor subnets too: their default route leads to the firewall, not to DynamoDB.
+          subnets: [this.subnets, ...(this.egress ? [this.processorSubnets] : [])],
         })
         .addToPolicy(this.dynamoDbPolicy);
     }

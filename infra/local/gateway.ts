@@ -3,12 +3,20 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { ApiError, errorBody, tooManyRequests, unauthorized } from '../../functions/lib/errors.ts';
+import {
+  ApiError,
+  errorBody,
+  forbidden,
+  tooManyRequests,
+  USAGE_KEY_REFUSED,
+  unauthorized,
+} from '../../functions/lib/errors.ts';
 import { newId } from '../../functions/lib/ids.ts';
 import { redactText } from '../../functions/lib/logger.ts';
 import { routes as allRoutes, type Route } from '../routes/index.ts';
 import { pageRoutes } from '../routes/pages.ts';
 import { buildProxyEvent, decodeSegment, lastHeader, requestUrl } from './proxy-event.ts';
+import type { LocalUsageKeys } from './usage-keys.ts';
 
 /** The deployed API's limits, applied identically here. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -23,6 +31,11 @@ export interface GatewayOptions {
   throttle?: { ratePerSecond: number; burst: number };
   /** Serve `localOnly` routes (the sandbox outbox). */
   includeLocalOnly?: boolean;
+  /**
+   * Merchant routes require a usage key (`x-api-key`) these accept, as API Gateway's methods do
+   * with `merchantApiKeys` on; without, no key is required.
+   */
+  usageKeys?: Pick<LocalUsageKeys, 'accepts'>;
 }
 
 export interface Gateway {
@@ -241,6 +254,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       if (wait > 0) {
         req.resume();
         return sendError(res, tooManyRequests('Too many requests; slow down.', wait), requestId);
+      }
+      if (
+        route.auth === 'merchant' &&
+        options.usageKeys &&
+        !options.usageKeys.accepts(lastHeader(req, 'x-api-key'))
+      ) {
+        req.resume();
+        return sendError(res, forbidden('usage_key_invalid', USAGE_KEY_REFUSED), requestId);
       }
       let operatorArn: string | undefined;
       if (route.auth === 'operator') {

@@ -5,6 +5,7 @@ import { resetDdb } from '../../functions/lib/dynamodb.ts';
 import { keyService, setKeyService, setLocalKeyServiceFactory } from '../../functions/lib/key-service.ts';
 import { LocalKeyService } from '../../functions/lib/key-service-local.ts';
 import { resetSecrets } from '../../functions/lib/secrets.ts';
+import { setLocalUsageKeys } from '../../functions/merchants/usage-keys.ts';
 import { monitorStream } from '../../functions/monitoring/stream-handler.ts';
 import { createTables, tableEnv } from './bootstrap-tables.ts';
 import { registerLocalCollection } from './collection.ts';
@@ -16,6 +17,7 @@ import { type Scheduler, startScheduler } from './scheduler.ts';
 import { seedDemoMerchant } from './seed.ts';
 import { startLedgerFeed } from './settlements.ts';
 import { type StreamPoller, startStreamPoller } from './streams.ts';
+import { LocalUsageKeys } from './usage-keys.ts';
 
 export interface LocalRuntimeOptions {
   dataDir: string;
@@ -27,6 +29,12 @@ export interface LocalRuntimeOptions {
   seed?: boolean;
   scheduler?: boolean;
   throttle?: { ratePerSecond: number; burst: number };
+  /**
+   * Merchant routes require the usage key (`x-api-key`) issued at onboarding, as deployed with the
+   * `merchantApiKeys` context (keys kept in `<data dir>/usage-keys.json`). Default off; `npm start`
+   * and the e2e tests turn it on.
+   */
+  merchantApiKeys?: boolean;
   onProgress?: OnProgress;
 }
 
@@ -35,7 +43,7 @@ export interface LocalRuntime {
   operatorToken: string;
   operatorTokenSource: string;
   dynamodbEndpoint: string;
-  demoMerchant?: { merchantId: string; apiKey?: string };
+  demoMerchant?: { merchantId: string; apiKey?: string; usageKey?: string };
   scheduler?: Scheduler;
   /** The main table's stream feeding the merchant ledger; `drain()` brings the ledger up to date. */
   ledgerFeed: StreamPoller;
@@ -88,6 +96,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   // The local adapter is chosen here, never in functions/ (Lambda bundles must not contain it).
   setLocalKeyServiceFactory((dataDir) => new LocalKeyService({ dataDir }));
   setKeyService(undefined);
+  const usageKeys = options.merchantApiKeys ? new LocalUsageKeys({ dataDir: options.dataDir }) : undefined;
+  setLocalUsageKeys(usageKeys);
 
   try {
     // The local key service creates its wrapping keys on first use: do it now, and prove it works.
@@ -115,6 +125,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const gateway: Gateway = await startGateway({
       operatorToken: operator.token,
       includeLocalOnly: true,
+      ...(usageKeys ? { usageKeys } : {}),
       ...(options.port !== undefined ? { port: options.port } : {}),
       ...(options.throttle ? { throttle: options.throttle } : {}),
     });
@@ -132,6 +143,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         riskFeed.stop();
         ledgerFeed.stop();
         await gateway.close();
+        setLocalUsageKeys(undefined);
         resetDdb();
         await dynamo?.stop();
       },

@@ -16,6 +16,8 @@ const runtime = await startLocalRuntime({
   dynamodb: { dbPath: join(dataDir, 'dynamodb'), ...(dynamoPort ? { port: dynamoPort } : {}) },
   seed: true,
   scheduler: true,
+  // As deployed: merchant routes require the usage key issued at onboarding (TESSERA_MERCHANT_API_KEYS=0: off).
+  merchantApiKeys: process.env.TESSERA_MERCHANT_API_KEYS !== '0',
   onProgress: progress,
 }).catch((error: Error) => {
   process.stderr.write(`tessera: failed to start: ${error.message}\n`);
@@ -23,7 +25,10 @@ const runtime = await startLocalRuntime({
 });
 
 const demo = runtime.demoMerchant;
-const checkoutUrl = demo?.apiKey ? await demoCheckout(runtime.url, demo.apiKey) : undefined;
+const checkoutUrl = demo?.apiKey ? await demoCheckout(runtime.url, demo.apiKey, demo.usageKey) : undefined;
+const keysRequired = process.env.TESSERA_MERCHANT_API_KEYS !== '0';
+// Merchant routes need both keys: after the first start neither is shown again (rotation issues both).
+const usageHeader = keysRequired ? ` -H "x-api-key: ${demo?.usageKey ?? '<demo usage key>'}"` : '';
 const lines = [
   `tessera: listening on ${runtime.url} (ready in ${Math.round(performance.now() - started)} ms)`,
   `  DynamoDB Local:   ${runtime.dynamodbEndpoint} (data in ${join(dataDir, 'dynamodb')})`,
@@ -33,6 +38,11 @@ const lines = [
   demo?.apiKey
     ? `  demo API key:     ${demo.apiKey}   (shown this once; rotate with POST /v1/admin/merchants/${demo.merchantId}/keys)`
     : '  demo API key:     shown on the first start only; rotate it to get a new one',
+  ...(demo?.usageKey
+    ? [`  demo usage key:   ${demo.usageKey}   (x-api-key; shown this once, replaced on rotation)`]
+    : keysRequired
+      ? ['  demo usage key:   shown on the first start only; rotating the API key issues a new one too']
+      : []),
   `  shopper portal:   ${runtime.url}/account`,
   checkoutUrl
     ? `  hosted checkout:  ${checkoutUrl}   (a demo session of USD 400.00; open it in a browser)`
@@ -40,17 +50,18 @@ const lines = [
   '',
   'try:',
   `  curl -s ${runtime.url}/v1/health`,
-  `  curl -s ${runtime.url}/v1/config -H "Authorization: Bearer ${demo?.apiKey ?? '<demo API key>'}"`,
+  `  curl -s ${runtime.url}/v1/config -H "Authorization: Bearer ${demo?.apiKey ?? '<demo API key>'}"${usageHeader}`,
   '',
 ];
 process.stdout.write(`${lines.join('\n')}\n`);
 
 /** A demo checkout session of the seeded merchant, returning to the portal (loopback is allowed locally). */
-async function demoCheckout(api: string, apiKey: string): Promise<string | undefined> {
+async function demoCheckout(api: string, apiKey: string, usageKey?: string): Promise<string | undefined> {
   const res = await fetch(`${api}/v1/checkout-sessions`, {
     method: 'POST',
     headers: {
       Authorization: `Bearer ${apiKey}`,
+      ...(usageKey ? { 'x-api-key': usageKey } : {}),
       'Content-Type': 'application/json',
       'Idempotency-Key': `demo_${randomBytes(12).toString('hex').replace(/\d/g, 'x')}`,
     },

@@ -14,7 +14,7 @@ export const balanceRoutes: Route[] = [
     auth: 'customer',
     summary: 'Your balance per currency and the double-entry ledger it is derived from',
     description:
-      'Credited by refunds of money already collected that could not go back to the card (and, later, dispute outcomes); debited by withdrawals.',
+      'Credited by refunds of money already collected that could not go back to the card (or that the balance had paid), and by reversals; debited by withdrawals and by installments paid from the balance (POST /v1/me/orders/{id}/balance-payments, and collection, which applies the balance first).',
     tags: ['customer'],
     responses: { 200: { description: 'The balance.', schema: BalanceResponse } },
     errors: ['concurrent_update'],

@@ -6,6 +6,7 @@ import {
   DisputeResponse,
   FileDisputeBody,
   ListDisputesQuery,
+  MyDisputeListResponse,
   ResolveDisputeBody,
 } from '../../functions/disputes/schema.ts';
 import type { Route } from './route.ts';
@@ -33,6 +34,20 @@ export const disputesRoutes: Route[] = [
     },
     errors: ['resource_missing', 'order_not_disputable', 'concurrent_update'],
     access: { main: 'readwrite', secrets: ['session-signing'], notify: true },
+  },
+  {
+    operationId: 'listMyDisputes',
+    method: 'GET',
+    path: '/v1/me/disputes',
+    entry: 'functions/disputes/handler.ts',
+    handler: 'listMyDisputesHandler',
+    auth: 'customer',
+    summary: 'Your disputes, newest first, with their status and outcome',
+    tags: ['customer'],
+    request: { query: ListDisputesQuery },
+    responses: { 200: { description: 'A page of your disputes.', schema: MyDisputeListResponse } },
+    errors: ['invalid_cursor'],
+    access: { main: 'read', secrets: ['session-signing', 'cursor-signing'] },
   },
   {
     operationId: 'listDisputes',
@@ -129,6 +144,7 @@ export const disputesRoutes: Route[] = [
       'installment_charging',
       'concurrent_update',
     ],
-    access: { main: 'readwrite', notify: true },
+    // fraud_confirmed refunds to the card through the processor (its live key).
+    access: { main: 'readwrite', notify: true, secrets: ['processor-api-key'] },
   },
 ];

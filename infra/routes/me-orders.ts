@@ -1,4 +1,5 @@
 import {
+  BalancePaymentBody,
   ChangeOrderCardBody,
   ListMyOrdersQuery,
   MyOrderListResponse,
@@ -68,6 +69,35 @@ export const meOrdersRoutes: Route[] = [
     ],
     // Each installment goes to the charger (the only function outside the vault that detokenizes).
     access: { main: 'readwrite', secrets: ['session-signing'], queues: ['collection-charges'] },
+    idempotent: true,
+  },
+  {
+    operationId: 'payMyOrderFromBalance',
+    method: 'POST',
+    path: '/v1/me/orders/{id}/balance-payments',
+    entry: 'functions/orders/payoff-handler.ts',
+    handler: 'payMyOrderFromBalance',
+    auth: 'customer',
+    summary: 'Pay an installment, or everything still owed on the order, from your balance',
+    description:
+      'Each installment is paid in full from your customer balance (GET /v1/me/balance), in one transaction with its ledger debit; `installment.paid` carries `source: balance`. The balance must cover all that is asked, else 422 `insufficient_balance` and nothing moves. No card is charged. Collection also applies an available balance first when an installment falls due (see the README).',
+    tags: ['customer'],
+    request: { params: OrderIdParams, body: BalancePaymentBody },
+    responses: {
+      200: {
+        description: 'Paid (or `processing` while an installment was already being charged to the card).',
+        schema: PayoffResponse,
+      },
+    },
+    errors: [
+      'order_disputed',
+      'resource_missing',
+      'order_not_payable',
+      'insufficient_balance',
+      'concurrent_update',
+    ],
+    // The ledger and the order live in the main table; no card, no queue.
+    access: { main: 'readwrite', secrets: ['session-signing'] },
     idempotent: true,
   },
   {

@@ -38,7 +38,7 @@ export const merchantsRoutes: Route[] = [
       'concurrent_update',
       'merchant_not_pending_review',
     ],
-    access: { main: 'readwrite' },
+    access: { main: 'readwrite', usagePlanKeys: true },
   },
   {
     operationId: 'suspendMerchant',
@@ -164,7 +164,7 @@ export const merchantsRoutes: Route[] = [
       200: { description: 'Rotated.', schema: MerchantWithKeyResponse },
     },
     errors: ['resource_missing', 'concurrent_update'],
-    access: { main: 'readwrite' },
+    access: { main: 'readwrite', usagePlanKeys: true },
   },
   {
     operationId: 'getConfig',

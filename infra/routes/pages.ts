@@ -37,6 +37,13 @@ const CARDS: RouteAccess = {
   secrets: ['session-signing', 'fingerprint', 'cursor-signing', 'otp-pepper'],
 };
 
+/** The support channel: the support routes' grants (messages encrypted under the secrets key); no vault. */
+const SUPPORT: RouteAccess = {
+  main: 'readwrite',
+  keys: ['secrets:encrypt', 'secrets:decrypt'],
+  secrets: ['session-signing', 'cursor-signing'],
+};
+
 /** Paying off: the payoff route's grants (the charger charges; this function only queues). */
 const PAYOFF: RouteAccess = {
   main: 'readwrite',
@@ -78,6 +85,8 @@ export const pageRoutes: Route[] = [
   page('accountAction', 'POST', '/account', 'account-handler.ts', 'Sign-in, codes and 2FA', NOTIFY_PAGE),
   page('accountCard', 'POST', '/account/cards', 'card-handler.ts', 'Save, delete or move cards', CARDS),
   page('accountPayoff', 'POST', '/account/payoff', 'payoff-handler.ts', 'Pay off an order', PAYOFF),
+  page('showSupport', 'GET', '/account/support', 'support-handler.ts', 'Support conversations', SUPPORT),
+  page('supportAction', 'POST', '/account/support', 'support-handler.ts', 'Open or reply', SUPPORT),
   // The local sandbox's outbox as a page (one-time codes for a person trying the pages); never deployed.
   {
     ...page('showOutbox', 'GET', '/outbox', 'outbox-handler.ts', 'Sandbox outbox', {

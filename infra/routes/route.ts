@@ -23,6 +23,11 @@ export interface RouteAccess {
   notify?: boolean;
   /** Collection queues the function sends to (SQS in AWS; infra/constructs/collection.ts). */
   queues?: Array<'collection-shards' | 'collection-charges'>;
+  /**
+   * Issues and deletes merchants' usage keys (API Gateway API keys on the merchant usage plan;
+   * functions/merchants/usage-keys.ts), where merchant methods require them. API routes only.
+   */
+  usagePlanKeys?: boolean;
 }
 
 export interface Route {

@@ -86,4 +86,73 @@ describe('shopper portal (/account)', () => {
     expect(fresh).not.toContain(codes[1]);
     await context.close();
   });
+
+  it('reports a charge as unauthorized (payments pause, the dispute shows) and talks to support over a masked channel', async () => {
+    const merchant = suite.merchant();
+    const shopper = await shopperWithCard(app);
+    const order = await fixtures.capturedOrder(merchant, shopper);
+    const context = await shopperContext(browser);
+    const page = await context.newPage();
+    const base = new URL(app.url).origin;
+    await page.goto(`${base}/account`);
+    await signInOnPage(page, shopper);
+
+    const section = page.getByTestId(`order-${order.id}`);
+    await section.getByText('Report this charge as unauthorized').click();
+    await section.getByLabel('What happened?').selectOption('card_lost_or_stolen');
+    await section.getByRole('button', { name: 'Report' }).click();
+    await page.getByRole('status').filter({ hasText: 'Payments on that order are paused' }).waitFor();
+    const disputes = await app.call<{ data: Array<{ id: string; orderId: string; reason: string }> }>(
+      'GET',
+      '/v1/me/disputes',
+      { auth: shopper.sessionToken },
+    );
+    expect(disputes.json.data).toEqual([
+      expect.objectContaining({ orderId: order.id, reason: 'card_lost_or_stolen' }),
+    ]);
+    const filed = disputes.json.data[0]?.id ?? '';
+    expect(await page.getByTestId(`dispute-${filed}`).textContent()).toContain(
+      'payments on this order are paused',
+    );
+    // Reported once: the order offers no second report, and no payoff while its payments are paused.
+    const disputed = page.getByTestId(`order-${order.id}`);
+    expect(await disputed.getByText('Report this charge').count()).toBe(0);
+    expect(await disputed.getByRole('button', { name: /Pay off/ }).count()).toBe(0);
+    expect(await disputed.textContent()).toContain('its payments are paused');
+    await expectAccessible(page, 'portal with a dispute');
+
+    // Support: a card number typed into the message is masked before it is stored or shown.
+    await page.getByRole('link', { name: 'Write to Tessera support' }).click();
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Support');
+    await page.getByLabel('Subject').fill('Stolen card');
+    await page.getByLabel('About an order (optional)').selectOption(order.id);
+    await page.getByLabel('Message').fill('My card 4111 1111 1111 1111 was stolen yesterday.');
+    await page.getByRole('button', { name: 'Send to support' }).click();
+    await page.getByRole('status').filter({ hasText: 'Sent.' }).waitFor();
+    const conversation = page.locator('[data-testid^="conversation-"]');
+    const text = (await conversation.textContent()) ?? '';
+    expect(text).toContain('Stolen card');
+    expect(text).toContain('1111 was stolen yesterday');
+    expect(text).not.toContain('4111 1111 1111 1111');
+    await expectAccessible(page, 'support conversation');
+
+    // An operator answers; the shopper reads it and replies.
+    const id = ((await conversation.getAttribute('data-testid')) ?? '').replace('conversation-', '');
+    const answered = await app.call('POST', `/v1/admin/support/conversations/${id}/messages`, {
+      auth: app.operator,
+      body: { message: 'We have paused the order and blocked the card.' },
+    });
+    expect(answered.status, answered.text).toBe(201);
+    await page.reload();
+    expect(await page.locator(`[data-testid="conversation-${id}"]`).textContent()).toContain(
+      'Tessera support',
+    );
+    await page.getByLabel('Your reply').fill('Thank you!');
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Sent.' }).waitFor();
+    expect(await page.locator(`[data-testid="conversation-${id}"] li`).count()).toBe(3);
+    const html = await page.content();
+    expect(html).not.toMatch(/4111\s?1111\s?1111\s?1111/);
+    await context.close();
+  });
 });

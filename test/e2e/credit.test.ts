@@ -10,7 +10,7 @@ import { enrollTotp, signIn, stepUp } from '../support/customers.ts';
 
 const clock = fixedClock('2026-08-03T10:00:00.000Z');
 const app = appWithClock(clock);
-const { newMerchant, newShopper, openSession, approve } = checkoutFixtures(app);
+const { newMerchant, newShopper, openSession, approve, merchantPost, capturedOrder } = checkoutFixtures(app);
 
 const application = {
   amount: 30_000,
@@ -123,6 +123,66 @@ describe('credit applications', () => {
     // A shopper who never applied is not capped by anyone else's limit.
     const other = await newShopper();
     expect((await approve(other, (await openSession(merchant.apiKey, 40_000)).id)).status).toBe(200);
+  }, 120_000);
+
+  it('the limit caps the total outstanding, approvals not yet redeemed included, not each approval', async () => {
+    const merchant = await newMerchant();
+    const a = await verifiedShopper('N11223344');
+    const limited = { ...application, amount: 50_000 };
+    const granted = await apply(a, await creditToken(a, 50_000), limited);
+    expect(granted.json).toMatchObject({ decision: 'approved', limit: 50_000 });
+
+    // 400.00 captured, 100.00 collected at capture: 300.00 outstanding of the 500.00 limit.
+    await capturedOrder(merchant, a, 40_000);
+    const over = await approve(a, (await openSession(merchant.apiKey, 25_000)).id);
+    expect([over.status, over.json]).toMatchObject([422, { error: { code: 'credit_limit_exceeded' } }]);
+    expect((over.json as unknown as { error: { message: string } }).error.message).toContain('300.00');
+    const held = await approve(a, (await openSession(merchant.apiKey, 20_000)).id);
+    expect(held.status, held.text).toBe(200);
+    // The approval holds its 200.00 until it is redeemed or expires: nothing is left.
+    const none = await approve(a, (await openSession(merchant.apiKey, 5_000)).id);
+    expect(none.json).toMatchObject({ error: { code: 'credit_limit_exceeded' } });
+    // Redeemed for an order, it counts once (as the order); cancelled, it frees its 200.00.
+    const order = await merchantPost<Json & { id: string }>(merchant.apiKey, '/v1/orders', {
+      authorizationToken: held.json.authorizationToken,
+    });
+    expect(order.status, order.text).toBe(201);
+    expect((await approve(a, (await openSession(merchant.apiKey, 5_000)).id)).status).toBe(422);
+    expect((await merchantPost(merchant.apiKey, `/v1/orders/${order.json.id}/cancel`, {})).status).toBe(200);
+    const freed = await approve(a, (await openSession(merchant.apiKey, 15_000)).id);
+    expect(freed.status, freed.text).toBe(200);
+    // An approval never redeemed stops counting once it expires.
+    clock.advance(61 * 60_000);
+    const session = await signIn(app(), a.email, a.password, a.secret);
+    const later = await approve(
+      { ...a, sessionToken: session },
+      (await openSession(merchant.apiKey, 20_000)).id,
+    );
+    expect(later.status, later.text).toBe(200);
+    const audited =
+      (await app().scanAll()).main?.filter(
+        (i) => i.action === 'gate.checkout_credit_limit' && i.subject === a.customerId,
+      ) ?? [];
+    expect(audited).toHaveLength(3);
+  }, 120_000);
+
+  it('concurrent authorizations cannot share the same headroom', async () => {
+    const merchant = await newMerchant();
+    const a = await verifiedShopper('N55667788');
+    const granted = await apply(a, await creditToken(a, 50_000), { ...application, amount: 50_000 });
+    expect(granted.json).toMatchObject({ limit: 50_000 });
+    const sessions = [];
+    for (let i = 0; i < 5; i++) sessions.push(await openSession(merchant.apiKey, 20_000));
+    const results = await Promise.all(sessions.map((s) => approve(a, s.id)));
+    const ok = results.filter((r) => r.status === 200).length;
+    for (const r of results.filter((x) => x.status !== 200)) {
+      expect(['credit_limit_exceeded', 'concurrent_update']).toContain(
+        (r.json as { error?: { code: string } }).error?.code,
+      );
+    }
+    // 2 x 200.00 fit in 500.00; 3 do not.
+    expect(ok).toBeGreaterThanOrEqual(1);
+    expect(ok).toBeLessThanOrEqual(2);
   }, 120_000);
 
   it('at most 3 applications in 30 days', async () => {

@@ -245,6 +245,32 @@ describe('a dispute with fraud confirmed: the shopper owes nothing', PLAY, () =>
       text: 'more',
     });
     expect(late.json).toMatchObject({ error: { code: 'dispute_resolved' } });
+
+    // The shopper sees their dispute and its outcome, not the merchant's evidence; nobody else sees it.
+    const session = await signIn(testApp(), shopper.email, shopper.password);
+    const mine = await testApp().call<{ data: Array<Record<string, unknown>>; hasMore: boolean }>(
+      'GET',
+      '/v1/me/disputes',
+      { auth: session },
+    );
+    expect(mine.status, mine.text).toBe(200);
+    expect(mine.json.data).toEqual([
+      expect.objectContaining({
+        id: filed.json.id,
+        orderId,
+        status: 'lost',
+        resolution: expect.objectContaining({ outcome: 'fraud_confirmed', creditedAmount: 20_000 }),
+      }),
+    ]);
+    expect(mine.json.data[0]).not.toHaveProperty('evidence');
+    expect(mine.text).not.toContain('signed for');
+    const stranger = await newShopper();
+    const theirs = await testApp().call<{ data: unknown[] }>('GET', '/v1/me/disputes', {
+      auth: stranger.sessionToken,
+    });
+    expect(theirs.json.data).toEqual([]);
+    expect((await testApp().call('GET', '/v1/me/disputes?limit=0', { auth: session })).status).toBe(400);
+    expect((await testApp().call('GET', '/v1/me/disputes')).status).toBe(401);
   });
 });
 

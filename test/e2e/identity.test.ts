@@ -148,4 +148,37 @@ describe('identity verification (sandbox provider)', () => {
     const restart = await start(again.json.sessionToken, 'E98765433');
     expect(restart.json.status).toBe('verified');
   }, 120_000);
+
+  it('a verification the provider never decides expires after the pending period (48 hours by default); a new one may start', async () => {
+    // The provider accepts the start but never calls back.
+    setIdentityProvider({ name: 'sandbox', start: async () => ({ providerRef: 'silent' }) });
+    const shopper = await registerCustomer(app());
+    const pending = await start(shopper.sessionToken, 'P12345678');
+    expect(pending.json.status).toBe('pending');
+    expect(pending.json.expiresAt).toBe(new Date(clock.now().getTime() + 48 * 3_600_000).toISOString());
+    // A new start is refused while it is pending.
+    const busy = await start(shopper.sessionToken, 'P12345679');
+    expect(busy.json).toMatchObject({ error: { code: 'identity_verification_in_progress' } });
+
+    clock.advance(48 * 3_600_000 - 60_000);
+    const signIn = async () =>
+      (
+        await app().call<{ sessionToken: string }>('POST', '/v1/sessions', {
+          body: { email: shopper.email, password: shopper.password },
+        })
+      ).json.sessionToken;
+    expect(await identity(await signIn())).toBe('pending');
+    clock.advance(60_000);
+    const session = await signIn();
+    expect(await identity(session)).toBe('expired');
+    const read = await app().call<Verification>('GET', `/v1/me/identity-verifications/${pending.json.id}`, {
+      auth: session,
+    });
+    expect(read.json.status).toBe('expired');
+
+    // A new verification may be started, and decided.
+    setIdentityProvider(undefined);
+    const restart = await start(session, 'P12345680');
+    expect(restart.json.status).toBe('verified');
+  }, 120_000);
 });

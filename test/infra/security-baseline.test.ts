@@ -3,23 +3,21 @@
  * controls and the processor wiring, asserted on synthesized templates of both stages. Bundling is
  * skipped here (stack.test.ts bundles and checks the real code); cdk-nag runs on every synth.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { type App, NestedStack, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { NagPack } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { USAGE_KEY_REFUSED } from '../../functions/lib/errors.ts';
 import { METRIC_NAMES } from '../../functions/lib/metrics.ts';
 import { VAULT_TABLE } from '../../functions/lib/tables.ts';
-import { buildApp } from '../../infra/app.ts';
 import { inCde } from '../../infra/constructs/access.ts';
 import { isSensitiveRoute, REDACTED_HEADERS } from '../../infra/constructs/api.ts';
 import { CONFIG_RULES } from '../../infra/constructs/security-baseline.ts';
 import { queueConsumers } from '../../infra/jobs.ts';
 import { routes } from '../../infra/routes/index.ts';
 import type { TesseraStack } from '../../infra/stack.ts';
+import { offlineSynth } from '../support/synth.ts';
 
 type Json = Record<string, unknown>;
 interface Resource {
@@ -27,24 +25,9 @@ interface Resource {
   Properties: Json;
 }
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const CONTEXT = (JSON.parse(readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')) as { context: Json }).context;
-const outdirs: string[] = [];
-afterAll(() => {
-  for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });
-});
-
 /** Builds and synthesizes (cdk-nag runs: an unacknowledged error throws), without bundling. */
-function build(stage: 'dev' | 'prod', context: Json = {}) {
-  const outdir = mkdtempSync(path.join(tmpdir(), 'tessera-sec-'));
-  outdirs.push(outdir);
-  const built = buildApp({
-    stage,
-    appProps: { context: { ...CONTEXT, 'aws:cdk:bundling-stacks': [], ...context }, outdir },
-  });
-  built.app.synth();
-  return built;
-}
+const { build, cleanup } = offlineSynth('tessera-sec-');
+afterAll(cleanup);
 
 const templateCache = new Map<Stack, Template>();
 const template = (stack: Stack) => {
@@ -66,6 +49,13 @@ const ofType = (root: TesseraStack, type: string) => allResources(root).filter((
 const logicalId = (construct: IConstruct) => {
   const element = (construct.node.defaultChild ?? construct) as IConstruct;
   return Stack.of(element).getLogicalId(element as never);
+};
+/** A route's method (it lives in its capability's nested stack, ADR 0025); throws when missing. */
+const methodProps = (root: TesseraStack, operationId: string): Json => {
+  const method = root.api.methods.get(operationId);
+  const props = method && resourcesOf(Stack.of(method))[logicalId(method)]?.Properties;
+  if (!props) throw new Error(`no method for ${operationId}`);
+  return props;
 };
 const json = (value: unknown) => JSON.stringify(value);
 const asArray = <T>(value: T | T[] | undefined): T[] =>
@@ -274,8 +264,8 @@ describe('dev: the baseline is opt-in, the rest always on', () => {
   let packs: NagPack[];
 
   beforeAll(() => {
-    // cdk.json keeps merchant API keys off until onboarding issues them; the switch is tested on.
-    ({ app, stack, packs } = build('dev', { merchantApiKeys: 'true' }));
+    // cdk.json leaves merchant API keys on (the stack's default) since onboarding issues them.
+    ({ app, stack, packs } = build('dev'));
   }, 300_000);
 
   it('has no baseline by default, zero cdk-nag findings, and prints its resource count', () => {
@@ -362,14 +352,78 @@ describe('dev: the baseline is opt-in, the rest always on', () => {
     const t = template(stack);
     t.hasResourceProperties('AWS::ApiGateway::RestApi', { ApiKeySourceType: 'HEADER' });
     for (const route of routes.filter((r) => !r.localOnly)) {
-      const method = stack.api.methods.get(route.operationId) ?? never();
-      const props = resourcesOf(stack)[logicalId(method)]?.Properties ?? {};
+      const props = methodProps(stack, route.operationId);
       expect(props.ApiKeyRequired ?? false, route.operationId).toBe(route.auth === 'merchant');
     }
     t.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
       UsagePlanName: 'tessera-dev-merchant',
       Throttle: { RateLimit: 20, BurstLimit: 40 },
       Quota: { Limit: 50_000, Period: 'DAY' },
+    });
+  });
+
+  it('lets exactly onboarding and rotation issue usage keys onto the merchant plan (IAM, env)', () => {
+    const issuers = routes.filter((r) => !r.localOnly && r.access.usagePlanKeys).map((r) => r.operationId);
+    expect(issuers.sort()).toEqual(['createMerchant', 'rotateMerchantKey']);
+    const policies = ofType(stack, 'AWS::IAM::ManagedPolicy').filter(([, p]) =>
+      json(p.Properties.PolicyDocument).includes('apigateway:'),
+    );
+    expect(policies).toHaveLength(1);
+    const [owner, policy] = policies[0] ?? never();
+    // Beside the plan, in the parent: the functions' stacks cannot reference the plan (ADR 0025).
+    expect(owner).toBe(stack);
+    const arn = (path: string) => ({
+      'Fn::Join': [
+        '',
+        ['arn:', { Ref: 'AWS::Partition' }, ':apigateway:', { Ref: 'AWS::Region' }, `::${path}`],
+      ],
+    });
+    const plan = { Ref: logicalId(stack.api.merchantUsagePlan) };
+    const statements = (policy.Properties.PolicyDocument as { Statement: Json[] }).Statement;
+    expect(statements).toEqual([
+      expect.objectContaining({ Action: ['apigateway:GET', 'apigateway:POST'], Resource: arn('/apikeys') }),
+      expect.objectContaining({ Action: 'apigateway:GET', Resource: arn('/usageplans') }),
+      expect.objectContaining({
+        Action: 'apigateway:POST',
+        Resource: {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':apigateway:',
+              { Ref: 'AWS::Region' },
+              '::/usageplans/',
+              plan,
+              '/keys',
+            ],
+          ],
+        },
+      }),
+      expect.objectContaining({ Action: 'apigateway:DELETE', Resource: arn('/apikeys/*') }),
+    ]);
+    for (const s of statements) expect(s.Effect).toBe('Allow');
+    // Attached to exactly the two issuers' roles; only they know the plan's name.
+    expect(asArray(policy.Properties.Roles as unknown[])).toHaveLength(2);
+    const roles = json(policy.Properties.Roles);
+    for (const route of routes.filter((r) => !r.localOnly)) {
+      const fn = stack.api.functions.get(route.operationId) ?? never();
+      const env = json(resourcesOf(Stack.of(fn))[logicalId(fn)]?.Properties.Environment);
+      const issuer = issuers.includes(route.operationId);
+      expect(env.includes('"MERCHANT_USAGE_PLAN_NAME":"tessera-dev-merchant"'), route.operationId).toBe(
+        issuer,
+      );
+      expect(roles.includes(`Functions${fn.executionRole.node.id}`), route.operationId).toBe(issuer);
+    }
+  });
+
+  it("answers a missing or revoked usage key in the API's error envelope (403 usage_key_invalid)", () => {
+    template(stack).hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'INVALID_API_KEY',
+      StatusCode: '403',
+      ResponseTemplates: {
+        'application/json': `{"error":{"type":"permission_error","code":"usage_key_invalid","message":${json(USAGE_KEY_REFUSED)},"requestId":"$context.requestId"}}`,
+      },
     });
   });
 
@@ -483,8 +537,17 @@ describe('dev: the baseline is opt-in, the rest always on', () => {
       Protocol: 'https',
       Endpoint: 'https://pager.example/hook',
     });
-    const merchantMethod = on.stack.api.methods.get('createOrder') ?? never();
-    expect(resourcesOf(on.stack)[logicalId(merchantMethod)]?.Properties.ApiKeyRequired ?? false).toBe(false);
+    expect(methodProps(on.stack, 'createOrder').ApiKeyRequired ?? false).toBe(false);
+    // Keys off: nobody may issue them, and no function is told the plan's name.
+    expect(
+      ofType(on.stack, 'AWS::IAM::ManagedPolicy').filter(([, p]) =>
+        json(p.Properties).includes('apigateway:'),
+      ),
+    ).toEqual([]);
+    const onboarding = on.stack.api.functions.get('createMerchant') ?? never();
+    expect(json(resourcesOf(Stack.of(onboarding))[logicalId(onboarding)]?.Properties)).not.toContain(
+      'MERCHANT_USAGE_PLAN_NAME',
+    );
     expect(nagFindings(on.packs, on.app)).toEqual([]);
   }, 300_000);
 

@@ -7,6 +7,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { type Clock, setClock } from '../../functions/lib/clock.ts';
 import { type LocalRuntime, startLocalRuntime } from '../../infra/local/runtime.ts';
+import { learnUsageKey, withUsageKey } from './usage-keys.ts';
 
 export interface ApiResponse<T = Record<string, unknown>> {
   status: number;
@@ -33,7 +34,11 @@ export interface TestApp extends LocalRuntime {
  * dir, behind the real local gateway on a free port.
  */
 export async function startTestApp(
-  options: { throttle?: { ratePerSecond: number; burst: number }; seed?: boolean } = {},
+  options: {
+    throttle?: { ratePerSecond: number; burst: number };
+    seed?: boolean;
+    merchantApiKeys?: boolean;
+  } = {},
 ): Promise<TestApp> {
   const endpoint = inject('dynamodbEndpoint');
   const prefix = `t${randomBytes(4).toString('hex')}-`;
@@ -45,12 +50,17 @@ export async function startTestApp(
     seed: options.seed ?? false,
     scheduler: false,
     throttle: options.throttle ?? { ratePerSecond: 10_000, burst: 10_000 },
+    // `true`: as deployed, merchant routes require the usage key issued at onboarding (`call` sends
+    // it with the merchant's secret key). Off by default until the tests that expect the handler's
+    // 401 for an anonymous merchant request expect the gateway's 403 usage_key_invalid first.
+    merchantApiKeys: options.merchantApiKeys ?? false,
   });
   const admin = new DynamoDBClient({ endpoint, region: 'us-east-1' });
 
   const call: TestApp['call'] = async (method, path, opts = {}) => {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     if (opts.auth) headers.Authorization = `Bearer ${opts.auth}`;
+    withUsageKey(headers, opts.auth);
     let body: string | undefined = opts.rawBody;
     if (opts.body !== undefined) {
       body = JSON.stringify(opts.body);
@@ -68,6 +78,7 @@ export async function startTestApp(
     } catch {
       json = {};
     }
+    learnUsageKey(json);
     return { status: res.status, headers: res.headers, text, json: json as never };
   };
 

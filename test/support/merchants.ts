@@ -9,10 +9,13 @@ import { setStatus } from '../../functions/merchants/compliance.ts';
 import type { CreateMerchantBody } from '../../functions/merchants/schema.ts';
 import { createMerchant } from '../../functions/merchants/service.ts';
 import type { TestApp } from './app.ts';
+import { rememberUsageKey } from './usage-keys.ts';
 
 export interface TestMerchant {
   id: string;
   apiKey: string;
+  /** The `x-api-key` issued with it where the gateway requires usage keys (`TestApp.call` sends it). */
+  usageKey?: string;
   status: string;
 }
 
@@ -39,6 +42,8 @@ export async function merchantOverHttp(
 /** Creates and activates a merchant through the use cases (integration tests). */
 export async function createActiveMerchant(input: CreateMerchantBody, clock: Clock) {
   const created = await createMerchant(input, clock, 'system:test-fixture');
+  // Where a local gateway requires usage keys, `TestApp.call` sends this one with the secret key.
+  rememberUsageKey(created.apiKey, created.usageKey);
   const active = await setStatus(created.id, 'active', clock, 'system:test-fixture');
   return { ...created, ...active };
 }

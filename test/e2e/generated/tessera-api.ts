@@ -261,9 +261,9 @@ export interface paths {
          * The plans a merchant may offer, with limits per currency and fees
          * @description The plans a merchant may offer, with limits per currency and fees.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `quota_exceeded`, `request_blocked`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `quota_exceeded`, `request_blocked`.
          */
         get: operations["getConfig"];
         put?: never;
@@ -367,9 +367,9 @@ export interface paths {
          * The webhook endpoints, oldest first (never a secret)
          * @description The webhook endpoints, oldest first (never a secret).
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `quota_exceeded`, `request_blocked`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `quota_exceeded`, `request_blocked`.
          */
         get: operations["listWebhookEndpoints"];
         put?: never;
@@ -377,11 +377,11 @@ export interface paths {
          * Register a webhook endpoint (a URL you have already rotates its secret); returns the secret once
          * @description Several endpoints per merchant (at most 16), each subscribed to `enabledEvents` (default every type): an event type an endpoint does not subscribe to is never sent to it.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `webhook_url_insecure`, `webhook_url_forbidden`, `too_many_webhook_endpoints`, `concurrent_update`, `service_unavailable`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `webhook_url_insecure`, `webhook_url_forbidden`, `too_many_webhook_endpoints`, `concurrent_update`, `service_unavailable`.
          */
         post: operations["createWebhookEndpoint"];
         delete?: never;
@@ -401,9 +401,9 @@ export interface paths {
          * A webhook endpoint (never its secret)
          * @description A webhook endpoint (never its secret).
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
          */
         get: operations["getWebhookEndpoint"];
         put?: never;
@@ -411,20 +411,20 @@ export interface paths {
          * Change the event types of a webhook endpoint, disable or enable it, or its description
          * @description Change the event types of a webhook endpoint, disable or enable it, or its description.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `concurrent_update`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `concurrent_update`.
          */
         post: operations["updateWebhookEndpoint"];
         /**
          * Delete a webhook endpoint and its secret; nothing is sent to it afterwards
          * @description Delete a webhook endpoint and its secret; nothing is sent to it afterwards.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `concurrent_update`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `concurrent_update`.
          */
         delete: operations["deleteWebhookEndpoint"];
         options?: never;
@@ -445,11 +445,11 @@ export interface paths {
          * Send a signed `webhook.test` event to this endpoint only
          * @description Send a signed `webhook.test` event to this endpoint only.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `webhook_endpoint_disabled`, `concurrent_update`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `webhook_endpoint_disabled`, `concurrent_update`.
          */
         post: operations["testWebhookEndpoint"];
         delete?: never;
@@ -469,9 +469,9 @@ export interface paths {
          * Your events of the last 30 days, newest first, each exactly as sent
          * @description Your events of the last 30 days, newest first, each exactly as sent.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`.
          */
         get: operations["listEvents"];
         put?: never;
@@ -493,9 +493,9 @@ export interface paths {
          * One event of the last 30 days, its body byte for byte as sent (replay it to your handler)
          * @description One event of the last 30 days, its body byte for byte as sent (replay it to your handler).
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
          */
         get: operations["getEvent"];
         put?: never;
@@ -1009,11 +1009,11 @@ export interface paths {
          * Open a checkout session (48 h) for an amount; offers the plans whose limits admit it
          * @description The response's `url` is the hosted checkout page: redirect the shopper there. After the approval the page sends the shopper to `successUrl?checkout_session_id=cs_…`; read the approval with `GET /v1/checkout-sessions/{id}`. A cancelling shopper goes to `cancelUrl`.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `return_url_insecure`, `amount_too_small`, `order_lines_mismatch`, `amount_out_of_range`, `currency_not_offered`, `plan_not_offered`, `concurrent_update`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `return_url_insecure`, `amount_too_small`, `order_lines_mismatch`, `amount_out_of_range`, `currency_not_offered`, `plan_not_offered`, `concurrent_update`.
          */
         post: operations["createCheckoutSession"];
         delete?: never;
@@ -1033,9 +1033,9 @@ export interface paths {
          * A checkout session, with the shopper's approval (its authorizationToken) once given
          * @description Read it when the shopper lands on your successUrl, then redeem `approval.authorizationToken` with `POST /v1/orders`. Another merchant's session is 404.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
          */
         get: operations["getCheckoutSession"];
         put?: never;
@@ -1083,9 +1083,9 @@ export interface paths {
          * The merchant's orders, newest first, by status or merchantReference and creation range
          * @description The merchant's orders, newest first, by status or merchantReference and creation range.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `invalid_cursor`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `invalid_cursor`.
          */
         get: operations["listOrders"];
         put?: never;
@@ -1093,11 +1093,11 @@ export interface paths {
          * Turn an authorizationToken into an authorized order (or, with autoCapture, a captured one)
          * @description Turn an authorizationToken into an authorized order (or, with autoCapture, a captured one).
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `authorization_token_invalid`, `authorization_token_expired`, `authorization_token_used`, `checkout_session_completed`, `concurrent_update`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `authorization_token_invalid`, `authorization_token_expired`, `authorization_token_used`, `checkout_session_completed`, `concurrent_update`.
          */
         post: operations["createOrder"];
         delete?: never;
@@ -1117,9 +1117,9 @@ export interface paths {
          * An order with its captures, installments and refunds
          * @description An order with its captures, installments and refunds.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
          */
         get: operations["getOrder"];
         put?: never;
@@ -1127,11 +1127,11 @@ export interface paths {
          * Update an order: reduce the amount, replace the lines, change addresses or merchantReference
          * @description Amount and lines change only while the authorization is open; the amount only goes down (a higher amount needs the shopper's fresh approval: a new checkout) and never below what was captured. The lines must add up exactly to the (new) amount. Send `version` to make the update conditional on the order you read. Sends `order.updated`.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `order_lines_mismatch`, `order_not_updatable`, `authorization_increase_not_allowed`, `amount_below_captured`, `order_version_mismatch`, `concurrent_update`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `order_lines_mismatch`, `order_not_updatable`, `authorization_increase_not_allowed`, `amount_below_captured`, `order_version_mismatch`, `concurrent_update`.
          */
         post: operations["updateOrder"];
         delete?: never;
@@ -1151,9 +1151,9 @@ export interface paths {
          * The order's captures, oldest first, with lines, reference and shipping info
          * @description The order's captures, oldest first, with lines, reference and shipping info.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
          */
         get: operations["listOrderCaptures"];
         put?: never;
@@ -1161,11 +1161,11 @@ export interface paths {
          * Capture (partial and multiple, up to the authorization); the installments due now are charged
          * @description Capture (partial and multiple, up to the authorization); the installments due now are charged.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `order_disputed`, `resource_missing`, `amount_too_small`, `order_lines_mismatch`, `authorization_expired`, `capture_exceeds_authorization`, `order_not_capturable`, `too_many_captures`, `concurrent_update`, `service_unavailable`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `order_disputed`, `resource_missing`, `amount_too_small`, `order_lines_mismatch`, `authorization_expired`, `capture_exceeds_authorization`, `order_not_capturable`, `too_many_captures`, `concurrent_update`, `service_unavailable`.
          */
         post: operations["captureOrder"];
         delete?: never;
@@ -1185,9 +1185,9 @@ export interface paths {
          * The order's refunds, oldest first
          * @description The order's refunds, oldest first.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
          */
         get: operations["listOrderRefunds"];
         put?: never;
@@ -1195,11 +1195,11 @@ export interface paths {
          * Refund a capture, last installment first; returns a per-installment breakdown
          * @description Refund a capture, last installment first; returns a per-installment breakdown.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `amount_too_small`, `order_lines_mismatch`, `nothing_to_refund`, `order_not_refundable`, `refund_too_large`, `refund_exceeds_refundable`, `installment_charging`, `invalid_installment`, `concurrent_update`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `amount_too_small`, `order_lines_mismatch`, `nothing_to_refund`, `order_not_refundable`, `refund_too_large`, `refund_exceeds_refundable`, `installment_charging`, `invalid_installment`, `concurrent_update`.
          */
         post: operations["refundOrder"];
         delete?: never;
@@ -1221,11 +1221,11 @@ export interface paths {
          * Cancel an order with nothing captured (releases the authorization)
          * @description Cancel an order with nothing captured (releases the authorization).
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `order_not_cancellable`, `concurrent_update`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `order_not_cancellable`, `concurrent_update`.
          */
         post: operations["cancelOrder"];
         delete?: never;
@@ -1247,11 +1247,11 @@ export interface paths {
          * Extend the authorization by 28 days, up to 180 days after the order was created
          * @description Extend the authorization by 28 days, up to 180 days after the order was created.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `authorization_expired`, `authorization_extension_limit`, `authorization_not_extendable`, `concurrent_update`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `authorization_expired`, `authorization_extension_limit`, `authorization_not_extendable`, `concurrent_update`.
          */
         post: operations["extendOrderAuthorization"];
         delete?: never;
@@ -1273,11 +1273,11 @@ export interface paths {
          * Release what is left of the authorization after a partial capture (nothing more will ship)
          * @description The order then reaches `paid_off` as soon as its installments are paid, instead of waiting for the authorization to lapse. Sends `order.authorization_released`.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `nothing_to_release`, `concurrent_update`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `nothing_to_release`, `concurrent_update`.
          */
         post: operations["releaseOrderAuthorization"];
         delete?: never;
@@ -1297,9 +1297,9 @@ export interface paths {
          * A capture with its installments, lines, reference and shipping info
          * @description A capture with its installments, lines, reference and shipping info.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
          */
         get: operations["getOrderCapture"];
         put?: never;
@@ -1323,11 +1323,11 @@ export interface paths {
          * Add shipments (carrier, tracking number, https tracking URL) to a capture
          * @description Add shipments (carrier, tracking number, https tracking URL) to a capture.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `concurrent_update`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `concurrent_update`.
          */
         post: operations["addCaptureShippingInfo"];
         delete?: never;
@@ -1347,9 +1347,9 @@ export interface paths {
          * A refund with its per-installment breakdown, order lines and reference
          * @description A refund with its per-installment breakdown, order lines and reference.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
          */
         get: operations["getOrderRefund"];
         put?: never;
@@ -1428,6 +1428,32 @@ export interface paths {
          *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `request_blocked`, `order_disputed`, `resource_missing`, `card_declined`, `card_declined_hard`, `order_not_payable`, `concurrent_update`.
          */
         post: operations["payOffMyOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/orders/{id}/balance-payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pay an installment, or everything still owed on the order, from your balance
+         * @description Each installment is paid in full from your customer balance (GET /v1/me/balance), in one transaction with its ledger debit; `installment.paid` carries `source: balance`. The balance must cover all that is asked, else 422 `insufficient_balance` and nothing moves. No card is charged. Collection also applies an available balance first when an installment falls due (see the README).
+         *
+         *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
+         *
+         *     Send an `Idempotency-Key`; a retry with the same key is answered once.
+         *
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `request_blocked`, `order_disputed`, `resource_missing`, `order_not_payable`, `insufficient_balance`, `concurrent_update`.
+         */
+        post: operations["payMyOrderFromBalance"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1539,7 +1565,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Your disputes, newest first, with their status and outcome
+         * @description Your disputes, newest first, with their status and outcome.
+         *
+         *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
+         *
+         *     Error codes: `unauthorized`, `session_invalid`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `request_blocked`, `invalid_cursor`.
+         */
+        get: operations["listMyDisputes"];
         put?: never;
         /**
          * Report one of your orders as unauthorized: its payments pause at once while it is investigated
@@ -1567,9 +1601,9 @@ export interface paths {
          * Disputes on your orders, newest first, with an opaque cursor
          * @description Disputes on your orders, newest first, with an opaque cursor.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `invalid_cursor`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `invalid_cursor`.
          */
         get: operations["listDisputes"];
         put?: never;
@@ -1591,9 +1625,9 @@ export interface paths {
          * A dispute on one of your orders
          * @description A dispute on one of your orders.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
          */
         get: operations["getDispute"];
         put?: never;
@@ -1617,11 +1651,11 @@ export interface paths {
          * Add evidence text to a dispute under review (at most 10 submissions)
          * @description Add evidence text to a dispute under review (at most 10 submissions).
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `dispute_resolved`, `evidence_limit_reached`, `concurrent_update`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `dispute_resolved`, `evidence_limit_reached`, `concurrent_update`.
          */
         post: operations["submitDisputeEvidence"];
         delete?: never;
@@ -2103,7 +2137,7 @@ export interface paths {
         };
         /**
          * Your balance per currency and the double-entry ledger it is derived from
-         * @description Credited by refunds of money already collected that could not go back to the card (and, later, dispute outcomes); debited by withdrawals.
+         * @description Credited by refunds of money already collected that could not go back to the card (or that the balance had paid), and by reversals; debited by withdrawals and by installments paid from the balance (POST /v1/me/orders/{id}/balance-payments, and collection, which applies the balance first).
          *
          *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
          *
@@ -2181,9 +2215,9 @@ export interface paths {
          * The merchant's payouts, newest first
          * @description The merchant's payouts, newest first.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`.
          */
         get: operations["listPayouts"];
         put?: never;
@@ -2205,9 +2239,9 @@ export interface paths {
          * A payout with its reconciliation report
          * @description One line per capture, refund and dispute liability the payout covers, with gross, fee and net in signed minor units; gross − fee = net on every line, and the nets sum exactly to `amount`. A negative balance is carried into the next payout, whose report then includes those lines.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
          */
         get: operations["getPayout"];
         put?: never;
@@ -2229,9 +2263,9 @@ export interface paths {
          * The reconciliation report as CSV (RFC 4180)
          * @description Columns: payout_id, entry_id, type, order_id, capture_id, refund_id, dispute_id, occurred_at, currency, gross, fee, net (signed minor units). The `net` column sums exactly to the payout amount.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
          */
         get: operations["getPayoutReportCsv"];
         put?: never;
@@ -2373,9 +2407,9 @@ export interface paths {
          * A customer token: the agreement behind it and whether it is still active
          * @description A customer token: the agreement behind it and whether it is still active.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
          */
         get: operations["getCustomerToken"];
         put?: never;
@@ -2399,11 +2433,11 @@ export interface paths {
          * Charge the shopper under their agreement, without them present: a captured order
          * @description Within the agreement: its currency, at most its `maxAmount`; assessed by account monitoring like a checkout. The order (plan `subscription`: one payment at capture) is captured at once and its payment goes to the charger; then collection, dunning and disputes apply as to any order. Another merchant's token is 404.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `customer_token_revoked`, `amount_above_agreement_max`, `risk_declined`, `risk_review_hold`, `plan_not_offered`, `concurrent_update`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `customer_token_revoked`, `amount_above_agreement_max`, `risk_declined`, `risk_review_hold`, `plan_not_offered`, `concurrent_update`.
          */
         post: operations["createCustomerTokenOrder"];
         delete?: never;
@@ -2423,9 +2457,9 @@ export interface paths {
          * Your subscriptions, newest first
          * @description Your subscriptions, newest first.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `invalid_cursor`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `invalid_cursor`.
          */
         get: operations["listSubscriptions"];
         put?: never;
@@ -2433,11 +2467,11 @@ export interface paths {
          * Bill a shopper on a cadence under their agreement (customer token)
          * @description Nothing is charged now: from the first billing day (startDate + trialDays) each period becomes a captured order (plan `subscription`) charged by that day's collection run, with the same dunning and disputes as any order. Period dates are computed from the first billing day: a 31st bills on the last day of shorter months and returns to the 31st. Events: `subscription.created`, `.renewed`, `.payment_failed`, `.past_due`, `.canceled`.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `start_date_out_of_range`, `customer_token_invalid`, `customer_token_revoked`, `amount_above_agreement_max`, `cadence_not_agreed`, `amount_out_of_range`, `currency_not_offered`, `plan_not_offered`, `concurrent_update`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `start_date_out_of_range`, `customer_token_invalid`, `customer_token_revoked`, `amount_above_agreement_max`, `cadence_not_agreed`, `amount_out_of_range`, `currency_not_offered`, `plan_not_offered`, `concurrent_update`.
          */
         post: operations["createSubscription"];
         delete?: never;
@@ -2457,9 +2491,9 @@ export interface paths {
          * A subscription: status, next billing date, latest period order
          * @description A subscription: status, next billing date, latest period order.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`.
          */
         get: operations["getSubscription"];
         put?: never;
@@ -2483,11 +2517,11 @@ export interface paths {
          * Pause billing (no period is billed until resumed)
          * @description Pause billing (no period is billed until resumed).
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `subscription_status_invalid`, `concurrent_update`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `subscription_status_invalid`, `concurrent_update`.
          */
         post: operations["pauseSubscription"];
         delete?: never;
@@ -2509,11 +2543,11 @@ export interface paths {
          * Resume billing from the first period dated today or later
          * @description Resume billing from the first period dated today or later.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `subscription_status_invalid`, `concurrent_update`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `subscription_status_invalid`, `concurrent_update`.
          */
         post: operations["resumeSubscription"];
         delete?: never;
@@ -2535,11 +2569,11 @@ export interface paths {
          * Cancel now, or at the end of the current period (`atPeriodEnd`)
          * @description Cancel now, or at the end of the current period (`atPeriodEnd`).
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `subscription_status_invalid`, `concurrent_update`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `subscription_status_invalid`, `concurrent_update`.
          */
         post: operations["cancelSubscription"];
         delete?: never;
@@ -2561,11 +2595,11 @@ export interface paths {
          * Change the amount per period; the shopper is told at once, billed it from 7 days on
          * @description Within the agreement's maxAmount. Applies from the first period billed 7 or more days from today (`pendingAmount.effectiveDate`); the shopper gets an email now.
          *
-         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`).
+         *     Authenticate with your secret API key: `Authorization: Bearer sk_test_…` (or `sk_live_…`), and send the usage key issued with it as `x-api-key` (403 `usage_key_invalid` without it, where usage keys are required).
          *
          *     Send an `Idempotency-Key`; a retry with the same key is answered once.
          *
-         *     Error codes: `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `subscription_status_invalid`, `amount_above_agreement_max`, `concurrent_update`.
+         *     Error codes: `usage_key_invalid`, `unauthorized`, `merchant_suspended`, `merchant_inactive`, `merchant_pending_review`, `merchant_rejected`, `rate_limited`, `malformed_request`, `header_repeated`, `pan_not_allowed`, `parameter_invalid`, `parameter_missing`, `parameter_unknown`, `invalid_json`, `unsupported_content_type`, `body_too_large`, `idempotency_key_missing`, `idempotency_key_invalid`, `idempotency_key_reused`, `idempotency_request_in_progress`, `invalid_body`, `invalid_parameters`, `quota_exceeded`, `request_blocked`, `resource_missing`, `subscription_status_invalid`, `amount_above_agreement_max`, `concurrent_update`.
          */
         post: operations["changeSubscriptionAmount"];
         delete?: never;
@@ -3499,6 +3533,13 @@ export interface components {
         AddShippingInfoRequest: {
             shippingInfo: components["schemas"]["ShippingInfoRequest"][];
         };
+        BalancePaymentRequest: {
+            /**
+             * @description Pay this installment only; without it, everything still owed on the order.
+             * @example ins_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V
+             */
+            installmentId?: string;
+        };
         ChangeOrderCardRequest: {
             /**
              * @description One of your saved cards (tok_…).
@@ -3773,12 +3814,18 @@ export interface components {
             refundedAmount: number;
             /** Format: date-time */
             paidAt?: string;
+            /** @description On a paid installment: what paid it, `card`, `balance` (your customer balance, in full) or `balance_and_card`. */
+            source?: components["schemas"]["InstallmentPaymentSource"];
+            /** @description What the customer balance paid of this installment (the card paid the rest). */
+            paidFromBalance?: number;
             failureCode?: string;
             /** @description The late fee charged on this installment (at most one), included in `amount`. */
             lateFee?: number;
         };
         /** @enum {string} */
         InstallmentStatus: "due" | "charging" | "paid" | "failed" | "cancelled";
+        /** @enum {string} */
+        InstallmentPaymentSource: "card" | "balance" | "balance_and_card";
         WebhookTestData: {
             /** @constant */
             object: "webhook_test";
@@ -3959,13 +4006,14 @@ export interface components {
          *     - `invalid_signature` (403): Deployed: the SigV4 signature does not match.
          *     - `expired_credentials` (403): Deployed: the SigV4 credentials have expired.
          *     - `quota_exceeded` (429): Deployed: the API key's usage-plan quota is spent.
+         *     - `usage_key_invalid` (403): The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked).
          *     - `internal_error` (500): An internal error (logged; no details are returned).
          *     - `decryption_failed` (500): Stored data could not be decrypted.
          *     - `bad_gateway` (502): The function behind the route failed to respond.
          *     - `service_unavailable` (503): A dependency is unavailable; retry shortly.
          * @enum {string}
          */
-        ErrorCode: "parameter_invalid" | "parameter_missing" | "parameter_unknown" | "invalid_json" | "unsupported_content_type" | "idempotency_key_missing" | "idempotency_key_invalid" | "invalid_amount" | "currency_unsupported" | "header_repeated" | "malformed_request" | "return_url_insecure" | "vault_key_not_configured" | "invalid_cursor" | "invalid_date" | "as_of_in_future" | "as_of_too_old" | "invalid_term" | "invalid_apr" | "invalid_payments" | "password_too_weak" | "pan_not_allowed" | "callback_signature_invalid" | "order_lines_mismatch" | "unauthorized" | "session_invalid" | "invalid_credentials" | "merchant_suspended" | "merchant_inactive" | "merchant_pending_review" | "merchant_rejected" | "client_token_invalid" | "step_up_required" | "step_up_invalid" | "identity_not_verified" | "account_flagged" | "resource_missing" | "route_not_found" | "method_not_allowed" | "body_too_large" | "concurrent_update" | "idempotency_request_in_progress" | "challenge_busy" | "two_factor_already_enabled" | "two_factor_not_enabled" | "enrollment_missing" | "delivery_not_retryable" | "installment_charging" | "contact_already_verified" | "contact_changed" | "email_unavailable" | "identity_verification_in_progress" | "identity_already_verified" | "identity_verification_decided" | "identity_not_in_review" | "callback_replayed" | "merchant_not_pending_review" | "kyb_check_decided" | "insufficient_balance" | "credit_application_limit" | "credit_limit_exceeded" | "payout_failed" | "idempotency_key_reused" | "card_funds_open_orders" | "order_not_payable" | "order_closed" | "card_declined_hard" | "due_date_already_extended" | "due_date_not_extendable" | "payment_in_progress" | "card_declined" | "risk_declined" | "risk_review_hold" | "amount_too_small" | "amount_too_large" | "amount_out_of_range" | "currency_not_offered" | "plan_not_offered" | "term_not_offered" | "term_out_of_range" | "apr_out_of_range" | "apr_undefined" | "checkout_session_completed" | "checkout_session_approved" | "merchant_unavailable" | "checkout_session_expired" | "authorization_token_invalid" | "authorization_token_expired" | "authorization_token_used" | "authorization_expired" | "customer_token_invalid" | "customer_token_revoked" | "amount_above_agreement_max" | "agreement_not_requested" | "agreement_already_approved" | "agreement_revoked" | "cadence_not_agreed" | "start_date_out_of_range" | "subscription_status_invalid" | "authorization_not_extendable" | "authorization_extension_limit" | "capture_exceeds_authorization" | "nothing_to_release" | "authorization_increase_not_allowed" | "amount_below_captured" | "order_not_updatable" | "order_version_mismatch" | "too_many_webhook_endpoints" | "webhook_endpoint_disabled" | "too_many_captures" | "order_not_capturable" | "order_not_refundable" | "order_not_cancellable" | "nothing_to_refund" | "refund_too_large" | "refund_exceeds_refundable" | "invalid_installment" | "card_expired" | "expired_card" | "invalid_number" | "card_brand_unsupported" | "invalid_expiry_month" | "invalid_expiry_year" | "invalid_cvc" | "code_invalid" | "challenge_expired" | "challenge_used" | "challenge_attempts_exceeded" | "enrollment_attempts_exceeded" | "recovery_code_not_allowed" | "contact_unverified" | "contact_missing" | "contact_unchanged" | "current_password_incorrect" | "password_reset_invalid" | "webhook_url_insecure" | "webhook_url_forbidden" | "order_disputed" | "order_not_disputable" | "dispute_resolved" | "evidence_limit_reached" | "conversation_closed" | "rate_limited" | "two_factor_locked" | "invalid_body" | "invalid_parameters" | "request_rejected" | "request_blocked" | "forbidden" | "not_found_or_unauthenticated" | "invalid_signature" | "expired_credentials" | "quota_exceeded" | "internal_error" | "decryption_failed" | "bad_gateway" | "service_unavailable";
+        ErrorCode: "parameter_invalid" | "parameter_missing" | "parameter_unknown" | "invalid_json" | "unsupported_content_type" | "idempotency_key_missing" | "idempotency_key_invalid" | "invalid_amount" | "currency_unsupported" | "header_repeated" | "malformed_request" | "return_url_insecure" | "vault_key_not_configured" | "invalid_cursor" | "invalid_date" | "as_of_in_future" | "as_of_too_old" | "invalid_term" | "invalid_apr" | "invalid_payments" | "password_too_weak" | "pan_not_allowed" | "callback_signature_invalid" | "order_lines_mismatch" | "unauthorized" | "session_invalid" | "invalid_credentials" | "merchant_suspended" | "merchant_inactive" | "merchant_pending_review" | "merchant_rejected" | "client_token_invalid" | "step_up_required" | "step_up_invalid" | "identity_not_verified" | "account_flagged" | "resource_missing" | "route_not_found" | "method_not_allowed" | "body_too_large" | "concurrent_update" | "idempotency_request_in_progress" | "challenge_busy" | "two_factor_already_enabled" | "two_factor_not_enabled" | "enrollment_missing" | "delivery_not_retryable" | "installment_charging" | "contact_already_verified" | "contact_changed" | "email_unavailable" | "identity_verification_in_progress" | "identity_already_verified" | "identity_verification_decided" | "identity_not_in_review" | "callback_replayed" | "merchant_not_pending_review" | "kyb_check_decided" | "insufficient_balance" | "credit_application_limit" | "credit_limit_exceeded" | "payout_failed" | "idempotency_key_reused" | "card_funds_open_orders" | "order_not_payable" | "order_closed" | "card_declined_hard" | "due_date_already_extended" | "due_date_not_extendable" | "payment_in_progress" | "card_declined" | "risk_declined" | "risk_review_hold" | "amount_too_small" | "amount_too_large" | "amount_out_of_range" | "currency_not_offered" | "plan_not_offered" | "term_not_offered" | "term_out_of_range" | "apr_out_of_range" | "apr_undefined" | "checkout_session_completed" | "checkout_session_approved" | "merchant_unavailable" | "checkout_session_expired" | "authorization_token_invalid" | "authorization_token_expired" | "authorization_token_used" | "authorization_expired" | "customer_token_invalid" | "customer_token_revoked" | "amount_above_agreement_max" | "agreement_not_requested" | "agreement_already_approved" | "agreement_revoked" | "cadence_not_agreed" | "start_date_out_of_range" | "subscription_status_invalid" | "authorization_not_extendable" | "authorization_extension_limit" | "capture_exceeds_authorization" | "nothing_to_release" | "authorization_increase_not_allowed" | "amount_below_captured" | "order_not_updatable" | "order_version_mismatch" | "too_many_webhook_endpoints" | "webhook_endpoint_disabled" | "too_many_captures" | "order_not_capturable" | "order_not_refundable" | "order_not_cancellable" | "nothing_to_refund" | "refund_too_large" | "refund_exceeds_refundable" | "invalid_installment" | "card_expired" | "expired_card" | "invalid_number" | "card_brand_unsupported" | "invalid_expiry_month" | "invalid_expiry_year" | "invalid_cvc" | "code_invalid" | "challenge_expired" | "challenge_used" | "challenge_attempts_exceeded" | "enrollment_attempts_exceeded" | "recovery_code_not_allowed" | "contact_unverified" | "contact_missing" | "contact_unchanged" | "current_password_incorrect" | "password_reset_invalid" | "webhook_url_insecure" | "webhook_url_forbidden" | "order_disputed" | "order_not_disputable" | "dispute_resolved" | "evidence_limit_reached" | "conversation_closed" | "rate_limited" | "two_factor_locked" | "invalid_body" | "invalid_parameters" | "request_rejected" | "request_blocked" | "forbidden" | "not_found_or_unauthenticated" | "invalid_signature" | "expired_credentials" | "quota_exceeded" | "usage_key_invalid" | "internal_error" | "decryption_failed" | "bad_gateway" | "service_unavailable";
         MerchantWithKey: {
             id: string;
             /** @constant */
@@ -3982,6 +4030,8 @@ export interface components {
             updatedAt: string;
             /** @description Secret API key. Shown once; stored only as a SHA-256 hash. */
             apiKey: string;
+            /** @description Usage key, sent as the `x-api-key` header with every merchant request where merchant routes require it (deployed stages; `npm start`): it puts the request on your own throttle and quota. Shown once with the secret key, replaced when the secret key is rotated. It does not authenticate: the secret key does. */
+            usageKey?: string;
         };
         KybCheck: {
             id: string;
@@ -4718,6 +4768,8 @@ export interface components {
             paidAmount: number;
             /** @description What you still owe. */
             outstandingAmount: number;
+            /** @description A dispute you filed holds its payments while it is investigated (GET /v1/me/disputes). */
+            disputed: boolean;
             /** @description The next installment to be collected; null when nothing is left to pay. On the single order only. */
             nextPayment?: components["schemas"]["NextPayment"] | null;
             /** @description The one 14-day due-date extension of this order, once used. */
@@ -4775,6 +4827,8 @@ export interface components {
             paidAmount: number;
             /** @description What you still owe. */
             outstandingAmount: number;
+            /** @description A dispute you filed holds its payments while it is investigated (GET /v1/me/disputes). */
+            disputed: boolean;
             /** @description The next installment to be collected; null when nothing is left to pay. On the single order only. */
             nextPayment?: components["schemas"]["NextPayment"] | null;
             /** @description The one 14-day due-date extension of this order, once used. */
@@ -4791,8 +4845,10 @@ export interface components {
             object: "payoff";
             orderId: string;
             status: components["schemas"]["PayoffStatus"];
-            /** @description What this payoff charged. */
+            /** @description What this payoff charged (to the card, or taken from the balance). */
             amount: number;
+            /** @description Where the money came from: `card` (payoff) or `balance` (balance payment). */
+            source: components["schemas"]["PayoffSource"];
             currency: components["schemas"]["Currency"];
             installments: {
                 installmentId: string;
@@ -4806,6 +4862,8 @@ export interface components {
          * @enum {string}
          */
         PayoffStatus: "succeeded" | "processing";
+        /** @enum {string} */
+        PayoffSource: "card" | "balance";
         /** @enum {string} */
         PayoffInstallmentStatus: "paid" | "pending";
         CollectionRun: {
@@ -4844,7 +4902,12 @@ export interface components {
             due: number;
             /** @description Charges sent to the processor. */
             charged: number;
+            /** @description Installments paid, whatever paid them (the two counts below included). */
             paid: number;
+            /** @description Installments paid in full from the customer's balance: no card was charged. */
+            paidFromBalance: number;
+            /** @description Installments paid partly from the customer's balance, the card charged the rest. */
+            paidBalanceAndCard: number;
             failed: {
                 soft: number;
                 hard: number;
@@ -4903,6 +4966,43 @@ export interface components {
                 /** Format: date-time */
                 submittedAt: string;
             }[];
+            resolution?: {
+                outcome: components["schemas"]["DisputeOutcome"];
+                note: string;
+                /** Format: date-time */
+                resolvedAt: string;
+                /** @description Days collection was paused (rejected: the schedule moved by them). */
+                pausedDays: number;
+                /** @description fraud_confirmed: what was collected and goes back to the card. */
+                creditedAmount: number;
+                /** @description fraud_confirmed: what the shopper no longer owes. */
+                cancelledAmount: number;
+            };
+            version: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        MyDisputeList: {
+            /** @constant */
+            object: "list";
+            data: components["schemas"]["MyDispute"][];
+            hasMore: boolean;
+            /** @description Pass as startingAfter for the next page. */
+            nextCursor?: string;
+        };
+        MyDispute: {
+            id: string;
+            /** @constant */
+            object: "dispute";
+            orderId: string;
+            merchantReference: string;
+            reason: components["schemas"]["DisputeReason"];
+            status: components["schemas"]["DisputeStatus"];
+            /** @description What was captured and not refunded when it was filed (minor units). */
+            amount: number;
+            currency: components["schemas"]["Currency"];
             resolution?: {
                 outcome: components["schemas"]["DisputeOutcome"];
                 note: string;
@@ -5059,7 +5159,7 @@ export interface components {
             createdAt: string;
         };
         /** @enum {string} */
-        LedgerReason: "refund" | "dispute" | "withdrawal" | "withdrawal_reversal" | "installment";
+        LedgerReason: "refund" | "dispute" | "withdrawal" | "withdrawal_reversal" | "installment" | "installment_reversal";
         Withdrawal: {
             /** @constant */
             object: "withdrawal";
@@ -5333,6 +5433,10 @@ export interface components {
             refundedAmount: number;
             /** Format: date-time */
             paidAt?: string;
+            /** @description On a paid installment: what paid it, `card`, `balance` (your customer balance, in full) or `balance_and_card`. */
+            source?: components["schemas"]["InstallmentPaymentSource"];
+            /** @description What the customer balance paid of this installment (the card paid the rest). */
+            paidFromBalance?: number;
             failureCode?: string;
             /** @description The late fee charged on this installment (at most one), included in `amount`. */
             lateFee?: number;
@@ -5709,7 +5813,8 @@ export interface operations {
                      *       "apiKeyLast4": "string",
                      *       "createdAt": "2026-03-01T12:00:00.000Z",
                      *       "updatedAt": "2026-03-01T12:00:00.000Z",
-                     *       "apiKey": "string"
+                     *       "apiKey": "string",
+                     *       "usageKey": "string"
                      *     }
                      */
                     "application/json": components["schemas"]["MerchantWithKey"];
@@ -7007,7 +7112,8 @@ export interface operations {
                      *       "apiKeyLast4": "string",
                      *       "createdAt": "2026-03-01T12:00:00.000Z",
                      *       "updatedAt": "2026-03-01T12:00:00.000Z",
-                     *       "apiKey": "string"
+                     *       "apiKey": "string",
+                     *       "usageKey": "string"
                      *     }
                      */
                     "application/json": components["schemas"]["MerchantWithKey"];
@@ -7255,7 +7361,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -8124,7 +8230,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -8259,7 +8365,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -8468,7 +8574,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -8622,7 +8728,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -8831,7 +8937,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -9018,7 +9124,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -9232,7 +9338,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -9352,7 +9458,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -13154,7 +13260,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -13396,7 +13502,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -13840,7 +13946,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -14056,6 +14162,8 @@ export interface operations {
                      *           "attempts": 1,
                      *           "refundedAmount": 1,
                      *           "paidAt": "2026-03-01T12:00:00.000Z",
+                     *           "source": "card",
+                     *           "paidFromBalance": 1,
                      *           "failureCode": "string",
                      *           "lateFee": 1
                      *         }
@@ -14149,7 +14257,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -14418,6 +14526,8 @@ export interface operations {
                      *           "attempts": 1,
                      *           "refundedAmount": 1,
                      *           "paidAt": "2026-03-01T12:00:00.000Z",
+                     *           "source": "card",
+                     *           "paidFromBalance": 1,
                      *           "failureCode": "string",
                      *           "lateFee": 1
                      *         }
@@ -14511,7 +14621,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -14747,6 +14857,8 @@ export interface operations {
                      *           "attempts": 1,
                      *           "refundedAmount": 1,
                      *           "paidAt": "2026-03-01T12:00:00.000Z",
+                     *           "source": "card",
+                     *           "paidFromBalance": 1,
                      *           "failureCode": "string",
                      *           "lateFee": 1
                      *         }
@@ -14840,7 +14952,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -15091,7 +15203,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -15286,7 +15398,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -15549,7 +15661,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -15735,7 +15847,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -15971,7 +16083,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -16207,7 +16319,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -16443,7 +16555,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -16690,7 +16802,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -16892,7 +17004,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -17129,7 +17241,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -17247,6 +17359,7 @@ export interface operations {
                      *           "refundedAmount": 1,
                      *           "paidAmount": 1,
                      *           "outstandingAmount": 1,
+                     *           "disputed": false,
                      *           "nextPayment": {
                      *             "installmentId": "string",
                      *             "amount": 1,
@@ -17401,6 +17514,7 @@ export interface operations {
                      *       "refundedAmount": 1,
                      *       "paidAmount": 1,
                      *       "outstandingAmount": 1,
+                     *       "disputed": false,
                      *       "nextPayment": {
                      *         "installmentId": "string",
                      *         "amount": 1,
@@ -17433,6 +17547,8 @@ export interface operations {
                      *           "attempts": 1,
                      *           "refundedAmount": 1,
                      *           "paidAt": "2026-03-01T12:00:00.000Z",
+                     *           "source": "card",
+                     *           "paidFromBalance": 1,
                      *           "failureCode": "string",
                      *           "lateFee": 1
                      *         }
@@ -17579,6 +17695,7 @@ export interface operations {
                      *       "orderId": "string",
                      *       "status": "succeeded",
                      *       "amount": 1,
+                     *       "source": "card",
                      *       "currency": "USD",
                      *       "installments": [
                      *         {
@@ -17607,6 +17724,7 @@ export interface operations {
                      *         "refundedAmount": 1,
                      *         "paidAmount": 1,
                      *         "outstandingAmount": 1,
+                     *         "disputed": false,
                      *         "nextPayment": {
                      *           "installmentId": "string",
                      *           "amount": 1,
@@ -17639,6 +17757,8 @@ export interface operations {
                      *             "attempts": 1,
                      *             "refundedAmount": 1,
                      *             "paidAt": "2026-03-01T12:00:00.000Z",
+                     *             "source": "card",
+                     *             "paidFromBalance": 1,
                      *             "failureCode": "string",
                      *             "lateFee": 1
                      *           }
@@ -17841,6 +17961,289 @@ export interface operations {
             };
         };
     };
+    payMyOrderFromBalance: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Unique per logical request (a UUID is ideal). A retry with the same key and the same request returns the first response for 24 h, with `Idempotent-Replayed: true`; the same key with a different request is a 422 `idempotency_key_reused`; one still in flight is a 409. */
+                "Idempotency-Key": components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description A order id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "installmentId": "ins_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V"
+                 *     }
+                 */
+                "application/json": components["schemas"]["BalancePaymentRequest"];
+            };
+        };
+        responses: {
+            /** @description Paid (or `processing` while an installment was already being charged to the card). */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "payoff",
+                     *       "orderId": "string",
+                     *       "status": "succeeded",
+                     *       "amount": 1,
+                     *       "source": "card",
+                     *       "currency": "USD",
+                     *       "installments": [
+                     *         {
+                     *           "installmentId": "string",
+                     *           "amount": 1,
+                     *           "status": "paid"
+                     *         }
+                     *       ],
+                     *       "order": {
+                     *         "id": "string",
+                     *         "object": "order",
+                     *         "status": "authorized",
+                     *         "merchantReference": "string",
+                     *         "amount": 1,
+                     *         "currency": "USD",
+                     *         "plan": {
+                     *           "id": "pay_in_4",
+                     *           "termMonths": 1,
+                     *           "aprBps": 1
+                     *         },
+                     *         "card": {
+                     *           "brand": "string",
+                     *           "last4": "string"
+                     *         },
+                     *         "capturedAmount": 1,
+                     *         "refundedAmount": 1,
+                     *         "paidAmount": 1,
+                     *         "outstandingAmount": 1,
+                     *         "disputed": false,
+                     *         "nextPayment": {
+                     *           "installmentId": "string",
+                     *           "amount": 1,
+                     *           "currency": "USD",
+                     *           "dueDate": "2026-03-01",
+                     *           "chargeOn": "2026-03-01"
+                     *         },
+                     *         "dueDateExtension": {
+                     *           "installmentId": "string",
+                     *           "installmentIds": [
+                     *             "string"
+                     *           ],
+                     *           "previousDueDate": "2026-03-01",
+                     *           "dueDate": "2026-03-01",
+                     *           "extendedAt": "2026-03-01T12:00:00.000Z"
+                     *         },
+                     *         "createdAt": "2026-03-01T12:00:00.000Z",
+                     *         "updatedAt": "2026-03-01T12:00:00.000Z",
+                     *         "installments": [
+                     *           {
+                     *             "id": "string",
+                     *             "captureId": "string",
+                     *             "seq": 1,
+                     *             "dueDate": "2026-03-01",
+                     *             "amount": 1,
+                     *             "originalAmount": 1,
+                     *             "principal": 1,
+                     *             "interest": 1,
+                     *             "status": "due",
+                     *             "attempts": 1,
+                     *             "refundedAmount": 1,
+                     *             "paidAt": "2026-03-01T12:00:00.000Z",
+                     *             "source": "card",
+                     *             "paidFromBalance": 1,
+                     *             "failureCode": "string",
+                     *             "lateFee": 1
+                     *           }
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Payoff"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_json`: The body is not valid JSON. `unsupported_content_type`: The body is not `application/json`. `idempotency_key_missing`: This operation needs an `Idempotency-Key` header. `idempotency_key_invalid`: `Idempotency-Key` must be 1–255 printable ASCII. `invalid_body`: Deployed: the body does not match the request model. `invalid_parameters`: Deployed: a required parameter is missing. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. `session_invalid`: The session token is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `resource_missing`: No such object (or it belongs to someone else). */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_request_in_progress`: A request with this `Idempotency-Key` is still in flight; retry later. `concurrent_update`: Changed by another request meanwhile; retry. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `body_too_large`: The body exceeds 64 KiB. */
+            413: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `idempotency_key_reused`: This `Idempotency-Key` was used with a different request. `order_disputed`: The order is disputed: payments on it are paused until the dispute is resolved. `order_not_payable`: The order has nothing a payoff could collect. `insufficient_balance`: The amount is more than your balance in that currency. */
+            422: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     changeMyOrderCard: {
         parameters: {
             query?: never;
@@ -17890,6 +18293,7 @@ export interface operations {
                      *       "refundedAmount": 1,
                      *       "paidAmount": 1,
                      *       "outstandingAmount": 1,
+                     *       "disputed": false,
                      *       "nextPayment": {
                      *         "installmentId": "string",
                      *         "amount": 1,
@@ -17922,6 +18326,8 @@ export interface operations {
                      *           "attempts": 1,
                      *           "refundedAmount": 1,
                      *           "paidAt": "2026-03-01T12:00:00.000Z",
+                     *           "source": "card",
+                     *           "paidFromBalance": 1,
                      *           "failureCode": "string",
                      *           "lateFee": 1
                      *         }
@@ -18146,6 +18552,7 @@ export interface operations {
                      *       "refundedAmount": 1,
                      *       "paidAmount": 1,
                      *       "outstandingAmount": 1,
+                     *       "disputed": false,
                      *       "nextPayment": {
                      *         "installmentId": "string",
                      *         "amount": 1,
@@ -18178,6 +18585,8 @@ export interface operations {
                      *           "attempts": 1,
                      *           "refundedAmount": 1,
                      *           "paidAt": "2026-03-01T12:00:00.000Z",
+                     *           "source": "card",
+                     *           "paidFromBalance": 1,
                      *           "failureCode": "string",
                      *           "lateFee": 1
                      *         }
@@ -18408,6 +18817,8 @@ export interface operations {
                      *       "due": 1,
                      *       "charged": 1,
                      *       "paid": 1,
+                     *       "paidFromBalance": 1,
+                     *       "paidBalanceAndCard": 1,
                      *       "failed": {
                      *         "soft": 1,
                      *         "hard": 1
@@ -18470,6 +18881,8 @@ export interface operations {
                      *       "due": 1,
                      *       "charged": 1,
                      *       "paid": 1,
+                     *       "paidFromBalance": 1,
+                     *       "paidBalanceAndCard": 1,
                      *       "failed": {
                      *         "soft": 1,
                      *         "hard": 1
@@ -18652,6 +19065,8 @@ export interface operations {
                      *       "due": 1,
                      *       "charged": 1,
                      *       "paid": 1,
+                     *       "paidFromBalance": 1,
+                     *       "paidBalanceAndCard": 1,
                      *       "failed": {
                      *         "soft": 1,
                      *         "hard": 1
@@ -18747,6 +19162,146 @@ export interface operations {
             };
             /** @description `resource_missing`: No such object (or it belongs to someone else). */
             404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `rate_limited`: Too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listMyDisputes: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The opaque `nextCursor` of the previous page. */
+                startingAfter?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of your disputes. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "list",
+                     *       "data": [
+                     *         {
+                     *           "id": "string",
+                     *           "object": "dispute",
+                     *           "orderId": "string",
+                     *           "merchantReference": "string",
+                     *           "reason": "unauthorized",
+                     *           "status": "under_review",
+                     *           "amount": 1,
+                     *           "currency": "USD",
+                     *           "resolution": {
+                     *             "outcome": "fraud_confirmed",
+                     *             "note": "string",
+                     *             "resolvedAt": "2026-03-01T12:00:00.000Z",
+                     *             "pausedDays": 1,
+                     *             "creditedAmount": 1,
+                     *             "cancelledAmount": 1
+                     *           },
+                     *           "version": 1,
+                     *           "createdAt": "2026-03-01T12:00:00.000Z",
+                     *           "updatedAt": "2026-03-01T12:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "hasMore": false,
+                     *       "nextCursor": "string"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MyDisputeList"];
+                };
+            };
+            /** @description `malformed_request`: The path or query cannot be decoded (bad %-escape). `header_repeated`: A security header (Authorization, Idempotency-Key, Step-Up-Token) was sent more than once. `pan_not_allowed`: A card number in a free-text field; send cards to the vault. `parameter_invalid`: A parameter has the wrong type, format or range. `parameter_missing`: A required parameter (or the JSON body) is missing. `parameter_unknown`: A parameter the operation does not take. `invalid_parameters`: Deployed: a required parameter is missing. `invalid_cursor`: `startingAfter` is not a cursor this list returned to you. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid credentials. `session_invalid`: The session token is invalid, expired or revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "type": "invalid_request_error",
+                     *         "code": "parameter_invalid",
+                     *         "message": "string",
+                     *         "param": "string",
+                     *         "requestId": "string"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `request_blocked`: Deployed: blocked by the web application firewall. */
+            403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
@@ -19159,7 +19714,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -19297,7 +19852,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -19469,7 +20024,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -23725,7 +24280,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -23862,7 +24417,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -23990,7 +24545,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -25067,7 +25622,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -25309,6 +25864,8 @@ export interface operations {
                      *           "attempts": 1,
                      *           "refundedAmount": 1,
                      *           "paidAt": "2026-03-01T12:00:00.000Z",
+                     *           "source": "card",
+                     *           "paidFromBalance": 1,
                      *           "failureCode": "string",
                      *           "lateFee": 1
                      *         }
@@ -25423,7 +25980,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. `risk_review_hold`: Account monitoring holds the request for review by an operator. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. `risk_review_hold`: Account monitoring holds the request for review by an operator. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -25655,7 +26212,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -25808,7 +26365,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -26011,7 +26568,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -26176,7 +26733,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -26404,7 +26961,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -26637,7 +27194,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -26874,7 +27431,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
+            /** @description `usage_key_invalid`: The `x-api-key` usage key is missing, unknown or revoked (merchant routes, where usage keys are required; answered by the gateway, before the secret key is checked). `merchant_suspended`: The merchant account is suspended. `merchant_inactive`: The merchant account is not active. `merchant_pending_review`: The merchant account awaits its compliance review (KYB): it may read and set up, not take payments. `merchant_rejected`: The merchant account failed its compliance review. `request_blocked`: Deployed: blocked by the web application firewall. */
             403: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];

@@ -14,7 +14,7 @@ import type { RiskDecision, RiskEvent, StagedRiskDecision } from '../monitoring/
 import { approvalTokenFor, mintApproval, newApprovalNonce } from './approval.ts';
 import { AUTHORIZATION_TOKEN_TTL_MS, checkoutConfig } from './policy.ts';
 import type { AuthorizeCheckoutBody, CheckoutAuthorizationResponse } from './schema.ts';
-import { clientTokenMatches } from './session.ts';
+import { sessionForClient } from './session.ts';
 import * as store from './store.ts';
 
 /** What authorization needs from the vault and from two-factor step-up (injected by the handler). */
@@ -78,18 +78,7 @@ async function approvableSession(
   clientToken: string,
   nowMs: number,
 ): Promise<store.CheckoutSessionRecord> {
-  const session = await store.getSession(sessionId);
-  if (!session) {
-    throw new DomainError('not_found', 'resource_missing', `No such checkout session: ${sessionId}.`, 'id');
-  }
-  if (!clientTokenMatches(session, clientToken)) {
-    throw new DomainError(
-      'denied',
-      'client_token_invalid',
-      'The clientToken is not the one of this checkout session.',
-      'clientToken',
-    );
-  }
+  const session = await sessionForClient(sessionId, clientToken);
   if (session.status !== 'open') {
     throw refused('checkout_session_completed', 'This checkout session already has an order.');
   }

@@ -62,20 +62,22 @@ function idRange(filter: OrderListFilter): { low: string; high: string } | undef
 }
 
 /**
- * A page of the merchant's orders, newest first, after `afterOrderId`, filtered by status or by
- * merchantReference (one of them) and by creation range. Always inside the merchant's partitions.
+ * A page of the merchant's orders, newest first, after `afterOrderId`, filtered by status, by
+ * merchantReference, or both (the reference's partition, a handful of orders, read and then kept by
+ * status: a page may then hold fewer than `limit`), and by creation range. Always inside the
+ * merchant's partitions. `lastId`: the last order the page read, where the next page starts.
  */
 export async function queryMerchantOrders(
   merchantId: string,
   filter: OrderListFilter,
   limit: number,
   afterOrderId?: string,
-): Promise<{ orders: OrderRecord[]; hasMore: boolean }> {
+): Promise<{ orders: OrderRecord[]; hasMore: boolean; lastId?: string }> {
   const byReference = filter.merchantReference !== undefined;
-  const [index, pkName, skName, partition] = filter.status
-    ? [GSI2, 'gsi2pk', 'gsi2sk', merchantStatusPk(merchantId, filter.status)]
-    : byReference
-      ? [GSI1, 'gsi1pk', 'gsi1sk', merchantReferencePk(merchantId, filter.merchantReference ?? '')]
+  const [index, pkName, skName, partition] = byReference
+    ? [GSI1, 'gsi1pk', 'gsi1sk', merchantReferencePk(merchantId, filter.merchantReference ?? '')]
+    : filter.status
+      ? [GSI2, 'gsi2pk', 'gsi2sk', merchantStatusPk(merchantId, filter.status)]
       : [GSI1, 'gsi1pk', 'gsi1sk', merchantOrdersPk(merchantId)];
   const range = idRange(filter);
   const tableKey = (id: string) => (byReference ? orderReferenceKey(id) : orderKey(id));
@@ -99,10 +101,10 @@ export async function queryMerchantOrders(
   );
   const items = (Items ?? []) as Record<string, unknown>[];
   const page = items.slice(0, limit);
-  const orders = byReference
-    ? await getOrders(page.map((item) => String(item.orderId)))
-    : page.map((item) => fromItem<OrderRecord>(item));
-  return { orders, hasMore: items.length > limit };
+  const ids = page.map((item) => String(byReference ? item.orderId : item.id));
+  const read = byReference ? await getOrders(ids) : page.map((item) => fromItem<OrderRecord>(item));
+  const orders = byReference && filter.status ? read.filter((o) => o.status === filter.status) : read;
+  return { orders, hasMore: items.length > limit, ...(ids.length ? { lastId: ids[ids.length - 1] } : {}) };
 }
 
 /** Orders by id (at most 100), in the order asked. */

@@ -12,34 +12,29 @@ export async function getOrder(principal: MerchantPrincipal, id: string): Promis
 
 /**
  * The merchant's orders, newest first, a page at a time behind an opaque, merchant-bound cursor;
- * filtered by `status` or by `merchantReference` (one of them: 400 `parameter_invalid` for both), and
- * by creation instant (`createdFrom` ≤ createdAt ≤ `createdTo`; 400 when the range is reversed). The
+ * filtered by `status`, by `merchantReference` or both, and by creation instant (`createdFrom` ≤ createdAt ≤ `createdTo`; 400 when the range is reversed). The
  * cursor keeps the filter's place: send the same filters with it.
  */
 export async function listOrders(
   principal: MerchantPrincipal,
   query: ListOrdersQuery,
 ): Promise<OrderListResponse> {
-  if (query.status && query.merchantReference) {
-    throw new DomainError(
-      'invalid',
-      'parameter_invalid',
-      'Filter by status or by merchantReference, not both.',
-      'merchantReference',
-    );
-  }
   if (query.createdFrom && query.createdTo && Date.parse(query.createdFrom) > Date.parse(query.createdTo)) {
     throw new DomainError('invalid', 'parameter_invalid', 'createdFrom is after createdTo.', 'createdFrom');
   }
   const after = query.startingAfter
     ? await decodeCursor(principal.merchantId, query.startingAfter)
     : undefined;
-  const { orders, hasMore } = await queryMerchantOrders(principal.merchantId, query, query.limit, after);
-  const last = orders[orders.length - 1];
+  const { orders, hasMore, lastId } = await queryMerchantOrders(
+    principal.merchantId,
+    query,
+    query.limit,
+    after,
+  );
   return {
     object: 'list',
     data: orders.map(toSummary),
     hasMore,
-    ...(hasMore && last ? { nextCursor: await encodeCursor(principal.merchantId, last.id) } : {}),
+    ...(hasMore && lastId ? { nextCursor: await encodeCursor(principal.merchantId, lastId) } : {}),
   };
 }

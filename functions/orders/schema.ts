@@ -111,7 +111,7 @@ export const ListOrdersQuery = /* @__PURE__ */ defineSchema(() =>
       .optional()
       .meta({ description: 'The opaque `nextCursor` of the previous page.' }),
     status: OrderStatusSchema.optional().meta({
-      description: 'Only orders in this status (not with merchantReference).',
+      description: 'Only orders in this status (with merchantReference: those of the reference in it).',
     }),
     createdFrom: IsoDateTime.optional().meta({ description: 'Created at or after this instant.' }),
     createdTo: IsoDateTime.optional().meta({ description: 'Created at or before this instant.' }),
@@ -120,7 +120,7 @@ export const ListOrdersQuery = /* @__PURE__ */ defineSchema(() =>
       .min(1)
       .max(255)
       .optional()
-      .meta({ description: 'Only orders with exactly this reference (not with status).' }),
+      .meta({ description: 'Only orders with exactly this reference.' }),
   }),
 );
 export type ListOrdersQuery = z.infer<typeof ListOrdersQuery>;

@@ -13833,13 +13833,13 @@ export interface operations {
                 limit?: number;
                 /** @description The opaque `nextCursor` of the previous page. */
                 startingAfter?: string;
-                /** @description Only orders in this status (not with merchantReference). */
+                /** @description Only orders in this status (with merchantReference: those of the reference in it). */
                 status?: components["schemas"]["OrderStatus"];
                 /** @description Created at or after this instant. */
                 createdFrom?: string;
                 /** @description Created at or before this instant. */
                 createdTo?: string;
-                /** @description Only orders with exactly this reference (not with status). */
+                /** @description Only orders with exactly this reference. */
                 merchantReference?: string;
             };
             header?: never;
@@ -17313,13 +17313,13 @@ export interface operations {
                 limit?: number;
                 /** @description The opaque `nextCursor` of the previous page. */
                 startingAfter?: string;
-                /** @description Only orders in this status (not with merchantReference). */
+                /** @description Only orders in this status (with merchantReference: those of the reference in it). */
                 status?: components["schemas"]["OrderStatus"];
                 /** @description Created at or after this instant. */
                 createdFrom?: string;
                 /** @description Created at or before this instant. */
                 createdTo?: string;
-                /** @description Only orders with exactly this reference (not with status). */
+                /** @description Only orders with exactly this reference. */
                 merchantReference?: string;
             };
             header?: never;

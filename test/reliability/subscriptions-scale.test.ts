@@ -55,7 +55,12 @@ describe('subscriptions renewing on one day', { timeout: LONG ? 1_800_000 : 240_
       expect(reads.itemsRead).toBeGreaterThanOrEqual(N / 2);
       expect(reads.itemsRead).toBeLessThanOrEqual(N / 2 + DUE_SHARDS);
     }
-    expect(full.reads.readUnits).toBeGreaterThan(half.reads.readUnits);
+    // Twice the renewals due: at least N/2 more index items read (less the emptiness checks).
+    expect(full.reads.itemsRead).toBeGreaterThanOrEqual(half.reads.itemsRead + N / 2 - DUE_SHARDS);
+    // Read units round up per Query (4 KB steps; 8 emptiness checks and up to 8 shard pages): at 40
+    // due every page is under 4 KB, so the units are fixed by which shards hold a renewal (random
+    // ids), not by the count. They grow with the count once the pages outgrow 4 KB.
+    if (N >= 400) expect(full.reads.readUnits).toBeGreaterThan(half.reads.readUnits);
     expect(Math.abs(bare.reads.readUnits - half.reads.readUnits)).toBeLessThanOrEqual(
       half.reads.readUnits * 0.25,
     );

@@ -22,8 +22,12 @@ import { LocalUsageKeys } from './usage-keys.ts';
 export interface LocalRuntimeOptions {
   dataDir: string;
   port?: number;
-  /** Use an already running DynamoDB Local (tests), or start one persisting under the data dir. */
-  dynamodb: { endpoint: string } | { dbPath: string; port?: number };
+  /**
+   * Use an already running DynamoDB Local (tests), or start one persisting under the data dir.
+   * `accessKeyId` picks the database on an instance started without `-sharedDb` (one per access
+   * key and region): each test file has its own. Default `local`.
+   */
+  dynamodb: { endpoint: string; accessKeyId?: string } | { dbPath: string; port?: number };
   tablePrefix?: string;
   operatorToken?: string;
   seed?: boolean;
@@ -84,8 +88,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     TESSERA_DATA_DIR: options.dataDir,
     STAGE: 'local',
     AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
-    // DynamoDB Local accepts any credentials (-sharedDb); never pick up real ones.
-    AWS_ACCESS_KEY_ID: 'local',
+    // DynamoDB Local accepts any credentials; never pick up real ones.
+    AWS_ACCESS_KEY_ID: ('accessKeyId' in options.dynamodb && options.dynamodb.accessKeyId) || 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
   });
   delete process.env.AWS_SESSION_TOKEN;

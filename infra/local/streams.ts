@@ -30,14 +30,16 @@ export function startStreamPoller(options: {
   everyMs?: number;
   log?: (line: string) => void;
 }): StreamPoller {
+  // The signature is not checked, but the access key and region in the credential scope pick the
+  // database when DynamoDB Local runs without -sharedDb (the test run): the same as the table's.
+  const scope = `${process.env.AWS_ACCESS_KEY_ID ?? 'local'}/20260101/${process.env.AWS_REGION ?? 'us-east-1'}`;
   const call = async <T>(operation: string, body: unknown): Promise<T> => {
     const res = await fetch(options.endpoint, {
       method: 'POST',
       headers: {
         'Content-Type': 'application/x-amz-json-1.0',
         'X-Amz-Target': `DynamoDBStreams_20120810.${operation}`,
-        Authorization:
-          'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+        Authorization: `AWS4-HMAC-SHA256 Credential=${scope}/dynamodb/aws4_request, SignedHeaders=host, Signature=0`,
       },
       body: JSON.stringify(body),
     });
@@ -52,7 +54,10 @@ export function startStreamPoller(options: {
 
   const arn = async () => {
     if (streamArn) return streamArn;
-    const client = new DynamoDBClient({ endpoint: options.endpoint, region: 'us-east-1' });
+    const client = new DynamoDBClient({
+      endpoint: options.endpoint,
+      region: process.env.AWS_REGION ?? 'us-east-1',
+    });
     try {
       const { Table } = await client.send(new DescribeTableCommand({ TableName: options.tableName }));
       streamArn = Table?.LatestStreamArn;

@@ -14,6 +14,7 @@ import { run as collectionRun } from './collection.ts';
 import { run as handlerOverheadRun } from './handler-overhead.ts';
 import { run as ordersRun } from './orders.ts';
 import { run as riskRun } from './risk.ts';
+import { run as subscriptionsRun } from './subscriptions.ts';
 import type { BenchRow } from './support.ts';
 import { run as vaultRun } from './vault.ts';
 
@@ -75,6 +76,7 @@ try {
   await section('orders', () => ordersRun(dynamo.endpoint));
   await section('vault', () => vaultRun(dynamo.endpoint));
   await section('collection', () => collectionRun(dynamo.endpoint));
+  await section('subscriptions', () => subscriptionsRun(dynamo.endpoint));
   await section('latency', () => riskRun(dynamo.endpoint));
 } finally {
   await dynamo.stop();

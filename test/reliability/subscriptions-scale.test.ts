@@ -77,7 +77,7 @@ describe('subscriptions renewing on one day', { timeout: LONG ? 1_800_000 : 240_
     const counts = await chargeRun(run, LONG ? 2 : 4);
     const seconds = (performance.now() - started) / 1000;
     console.info(
-      `subscriptions-scale: ${N} renewals charged in ${seconds.toFixed(1)} s (${(N / seconds).toFixed(1)}/s, 4 batches of 10 at a time)`,
+      `subscriptions-scale: ${N} renewals charged in ${seconds.toFixed(1)} s (${(N / seconds).toFixed(1)}/s, ${LONG ? 2 : 4} batches of 10 at a time)`,
     );
     expect(counts).toMatchObject({ 'renewals.renewed': N, paid: N, charged: N });
     expect(counts.errors ?? 0).toBe(0);

@@ -30,8 +30,8 @@ export interface TestApp extends LocalRuntime {
 }
 
 /**
- * A fresh app per test file: its own table prefix on the shared DynamoDB Local and its own data
- * dir, behind the real local gateway on a free port.
+ * A fresh app per test file: its own table prefix in its own database on the shared DynamoDB Local,
+ * its own data dir, behind the real local gateway on a free port.
  */
 export async function startTestApp(
   options: {
@@ -44,7 +44,11 @@ export async function startTestApp(
   const prefix = `t${randomBytes(4).toString('hex')}-`;
   const runtime = await startLocalRuntime({
     dataDir: mkdtempSync(join(tmpdir(), 'tessera-test-')),
-    dynamodb: { endpoint },
+    // This file's own database on the shared DynamoDB Local (test/support/setup-env.ts).
+    dynamodb: {
+      endpoint,
+      ...(process.env.AWS_ACCESS_KEY_ID ? { accessKeyId: process.env.AWS_ACCESS_KEY_ID } : {}),
+    },
     tablePrefix: prefix,
     operatorToken: `op_test_${randomBytes(16).toString('hex')}`,
     seed: options.seed ?? false,

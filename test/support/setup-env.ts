@@ -1,5 +1,9 @@
-// Bogus credentials and region: no test may reach real AWS.
-process.env.AWS_ACCESS_KEY_ID = 'AKIDTESTTESTTEST';
+// Bogus credentials and region: no test may reach real AWS. The access key is new for every test
+// file: DynamoDB Local (started without -sharedDb, global-setup.ts) keeps one database per key, so
+// each file works on its own small database. Letters only, like every random id a test logs.
+import { randomBytes } from 'node:crypto';
+
+process.env.AWS_ACCESS_KEY_ID = `AKIDTEST${Array.from(randomBytes(12), (b) => String.fromCharCode(65 + (b % 26))).join('')}`;
 process.env.AWS_SECRET_ACCESS_KEY = 'test-secret-not-real';
 process.env.AWS_REGION = 'us-east-1';
 process.env.AWS_EC2_METADATA_DISABLED = 'true';

@@ -111,7 +111,7 @@ export async function coldStartBench(
     const env = {
       ...process.env,
       AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'local',
+      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
       AWS_ENDPOINT_URL_DYNAMODB: endpoint,
       POWERTOOLS_DEV: 'false',

@@ -36,7 +36,8 @@ async function freshTables(endpoint: string): Promise<void> {
   // DynamoDB Local takes any credentials; never pick up real ones.
   Object.assign(process.env, tableEnv(prefix), {
     DYNAMODB_ENDPOINT: endpoint,
-    AWS_ACCESS_KEY_ID: 'local',
+    // The section's own database (run.ts); `local` when run on its own.
+    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
   });

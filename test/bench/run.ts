@@ -54,6 +54,7 @@ const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
 /** Runs one section; a section that throws is a missed budget with its error, and the rest still run. */
 async function section(name: string, run: () => Promise<BenchRow[]>): Promise<void> {
   if (only && !only.includes(name)) return;
+  process.env.AWS_ACCESS_KEY_ID = `bench${name.replace(/[^a-z]/gi, '')}`;
   try {
     rows.push(...(await run()));
   } catch (error) {
@@ -69,7 +70,9 @@ async function section(name: string, run: () => Promise<BenchRow[]>): Promise<vo
 }
 
 // A busy machine can take long to start java.
-const dynamo = await startDynamoDbLocal({ inMemory: true }, { startTimeoutMs: 180_000 });
+// One database per section (its own access key, no -sharedDb): a section's tables never sit behind
+// the ones earlier sections created, which slows DynamoDB Local (infra/local/dynamodb-local.ts).
+const dynamo = await startDynamoDbLocal({ inMemory: true }, { startTimeoutMs: 180_000, sharedDb: false });
 try {
   await section('cold start', () => coldStartRun(dynamo.endpoint));
   await section('handler overhead', () => handlerOverheadRun(dynamo.endpoint));

@@ -132,7 +132,7 @@ export async function pool<T>(n: number, concurrency: number, task: (i: number) 
 }
 
 /**
- * The local runtime on a shared DynamoDB Local, unthrottled, with one merchant created through the
+ * The local runtime on the bench's DynamoDB Local (the section's own database), unthrottled, with one merchant created through the
  * operator API: what each bench measures against.
  */
 export async function startBenchApp(
@@ -141,7 +141,11 @@ export async function startBenchApp(
   const prefix = `b${randomBytes(3).toString('hex')}-`;
   const runtime = await startLocalRuntime({
     dataDir: mkdtempSync(join(tmpdir(), 'tessera-bench-')),
-    dynamodb: { endpoint },
+    // The section's own database (run.ts starts DynamoDB Local without -sharedDb).
+    dynamodb: {
+      endpoint,
+      ...(process.env.AWS_ACCESS_KEY_ID ? { accessKeyId: process.env.AWS_ACCESS_KEY_ID } : {}),
+    },
     tablePrefix: prefix,
     operatorToken: 'op_bench',
     throttle: { ratePerSecond: 1e6, burst: 1e6 },

@@ -32,7 +32,7 @@ export interface AuthorizePorts {
   }>;
   /**
    * Account monitoring's real-time assessment (the handler adds the request's device and IP), staged:
-   * `record` commits with the approval (monitoring/risk.ts `assessRiskStaged`).
+   * `carried` rides on the approval item (monitoring/risk.ts `assessRiskStaged`).
    */
   assessRisk(event: Omit<RiskEvent, 'deviceId' | 'ipHash'>): Promise<StagedRiskDecision>;
   /** The refusal a risk decision calls for (reveals no rule), or undefined to go on. */
@@ -261,6 +261,12 @@ async function cardAndRisk(
   return { card, risk };
 }
 
+/** `item` (a Put) with `attributes` added to the item it inserts. */
+function carrying(item: TransactItem, attributes: object | undefined): TransactItem {
+  if (!attributes || !item.Put) return item;
+  return { ...item, Put: { ...item.Put, Item: { ...item.Put.Item, ...attributes } } };
+}
+
 /** The approval's transaction, once the session, the card and the risk decision allow it. */
 async function approve(
   principal: { customerId: string },
@@ -284,9 +290,7 @@ async function approve(
   const refusal = ports.riskRefusal(risk);
   if (refusal) throw refusal;
 
-  const tx = new Transaction<
-    'stepUp' | 'authorization' | 'session' | 'merchant' | 'credit' | 'risk' | 'audit'
-  >();
+  const tx = new Transaction<'stepUp' | 'authorization' | 'session' | 'merchant' | 'credit' | 'audit'>();
   const amount = { amount: session.amount, currency: session.currency };
   // Above the threshold, or when account monitoring asks for it (a review that demands a step-up).
   const stepUp =
@@ -337,7 +341,9 @@ async function approve(
     riskDecisionId: risk.id,
     risk: risk.decision,
   };
-  tx.add('authorization', approval.item)
+  // The decision the approval rests on (riskDecision.id) rides on it: stored and counted by the risk
+  // stream once the approval is inserted, never without it.
+  tx.add('authorization', carrying(approval.item, risk.carried))
     .add(
       'session',
       store.approveSessionItem(session.id, principal.customerId, now.getTime(), now.toISOString(), nonce),
@@ -345,8 +351,6 @@ async function approve(
     .add('merchant', merchantActiveItem(session.merchantId))
     // A credit application's limit caps the shopper's outstanding total in its currency (functions/credit).
     .add('credit', context.credit)
-    // The decision the approval rests on (riskDecision.id) commits with it.
-    .add('risk', ...(risk.record ? [risk.record] : []))
     .add(
       'audit',
       auditItem(

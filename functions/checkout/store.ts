@@ -172,7 +172,8 @@ export async function getAuthorization(tokenHash: string): Promise<Authorization
   const { Item } = await ddb().send(
     new GetCommand({ TableName: tableName(), Key: authorizationKey(tokenHash), ConsistentRead: true }),
   );
-  return Item ? fromItem<AuthorizationRecord>(Item) : undefined;
+  // riskStaged: account monitoring's decision riding on the approval (for its stream consumer).
+  return Item ? fromItem<AuthorizationRecord>(Item, { drop: ['riskStaged'] }) : undefined;
 }
 
 /** Single use, enforced by DynamoDB: unused, unexpired and this merchant's, at the moment of writing. */

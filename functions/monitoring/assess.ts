@@ -5,44 +5,30 @@
  * decision (./risk.ts is the face).
  *
  * Two forms. `assess` stores everything before it answers. `assessStaged` (checkout) answers after
- * the one read: a decision the caller goes on with comes back with its record as a transaction item
- * for the caller's own transaction (the approval and the decision it rests on commit together), and
- * the record carries the event's aggregate additions, which the risk stream consumer (./stream.ts)
- * applies once the record commits. The rules' writes then cost the request no round trip of their
- * own (issue 12, ARCHITECTURE.md "Risk rules": at most 1.3x checkout latency); the price is that a
- * committed checkout reaches the velocity counts a stream delivery later (under a second in AWS),
- * which a burst of parallel requests outran before as well (each read before the others wrote).
- * See docs/adr/0029-staged-risk-writes.md.
+ * the one read: a decision the caller goes on with comes back with attributes for the item the
+ * caller's own transaction inserts (the approval; the approval and the decision it rests on commit
+ * together), and the risk stream consumer (./staged.ts, ./stream.ts) stores the decision's record and
+ * adds the event to the aggregates once that item is inserted. The rules' writes then cost the
+ * request no round trip and no transaction item of their own (issue 12, ARCHITECTURE.md "Risk
+ * rules": at most 1.3x checkout latency); the price is that a committed checkout reaches the velocity
+ * counts, and its decision record appears, a stream delivery later (under a second in AWS), which a
+ * burst of parallel requests outran before as well (each read before the others wrote).
+ * See docs/adr/0029-staged-risk-writes.md and docs/adr/0030-risk-decision-on-the-approval.md.
  */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../lib/clock.ts';
-import { ddb, tableName } from '../lib/dynamodb.ts';
+import { ddb } from '../lib/dynamodb.ts';
 import { newId } from '../lib/ids.ts';
 import { logger } from '../lib/logger.ts';
-import type { TransactItem } from '../lib/transactions.ts';
-import { type AggregateAdd, aggregateName, readAggregates, recordAggregates } from './aggregates.ts';
+import { aggregateName, readAggregates, recordAggregates } from './aggregates.ts';
 import { type RiskConfig, riskConfig } from './config.ts';
+import { decisionPut, type RiskDecision } from './decision.ts';
 import { raiseFlag } from './flags.ts';
 import { aggregatesAdded, aggregatesRead, evaluateRules, type Fired, type RiskEvent } from './rules.ts';
+import { type CarriedDecision, carriedDecision } from './staged.ts';
 import { EMPTY_BUCKET, estimate } from './windows.ts';
 
-export type RiskOutcome = 'approve' | 'review' | 'decline';
-
-export interface RiskDecision {
-  id: string;
-  action: RiskEvent['action'];
-  decision: RiskOutcome;
-  /** What a review demands: a fresh second factor, or an operator (`hold`). */
-  review?: 'step_up' | 'hold';
-  score: number;
-  fired: Fired[];
-  /** True when the aggregates could not be read: the rules that need them did not run. */
-  degraded?: boolean;
-  at: string;
-}
-
-/** Decisions are kept 400 days (the dispute window of the longest plan, and then some). */
-const DECISION_TTL_S = 400 * 86_400;
+export type { RiskDecision, RiskOutcome } from './decision.ts';
 
 /** The decision for a set of fired rules (pure): the thresholds of ./config.ts. */
 export function decide(
@@ -101,34 +87,6 @@ async function evaluate(event: RiskEvent, now: Date, config: RiskConfig): Promis
   };
 }
 
-/**
- * The decision's record: `RISKDECISION#<id>` / `DECISION`, kept DECISION_TTL_S. `aggregates`: the
- * additions the stream consumer applies when the record is inserted (a staged decision's), each
- * named by the decision id so that a redelivered record counts once.
- */
-function decisionItem(
-  decision: RiskDecision,
-  customerId: string,
-  now: Date,
-  aggregates?: readonly AggregateAdd[],
-): TransactItem {
-  return {
-    Put: {
-      TableName: tableName(),
-      Item: {
-        pk: `RISKDECISION#${decision.id}`,
-        sk: 'DECISION',
-        type: 'riskDecision',
-        customerId,
-        ...decision,
-        ...(aggregates ? { aggregates: aggregates.map((add) => ({ ...add, eventId: decision.id })) } : {}),
-        ttl: Math.floor(now.getTime() / 1000) + DECISION_TTL_S,
-      },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    },
-  };
-}
-
 /** A flag for a decision that is not `approve` (deduplicated by the decision id). */
 async function flagDecision(event: RiskEvent, decision: RiskDecision, clock: Clock): Promise<void> {
   if (decision.decision === 'approve') return;
@@ -151,9 +109,8 @@ async function flagDecision(event: RiskEvent, decision: RiskDecision, clock: Clo
 
 /** Stores the decision and adds the event to the aggregates, in parallel. Throws on a failed write. */
 async function storeAll(event: RiskEvent, decision: RiskDecision, now: Date): Promise<void> {
-  const put = decisionItem(decision, event.customerId, now).Put;
   await Promise.all([
-    ddb().send(new PutCommand(put as NonNullable<typeof put>)),
+    ddb().send(new PutCommand(decisionPut(decision, event.customerId, now))),
     recordAggregates(aggregatesAdded(event), now.getTime()),
   ]);
 }
@@ -175,12 +132,14 @@ export async function assess(event: RiskEvent, clock: Clock): Promise<RiskDecisi
 /** A decision whose record the caller commits with its own transaction. */
 export interface StagedRiskDecision extends RiskDecision {
   /**
-   * The decision's record (a conditional Put) with the event's aggregate additions, for the
-   * caller's transaction. Absent when there is nothing to commit: monitoring is off, or the decision
-   * refuses the action and was stored (and counted) already. A record that never commits (the
-   * caller's transaction was refused) leaves no decision and counts nothing.
+   * Attributes for the item the caller's transaction inserts (once; an item that is never put
+   * again): the decision and the event it judged (./staged.ts). Once that item is inserted, the risk
+   * stream consumer stores the decision's record and adds the event to the aggregates, each once.
+   * Absent when there is nothing to commit: monitoring is off, or the decision refuses the action and
+   * was stored (and counted) already. Attributes that never commit (the caller's transaction was
+   * refused) leave no decision and count nothing.
    */
-  record?: TransactItem;
+  carried?: CarriedDecision;
 }
 
 /**
@@ -203,5 +162,5 @@ export async function assessStaged(event: RiskEvent, clock: Clock): Promise<Stag
     return decision;
   }
   await flagDecision(event, decision, clock);
-  return { ...decision, record: decisionItem(decision, event.customerId, now, aggregatesAdded(event)) };
+  return { ...decision, carried: carriedDecision(decision, event) };
 }

@@ -14,6 +14,7 @@ import { type RiskEvent, type SignalEvent, signalAdded } from './rules.ts';
 export type { RiskDecision, RiskOutcome, StagedRiskDecision } from './assess.ts';
 export { hasOpenHighSeverityFlag } from './flags.ts';
 export type { RiskAction, RiskEvent, RiskSignal, SignalEvent } from './rules.ts';
+export type { CarriedDecision } from './staged.ts';
 
 /**
  * Assesses an action (checkout authorization, sign-in, adding a card, withdrawal, credit
@@ -26,8 +27,10 @@ export function assessRisk(event: RiskEvent, clock: Clock): Promise<RiskDecision
 
 /**
  * `assessRisk` for an action that commits its own transaction (checkout authorization): a decision
- * the caller goes on with carries `record`, to commit with the action, and `recorded`, to await
- * before answering; the rules' writes then add no round trip. See assess.ts `assessStaged`.
+ * the caller goes on with comes back with `carried`, attributes to put on the item its transaction
+ * inserts (the approval); the risk stream stores the decision and counts the event once that item
+ * is inserted. The rules' writes then add no round trip and no transaction item. See assess.ts
+ * `assessStaged` and staged.ts.
  */
 export function assessRiskStaged(event: RiskEvent, clock: Clock): Promise<StagedRiskDecision> {
   return assessStaged(event, clock);

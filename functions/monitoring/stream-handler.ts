@@ -17,7 +17,11 @@ export async function monitorStream(
   const handle = async (record: DynamoDBRecord) => {
     const image = record.dynamodb?.NewImage;
     if (!image) return;
-    await monitorChange(unmarshall(image as Record<string, AttributeValue>), clock());
+    await monitorChange(
+      unmarshall(image as Record<string, AttributeValue>),
+      clock(),
+      record.eventName ?? 'INSERT',
+    );
   };
   return processPartialResponse(event, handle, new BatchProcessor(EventType.DynamoDBStreams), {
     ...(context ? { context } : {}),

@@ -8,8 +8,10 @@
  *   involved: the customers who shared the card before the last one also need a look.
  * - A second-factor lock (`twofa.locked`) or a password lock (`customer.locked`) in the audit trail
  *   raises a flag for that customer.
- * - A checkout's risk decision (`riskDecision`, committed with the approval) carries the checkout's
- *   aggregate additions (./assess.ts `assessStaged`): they are applied here, once per decision.
+ * - A checkout's risk decision rides on the approval it rests on (./staged.ts, ADR 0030): when that
+ *   item is inserted, the decision's record is stored and the checkout's aggregate additions are
+ *   applied here, once per decision. (A `riskDecision` record that carries `aggregates`, as staged
+ *   before ADR 0030, is still counted.)
  * - The audit trail is also where the real-time rules learn of security changes (password, contact,
  *   2FA settings: `security_change`) and of second-factor failures (`twofa_failure`): the
  *   capabilities that make them audit them already, and need not know monitoring exists.
@@ -21,6 +23,7 @@ import { type AggregateAdd, recordAggregates } from './aggregates.ts';
 import { riskConfig } from './config.ts';
 import { raiseFlag } from './flags.ts';
 import { type RiskSignal, signalAdded } from './rules.ts';
+import { CARRIED_ATTRIBUTE, recordCarried } from './staged.ts';
 import { distinctValues } from './windows.ts';
 
 /** The part of a stream record's new image these rules read (unmarshalled). */
@@ -56,7 +59,10 @@ async function countSignal(image: StreamImage): Promise<void> {
   );
 }
 
-/** Applies a staged decision's aggregate additions at the decision's time (each named by its id). */
+/**
+ * Applies the aggregate additions of a decision record staged before ADR 0030 (each named by the
+ * decision id); decision records written since carry none.
+ */
 async function countDecision(image: StreamImage): Promise<void> {
   const adds = image.aggregates;
   const at = Date.parse(String(image.at ?? ''));
@@ -83,10 +89,21 @@ function sharedEntityRule(image: StreamImage): { rule: string; min: number; enti
 }
 
 /**
- * Applies the asynchronous rules to one new image. Returns the flag raised, if any. Throws on
- * infrastructure errors (the batch reports the record as failed and the stream retries it).
+ * Applies the asynchronous rules to one new image (`change`: the stream record's event name; a
+ * carried decision is taken on INSERT only, as the event filter does in AWS). Returns the flag
+ * raised, if any. Throws on infrastructure errors (the batch reports the record as failed and the
+ * stream retries it).
  */
-export async function monitorChange(image: StreamImage, clock: Clock): Promise<string | undefined> {
+export async function monitorChange(
+  image: StreamImage,
+  clock: Clock,
+  change: 'INSERT' | 'MODIFY' | 'REMOVE' = 'INSERT',
+): Promise<string | undefined> {
+  // A decision made while monitoring was on is stored and counted even if it was switched off since.
+  if (image[CARRIED_ATTRIBUTE] !== undefined) {
+    if (change === 'INSERT') await recordCarried(image[CARRIED_ATTRIBUTE]);
+    return undefined;
+  }
   if (!riskConfig().enabled) return undefined;
   if (image.type === 'riskDecision') {
     await countDecision(image);

@@ -4,6 +4,7 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { MAIN_TABLE } from '../../functions/lib/tables.ts';
+import { CARRIED_ATTRIBUTE } from '../../functions/monitoring/staged.ts';
 import { type AccessContext, accessFunction, type FunctionStack, functionStack } from './access.ts';
 import type { TesseraFunction } from './function.ts';
 import type { Monitoring } from './monitoring.ts';
@@ -11,7 +12,8 @@ import { deadLetterQueue, grantQueueKey } from './queues.ts';
 
 /**
  * Account monitoring's asynchronous rules (functions/monitoring/stream.ts): a consumer of the main
- * table's stream, filtered to the item types it reads (risk aggregates, risk decisions and audit records), with
+ * table's stream, filtered to the item types it reads (risk aggregates, risk decisions and audit
+ * records) and to inserted items carrying a checkout's risk decision, with
  * partial batch failures, bisection on error, three retries and an SQS on-failure destination whose
  * depth alarms.
  */
@@ -79,7 +81,14 @@ export class RiskStream extends Construct {
         filters: [
           FilterCriteria.filter({
             eventName: FilterRule.or('INSERT', 'MODIFY'),
+            // riskDecision: records staged before ADR 0030 carry their aggregate additions.
             dynamodb: { NewImage: { type: { S: FilterRule.or('riskAggregate', 'riskDecision', 'audit') } } },
+          }),
+          // A checkout's decision riding on its approval (functions/monitoring/staged.ts), taken
+          // when the approval is inserted: the filter needs a leaf, the decision's id.
+          FilterCriteria.filter({
+            eventName: FilterRule.isEqual('INSERT'),
+            dynamodb: { NewImage: { [CARRIED_ATTRIBUTE]: { M: { id: { S: FilterRule.exists() } } } } },
           }),
         ],
       }),

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { config, resetConfig } from '../../functions/lib/config.ts';
 import type { SecretName as FunctionSecretName } from '../../functions/lib/secrets.ts';
 import { MAIN_TABLE, TABLES, VAULT_TABLE } from '../../functions/lib/tables.ts';
+import { CARRIED_ATTRIBUTE } from '../../functions/monitoring/staged.ts';
 import { buildApp } from '../../infra/app.ts';
 import type { TesseraFunction } from '../../infra/constructs/function.ts';
 import type { LeastPrivilegeRole } from '../../infra/constructs/iam.ts';
@@ -899,7 +900,7 @@ describe('Tessera stack (dev)', () => {
     }
   });
 
-  it('feeds the risk stream consumer the item types it reads, at once: aggregates, decisions (checkout counts) and audit records', () => {
+  it('feeds the risk stream consumer the item types it reads, at once: aggregates, decisions, audit records, and approvals carrying a decision (checkout counts) when inserted', () => {
     const mappings = synth
       .allResources()
       .filter(([, r]) => r.Type === 'AWS::Lambda::EventSourceMapping')
@@ -912,12 +913,23 @@ describe('Tessera stack (dev)', () => {
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       BisectBatchOnFunctionError: true,
     });
+    type Pattern = { eventName: string[]; dynamodb: { NewImage: Record<string, unknown> } };
     const patterns = (props.FilterCriteria as { Filters: { Pattern: string }[] }).Filters.map(
-      (f) => JSON.parse(f.Pattern) as { dynamodb: { NewImage: { type: { S: string[] } } } },
+      (f) => JSON.parse(f.Pattern) as Pattern,
     );
-    expect(patterns.flatMap((p) => p.dynamodb.NewImage.type.S).sort()).toEqual(
+    const byType = patterns.filter((p) => p.dynamodb.NewImage.type !== undefined);
+    expect(byType.flatMap((p) => (p.dynamodb.NewImage.type as { S: string[] }).S).sort()).toEqual(
       ['audit', 'riskAggregate', 'riskDecision'].sort(),
     );
+    // A checkout's decision riding on its approval: matched by a leaf (its id), on INSERT only, so
+    // the approval's later updates (its redemption) are not delivered.
+    const carried = patterns.filter((p) => p.dynamodb.NewImage.type === undefined);
+    expect(carried).toEqual([
+      {
+        eventName: ['INSERT'],
+        dynamodb: { NewImage: { [CARRIED_ATTRIBUTE]: { M: { id: { S: [{ exists: true }] } } } } },
+      },
+    ]);
   });
 
   it('lets only the charger detokenize among the collection functions; each sends only to its own next queue', () => {

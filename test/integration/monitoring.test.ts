@@ -6,7 +6,7 @@ import { cardFlaggedItem } from '../../functions/disputes/store.ts';
 import { fixedClock } from '../../functions/lib/clock.ts';
 import { config as appConfig, resetConfig } from '../../functions/lib/config.ts';
 import { ddb, resetDdb, tableName } from '../../functions/lib/dynamodb.ts';
-import { type TransactItem, writeTransaction } from '../../functions/lib/transactions.ts';
+import { writeTransaction } from '../../functions/lib/transactions.ts';
 import { riskConfig } from '../../functions/monitoring/config.ts';
 import { listFlags, resolveFlag } from '../../functions/monitoring/flags.ts';
 import {
@@ -245,7 +245,7 @@ describe('decisions and flags', { timeout: 120_000 }, () => {
     expect(review).toMatchObject({ decision: 'review', review: 'hold', score: 60 });
   });
 
-  it("staged (checkout): the decision commits in the caller's transaction or not at all, and the stream counts a committed one once", async () => {
+  it("staged (checkout): the decision rides on the caller's item or not at all; the stream stores and counts a committed one once", async () => {
     const who = actor();
     const stored = async (id: string) =>
       (
@@ -256,17 +256,37 @@ describe('decisions and flags', { timeout: 120_000 }, () => {
     const checkout = { action: 'checkout' as const, ...who, amountUsdMinor: 1_000 };
     const velocity = async () =>
       (await assessRisk(checkout, clock)).fired.find((f) => f.rule === 'checkout_velocity_1h')?.reason;
+    // The caller's item (an approval): inserted once, conditionally, with the decision riding on it.
+    const approval = (carried: object) => ({
+      Put: {
+        TableName: tableName(),
+        Item: { pk: `TESTAPPROVAL#${unique('a')}`, sk: 'A', type: 'testApproval', ...carried },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    });
 
-    // Five committed checkouts, each delivered by the stream twice (a redelivered batch).
+    // Five committed checkouts, each delivered by the stream twice (a redelivered batch), and updated
+    // once later (a redemption: MODIFY, which the event filter does not deliver in AWS).
     for (let i = 0; i < 5; i += 1) {
       const staged = await assessRiskStaged(checkout, clock);
-      expect(staged).toMatchObject({ decision: 'approve', record: { Put: expect.any(Object) } });
-      expect(await stored(staged.id)).toBeUndefined(); // nothing before the caller's transaction
-      await writeTransaction([staged.record as TransactItem]);
-      const image = await stored(staged.id);
-      expect(image).toMatchObject({ decision: 'approve', customerId: who.customerId });
-      await monitorChange(image as Record<string, unknown>, clock);
-      await monitorChange(image as Record<string, unknown>, clock);
+      expect(staged).toMatchObject({ decision: 'approve', carried: { riskStaged: { id: staged.id } } });
+      const item = approval(staged.carried ?? {});
+      await writeTransaction([item]);
+      // The record is the stream's to write: nothing yet.
+      expect(await stored(staged.id)).toBeUndefined();
+      const image = (
+        await ddb().send(new GetCommand({ TableName: tableName(), Key: { pk: item.Put.Item.pk, sk: 'A' } }))
+      ).Item as Record<string, unknown>;
+      await monitorChange(image, clock);
+      await monitorChange(image, clock);
+      await monitorChange({ ...image, status: 'used' }, clock, 'MODIFY');
+      expect(await stored(staged.id)).toMatchObject({
+        decision: 'approve',
+        customerId: who.customerId,
+        action: 'checkout',
+        fired: [],
+        at: clock.now().toISOString(),
+      });
     }
     // A staged decision whose transaction never ran (a refused step-up, say): nothing stored or counted.
     const abandoned = await assessRiskStaged(checkout, clock);
@@ -278,7 +298,7 @@ describe('decisions and flags', { timeout: 120_000 }, () => {
     await writeTransaction([cardFlaggedItem(who.cardFingerprint, 'dsp_staged', clock.now().toISOString())]);
     const declined = await assessRiskStaged({ ...checkout, cardToken: who.cardFingerprint }, clock);
     expect(declined).toMatchObject({ decision: 'decline' });
-    expect(declined.record).toBeUndefined();
+    expect(declined.carried).toBeUndefined();
     expect(await stored(declined.id)).toMatchObject({ decision: 'decline' });
     expect(await velocity()).toBe('8 checkouts by the customer within 1 h');
   });

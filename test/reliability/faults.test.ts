@@ -141,8 +141,7 @@ describe('DynamoDB Local killed and restarted in the middle of a load', () => {
         if (res.status === 201) {
           acknowledged.push(res.json.id);
           ackedAt.set(res.json.id, performance.now());
-        }
-        else if (res.status === 503) {
+        } else if (res.status === 503) {
           if (
             !res.headers.get('retry-after') ||
             (res.json as { error?: { code?: string } }).error?.code !== 'service_unavailable'

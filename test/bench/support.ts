@@ -132,8 +132,8 @@ export async function pool<T>(n: number, concurrency: number, task: (i: number) 
 }
 
 /**
- * The local runtime on the bench's DynamoDB Local (the section's own database), unthrottled, with one merchant created through the
- * operator API: what each bench measures against.
+ * The local runtime on the bench's DynamoDB Local (the section's own database), unthrottled, with
+ * one merchant created through the operator API: what each bench measures against.
  */
 export async function startBenchApp(
   endpoint: string,

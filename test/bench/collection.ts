@@ -19,7 +19,14 @@ import { type CardProcessor, setCardProcessor } from '../../functions/payments/p
 import { createTables, tableEnv } from '../../infra/local/bootstrap-tables.ts';
 import { registerLocalCollection } from '../../infra/local/collection.ts';
 import { type IndexReads, measureIndexReads, seedInstallments } from '../support/collection-scale.ts';
-import { type BenchRow, type DdbCost, ddbCounter, perOperation, row } from './support.ts';
+import {
+  type BenchRow,
+  type DdbCost,
+  ddbCounter,
+  dueIndexScalingRows,
+  perOperation,
+  row,
+} from './support.ts';
 
 const AS_OF = '2026-06-15';
 const DUE = Number(process.env.COLLECTION_BENCH_DUE ?? 1_000);
@@ -93,13 +100,13 @@ export async function run(endpoint: string): Promise<BenchRow[]> {
     `collection: ${DUE} installments due, ${NOT_DUE} and ${NOT_DUE * 10} not due (seeding DynamoDB Local)…\n`,
   );
   const r = await collectionBench(endpoint);
-  const per = (x: IndexReads) => x.readUnits / Math.max(1, x.due);
-  const S = 'collection scaling';
   return [
-    row(S, `due-index RCU per due installment, 1x (${NOT_DUE} not due)`, per(r.oneX), 'RCU'),
-    row(S, `due-index RCU per due installment, 10x (${NOT_DUE * 10} not due)`, per(r.tenX), 'RCU'),
-    row(S, 'RCU per due installment 10x / 1x', per(r.tenX) / per(r.oneX), 'x', { budget: 1.1 }),
-    row(S, 'index items read 10x - 1x', r.tenX.itemsRead - r.oneX.itemsRead, 'items', { budget: 0 }),
+    ...dueIndexScalingRows(
+      'collection scaling',
+      'due installment',
+      { ...r.oneX, table: `${NOT_DUE} not due` },
+      { ...r.tenX, table: `${NOT_DUE * 10} not due` },
+    ),
     row('cost per operation', 'collected installment: DynamoDB calls', r.perInstallment.total, 'calls', {
       note: Object.entries(r.perInstallment.calls)
         .map(([n, c]) => `${n.replace(/Command$/, '')} ${c.toFixed(2)}`)

@@ -22,7 +22,7 @@ import {
   readRun,
   seedSubscriptions,
 } from '../support/subscriptions-scale.ts';
-import { type BenchRow, row } from './support.ts';
+import { type BenchRow, dueIndexScalingRows, row } from './support.ts';
 
 const AS_OF = '2026-09-30';
 const DUE = Number(process.env.SUBSCRIPTIONS_BENCH_DUE ?? 1_000);
@@ -60,12 +60,19 @@ export async function run(endpoint: string): Promise<BenchRow[]> {
     const seconds = (performance.now() - started) / 1000;
     const charged = counts.charged ?? 0;
     const twice = [...processor.keys.values()].filter((n) => n > 1).length;
-    const per = (x: IndexReads) => x.readUnits / Math.max(1, x.renewalsDue);
     const S = 'subscription scaling';
+    const reads = (x: { reads: IndexReads }, table: string) => ({
+      ...x.reads,
+      due: x.reads.renewalsDue,
+      table,
+    });
     return [
-      row(S, `due-index RCU per renewal due, 1x (${DUE} renewing later)`, per(oneX.reads), 'RCU'),
-      row(S, `due-index RCU per renewal due, 10x (${DUE * 10} renewing later)`, per(tenX.reads), 'RCU'),
-      row(S, 'RCU per renewal due 10x / 1x', per(tenX.reads) / per(oneX.reads), 'x', { budget: 1.1 }),
+      ...dueIndexScalingRows(
+        S,
+        'renewal due',
+        reads(oneX, `${DUE} renewing later`),
+        reads(tenX, `${DUE * 10} renewing later`),
+      ),
       row(
         S,
         'renewals due not found (1x + 10x)',

@@ -39,6 +39,33 @@ export function row(
   return { section, name, value, unit, ...extra, ...(ok === undefined ? {} : { ok }) };
 }
 
+/** One run's reads of the due index: read units, index items, and the items found due. */
+export interface DueIndexReads {
+  readUnits: number;
+  itemsRead: number;
+  due: number;
+}
+
+/**
+ * The scale rule of ARCHITECTURE.md (Collection) as bench rows: due-index read units per item due
+ * with the table at 1x and at 10x items that are not due, their ratio (budget 1.1x) and the extra
+ * index items the 10x table made a run read (budget 0). `item` names what is due ("due installment").
+ */
+export function dueIndexScalingRows(
+  section: string,
+  item: string,
+  oneX: DueIndexReads & { table: string },
+  tenX: DueIndexReads & { table: string },
+): BenchRow[] {
+  const per = (x: DueIndexReads) => x.readUnits / Math.max(1, x.due);
+  return [
+    row(section, `due-index RCU per ${item}, 1x (${oneX.table})`, per(oneX), 'RCU'),
+    row(section, `due-index RCU per ${item}, 10x (${tenX.table})`, per(tenX), 'RCU'),
+    row(section, `RCU per ${item} 10x / 1x`, per(tenX) / per(oneX), 'x', { budget: 1.1 }),
+    row(section, 'index items read 10x - 1x', tenX.itemsRead - oneX.itemsRead, 'items', { budget: 0 }),
+  ];
+}
+
 /** What the counted DynamoDB calls cost: calls by command, consumed read and write units. */
 export interface DdbCost {
   calls: Record<string, number>;

@@ -5,6 +5,7 @@ import { zodToApiError } from '../../functions/lib/http.ts';
 import { containsPan } from '../../functions/lib/pan.ts';
 import { freeText, PAN_NOT_ALLOWED, panFree } from '../../functions/lib/schema.ts';
 import { routes } from '../../infra/routes/index.ts';
+import { EXEMPT, MASKED } from '../support/pan-fields.ts';
 
 /**
  * Issue 9: no request field may carry a card number into storage. Walks every route's request
@@ -28,31 +29,6 @@ const PAN_FORMS = [
   // Fullwidth digits fold to ASCII (NFKC).
   '４１１１１１１１１１１１１１１１',
 ];
-
-/**
- * Fields that must accept a card number or never store what they receive, with the reason.
- * Keyed `operationId:location.path`.
- */
-const EXEMPT: Record<string, string> = {
-  'addCard:body.number': 'the PAN itself: validated, then stored only in the vault, encrypted',
-  'registerCustomer:body.password': 'hashed (scrypt) at once; never stored, logged or echoed',
-  'createSession:body.password': 'compared with the stored hash; never stored, logged or echoed',
-  'changePassword:body.currentPassword': 'compared with the stored hash; never stored, logged or echoed',
-  'changePassword:body.newPassword': 'hashed (scrypt) at once; never stored, logged or echoed',
-  'confirmPasswordReset:body.password': 'hashed (scrypt) at once; never stored, logged or echoed',
-};
-
-/**
- * Fields that keep what a person typed, card numbers MASKED instead of refused (`maskedText()`:
- * support messages must be answered, functions/lib/secret-text.ts). Their parsed value, the only one
- * the handler sees, must hold no card number in any written form.
- */
-const MASKED: Record<string, string> = {
-  'openMySupportConversation:body.subject': 'support subject: masked, then sealed',
-  'openMySupportConversation:body.message': 'support message: masked, then sealed',
-  'postMySupportMessage:body.message': 'support message: masked, then sealed',
-  'adminReplySupportConversation:body.message': 'operator reply: masked, then sealed',
-};
 
 interface Leaf {
   path: string;

@@ -137,6 +137,15 @@ export class TesseraStack extends Stack {
     const logRetention = prod ? RetentionDays.ONE_YEAR : RetentionDays.ONE_MONTH;
     const logRemovalPolicy = prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const processor = cardProcessor ?? (prod ? 'stripe' : 'sandbox');
+    // Live mode (prod: merchants get sk_live_ keys) never runs on the sandbox processor. The functions
+    // refuse it too (functions/payments/processor-config.ts), but only on their first charge: the
+    // deploy is where an operator can still fix it (docs/adr/0015-production-card-processor.md).
+    if (prod && processor === 'sandbox') {
+      throw new Error(
+        'Tessera-prod is live mode (sk_live_ merchant keys) and refuses to deploy with the sandbox card ' +
+          'processor: drop -c cardProcessor=sandbox (prod uses stripe).',
+      );
+    }
     const egress = processorEgress ?? processor === 'stripe';
     if (processor === 'stripe' && !egress) {
       Annotations.of(this).addWarningV2(

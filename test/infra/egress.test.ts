@@ -423,6 +423,14 @@ describe('processor egress on (prod default)', () => {
   });
 });
 
+describe('the card processor of live mode', () => {
+  it('prod refuses to synthesize with the sandbox processor (live mode never runs on it)', () => {
+    expect(() => build('prod', { cardProcessor: 'sandbox' })).toThrow(
+      /Tessera-prod is live mode .* refuses to deploy with the sandbox card processor/,
+    );
+  });
+});
+
 describe('processor egress off', () => {
   it('prod with processorEgress=false: no firewall, NAT, internet gateway or route out; a synth warning', () => {
     const { app, stack, packs } = build('prod', { processorEgress: 'false' });

@@ -27,7 +27,7 @@ async function collectOn(day: string): Promise<Run> {
   return runCollection<Run>(day);
 }
 
-describe('orders without the shopper present: the same risk rules and the same disputes', { timeout: 240_000 }, () => {
+describe('without the shopper present: the same risk rules and disputes', { timeout: 240_000 }, () => {
   it('a card shared with another customer: the token order is declined and the renewal refused, nothing charged', async () => {
     const merchant = await newMerchant();
     const card = '4000056655665556';

@@ -12,20 +12,17 @@ const {
   newMerchant,
   newShopper,
   merchantPost,
-  runCollection,
+  collectOn: collect,
   events,
   customerToken,
   subscribe,
   subscription,
   periods,
-} = subscriptionFixtures(testApp);
+} = subscriptionFixtures(testApp, clock);
 
 type Run = Json & { renewals: { due: number; renewed: number; canceled: number } };
 
-async function collectOn(day: string): Promise<Run> {
-  clock.set(new Date(`${day}T10:00:00Z`));
-  return runCollection<Run>(day);
-}
+const collectOn = (day: string) => collect<Run>(day);
 
 describe('a subscription in a leap year', { timeout: 240_000 }, () => {
   it('from Jan 31 renews Feb 29, Mar 31, Apr 30, once each; canceled at period end, it ends on its next billing date', async () => {

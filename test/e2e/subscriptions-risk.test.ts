@@ -17,22 +17,26 @@ afterAll(() => {
 });
 const clock = fixedClock(new Date('2027-03-01T10:00:00Z'));
 const testApp = appWithClock(clock);
-const { newMerchant, newShopper, merchantPost, runCollection, subscribe, periods, counts } =
-  subscriptionFixtures(testApp);
+const {
+  newMerchant,
+  newShopper,
+  merchantPost,
+  collectOn: collect,
+  customerToken,
+  subscribe,
+  periods,
+  counts,
+} = subscriptionFixtures(testApp, clock);
 
 type Run = Json & { renewals: { due: number; renewed: number; riskRefused: number } };
 
-async function collectOn(day: string): Promise<Run> {
-  clock.set(new Date(`${day}T10:00:00Z`));
-  return runCollection<Run>(day);
-}
+const collectOn = (day: string) => collect<Run>(day);
 
 describe('without the shopper present: the same risk rules and disputes', { timeout: 240_000 }, () => {
   it('a card shared with another customer: the token order is declined and the renewal refused, nothing charged', async () => {
     const merchant = await newMerchant();
     const card = '4000056655665556';
     const shopper = await newShopper(card);
-    const { customerToken } = subscriptionFixtures(testApp);
     const token = await customerToken(merchant, shopper, { ...MONTHLY_AGREEMENT, cadence: 'on_demand' });
     const sub = await subscribe(merchant.apiKey, {
       customerToken: token,
@@ -75,7 +79,6 @@ describe('without the shopper present: the same risk rules and disputes', { time
     clock.set(new Date('2027-05-01T10:00:00Z'));
     const merchant = await newMerchant();
     const shopper = await newShopper('5555555555554444');
-    const { customerToken } = subscriptionFixtures(testApp);
     const token = await customerToken(merchant, shopper);
     const sub = await subscribe(merchant.apiKey, {
       customerToken: token,

@@ -13,14 +13,14 @@ const {
   newMerchant,
   newShopper,
   merchantPost,
-  runCollection,
+  collectOn: collect,
   events,
   customerToken,
   subscribe,
   subscription,
   periods,
   counts,
-} = subscriptionFixtures(testApp);
+} = subscriptionFixtures(testApp, clock);
 
 const SOFT_DECLINE = '4000000000009995';
 
@@ -30,11 +30,7 @@ type Run = Json & {
   renewals: { due: number; renewed: number; canceled: number; riskRefused: number; skipped: number };
 };
 
-/** Moves the clock to `day` 10:00 UTC and runs collection for it. */
-async function collectOn(day: string): Promise<Run> {
-  clock.set(new Date(`${day}T10:00:00Z`));
-  return runCollection<Run>(day);
-}
+const collectOn = (day: string) => collect<Run>(day);
 
 const PLAY = { timeout: 240_000 };
 

@@ -22,8 +22,15 @@ export type Subscription = Json & {
   cancelReason?: string;
 };
 
-export function subscriptionFixtures(app: () => TestApp) {
+export function subscriptionFixtures(app: () => TestApp, clock?: { set(at: Date | string): void }) {
   const checkout = checkoutFixtures(app);
+
+  /** Moves the app's clock (the one given) to `day` 10:00 UTC and runs collection for it; its counts. */
+  async function collectOn<T = Json>(day: string): Promise<T> {
+    if (!clock) throw new Error('subscriptionFixtures: pass the app clock to use collectOn');
+    clock.set(new Date(`${day}T10:00:00Z`));
+    return checkout.runCollection<T>(day);
+  }
 
   /** The shopper approves an agreement on a session that asks for it; the merchant's customer token. */
   async function customerToken(
@@ -92,5 +99,5 @@ export function subscriptionFixtures(app: () => TestApp) {
     return Object.fromEntries(types.map((t) => [t, main.filter((item) => item.type === t).length]));
   }
 
-  return { ...checkout, customerToken, subscribe, subscription, periods, counts };
+  return { ...checkout, collectOn, customerToken, subscribe, subscription, periods, counts };
 }

@@ -6,6 +6,7 @@ import { ddb, fromItem, tableName } from '../lib/dynamodb.ts';
 import type { CurrencyCode } from '../lib/money.ts';
 import type { OrderData } from '../lib/order-lines.ts';
 import type { TransactItem } from '../lib/transactions.ts';
+import type { CarriedDecision } from '../monitoring/risk.ts';
 
 /**
  * Keys (single table):
@@ -168,12 +169,17 @@ export function putAuthorizationItem(record: AuthorizationRecord): TransactItem 
   };
 }
 
+/**
+ * Account monitoring's decision riding on the approval item, for its stream consumer only: never
+ * part of the record read back. Typed by the face, so a rename there fails the build here.
+ */
+const CARRIED: Array<keyof CarriedDecision> = ['riskStaged'];
+
 export async function getAuthorization(tokenHash: string): Promise<AuthorizationRecord | undefined> {
   const { Item } = await ddb().send(
     new GetCommand({ TableName: tableName(), Key: authorizationKey(tokenHash), ConsistentRead: true }),
   );
-  // riskStaged: account monitoring's decision riding on the approval (for its stream consumer).
-  return Item ? fromItem<AuthorizationRecord>(Item, { drop: ['riskStaged'] }) : undefined;
+  return Item ? fromItem<AuthorizationRecord>(Item, { drop: CARRIED }) : undefined;
 }
 
 /** Single use, enforced by DynamoDB: unused, unexpired and this merchant's, at the moment of writing. */

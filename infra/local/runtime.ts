@@ -27,7 +27,7 @@ export interface LocalRuntimeOptions {
    * `accessKeyId` picks the database on an instance started without `-sharedDb` (one per access
    * key and region): each test file has its own. Default `local`.
    */
-  dynamodb: { endpoint: string; accessKeyId?: string } | { dbPath: string; port?: number };
+  dynamodb: { endpoint: string; accessKeyId?: string | undefined } | { dbPath: string; port?: number };
   tablePrefix?: string;
   operatorToken?: string;
   seed?: boolean;

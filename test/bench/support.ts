@@ -169,10 +169,7 @@ export async function startBenchApp(
   const runtime = await startLocalRuntime({
     dataDir: mkdtempSync(join(tmpdir(), 'tessera-bench-')),
     // The section's own database (run.ts starts DynamoDB Local without -sharedDb).
-    dynamodb: {
-      endpoint,
-      ...(process.env.AWS_ACCESS_KEY_ID ? { accessKeyId: process.env.AWS_ACCESS_KEY_ID } : {}),
-    },
+    dynamodb: { endpoint, accessKeyId: process.env.AWS_ACCESS_KEY_ID },
     tablePrefix: prefix,
     operatorToken: 'op_bench',
     throttle: { ratePerSecond: 1e6, burst: 1e6 },

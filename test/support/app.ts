@@ -45,10 +45,7 @@ export async function startTestApp(
   const runtime = await startLocalRuntime({
     dataDir: mkdtempSync(join(tmpdir(), 'tessera-test-')),
     // This file's own database on the shared DynamoDB Local (test/support/setup-env.ts).
-    dynamodb: {
-      endpoint,
-      ...(process.env.AWS_ACCESS_KEY_ID ? { accessKeyId: process.env.AWS_ACCESS_KEY_ID } : {}),
-    },
+    dynamodb: { endpoint, accessKeyId: process.env.AWS_ACCESS_KEY_ID },
     tablePrefix: prefix,
     operatorToken: `op_test_${randomBytes(16).toString('hex')}`,
     seed: options.seed ?? false,

@@ -22,12 +22,11 @@ export type Subscription = Json & {
   cancelReason?: string;
 };
 
-export function subscriptionFixtures(app: () => TestApp, clock?: { set(at: Date | string): void }) {
+export function subscriptionFixtures(app: () => TestApp, clock: { set(at: Date | string): void }) {
   const checkout = checkoutFixtures(app);
 
-  /** Moves the app's clock (the one given) to `day` 10:00 UTC and runs collection for it; its counts. */
+  /** Moves the app's clock to `day` 10:00 UTC and runs collection for it; the run's counts. */
   async function collectOn<T = Json>(day: string): Promise<T> {
-    if (!clock) throw new Error('subscriptionFixtures: pass the app clock to use collectOn');
     clock.set(new Date(`${day}T10:00:00Z`));
     return checkout.runCollection<T>(day);
   }

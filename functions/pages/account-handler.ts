@@ -157,7 +157,8 @@ export const accountAction = pageHandler(async (request) => {
   }
   const answered = await signInAction(request, action, {
     refused: async (error) => htmlResponse(ctx, 400, accountSignedOut(viewOf(request, { error }))),
-    challenge: (codePage, cookies) => htmlResponse(ctx, 200, codePage, { setCookies: cookies ?? [] }),
+    challenge: (codePage, { status = 200, setCookies = [] } = {}) =>
+      htmlResponse(ctx, status, codePage, { setCookies }),
   });
   if (answered) return answered;
   if (!ctx.sessionToken || !(await me(ctx.event, ctx.sessionToken))) {

@@ -140,7 +140,8 @@ export const checkoutAction = pageHandler(async (request) => {
   }
   const answered = await signInAction(request, view.action, {
     refused: async (error) => respond(view, 400, checkoutSignedOut({ ...view, error })),
-    challenge: (codePage, cookies) => respond(view, 200, codePage, cookies ?? []),
+    challenge: (codePage, { status = 200, setCookies = [] } = {}) =>
+      respond(view, status, codePage, setCookies),
   });
   if (answered) return answered;
   if (!ctx.sessionToken || !(await me(ctx.event, ctx.sessionToken))) {

@@ -70,11 +70,17 @@ export function signInForms(ctx: PageContext, action: string): Html {
   )}`;
 }
 
-/** In the local sandbox, where the codes are (nothing is sent): the outbox page. */
-const sandboxHint = () =>
-  config().isLocal
-    ? html`<p class="muted">Sandbox: read the code in <a href="/outbox" target="_blank">your outbox</a>.</p>`
-    : '';
+/**
+ * In the local sandbox, where a sent code is (nothing is sent): the outbox page, which needs a
+ * signed-in browser; a sign-in code (`step` = `mfa`) is read there from a session of the account
+ * open elsewhere, or over the API. An authenticator code is in no outbox.
+ */
+function sandboxHint(step: string, channel: string | undefined) {
+  if (!config().isLocal || channel === 'totp') return '';
+  return step === 'mfa'
+    ? html`<p class="muted">Sandbox: nothing is sent; the code is in the account's outbox (<code>GET /v1/me/outbox</code>, or /outbox where that account is signed in).</p>`
+    : html`<p class="muted">Sandbox: read the code in <a href="/outbox" target="_blank">your outbox</a>.</p>`;
+}
 
 const CHANNEL_TEXT: Record<string, string> = {
   totp: 'Enter the 6-digit code from your authenticator app.',
@@ -96,7 +102,7 @@ export function codeForm(
     ctx,
     action,
     step,
-    html`<p id="code-help">${text}</p>${sandboxHint()}<label for="code">Code</label>
+    html`<p id="code-help">${text}</p>${sandboxHint(step, challenge.channel)}<label for="code">Code</label>
 <input id="code" type="text" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" aria-describedby="code-help" ${allowRecovery ? '' : html`required`}>
 ${allowRecovery ? html`<label for="recovery">Or a recovery code</label><input id="recovery" type="text" name="recoveryCode" autocomplete="off">` : ''}
 <button type="submit">Continue</button>`,

@@ -7,16 +7,34 @@
 import { startVerification, verifyContact } from '../customers/contacts-handler.ts';
 import { deleteCurrentSession, getMe } from '../customers/handler.ts';
 import { registerCustomer } from '../customers/registration-handler.ts';
-import { createMfaSession, createSession } from '../customers/sign-in-handler.ts';
+import { createMfaCode, createMfaSession, createSession } from '../customers/sign-in-handler.ts';
 import type { HttpEvent } from '../lib/http.ts';
 import { startStepUp } from '../twofa/step-up-handler.ts';
 import { verifyStepUp } from '../twofa/step-up-verify-handler.ts';
 import { deleteCard, listCards } from '../vault/handler.ts';
 import { type ApiAnswer, invoke } from './invoke.ts';
 
+/** A step-up or contact challenge (`POST /v1/me/step-up`, `/v1/me/contact-verifications`). */
 export interface Challenge {
   challengeId: string;
   channel?: string;
+}
+
+/** The ways a login challenge is answered (`channels` of `POST /v1/sessions`). */
+export type LoginChannel = 'totp' | 'sms' | 'email';
+const LOGIN_CHANNELS: readonly LoginChannel[] = ['totp', 'sms', 'email'];
+
+/** The known channels among `values`, in a fixed order (anything else is dropped). */
+export const loginChannelsOf = (values: readonly unknown[]): LoginChannel[] =>
+  LOGIN_CHANNELS.filter((channel) => values.includes(channel));
+
+/** The login challenge of a 2FA sign-in, as the code page shows it. */
+export interface LoginChallenge {
+  challengeId: string;
+  /** Every way to answer it: `totp`, and `sms` / `email` for each verified address. */
+  channels: LoginChannel[];
+  /** How the code form answers it: `totp` until a code is sent by SMS or email (then only that code). */
+  using: LoginChannel;
 }
 
 /** The outcome of a sign-in step: signed in, a second factor to give, or the API's refusal. */
@@ -24,16 +42,28 @@ export type SignInStep =
   | { kind: 'signed_in'; sessionToken: string }
   /** Signed in just after registering: the email's one-time code proves the address. */
   | { kind: 'verify_email'; sessionToken: string; challenge: Challenge }
-  | { kind: 'challenge'; challenge: Challenge }
+  | { kind: 'challenge'; challenge: LoginChallenge }
   | { kind: 'refused'; message: string };
 
 const field = (form: URLSearchParams, name: string) => form.get(name) ?? '';
 
+/**
+ * `POST /v1/sessions` and `/v1/sessions/mfa` answer `{ sessionToken }`, or (2FA on) `{ mfaRequired,
+ * challengeId, channels }` (customers/sign-in.ts `SignInResult`), or an error.
+ */
 function signInStep(answer: ApiAnswer): SignInStep {
   if (answer.error) return { kind: 'refused', message: answer.error.message };
-  const { sessionToken, challengeId, channel } = answer.json as Record<string, string | undefined>;
+  const { sessionToken, challengeId, channels } = answer.json as {
+    sessionToken?: string;
+    challengeId?: string;
+    channels?: unknown[];
+  };
   if (sessionToken) return { kind: 'signed_in', sessionToken };
-  if (challengeId) return { kind: 'challenge', challenge: { challengeId, ...(channel ? { channel } : {}) } };
+  if (challengeId) {
+    const known = loginChannelsOf(channels ?? []);
+    const using = known.includes('totp') ? 'totp' : (known[0] ?? 'totp');
+    return { kind: 'challenge', challenge: { challengeId, channels: known, using } };
+  }
   return { kind: 'refused', message: 'Sign-in did not complete; try again.' };
 }
 
@@ -50,6 +80,23 @@ export async function completeSignIn(event: HttpEvent, form: URLSearchParams): P
   return signInStep(
     await invoke(createMfaSession, event, { method: 'POST', resource: '/v1/sessions/mfa', body }),
   );
+}
+
+/**
+ * Sends the login challenge's code by SMS or email (`POST /v1/sessions/mfa/code`, to a verified
+ * address only); from then on the challenge takes that code, no longer TOTP. Null, or the refusal.
+ */
+export async function sendSignInCode(
+  event: HttpEvent,
+  challengeId: string,
+  channel: 'sms' | 'email',
+): Promise<string | null> {
+  const answer = await invoke(createMfaCode, event, {
+    method: 'POST',
+    resource: '/v1/sessions/mfa/code',
+    body: { challengeId, channel },
+  });
+  return answer.error ? answer.error.message : null;
 }
 
 /** Registers, then signs in with the same credentials (registration answers alike for a taken email). */

@@ -10,8 +10,9 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import { afterAll, beforeAll, expect, vi } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { idempotencyKey } from '../support/checkout.ts';
-import { registerCustomer, stepUp } from '../support/customers.ts';
+import { enrollTotp, outboxCode, registerCustomer, stepUp } from '../support/customers.ts';
 import { merchantOverHttp } from '../support/merchants.ts';
+import { outputCapture } from '../support/output.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -86,28 +87,28 @@ export async function sessionTokenOf(context: BrowserContext): Promise<string> {
   return cookie.value;
 }
 
-/** The one-time code of the challenge the page shows, read from the local outbox. */
-export async function codeOnPage(app: TestApp, page: Page): Promise<string> {
+/**
+ * The one-time code of the challenge the page shows, read from the local outbox with the browser's
+ * session, or with `sessionToken` (another session of the account) while the browser signs in.
+ */
+export async function codeOnPage(app: TestApp, page: Page, sessionToken?: string): Promise<string> {
   const challengeId = await page.locator('input[name=challengeId]').first().inputValue();
-  const res = await app.call<{ data: Array<{ reference?: string; text: string }> }>('GET', '/v1/me/outbox', {
-    auth: await sessionTokenOf(page.context()),
-  });
-  const text = res.json.data.find((m) => m.reference === challengeId)?.text ?? '';
-  const code = /code is (\d{6})\b/.exec(text)?.[1];
-  if (!code) throw new Error(`no code in the outbox for ${challengeId}`);
-  return code;
+  return outboxCode(app, sessionToken ?? (await sessionTokenOf(page.context())), challengeId);
 }
 
 export const newEmail = () => `shopper-${idempotencyKey().slice(5, 17)}@example.com`;
 export const PASSWORD = 'Quiet-Lantern-Harbor-7';
 
-/** Registers on the page shown (the checkout or the portal), signed in afterwards. */
-/** Registers on the page, then confirms the email with the code sent to it (from the outbox). */
+/**
+ * Registers on the page shown (the checkout or the portal), then confirms the email with the code
+ * sent to it (from the outbox); signed in afterwards. The "Confirm your email" page passes axe.
+ */
 export async function registerOnPage(app: TestApp, page: Page, email = newEmail()): Promise<string> {
   await page.getByLabel('Email', { exact: true }).nth(1).fill(email);
   await page.getByLabel('Password (at least 12 characters)').fill(PASSWORD);
   await page.getByRole('button', { name: 'Create account' }).click();
-  await page.getByText('Confirm your email').first().waitFor();
+  await page.getByRole('heading', { level: 1, name: 'Confirm your email' }).waitFor();
+  await expectAccessible(page, 'confirm your email');
   await page.getByLabel('Code', { exact: true }).fill(await codeOnPage(app, page));
   await page.getByRole('button', { name: 'Continue' }).click();
   await page.getByText(`Signed in as ${email}`).waitFor();
@@ -147,12 +148,71 @@ export async function shopperWithCard(app: TestApp) {
   return { ...shopper, cardToken: await addCardOverApi(app, shopper.sessionToken, '4242424242424242') };
 }
 
-/** Signs in on the page shown with the sign-in form. */
-export async function signInOnPage(page: Page, shopper: { email: string; password: string }): Promise<void> {
+/**
+ * A shopper with 2FA on (TOTP enrolled over the API), a saved 4242 card, a verified email and, with
+ * `phone`, a verified phone; `sessionToken` is a session opened before 2FA (to read the outbox).
+ */
+export async function shopperWithTwoFactor(app: TestApp, opts: { phone?: string } = {}) {
+  const shopper = await registerCustomer(app, opts);
+  const cardToken = await addCardOverApi(app, shopper.sessionToken, '4242424242424242');
+  const { secret } = await enrollTotp(app, shopper.sessionToken);
+  return { ...shopper, cardToken, totpSecret: secret };
+}
+
+/** Fills and sends the sign-in form of the page shown. */
+export async function submitSignIn(page: Page, shopper: { email: string; password: string }): Promise<void> {
   await page.locator('#si-email').fill(shopper.email);
   await page.locator('#si-password').fill(shopper.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** Signs in on the page shown with the sign-in form. */
+export async function signInOnPage(page: Page, shopper: { email: string; password: string }): Promise<void> {
+  await submitSignIn(page, shopper);
   await page.getByText(`Signed in as ${shopper.email}`).waitFor();
+}
+
+/**
+ * The hunt for a typed card number ("found nowhere outside the vault"): from `start`, every log
+ * line (stdout and stderr, captured), and every URL, response header (redirects included) and HTML
+ * body of the pages `watch`ed; `expectNowhere` adds every table (the vault holds only ciphertext)
+ * and looks for the number bare, as typed, and URL- or form-encoded.
+ */
+export function panWatch(app: TestApp) {
+  const output = outputCapture();
+  const seen: string[] = [];
+  const bodies: Promise<string>[] = [];
+  return {
+    start: () => output.start(),
+    /** Stops capturing the logs (idempotent; call it in a `finally`). */
+    stop: () => output.release(),
+    watch(page: Page) {
+      page.on('request', (request) => seen.push(request.url()));
+      page.on('response', (response) => {
+        seen.push(JSON.stringify(response.headers()));
+        if ((response.headers()['content-type'] ?? '').startsWith('text/html') && response.status() < 300) {
+          bodies.push(response.text().catch(() => ''));
+        }
+      });
+    },
+    async expectNowhere(typed: string): Promise<void> {
+      output.release();
+      const pages = [...seen, ...(await Promise.all(bodies))].join('\n');
+      const tables = JSON.stringify(await app.scanAll());
+      const bare = typed.replace(/\D/g, '');
+      const variants = [bare, typed, encodeURIComponent(typed), typed.replaceAll(' ', '+')];
+      expect(seen.length).toBeGreaterThan(5);
+      for (const [where, text] of [
+        ['tables', tables],
+        ['logs', output.lines.join('')],
+        ['pages, URLs and redirects', pages],
+      ] as const) {
+        for (const variant of variants) {
+          expect(text.includes(variant), `${where} hold the card number`).toBe(false);
+        }
+      }
+    },
+  };
 }
 
 /**

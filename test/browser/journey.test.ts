@@ -90,6 +90,7 @@ describe('hosted checkout: the whole journey', () => {
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(
       'This checkout is already complete',
     );
+    await expectAccessible(page, 'checkout already complete');
     await context.close();
   });
 });

@@ -50,6 +50,18 @@ async function onCodePage(page: Page): Promise<void> {
   await page.getByRole('heading', { level: 1, name: 'Enter your code' }).waitFor();
 }
 
+/** A new browser at `url`, signed in with the password as `shopper` and on the code page. */
+async function atCodePage(url: string, shopper: { email: string; password: string }) {
+  const context = await shopperContext(browser);
+  const page = await context.newPage();
+  await page.goto(url);
+  await submitSignIn(page, shopper);
+  await onCodePage(page);
+  return { context, page };
+}
+
+const portal = () => `${new URL(app.url).origin}/account`;
+
 /** Refuses `wrong` with the API's message, stays on the code page and leaves the browser signed out. */
 async function expectRefused(page: Page, wrong: string, label: string): Promise<void> {
   expect(await sendCode(page, wrong)).toBe(400);
@@ -63,11 +75,7 @@ describe('hosted checkout: sign-in with two-factor authentication', () => {
   it('signs in with the authenticator code after refusing a wrong one, then approves', async () => {
     const shopper = await shopperWithTwoFactor(app);
     const session = await openCheckout(app, merchant.apiKey);
-    const context = await shopperContext(browser);
-    const page = await context.newPage();
-    await page.goto(session.url);
-    await submitSignIn(page, shopper);
-    await onCodePage(page);
+    const { context, page } = await atCodePage(session.url, shopper);
     expect(await page.locator('#code-help').textContent()).toBe(
       'Enter the 6-digit code from your authenticator app.',
     );
@@ -85,11 +93,7 @@ describe('hosted checkout: sign-in with two-factor authentication', () => {
   it('signs in with a code sent by email, when the shopper picks email over the authenticator', async () => {
     const shopper = await shopperWithTwoFactor(app);
     const session = await openCheckout(app, merchant.apiKey);
-    const context = await shopperContext(browser);
-    const page = await context.newPage();
-    await page.goto(session.url);
-    await submitSignIn(page, shopper);
-    await onCodePage(page);
+    const { context, page } = await atCodePage(session.url, shopper);
     // A verified email and no phone: email is the one other way offered.
     expect(await page.getByRole('button', { name: 'Text me a code' }).count()).toBe(0);
     await page.getByRole('button', { name: 'Email me a code' }).click();
@@ -108,11 +112,7 @@ describe('hosted checkout: sign-in with two-factor authentication', () => {
 describe('shopper portal: sign-in with two-factor authentication', () => {
   it('signs in with a code by text message, picked among the ways offered, after refusing a wrong one', async () => {
     const shopper = await shopperWithTwoFactor(app, { phone: '+14155550177' });
-    const context = await shopperContext(browser);
-    const page = await context.newPage();
-    await page.goto(`${new URL(app.url).origin}/account`);
-    await submitSignIn(page, shopper);
-    await onCodePage(page);
+    const { context, page } = await atCodePage(portal(), shopper);
     // Three ways: the authenticator (the form), the verified phone and the verified email.
     expect(await page.locator('#code-help').textContent()).toContain('authenticator app');
     await page.getByRole('button', { name: 'Email me a code' }).waitFor();
@@ -143,11 +143,7 @@ describe('shopper portal: sign-in with two-factor authentication', () => {
 
   it('signs in with the authenticator code', async () => {
     const shopper = await shopperWithTwoFactor(app);
-    const context = await shopperContext(browser);
-    const page = await context.newPage();
-    await page.goto(`${new URL(app.url).origin}/account`);
-    await submitSignIn(page, shopper);
-    await onCodePage(page);
+    const { context, page } = await atCodePage(portal(), shopper);
     expect(await sendCode(page, await totpCode(shopper.totpSecret))).toBe(303);
     await page.getByText(`Signed in as ${shopper.email}`).waitFor();
     const me = await app.call<{ email: string }>('GET', '/v1/me', { auth: await sessionTokenOf(context) });
@@ -165,7 +161,7 @@ describe('shopper portal: add a card', () => {
       const context = await shopperContext(browser);
       const page = await context.newPage();
       hunt.watch(page);
-      await page.goto(`${new URL(app.url).origin}/account`);
+      await page.goto(portal());
       await registerOnPage(app, page);
       expect(await page.getByText(/ending \d{4}/).count()).toBe(0);
       await addCardOnPage(app, page, typed);

@@ -98,6 +98,39 @@ async function verifiedShopperWithTotp() {
   return { ...shopper, secret };
 }
 
+/**
+ * Money out (a withdrawal, a credit application) by a shopper who changed their 2FA within 72 h, run
+ * three times: with the default rules it is held for an operator (security_change_then_money_out);
+ * made a step-up review by an operator, the action's own step-up meets it and it goes through (201);
+ * scored 100, it is declined. `written` lists what the action wrote: only the one that went through.
+ * `alsoOnThird`: rules that fire beside it on the third attempt.
+ */
+async function moneyOutAfterSecurityChange(
+  act: () => Promise<{ res: ApiResponse<Json & ErrorJson>; decision: Decision & { rules: string[] } }>,
+  written: () => Promise<unknown[]>,
+  alsoOnThird: string[] = [],
+): Promise<void> {
+  const rule = 'security_change_then_money_out';
+  monitoring('defaults');
+  await app().riskFeed.drain(); // the audit trail tells monitoring of the TOTP enrollment
+  const held = await act();
+  expectHeld(held.res);
+  expect(held.decision).toMatchObject({ decision: 'review', review: 'hold', rules: [rule] });
+  expect(await written()).toEqual([]);
+
+  monitoring({ rules: { [rule]: { score: 50, onReview: 'step_up' } } });
+  const through = await act();
+  expect(through.res.status, through.res.text).toBe(201);
+  expect(through.decision).toMatchObject({ decision: 'review', review: 'step_up', rules: [rule] });
+  expect(await written()).toHaveLength(1);
+
+  monitoring({ rules: { [rule]: { score: 100 } } });
+  const declined = await act();
+  expectDeclined(declined.res);
+  expect(declined.decision).toMatchObject({ decision: 'decline', rules: [rule, ...alsoOnThird] });
+  expect(await written()).toHaveLength(1);
+}
+
 describe('account monitoring at sign-in, card, withdrawal, credit and code sends', {
   timeout: 240_000,
 }, () => {
@@ -242,38 +275,9 @@ describe('account monitoring at sign-in, card, withdrawal, credit and code sends
         (i) => i.type === 'withdrawal' && i.pk === `BALANCE#${shopper.customerId}`,
       );
 
-    monitoring('defaults');
-    await app().riskFeed.drain(); // the audit trail tells monitoring of the TOTP enrollment
-    const held = await withdraw();
-    expectHeld(held.res);
-    expect(held.decision).toMatchObject({
-      decision: 'review',
-      review: 'hold',
-      rules: ['security_change_then_money_out'],
-    });
-    expect(await withdrawals()).toEqual([]);
-
-    // An operator makes that rule a step-up review: the withdrawal's own step-up meets it.
-    monitoring({ rules: { security_change_then_money_out: { score: 50, onReview: 'step_up' } } });
-    const paid = await withdraw();
-    expect(paid.res.status, paid.res.text).toBe(201);
-    expect(paid.decision).toMatchObject({
-      decision: 'review',
-      review: 'step_up',
-      rules: ['security_change_then_money_out'],
-    });
+    await moneyOutAfterSecurityChange(withdraw, withdrawals);
+    // One withdrawal went through (the step-up review); the hold and the decline moved nothing.
     expect(await balance()).toEqual([{ amount: 4_000, currency: 'USD' }]);
-
-    // Scored 100: declined, nothing moves.
-    monitoring({ rules: { security_change_then_money_out: { score: 100 } } });
-    const declined = await withdraw();
-    expectDeclined(declined.res);
-    expect(declined.decision).toMatchObject({
-      decision: 'decline',
-      rules: ['security_change_then_money_out'],
-    });
-    expect(await balance()).toEqual([{ amount: 4_000, currency: 'USD' }]);
-    expect(await withdrawals()).toHaveLength(1);
   });
 
   it('credit application: within 72 h of a 2FA change it is held (default rules); a step-up review lets it through; a decline blocks it', async () => {
@@ -306,37 +310,9 @@ describe('account monitoring at sign-in, card, withdrawal, credit and code sends
         (i) => i.type === 'creditApplication' && i.pk === `CREDIT#${shopper.customerId}`,
       );
 
-    monitoring('defaults');
-    await app().riskFeed.drain();
-    const held = await apply();
-    expectHeld(held.res);
-    expect(held.decision).toMatchObject({
-      decision: 'review',
-      review: 'hold',
-      rules: ['security_change_then_money_out'],
-    });
-    expect(await applications()).toEqual([]);
-
-    monitoring({ rules: { security_change_then_money_out: { score: 50, onReview: 'step_up' } } });
-    const decidedApplication = await apply();
-    expect(decidedApplication.res.status, decidedApplication.res.text).toBe(201);
-    expect(decidedApplication.decision).toMatchObject({
-      decision: 'review',
-      review: 'step_up',
-      rules: ['security_change_then_money_out'],
-    });
-
-    // Scored 100: declined. This is also the 3rd application within 30 days (attempts count, the held
-    // one too), so repeated_credit_applications fires beside it.
-    monitoring({ rules: { security_change_then_money_out: { score: 100 } } });
-    const declined = await apply();
-    expectDeclined(declined.res);
-    expect(declined.decision).toMatchObject({
-      decision: 'decline',
-      score: 130,
-      rules: ['security_change_then_money_out', 'repeated_credit_applications'],
-    });
-    expect(await applications()).toHaveLength(1);
+    // The 3rd application within 30 days (attempts count, the held one too) also fires
+    // repeated_credit_applications.
+    await moneyOutAfterSecurityChange(apply, applications, ['repeated_credit_applications']);
   });
 
   it('one-time codes by SMS: a review for sends to one phone still sends (and flags); a decline sends nothing; a hold rule holds', async () => {

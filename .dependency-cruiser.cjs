@@ -14,6 +14,7 @@ const FACES = {
   checkout: 'approval.ts', // the authorization token's life: mint, check, consume
   credit: 'limit.ts', // the credit limit that caps a customer's checkout authorizations
   customers: 'contacts.ts', // a customer's contact details, the adapter of twofa's contact port
+  disputes: 'case.ts', // whose dispute a case is, and its order (support's link to a dispute)
   identity: 'gate.ts', // the KYC gate: a customer's identity status
   installments: 'terms.ts', // plans, schedules, disclosures and refund allocation: pure calculation
   merchants: 'access.ts', // merchant API-key authentication; the webhook endpoint on the merchant record

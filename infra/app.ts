@@ -6,6 +6,8 @@ import {
   Validations,
 } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, type NagPack, PCIDSS321Checks, ServerlessChecks } from 'cdk-nag';
+import { PROJECT_ROOT } from './constructs/function.ts';
+import { riskConfigContext } from './risk-config.ts';
 import { STAGES, type Stage, TesseraStack } from './stack.ts';
 
 export interface BuildAppOptions {
@@ -37,6 +39,7 @@ export function buildApp(options: BuildAppOptions = {}): TesseraApp {
     'processorEgress',
     stage,
   );
+  const riskConfig = riskConfigContext(app.node.tryGetContext('riskConfig'), stage, STAGES, PROJECT_ROOT);
   const cardProcessor: unknown = app.node.tryGetContext('cardProcessor');
   if (cardProcessor !== undefined && cardProcessor !== 'sandbox' && cardProcessor !== 'stripe') {
     throw new Error(`Unknown cardProcessor "${String(cardProcessor)}": use -c cardProcessor=sandbox|stripe`);
@@ -49,6 +52,7 @@ export function buildApp(options: BuildAppOptions = {}): TesseraApp {
     ...(merchantApiKeys === undefined ? {} : { merchantApiKeys }),
     ...(cardProcessor === undefined ? {} : { cardProcessor }),
     ...(processorEgress === undefined ? {} : { processorEgress }),
+    ...(riskConfig ? { riskConfig } : {}),
   });
   const packs: NagPack[] = [new AwsSolutionsChecks(app), new PCIDSS321Checks(app), new ServerlessChecks(app)];
   Validations.of(app).addPlugins(...packs.map((pack) => new FailOnErrorsOnly(pack)));

@@ -19,6 +19,7 @@ import { Secrets } from './constructs/secrets.ts';
 import { SecurityBaseline } from './constructs/security-baseline.ts';
 import { LedgerFeed } from './constructs/settlements.ts';
 import { jobs as allJobs, type QueueConsumer, queueConsumers, type ScheduledJob } from './jobs.ts';
+import { riskConfigEnvironment } from './risk-config.ts';
 import { routes as allRoutes, type Route } from './routes/index.ts';
 import { pageRoutes } from './routes/pages.ts';
 
@@ -48,6 +49,12 @@ export interface TesseraStackProps extends StackProps {
    * default: on where the processor is Stripe (context `processorEgress`, docs/adr/0026-processor-egress.md).
    */
   processorEgress?: boolean;
+  /**
+   * Account monitoring's rules, thresholds and weights for this stage (RISK_CONFIG, any subset of
+   * functions/monitoring/config.ts), and where they came from (named in errors); default: the code's
+   * defaults (context `riskConfig`, infra/risk-config.ts). Validated here: an invalid one fails synth.
+   */
+  riskConfig?: { config: unknown; source: string };
 }
 
 /** What differs per stage beyond the API limits: concurrency and the security alarm thresholds. */
@@ -130,6 +137,7 @@ export class TesseraStack extends Stack {
       merchantApiKeys = true,
       cardProcessor,
       processorEgress,
+      riskConfig,
       ...stackProps
     } = props;
     super(scope, id, { description: `Tessera ${stage}: buy-now-pay-later payments backend`, ...stackProps });
@@ -147,6 +155,7 @@ export class TesseraStack extends Stack {
       );
     }
     const egress = processorEgress ?? processor === 'stripe';
+    const riskEnvironment = riskConfig && riskConfigEnvironment(riskConfig.config, riskConfig.source);
     if (processor === 'stripe' && !egress) {
       Annotations.of(this).addWarningV2(
         'tessera:processorEgress',
@@ -201,6 +210,7 @@ export class TesseraStack extends Stack {
       logRemovalPolicy,
       cardProcessor: processor,
       cdeReservedConcurrency: OPERATIONS[stage].cdeReservedConcurrency,
+      ...(riskEnvironment === undefined ? {} : { riskConfig: riskEnvironment }),
       vaultNetwork: () => {
         this.vaultNetwork ??= new VaultNetwork(this, 'VaultNetwork', {
           stage,

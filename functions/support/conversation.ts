@@ -1,6 +1,6 @@
 /**
  * The secure support channel: a signed-in shopper and Tessera's operators exchange messages in a
- * conversation, optionally about one of the shopper's orders. Texts arrive masked (card numbers and
+ * conversation, optionally about one of the shopper's orders or disputes. Texts arrive masked (card numbers and
  * one-time codes: `maskedText()` at the edge, functions/lib/secret-text.ts) and are stored only
  * sealed under the secrets key (./store.ts). Every change is one transaction with its audit event;
  * audit and logs name ids and lengths, never text.
@@ -74,20 +74,60 @@ async function committing<T>(commit: Commit<T>, items: TransactItem[], outcome: 
   return outcome;
 }
 
+/** Whose order, and whose dispute (and about which order), a conversation may be about. */
+export interface CaseOwners {
+  order(orderId: string): Promise<string | undefined>;
+  dispute(disputeId: string): Promise<{ customerId: string; orderId: string } | undefined>;
+}
+
 /**
- * Opens a conversation with its first message. `orderOwner` tells whose order `orderId` is (the
- * orders face); another customer's order is 404 `resource_missing`.
+ * The order and dispute a new conversation is about, each checked to be the shopper's own (another
+ * customer's is answered as missing: 404 `resource_missing`). A dispute brings its order; an
+ * `orderId` given beside it must be that order (400 `parameter_invalid`).
+ */
+async function caseOf(
+  customerId: string,
+  body: { orderId?: string | undefined; disputeId?: string | undefined },
+  owners: CaseOwners,
+): Promise<Pick<ConversationRecord, 'orderId' | 'disputeId'>> {
+  if (body.disputeId) {
+    const dispute = await owners.dispute(body.disputeId);
+    if (dispute?.customerId !== customerId) {
+      throw new DomainError(
+        'not_found',
+        'resource_missing',
+        `No such dispute: ${body.disputeId}.`,
+        'disputeId',
+      );
+    }
+    if (body.orderId && body.orderId !== dispute.orderId) {
+      throw new DomainError(
+        'invalid',
+        'parameter_invalid',
+        "orderId is not the order of this dispute; leave it out to use the dispute's order.",
+        'orderId',
+      );
+    }
+    return { orderId: dispute.orderId, disputeId: body.disputeId };
+  }
+  if (body.orderId && (await owners.order(body.orderId)) !== customerId) {
+    throw new DomainError('not_found', 'resource_missing', `No such order: ${body.orderId}.`, 'orderId');
+  }
+  return body.orderId ? { orderId: body.orderId } : {};
+}
+
+/**
+ * Opens a conversation with its first message, optionally about one of the shopper's orders or
+ * disputes (`owners` tells whose they are: the orders and disputes faces). Refusals: see `caseOf`.
  */
 export async function openConversation(
   principal: { customerId: string },
-  body: { subject: string; message: string; orderId?: string | undefined },
-  orderOwner: (orderId: string) => Promise<string | undefined>,
+  body: { subject: string; message: string; orderId?: string | undefined; disputeId?: string | undefined },
+  owners: CaseOwners,
   commit: Commit<ConversationResponse>,
   clock: Clock,
 ): Promise<ConversationResponse> {
-  if (body.orderId && (await orderOwner(body.orderId)) !== principal.customerId) {
-    throw new DomainError('not_found', 'resource_missing', `No such order: ${body.orderId}.`, 'orderId');
-  }
+  const about = await caseOf(principal.customerId, body, owners);
   const now = clock.now();
   const at = now.toISOString();
   const id = newId('conversation', now);
@@ -98,7 +138,7 @@ export async function openConversation(
     customerId: principal.customerId,
     subjectSealed: await seal(id, 'subject', body.subject),
     status: 'open',
-    ...(body.orderId ? { orderId: body.orderId } : {}),
+    ...about,
     messageCount: 1,
     version: 1,
     createdAt: at,

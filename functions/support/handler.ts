@@ -1,10 +1,11 @@
 /** The shopper's support routes (session auth): open, post, list, read. */
+import { disputeCase } from '../disputes/case.ts';
 import { clock } from '../lib/clock.ts';
 import { httpHandler } from '../lib/http.ts';
 import { answer, created, ok } from '../lib/use-case.ts';
 import { orderForCase } from '../orders/collection-face.ts';
 import { customerAccess } from '../sessions/access.ts';
-import { openConversation, postMessage, readConversation } from './conversation.ts';
+import { type CaseOwners, openConversation, postMessage, readConversation } from './conversation.ts';
 import { listMyConversations as list } from './lists.ts';
 import {
   ConversationIdParams,
@@ -13,12 +14,15 @@ import {
   PostMessageBody,
 } from './schema.ts';
 
-const orderOwner = async (orderId: string) => (await orderForCase(orderId))?.customerId;
+const owners: CaseOwners = {
+  order: async (orderId) => (await orderForCase(orderId))?.customerId,
+  dispute: disputeCase,
+};
 
 export const openMyConversation = httpHandler(
   { auth: customerAccess, body: OpenConversationBody },
   async ({ principal, body, commit }) =>
-    answer(commit, created, (port) => openConversation(principal, body, orderOwner, port, clock())),
+    answer(commit, created, (port) => openConversation(principal, body, owners, port, clock())),
 );
 
 export const postMyMessage = httpHandler(

@@ -42,6 +42,10 @@ export const OpenConversationBody = /* @__PURE__ */ defineSchema(() =>
       orderId: idOf('order')
         .optional()
         .meta({ description: 'One of your orders, if the conversation is about it.' }),
+      disputeId: idOf('dispute').optional().meta({
+        description:
+          "One of your disputes, if the conversation is about it. The conversation is then about the dispute's order: `orderId` may be left out, and if given must be that order.",
+      }),
     })
     .meta({ id: 'OpenSupportConversationRequest' }),
 );
@@ -80,6 +84,10 @@ export const ConversationResponse = /* @__PURE__ */ defineSchema(() =>
       subject: z.string(),
       status: ConversationStatusSchema,
       orderId: z.string().optional(),
+      disputeId: z
+        .string()
+        .optional()
+        .meta({ description: 'The dispute the conversation is about, if any.' }),
       assignee: z.string().optional().meta({ description: 'The operator who has it (operators only).' }),
       messageCount: z.int(),
       messages: z

@@ -21,6 +21,8 @@ export interface ConversationRecord {
   subjectSealed: string;
   status: ConversationStatus;
   orderId?: string;
+  /** The shopper's dispute the conversation is about (its order is `orderId`). */
+  disputeId?: string;
   assignee?: string;
   messageCount: number;
   version: number;

@@ -22,6 +22,7 @@ export async function toConversation(
     subject: await unseal(conversation.id, 'subject', conversation.subjectSealed),
     status: conversation.status,
     ...(conversation.orderId ? { orderId: conversation.orderId } : {}),
+    ...(conversation.disputeId ? { disputeId: conversation.disputeId } : {}),
     ...(options.operator && conversation.assignee ? { assignee: conversation.assignee } : {}),
     messageCount: conversation.messageCount,
     ...(messages ? { messages } : {}),

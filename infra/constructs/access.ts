@@ -7,9 +7,10 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { QUEUE_URL_ENV } from '../../functions/lib/queues.ts';
 import { MAIN_TABLE, TABLES, type TableDefinition, VAULT_TABLE } from '../../functions/lib/tables.ts';
+import { readsRiskConfig } from '../risk-config.ts';
 import type { RouteAccess } from '../routes/index.ts';
 import { type Data, tableName } from './data.ts';
-import { TesseraFunction } from './function.ts';
+import { PROJECT_ROOT, TesseraFunction } from './function.ts';
 import type { LeastPrivilegeRole } from './iam.ts';
 import { Keys } from './keys.ts';
 import { callsProcessor, type VaultNetwork } from './network.ts';
@@ -39,6 +40,11 @@ export interface AccessContext {
    * read, whatever floods the API, and capacity no other function can take from it.
    */
   cdeReservedConcurrency: number;
+  /**
+   * RISK_CONFIG (validated JSON, infra/risk-config.ts) of every function whose bundle reads it;
+   * absent: no function gets the variable and the code's defaults apply.
+   */
+  riskConfig?: string;
 }
 
 /** A nested stack of functions, with every table referenced by name inside it. */
@@ -123,6 +129,9 @@ export function accessFunction(
     environment[Secrets.envVar(name)] = context.secrets.secret(name).secretArn;
   }
   if (access.notify) Object.assign(environment, context.notifications.environment);
+  if (context.riskConfig !== undefined && readsRiskConfig(props.entry, PROJECT_ROOT)) {
+    environment.RISK_CONFIG = context.riskConfig;
+  }
   const queues = (access.queues ?? []).map((name) => {
     if (!context.queues) throw new Error(`${id}: no collection queues in this stack for ${name}`);
     const queue = context.queues(name);

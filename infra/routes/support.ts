@@ -24,8 +24,11 @@ export const supportRoutes: Route[] = [
     entry: 'functions/support/handler.ts',
     handler: 'openMyConversation',
     auth: 'customer',
-    summary: 'Open a support conversation (optionally about one of your orders) with its first message',
-    description: MASKING,
+    summary:
+      'Open a support conversation (optionally about one of your orders or disputes) with its first message',
+    description:
+      `${MASKING} An \`orderId\` or \`disputeId\` must be your own (another customer's is a 404, and nothing ` +
+      'is written); a dispute brings its order, and an `orderId` given beside it must be that order (400).',
     tags: ['customer'],
     request: { body: OpenConversationBody },
     responses: { 201: { description: 'Opened.', schema: ConversationResponse } },

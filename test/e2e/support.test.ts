@@ -35,6 +35,7 @@ type Conversation = {
   status: string;
   subject: string;
   orderId?: string;
+  disputeId?: string;
   assignee?: string;
   messageCount: number;
   messages?: Array<{ author: string; text: string }>;
@@ -218,5 +219,85 @@ describe('secure support channel', () => {
       },
     );
     expect(queue.json.data.map((c) => c.id)).toContain(id);
+  });
+  it("opens a conversation about the shopper's own dispute (operators see it); another customer's dispute is refused and writes nothing", async () => {
+    const fixtures = checkoutFixtures(() => app);
+    const merchant = await fixtures.newMerchant();
+    const ann = await fixtures.newShopper();
+    const bob = await registerCustomer(app);
+    const order = await fixtures.capturedOrder(merchant, ann, 20_000);
+    const other = await fixtures.capturedOrder(merchant, ann, 10_000);
+    const filed = await app.call<{ id: string }>('POST', '/v1/me/disputes', {
+      auth: ann.sessionToken,
+      body: { orderId: order.id, reason: 'unauthorized' },
+    });
+    expect(filed.status, filed.text).toBe(201);
+    const disputeId = filed.json.id;
+    const op = app.operator;
+
+    // Bob names Ann's dispute: answered as missing, and nothing of support is written.
+    const before = (await supportItems()).length;
+    const refusals: Array<[string, Record<string, unknown>, number, string, string]> = [
+      [bob.sessionToken, { disputeId }, 404, 'resource_missing', 'disputeId'],
+      [bob.sessionToken, { disputeId, orderId: order.id }, 404, 'resource_missing', 'disputeId'],
+      [
+        ann.sessionToken,
+        { disputeId: 'dsp_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V' },
+        404,
+        'resource_missing',
+        'disputeId',
+      ],
+      [ann.sessionToken, { disputeId, orderId: other.id }, 400, 'parameter_invalid', 'orderId'],
+      [
+        ann.sessionToken,
+        { disputeId: 'ord_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V' },
+        400,
+        'parameter_invalid',
+        'disputeId',
+      ],
+    ];
+    for (const [auth, about, status, code, param] of refusals) {
+      const res = await call('POST', '/v1/me/support/conversations', {
+        auth,
+        body: { subject: 'About a dispute', message: 'Any news?', ...about },
+      });
+      expect(res.status, `${JSON.stringify(about)}: ${res.text}`).toBe(status);
+      expect(res.json).toMatchObject({ error: { code, param } });
+      expect(res.text).not.toContain(ann.customerId);
+    }
+    expect(await supportItems()).toHaveLength(before);
+    const bobs = await call<{ data: Conversation[] }>('GET', '/v1/me/support/conversations', {
+      auth: bob.sessionToken,
+    });
+    expect(bobs.json.data).toEqual([]);
+
+    // Ann's own dispute: accepted; the conversation is about the dispute and its order.
+    const opened = await call('POST', '/v1/me/support/conversations', {
+      auth: ann.sessionToken,
+      body: { subject: 'About my dispute', message: 'Any news?', disputeId },
+    });
+    expect(opened.status, opened.text).toBe(201);
+    expect(opened.json).toMatchObject({ disputeId, orderId: order.id });
+    const stored = (await supportItems()).find((item) => item.sk === 'CONV' && item.id === opened.json.id);
+    expect(stored).toMatchObject({ customerId: ann.customerId, disputeId, orderId: order.id });
+    // With the matching orderId too.
+    const both = await call('POST', '/v1/me/support/conversations', {
+      auth: ann.sessionToken,
+      body: { subject: 'Again', message: 'Still waiting', disputeId, orderId: order.id },
+    });
+    expect(both.status, both.text).toBe(201);
+    expect(both.json).toMatchObject({ disputeId, orderId: order.id });
+
+    // Operators see the link, in the queue and on the conversation.
+    const queue = await call<{ data: Conversation[] }>('GET', '/v1/admin/support/conversations?status=open', {
+      auth: op,
+    });
+    expect(queue.json.data.find((c) => c.id === opened.json.id)).toMatchObject({
+      disputeId,
+      orderId: order.id,
+    });
+    const one = await call('GET', `/v1/admin/support/conversations/${opened.json.id}`, { auth: op });
+    expect(one.status, one.text).toBe(200);
+    expect(one.json).toMatchObject({ disputeId, orderId: order.id });
   });
 });

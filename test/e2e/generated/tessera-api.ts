@@ -1754,8 +1754,8 @@ export interface paths {
         get: operations["listMySupportConversations"];
         put?: never;
         /**
-         * Open a support conversation (optionally about one of your orders) with its first message
-         * @description Texts are stored encrypted under the secrets key. A card number (all but its last 4 digits) or a one-time code (a run of 6–8 digits, or two halves of 3+3 or 4+4 split by a space or dash) typed into a subject or a message is masked before it is stored, sent or logged.
+         * Open a support conversation (optionally about one of your orders or disputes) with its first message
+         * @description Texts are stored encrypted under the secrets key. A card number (all but its last 4 digits) or a one-time code (a run of 6–8 digits, or two halves of 3+3 or 4+4 split by a space or dash) typed into a subject or a message is masked before it is stored, sent or logged. An `orderId` or `disputeId` must be your own (another customer's is a 404, and nothing is written); a dispute brings its order, and an `orderId` given beside it must be that order (400).
          *
          *     Authenticate with a shopper session token from `POST /v1/sessions`: `Authorization: Bearer …`.
          *
@@ -3590,6 +3590,11 @@ export interface components {
              * @example ord_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V
              */
             orderId?: string;
+            /**
+             * @description One of your disputes, if the conversation is about it. The conversation is then about the dispute's order: `orderId` may be left out, and if given must be that order.
+             * @example dsp_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V
+             */
+            disputeId?: string;
         };
         SupportMessageRequest: {
             /** @description Up to 1,000 characters. A card number (all but its last 4 digits) or a one-time code (6–8 digits) in it is masked before it is stored or shown. */
@@ -5036,6 +5041,8 @@ export interface components {
             subject: string;
             status: components["schemas"]["SupportConversationStatus"];
             orderId?: string;
+            /** @description The dispute the conversation is about, if any. */
+            disputeId?: string;
             /** @description The operator who has it (operators only). */
             assignee?: string;
             messageCount: number;
@@ -20721,6 +20728,7 @@ export interface operations {
                      *           "subject": "string",
                      *           "status": "open",
                      *           "orderId": "string",
+                     *           "disputeId": "string",
                      *           "assignee": "string",
                      *           "messageCount": 1,
                      *           "messages": [
@@ -20843,7 +20851,8 @@ export interface operations {
                  * @example {
                  *       "subject": "string",
                  *       "message": "string",
-                 *       "orderId": "ord_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V"
+                 *       "orderId": "ord_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V",
+                 *       "disputeId": "dsp_01JNJ3Y7ZQ8M4N5P6Q7R8S9T0V"
                  *     }
                  */
                 "application/json": components["schemas"]["OpenSupportConversationRequest"];
@@ -20864,6 +20873,7 @@ export interface operations {
                      *       "subject": "string",
                      *       "status": "open",
                      *       "orderId": "string",
+                     *       "disputeId": "string",
                      *       "assignee": "string",
                      *       "messageCount": 1,
                      *       "messages": [
@@ -21067,6 +21077,7 @@ export interface operations {
                      *       "subject": "string",
                      *       "status": "open",
                      *       "orderId": "string",
+                     *       "disputeId": "string",
                      *       "assignee": "string",
                      *       "messageCount": 1,
                      *       "messages": [
@@ -21282,6 +21293,7 @@ export interface operations {
                      *       "subject": "string",
                      *       "status": "open",
                      *       "orderId": "string",
+                     *       "disputeId": "string",
                      *       "assignee": "string",
                      *       "messageCount": 1,
                      *       "messages": [
@@ -21439,6 +21451,7 @@ export interface operations {
                      *           "subject": "string",
                      *           "status": "open",
                      *           "orderId": "string",
+                     *           "disputeId": "string",
                      *           "assignee": "string",
                      *           "messageCount": 1,
                      *           "messages": [
@@ -21574,6 +21587,7 @@ export interface operations {
                      *       "subject": "string",
                      *       "status": "open",
                      *       "orderId": "string",
+                     *       "disputeId": "string",
                      *       "assignee": "string",
                      *       "messageCount": 1,
                      *       "messages": [
@@ -21735,6 +21749,7 @@ export interface operations {
                      *       "subject": "string",
                      *       "status": "open",
                      *       "orderId": "string",
+                     *       "disputeId": "string",
                      *       "assignee": "string",
                      *       "messageCount": 1,
                      *       "messages": [
@@ -21959,6 +21974,7 @@ export interface operations {
                      *       "subject": "string",
                      *       "status": "open",
                      *       "orderId": "string",
+                     *       "disputeId": "string",
                      *       "assignee": "string",
                      *       "messageCount": 1,
                      *       "messages": [
@@ -22153,6 +22169,7 @@ export interface operations {
                      *       "subject": "string",
                      *       "status": "open",
                      *       "orderId": "string",
+                     *       "disputeId": "string",
                      *       "assignee": "string",
                      *       "messageCount": 1,
                      *       "messages": [

@@ -116,7 +116,9 @@ describe('credit applications', () => {
     expect(refused.status).toBe(422);
     expect(refused.json).toMatchObject({ error: { code: 'credit_limit_exceeded' } });
     const audited =
-      (await app().scanAll()).main?.filter((i) => i.action === 'gate.checkout_credit_limit') ?? [];
+      (await app().scanAll()).main?.filter(
+        (i) => i.action === 'gate.authorize_checkout' && i.reason === 'credit_limit_exceeded',
+      ) ?? [];
     expect(audited.map((i) => [i.subject, i.reason])).toEqual([[a.customerId, 'credit_limit_exceeded']]);
     const within = await openSession(merchant.apiKey, 30_000);
     expect((await approve(a, within.id)).status).toBe(200);
@@ -161,9 +163,21 @@ describe('credit applications', () => {
     expect(later.status, later.text).toBe(200);
     const audited =
       (await app().scanAll()).main?.filter(
-        (i) => i.action === 'gate.checkout_credit_limit' && i.subject === a.customerId,
+        (i) => i.action === 'gate.authorize_checkout' && i.subject === a.customerId,
       ) ?? [];
-    expect(audited).toHaveLength(3);
+    // Each decision: 3 refusals (over the limit), 4 approvals within it (the limit checked).
+    expect(audited.map((i) => i.reason).sort()).toEqual([
+      'allowed',
+      'allowed',
+      'allowed',
+      'allowed',
+      'credit_limit_exceeded',
+      'credit_limit_exceeded',
+      'credit_limit_exceeded',
+    ]);
+    expect(
+      audited.filter((i) => i.reason === 'allowed').map((i) => (i.metadata as Json).checks),
+    ).toEqual(Array(4).fill('risk=approve,stepUp=not_required,creditLimit=within'));
   }, 120_000);
 
   it('concurrent authorizations cannot share the same headroom', async () => {

@@ -221,6 +221,42 @@ describe('login second factor by SMS or email code', () => {
     expect(replay.status).toBe(422);
   });
 
+  it('a code by email signs in (TOTP on, no phone): sent to the verified email, used once', async () => {
+    const c = await registerCustomer(app);
+    await enrollTotp(app, c.sessionToken);
+    const first = await app.call<{ challengeId: string; channels: string[]; sessionToken?: string }>(
+      'POST',
+      '/v1/sessions',
+      { body: { email: c.email, password: c.password } },
+    );
+    expect(first.status).toBe(200);
+    expect(first.json.sessionToken).toBeUndefined();
+    expect(first.json.channels).toEqual(['totp', 'email']);
+    const sent = await app.call('POST', '/v1/sessions/mfa/code', {
+      body: { challengeId: first.json.challengeId, channel: 'email' },
+    });
+    expect(sent.status).toBe(201);
+    expect(sent.json).toMatchObject({ challengeId: first.json.challengeId, channel: 'email' });
+    const message = (await outbox(c.sessionToken)).find((m) => m.reference === first.json.challengeId);
+    expect(message).toMatchObject({ channel: 'email', to: c.email, kind: 'one_time_code' });
+
+    const code = await outboxCode(app, c.sessionToken, first.json.challengeId);
+    const signedIn = await app.call<{ sessionToken: string }>('POST', '/v1/sessions/mfa', {
+      body: { challengeId: first.json.challengeId, code },
+    });
+    expect(signedIn.status, signedIn.text).toBe(200);
+    const me = await app.call<Json>('GET', '/v1/me', { auth: signedIn.json.sessionToken });
+    expect([me.status, me.json.email]).toEqual([200, c.email]);
+    const audit = await auditOf(c.customerId);
+    expect(
+      audit.find((a) => a.action === 'customer.signed_in' && JSON.stringify(a).includes('one_time_code')),
+    ).toBeDefined();
+    const replay = await app.call('POST', '/v1/sessions/mfa', {
+      body: { challengeId: first.json.challengeId, code },
+    });
+    expect(replay.status).toBe(422);
+  });
+
   it('no code to an unverified phone; wrong codes count on the same 2FA lockout', async () => {
     const u = await registerCustomer(app, { verify: false, phone: '+14155550104' });
     await verifyContact(app, u.sessionToken, 'email');

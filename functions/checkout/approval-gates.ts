@@ -11,6 +11,17 @@ import type { RiskDecision } from '../monitoring/risk.ts';
 import { checkoutConfig } from './policy.ts';
 import type { CheckoutSessionRecord } from './store.ts';
 
+/** Two-factor step-up, as checkout uses it (the handler binds functions/twofa's gate). */
+export interface CheckoutStepUpPort {
+  requireStepUp(input: {
+    headers: Record<string, string | undefined>;
+    customerId: string;
+    action: 'authorize_checkout';
+    amount: { amount: number; currency: CurrencyCode };
+    payee: string;
+  }): Promise<TransactItem>;
+}
+
 /**
  * The step-up gate: above the threshold in the session's currency, or when account monitoring asks
  * for it (a review that demands a step-up), the item that uses up the request's token (403
@@ -20,15 +31,7 @@ export async function checkoutStepUp(
   customerId: string,
   session: CheckoutSessionRecord,
   headers: Record<string, string | undefined>,
-  ports: {
-    requireStepUp(input: {
-      headers: Record<string, string | undefined>;
-      customerId: string;
-      action: 'authorize_checkout';
-      amount: { amount: number; currency: CurrencyCode };
-      payee: string;
-    }): Promise<TransactItem>;
-  },
+  ports: CheckoutStepUpPort,
   risk: Pick<RiskDecision, 'review'>,
 ): Promise<TransactItem | undefined> {
   const required =

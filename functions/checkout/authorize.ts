@@ -12,7 +12,7 @@ import type { Commit } from '../lib/use-case.ts';
 import { isMerchantActive, merchantActiveItem } from '../merchants/access.ts';
 import type { RiskDecision, RiskEvent, StagedRiskDecision } from '../monitoring/risk.ts';
 import { approvalTokenFor, mintApproval, newApprovalNonce } from './approval.ts';
-import { checkoutGateChecks, checkoutStepUp } from './approval-gates.ts';
+import { type CheckoutStepUpPort, checkoutGateChecks, checkoutStepUp } from './approval-gates.ts';
 import { AUTHORIZATION_TOKEN_TTL_MS, checkoutConfig } from './policy.ts';
 import type { AuthorizeCheckoutBody, CheckoutAuthorizationResponse } from './schema.ts';
 import { sessionForClient } from './session.ts';
@@ -38,13 +38,7 @@ export interface AuthorizePorts {
   assessRisk(event: Omit<RiskEvent, 'deviceId' | 'ipHash'>): Promise<StagedRiskDecision>;
   /** The refusal a risk decision calls for (reveals no rule), or undefined to go on. */
   riskRefusal(decision: RiskDecision): Error | undefined;
-  requireStepUp(input: {
-    headers: Record<string, string | undefined>;
-    customerId: string;
-    action: 'authorize_checkout';
-    amount: { amount: number; currency: CurrencyCode };
-    payee: string;
-  }): Promise<TransactItem>;
+  requireStepUp: CheckoutStepUpPort['requireStepUp'];
 }
 
 const refused = (code: CodeOfKind<'rejected'>, message: string, param?: string) =>

@@ -2,10 +2,11 @@
  * The balance capability's face: how other capabilities put money into (or take it from) a
  * customer's balance without touching its ledger.
  *
- * Orders (refunds of money already collected that could not go back to the card) and, later,
- * disputes add `balanceCreditItem` to their OWN transaction: an inbox item, keyed by reason and
- * reference, so the credit happens exactly once with the change that caused it and never conflicts
- * with a concurrent withdrawal. The balance posts inbox items to the ledger (`applyBalanceCredits`)
+ * Orders (refunds of money already collected: what the balance paid, or what could not go back to
+ * the card; reason `refund`) and disputes (a fraud-confirmed dispute gives back what the balance had
+ * paid; reason `dispute`, reference the dispute id) add `balanceCreditItem` to their OWN transaction:
+ * an inbox item, keyed by reason and reference, so the credit happens exactly once with the change
+ * that caused it and never conflicts with a concurrent withdrawal. The balance posts inbox items to the ledger (`applyBalanceCredits`)
  * before every read and every withdrawal, so a credit is visible from the next request on.
  *
  * Orders pay installments from the balance through `availableBalance`, `payFromBalance` and

@@ -20,9 +20,12 @@ import type { CurrencyCode } from '../lib/money.ts';
 import { type Cancellation, type TransactItem, Transaction, writeTransaction } from '../lib/transactions.ts';
 
 /**
- * Why money moved. Credits: refund, dispute, withdrawal_reversal, installment_reversal (the balance
- * part of an installment whose card part was declined, or whose charge never happened). Debits:
- * withdrawal, installment.
+ * Why money moved (the terms of Stripe's balance transaction `type`). Credits: refund (a refund of
+ * money already collected: what the balance paid, or what the card refused to take back), dispute
+ * (a dispute outcome: what the balance had paid of an order whose fraud was confirmed; reference the
+ * dispute id; docs/adr/0032), withdrawal_reversal, installment_reversal (the balance part of an
+ * installment whose card part was declined, or whose charge never happened). Debits: withdrawal,
+ * installment.
  */
 export type LedgerReason =
   | 'refund'

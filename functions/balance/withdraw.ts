@@ -20,7 +20,7 @@ import { identityNotVerified, identityStatus } from '../identity/gate.ts';
 import type { Clock } from '../lib/clock.ts';
 import { tableName } from '../lib/dynamodb.ts';
 import { DomainError } from '../lib/errors.ts';
-import { auditedGate, gateAuditItem } from '../lib/gate-audit.ts';
+import { auditedGate, type GateChecks } from '../lib/gate-audit.ts';
 import { newId } from '../lib/ids.ts';
 import { logger } from '../lib/logger.ts';
 import { formatMoney, usdMinorEquivalent } from '../lib/money.ts';
@@ -52,14 +52,14 @@ const stepUpUsed = () =>
     'The step-up token is invalid, expired, already used, or was issued for another action, amount or payee.',
   );
 
-/** Gates 1–5; returns the step-up item that approves this withdrawal. */
+/** Gates 1–5; returns the step-up item that approves this withdrawal, and what passed (for the audit). */
 async function passGates(
   customerId: string,
   body: WithdrawalBody,
   headers: Record<string, string | undefined>,
   ports: WithdrawalPorts,
   clock: Clock,
-): Promise<TransactItem> {
+): Promise<{ stepUp: TransactItem; checks: GateChecks }> {
   const status = await identityStatus(customerId, clock);
   if (status !== 'verified') throw identityNotVerified(status);
   if (await hasOpenHighSeverityFlag(customerId)) {
@@ -69,7 +69,7 @@ async function passGates(
       'Your account is under review; withdrawals are paused.',
     );
   }
-  await screenMoneyOut(
+  const risk = await screenMoneyOut(
     { action: 'withdrawal', customerId, amountUsdMinor: usdMinorEquivalent(body.amount, body.currency) },
     clock,
   );
@@ -94,7 +94,14 @@ async function passGates(
   await applyBalanceCredits(customerId, clock);
   const balance = await balanceOf(customerId, body.currency);
   if (body.amount > balance) throw insufficientBalance(balance, body.currency);
-  return stepUp;
+  const checks = {
+    identity: status,
+    accountFlags: 'none',
+    risk: risk.decision,
+    stepUp: 'verified',
+    balance: 'covered',
+  };
+  return { stepUp, checks };
 }
 
 function withdrawalItem(record: WithdrawalResponse & { customerId: string }): TransactItem {
@@ -124,8 +131,8 @@ export async function withdraw(
   const { customerId } = principal;
   const metadata = { amount: body.amount, currency: body.currency, cardToken: body.cardToken };
   const gate = { gate: 'withdrawal', customerId, metadata };
-  return auditedGate(gate, clock, async () => {
-    const stepUp = await passGates(customerId, body, headers, ports, clock);
+  return auditedGate(gate, clock, async (allowed) => {
+    const { stepUp, checks } = await passGates(customerId, body, headers, ports, clock);
     const now = clock.now();
     const id = newId('withdrawal', now);
     let record: (WithdrawalResponse & { customerId: string }) | undefined;
@@ -148,13 +155,7 @@ export async function withdraw(
           return new Transaction<'stepUp' | 'withdrawal' | 'audit'>()
             .add('stepUp', stepUp)
             .add('withdrawal', withdrawalItem(record))
-            .add(
-              'audit',
-              gateAuditItem(
-                { ...gate, outcome: 'allowed', metadata: { ...metadata, withdrawalId: id } },
-                clock,
-              ),
-            );
+            .add('audit', allowed(checks, { withdrawalId: id }));
         },
         onCancel: (cancelled) => (cancelled.lost('stepUp') ? stepUpUsed() : undefined),
       },

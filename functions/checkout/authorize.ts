@@ -4,14 +4,15 @@ import { assertAmountWithinLimits, buildSchedule, findPlan, type Schedule } from
 import { auditItem } from '../lib/audit.ts';
 import type { Clock } from '../lib/clock.ts';
 import { type CodeOfKind, DomainError } from '../lib/errors.ts';
-import { gateAuditItem } from '../lib/gate-audit.ts';
+import { auditedGate } from '../lib/gate-audit.ts';
 import { type CurrencyCode, usdMinorEquivalent } from '../lib/money.ts';
 import { type OrderData, orderDataOf } from '../lib/order-lines.ts';
-import { type TransactItem, Transaction, writeUnlessCancelled } from '../lib/transactions.ts';
+import { type TransactItem, Transaction } from '../lib/transactions.ts';
 import type { Commit } from '../lib/use-case.ts';
 import { isMerchantActive, merchantActiveItem } from '../merchants/access.ts';
 import type { RiskDecision, RiskEvent, StagedRiskDecision } from '../monitoring/risk.ts';
 import { approvalTokenFor, mintApproval, newApprovalNonce } from './approval.ts';
+import { type CheckoutStepUpPort, checkoutGateChecks, checkoutStepUp } from './approval-gates.ts';
 import { AUTHORIZATION_TOKEN_TTL_MS, checkoutConfig } from './policy.ts';
 import type { AuthorizeCheckoutBody, CheckoutAuthorizationResponse } from './schema.ts';
 import { sessionForClient } from './session.ts';
@@ -37,13 +38,7 @@ export interface AuthorizePorts {
   assessRisk(event: Omit<RiskEvent, 'deviceId' | 'ipHash'>): Promise<StagedRiskDecision>;
   /** The refusal a risk decision calls for (reveals no rule), or undefined to go on. */
   riskRefusal(decision: RiskDecision): Error | undefined;
-  requireStepUp(input: {
-    headers: Record<string, string | undefined>;
-    customerId: string;
-    action: 'authorize_checkout';
-    amount: { amount: number; currency: CurrencyCode };
-    payee: string;
-  }): Promise<TransactItem>;
+  requireStepUp: CheckoutStepUpPort['requireStepUp'];
 }
 
 const refused = (code: CodeOfKind<'rejected'>, message: string, param?: string) =>
@@ -157,14 +152,8 @@ async function approvalFailure(
   if (cancelled.lost('merchant')) return merchantUnavailable();
   if (cancelled.lost('credit')) {
     // Over the limit with what is outstanding, or another authorization came in between (functions/credit).
-    const answer = await creditRefusal(customerId, amount.amount, amount.currency, clock);
-    if (answer.code !== 'credit_limit_exceeded') return answer;
-    // A gate decision: audited, like the withdrawal and credit gates (lib/gate-audit.ts).
-    const refusal = { gate: 'checkout_credit_limit', customerId, outcome: 'credit_limit_exceeded' };
-    await writeUnlessCancelled([
-      gateAuditItem({ ...refusal, metadata: { checkoutSessionId: sessionId } }, clock),
-    ]);
-    return answer;
+    // A refusal (422 credit_limit_exceeded) is audited by the checkout's gate (lib/gate-audit.ts).
+    return creditRefusal(customerId, amount.amount, amount.currency, clock);
   }
   if (cancelled.lost('stepUp')) {
     // The step-up token was used by a concurrent request: it approves exactly one.
@@ -267,48 +256,25 @@ function carrying(item: TransactItem, attributes: object | undefined): TransactI
   return { ...item, Put: { ...item.Put, Item: { ...item.Put.Item, ...attributes } } };
 }
 
-/** The approval's transaction, once the session, the card and the risk decision allow it. */
-async function approve(
-  principal: { customerId: string },
+/** What the approval needs beside the session: read and checked beforehand by `authorize`. */
+interface ApprovalContext {
+  ports: AuthorizePorts;
+  risk: Awaited<ReturnType<AuthorizePorts['assessRisk']>>;
+  terms: ReturnType<typeof chosenTerms>['terms'];
+  schedule: Schedule;
+  card: Awaited<ReturnType<AuthorizePorts['getCard']>>;
+  now: Date;
+  /** The credit-limit part, read beforehand (its hold expires with the approval). */
+  credit: TransactItem;
+}
+
+/** The approval (item and token) for this shopper, card, plan and risk decision, and its nonce. */
+async function approvalFor(
+  customerId: string,
   session: store.CheckoutSessionRecord,
   body: AuthorizeCheckoutBody,
-  headers: Record<string, string | undefined>,
-  context: {
-    ports: AuthorizePorts;
-    risk: Awaited<ReturnType<AuthorizePorts['assessRisk']>>;
-    terms: ReturnType<typeof chosenTerms>['terms'];
-    schedule: Schedule;
-    card: Awaited<ReturnType<AuthorizePorts['getCard']>>;
-    now: Date;
-    /** The credit-limit part, read beforehand (its hold expires with the approval). */
-    credit: TransactItem;
-  },
-  commit: Commit<CheckoutAuthorizationResponse>,
-  clock: Clock,
-): Promise<CheckoutAuthorizationResponse> {
-  const { ports, risk, terms, schedule, card, now } = context;
-  const refusal = ports.riskRefusal(risk);
-  if (refusal) throw refusal;
-
-  const tx = new Transaction<'stepUp' | 'authorization' | 'session' | 'merchant' | 'credit' | 'audit'>();
-  const amount = { amount: session.amount, currency: session.currency };
-  // Above the threshold, or when account monitoring asks for it (a review that demands a step-up).
-  const stepUp =
-    session.amount > checkoutConfig().stepUpThreshold(session.currency) || risk.review === 'step_up';
-  if (stepUp) {
-    const action = 'authorize_checkout';
-    tx.add(
-      'stepUp',
-      await ports.requireStepUp({
-        headers,
-        customerId: principal.customerId,
-        action,
-        amount,
-        payee: session.merchantId,
-      }),
-    );
-  }
-  // The merchant reads this approval back from the session (GET /v1/checkout-sessions/{id}).
+  { terms, card, risk, now }: ApprovalContext,
+) {
   const nonce = newApprovalNonce();
   const approval = mintApproval(
     {
@@ -317,10 +283,11 @@ async function approve(
       checkoutSessionId: session.id,
       merchantReference: session.merchantReference,
       ...orderDataTerms(session),
-      customerId: principal.customerId,
+      customerId,
       plan: body.plan,
       ...terms,
-      ...amount,
+      amount: session.amount,
+      currency: session.currency,
       cardToken: card.token,
       cardBrand: card.brand,
       cardLast4: card.last4,
@@ -333,45 +300,81 @@ async function approve(
     now,
     await approvalTokenFor(session.id, nonce),
   );
-  const metadata = {
-    merchantId: session.merchantId,
-    plan: body.plan,
-    ...amount,
-    stepUp,
-    riskDecisionId: risk.id,
-    risk: risk.decision,
-  };
-  // The decision the approval rests on (riskDecision.id) rides on it: stored and counted by the risk
-  // stream once the approval is inserted, never without it.
-  tx.add('authorization', carrying(approval.item, risk.carried))
-    .add(
-      'session',
-      store.approveSessionItem(session.id, principal.customerId, now.getTime(), now.toISOString(), nonce),
-    )
-    .add('merchant', merchantActiveItem(session.merchantId))
-    // A credit application's limit caps the shopper's outstanding total in its currency (functions/credit).
-    .add('credit', context.credit)
-    .add(
-      'audit',
-      auditItem(
-        { action: 'checkout.authorized', subject: session.id, actor: principal.customerId, metadata },
-        clock,
-      ),
-    );
+  return { approval, nonce };
+}
 
-  const response: CheckoutAuthorizationResponse = {
-    object: 'checkout_authorization',
-    authorizationToken: approval.token,
-    expiresAt: approval.expiresAt,
-    checkoutSessionId: session.id,
-    plan: body.plan,
-    ...(body.termMonths === undefined ? {} : { termMonths: body.termMonths }),
-    ...amount,
-    schedulePreview: schedulePreview(schedule),
+/**
+ * The approval's transaction, once the session and the card allow it, behind the checkout's gates
+ * (the risk screen, the step-up, the credit limit), each decision audited as `gate.authorize_checkout`
+ * (lib/gate-audit.ts): allowed in the approval's own transaction, a refusal with its code.
+ */
+async function approve(
+  principal: { customerId: string },
+  session: store.CheckoutSessionRecord,
+  body: AuthorizeCheckoutBody,
+  headers: Record<string, string | undefined>,
+  context: ApprovalContext,
+  commit: Commit<CheckoutAuthorizationResponse>,
+  clock: Clock,
+): Promise<CheckoutAuthorizationResponse> {
+  const { ports, risk, schedule, now } = context;
+  const amount = { amount: session.amount, currency: session.currency };
+  const gate = {
+    gate: 'authorize_checkout',
+    customerId: principal.customerId,
+    metadata: { checkoutSessionId: session.id, merchantId: session.merchantId, ...amount },
   };
-  await tx.write(
-    (items) => commit(items, response),
-    (cancelled) => approvalFailure(cancelled, session.id, principal.customerId, amount, clock),
-  );
-  return response;
+  return auditedGate(gate, clock, async (allowed) => {
+    const refusal = ports.riskRefusal(risk);
+    if (refusal) throw refusal;
+    const stepUp = await checkoutStepUp(principal.customerId, session, headers, ports, risk);
+    const tx = new Transaction<
+      'stepUp' | 'authorization' | 'session' | 'merchant' | 'credit' | 'audit' | 'gate'
+    >();
+    if (stepUp) tx.add('stepUp', stepUp);
+    // The merchant reads this approval back from the session (GET /v1/checkout-sessions/{id}).
+    const { approval, nonce } = await approvalFor(principal.customerId, session, body, context);
+    const metadata = {
+      merchantId: session.merchantId,
+      plan: body.plan,
+      ...amount,
+      stepUp: stepUp !== undefined,
+      riskDecisionId: risk.id,
+      risk: risk.decision,
+    };
+    // The decision the approval rests on (riskDecision.id) rides on it: stored and counted by the risk
+    // stream once the approval is inserted, never without it.
+    tx.add('authorization', carrying(approval.item, risk.carried))
+      .add(
+        'session',
+        store.approveSessionItem(session.id, principal.customerId, now.getTime(), now.toISOString(), nonce),
+      )
+      .add('merchant', merchantActiveItem(session.merchantId))
+      // A credit application's limit caps the shopper's outstanding total in its currency (functions/credit).
+      .add('credit', context.credit)
+      .add(
+        'audit',
+        auditItem(
+          { action: 'checkout.authorized', subject: session.id, actor: principal.customerId, metadata },
+          clock,
+        ),
+      )
+      .add('gate', allowed(checkoutGateChecks(risk, stepUp, context.credit)));
+
+    const response: CheckoutAuthorizationResponse = {
+      object: 'checkout_authorization',
+      authorizationToken: approval.token,
+      expiresAt: approval.expiresAt,
+      checkoutSessionId: session.id,
+      plan: body.plan,
+      ...(body.termMonths === undefined ? {} : { termMonths: body.termMonths }),
+      ...amount,
+      schedulePreview: schedulePreview(schedule),
+    };
+    await tx.write(
+      (items) => commit(items, response),
+      (cancelled) => approvalFailure(cancelled, session.id, principal.customerId, amount, clock),
+    );
+    return response;
+  });
 }

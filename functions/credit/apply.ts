@@ -12,7 +12,7 @@
 import { identityNotVerified, identityStatus } from '../identity/gate.ts';
 import type { Clock } from '../lib/clock.ts';
 import { DomainError } from '../lib/errors.ts';
-import { auditedGate, gateAuditItem } from '../lib/gate-audit.ts';
+import { auditedGate } from '../lib/gate-audit.ts';
 import { newId } from '../lib/ids.ts';
 import { usdMinorEquivalent } from '../lib/money.ts';
 import { conditionHolds, type TransactItem, Transaction } from '../lib/transactions.ts';
@@ -63,10 +63,10 @@ export async function applyForCredit(
   const { customerId } = principal;
   const metadata = { amount: body.amount, currency: body.currency, months: body.months };
   const gate = { gate: 'credit_application', customerId, metadata };
-  return auditedGate(gate, clock, async () => {
+  return auditedGate(gate, clock, async (allowed) => {
     const status = await identityStatus(customerId, clock);
     if (status !== 'verified') throw identityNotVerified(status);
-    await screenMoneyOut(
+    const risk = await screenMoneyOut(
       {
         action: 'credit_application',
         customerId,
@@ -110,12 +110,17 @@ export async function applyForCredit(
       tx.add('limit', store.putLimitItem(customerId, limit));
     }
     const decided = {
-      ...metadata,
       applicationId: application.id,
       decision: assessment.decision,
       limit: assessment.limit,
     };
-    tx.add('audit', gateAuditItem({ ...gate, outcome: 'allowed', metadata: decided }, clock));
+    const checks = {
+      identity: status,
+      risk: risk.decision,
+      stepUp: 'verified',
+      applicationsIn30Days: `${window.recent.length + 1}/${APPLICATIONS_PER_WINDOW}`,
+    };
+    tx.add('audit', allowed(checks, decided));
     await tx.write(
       (items) => commit(items, application),
       (cancelled) =>

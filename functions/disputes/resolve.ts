@@ -2,14 +2,17 @@
  * `POST /v1/admin/disputes/{id}/resolve`: an operator ends the investigation.
  * - `fraud_confirmed`: the shopper owes nothing (Regulation E, 12 CFR 1005.6: zero liability for an
  *   unauthorized transfer reported in time; Tessera waives all of it). The orders face cancels every
- *   unpaid installment and refunds everything collected, fees included, to the card (by charge id;
- *   a refused return is retried by collection); the card is flagged (`CARDFLAG#<token>`, for account
- *   monitoring); the dispute is `lost` for the merchant.
+ *   unpaid installment and refunds what the card paid, fees included, to the card (by charge id; a
+ *   refused return is retried by collection); what the customer's balance paid is credited back to
+ *   the balance as the dispute's own outcome (ledger reason `dispute`, reference the dispute id, once:
+ *   the balance face's inbox item is conditional on that key; docs/adr/0032); the card is flagged
+ *   (`CARDFLAG#<token>`, for account monitoring); the dispute is `lost` for the merchant.
  * - `rejected`: collection resumes, every unpaid installment's due date moved later by the days
  *   paused; the dispute is `won` for the merchant; the shopper is told why (the operator's note).
  * Either way the merchant gets `dispute.resolved`, and the resolution is audited, in the same
  * transaction as the order's change. Resolving again with the same outcome returns the dispute.
  */
+import { balanceCreditItem } from '../balance/credits.ts';
 import type { Clock } from '../lib/clock.ts';
 import { DomainError } from '../lib/errors.ts';
 import { logger } from '../lib/logger.ts';
@@ -55,17 +58,24 @@ async function orderOutcome(
   }
   const credit = await creditFraud(dispute.orderId, dispute.id, clock);
   const flag = { cardToken: credit.cardToken, disputeId: dispute.id, orderId: dispute.orderId };
-  const { exposure } = credit;
+  const { exposure, toBalance } = credit;
+  // The balance's share comes back as this dispute's own credit (once per dispute id).
+  const balanceCredit =
+    toBalance.amount > 0
+      ? [balanceCreditItem({ ...toBalance, reason: 'dispute', reference: dispute.id }, clock.now())]
+      : [];
   return {
     resolution: {
       ...base,
       pausedDays: 0,
       creditedAmount: credit.returned,
+      balanceCreditedAmount: toBalance.amount,
       cancelledAmount: credit.cancelled,
       ...(credit.refundId ? { refundId: credit.refundId } : {}),
     },
     orderItems: [
       ...credit.items,
+      ...balanceCredit,
       cardFlagItem(
         { ...flag, customerId: dispute.customerId, merchantId: dispute.merchantId },
         base.resolvedAt,
@@ -157,7 +167,11 @@ export async function resolveDispute(
         action: 'dispute.resolved',
         actor: operator.operatorArn,
         reason: body.outcome,
-        metadata: { creditedAmount: resolution.creditedAmount, pausedDays: resolution.pausedDays },
+        metadata: {
+          creditedAmount: resolution.creditedAmount,
+          balanceCreditedAmount: resolution.balanceCreditedAmount ?? 0,
+          pausedDays: resolution.pausedDays,
+        },
       },
       clock,
     ),

@@ -30,6 +30,8 @@ export interface DisputeRecord {
     resolvedBy: string;
     pausedDays: number;
     creditedAmount: number;
+    /** The part of `creditedAmount` credited to the customer's balance (what the balance had paid). */
+    balanceCreditedAmount?: number;
     cancelledAmount: number;
     refundId?: string;
   };

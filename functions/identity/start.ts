@@ -92,7 +92,30 @@ export async function startVerification(
     });
   } catch (error) {
     // The verification stays pending; the provider's callback (or a new start) settles it.
-    logger.error('identity provider start failed', { verificationId: record.id, error: error as Error });
+    logger.error('identity provider start failed', {
+      verificationId: record.id,
+      error: withoutDocument(error, number),
+    });
   }
   return toVerification((await store.getVerification(record.id)) ?? record, clock.now());
+}
+
+/**
+ * The provider's error with the document number masked to its last 4 (`document …1234`) in its
+ * message, stack and causes: providers and HTTP clients often echo the request in their errors, and
+ * the number must never reach a log (GDPR Art. 5(1)(c); issue 11: no personal data in logs).
+ */
+function withoutDocument(error: unknown, number: string, depth = 0): Error {
+  const pattern = new RegExp(
+    number.replace(/[^0-9A-Za-z]/g, (c) => `\\${c}`),
+    'gi',
+  );
+  const mask = (text: string) => text.replace(pattern, `…${number.slice(-4)}`);
+  const source = error instanceof Error ? error : new Error(String(error));
+  const cause =
+    source.cause !== undefined && depth < 3 ? withoutDocument(source.cause, number, depth + 1) : undefined;
+  const masked = new Error(mask(source.message), cause ? { cause } : undefined);
+  masked.name = source.name;
+  masked.stack = mask(source.stack ?? '');
+  return masked;
 }

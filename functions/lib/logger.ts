@@ -3,7 +3,7 @@ import { maskPans } from './pan.ts';
 
 /** Keys whose values never reach a log line, whatever they hold. */
 const SECRET_KEY =
-  /pass(word)?|secret|token|api[-_]?key|authorization|cookie|^number$|^pan$|cvc|cvv|otp|totp|recoverycode|signature|plaintext/i;
+  /pass(word)?|secret|token|api[-_]?key|authorization|cookie|^number$|^pan$|cvc|cvv|otp|totp|recoverycode|signature|plaintext|document[-_]?number/i;
 /** Merchant API keys and bearer tokens that slip into free text. */
 const KEY_LIKE = /\b(sk_(?:test|live)_[A-Za-z0-9]+|Bearer\s+[A-Za-z0-9._~+/=-]+)/g;
 

@@ -12,6 +12,7 @@
  */
 import type { Clock } from '../lib/clock.ts';
 import { DomainError } from '../lib/errors.ts';
+import { auditedGate } from '../lib/gate-audit.ts';
 import { formatMoney } from '../lib/money.ts';
 import type { Commit } from '../lib/use-case.ts';
 import { balanceAvailableFor, payInFullFromBalance } from './balance-payment.ts';
@@ -59,7 +60,8 @@ const short = (paid: number, of: number, error: unknown) =>
   );
 
 /**
- * Pays from the balance. Refusals: not_found (order, installment); rejected `order_not_payable`,
+ * Pays from the balance, behind the balance gate (audited as `gate.balance_payment`, lib/gate-audit.ts:
+ * allowed with the request's idempotency record once paid; a refusal with its code). Refusals: not_found (order, installment); rejected `order_not_payable`,
  * `order_disputed`, `insufficient_balance` (the balance is short of the whole: nothing moved);
  * conflict `concurrent_update` (an installment changed meanwhile: retry).
  */
@@ -68,6 +70,22 @@ export async function payFromMyBalance(
   id: string,
   body: BalancePaymentBody,
   commit: Commit<PayoffResponse>,
+  clock: Clock,
+): Promise<PayoffResponse> {
+  const gate = { gate: 'balance_payment', customerId: principal.customerId, metadata: { orderId: id } };
+  return auditedGate(gate, clock, async (allowed) => {
+    const paid = await payInstallments(principal, id, body, clock);
+    const audit = allowed({ balance: 'covered' }, { amount: paid.amount, currency: paid.currency });
+    await commit([audit], paid);
+    return paid;
+  });
+}
+
+/** The gate (the balance covers all that is asked) and the payments; the payoff they make. */
+async function payInstallments(
+  principal: CustomerPrincipal,
+  id: string,
+  body: BalancePaymentBody,
   clock: Clock,
 ): Promise<PayoffResponse> {
   const chosen = targets(await requireMyPartition(principal, id), body.installmentId);
@@ -106,7 +124,5 @@ export async function payFromMyBalance(
   }
   const partition = await store.getOrderPartition(id);
   if (!partition) throw concurrentUpdate();
-  const response = toPayoff(partition, lines, paid, 'balance');
-  await commit([], response);
-  return response;
+  return toPayoff(partition, lines, paid, 'balance');
 }

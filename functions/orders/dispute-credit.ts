@@ -3,8 +3,10 @@
  * 1005.11). Every installment still unpaid is cancelled, and everything collected (interest and
  * late fees included) goes back to the card through the refund machinery: a refund record whose
  * card returns are sent by charge id after the commit (./refund.ts `returnToCard`), and retried by
- * collection when the processor refuses one (./refund-retry.ts). The captures are refunded in full,
- * so the order ends `refunded` with nothing outstanding and nothing more to capture.
+ * collection when the processor refuses one (./refund-retry.ts). What the customer's balance had paid
+ * is not refunded here: `toBalance` hands it to the dispute, which credits the balance as the
+ * dispute's own outcome (reason `dispute`, docs/adr/0032). The captures are refunded in full, so the
+ * order ends `refunded` with nothing outstanding and nothing more to capture.
  */
 import type { Clock } from '../lib/clock.ts';
 import { DomainError } from '../lib/errors.ts';
@@ -23,7 +25,6 @@ import {
 } from './model.ts';
 import { MAX_REFUND_TRANSACTION_ITEMS } from './policy.ts';
 import { returnToCard } from './refund.ts';
-import { balanceReturnItems } from './refund-retry.ts';
 import { canTransition } from './state.ts';
 import * as store from './store.ts';
 import { orderTotals } from './totals.ts';
@@ -45,6 +46,11 @@ export interface FraudCredit {
   items: TransactItem[];
   /** What goes back (minor units): everything collected and not yet returned, to the card or to the balance the shopper paid from. */
   returned: number;
+  /**
+   * The part of `returned` that the customer's balance had paid (minor units, 0 when none): not in
+   * `items`; the dispute credits it to the balance as its own outcome (disputes/resolve.ts, ADR 0032).
+   */
+  toBalance: { customerId: string; currency: OrderRecord['currency']; amount: number };
   /** What the shopper no longer owes (minor units): the cancelled installments. */
   cancelled: number;
   /** The order's card (the one the shopper reported), to flag it. */
@@ -188,7 +194,7 @@ export async function creditFraud(orderId: string, disputeId: string, clock: Clo
     ...partition.captures
       .filter((c) => c.refundedAmount < c.amount)
       .map((c) => store.captureRefundedItem(c, c.amount)),
-    ...(refund ? [store.putRefundItem(refund), ...balanceReturnItems(order, refund, now)] : []),
+    ...(refund ? [store.putRefundItem(refund)] : []),
     store.deleteAuthExpiryItem(order.id),
     ...orderEventItems('order.refunded', after, clock),
   ];
@@ -202,6 +208,7 @@ export async function creditFraud(orderId: string, disputeId: string, clock: Clo
   return {
     items,
     returned,
+    toBalance: { customerId: order.customerId, currency: order.currency, amount: credit.balanceReturned },
     cancelled,
     cardToken: order.cardToken,
     ...(refund ? { refundId: refund.id } : {}),

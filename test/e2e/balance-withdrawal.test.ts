@@ -1,7 +1,8 @@
 /**
- * The whole shopper flow of issue 11 over HTTP: register, 2FA (TOTP), KYC, a refund of collected
- * money credited to the balance, a step-up bound to amount and card, a withdrawal; then the ledger
- * and the balance agree. (Email verification is another change of the same issue: not a step here.)
+ * The whole shopper flow of issue 11 over HTTP: register and verify the email (`newShopper` ->
+ * `registerCustomer` answers the code sent to it, read from the local outbox), 2FA (TOTP), KYC, a
+ * refund of collected money credited to the balance, a step-up bound to amount and card, a
+ * withdrawal; then the ledger and the balance agree.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { balanceCreditItem } from '../../functions/balance/credits.ts';
@@ -36,9 +37,11 @@ const balance = async (sessionToken: string) =>
   (await app().call<Balance>('GET', '/v1/me/balance', { auth: sessionToken })).json;
 
 describe('balance and withdrawals over HTTP', () => {
-  it('register, 2FA, KYC, a refund credited to the balance, step-up, withdraw: ledger and balance agree', async () => {
+  it('register, verify email, 2FA, KYC, a refund credited to the balance, step-up, withdraw: ledger and balance agree', async () => {
     const merchant = await newMerchant();
     const shopper = await newShopper(REFUND_FAILS);
+    const me = await app().call<Json>('GET', '/v1/me', { auth: shopper.sessionToken });
+    expect(me.json).toMatchObject({ email: shopper.email, emailVerified: true });
     const { secret } = await enrollTotp(app(), shopper.sessionToken);
     const kyc = await app().call<{ status: string }>('POST', '/v1/me/identity-verifications', {
       auth: shopper.sessionToken,
@@ -84,7 +87,9 @@ describe('balance and withdrawals over HTTP', () => {
     for (const entry of after.entries) expect(entry.legs.reduce((sum, l) => sum + l.amount, 0)).toBe(0);
     // Every gate decision is audited, with ids and amounts only.
     const audit = (await app().scanAll()).main?.filter((i) => i.action === 'gate.withdrawal') ?? [];
-    expect(audit.map((i) => i.reason)).toEqual(['allowed']);
+    expect(audit.map((i) => [i.reason, (i.metadata as Json).checks])).toEqual([
+      ['allowed', 'identity=verified,accountFlags=none,risk=approve,stepUp=verified,balance=covered'],
+    ]);
   }, 120_000);
 
   it('refusals are clear 4xx and move nothing: no KYC, no step-up, other amount or card, reused token, above the balance, a flagged account', async () => {

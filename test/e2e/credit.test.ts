@@ -39,6 +39,30 @@ function apply(shopper: { sessionToken: string }, token: string | undefined, bod
   });
 }
 
+/**
+ * The customer's credit partition (applications, the 30-day window, limits) and balance ledger
+ * (entries, head): what a refusal must leave exactly as it was.
+ */
+async function creditAndLedger(customerId: string) {
+  const main = (await app().scanAll()).main ?? [];
+  return main
+    .filter((i) => [`CREDIT#${customerId}`, `BALANCE#${customerId}`].includes(String(i.pk)))
+    .map((i) => JSON.stringify(i))
+    .sort();
+}
+
+/** Applies, expects the refusal `[status, code]`, and that nothing of the customer's credit or ledger moved. */
+async function refusedWritingNothing(
+  shopper: { customerId: string; sessionToken: string },
+  token: string | undefined,
+  expected: [number, string],
+) {
+  const before = await creditAndLedger(shopper.customerId);
+  const res = await apply(shopper, token);
+  expect([res.status, res.json.error?.code]).toEqual(expected);
+  expect(await creditAndLedger(shopper.customerId)).toEqual(before);
+}
+
 const creditToken = (shopper: { sessionToken: string; secret: string }, amount = 30_000) =>
   stepUp(
     app(),
@@ -49,15 +73,19 @@ const creditToken = (shopper: { sessionToken: string; secret: string }, amount =
   );
 
 describe('credit applications', () => {
-  it('are refused without KYC, with KYC in review or rejected, and without or with a wrong or reused step-up', async () => {
+  it('are refused without KYC, with KYC in review or rejected, and without or with a wrong or reused step-up, writing nothing', async () => {
+    // No KYC at all (unverified), then in review and rejected.
+    const unverified = await newShopper();
+    const { secret } = await enrollTotp(app(), unverified.sessionToken);
+    const token = await creditToken({ ...unverified, secret });
+    await refusedWritingNothing(unverified, token, [403, 'identity_not_verified']);
     for (const [number, status] of [
       ['N00001111', 'in_review'],
       ['N00000000', 'rejected'],
     ]) {
       const shopper = await verifiedShopper(number);
       expect(shopper.kyc).toBe(status);
-      const res = await apply(shopper, await creditToken(shopper));
-      expect([res.status, res.json.error?.code]).toEqual([403, 'identity_not_verified']);
+      await refusedWritingNothing(shopper, await creditToken(shopper), [403, 'identity_not_verified']);
     }
     const shopper = await verifiedShopper();
     const cases: Array<[string | undefined, number, string]> = [
@@ -75,14 +103,13 @@ describe('credit applications', () => {
         'step_up_invalid',
       ],
     ];
-    for (const [token, status, code] of cases) {
-      const res = await apply(shopper, token);
-      expect([res.status, res.json.error?.code]).toEqual([status, code]);
-    }
+    for (const [token, status, code] of cases) await refusedWritingNothing(shopper, token, [status, code]);
+    expect(await creditAndLedger(shopper.customerId)).toEqual([]);
     const once = await creditToken(shopper);
     expect((await apply(shopper, once)).status).toBe(201);
-    const reused = await apply(shopper, once);
-    expect([reused.status, reused.json.error?.code]).toEqual([403, 'step_up_invalid']);
+    // The approval wrote its application, window and limit; the reused token writes nothing more.
+    expect((await creditAndLedger(shopper.customerId)).length).toBe(3);
+    await refusedWritingNothing(shopper, once, [403, 'step_up_invalid']);
     const audit =
       (await app().scanAll()).main?.filter(
         (i) => i.action === 'gate.credit_application' && i.subject === shopper.customerId,
@@ -116,7 +143,9 @@ describe('credit applications', () => {
     expect(refused.status).toBe(422);
     expect(refused.json).toMatchObject({ error: { code: 'credit_limit_exceeded' } });
     const audited =
-      (await app().scanAll()).main?.filter((i) => i.action === 'gate.checkout_credit_limit') ?? [];
+      (await app().scanAll()).main?.filter(
+        (i) => i.action === 'gate.authorize_checkout' && i.reason === 'credit_limit_exceeded',
+      ) ?? [];
     expect(audited.map((i) => [i.subject, i.reason])).toEqual([[a.customerId, 'credit_limit_exceeded']]);
     const within = await openSession(merchant.apiKey, 30_000);
     expect((await approve(a, within.id)).status).toBe(200);
@@ -161,9 +190,21 @@ describe('credit applications', () => {
     expect(later.status, later.text).toBe(200);
     const audited =
       (await app().scanAll()).main?.filter(
-        (i) => i.action === 'gate.checkout_credit_limit' && i.subject === a.customerId,
+        (i) => i.action === 'gate.authorize_checkout' && i.subject === a.customerId,
       ) ?? [];
-    expect(audited).toHaveLength(3);
+    // Each decision: 3 refusals (over the limit), 4 approvals within it (the limit checked).
+    expect(audited.map((i) => i.reason).sort()).toEqual([
+      'allowed',
+      'allowed',
+      'allowed',
+      'allowed',
+      'credit_limit_exceeded',
+      'credit_limit_exceeded',
+      'credit_limit_exceeded',
+    ]);
+    expect(audited.filter((i) => i.reason === 'allowed').map((i) => (i.metadata as Json).checks)).toEqual(
+      Array(4).fill('risk=approve,stepUp=not_required,creditLimit=within'),
+    );
   }, 120_000);
 
   it('concurrent authorizations cannot share the same headroom', async () => {
@@ -188,8 +229,16 @@ describe('credit applications', () => {
   it('at most 3 applications in 30 days', async () => {
     const shopper = await verifiedShopper('N11223344');
     for (let i = 0; i < 3; i++) expect((await apply(shopper, await creditToken(shopper))).status).toBe(201);
-    const fourth = await apply(shopper, await creditToken(shopper));
-    expect([fourth.status, fourth.json.error?.code]).toEqual([422, 'credit_application_limit']);
+    await refusedWritingNothing(shopper, await creditToken(shopper), [422, 'credit_application_limit']);
+    const audit = ((await app().scanAll()).main ?? []).filter(
+      (i) => i.action === 'gate.credit_application' && i.subject === shopper.customerId,
+    );
+    expect(audit.map((i) => i.reason).sort()).toEqual([
+      'allowed',
+      'allowed',
+      'allowed',
+      'credit_application_limit',
+    ]);
     // The window rolls: 30 days after the first, the next one is possible (sessions are short: sign in again).
     clock.advance(30 * DAY_MS + 1);
     const session = await signIn(app(), shopper.email, shopper.password, shopper.secret);

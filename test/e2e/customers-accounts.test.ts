@@ -179,6 +179,26 @@ describe('unverified contacts get no codes and no alerts', () => {
 });
 
 describe('login second factor by SMS or email code', () => {
+  /**
+   * Answers the sign-in challenge with the code it sent (read from the outbox): a session of this
+   * customer, audited as a one-time-code sign-in; the same code again is refused (used once).
+   */
+  async function signsInWithSentCode(c: RegisteredCustomer, challengeId: string) {
+    const code = await outboxCode(app, c.sessionToken, challengeId);
+    const signedIn = await app.call<{ sessionToken: string }>('POST', '/v1/sessions/mfa', {
+      body: { challengeId, code },
+    });
+    expect(signedIn.status, signedIn.text).toBe(200);
+    const me = await app.call<Json>('GET', '/v1/me', { auth: signedIn.json.sessionToken });
+    expect([me.status, me.json.email]).toEqual([200, c.email]);
+    const audit = await auditOf(c.customerId);
+    expect(
+      audit.find((a) => a.action === 'customer.signed_in' && JSON.stringify(a).includes('one_time_code')),
+    ).toBeDefined();
+    const replay = await app.call('POST', '/v1/sessions/mfa', { body: { challengeId, code } });
+    expect(replay.status).toBe(422);
+  }
+
   async function withTotpAndPhone() {
     const c = await registerCustomer(app, { phone: '+14155550102' });
     const totp = await enrollTotp(app, c.sessionToken);
@@ -204,21 +224,29 @@ describe('login second factor by SMS or email code', () => {
       body: { challengeId: first.json.challengeId, code: await totpCode(c.secret) },
     });
     expect(byTotp.status).toBe(422);
-    const code = await outboxCode(app, c.sessionToken, first.json.challengeId);
-    const signedIn = await app.call<{ sessionToken: string }>('POST', '/v1/sessions/mfa', {
-      body: { challengeId: first.json.challengeId, code },
+    await signsInWithSentCode(c, first.json.challengeId);
+  });
+
+  it('a code by email signs in (TOTP on, no phone): sent to the verified email, used once', async () => {
+    const c = await registerCustomer(app);
+    await enrollTotp(app, c.sessionToken);
+    const first = await app.call<{ challengeId: string; channels: string[]; sessionToken?: string }>(
+      'POST',
+      '/v1/sessions',
+      { body: { email: c.email, password: c.password } },
+    );
+    expect(first.status).toBe(200);
+    expect(first.json.sessionToken).toBeUndefined();
+    expect(first.json.channels).toEqual(['totp', 'email']);
+    const sent = await app.call('POST', '/v1/sessions/mfa/code', {
+      body: { challengeId: first.json.challengeId, channel: 'email' },
     });
-    expect(signedIn.status).toBe(200);
-    expect((await app.call('GET', '/v1/me', { auth: signedIn.json.sessionToken })).status).toBe(200);
-    const audit = await auditOf(c.customerId);
-    expect(
-      audit.find((a) => a.action === 'customer.signed_in' && JSON.stringify(a).includes('one_time_code')),
-    ).toBeDefined();
-    // Used once.
-    const replay = await app.call('POST', '/v1/sessions/mfa', {
-      body: { challengeId: first.json.challengeId, code },
-    });
-    expect(replay.status).toBe(422);
+    expect(sent.status).toBe(201);
+    expect(sent.json).toMatchObject({ challengeId: first.json.challengeId, channel: 'email' });
+    const message = (await outbox(c.sessionToken)).find((m) => m.reference === first.json.challengeId);
+    expect(message).toMatchObject({ channel: 'email', to: c.email, kind: 'one_time_code' });
+
+    await signsInWithSentCode(c, first.json.challengeId);
   });
 
   it('no code to an unverified phone; wrong codes count on the same 2FA lockout', async () => {

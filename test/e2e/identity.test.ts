@@ -7,9 +7,11 @@ import { identityCallbackSecret } from '../../functions/identity/callback-secret
 import { setIdentityProvider } from '../../functions/identity/provider.ts';
 import { DAY_MS, fixedClock } from '../../functions/lib/clock.ts';
 import { newId } from '../../functions/lib/ids.ts';
+import { logger, redactValue } from '../../functions/lib/logger.ts';
 import { signatureHeader } from '../../functions/webhooks/events.ts';
 import { appWithClock } from '../support/app.ts';
 import { registerCustomer } from '../support/customers.ts';
+import { outputCapture } from '../support/output.ts';
 
 const clock = fixedClock('2026-06-01T09:00:00.000Z');
 const app = appWithClock(clock);
@@ -52,6 +54,77 @@ describe('identity verification (sandbox provider)', () => {
     // Data minimization: no table, audit or event holds a document number in clear.
     const dump = JSON.stringify(await app().scanAll());
     for (const number of ['C01X20000', 'C01X21111', 'C01X24242']) expect(dump).not.toContain(number);
+  }, 120_000);
+
+  it('no log line holds a document number: starts, a refused start, the signed callback, an operator decision, a provider error echoing it (DEBUG)', async () => {
+    const numbers = ['L0G9X0000', 'l0g9x1111', 'L0G9X2468', 'L0G9X1357', 'L0G9X9753'];
+    const shoppers = [];
+    for (let i = 0; i < 5; i++) shoppers.push(await registerCustomer(app()));
+    const output = outputCapture();
+    logger.setLogLevel('DEBUG');
+    output.start();
+    try {
+      // The sandbox decides each (rejected, in review, verified) and calls back, in-process.
+      const decided = [];
+      for (const [i, number] of numbers.slice(0, 3).entries()) {
+        decided.push(await start(shoppers[i]?.sessionToken as string, number));
+      }
+      expect(decided.map((r) => r.json.status)).toEqual(['rejected', 'in_review', 'verified']);
+      // Refused while in review (the number in the request, not in the answer or the logs).
+      const busy = await start(shoppers[1]?.sessionToken as string, numbers[3] as string);
+      expect(busy.json).toMatchObject({ error: { code: 'identity_verification_in_progress' } });
+      const review = await app().call<Verification>(
+        'POST',
+        `/v1/admin/identity-verifications/${decided[1]?.json.id}/decision`,
+        { auth: app().operator, body: { decision: 'verified' } },
+      );
+      expect(review.status, review.text).toBe(200);
+      // The held provider: a decision delivered by a signed callback, over HTTP.
+      setIdentityProvider({ name: 'sandbox', start: async () => ({ providerRef: 'held' }) });
+      const pending = await start(shoppers[3]?.sessionToken as string, numbers[3] as string);
+      expect(pending.json.status).toBe('pending');
+      const secret = await identityCallbackSecret();
+      const now = Math.floor(clock.now().getTime() / 1000);
+      const body = JSON.stringify({
+        id: newId('event', clock.now()),
+        type: 'identity_verification.decided',
+        created: now,
+        data: { verificationId: pending.json.id, providerRef: 'ref_logs', decision: 'verified', reasons: [] },
+      });
+      const callback = await app().call('POST', '/v1/identity/callbacks', {
+        rawBody: body,
+        headers: {
+          'Content-Type': 'application/json',
+          'Tessera-Identity-Signature': signatureHeader(body, [secret], now),
+        },
+      });
+      expect(callback.status, callback.text).toBe(200);
+      // A provider whose error echoes its input (as HTTP clients' errors often carry the request):
+      // the start stays pending and the failure is logged, without the number.
+      setIdentityProvider({
+        name: 'sandbox',
+        start: async (request) => {
+          throw new Error(`document ${request.documentNumber} could not be read`, {
+            cause: new Error(`request body {"number":"${request.documentNumber}"}`),
+          });
+        },
+      });
+      const failed = await start(shoppers[4]?.sessionToken as string, numbers[4] as string);
+      expect(failed.json.status).toBe('pending');
+    } finally {
+      output.release();
+      logger.setLogLevel('INFO');
+    }
+    const logs = output.lines.join('');
+    // The failure was logged (the capture works), naming the verification and the last 4 only.
+    expect(logs).toContain('identity provider start failed');
+    expect(logs).toContain('document …9753 could not be read');
+    // A request body logged whole would have its document number redacted by key, too.
+    expect(redactValue('documentNumber', 'L0G9X9753')).toBe('[REDACTED]');
+    for (const number of numbers) {
+      expect(logs).not.toContain(number);
+      expect(logs.toUpperCase()).not.toContain(number.toUpperCase());
+    }
   }, 120_000);
 
   it("another customer's verification is a 404; a second start while verified is a 409", async () => {

@@ -18,7 +18,7 @@ import { codeChannels, contacts, verifiedAddress } from './contacts.ts';
 import { codePepper } from './keys.ts';
 import { CHALLENGE_TTL_MS, SEND_LIMITS } from './policy.ts';
 import type { StepUpBody } from './schema.ts';
-import { stepUpInvalid } from './step-up-gate.ts';
+import { stepUpAlreadyUsed } from './step-up-gate.ts';
 import type { ChallengeRecord } from './store.ts';
 import * as store from './store.ts';
 
@@ -157,8 +157,10 @@ async function issue(
     .add('challenge', store.putChallengeItem(challenge), audit)
     .add('stepUp', ...(stepUp ? [stepUp] : []));
   for (const counter of counters) tx.add(counter.limit, counter.item);
-  await tx.write(writeTransaction, (cancelled) =>
-    cancelled.lost('stepUp') ? stepUpInvalid() : sendLimited(counters, cancelled, nowMs),
+  await tx.write(writeTransaction, async (cancelled) =>
+    cancelled.lost('stepUp') && stepUp
+      ? await stepUpAlreadyUsed(stepUp, defaultClock())
+      : sendLimited(counters, cancelled, nowMs),
   );
   if (code !== undefined && address !== undefined) await sendCode(challenge, address, code);
   return {

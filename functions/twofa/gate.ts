@@ -26,6 +26,7 @@ export {
   requireStepUp,
   STEP_UP_HEADER,
   type StepUpRequirement,
+  stepUpAlreadyUsed,
   stepUpInvalid,
   stepUpRequired,
 } from './step-up-gate.ts';

@@ -10,9 +10,18 @@
  * dynamic linking). The returned item writes its single-use marker conditionally: add it as its own
  * part of the `Transaction` (lib/transactions.ts), and when `cancellation(error).lost('stepUp')`
  * the token was already used: answer `stepUpInvalid()` (403 `step_up_invalid`).
+ *
+ * Every refusal of this gate is audited here, for every action (issue 11: "every gate decision,
+ * allowed or refused, and why"): `twofa.step_up_refused` under the customer, reason = the code
+ * (`step_up_required`, `step_up_invalid`), metadata `stepUpAction` and, where it is known, `check`
+ * (`missing`, `signature_or_expiry`, `customer`, `action`, `amount`, `payee`, `already_used`).
+ * An allowed step-up is audited by the action it approves (its own audit item, in the transaction
+ * that uses the token up), and a verified one by `twofa.step_up_verified` (verification.ts).
  */
+import { auditItem } from '../lib/audit.ts';
 import { type Clock, clock as defaultClock } from '../lib/clock.ts';
 import { domainError } from '../lib/errors.ts';
+import { logger } from '../lib/logger.ts';
 import {
   type Cancellation,
   isCancellation,
@@ -51,25 +60,76 @@ export const stepUpInvalid = () =>
     'The step-up token is invalid, expired, already used, or was issued for another action, amount or payee.',
   );
 
-/** Verifies the request's step-up token and returns the item that uses it up (commit it with yours). */
+/**
+ * Verifies the request's step-up token and returns the item that uses it up (commit it with yours).
+ * Throws 403 `step_up_required` (no token) or `step_up_invalid` (forged, expired, or issued to
+ * another customer, action, amount or payee), each audited first.
+ */
 export async function requireStepUp(
   input: StepUpRequirement,
   clock: Clock = defaultClock(),
 ): Promise<TransactItem> {
+  const refuse = async (code: 'step_up_required' | 'step_up_invalid', check: string) => {
+    await auditStepUpRefusal({ customerId: input.customerId, action: input.action }, code, check, clock);
+    return code === 'step_up_required' ? stepUpRequired(input.action) : stepUpInvalid();
+  };
   const raw = input.headers[STEP_UP_HEADER]?.trim();
-  if (!raw) throw stepUpRequired(input.action);
+  if (!raw) throw await refuse('step_up_required', 'missing');
   const now = clock.now();
   const claims = await verifyStepUpToken(raw, now);
-  if (
-    !claims ||
-    claims.customerId !== input.customerId ||
-    claims.action !== input.action ||
-    !sameAmount(claims.amount, input.amount) ||
-    claims.payee !== input.payee
-  ) {
-    throw stepUpInvalid();
+  if (!claims) throw await refuse('step_up_invalid', 'signature_or_expiry');
+  const mismatch =
+    claims.customerId !== input.customerId
+      ? 'customer'
+      : claims.action !== input.action
+        ? 'action'
+        : !sameAmount(claims.amount, input.amount)
+          ? 'amount'
+          : claims.payee !== input.payee
+            ? 'payee'
+            : undefined;
+  if (mismatch) throw await refuse('step_up_invalid', mismatch);
+  return consumeStepUpItem(claims.challengeId, input.customerId, input.action, claims.expiresAt, now);
+}
+
+/** Audits one refusal of the step-up gate; an audit write that fails is logged, never thrown. */
+async function auditStepUpRefusal(
+  who: { customerId: string; action: string },
+  code: 'step_up_required' | 'step_up_invalid',
+  check: string,
+  clock: Clock,
+): Promise<void> {
+  const item = auditItem(
+    {
+      action: 'twofa.step_up_refused',
+      subject: who.customerId,
+      actor: who.customerId,
+      reason: code,
+      metadata: { stepUpAction: who.action, check },
+    },
+    clock,
+  );
+  await writeTransaction([item]).catch((error: unknown) =>
+    logger.error('step-up refusal audit write failed', { action: who.action, error: error as Error }),
+  );
+}
+
+/**
+ * The refusal of a token already used (its single-use marker `stepUp` lost in the caller's
+ * transaction): audits it and returns the 403 `step_up_invalid` to throw. For callers that commit
+ * the step-up item in a transaction of their own and read its cancellation themselves.
+ */
+export async function stepUpAlreadyUsed(stepUp: TransactItem, clock: Clock = defaultClock()): Promise<Error> {
+  const marker = stepUp.Put?.Item as { customerId?: string; action?: string } | undefined;
+  if (marker?.customerId) {
+    await auditStepUpRefusal(
+      { customerId: marker.customerId, action: marker.action ?? 'unknown' },
+      'step_up_invalid',
+      'already_used',
+      clock,
+    );
   }
-  return consumeStepUpItem(claims.challengeId, input.customerId, claims.expiresAt, now);
+  return stepUpInvalid();
 }
 
 function sameAmount(
@@ -81,24 +141,31 @@ function sameAmount(
 }
 
 /** For callers without a transaction of their own: uses the token up on its own (403 if already used). */
-export async function consumeStepUp(item: TransactItem): Promise<void> {
-  await writeTransaction([item]).catch((error: unknown) => {
-    throw isCancellation(error) ? stepUpInvalid() : error;
+export async function consumeStepUp(item: TransactItem, clock: Clock = defaultClock()): Promise<void> {
+  await writeTransaction([item]).catch(async (error: unknown) => {
+    throw isCancellation(error) ? await stepUpAlreadyUsed(item, clock) : error;
   });
 }
 
 /**
  * Commits `change` with the step-up item that approves it, in one transaction: 403
- * `step_up_invalid` when the token was used meanwhile; any other cancellation is mapped by
- * `onCancel` (read by `change`'s part names). Nothing is written in either case.
+ * `step_up_invalid` when the token was used meanwhile (audited); any other cancellation is mapped
+ * by `onCancel` (read by `change`'s part names). Nothing is written in either case.
  */
 export async function commitWithStepUp<K extends string>(
   stepUp: TransactItem,
   change: Transaction<K>,
   onCancel: (cancelled: Cancellation<K>) => Error,
+  clock: Clock = defaultClock(),
 ): Promise<void> {
+  let reused = false;
   const tx = new Transaction<K | 'stepUp'>().add('stepUp', stepUp).addAll(change);
-  await tx.write(writeTransaction, (cancelled) =>
-    cancelled.lost('stepUp') ? stepUpInvalid() : onCancel(cancelled),
-  );
+  await tx
+    .write(writeTransaction, (cancelled) => {
+      reused = cancelled.lost('stepUp');
+      return reused ? stepUpInvalid() : onCancel(cancelled);
+    })
+    .catch(async (error: unknown) => {
+      throw reused ? await stepUpAlreadyUsed(stepUp, clock) : error;
+    });
 }

@@ -305,6 +305,7 @@ export function verifyChallengeItem(
 export function consumeStepUpItem(
   challengeId: string,
   customerId: string,
+  action: string,
   expiresAt: Date,
   at: Date,
 ): TransactItem {
@@ -316,6 +317,7 @@ export function consumeStepUpItem(
         sk: 'STEPUP',
         type: 'stepUpUse',
         customerId,
+        action,
         usedAt: at.toISOString(),
         // Past the token's own expiry, after which it is refused anyway.
         ttl: Math.ceil(expiresAt.getTime() / 1000) + 3600,

@@ -7,7 +7,7 @@ import { answer, ok } from '../lib/use-case.ts';
 import { assessRisk, recordRiskSignal, riskRefusal } from '../monitoring/risk.ts';
 import { openOrdersPaidBy } from '../orders/collection-face.ts';
 import { customerAccess } from '../sessions/access.ts';
-import { requireStepUp } from '../twofa/gate.ts';
+import { requireStepUp, stepUpAlreadyUsed } from '../twofa/gate.ts';
 import { AddCardBody, CardListQuery, CardTokenParams } from './schema.ts';
 import * as vault from './service.ts';
 
@@ -74,6 +74,8 @@ export const addCard = httpHandler(
       );
     } catch (error) {
       if (error instanceof DomainError && CARD_REFUSALS.has(error.code)) await risk.refused();
+      if (error instanceof DomainError && error.code === 'step_up_invalid')
+        throw await stepUpAlreadyUsed(stepUp);
       throw error;
     }
   },

@@ -177,4 +177,48 @@ describe('every gate decision is audited, allowed or refused, and why', { timeou
     const text = JSON.stringify(gates);
     for (const secret of [s.email, PHONE, DOCUMENT, CARD, s.password]) expect(text).not.toContain(secret);
   });
+
+  it('the step-up gate of actions that move no money: each refusal audited with its check (missing, forged, another action, already used)', async () => {
+    const s = await shopper();
+    const addCard = (token: string | undefined, number: string) =>
+      app().call<Json>('POST', '/v1/me/cards', {
+        auth: s.sessionToken,
+        headers: token ? { 'Step-Up-Token': token } : {},
+        body: { number, expMonth: 12, expYear: 2030, cvc: '123' },
+      });
+    const codeOf = (r: { json: Json }) => (r.json.error as Json).code;
+    tick();
+    expect(codeOf(await addCard(undefined, '5555555555554444'))).toBe('step_up_required');
+    tick();
+    expect(codeOf(await addCard('forged.token', '5555555555554444'))).toBe('step_up_invalid');
+    const forPassword = await stepUp(app(), s.sessionToken, 'change_password');
+    tick();
+    expect(codeOf(await addCard(forPassword, '5555555555554444'))).toBe('step_up_invalid');
+    const once = await stepUp(app(), s.sessionToken, 'add_card');
+    tick();
+    expect((await addCard(once, '5555555555554444')).status).toBe(201);
+    tick();
+    expect(codeOf(await addCard(once, '4000056655665556'))).toBe('step_up_invalid');
+    tick();
+    const password = await app().call<Json>('POST', '/v1/me/password', {
+      auth: s.sessionToken,
+      body: { currentPassword: s.password, newPassword: 'another long passphrase 42' },
+    });
+    expect(codeOf(password)).toBe('step_up_required');
+
+    const items = ((await app().scanAll()).main ?? []) as unknown as Array<
+      Audit & { type: string; sk: string }
+    >;
+    const refusals = items
+      .filter((i) => i.type === 'audit' && i.subject === s.customerId && i.action === 'twofa.step_up_refused')
+      .sort((a, b) => a.sk.localeCompare(b.sk))
+      .map((i) => [i.metadata.stepUpAction, i.reason, i.metadata.check]);
+    expect(refusals).toEqual([
+      ['add_card', 'step_up_required', 'missing'],
+      ['add_card', 'step_up_invalid', 'signature_or_expiry'],
+      ['add_card', 'step_up_invalid', 'action'],
+      ['add_card', 'step_up_invalid', 'already_used'],
+      ['change_password', 'step_up_required', 'missing'],
+    ]);
+  });
 });

@@ -155,7 +155,14 @@ describe('step-up and sessions', () => {
     expect((await addCard(session, body('4242424242424242'), 'not.a.token')).json).toMatchObject({
       error: { code: 'step_up_invalid' },
     });
-    expect(await app.scanAll()).toEqual(before);
+    // Nothing written but the two refusals' audit items (twofa.step_up_refused, step-up-gate.ts).
+    const after = await app.scanAll();
+    const refusals = (after.main ?? []).filter((i) => i.action === 'twofa.step_up_refused');
+    expect(refusals.map((i) => [i.reason, (i.metadata as { check: string }).check])).toEqual([
+      ['step_up_required', 'missing'],
+      ['step_up_invalid', 'signature_or_expiry'],
+    ]);
+    expect({ ...after, main: (after.main ?? []).filter((i) => !refusals.includes(i)) }).toEqual(before);
 
     const token = await stepUp(app, session, 'add_card');
     expect((await addCard(session, body('4242424242424242'), token)).status).toBe(201);

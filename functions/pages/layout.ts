@@ -71,15 +71,14 @@ export function signInForms(ctx: PageContext, action: string): Html {
 }
 
 /**
- * In the local sandbox, where a sent code is (nothing is sent): the outbox page, which needs a
- * signed-in browser; a sign-in code (`step` = `mfa`) is read there from a session of the account
- * open elsewhere, or over the API. An authenticator code is in no outbox.
+ * In the local sandbox, where a sent code is (nothing is sent): the outbox page. A sign-in code
+ * (`step` = `mfa`) is shown there by its challenge, since that browser is not signed in yet; other
+ * codes in the signed-in shopper's outbox. An authenticator code is in no outbox.
  */
-function sandboxHint(step: string, channel: string | undefined) {
-  if (!config().isLocal || channel === 'totp') return '';
-  return step === 'mfa'
-    ? html`<p class="muted">Sandbox: nothing is sent; the code is in the account's outbox (<code>GET /v1/me/outbox</code>, or /outbox where that account is signed in).</p>`
-    : html`<p class="muted">Sandbox: read the code in <a href="/outbox" target="_blank">your outbox</a>.</p>`;
+function sandboxHint(step: string, challenge: { challengeId: string; channel?: string }) {
+  if (!config().isLocal || challenge.channel === 'totp') return '';
+  const href = step === 'mfa' ? `/outbox?challenge=${encodeURIComponent(challenge.challengeId)}` : '/outbox';
+  return html`<p class="muted">Sandbox: nothing is sent; read the code in <a href="${href}" target="_blank">the outbox</a>.</p>`;
 }
 
 const CHANNEL_TEXT: Record<string, string> = {
@@ -102,7 +101,7 @@ export function codeForm(
     ctx,
     action,
     step,
-    html`<p id="code-help">${text}</p>${sandboxHint(step, challenge.channel)}<label for="code">Code</label>
+    html`<p id="code-help">${text}</p>${sandboxHint(step, challenge)}<label for="code">Code</label>
 <input id="code" type="text" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" aria-describedby="code-help" ${allowRecovery ? '' : html`required`}>
 ${allowRecovery ? html`<label for="recovery">Or a recovery code</label><input id="recovery" type="text" name="recoveryCode" autocomplete="off">` : ''}
 <button type="submit">Continue</button>`,

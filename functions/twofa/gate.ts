@@ -9,7 +9,7 @@ export { newLoginChallenge, startContactChallenge } from './challenges.ts';
 export { otpCodeSchema } from './codes.ts';
 export { bindContacts, type ContactDirectory, type CustomerContact } from './contacts.ts';
 export { isTwoFactorActive } from './enrollment.ts';
-export { loginChannels, sendLoginCode } from './login-code.ts';
+export { loginChannels, pendingSignInOwner, sendLoginCode } from './login-code.ts';
 export type { StepUpAction } from './policy.ts';
 export {
   ChallengeChannelSchema,

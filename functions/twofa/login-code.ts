@@ -23,6 +23,25 @@ export async function loginChannels(customerId: string): Promise<Array<'totp' | 
 }
 
 /**
+ * The customer whose sign-in is waiting on the open login challenge `challengeId` (pending,
+ * unexpired, checks left), or undefined. For the local sandbox's outbox page, which shows the codes
+ * sent for one sign-in to whoever holds its challenge id (returned only after the password passed).
+ */
+export async function pendingSignInOwner(
+  challengeId: string,
+  clock: Clock = defaultClock(),
+): Promise<string | undefined> {
+  const challenge = await store.getChallenge(challengeId);
+  if (challenge?.purpose !== 'login') return undefined;
+  try {
+    assertOpen(challenge, clock.now().getTime());
+  } catch {
+    return undefined;
+  }
+  return challenge.customerId;
+}
+
+/**
  * Sends a one-time code for the open login challenge `challengeId` by `channel`; the challenge is
  * then answered with that code (or a recovery code), no longer with TOTP. A new send replaces the
  * previous code. Throws 404 (no such login challenge), 422 (used, expired, out of checks;

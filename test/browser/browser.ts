@@ -89,7 +89,8 @@ export async function sessionTokenOf(context: BrowserContext): Promise<string> {
 
 /**
  * The one-time code of the challenge the page shows, read from the local outbox with the browser's
- * session, or with `sessionToken` (another session of the account) while the browser signs in.
+ * session, or with `sessionToken` (another session of the account) while the browser signs in (the
+ * sign-in test also reads it as a person would, from the code page's outbox link).
  */
 export async function codeOnPage(app: TestApp, page: Page, sessionToken?: string): Promise<string> {
   const challengeId = await page.locator('input[name=challengeId]').first().inputValue();

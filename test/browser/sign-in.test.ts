@@ -100,9 +100,25 @@ describe('hosted checkout: sign-in with two-factor authentication', () => {
     await page.getByText('We sent a 6-digit code to your email.').waitFor();
     await expectAccessible(page, 'sign-in code (email)');
 
-    const code = await codeOnPage(app, page, shopper.sessionToken);
+    // As a person in the sandbox would: the hint's outbox link, in a new tab of this signed-out
+    // browser, shows the code sent for this sign-in (and only that).
+    const challengeId = await page.locator('input[name=challengeId]').first().inputValue();
+    const [outbox] = await Promise.all([
+      context.waitForEvent('page'),
+      page.getByRole('link', { name: 'the outbox' }).click(),
+    ]);
+    await outbox.waitForLoadState();
+    expect(new URL(outbox.url()).search).toBe(`?challenge=${challengeId}`);
+    await expectAccessible(outbox, 'sandbox outbox of a sign-in');
+    const codes = await outbox.locator('li strong').allTextContents();
+    expect(codes).toHaveLength(1);
+    const code = /\b(\d{6})\b/.exec(codes[0] ?? '')?.[1] ?? '';
+    expect(code).toBe(await codeOnPage(app, page, shopper.sessionToken));
     expect(await sendCode(page, code)).toBe(303);
     await page.getByText(`Signed in as ${shopper.email}`).waitFor();
+    // The sign-in is over: its codes are no longer shown, nor are any for a made-up challenge.
+    expect((await outbox.reload())?.status()).toBe(404);
+    expect((await outbox.goto(`${new URL(app.url).origin}/outbox?challenge=chl_nosuch`))?.status()).toBe(404);
     await page.getByRole('button', { name: 'Approve' }).click();
     await page.waitForURL(`${SHOP}/done?checkout_session_id=${session.id}`);
     await context.close();

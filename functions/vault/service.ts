@@ -251,8 +251,3 @@ export async function deleteCard(
   logger.info('card deleted (crypto-shredded)', { card: token, customerId });
   return deleted;
 }
-
-/** Customers who saved the card behind this fingerprint (the account-monitoring rule reads it). */
-export function customersSharingCard(fingerprintId: string): Promise<string[]> {
-  return store.customersForFingerprint(fingerprintId);
-}

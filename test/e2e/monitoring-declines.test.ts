@@ -1,18 +1,15 @@
 import { request } from 'node:http';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fixedClock } from '../../functions/lib/clock.ts';
 import { appWithClock } from '../support/app.ts';
 import { checkoutFixtures, type Json } from '../support/checkout.ts';
 import { registerCustomer, stepUp } from '../support/customers.ts';
+import { withDefaultRiskRules } from '../support/monitoring.ts';
 
 // Card testing ("5+ declines per card or IP in 1 h") counts the declines of a card wherever they
 // happen, through the real routes: the vault refusing a card being added, and the processor
 // declining a charge. Default rules (not the lenient test config).
-const saved = process.env.RISK_CONFIG;
-delete process.env.RISK_CONFIG;
-afterAll(() => {
-  process.env.RISK_CONFIG = saved;
-});
+withDefaultRiskRules();
 const clock = fixedClock('2026-08-03T10:00:00Z');
 const testApp = appWithClock(clock);
 const { newMerchant, newShopper, openSession, approve, merchantPost } = checkoutFixtures(testApp);

@@ -1,10 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import { fixedClock } from '../../functions/lib/clock.ts';
-import { config as appConfig, resetConfig } from '../../functions/lib/config.ts';
-import { ddb, resetDdb, tableName } from '../../functions/lib/dynamodb.ts';
+import { config as appConfig } from '../../functions/lib/config.ts';
+import { ddb, tableName } from '../../functions/lib/dynamodb.ts';
 import { writeTransaction } from '../../functions/lib/transactions.ts';
 import { riskConfig } from '../../functions/monitoring/config.ts';
 import { raiseFlag } from '../../functions/monitoring/flags.ts';
@@ -16,64 +14,34 @@ import {
 } from '../../functions/monitoring/risk.ts';
 import { monitorStream } from '../../functions/monitoring/stream-handler.ts';
 import { bucketStart, HOUR_MS, WINDOWS, type WindowName } from '../../functions/monitoring/windows.ts';
-import { createTables, tableEnv } from '../../infra/local/bootstrap-tables.ts';
 import { startStreamPoller } from '../../infra/local/streams.ts';
+import { dynamoCommands } from '../support/dynamo-commands.ts';
+import { actor, monitoringTables, unique } from '../support/monitoring.ts';
 
 // The rules' edges the main monitoring suite leaves out (the IP sides, the 72 h boundary, many cards
 // at checkout, the counters' TTL), what an assessment reads, the production (staged) path under a
 // burst, and `flag.raised`. DynamoDB Local, injected clock, default rules.
 const clock = fixedClock('2026-07-01T10:00:00Z');
-let admin: DynamoDBClient;
-beforeAll(async () => {
-  admin = new DynamoDBClient({ endpoint: inject('dynamodbEndpoint'), region: 'us-east-1' });
-  const prefix = `e${randomBytes(4).toString('hex')}-`;
-  Object.assign(process.env, tableEnv(prefix), { DYNAMODB_ENDPOINT: inject('dynamodbEndpoint') });
-  delete process.env.RISK_CONFIG;
-  resetConfig();
-  resetDdb();
-  await createTables(admin, prefix);
-});
-afterAll(() => admin.destroy());
-
-const unique = (prefix: string) => `${prefix}_${randomBytes(6).toString('hex')}`;
+monitoringTables('e');
 const later = (ms: number) => clock.set(new Date(clock.now().getTime() + ms));
 const config = () => riskConfig().rules;
 
-function actor(): Required<Pick<RiskEvent, 'customerId' | 'cardFingerprint' | 'deviceId' | 'ipHash'>> {
-  return {
-    customerId: unique('cus'),
-    cardFingerprint: unique('fp'),
-    deviceId: unique('dev'),
-    ipHash: unique('ip'),
-  };
-}
-
 const fired = async (event: RiskEvent) => (await assessRisk(event, clock)).fired.map((f) => f.rule);
 
-/** The DynamoDB commands sent while `run` runs (a middleware on the one client), with BatchGet key counts. */
+/** The DynamoDB commands sent while `run` runs, with the key count of each BatchGetItem. */
 async function commandsDuring(
   run: () => Promise<unknown>,
 ): Promise<{ names: string[]; batchKeys: number[] }> {
-  const names: string[] = [];
-  const batchKeys: number[] = [];
-  const name = `count-${randomBytes(4).toString('hex')}`;
-  ddb().middlewareStack.add(
-    (next, context) => async (args) => {
-      names.push(String(context.commandName));
-      const requested = (args.input as { RequestItems?: Record<string, { Keys?: unknown[] }> }).RequestItems;
-      if (context.commandName === 'BatchGetItemCommand') {
-        batchKeys.push(Object.values(requested ?? {}).reduce((n, r) => n + (r.Keys?.length ?? 0), 0));
-      }
-      return next(args);
-    },
-    { step: 'initialize', name },
-  );
-  try {
-    await run();
-  } finally {
-    ddb().middlewareStack.remove(name);
-  }
-  return { names, batchKeys };
+  const sent = await dynamoCommands(run);
+  const keys = (input: Record<string, unknown>) =>
+    Object.values((input.RequestItems ?? {}) as Record<string, { Keys?: unknown[] }>).reduce(
+      (n, request) => n + (request.Keys?.length ?? 0),
+      0,
+    );
+  return {
+    names: sent.map((c) => c.name),
+    batchKeys: sent.filter((c) => c.name === 'BatchGetItemCommand').map((c) => keys(c.input)),
+  };
 }
 
 const READS = /^(GetItem|BatchGetItem|Query|Scan|TransactGetItems)Command$/;

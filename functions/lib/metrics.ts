@@ -26,6 +26,9 @@ export const METRIC_NAMES = [
   'RegistrationRefused',
   'CardDetokenized',
   'DetokenizeFailed',
+  // Account monitoring: every flag raised, and those of high severity (they hold withdrawals)
+  'RiskFlagRaised',
+  'RiskFlagRaisedHigh',
   // Operations
   'WebhookDeliveryDead',
 ] as const;

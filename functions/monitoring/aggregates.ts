@@ -2,6 +2,7 @@
  * Risk aggregates in the main table: per entity (customer, card fingerprint, device, IP, phone) and
  * metric, one item per bucket of a window (./windows.ts):
  *   RISK#<dimension>#<id> / <metric>#<window>#<bucket start ISO>   n, sum, events (string set), ttl
+ * (ttl: 2W after the bucket's start, W past the last read that looks at it; ./windows.ts)
  * Recorded by atomic ADD (concurrent events never lose a count) and read by one BatchGetItem for all
  * the (entity, metric, window) pairs an event needs: two keys each, current and previous bucket.
  * Never a Query over history. Entity ids are keyed hashes or prefixed ids, never personal data.
@@ -126,7 +127,7 @@ export async function recordAggregates(adds: readonly AggregateAdd[], atMs: numb
 async function recordOne(add: AggregateAdd, atMs: number): Promise<void> {
   const start = bucketStart(add.window, atMs);
   const key = { pk: pk(add), sk: sk(add, start) };
-  const member = eventMember(atMs, add.eventId ?? randomBytes(4).toString('hex'), add.member);
+  const member = eventMember(atMs, add.eventId ?? randomBytes(4).toString('hex'), add.member, add.sum);
   const values = {
     ':n': add.count ?? 1,
     ':sum': add.sum ?? 0,

@@ -9,10 +9,12 @@
  * caller's own transaction inserts (the approval; the approval and the decision it rests on commit
  * together), and the risk stream consumer (./staged.ts, ./stream.ts) stores the decision's record and
  * adds the event to the aggregates once that item is inserted. The rules' writes then cost the
- * request no round trip and no transaction item of their own (issue 12, ARCHITECTURE.md "Risk
- * rules": at most 1.3x checkout latency); the price is that a committed checkout reaches the velocity
- * counts, and its decision record appears, a stream delivery later (under a second in AWS), which a
- * burst of parallel requests outran before as well (each read before the others wrote).
+ * request no round trip and no transaction item of their own (issue 12's budget: the rules add at
+ * most 1.3x to checkout latency; measured in docs/performance.md, "Risk rules after ADR 0030"; the
+ * rules are listed in the README, "Account monitoring"). The price is that a committed checkout
+ * reaches the velocity counts, and its decision record appears, a stream delivery later (under a
+ * second in AWS), which a burst of parallel requests outran before as well (each read before the
+ * others wrote).
  * See docs/adr/0029-staged-risk-writes.md and docs/adr/0030-risk-decision-on-the-approval.md.
  */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';

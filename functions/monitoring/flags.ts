@@ -13,6 +13,7 @@ import { ddb, tableName } from '../lib/dynamodb.ts';
 import { notFound } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import { logger } from '../lib/logger.ts';
+import { countMetric } from '../lib/metrics.ts';
 import { isCancellation, type TransactItem, writeTransaction } from '../lib/transactions.ts';
 
 export type FlagSeverity = 'low' | 'medium' | 'high';
@@ -53,8 +54,12 @@ function openHighDelta(customerId: string, delta: 1 | -1, at: string): TransactI
 
 /**
  * Raises a flag, once per `dedupeKey`. Returns the flag, or undefined when that key already raised
- * one. Audited (`flag.raised`), and logged as `flag.raised` for the metric filter that alarms on
- * high severity (infra). Throws on infrastructure errors.
+ * one. `flag.raised` is emitted once per flag, when its transaction commits: an audit record in the
+ * same transaction (the trail operators and the risk stream read), the CloudWatch counters
+ * `RiskFlagRaised` and, for high severity, `RiskFlagRaisedHigh` (lib/metrics.ts; the
+ * `RiskHighSeverityFlags` alarm of infra/constructs/monitoring.ts pages the on-call topic), and a
+ * `flag.raised` log line. Not a merchant webhook: a flag is about a customer, and its evidence
+ * (rules, other customers on a card) is for operators only. Throws on infrastructure errors.
  */
 export async function raiseFlag(
   input: Omit<FlagRecord, 'id' | 'status' | 'createdAt'> & { dedupeKey: string },
@@ -97,6 +102,8 @@ export async function raiseFlag(
     if (isCancellation(error)) return undefined;
     throw error;
   }
+  countMetric('RiskFlagRaised');
+  if (flag.severity === 'high') countMetric('RiskFlagRaisedHigh');
   logger.warn('flag.raised', { flagId: flag.id, severity: flag.severity, rule: flag.rule });
   return flag;
 }

@@ -37,13 +37,20 @@ export function assessRiskStaged(event: RiskEvent, clock: Clock): Promise<Staged
 }
 
 /**
- * Records a fact later rules count (a 2FA failure, a contact or 2FA change, a card decline). Best
- * effort: a failure is logged, never thrown (the action it describes already happened).
+ * Records a fact later rules count (a 2FA failure, a contact or 2FA change, a card decline), once
+ * per `event.eventId` when it has one. Best effort: a failure is logged, never thrown (the action it
+ * describes already happened). Card declines come from the two places a card is refused: the
+ * vault's refusal of a card being added (vault/handler.ts) and every declined charge through the
+ * payments face (payments/processor.ts), so card testing counts them per card and per IP.
  */
 export async function recordRiskSignal(event: SignalEvent, clock: Clock): Promise<void> {
   if (!riskConfig().enabled) return;
   try {
-    await recordAggregates(signalAdded(event), clock.now().getTime());
+    const named = event.eventId ? { eventId: event.eventId } : {};
+    await recordAggregates(
+      signalAdded(event).map((add) => ({ ...add, ...named })),
+      clock.now().getTime(),
+    );
   } catch (error) {
     logger.warn('risk signal not recorded', { signal: event.signal, error: String(error) });
   }

@@ -43,6 +43,8 @@ export interface SignalEvent {
   customerId?: string;
   cardFingerprint?: string;
   ipHash?: string;
+  /** Names the fact, so that recording it again (a retried charge's decline) counts it once. */
+  eventId?: string;
 }
 
 export interface Fired {

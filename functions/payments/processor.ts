@@ -2,10 +2,14 @@
  * The payments capability's face: the CardProcessor port (`processor-port.ts`, re-exported) and the
  * process-wide processor, chosen here and not by callers (`processor-config.ts`): the sandbox in
  * test mode, Stripe (`stripe.ts`) where CARD_PROCESSOR=stripe. Live mode (stage prod) refuses the
- * sandbox with a ProcessorConfigurationError. Every charge outcome is counted (lib/metrics.ts).
+ * sandbox with a ProcessorConfigurationError. Every charge outcome is counted (lib/metrics.ts), and
+ * every decline is a card-testing signal for account monitoring.
  */
+import { clock } from '../lib/clock.ts';
+import { logger } from '../lib/logger.ts';
 import { countMetric } from '../lib/metrics.ts';
 import { getSecret } from '../lib/secrets.ts';
+import { recordRiskSignal } from '../monitoring/risk.ts';
 import { detokenize, getCard } from '../vault/access.ts';
 import { type ProcessorChoice, processorChoice } from './processor-config.ts';
 import type { CardProcessor, ChargeRequest, ChargeResult, TransferProcessor } from './processor-port.ts';
@@ -83,11 +87,41 @@ class LazyStripe implements CardProcessor, TransferProcessor {
   transfer: TransferProcessor['transfer'] = async (request) => (await this.#processor()).transfer(request);
 }
 
-/** Counts charge outcomes (the collection results of the dashboard) around any processor. */
+/**
+ * A declined charge counts against its card (by fingerprint) for account monitoring's card-testing
+ * rule, once per idempotency key (a retried charge returns its first decline again). A processing
+ * error is not the card's doing and does not count. Best effort: a card gone from the vault, or an
+ * unreadable one, leaves the decline uncounted and the charge's outcome as it is.
+ */
+async function countDecline(request: ChargeRequest, result: ChargeResult): Promise<void> {
+  if (result.status !== 'failed' || result.code === 'processing_error') return;
+  try {
+    const { fingerprintId } = await getCard(request.customerId, request.cardToken);
+    if (!fingerprintId) return;
+    await recordRiskSignal(
+      {
+        signal: 'card_decline',
+        customerId: request.customerId,
+        cardFingerprint: fingerprintId,
+        eventId: request.idempotencyKey,
+      },
+      clock(),
+    );
+  } catch (error) {
+    logger.warn('card decline not counted for monitoring', { card: request.cardToken, error: String(error) });
+  }
+}
+
+/**
+ * Counts charge outcomes (the collection results of the dashboard) around any processor, and each
+ * decline for monitoring (`countDecline`): every charge (capture's first installment, payoff,
+ * collection, renewals) goes through here, so this is the one place a processor's decline is seen.
+ */
 function counted(processor: CardProcessor): CardProcessor {
   return {
     charge: async (request: ChargeRequest): Promise<ChargeResult> => {
       const result = await processor.charge(request);
+      await countDecline(request, result);
       countMetric(
         result.status === 'succeeded'
           ? 'ChargeSucceeded'

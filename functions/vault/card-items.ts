@@ -1,6 +1,6 @@
 /**
- * The vault's card writes, as items for one transaction each: create (with the dedupe and
- * monitoring links and the re-wrap list entry), renew the expiry, crypto-shred. Keys: ./store.ts.
+ * The vault's card writes, as items for one transaction each: create (with the dedupe link and the
+ * re-wrap list entry), renew the expiry, crypto-shred. Keys: ./store.ts.
  */
 import { vaultTableName } from '../lib/dynamodb.ts';
 import { type TransactItem, Transaction } from '../lib/transactions.ts';
@@ -10,7 +10,6 @@ import {
   cardKey,
   customerCardKey,
   customerFingerprintKey,
-  fingerprintCustomerKey,
   wrapMemberKey,
 } from './store.ts';
 
@@ -62,37 +61,17 @@ export function createCardItems(card: CardRecord): Transaction<'card' | 'dedupe'
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     })
-    .add(
-      'card',
-      {
-        // An upsert (the customer may have saved, deleted and re-saved the card), guarded so the
-        // link can only ever name this customer.
-        Update: {
-          TableName: table,
-          Key: fingerprintCustomerKey(card.fingerprintId, card.customerId),
-          UpdateExpression:
-            'SET #type = :type, customerId = :customer, firstSeenAt = if_not_exists(firstSeenAt, :at), lastSeenAt = :at',
-          ConditionExpression: 'attribute_not_exists(pk) OR customerId = :customer',
-          ExpressionAttributeNames: { '#type': 'type' },
-          ExpressionAttributeValues: {
-            ':type': 'fingerprintCustomer',
-            ':customer': card.customerId,
-            ':at': card.createdAt,
-          },
+    .add('card', {
+      Put: {
+        TableName: table,
+        Item: {
+          ...wrapMemberKey(card.keyId, card.keyVersion, card.token),
+          type: 'wrapMember',
+          token: card.token,
         },
+        ConditionExpression: 'attribute_not_exists(pk)',
       },
-      {
-        Put: {
-          TableName: table,
-          Item: {
-            ...wrapMemberKey(card.keyId, card.keyVersion, card.token),
-            type: 'wrapMember',
-            token: card.token,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
-    );
+    });
 }
 
 /** A re-issued card keeps its number and gets a new expiry: update both copies, guarded by version. */

@@ -24,8 +24,8 @@ const savedCard = (outcome: vault.AddCardOutcome) => ({
 /**
  * Account monitoring for a card being added: assessed once its fingerprint is known (declined:
  * 402 `risk_declined`; held for review: 403 `risk_review_hold`; the add_card step-up is always
- * required, so a review that asks for one is met). A card the vault refuses as invalid counts as a
- * decline from this IP for the card-testing rule.
+ * required, so a review that asks for one is met). A card the vault refuses counts as a decline
+ * from this IP, and of that card when its number was valid, for the card-testing rule.
  */
 function monitoring(event: HttpEvent, headers: Record<string, string | undefined>, customerId: string) {
   const origin = originOf(event, headers);
@@ -44,20 +44,18 @@ function monitoring(event: HttpEvent, headers: Record<string, string | undefined
       const refusal = riskRefusal(decision);
       if (refusal) throw refusal;
     },
-    refused: async () =>
-      recordRiskSignal({ signal: 'card_decline', customerId, ipHash: await ipHash(origin) }, clock()),
+    refused: async (fingerprintId: string | undefined) =>
+      recordRiskSignal(
+        {
+          signal: 'card_decline',
+          customerId,
+          ipHash: await ipHash(origin),
+          ...(fingerprintId ? { cardFingerprint: fingerprintId } : {}),
+        },
+        clock(),
+      ),
   };
 }
-
-/** The vault's refusals of a card itself (what a card tester's bad numbers get). */
-const CARD_REFUSALS: ReadonlySet<string> = new Set([
-  'invalid_number',
-  'card_brand_unsupported',
-  'invalid_expiry_month',
-  'invalid_expiry_year',
-  'expired_card',
-  'invalid_cvc',
-]);
 
 export const addCard = httpHandler(
   { auth: customerAccess, body: AddCardBody },
@@ -70,10 +68,10 @@ export const addCard = httpHandler(
           authorization: [stepUp],
           commit: port,
           screen: risk.screen,
+          refused: risk.refused,
         }),
       );
     } catch (error) {
-      if (error instanceof DomainError && CARD_REFUSALS.has(error.code)) await risk.refused();
       if (error instanceof DomainError && error.code === 'step_up_invalid')
         throw await stepUpAlreadyUsed(stepUp);
       throw error;

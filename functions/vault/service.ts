@@ -68,6 +68,12 @@ export interface AddCardOptions {
    * encrypted or written: throws to refuse it.
    */
   screen?: (fingerprintId: string) => Promise<void>;
+  /**
+   * Told of a card the vault refuses (a decline, for the card-testing rule) before the refusal is
+   * thrown: with the card's fingerprint when the number itself was valid (a wrong expiry or CVC,
+   * what a tester of a stolen number guesses), without one when the number was at fault.
+   */
+  refused?: (fingerprintId: string | undefined) => Promise<void>;
 }
 
 const stepUpUsed = () =>
@@ -77,6 +83,18 @@ const cardChanged = () =>
 
 const laterExpiry = (a: { expMonth: number; expYear: number }, b: { expMonth: number; expYear: number }) =>
   a.expYear * 12 + a.expMonth > b.expYear * 12 + b.expMonth;
+
+/** `validateCard`, telling `refused` of a refusal first (see AddCardOptions). */
+async function validated(input: AddCardBody, now: Date, refused: AddCardOptions['refused']) {
+  try {
+    return validateCard(input, now);
+  } catch (error) {
+    if (refused && error instanceof DomainError) {
+      await refused(error.param === 'number' ? undefined : await fingerprintOf(input.number));
+    }
+    throw error;
+  }
+}
 
 /**
  * Tokenizes a card: validate (rejected, naming the field), fingerprint, and either return the token the
@@ -92,7 +110,7 @@ export async function addCard(
   const authorization = options.authorization ?? [];
   const now = clock.now();
   const at = now.toISOString();
-  const valid = validateCard(input, now);
+  const valid = await validated(input, now, options.refused);
   const fingerprintId = await fingerprintOf(input.number);
   await options.screen?.(fingerprintId);
 
@@ -250,9 +268,4 @@ export async function deleteCard(
   }
   logger.info('card deleted (crypto-shredded)', { card: token, customerId });
   return deleted;
-}
-
-/** Customers who saved the card behind this fingerprint (the account-monitoring rule reads it). */
-export function customersSharingCard(fingerprintId: string): Promise<string[]> {
-  return store.customersForFingerprint(fingerprintId);
 }

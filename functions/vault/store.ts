@@ -8,7 +8,6 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../lib/clock.ts';
 import { ddb, fromItem, isConditionFailure, vaultTableName } from '../lib/dynamodb.ts';
-import { queryAll } from '../lib/transactions.ts';
 import type { CardBrand } from './card.ts';
 import type { EnvelopeRecord } from './envelope.ts';
 
@@ -20,13 +19,15 @@ import type { EnvelopeRecord } from './envelope.ts';
  *                                   version. Deleted = a tombstone without envelope or fingerprint.
  *   CUSTOMER#<cus> / CARD#<tok>     the customer's card list (summary only; no envelope)
  *   CUSTOMER#<cus> / FP#<fp>        this customer already holds the card -> its token (dedupe)
- *   FP#<fp> / CUSTOMER#<cus>        the card was saved by this customer (cross-customer monitoring);
- *                                   kept after a delete: fraud history outlives the card
  *   WRAP#<keyId>#<ver>#<shard> / TOKEN#<tok>
  *                                   which records a wrapping key version protects, so a re-wrap
  *                                   Queries exactly the records it must move (no Scan, no GSI)
  *   WRAPKEYS / <keyId>#<ver>        the wrapping key versions ever used (a handful of items)
  *   AUDIT#<tok> / <at>#<evt>        detokenizations: who, why, when (never the PAN)
+ *
+ * One card on several customers is account monitoring's to see: the fingerprint travels with the
+ * card summary (`access.ts` `getCard`) into its `RISK#card#<fp>` aggregate in the main table, the
+ * one place the shared-card rule reads (docs/adr/0033-shared-card-from-aggregates.md).
  *
  * No plaintext PAN and no CVC is ever written; the PAN lives only inside `ciphertext`.
  */
@@ -73,10 +74,6 @@ export const customerCardKey = (customerId: string, token: string) => ({
 export const customerFingerprintKey = (customerId: string, fingerprintId: string) => ({
   pk: `CUSTOMER#${customerId}`,
   sk: `FP#${fingerprintId}`,
-});
-export const fingerprintCustomerKey = (fingerprintId: string, customerId: string) => ({
-  pk: `FP#${fingerprintId}`,
-  sk: `CUSTOMER#${customerId}`,
 });
 const WRAPKEYS_PK = 'WRAPKEYS';
 
@@ -136,17 +133,6 @@ export async function listCustomerCards(
     cards: items.slice(0, limit).map((item) => fromItem<CardSummaryItem>(item)),
     hasMore: items.length > limit,
   };
-}
-
-/** Customer ids that saved the card with this fingerprint (for the account-monitoring rules). */
-export async function customersForFingerprint(fingerprintId: string): Promise<string[]> {
-  const items = await queryAll({
-    TableName: vaultTableName(),
-    KeyConditionExpression: 'pk = :pk',
-    ExpressionAttributeValues: { ':pk': `FP#${fingerprintId}` },
-    ProjectionExpression: 'customerId',
-  });
-  return items.flatMap((item) => (typeof item.customerId === 'string' ? [item.customerId] : []));
 }
 
 /** Records a wrapping key version as in use; first writer wins, later ones are no-ops. */

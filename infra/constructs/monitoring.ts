@@ -119,7 +119,8 @@ export class Monitoring extends Construct {
 
   /**
    * The security alarms: WAF blocks, 4XX surges, sign-in lockouts, 2FA failure bursts, any failed
-   * detokenization and any dead webhook delivery (the counters of functions/lib/metrics.ts).
+   * detokenization, any high-severity risk flag and any dead webhook delivery (the counters of
+   * functions/lib/metrics.ts).
    */
   watchSecurity(api: RestApi, webAcl: CfnWebACL, thresholds: SecurityThresholds): void {
     const period = Duration.minutes(5);
@@ -168,6 +169,12 @@ export class Monitoring extends Construct {
       this.counter('DetokenizeFailed'),
       0,
       'A card could not be decrypted: vault key access changed, or a record was tampered with',
+    );
+    over(
+      'RiskHighSeverityFlags',
+      this.counter('RiskFlagRaisedHigh'),
+      0,
+      'Account monitoring raised a high-severity flag (the account cannot withdraw): review it at /v1/admin/flags',
     );
     over(
       'WebhookDeadDeliveries',
@@ -279,6 +286,8 @@ export class Monitoring extends Construct {
         this.counter('TwoFactorLocked'),
         this.counter('RegistrationRefused'),
         this.counter('DetokenizeFailed'),
+        this.counter('RiskFlagRaised'),
+        this.counter('RiskFlagRaisedHigh'),
         new Metric({
           namespace: 'AWS/WAFV2',
           metricName: 'BlockedRequests',

@@ -1,16 +1,13 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fixedClock } from '../../functions/lib/clock.ts';
 import { ddb } from '../../functions/lib/dynamodb.ts';
 import { monitorChange } from '../../functions/monitoring/stream.ts';
 import { appWithClock } from '../support/app.ts';
 import { checkoutFixtures, type Json } from '../support/checkout.ts';
+import { withDefaultRiskRules } from '../support/monitoring.ts';
 
 // Account monitoring at checkout authorization, with the default rules (not the lenient test config).
-const saved = process.env.RISK_CONFIG;
-delete process.env.RISK_CONFIG;
-afterAll(() => {
-  process.env.RISK_CONFIG = saved;
-});
+withDefaultRiskRules();
 const clock = fixedClock('2026-08-03T10:00:00Z');
 const testApp = appWithClock(clock);
 const { newMerchant, newShopper, openSession, approve, authorizedOrder } = checkoutFixtures(testApp);

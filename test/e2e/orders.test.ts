@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fixedClock, setClock } from '../../functions/lib/clock.ts';
-import { ddb } from '../../functions/lib/dynamodb.ts';
 import { keyService } from '../../functions/lib/key-service.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { checkoutFixtures, idempotencyKey, type Json } from '../support/checkout.ts';
+import { dynamoCommands } from '../support/dynamo-commands.ts';
 
 // The gateway runs in-process: the handlers see this clock.
 const clock = fixedClock('2026-03-02T10:00:00Z');
@@ -187,24 +186,8 @@ describe('the merchant flow over HTTP', () => {
   });
 });
 
-/** Every DynamoDB command the in-process handlers send while `fn` runs. */
-async function dynamoCalls(fn: () => Promise<unknown>): Promise<string[]> {
-  const calls: string[] = [];
-  const name = `count-${randomBytes(4).toString('hex')}`;
-  ddb().middlewareStack.add(
-    (next, context) => async (args) => {
-      calls.push(String(context.commandName));
-      return next(args);
-    },
-    { step: 'initialize', name },
-  );
-  try {
-    await fn();
-  } finally {
-    ddb().middlewareStack.remove(name);
-  }
-  return calls;
-}
+/** The names of the DynamoDB commands the in-process handlers send while `fn` runs. */
+const dynamoCalls = async (fn: () => Promise<unknown>) => (await dynamoCommands(fn)).map((c) => c.name);
 
 /** Business items only: a refused request may still store its idempotent error response. */
 async function businessItems() {

@@ -1,8 +1,9 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fixedClock } from '../../functions/lib/clock.ts';
 import { appWithClock } from '../support/app.ts';
 import type { Json } from '../support/checkout.ts';
 import { signIn } from '../support/customers.ts';
+import { withDefaultRiskRules } from '../support/monitoring.ts';
 import { MONTHLY_AGREEMENT, subscriptionFixtures } from '../support/subscriptions.ts';
 
 // Issue 17: "each such order is subject to the same risk rules". With the default rules (not the
@@ -10,11 +11,7 @@ import { MONTHLY_AGREEMENT, subscriptionFixtures } from '../support/subscription
 // customer's, an order under the customer token is declined like a checkout would be, writing
 // nothing, and the subscription's next renewal is refused by the same rules, counted in its run.
 // "same disputes": a period's order is disputed and credited back like any order.
-const saved = process.env.RISK_CONFIG;
-delete process.env.RISK_CONFIG;
-afterAll(() => {
-  process.env.RISK_CONFIG = saved;
-});
+withDefaultRiskRules();
 const clock = fixedClock(new Date('2027-03-01T10:00:00Z'));
 const testApp = appWithClock(clock);
 const {

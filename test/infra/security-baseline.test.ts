@@ -298,6 +298,7 @@ describe('dev: the baseline is opt-in, the rest always on', () => {
       ['SignInLockouts', '"MetricName":"SignInLocked"'],
       ['TwoFactorFailureBurst', '"MetricName":"TwoFactorFailed"'],
       ['DetokenizeFailures', '"MetricName":"DetokenizeFailed"'],
+      ['RiskHighSeverityFlags', '"MetricName":"RiskFlagRaisedHigh"'],
       ['WebhookDeadDeliveries', '"MetricName":"WebhookDeliveryDead"'],
       ['AlarmDeliveryDlqDepth', '"MetricName":"ApproximateNumberOfMessagesVisible"'],
     ];

@@ -648,9 +648,9 @@ describe('Tessera stack (dev)', () => {
     }
     // Errors and throttles per function (routes, jobs, queue consumers, the risk stream consumer),
     // API 5XX, the three DLQs, the collection queues' DLQs and the charge failure rate, the alarm
-    // delivery DLQ and the six security alarms (security-baseline.test.ts names them).
+    // delivery DLQ and the seven security alarms (security-baseline.test.ts names them).
     const functionCount = deployed.length + jobs.length + queueConsumers.length + 1;
-    expect(alarms).toHaveLength(functionCount * 2 + 4 + queueConsumers.length + 1 + 1 + 6);
+    expect(alarms).toHaveLength(functionCount * 2 + 4 + queueConsumers.length + 1 + 1 + 7);
   });
 
   it('grants each function (routes and jobs) only what its access lists', () => {

@@ -1,11 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { cardFlaggedItem } from '../../functions/disputes/store.ts';
 import { fixedClock } from '../../functions/lib/clock.ts';
-import { config as appConfig, resetConfig } from '../../functions/lib/config.ts';
-import { ddb, resetDdb, tableName } from '../../functions/lib/dynamodb.ts';
+import { config as appConfig } from '../../functions/lib/config.ts';
+import { ddb, tableName } from '../../functions/lib/dynamodb.ts';
 import { writeTransaction } from '../../functions/lib/transactions.ts';
 import { riskConfig } from '../../functions/monitoring/config.ts';
 import { listFlags, resolveFlag } from '../../functions/monitoring/flags.ts';
@@ -18,36 +16,15 @@ import {
 } from '../../functions/monitoring/risk.ts';
 import { monitorChange } from '../../functions/monitoring/stream.ts';
 import { monitorStream } from '../../functions/monitoring/stream-handler.ts';
-import { createTables, tableEnv } from '../../infra/local/bootstrap-tables.ts';
 import { startStreamPoller } from '../../infra/local/streams.ts';
+import { actor, monitoringTables, unique } from '../support/monitoring.ts';
 
 // Each rule fires at its threshold and not one below, against DynamoDB Local, under an injected
 // clock. Every test uses its own customer, card, device and IP, so the aggregates never mix.
 const clock = fixedClock('2026-07-01T10:00:00Z');
-let admin: DynamoDBClient;
-beforeAll(async () => {
-  admin = new DynamoDBClient({ endpoint: inject('dynamodbEndpoint'), region: 'us-east-1' });
-  const prefix = `m${randomBytes(4).toString('hex')}-`;
-  Object.assign(process.env, tableEnv(prefix), { DYNAMODB_ENDPOINT: inject('dynamodbEndpoint') });
-  delete process.env.RISK_CONFIG;
-  resetConfig();
-  resetDdb();
-  await createTables(admin, prefix);
-});
-afterAll(() => admin.destroy());
-
-const unique = (prefix: string) => `${prefix}_${randomBytes(6).toString('hex')}`;
+monitoringTables('m');
 const later = (ms: number) => clock.set(new Date(clock.now().getTime() + ms));
 const MINUTE = 60_000;
-
-function actor(): Required<Pick<RiskEvent, 'customerId' | 'cardFingerprint' | 'deviceId' | 'ipHash'>> {
-  return {
-    customerId: unique('cus'),
-    cardFingerprint: unique('fp'),
-    deviceId: unique('dev'),
-    ipHash: unique('ip'),
-  };
-}
 
 /** The rules that fired for `event`, by name. */
 async function fired(event: RiskEvent): Promise<string[]> {
@@ -303,17 +280,7 @@ describe('decisions and flags', { timeout: 120_000 }, () => {
     expect(await velocity()).toBe('8 checkouts by the customer within 1 h');
   });
 
-  it('100 parallel checkouts by one customer count exactly 100 in the velocity aggregate', async () => {
-    const who = actor();
-    await Promise.all(
-      Array.from({ length: 100 }, () =>
-        assessRisk({ action: 'checkout', ...who, amountUsdMinor: 100 }, clock),
-      ),
-    );
-    const next = await assessRisk({ action: 'checkout', ...who, amountUsdMinor: 100 }, clock);
-    const velocity = next.fired.find((f) => f.rule === 'checkout_velocity_1h');
-    expect(velocity?.reason).toBe('101 checkouts by the customer within 1 h');
-  });
+  // 100 parallel checkouts through the staged (production) path: monitoring-edges.test.ts.
 
   it('the stream consumer flags every customer on a shared card once, and a 2FA lock', async () => {
     const card = unique('fp');

@@ -317,7 +317,7 @@ describe('tampering and copying fail to decrypt (decryption_failed, no details),
   });
 });
 
-describe('fingerprints: one card, one token per customer; cross-customer use is recorded', () => {
+describe('fingerprints: one card, one token per customer, one fingerprint across customers', () => {
   it('the same card saved twice by one customer returns the existing token and writes no new record', async () => {
     const alice = customer();
     const first = await add(alice, card(VISA));
@@ -354,7 +354,7 @@ describe('fingerprints: one card, one token per customer; cross-customer use is 
     expect((await scan('vault')).filter((i) => i.type === 'card' && i.customerId === alice)).toHaveLength(1);
   });
 
-  it('the same card under several customers gets a token each and is recorded for monitoring', async () => {
+  it('the same card under several customers gets a token each and one fingerprint (monitoring counts it, not the vault)', async () => {
     const number = '6011111111111117';
     const [a, b, c] = [customer(), customer(), customer()];
     const tokens = [];
@@ -362,7 +362,8 @@ describe('fingerprints: one card, one token per customer; cross-customer use is 
     expect(new Set(tokens).size).toBe(3);
     const fingerprintId = (await vault.getCard(a, tokens[0] as string)).fingerprintId as string;
     expect((await vault.getCard(b, tokens[1] as string)).fingerprintId).toBe(fingerprintId);
-    expect((await vault.customersSharingCard(fingerprintId)).sort()).toEqual([a, b, c].sort());
+    // No cross-customer index in the CDE: the shared-card rule reads monitoring's aggregate (ADR 0033).
+    expect(await itemsOf('vault', `FP#${fingerprintId}`)).toEqual([]);
     // Another card is another fingerprint.
     const other = await add(a, card(VISA));
     expect((await vault.getCard(a, other.card.token)).fingerprintId).not.toBe(fingerprintId);
@@ -468,7 +469,7 @@ describe('on KMS (aws-sdk-client-mock) against DynamoDB Local', () => {
     const all = await scan('vault');
     const record = all.find((i) => i.pk === `TOKEN#${token}`) ?? {};
     const fingerprintId = String(record.fingerprintId);
-    // Every item one card adds: the record, the list entry, the dedupe entry, the monitoring link, the re-wrap list entry.
+    // Every item one card adds: the record, the list entry, the dedupe entry, the re-wrap list entry.
     const perCard = all.filter(
       (i) =>
         String(i.pk).includes(token) ||
@@ -476,12 +477,12 @@ describe('on KMS (aws-sdk-client-mock) against DynamoDB Local', () => {
         String(i.pk).includes(fingerprintId) ||
         String(i.sk).includes(fingerprintId),
     );
-    expect(perCard).toHaveLength(5);
+    expect(perCard).toHaveLength(4);
     const bytes = dynamoItemBytes(record);
     const total = perCard.reduce((n, i) => n + dynamoItemBytes(i), 0);
     expect(record).toMatchObject({ keyId: KEY_ARN, keyVersion: 'material-1' });
     // Reported in the closing note: one card record as stored, with a real-size KMS blob and key ARN.
-    process.stderr.write(`[vault] card record ${bytes} bytes; all 5 items of one card ${total} bytes\n`);
+    process.stderr.write(`[vault] card record ${bytes} bytes; all 4 items of one card ${total} bytes\n`);
     expect(bytes).toBeLessThan(1024); // one write unit
   }, 120_000);
 

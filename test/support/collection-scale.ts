@@ -210,6 +210,8 @@ export interface IndexReads {
   due: number;
   /** Items read from the due index (dispatcher checks + shard pages). */
   itemsRead: number;
+  /** Non-empty (day, shard) partitions: the dispatcher's checks read one item from each. */
+  partitions: number;
   /** Read capacity units those Queries consumed. */
   readUnits: number;
 }
@@ -224,7 +226,12 @@ export async function measureIndexReads(asOf: string): Promise<IndexReads> {
   const charges = new MemoryQueue<ChargeMessage>();
   const run = { id: newId('collectionRun'), asOf };
   const dispatched = await dispatch(run, at(asOf), shards);
-  const reads: IndexReads = { due: 0, itemsRead: dispatched.itemsRead, readUnits: dispatched.readUnits };
+  const reads: IndexReads = {
+    due: 0,
+    itemsRead: dispatched.itemsRead,
+    partitions: dispatched.shardMessages,
+    readUnits: dispatched.readUnits,
+  };
   for (const { body } of shards.take(shards.size)) {
     const result = await processShard(body, charges);
     reads.due += result.due;

@@ -38,9 +38,13 @@ describe('collection reads only what is due', { timeout: 900_000 }, () => {
     expect(base.due).toBe(50 * n);
     expect(tenfold.due).toBe(50 * n);
     expect(doubleDue.due).toBe(100 * n);
-    // The due installments, plus at most one item per (day, shard) emptiness check: nothing else.
-    expect(base.itemsRead).toBeLessThanOrEqual(50 * n + DUE_SHARDS);
-    expect(tenfold.itemsRead).toBe(base.itemsRead);
+    // The due installments, plus one item per non-empty (day, shard) emptiness check: nothing else.
+    // (Which shards hold one of 50 random ids varies: an empty shard, about 1 run in 100, reads one
+    // item less, so the two tables are compared through what each read beyond that, not directly.)
+    for (const r of [base, tenfold, doubleDue]) {
+      expect(r.partitions).toBeLessThanOrEqual(DUE_SHARDS);
+      expect(r.itemsRead).toBe(r.due + r.partitions);
+    }
     // Read units round up per Query (4 KB steps), and shard sizes vary with the random ids: equal
     // within that rounding, where reading the 1,800 extra items would cost hundreds of units.
     expect(Math.abs(tenfold.readUnits - base.readUnits)).toBeLessThanOrEqual(base.readUnits * 0.25);

@@ -64,6 +64,11 @@ export const RiskConfigSchema = /* @__PURE__ */ defineSchema(() =>
         repeated_credit_applications: rule({ min: Count.default(3) }, 30).prefault({}),
       })
       .prefault({}),
+  })
+  // A review needs room below a decline: with reviewAt >= declineAt no total could ever be a review.
+  .refine((config) => config.reviewAt < config.declineAt, {
+    message: 'reviewAt must be below declineAt',
+    path: ['reviewAt'],
   }),
 );
 export type RiskConfig = z.infer<typeof RiskConfigSchema>;

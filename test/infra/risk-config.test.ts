@@ -133,6 +133,11 @@ describe('RISK_CONFIG per stage from CDK (context riskConfig)', { timeout: 300_0
       /riskConfig\.dev is not a valid RISK_CONFIG:[\s\S]*rules\.shared_card\.onReview/,
     ],
     [
+      'a review threshold at or above the decline threshold (no total could be a review)',
+      { dev: { reviewAt: 80, declineAt: 80 } },
+      /riskConfig\.dev is not a valid RISK_CONFIG:[\s\S]*reviewAt must be below declineAt/,
+    ],
+    [
       'a misspelled rule (it would silently keep its default)',
       { dev: { rules: { checkout_velocity_1hr: { max: 3 } } } },
       /riskConfig\.dev is not a valid RISK_CONFIG: unknown key rules\.checkout_velocity_1hr/,

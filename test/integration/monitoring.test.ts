@@ -369,6 +369,8 @@ describe('decisions and flags', { timeout: 120_000 }, () => {
       expect(riskConfig().rules.checkout_velocity_24h.max).toBe(15);
       process.env.RISK_CONFIG = '{"reviewAt": -1}';
       expect(() => riskConfig()).toThrow(/RISK_CONFIG is invalid/);
+      process.env.RISK_CONFIG = '{"reviewAt": 120}';
+      expect(() => riskConfig()).toThrow(/reviewAt must be below declineAt/);
       process.env.RISK_CONFIG = 'not json';
       expect(() => riskConfig()).toThrow('RISK_CONFIG is not valid JSON');
     } finally {

@@ -124,8 +124,25 @@ async function bookMerchantLiability(
 }
 
 /**
- * Resolves dispute `id` with `outcome`. Refusals: not_found; rejected `dispute_resolved` (already
- * resolved with the other outcome), `refund_too_large`; conflict `installment_charging` (a charge
+ * The answer of a resolution that failed with `error` after a concurrent one may have committed
+ * (the order no longer on hold, or a condition lost): the dispute as resolved meanwhile when the
+ * outcome is the same (what a repeat answers); rejected `dispute_resolved` when it is the other;
+ * `error` itself (thrown) when the dispute is still unresolved.
+ */
+async function afterRace(id: string, outcome: DisputeOutcome, error: unknown): Promise<DisputeResponse> {
+  const now = await getDispute(id);
+  if (!now?.resolution) throw error;
+  if (now.resolution.outcome !== outcome) throw alreadyResolved(now.resolution.outcome);
+  return toDispute(now);
+}
+
+const alreadyResolved = (outcome: DisputeOutcome) =>
+  new DomainError('rejected', 'dispute_resolved', `The dispute was resolved ${outcome}.`);
+
+/**
+ * Resolves dispute `id` with `outcome`; a repeat, or a request that lost a race to a resolution
+ * with the same outcome, answers the dispute as resolved. Refusals: not_found; rejected
+ * `dispute_resolved` (already resolved with the other outcome), `refund_too_large`; conflict `installment_charging` (a charge
  * begun before the filing is in flight), `concurrent_update`.
  */
 export async function resolveDispute(
@@ -139,16 +156,18 @@ export async function resolveDispute(
   const dispute = await requireDispute(id);
   if (dispute.resolution) {
     if (dispute.resolution.outcome === body.outcome) return toDispute(dispute);
-    throw new DomainError(
-      'rejected',
-      'dispute_resolved',
-      `The dispute was resolved ${dispute.resolution.outcome}.`,
-    );
+    throw alreadyResolved(dispute.resolution.outcome);
   }
   const now = clock.now();
   const at = now.toISOString();
   const base = { outcome: body.outcome, note: body.note, resolvedAt: at, resolvedBy: operator.operatorArn };
-  const { resolution, orderItems, afterCommit } = await orderOutcome(dispute, base, clock, processor);
+  let planned: Awaited<ReturnType<typeof orderOutcome>>;
+  try {
+    planned = await orderOutcome(dispute, base, clock, processor);
+  } catch (error) {
+    return afterRace(id, body.outcome, error);
+  }
+  const { resolution, orderItems, afterCommit } = planned;
   const after: DisputeRecord = {
     ...dispute,
     status: body.outcome === 'fraud_confirmed' ? 'lost' : 'won',
@@ -180,10 +199,10 @@ export async function resolveDispute(
     await commit(items, toDispute(after));
   } catch (error) {
     if (!isCancellation(error)) throw error;
-    throw new DomainError(
-      'conflict',
-      'concurrent_update',
-      'The dispute or its order changed meanwhile; retry.',
+    return afterRace(
+      id,
+      body.outcome,
+      new DomainError('conflict', 'concurrent_update', 'The dispute or its order changed meanwhile; retry.'),
     );
   }
   await afterCommit?.();

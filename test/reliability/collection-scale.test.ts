@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { SHARD_PAGE_SIZE } from '../../functions/collection/shard.ts';
 import { resetConfig } from '../../functions/lib/config.ts';
 import { resetDdb } from '../../functions/lib/dynamodb.ts';
 import { DUE_SHARDS } from '../../functions/orders/collection-face.ts';
@@ -45,9 +46,25 @@ describe('collection reads only what is due', { timeout: 900_000 }, () => {
       expect(r.partitions).toBeLessThanOrEqual(DUE_SHARDS);
       expect(r.itemsRead).toBe(r.due + r.partitions);
     }
+    // What the client was seen to send agrees: Queries on the due index and one GetItem (the run's
+    // watermark), no Scan; nothing read beyond what the code reports but that one item.
+    for (const r of [base, tenfold, doubleDue]) {
+      const { GetItemCommand = 0, QueryCommand = 0, ...writes } = r.observed.calls;
+      expect(Object.keys(writes).filter((c) => !/Put|Update|Delete|TransactWrite/.test(c))).toEqual([]);
+      expect(GetItemCommand).toBe(1);
+      // One emptiness check per shard, then the pages of each non-empty one: bounded by the due
+      // count, whatever the table holds besides.
+      expect(QueryCommand).toBeGreaterThanOrEqual(DUE_SHARDS + r.partitions);
+      expect(QueryCommand).toBeLessThanOrEqual(
+        DUE_SHARDS + r.partitions + Math.floor(r.due / SHARD_PAGE_SIZE),
+      );
+      expect(r.observed.readUnits - r.readUnits).toBeLessThanOrEqual(1);
+    }
     // Read units round up per Query (4 KB steps), and shard sizes vary with the random ids: equal
     // within that rounding, where reading the 1,800 extra items would cost hundreds of units.
-    expect(Math.abs(tenfold.readUnits - base.readUnits)).toBeLessThanOrEqual(base.readUnits * 0.25);
+    expect(Math.abs(tenfold.observed.readUnits - base.observed.readUnits)).toBeLessThanOrEqual(
+      base.observed.readUnits * 0.25,
+    );
     expect(base.readUnits).toBeGreaterThan(0);
     expect(doubleDue.itemsRead).toBeGreaterThan(base.itemsRead + 45 * n);
     expect(doubleDue.readUnits).toBeGreaterThan(base.readUnits);

@@ -21,6 +21,7 @@ import { orderReferenceItem } from '../../functions/orders/list-store.ts';
 import type { OrderRecord } from '../../functions/orders/model.ts';
 import { AUTHORIZATION_MAX_LIFE_MS, AUTHORIZATION_TTL_MS } from '../../functions/orders/policy.ts';
 import { customerOrderItem } from '../../functions/orders/store.ts';
+import { type DdbCost, ddbCounter } from './dynamo-commands.ts';
 
 const at = (day: string) => new Date(`${day}T06:00:00Z`);
 
@@ -214,6 +215,12 @@ export interface IndexReads {
   partitions: number;
   /** Read capacity units those Queries consumed. */
   readUnits: number;
+  /**
+   * What the DynamoDB client was seen to send meanwhile (an SDK middleware, ./dynamo-commands.ts),
+   * every read command asking for its consumed capacity: the check that the figures above, which
+   * the collection code reports about itself, leave no read out.
+   */
+  observed: DdbCost;
 }
 
 /**
@@ -225,20 +232,26 @@ export async function measureIndexReads(asOf: string): Promise<IndexReads> {
   const shards = new MemoryQueue<ShardMessage>();
   const charges = new MemoryQueue<ChargeMessage>();
   const run = { id: newId('collectionRun'), asOf };
-  const dispatched = await dispatch(run, at(asOf), shards);
-  const reads: IndexReads = {
-    due: 0,
-    itemsRead: dispatched.itemsRead,
-    partitions: dispatched.shardMessages,
-    readUnits: dispatched.readUnits,
-  };
-  for (const { body } of shards.take(shards.size)) {
-    const result = await processShard(body, charges);
-    reads.due += result.due;
-    reads.itemsRead += result.itemsRead;
-    reads.readUnits += result.readUnits;
+  const counter = ddbCounter(ddb(), `index-reads-${run.id}`);
+  counter.start();
+  try {
+    const dispatched = await dispatch(run, at(asOf), shards);
+    const reads = {
+      due: 0,
+      itemsRead: dispatched.itemsRead,
+      partitions: dispatched.shardMessages,
+      readUnits: dispatched.readUnits,
+    };
+    for (const { body } of shards.take(shards.size)) {
+      const result = await processShard(body, charges);
+      reads.due += result.due;
+      reads.itemsRead += result.itemsRead;
+      reads.readUnits += result.readUnits;
+    }
+    return { ...reads, observed: counter.stop() };
+  } finally {
+    counter.detach();
   }
-  return reads;
 }
 
 /** How many installments the due index holds under `day` (all shards). */

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import AxeBuilder from '@axe-core/playwright';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, vi } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { idempotencyKey } from '../support/checkout.ts';
@@ -130,6 +130,34 @@ export async function addCardOnPage(app: TestApp, page: Page, number = '4242 424
     .getByText(/ending \d{4}/)
     .first()
     .waitFor();
+}
+
+/**
+ * A schedule table's rows as the shopper reads them: the text of every cell of every body row
+ * (`#`, due date, amount, then interest and status where the table has those columns).
+ */
+export function tableRows(table: Locator): Promise<string[][]> {
+  return table
+    .locator('tbody tr')
+    .evaluateAll((rows) =>
+      rows.map((row) => [...row.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+    );
+}
+
+/**
+ * How an installment reads in `locale` (ECMA-402), computed here from the API's figures rather than
+ * by the page's own formatter: a calendar date (dateStyle medium, UTC) and an amount in minor units
+ * of a two-decimal currency.
+ */
+export function shownIn(locale: string, currency: string) {
+  return {
+    date: (isoDate: string) =>
+      new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' }).format(
+        new Date(`${isoDate}T00:00:00Z`),
+      ),
+    money: (minor: number) =>
+      new Intl.NumberFormat(locale, { style: 'currency', currency }).format(minor / 100),
+  };
 }
 
 /** axe-core: no serious or critical violation (WCAG 2.x A/AA rules) on the page as shown. */

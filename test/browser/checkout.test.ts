@@ -10,7 +10,9 @@ import {
   SHOP,
   shopperContext,
   shopperWithCard,
+  shownIn,
   signInOnPage,
+  tableRows,
 } from './browser.ts';
 
 const suite = browserSuite();
@@ -75,6 +77,44 @@ describe('hosted checkout', () => {
       new Intl.NumberFormat('de-DE', { style: 'currency', currency: 'JPY' }).format(60_000),
     );
     await german.close();
+  });
+
+  it('shows each offer with its full schedule: dates and amounts as the API schedules that session, in the shopper locale', async () => {
+    const shopper = await shopperWithCard(app);
+    const session = await openCheckout(app, merchant.apiKey, { amount: 40_000 });
+    const context = await shopperContext(browser, { locale: 'de-DE' });
+    const page = await context.newPage();
+    await page.goto(session.url);
+    await signInOnPage(page, shopper);
+    const table = page.locator('table', {
+      has: page.locator('caption', { hasText: 'Payments for Monthly, 6 months' }),
+    });
+    const shown = await tableRows(table);
+
+    // The API's schedule preview of the same session and offer (approving it over the API).
+    const clientToken = new URL(session.url).pathname.split('/').pop() ?? '';
+    const api = await app.call<{
+      schedulePreview: {
+        installments: Array<{ seq: number; dueDate: string; amount: number; interest: number }>;
+      };
+    }>('POST', `/v1/checkout-sessions/${session.id}/authorize`, {
+      auth: shopper.sessionToken,
+      body: { clientToken, plan: 'monthly', termMonths: 6, cardToken: shopper.cardToken },
+    });
+    expect(api.status, api.text).toBe(200);
+    const rows = api.json.schedulePreview.installments;
+    expect(rows).toHaveLength(6);
+    expect(rows.some((r) => r.interest > 0)).toBe(true);
+    const de = shownIn('de-DE', 'USD');
+    expect(shown).toEqual(
+      rows.map((r) => [String(r.seq), de.date(r.dueDate), de.money(r.amount), de.money(r.interest)]),
+    );
+    // The offer's summary line agrees with the first row.
+    const first = rows[0];
+    expect(await page.locator('.offer', { has: table }).locator('p.muted').first().textContent()).toBe(
+      `6 payments, first ${de.money(first?.amount ?? 0)} on ${de.date(first?.dueDate ?? '')}`,
+    );
+    await context.close();
   });
 
   it('asks for a step-up above the threshold, refuses a wrong code, then approves with the right one', async () => {

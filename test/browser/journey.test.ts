@@ -12,6 +12,8 @@ import {
   SHOP,
   sessionTokenOf,
   shopperContext,
+  shownIn,
+  tableRows,
 } from './browser.ts';
 
 const suite = browserSuite();
@@ -83,6 +85,21 @@ describe('hosted checkout: the whole journey', () => {
       .locator('td[data-status]')
       .evaluateAll((cells) => cells.map((c) => c.getAttribute('data-status')));
     expect(statuses).toEqual(['paid', 'due', 'due', 'due']);
+    // Dates, amounts and the next payment as the API has the order, in the shopper's locale.
+    const api = await app.call<{
+      nextPayment: { amount: number; dueDate: string } | null;
+      installments: Array<{ seq: number; dueDate: string; amount: number; status: string }>;
+    }>('GET', `/v1/me/orders/${orderId}`, { auth: await sessionTokenOf(context) });
+    expect(api.status, api.text).toBe(200);
+    const us = shownIn('en-US', 'USD');
+    expect(await tableRows(row.locator('table'))).toEqual(
+      api.json.installments.map((i) => [String(i.seq), us.date(i.dueDate), us.money(i.amount), i.status]),
+    );
+    const next = api.json.nextPayment;
+    expect(next).toMatchObject({ amount: 10_000, dueDate: api.json.installments[1]?.dueDate });
+    expect(await row.getByText('Next payment:').textContent()).toBe(
+      `Next payment: ${us.money(next?.amount ?? 0)} on ${us.date(next?.dueDate ?? '')}`,
+    );
     await expectAccessible(page, 'portal');
 
     // The session is over now: its page says so plainly.

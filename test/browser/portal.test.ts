@@ -9,6 +9,7 @@ import {
   browserSuite,
   codeOnPage,
   expectAccessible,
+  sessionTokenOf,
   shopperContext,
   shopperWithCard,
   signInOnPage,
@@ -24,7 +25,7 @@ beforeAll(() => {
 afterAll(() => setClock(undefined));
 
 describe('shopper portal (/account)', () => {
-  it('shows the order schedule; changes its card, pays it off, deletes the freed card; turns on 2FA with recovery codes', async () => {
+  it('shows the order schedule; changes its card, pays it off, deletes the freed card; turns 2FA on, renews its recovery codes, turns it off', async () => {
     const merchant = suite.merchant();
     const shopper = await shopperWithCard(app);
     const order = await fixtures.capturedOrder(merchant, shopper);
@@ -79,11 +80,30 @@ describe('shopper portal (/account)', () => {
     await page.getByRole('link', { name: 'Back to your account' }).click();
     expect(await page.getByText('Authenticator app: on').count()).toBe(1);
     await page.getByRole('button', { name: 'New recovery codes' }).click();
+    await page.getByRole('heading', { level: 1, name: 'New recovery codes' }).waitFor();
+    await expectAccessible(page, 'portal new recovery codes, code page');
     await page.getByLabel('Or a recovery code').fill(codes[0] ?? '');
     await page.getByRole('button', { name: 'Continue' }).click();
     const fresh = await page.getByTestId('recovery-codes').locator('li').allTextContents();
     expect(fresh).toHaveLength(10);
     expect(fresh).not.toContain(codes[1]);
+
+    // Turning 2FA off, with a code from the authenticator app: the page and the API both say off.
+    await page.getByRole('link', { name: 'Back to your account' }).click();
+    await page.getByRole('button', { name: 'Turn off', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'Turn off two-factor authentication' }).waitFor();
+    await expectAccessible(page, 'portal turn off 2FA, code page');
+    expect(await page.locator('#code-help').textContent()).toContain('authenticator app');
+    await page.getByLabel('Code', { exact: true }).fill(await totpCode(secret));
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('status').filter({ hasText: 'Two-factor authentication is off.' }).waitFor();
+    expect(await page.getByText('Authenticator app: off').count()).toBe(1);
+    expect(await page.getByRole('button', { name: 'Turn on authenticator app' }).count()).toBe(1);
+    const me = await app.call<{ twoFactorEnabled: boolean }>('GET', '/v1/me', {
+      auth: await sessionTokenOf(context),
+    });
+    expect(me.status, me.text).toBe(200);
+    expect(me.json.twoFactorEnabled).toBe(false);
     await context.close();
   });
 
@@ -96,6 +116,12 @@ describe('shopper portal (/account)', () => {
     const base = new URL(app.url).origin;
     await page.goto(`${base}/account`);
     await signInOnPage(page, shopper);
+    // The sandbox outbox, signed in: the shopper's own messages (the codes sent at registration).
+    await page.goto(`${base}/outbox`);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Sandbox outbox');
+    expect(await page.locator('main li').count()).toBeGreaterThan(0);
+    await expectAccessible(page, 'outbox, signed in');
+    await page.goto(`${base}/account`);
 
     const section = page.getByTestId(`order-${order.id}`);
     await section.getByText('Report this charge as unauthorized').click();

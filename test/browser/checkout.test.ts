@@ -1,12 +1,15 @@
 import type { Browser } from 'playwright-core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { offsetClock, setClock } from '../../functions/lib/clock.ts';
+import type { HttpEvent } from '../../functions/lib/http.ts';
+import { pageHandler } from '../../functions/pages/run.ts';
 import type { TestApp } from '../support/app.ts';
 import {
   browserSuite,
   codeOnPage,
   expectAccessible,
   openCheckout,
+  PASSWORD,
   SHOP,
   shopperContext,
   shopperWithCard,
@@ -167,6 +170,89 @@ describe('hosted checkout', () => {
       `${SHOP}/cart`,
     );
     await expectAccessible(page, 'expired');
+    await context.close();
+  });
+
+  it('says the other outcomes plainly, and every such page passes axe: not found, a refused form, approved without a successUrl, a refused card, an error', async () => {
+    const base = new URL(app.url).origin;
+    const context = await shopperContext(browser);
+    const page = await context.newPage();
+
+    const missing = await page.goto(`${base}/pay/cs_01M8PTYX15RSGVSNZV889403W7_secret_${'x'.repeat(32)}`);
+    expect(missing?.status()).toBe(404);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Checkout not found');
+    await expectAccessible(page, 'checkout not found');
+
+    // A form whose CSRF token is not this page's (as a stale or forged form would carry).
+    const shopper = await shopperWithCard(app);
+    const session = await openCheckout(app, merchant.apiKey, { amount: 20_000, successUrl: undefined });
+    await page.goto(session.url);
+    await page.locator('#si-email').fill(shopper.email);
+    await page.locator('#si-password').fill(PASSWORD);
+    await page.locator('form:has(#si-email) input[name=csrf]').evaluate((input: { value: string }) => {
+      input.value = `${input.value.slice(0, -2)}xx`;
+    });
+    const [refused] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST'),
+      page.getByRole('button', { name: 'Sign in' }).click(),
+    ]);
+    expect(refused.status()).toBe(403);
+    await page.getByRole('heading', { level: 1, name: 'Please try again' }).waitFor();
+    await expectAccessible(page, 'csrf refused');
+
+    // A card the vault refuses: the form again, with the reason and without the number typed.
+    await page.goto(session.url);
+    await signInOnPage(page, shopper);
+    await page.getByRole('button', { name: 'Add a card' }).click();
+    await page.getByLabel('Code', { exact: true }).fill(await codeOnPage(app, page));
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByLabel('Card number').fill('4242 4242 4242 4241');
+    await page.getByLabel('Expiry month (MM)').fill('12');
+    await page.getByLabel('Expiry year (YYYY)').fill('2030');
+    await page.getByLabel('Security code').fill('123');
+    await page.getByRole('button', { name: 'Save card' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Add a card');
+    expect(await page.getByLabel('Card number').inputValue()).toBe('');
+    await expectAccessible(page, 'card form with an error');
+
+    // A session without successUrl: the approval ends on Tessera's own "Approved" page.
+    await page.goto(session.url);
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Approved' }).waitFor();
+    const read = await app.call<{ approval: { plan: string } | null }>(
+      'GET',
+      `/v1/checkout-sessions/${session.id}`,
+      {
+        auth: merchant.apiKey,
+      },
+    );
+    expect(read.json.approval?.plan).toBe('pay_in_4');
+    await expectAccessible(page, 'approved');
+
+    // The page wrapper's error page: no route fails on purpose, so a use case that throws stands in,
+    // and the browser shows that response (headers and all) at an address of this origin.
+    const failing = pageHandler(async () => {
+      throw new Error('boom');
+    });
+    const answer = await failing({
+      httpMethod: 'GET',
+      resource: '/failing',
+      path: '/failing',
+      headers: { host: new URL(base).host, 'accept-language': 'en-US' },
+      requestContext: {},
+    } as unknown as HttpEvent);
+    expect(answer.statusCode).toBe(500);
+    await context.route(`${base}/failing`, (route) =>
+      route.fulfill({
+        status: answer.statusCode,
+        headers: answer.headers as Record<string, string>,
+        body: answer.body,
+      }),
+    );
+    await page.goto(`${base}/failing`);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Something went wrong');
+    await expectAccessible(page, 'error page');
     await context.close();
   });
 });

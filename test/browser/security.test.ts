@@ -1,7 +1,10 @@
 /// <reference lib="dom" />
 import type { Browser, Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { pageRoutes } from '../../infra/routes/pages.ts';
 import type { TestApp } from '../support/app.ts';
+import { checkoutFixtures } from '../support/checkout.ts';
+import { stepUp } from '../support/customers.ts';
 import {
   browserSuite,
   codeOnPage,
@@ -143,6 +146,49 @@ describe('web security', () => {
     const genuine = await post(session.url, cookie, { ...signIn, csrf }, { Origin: origin });
     expect(genuine.status).toBe(400);
     expect(await genuine.text()).toContain('role="alert"');
+  });
+
+  it('refuses a forged or a missing CSRF token on every POST page route, and writes nothing', async () => {
+    // A signed-in shopper with a card, an order, an open session: each form below is one the route
+    // would act on (and write for) with this origin's own token.
+    const shopper = await shopperWithCard(app);
+    const order = await checkoutFixtures(() => app).capturedOrder(merchant, shopper);
+    const session = await openCheckout(app, merchant.apiKey);
+    const token = new URL(session.url).pathname.split('/').pop() ?? '';
+    const origin = new URL(session.url).origin;
+    const { cookie, csrf } = await formTokens(session.url);
+    const jar = `${cookie}; tsr_session=${shopper.sessionToken}`;
+    const cardFields = { number: '4242424242424242', expMonth: '12', expYear: '2030', cvc: '123' };
+    const stepUpToken = await stepUp(app, shopper.sessionToken, 'add_card');
+    const forms: Record<string, Record<string, string>> = {
+      checkoutApprove: { plan: 'pay_in_4', card: shopper.cardToken },
+      checkoutCard: { ...cardFields, stepUpToken },
+      accountCard: { do: 'delete-card', card: shopper.cardToken },
+      accountPayoff: { order: order.id, key: 'idem_csrf_payoff_key_1' },
+      supportAction: { do: 'open', subject: 'Hello', message: 'Forged' },
+    };
+    // Every POST page route of the route table (a new one is covered as it is added); sign-out by default.
+    const posts = pageRoutes.filter((route) => route.method === 'POST');
+    expect(posts.length).toBeGreaterThanOrEqual(7);
+    const before = await app.scanAll();
+    for (const route of posts) {
+      const url = `${origin}${route.path.replace('{token}', token)}`;
+      expect(url, `${route.operationId}: a path parameter this test does not fill`).not.toContain('{');
+      const fields = forms[route.operationId] ?? { do: 'sign-out' };
+      for (const [how, extra] of [
+        ['forged', { csrf: `${csrf.slice(0, -2)}${csrf.endsWith('xx') ? 'yy' : 'xx'}` }],
+        ['missing', {}],
+      ] as const) {
+        const res = await post(url, jar, { ...fields, ...extra }, { Origin: origin });
+        expect(res.status, `${route.operationId}, ${how} token`).toBe(403);
+        expect(await res.text()).toContain('not sent from this page');
+      }
+    }
+    expect(await app.scanAll()).toEqual(before);
+    // The same cookies with the genuine token are acted on: the refusals above were the CSRF check's.
+    const signOut = await post(`${origin}/account`, jar, { do: 'sign-out', csrf }, { Origin: origin });
+    expect(signOut.status).toBe(303);
+    expect((await app.call('GET', '/v1/me', { auth: shopper.sessionToken })).status).toBe(401);
   });
 
   it('sends the shopper only to the session own return URLs: no foreign successUrl is accepted or followed', async () => {

@@ -118,6 +118,15 @@ export async function registerOnPage(app: TestApp, page: Page, email = newEmail(
 
 /** Adds a card through the page's "Add a card" button and the code from the outbox. */
 export async function addCardOnPage(app: TestApp, page: Page, number = '4242 4242 4242 4242'): Promise<void> {
+  await submitCardOnPage(app, page, number);
+  await page
+    .getByText(/ending \d{4}/)
+    .first()
+    .waitFor();
+}
+
+/** Opens the card form ("Add a card", the code from the outbox), fills it with `number` and sends it. */
+export async function submitCardOnPage(app: TestApp, page: Page, number: string): Promise<void> {
   await page.getByRole('button', { name: 'Add a card' }).click();
   await page.getByLabel('Code', { exact: true }).fill(await codeOnPage(app, page));
   await page.getByRole('button', { name: 'Continue' }).click();
@@ -126,10 +135,6 @@ export async function addCardOnPage(app: TestApp, page: Page, number = '4242 424
   await page.getByLabel('Expiry year (YYYY)').fill('2030');
   await page.getByLabel('Security code').fill('123');
   await page.getByRole('button', { name: 'Save card' }).click();
-  await page
-    .getByText(/ending \d{4}/)
-    .first()
-    .waitFor();
 }
 
 /**

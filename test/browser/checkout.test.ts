@@ -15,6 +15,7 @@ import {
   shopperWithCard,
   shownIn,
   signInOnPage,
+  submitCardOnPage,
   tableRows,
 } from './browser.ts';
 
@@ -189,9 +190,9 @@ describe('hosted checkout', () => {
     await page.goto(session.url);
     await page.locator('#si-email').fill(shopper.email);
     await page.locator('#si-password').fill(PASSWORD);
-    await page.locator('form:has(#si-email) input[name=csrf]').evaluate((input: { value: string }) => {
-      input.value = `${input.value.slice(0, -2)}xx`;
-    });
+    await page
+      .locator('form:has(#si-email) input[name=csrf]')
+      .evaluate((input) => input.setAttribute('value', 'forged-csrf-token'));
     const [refused] = await Promise.all([
       page.waitForResponse((r) => r.request().method() === 'POST'),
       page.getByRole('button', { name: 'Sign in' }).click(),
@@ -203,14 +204,7 @@ describe('hosted checkout', () => {
     // A card the vault refuses: the form again, with the reason and without the number typed.
     await page.goto(session.url);
     await signInOnPage(page, shopper);
-    await page.getByRole('button', { name: 'Add a card' }).click();
-    await page.getByLabel('Code', { exact: true }).fill(await codeOnPage(app, page));
-    await page.getByRole('button', { name: 'Continue' }).click();
-    await page.getByLabel('Card number').fill('4242 4242 4242 4241');
-    await page.getByLabel('Expiry month (MM)').fill('12');
-    await page.getByLabel('Expiry year (YYYY)').fill('2030');
-    await page.getByLabel('Security code').fill('123');
-    await page.getByRole('button', { name: 'Save card' }).click();
+    await submitCardOnPage(app, page, '4242 4242 4242 4241');
     await page.getByRole('alert').waitFor();
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Add a card');
     expect(await page.getByLabel('Card number').inputValue()).toBe('');

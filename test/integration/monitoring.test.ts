@@ -70,6 +70,23 @@ describe('each real-time rule fires at its threshold and not one below', { timeo
     expect(await fired(at(Math.ceil(5 * 679_999.75)))).toContain('amount_spike');
   });
 
+  it('amount spike needs its minimum history: 5x after 2 checkouts does not fire, after 3 it does', async () => {
+    const { minHistory, ratio } = config().amount_spike;
+    expect(minHistory).toBe(3);
+    /** A customer with `n` checkouts of 10,000 in the last 90 days, then one of `ratio` times that. */
+    const spikeAfter = async (n: number) => {
+      const who = actor();
+      const at = (amountUsdMinor: number) => ({ action: 'checkout' as const, ...who, amountUsdMinor });
+      for (let i = 0; i < n; i += 1) {
+        await fired(at(10_000));
+        later(2 * 3_600_000);
+      }
+      return fired(at(ratio * 10_000));
+    };
+    expect(await spikeAfter(minHistory - 1)).not.toContain('amount_spike');
+    expect(await spikeAfter(minHistory)).toContain('amount_spike');
+  });
+
   it('many cards per customer: the 3rd distinct card within 7 days fires, the 2nd does not', async () => {
     const who = actor();
     const add = (cardFingerprint: string) => ({ action: 'add_card' as const, ...who, cardFingerprint });

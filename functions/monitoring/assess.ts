@@ -46,7 +46,9 @@ export function decide(
 
 async function firedRules(event: RiskEvent, atMs: number, config: RiskConfig) {
   try {
-    const flagged = event.action === 'checkout' ? event.cardToken : undefined;
+    // A flagged card is keyed by its fingerprint (every token of the number), by its token only
+    // when the vault gave none (disputes/store.ts cardFlagKey): one key either way.
+    const flagged = event.action === 'checkout' ? (event.cardFingerprint ?? event.cardToken) : undefined;
     const estimates = await readAggregates(aggregatesRead(event), atMs, flagged);
     const get = Object.assign(
       (ref: Parameters<typeof aggregateName>[0]) =>

@@ -30,7 +30,7 @@ export interface RiskEvent {
   amountUsdMinor?: number;
   /** The card's keyed fingerprint (vault), not its token: one card across tokens and customers. */
   cardFingerprint?: string;
-  /** The saved card's token: a card flagged by a fraud-confirmed dispute is looked up by it. */
+  /** The saved card's token: a flagged card is looked up by it only when no fingerprint is known. */
   cardToken?: string;
   /** Keyed hashes (customers/origin.ts). */
   deviceId?: string;

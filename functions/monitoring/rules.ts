@@ -95,6 +95,8 @@ export function aggregatesRead(event: RiskEvent): AggregateRef[] {
   if (event.action === 'sign_in') refs.push(...customer(event, 'twofaFailures', '1h'));
   if (event.action === 'otp_send') refs.push(...on('phone', event.phoneHash, 'otpSends', '1h'));
   if (MONEY_OUT.includes(event.action)) refs.push(...customer(event, 'securityChanges', '72h'));
+  // new_device_high_amount: the devices the customer signed in or checked out from.
+  if (MONEY_OUT.includes(event.action) && event.deviceId) refs.push(...customer(event, 'devices', '90d'));
   if (event.action === 'credit_application') refs.push(...customer(event, 'creditApplications', '30d'));
   return refs;
 }

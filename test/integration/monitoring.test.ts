@@ -282,9 +282,14 @@ describe('decisions and flags', { timeout: 120_000 }, () => {
         at: clock.now().toISOString(),
       });
     }
-    // A staged decision whose transaction never ran (a refused step-up, say): nothing stored or counted.
+    // A staged step-up review (the 6th checkout within the hour) whose transaction never ran (the
+    // step-up refused): flagged, with its record stored beside the flag so that the flag's evidence
+    // names a stored decision, but not counted: attempts without an approval reach no counter.
     const abandoned = await assessRiskStaged(checkout, clock);
-    expect(await stored(abandoned.id)).toBeUndefined();
+    expect(abandoned).toMatchObject({ decision: 'review', review: 'step_up' });
+    expect(await stored(abandoned.id)).toMatchObject({ decision: 'review', customerId: who.customerId });
+    const flags = (await listFlags('open', 100)).flags.filter((f) => f.customerId === who.customerId);
+    expect(flags.map((f) => f.evidence.decisionId)).toEqual([abandoned.id]);
     // The 6th checkout within the hour fires (5 counted, each once, plus itself).
     expect(await velocity()).toBe('6 checkouts by the customer within 1 h');
 

@@ -23,7 +23,6 @@ import type { Commit } from '../lib/use-case.ts';
 import { creditFraud, resumeAfterDispute } from '../orders/collection-face.ts';
 import type { CardProcessor } from '../payments/processor.ts';
 import { type Fulfilment, recordFraudDisputeOutcome } from '../settlements/liability.ts';
-import { cardFingerprintOf } from '../vault/access.ts';
 import { noticeResolved } from './notices.ts';
 import type { DisputeOutcome, DisputeResponse } from './schema.ts';
 import {
@@ -60,10 +59,9 @@ async function orderOutcome(
     };
   }
   const credit = await creditFraud(dispute.orderId, dispute.id, clock);
-  const cardFingerprint = await cardFingerprintOf(credit.cardToken);
   const flag = {
     cardToken: credit.cardToken,
-    ...(cardFingerprint ? { cardFingerprint } : {}),
+    ...(credit.cardFingerprint ? { cardFingerprint: credit.cardFingerprint } : {}),
     disputeId: dispute.id,
     orderId: dispute.orderId,
   };

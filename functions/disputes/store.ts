@@ -90,10 +90,11 @@ export function queueItem(dispute: Pick<DisputeRecord, 'id' | 'status' | 'orderI
 }
 
 /**
- * What a card is flagged by: its keyed fingerprint (vault `cardFingerprintOf`), the same for every
- * token of the card number, so deleting and re-adding the card, or another customer adding it, does
- * not shed the flag. The token only when the vault no longer knows the card (deleted: a tombstone
- * keeps no fingerprint). Account monitoring reads `CARDFLAG#<fingerprint>` at checkout.
+ * What a card is flagged by: its keyed fingerprint (the vault's `fingerprintId`, recorded on the
+ * order at authorization and on a card change), the same for every token of the card number, so
+ * deleting and re-adding the card, or another customer adding it, does not shed the flag. The token
+ * only for an order that carries no fingerprint (created before orders recorded it). Account
+ * monitoring reads `CARDFLAG#<fingerprint>` at checkout (the card's token when it has no fingerprint).
  */
 export const cardFlagKey = (card: { cardToken: string; cardFingerprint?: string }) =>
   card.cardFingerprint ?? card.cardToken;

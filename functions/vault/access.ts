@@ -94,16 +94,6 @@ export async function getCard(customerId: string, token: string): Promise<CardSu
 }
 
 /**
- * The keyed fingerprint (`fp_…`) of the card behind `token`, whoever holds it; undefined for an
- * unknown or deleted token (a tombstone keeps no fingerprint). One card number has one fingerprint
- * across its tokens and customers: disputes flag a card by it (account monitoring's `flagged_card`).
- */
-export async function cardFingerprintOf(token: string): Promise<string | undefined> {
-  const item = await store.getCardItem(token);
-  return isActive(item) ? item.fingerprintId : undefined;
-}
-
-/**
  * The charger's only way to a card number. Every call is audited in the vault table (who, why,
  * when, which token; never the PAN), failed decryptions included. No audit record, no PAN.
  */

@@ -144,8 +144,7 @@ export const disputesRoutes: Route[] = [
       'installment_charging',
       'concurrent_update',
     ],
-    // fraud_confirmed refunds to the card through the processor (its live key), and flags the card
-    // by its fingerprint, read from the vault's card item (vault/access.ts cardFingerprintOf; no key use).
-    access: { main: 'readwrite', vault: 'read', notify: true, secrets: ['processor-api-key'] },
+    // fraud_confirmed refunds to the card through the processor (its live key).
+    access: { main: 'readwrite', notify: true, secrets: ['processor-api-key'] },
   },
 ];

@@ -310,6 +310,13 @@ describe('fraud confirmed after a late fee was paid: the fee comes back too', PL
     expect(order.refunds.at(-1)?.cardRefunds).toEqual([
       expect.objectContaining({ amount: 10_700, status: 'succeeded' }),
     ]);
+    // The card flagged is the order's card after the change, by that card's fingerprint.
+    const tables = await testApp().scanAll();
+    const fingerprint = (tables.vault ?? []).find((i) => i.pk === `TOKEN#${card.json.token}`)?.fingerprintId;
+    expect(fingerprint).toMatch(/^fp_/);
+    expect((tables.main ?? []).filter((i) => i.type === 'cardFlag' && i.disputeId === filed.json.id)).toEqual(
+      [expect.objectContaining({ pk: `CARDFLAG#${fingerprint}`, cardToken: card.json.token })],
+    );
   });
 });
 

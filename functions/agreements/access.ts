@@ -144,6 +144,7 @@ export function agreementCharge(
     customerToken: agreement.id,
     checkoutSessionId: agreement.checkoutSessionId,
     cardToken: agreement.cardToken,
+    ...(agreement.cardFingerprint ? { cardFingerprint: agreement.cardFingerprint } : {}),
     cardBrand: agreement.cardBrand,
     cardLast4: agreement.cardLast4,
     riskDecision: {

@@ -1,6 +1,7 @@
 /** Customer balance entry points: the balance with its ledger, and withdrawals to a saved card. */
 import { clock } from '../lib/clock.ts';
 import { httpHandler } from '../lib/http.ts';
+import { originHashes } from '../lib/origin.ts';
 import { created, ok } from '../lib/use-case.ts';
 import { cardProcessor } from '../payments/processor.ts';
 import { customerAccess } from '../sessions/access.ts';
@@ -22,5 +23,8 @@ export const getBalance = httpHandler({ auth: customerAccess }, async ({ princip
 
 export const createWithdrawal = httpHandler(
   { auth: customerAccess, body: WithdrawalBody },
-  async ({ principal, body, headers }) => created(await withdraw(principal, body, headers, ports, clock())),
+  async ({ principal, body, headers, event }) => {
+    const who = { customerId: principal.customerId, origin: await originHashes(event, headers) };
+    return created(await withdraw(who, body, headers, ports, clock()));
+  },
 );

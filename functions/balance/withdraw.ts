@@ -24,6 +24,7 @@ import { auditedGate, type GateChecks } from '../lib/gate-audit.ts';
 import { newId } from '../lib/ids.ts';
 import { logger } from '../lib/logger.ts';
 import { formatMoney, usdMinorEquivalent } from '../lib/money.ts';
+import type { OriginHashes } from '../lib/origin.ts';
 import { conditionHolds, type TransactItem, Transaction } from '../lib/transactions.ts';
 import { hasOpenHighSeverityFlag, screenMoneyOut } from '../monitoring/risk.ts';
 import type { CardProcessor } from '../payments/processor.ts';
@@ -32,6 +33,12 @@ import { balanceOf, insufficientBalance, post } from './ledger.ts';
 import { pendingIndex, settlePayout } from './payout-settle.ts';
 import { withdrawalMax } from './policy.ts';
 import type { WithdrawalBody, WithdrawalResponse } from './schema.ts';
+
+/** The shopper, and the device and IP the request came from (keyed hashes) for account monitoring. */
+export interface WithdrawalPrincipal {
+  customerId: string;
+  origin?: OriginHashes;
+}
 
 export interface WithdrawalPorts {
   getCard(customerId: string, token: string): Promise<{ token: string; last4: string }>;
@@ -54,7 +61,7 @@ const stepUpUsed = () =>
 
 /** Gates 1–5; returns the step-up item that approves this withdrawal, and what passed (for the audit). */
 async function passGates(
-  customerId: string,
+  { customerId, origin }: WithdrawalPrincipal,
   body: WithdrawalBody,
   headers: Record<string, string | undefined>,
   ports: WithdrawalPorts,
@@ -70,7 +77,12 @@ async function passGates(
     );
   }
   const risk = await screenMoneyOut(
-    { action: 'withdrawal', customerId, amountUsdMinor: usdMinorEquivalent(body.amount, body.currency) },
+    {
+      action: 'withdrawal',
+      customerId,
+      amountUsdMinor: usdMinorEquivalent(body.amount, body.currency),
+      ...origin,
+    },
     clock,
   );
   await ports.getCard(customerId, body.cardToken);
@@ -122,7 +134,7 @@ function withdrawalItem(record: WithdrawalResponse & { customerId: string }): Tr
 }
 
 export async function withdraw(
-  principal: { customerId: string },
+  principal: WithdrawalPrincipal,
   body: WithdrawalBody,
   headers: Record<string, string | undefined>,
   ports: WithdrawalPorts,
@@ -132,7 +144,7 @@ export async function withdraw(
   const metadata = { amount: body.amount, currency: body.currency, cardToken: body.cardToken };
   const gate = { gate: 'withdrawal', customerId, metadata };
   return auditedGate(gate, clock, async (allowed) => {
-    const { stepUp, checks } = await passGates(customerId, body, headers, ports, clock);
+    const { stepUp, checks } = await passGates(principal, body, headers, ports, clock);
     const now = clock.now();
     const id = newId('withdrawal', now);
     let record: (WithdrawalResponse & { customerId: string }) | undefined;

@@ -289,6 +289,7 @@ async function approvalFor(
       amount: session.amount,
       currency: session.currency,
       cardToken: card.token,
+      ...(card.fingerprintId ? { cardFingerprint: card.fingerprintId } : {}),
       cardBrand: card.brand,
       cardLast4: card.last4,
       riskDecision: {

@@ -64,6 +64,8 @@ export interface ApprovalTerms {
   amount: number;
   currency: CurrencyCode;
   cardToken: string;
+  /** The card's keyed fingerprint (vault `fingerprintId`), to flag the card number on a confirmed fraud. */
+  cardFingerprint?: string;
   cardBrand: string;
   cardLast4: string;
   /** Account monitoring's decision at this authorization (monitoring/risk.ts). */

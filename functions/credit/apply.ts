@@ -15,6 +15,7 @@ import { DomainError } from '../lib/errors.ts';
 import { auditedGate } from '../lib/gate-audit.ts';
 import { newId } from '../lib/ids.ts';
 import { usdMinorEquivalent } from '../lib/money.ts';
+import type { OriginHashes } from '../lib/origin.ts';
 import { conditionHolds, type TransactItem, Transaction } from '../lib/transactions.ts';
 import type { Commit } from '../lib/use-case.ts';
 import { screenMoneyOut } from '../monitoring/risk.ts';
@@ -53,7 +54,7 @@ async function recentApplications(customerId: string, now: Date) {
 }
 
 export async function applyForCredit(
-  principal: { customerId: string },
+  principal: { customerId: string; origin?: OriginHashes },
   body: CreditApplicationBody,
   headers: Record<string, string | undefined>,
   ports: CreditPorts,
@@ -71,6 +72,7 @@ export async function applyForCredit(
         action: 'credit_application',
         customerId,
         amountUsdMinor: usdMinorEquivalent(body.amount, body.currency),
+        ...principal.origin,
       },
       clock,
     );

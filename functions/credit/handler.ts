@@ -1,6 +1,7 @@
 /** `POST /v1/me/credit-applications`: the shopper asks for a credit limit. */
 import { clock } from '../lib/clock.ts';
 import { httpHandler } from '../lib/http.ts';
+import { originHashes } from '../lib/origin.ts';
 import { answer, created } from '../lib/use-case.ts';
 import { repaymentHistory } from '../orders/collection-face.ts';
 import { customerAccess } from '../sessions/access.ts';
@@ -12,6 +13,8 @@ const ports: CreditPorts = { requireStepUp: (input) => requireStepUp(input), rep
 
 export const createCreditApplication = httpHandler(
   { auth: customerAccess, body: CreditApplicationBody },
-  async ({ principal, body, headers, commit }) =>
-    answer(commit, created, (port) => applyForCredit(principal, body, headers, ports, port, clock())),
+  async ({ principal, body, headers, commit, event }) => {
+    const who = { customerId: principal.customerId, origin: await originHashes(event, headers) };
+    return answer(commit, created, (port) => applyForCredit(who, body, headers, ports, port, clock()));
+  },
 );

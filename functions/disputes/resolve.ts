@@ -6,7 +6,8 @@
  *   refused return is retried by collection); what the customer's balance paid is credited back to
  *   the balance as the dispute's own outcome (ledger reason `dispute`, reference the dispute id, once:
  *   the balance face's inbox item is conditional on that key; docs/adr/0032); the card is flagged
- *   (`CARDFLAG#<token>`, for account monitoring); the dispute is `lost` for the merchant.
+ *   by its fingerprint (`CARDFLAG#<fp>`, for account monitoring: every token of the card number, any
+ *   customer's); the dispute is `lost` for the merchant.
  * - `rejected`: collection resumes, every unpaid installment's due date moved later by the days
  *   paused; the dispute is `won` for the merchant; the shopper is told why (the operator's note).
  * Either way the merchant gets `dispute.resolved`, and the resolution is audited, in the same
@@ -27,6 +28,7 @@ import type { DisputeOutcome, DisputeResponse } from './schema.ts';
 import {
   cardFlaggedItem,
   cardFlagItem,
+  cardFlagKey,
   type DisputeRecord,
   getDispute,
   putDisputeItem,
@@ -57,7 +59,12 @@ async function orderOutcome(
     };
   }
   const credit = await creditFraud(dispute.orderId, dispute.id, clock);
-  const flag = { cardToken: credit.cardToken, disputeId: dispute.id, orderId: dispute.orderId };
+  const flag = {
+    cardToken: credit.cardToken,
+    ...(credit.cardFingerprint ? { cardFingerprint: credit.cardFingerprint } : {}),
+    disputeId: dispute.id,
+    orderId: dispute.orderId,
+  };
   const { exposure, toBalance } = credit;
   // The balance's share comes back as this dispute's own credit (once per dispute id).
   const balanceCredit =
@@ -80,7 +87,7 @@ async function orderOutcome(
         { ...flag, customerId: dispute.customerId, merchantId: dispute.merchantId },
         base.resolvedAt,
       ),
-      cardFlaggedItem(flag.cardToken, dispute.id, base.resolvedAt),
+      cardFlaggedItem(cardFlagKey(flag), dispute.id, base.resolvedAt),
     ],
     afterCommit: async () => {
       await credit.afterCommit(processor);

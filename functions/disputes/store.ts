@@ -2,7 +2,8 @@
  * The disputes' DynamoDB access (single table):
  *   DISPUTE#<dsp> / DISPUTE     the dispute (gsi1: MERCHANT#<mer>#DISPUTES / <dsp>, the merchant's list)
  *   DISPUTE#<dsp> / QUEUE       its place in the operators' queue (gsi1: DISPUTES#<status> / <dsp>)
- *   CARDFLAG#<tok> / DISPUTE#<dsp>  a card flagged by a confirmed fraud (read by account monitoring)
+ *   CARDFLAG#<fp> / DISPUTE#<dsp>   a card flagged by a confirmed fraud, by its fingerprint
+ *   CARDFLAG#<fp> / FLAGGED         its standing flag (read by account monitoring at checkout)
  * The dispute of an order is named on the order (`disputeId`), so filing twice finds it.
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
@@ -89,18 +90,32 @@ export function queueItem(dispute: Pick<DisputeRecord, 'id' | 'status' | 'orderI
 }
 
 /**
- * The flag a confirmed fraud puts on the card (by its vault token: the card's own fingerprint stays
- * in the vault). Account monitoring reads `CARDFLAG#<token>` before a card pays again.
+ * What a card is flagged by: its keyed fingerprint (the vault's `fingerprintId`, recorded on the
+ * order at authorization and on a card change), the same for every token of the card number, so
+ * deleting and re-adding the card, or another customer adding it, does not shed the flag. The token
+ * only for an order that carries no fingerprint (created before orders recorded it). Account
+ * monitoring reads `CARDFLAG#<fingerprint>` at checkout (the card's token when it has no fingerprint).
  */
+export const cardFlagKey = (card: { cardToken: string; cardFingerprint?: string }) =>
+  card.cardFingerprint ?? card.cardToken;
+
+/** The record of the flag a confirmed fraud puts on the card (see `cardFlagKey`), one per dispute. */
 export function cardFlagItem(
-  flag: { cardToken: string; disputeId: string; orderId: string; customerId: string; merchantId: string },
+  flag: {
+    cardToken: string;
+    cardFingerprint?: string;
+    disputeId: string;
+    orderId: string;
+    customerId: string;
+    merchantId: string;
+  },
   at: string,
 ): TransactItem {
   return {
     Put: {
       TableName: tableName(),
       Item: {
-        pk: `CARDFLAG#${flag.cardToken}`,
+        pk: `CARDFLAG#${cardFlagKey(flag)}`,
         sk: `DISPUTE#${flag.disputeId}`,
         type: 'cardFlag',
         reason: 'dispute_fraud_confirmed',
@@ -114,16 +129,16 @@ export function cardFlagItem(
 }
 
 /**
- * The card's standing flag, one fixed key per card token (`CARDFLAG#<token>` / `FLAGGED`), which
- * account monitoring reads in its one BatchGetItem at checkout (the `flagged_card` rule). Overwritten
- * by a later dispute on the same card: the latest one is named.
+ * The card's standing flag, one fixed key per card (`CARDFLAG#<cardFlagKey>` / `FLAGGED`: its
+ * fingerprint), which account monitoring reads in its one BatchGetItem at checkout (the
+ * `flagged_card` rule). Overwritten by a later dispute on the same card: the latest one is named.
  */
-export function cardFlaggedItem(cardToken: string, disputeId: string, at: string): TransactItem {
+export function cardFlaggedItem(cardKey: string, disputeId: string, at: string): TransactItem {
   return {
     Put: {
       TableName: tableName(),
       Item: {
-        pk: `CARDFLAG#${cardToken}`,
+        pk: `CARDFLAG#${cardKey}`,
         sk: 'FLAGGED',
         type: 'cardFlagged',
         reason: 'dispute_fraud_confirmed',

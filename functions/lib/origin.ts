@@ -21,3 +21,15 @@ export const deviceHash = (origin: RequestOrigin) =>
 
 /** The caller's IP as a keyed hash (risk aggregates never hold an address in clear). */
 export const ipHash = (origin: RequestOrigin) => identifierHash('ip', origin.ip);
+
+/** A request's device and IP as account monitoring's risk events name them (keyed hashes). */
+export interface OriginHashes {
+  deviceId: string;
+  ipHash: string;
+}
+
+/** `deviceHash` and `ipHash` of the request, for a risk event (withdrawal, credit application). */
+export async function originHashes(event: HttpEvent, headers: Record<string, string | undefined>) {
+  const origin = originOf(event, headers);
+  return { deviceId: await deviceHash(origin), ipHash: await ipHash(origin) } satisfies OriginHashes;
+}

@@ -60,15 +60,16 @@ const BATCH_GET_LIMIT = 100;
 
 /**
  * The estimates of `refs` at `atMs`, keyed by `aggregateName`: one BatchGetItem per 50 aggregates
- * (100 keys), with its unprocessed keys retried. Throws on a DynamoDB error (the caller decides
+ * (100 keys), with its unprocessed keys retried; with `flaggedCardKey` (a card's fingerprint), the
+ * card's standing flag in the same batch (`cardFlagged`). Throws on a DynamoDB error (the caller decides
  * whether an unreadable history fails open or closed).
  */
 export async function readAggregates(
   refs: readonly AggregateRef[],
   atMs: number,
-  flaggedCardToken?: string,
+  flaggedCardKey?: string,
 ): Promise<Map<string, WindowEstimate> & { cardFlagged?: boolean }> {
-  const cardFlagKey = flaggedCardToken ? { pk: `CARDFLAG#${flaggedCardToken}`, sk: 'FLAGGED' } : undefined;
+  const cardFlagKey = flaggedCardKey ? { pk: `CARDFLAG#${flaggedCardKey}`, sk: 'FLAGGED' } : undefined;
   const keys: Record<string, unknown>[] = cardFlagKey ? [cardFlagKey] : [];
   keys.push(
     ...refs.flatMap((ref) => {

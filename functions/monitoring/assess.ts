@@ -46,7 +46,9 @@ export function decide(
 
 async function firedRules(event: RiskEvent, atMs: number, config: RiskConfig) {
   try {
-    const flagged = event.action === 'checkout' ? event.cardToken : undefined;
+    // A flagged card is keyed by its fingerprint (every token of the number), by its token only
+    // when the vault gave none (disputes/store.ts cardFlagKey): one key either way.
+    const flagged = event.action === 'checkout' ? (event.cardFingerprint ?? event.cardToken) : undefined;
     const estimates = await readAggregates(aggregatesRead(event), atMs, flagged);
     const get = Object.assign(
       (ref: Parameters<typeof aggregateName>[0]) =>
@@ -148,8 +150,11 @@ export interface StagedRiskDecision extends RiskDecision {
  * `assess` for an action that commits its own transaction (checkout authorization). A decision
  * that refuses (a decline, a review held for an operator) is stored, counted and flagged before it
  * returns, as by `assess`. One the caller goes on with (approve, a review met by a step-up) returns
- * after the one read, with its record (see StagedRiskDecision). Throws only when a refusing decision
- * cannot be stored.
+ * after the one read, with its record (see StagedRiskDecision). A step-up review is flagged at once,
+ * and its record stored with the flag (in parallel), so the flag's `evidence.decisionId` names a
+ * stored decision even when the step-up is then refused and the approval never commits; its counts
+ * still wait for the approval (attempts without an approval do not reach the velocity counters; the
+ * stream's later store of the record is a no-op). Throws when a decision it must store cannot be.
  */
 export async function assessStaged(event: RiskEvent, clock: Clock): Promise<StagedRiskDecision> {
   const config = riskConfig();
@@ -163,6 +168,11 @@ export async function assessStaged(event: RiskEvent, clock: Clock): Promise<Stag
     await flagDecision(event, decision, clock);
     return decision;
   }
-  await flagDecision(event, decision, clock);
+  if (decision.decision === 'review') {
+    await Promise.all([
+      ddb().send(new PutCommand(decisionPut(decision, event.customerId, now))),
+      flagDecision(event, decision, clock),
+    ]);
+  }
   return { ...decision, carried: carriedDecision(decision, event) };
 }

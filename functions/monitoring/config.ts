@@ -62,7 +62,7 @@ export const RiskConfigSchema = /* @__PURE__ */ defineSchema(() =>
             'hold',
           ).prefault({}),
           card_testing: rule({ min: Count.default(5) }, 100, 'hold').prefault({}),
-          // A card whose owner's dispute confirmed fraud (disputes' CARDFLAG#<token>): never again.
+          // A card whose owner's dispute confirmed fraud (disputes' CARDFLAG#<fingerprint>): never again.
           flagged_card: rule({}, 100).prefault({}),
           repeated_credit_applications: rule({ min: Count.default(3) }, 30).prefault({}),
         })

@@ -59,10 +59,17 @@ export async function recordRiskSignal(event: SignalEvent, clock: Clock): Promis
 /**
  * Money leaving or credit granted (withdrawal, credit application): assessed, and refused on a
  * decline (402 `risk_declined`) or a review that holds for an operator (403 `risk_review_hold`). A
- * review that asks for a step-up is met: these actions always require a fresh one.
+ * review that asks for a step-up is met: these actions always require a fresh one. `deviceId` and
+ * `ipHash` (lib/origin.ts `originHashes` of the request) let `new_device_high_amount` judge it.
  */
 export async function screenMoneyOut(
-  event: { action: 'withdrawal' | 'credit_application'; customerId: string; amountUsdMinor: number },
+  event: {
+    action: 'withdrawal' | 'credit_application';
+    customerId: string;
+    amountUsdMinor: number;
+    deviceId?: string;
+    ipHash?: string;
+  },
   clock: Clock,
 ): Promise<RiskDecision> {
   const decision = await assess(event, clock);

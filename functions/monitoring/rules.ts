@@ -30,7 +30,7 @@ export interface RiskEvent {
   amountUsdMinor?: number;
   /** The card's keyed fingerprint (vault), not its token: one card across tokens and customers. */
   cardFingerprint?: string;
-  /** The saved card's token: a card flagged by a fraud-confirmed dispute is looked up by it. */
+  /** The saved card's token: a flagged card is looked up by it only when no fingerprint is known. */
   cardToken?: string;
   /** Keyed hashes (customers/origin.ts). */
   deviceId?: string;
@@ -95,6 +95,8 @@ export function aggregatesRead(event: RiskEvent): AggregateRef[] {
   if (event.action === 'sign_in') refs.push(...customer(event, 'twofaFailures', '1h'));
   if (event.action === 'otp_send') refs.push(...on('phone', event.phoneHash, 'otpSends', '1h'));
   if (MONEY_OUT.includes(event.action)) refs.push(...customer(event, 'securityChanges', '72h'));
+  // new_device_high_amount: the devices the customer signed in or checked out from.
+  if (MONEY_OUT.includes(event.action) && event.deviceId) refs.push(...customer(event, 'devices', '90d'));
   if (event.action === 'credit_application') refs.push(...customer(event, 'creditApplications', '30d'));
   return refs;
 }

@@ -98,7 +98,10 @@ export async function changeOrderCard(
   const installmentsAfter = partition.installments.map(
     (i) => moved.find((m) => m.installment.id === i.id)?.changed ?? i,
   );
-  const provisional: OrderRecord = { ...order, cardToken, cardBrand: card.brand, cardLast4: card.last4 };
+  const { cardFingerprint: _old, ...rest } = order;
+  const fingerprint = card.fingerprintId ? { cardFingerprint: card.fingerprintId } : {};
+  const onCard = { cardToken, ...fingerprint, cardBrand: card.brand, cardLast4: card.last4 };
+  const provisional: OrderRecord = { ...rest, ...onCard };
   const status = statusAfter('charge', order, provisional, installmentsAfter, now);
   const after: OrderRecord = { ...provisional, status, version: order.version + 1, updatedAt: at };
   const items = moved.map((m) => store.installmentUpdateItem(m.installment, m.set, at, m.remove));
@@ -110,10 +113,11 @@ export async function changeOrderCard(
       .add('installments', ...chunk)
       .write(writeTransaction, concurrentUpdate);
   }
-  const set = { cardToken, cardBrand: card.brand, cardLast4: card.last4 };
+  // The fingerprint follows the card (a card without one leaves none of the old card's behind).
+  const remove = card.fingerprintId ? [] : ['cardFingerprint'];
   return committing(
     commit,
-    [...items, store.orderTransitionItem(order, status, set, at)],
+    [...items, store.orderTransitionItem(order, status, onCard, at, undefined, remove)],
     toMyOrder({ ...partition, order: after, installments: installmentsAfter }),
   );
 }

@@ -41,6 +41,7 @@ function newOrder(principal: MerchantPrincipal, approval: Approval, now: Date): 
     plan: approval.plan,
     ...scheduleOptions(approval),
     cardToken: approval.cardToken,
+    ...(approval.cardFingerprint ? { cardFingerprint: approval.cardFingerprint } : {}),
     cardBrand: approval.cardBrand,
     cardLast4: approval.cardLast4,
     ...(approval.riskDecision ? { riskDecision: approval.riskDecision } : {}),

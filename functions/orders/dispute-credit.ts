@@ -53,8 +53,9 @@ export interface FraudCredit {
   toBalance: { customerId: string; currency: OrderRecord['currency']; amount: number };
   /** What the shopper no longer owes (minor units): the cancelled installments. */
   cancelled: number;
-  /** The order's card (the one the shopper reported), to flag it. */
+  /** The order's card (the one the shopper reported), to flag it: its token and keyed fingerprint. */
   cardToken: string;
+  cardFingerprint?: string;
   /** The refund that carries the card returns (undefined when nothing was collected). */
   refundId?: string;
   /**
@@ -211,6 +212,7 @@ export async function creditFraud(orderId: string, disputeId: string, clock: Clo
     toBalance: { customerId: order.customerId, currency: order.currency, amount: credit.balanceReturned },
     cancelled,
     cardToken: order.cardToken,
+    ...(order.cardFingerprint ? { cardFingerprint: order.cardFingerprint } : {}),
     ...(refund ? { refundId: refund.id } : {}),
     exposure: {
       merchantId: order.merchantId,

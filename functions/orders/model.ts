@@ -35,6 +35,8 @@ export interface OrderRecord extends OrderData {
   termMonths?: number;
   aprBps?: number;
   cardToken: string;
+  /** The card's keyed fingerprint (vault `fingerprintId`), to flag the card number on a confirmed fraud. */
+  cardFingerprint?: string;
   cardBrand: string;
   cardLast4: string;
   /** Account monitoring's decision at the shopper's authorization (monitoring/risk.ts). */

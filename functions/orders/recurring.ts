@@ -37,6 +37,8 @@ export interface RecurringCharge {
   amount: number;
   currency: CurrencyCode;
   cardToken: string;
+  /** The card's keyed fingerprint (vault `fingerprintId`), to flag the card number on a confirmed fraud. */
+  cardFingerprint?: string;
   cardBrand: string;
   cardLast4: string;
   riskDecision?: { id: string; decision: 'approve' | 'review'; score: number };
@@ -65,6 +67,7 @@ export function recurringOrder(
     currency: charge.currency,
     plan: 'subscription',
     cardToken: charge.cardToken,
+    ...(charge.cardFingerprint ? { cardFingerprint: charge.cardFingerprint } : {}),
     cardBrand: charge.cardBrand,
     cardLast4: charge.cardLast4,
     ...(charge.riskDecision ? { riskDecision: charge.riskDecision } : {}),

@@ -224,7 +224,11 @@ describe('a dispute with fraud confirmed: the shopper owes nothing', PLAY, () =>
     const tables = await testApp().scanAll();
     const flags = (tables.main ?? []).filter((i) => i.type === 'cardFlag');
     expect(flags).toEqual([
-      expect.objectContaining({ pk: `CARDFLAG#${shopper.cardToken}`, disputeId: filed.json.id }),
+      expect.objectContaining({
+        pk: expect.stringMatching(/^CARDFLAG#fp_/),
+        cardToken: shopper.cardToken,
+        disputeId: filed.json.id,
+      }),
     ]);
     expect(
       (tables.main ?? [])
@@ -306,6 +310,68 @@ describe('fraud confirmed after a late fee was paid: the fee comes back too', PL
     expect(order.refunds.at(-1)?.cardRefunds).toEqual([
       expect.objectContaining({ amount: 10_700, status: 'succeeded' }),
     ]);
+    // The card flagged is the order's card after the change, by that card's fingerprint.
+    const tables = await testApp().scanAll();
+    const fingerprint = (tables.vault ?? []).find((i) => i.pk === `TOKEN#${card.json.token}`)?.fingerprintId;
+    expect(fingerprint).toMatch(/^fp_/);
+    expect((tables.main ?? []).filter((i) => i.type === 'cardFlag' && i.disputeId === filed.json.id)).toEqual(
+      [expect.objectContaining({ pk: `CARDFLAG#${fingerprint}`, cardToken: card.json.token })],
+    );
+  });
+});
+
+describe('a card flagged by a confirmed fraud stays flagged whatever its token', PLAY, () => {
+  /** The rules of the shopper's declined checkout decisions (stored before the 402 answers). */
+  const declinedRules = async (customerId: string) =>
+    ((await testApp().scanAll()).main ?? [])
+      .filter((i) => i.type === 'riskDecision' && i.customerId === customerId && i.decision === 'decline')
+      .map((i) => (i.fired as Array<{ rule: string }>).map((f) => f.rule));
+
+  /** Saves `number` as a card of the shopper (a fresh step-up); returns its token. */
+  async function addCard(session: string, number: string): Promise<string> {
+    const card = await testApp().call<{ token: string }>('POST', '/v1/me/cards', {
+      auth: session,
+      headers: { 'Step-Up-Token': await stepUp(testApp(), session, 'add_card') },
+      body: { number, expMonth: 12, expYear: 2030, cvc: '123' },
+    });
+    expect(card.status, card.text).toBe(201);
+    return card.json.token;
+  }
+
+  it('declines a checkout with the card deleted and added again (new token), and with another customer adding it after 30 days', async () => {
+    const number = '5555555555554444';
+    const { merchant, shopper, orderId } = await plan(number);
+    onDay(15);
+    const filed = await file(shopper, { orderId, reason: 'unauthorized' });
+    expect(filed.status, filed.text).toBe(201);
+    expect((await resolve(filed.json.id, { outcome: 'fraud_confirmed', note: 'Stolen.' })).status).toBe(200);
+
+    const saved = process.env.RISK_CONFIG;
+    delete process.env.RISK_CONFIG; // monitoring on, with the default rules
+    try {
+      // The shopper deletes the card and adds the same number again: a new token.
+      const session = await signIn(testApp(), shopper.email, shopper.password);
+      const deleted = await testApp().call('DELETE', `/v1/me/cards/${shopper.cardToken}`, { auth: session });
+      expect(deleted.status, deleted.text).toBe(200);
+      const cardToken = await addCard(session, number);
+      expect(cardToken).not.toBe(shopper.cardToken);
+      const again = await approve(
+        { sessionToken: session, cardToken },
+        (await openSession(merchant.apiKey)).id,
+      );
+      expect(again.status, again.text).toBe(402);
+      expect(again.json).toMatchObject({ error: { code: 'risk_declined' } });
+      expect(await declinedRules(shopper.customerId)).toEqual([['flagged_card']]);
+
+      // Past the shared-card rule's 30 days, another customer adds the card: declined at checkout.
+      onDay(60);
+      const other = await newShopper(number);
+      const theirs = await approve(other, (await openSession(merchant.apiKey)).id);
+      expect(theirs.status, theirs.text).toBe(402);
+      expect(await declinedRules(other.customerId)).toEqual([['flagged_card']]);
+    } finally {
+      process.env.RISK_CONFIG = saved;
+    }
   });
 });
 

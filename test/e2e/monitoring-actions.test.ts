@@ -15,9 +15,17 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { balanceCreditItem } from '../../functions/balance/credits.ts';
 import { DAY_MS, fixedClock } from '../../functions/lib/clock.ts';
 import { writeTransaction } from '../../functions/lib/transactions.ts';
+import { riskConfig } from '../../functions/monitoring/config.ts';
 import { type ApiResponse, appWithClock } from '../support/app.ts';
 import { checkoutFixtures, type Json } from '../support/checkout.ts';
-import { enrollTotp, outboxCode, registerCustomer, stepUp, totpCode } from '../support/customers.ts';
+import {
+  enrollTotp,
+  outboxCode,
+  registerCustomer,
+  signIn as signInWith2fa,
+  stepUp,
+  totpCode,
+} from '../support/customers.ts';
 
 const clock = fixedClock('2026-09-07T10:00:00Z');
 const app = appWithClock(clock);
@@ -278,6 +286,51 @@ describe('account monitoring at sign-in, card, withdrawal, credit and code sends
     await moneyOutAfterSecurityChange(withdraw, withdrawals);
     // One withdrawal went through (the step-up review); the hold and the decline moved nothing.
     expect(await balance()).toEqual([{ amount: 4_000, currency: 'USD' }]);
+  });
+
+  it('money out from a device the shopper never signed in from: a high withdrawal or credit application fires new_device_high_amount (met by its step-up); from the known device it does not', async () => {
+    const shopper = await verifiedShopperWithTotp();
+    monitoring('defaults');
+    const high = riskConfig().rules.new_device_high_amount.minAmountUsdMinor; // USD 500.00
+    const credit = { customerId: shopper.customerId, amount: 2 * high, currency: 'USD' as const };
+    const reference = 'ref_01JNJ3Y7ZQ8M4N5P6Q7R8S9T1X';
+    await writeTransaction([balanceCreditItem({ ...credit, reason: 'refund', reference }, clock.now())]);
+    // Signed in with monitoring on: this client's device (user agent and IP) is now a known one.
+    const session = await signInWith2fa(app(), shopper.email, shopper.password, shopper.secret);
+    const elsewhere = { 'User-Agent': 'a-device-never-seen/1.0' };
+    const withdraw = (device: Record<string, string>) =>
+      decided(shopper.customerId, 'withdrawal', async () => {
+        const binding = { amount: { amount: high, currency: 'USD' }, payee: shopper.cardToken };
+        const token = await stepUp(app(), session, 'withdrawal', binding, shopper.secret);
+        return app().call<Json & ErrorJson>('POST', '/v1/me/withdrawals', {
+          auth: session,
+          headers: { 'Step-Up-Token': token, ...device },
+          body: { amount: high, currency: 'USD', cardToken: shopper.cardToken },
+        });
+      });
+    const fromNew = await withdraw(elsewhere);
+    expect(fromNew.res.status, fromNew.res.text).toBe(201);
+    expect(fromNew.decision).toMatchObject({
+      decision: 'review',
+      review: 'step_up',
+      rules: ['new_device_high_amount'],
+    });
+    const fromKnown = await withdraw({});
+    expect(fromKnown.res.status, fromKnown.res.text).toBe(201);
+    expect(fromKnown.decision).toMatchObject({ decision: 'approve', rules: [] });
+
+    const apply = (device: Record<string, string>) =>
+      decided(shopper.customerId, 'credit_application', async () => {
+        const amount = { amount: high, currency: 'USD' };
+        const token = await stepUp(app(), session, 'credit_application', { amount }, shopper.secret);
+        return app().call<Json & ErrorJson>('POST', '/v1/me/credit-applications', {
+          auth: session,
+          headers: { 'Step-Up-Token': token, ...device },
+          body: { ...amount, months: 6, monthlyIncome: 300_000, monthlyObligations: 100_000 },
+        });
+      });
+    expect((await apply(elsewhere)).decision.rules).toEqual(['new_device_high_amount']);
+    expect((await apply({})).decision.rules).toEqual([]);
   });
 
   it('credit application: within 72 h of a 2FA change it is held (default rules); a step-up review lets it through; a decline blocks it', async () => {

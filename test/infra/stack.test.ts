@@ -912,6 +912,11 @@ describe('Tessera stack (dev)', () => {
     expect(props).toMatchObject({
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       BisectBatchOnFunctionError: true,
+      // A record that still fails after 3 retries goes to the stream's own DLQ (alarmed), not lost.
+      MaximumRetryAttempts: 3,
+      DestinationConfig: {
+        OnFailure: { Destination: { 'Fn::GetAtt': [synth.id(stack.riskStream.deadLetterQueue), 'Arn'] } },
+      },
     });
     type Pattern = { eventName: string[]; dynamodb: { NewImage: Record<string, unknown> } };
     const patterns = (props.FilterCriteria as { Filters: { Pattern: string }[] }).Filters.map(

@@ -70,6 +70,23 @@ describe('each real-time rule fires at its threshold and not one below', { timeo
     expect(await fired(at(Math.ceil(5 * 679_999.75)))).toContain('amount_spike');
   });
 
+  it('amount spike needs its minimum history: 5x after 2 checkouts does not fire, after 3 it does', async () => {
+    const { minHistory, ratio } = config().amount_spike;
+    expect(minHistory).toBe(3);
+    /** A customer with `n` checkouts of 10,000 in the last 90 days, then one of `ratio` times that. */
+    const spikeAfter = async (n: number) => {
+      const who = actor();
+      const at = (amountUsdMinor: number) => ({ action: 'checkout' as const, ...who, amountUsdMinor });
+      for (let i = 0; i < n; i += 1) {
+        await fired(at(10_000));
+        later(2 * 3_600_000);
+      }
+      return fired(at(ratio * 10_000));
+    };
+    expect(await spikeAfter(minHistory - 1)).not.toContain('amount_spike');
+    expect(await spikeAfter(minHistory)).toContain('amount_spike');
+  });
+
   it('many cards per customer: the 3rd distinct card within 7 days fires, the 2nd does not', async () => {
     const who = actor();
     const add = (cardFingerprint: string) => ({ action: 'add_card' as const, ...who, cardFingerprint });
@@ -173,13 +190,13 @@ describe('each real-time rule fires at its threshold and not one below', { timeo
 });
 
 describe('decisions and flags', { timeout: 120_000 }, () => {
-  it('declines a checkout with a card a fraud-confirmed dispute flagged (read in the same BatchGetItem)', async () => {
+  it('declines a checkout with a card a fraud-confirmed dispute flagged, by fingerprint whatever the token (read in the same BatchGetItem)', async () => {
     const who = actor();
-    const cardToken = unique('tok');
-    const checkout = { action: 'checkout' as const, ...who, cardToken, amountUsdMinor: 1_000 };
+    const checkout = { action: 'checkout' as const, ...who, cardToken: unique('tok'), amountUsdMinor: 1_000 };
     expect((await assessRisk(checkout, clock)).decision).toBe('approve');
-    await writeTransaction([cardFlaggedItem(cardToken, 'dsp_test', clock.now().toISOString())]);
-    const flagged = await assessRisk(checkout, clock);
+    await writeTransaction([cardFlaggedItem(who.cardFingerprint, 'dsp_test', clock.now().toISOString())]);
+    // Another token of the same card number (deleted and added again): still the flagged card.
+    const flagged = await assessRisk({ ...checkout, cardToken: unique('tok') }, clock);
     expect(flagged).toMatchObject({
       decision: 'decline',
       fired: [expect.objectContaining({ rule: 'flagged_card' })],
@@ -265,15 +282,20 @@ describe('decisions and flags', { timeout: 120_000 }, () => {
         at: clock.now().toISOString(),
       });
     }
-    // A staged decision whose transaction never ran (a refused step-up, say): nothing stored or counted.
+    // A staged step-up review (the 6th checkout within the hour) whose transaction never ran (the
+    // step-up refused): flagged, with its record stored beside the flag so that the flag's evidence
+    // names a stored decision, but not counted: attempts without an approval reach no counter.
     const abandoned = await assessRiskStaged(checkout, clock);
-    expect(await stored(abandoned.id)).toBeUndefined();
+    expect(abandoned).toMatchObject({ decision: 'review', review: 'step_up' });
+    expect(await stored(abandoned.id)).toMatchObject({ decision: 'review', customerId: who.customerId });
+    const flags = (await listFlags('open', 100)).flags.filter((f) => f.customerId === who.customerId);
+    expect(flags.map((f) => f.evidence.decisionId)).toEqual([abandoned.id]);
     // The 6th checkout within the hour fires (5 counted, each once, plus itself).
     expect(await velocity()).toBe('6 checkouts by the customer within 1 h');
 
     // A decline is stored and counted before it returns: there is no transaction to carry it.
     await writeTransaction([cardFlaggedItem(who.cardFingerprint, 'dsp_staged', clock.now().toISOString())]);
-    const declined = await assessRiskStaged({ ...checkout, cardToken: who.cardFingerprint }, clock);
+    const declined = await assessRiskStaged(checkout, clock);
     expect(declined).toMatchObject({ decision: 'decline' });
     expect(declined.carried).toBeUndefined();
     expect(await stored(declined.id)).toMatchObject({ decision: 'decline' });

@@ -4,11 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setKeyService } from '../../functions/lib/key-service.ts';
 import { KmsKeyService } from '../../functions/lib/key-service-kms.ts';
 import { logger } from '../../functions/lib/logger.ts';
-import { findPanLikeRuns } from '../../functions/vault/card.ts';
 import { detokenize } from '../../functions/vault/service.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { registerCustomer, stepUp } from '../support/customers.ts';
 import { outputCapture } from '../support/output.ts';
+import { panLikeRuns } from '../support/pan-scan.ts';
 
 /**
  * The leak hunt: drive the real HTTP flow (valid cards, duplicates, cross-customer reuse, every kind
@@ -62,18 +62,6 @@ afterAll(async () => {
   logger.setLogLevel('INFO');
   await app?.close();
 });
-
-const TIMESTAMP_KEY = /^(ttl|.*At|.*AtMs|.*Ms|.*Until|requestTimeEpoch)$/;
-const HEX_DIGEST = /[0-9a-f]{32,}/gi;
-
-/** PAN-like runs in a value, skipping numeric timestamps and hex digests (see above). */
-function panLikeRuns(value: unknown, key = ''): string[] {
-  if (typeof value === 'number') return TIMESTAMP_KEY.test(key) ? [] : findPanLikeRuns(String(value));
-  if (typeof value === 'string') return findPanLikeRuns(value.replace(HEX_DIGEST, ' '));
-  if (Array.isArray(value)) return value.flatMap((v) => panLikeRuns(v, key));
-  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => panLikeRuns(v, k));
-  return [];
-}
 
 function logRecords(): unknown[] {
   return logs

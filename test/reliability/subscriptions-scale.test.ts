@@ -60,9 +60,14 @@ describe('subscriptions renewing on one day', { timeout: LONG ? 1_800_000 : 240_
     // Read units round up per Query (4 KB steps; 8 emptiness checks and up to 8 shard pages): at 40
     // due every page is under 4 KB, so the units are fixed by which shards hold a renewal (random
     // ids), not by the count. They grow with the count once the pages outgrow 4 KB.
+    // The same goes for flatness: with and without 10x renewing later, the units differ at most by
+    // the pages of shards that hold a renewal in one table and none in the other (half a unit each,
+    // at most one per shard; 2.0 units once in CI, at 20 due, failing a 25% bound); from 400 due,
+    // within 25%. The items read above are the exact check at every size.
+    const pageRounding = 0.5 * DUE_SHARDS;
     if (N >= 400) expect(full.reads.readUnits).toBeGreaterThan(half.reads.readUnits);
     expect(Math.abs(bare.reads.readUnits - half.reads.readUnits)).toBeLessThanOrEqual(
-      half.reads.readUnits * 0.25,
+      N >= 400 ? half.reads.readUnits * 0.25 : pageRounding,
     );
   });
 

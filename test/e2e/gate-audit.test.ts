@@ -110,7 +110,7 @@ describe('every gate decision is audited, allowed or refused, and why', { timeou
   });
 
   it('the KYC gate in front of credit and withdrawals: refused unverified, allowed verified; no personal data in any gate audit', async () => {
-    const s = await shopper();
+    const s = await shopper(PHONE);
     const body = {
       amount: 20_000,
       currency: 'USD',

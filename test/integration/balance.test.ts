@@ -11,6 +11,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { applyBalanceCredits, balanceCreditItem, payFromBalance } from '../../functions/balance/credits.ts';
 import { balanceOf, entries } from '../../functions/balance/ledger.ts';
+import { WITHDRAWAL_MAX_USD, withdrawalMax } from '../../functions/balance/policy.ts';
 import { type WithdrawalPorts, withdraw } from '../../functions/balance/withdraw.ts';
 import { identityProvider } from '../../functions/identity/provider.ts';
 import { startVerification } from '../../functions/identity/start.ts';
@@ -19,6 +20,7 @@ import { resetConfig } from '../../functions/lib/config.ts';
 import { ddb, resetDdb, tableName } from '../../functions/lib/dynamodb.ts';
 import { ApiError } from '../../functions/lib/errors.ts';
 import { newId } from '../../functions/lib/ids.ts';
+import { type CurrencyCode, fromUsd } from '../../functions/lib/money.ts';
 import { resetSecrets } from '../../functions/lib/secrets.ts';
 import { writeTransaction } from '../../functions/lib/transactions.ts';
 import type { CardProcessor } from '../../functions/payments/processor.ts';
@@ -73,9 +75,14 @@ async function verifiedCustomer(documentNumber = 'X12345678'): Promise<string> {
   return customerId;
 }
 
-async function credit(customerId: string, amount: number, reference = newId('refund', clock.now())) {
+async function credit(
+  customerId: string,
+  amount: number,
+  reference = newId('refund', clock.now()),
+  currency: CurrencyCode = 'USD',
+) {
   await writeTransaction([
-    balanceCreditItem({ customerId, amount, currency: 'USD', reason: 'refund', reference }, clock.now()),
+    balanceCreditItem({ customerId, amount, currency, reason: 'refund', reference }, clock.now()),
   ]);
   await applyBalanceCredits(customerId, clock);
 }
@@ -254,5 +261,29 @@ describe('customer balance ledger (DynamoDB Local)', () => {
     });
     expect(await balanceOf(customerId, 'USD')).toBe(4_000);
     expect(await withdrawalRecords(customerId)).toHaveLength(1);
+  }, 120_000);
+
+  it('one withdrawal moves at most USD 5,000 scaled to its currency (exponents 0, 2, 3): one minor unit more is 422 amount_too_large, nothing written', async () => {
+    const maxima: Array<[CurrencyCode, number]> = [];
+    for (const currency of ['JPY', 'USD', 'KWD'] as const) {
+      const max = withdrawalMax(currency);
+      maxima.push([currency, max]);
+      expect(max).toBe(fromUsd(WITHDRAWAL_MAX_USD, currency));
+      const customerId = await verifiedCustomer();
+      await credit(customerId, max + 1, newId('refund', clock.now()), currency);
+      const above = { amount: max + 1, currency, cardToken: card };
+      expect(
+        await refusal(
+          withdraw({ customerId }, above, await token(customerId, max + 1, card, currency), ports, clock),
+        ),
+      ).toEqual({ status: 422, code: 'amount_too_large' });
+      expect(await balanceOf(customerId, currency)).toBe(max + 1);
+      expect(await withdrawalRecords(customerId)).toHaveLength(0);
+      const at = { amount: max, currency, cardToken: card };
+      await withdraw({ customerId }, at, await token(customerId, max, card, currency), ports, clock);
+      expect(await balanceOf(customerId, currency)).toBe(1);
+    }
+    // The same money, not the same number: JPY has no minor unit, KWD three decimals.
+    expect(new Set(maxima.map(([, max]) => max)).size).toBe(3);
   }, 120_000);
 });

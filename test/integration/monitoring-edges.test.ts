@@ -3,6 +3,7 @@ import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import { fixedClock } from '../../functions/lib/clock.ts';
 import { config as appConfig } from '../../functions/lib/config.ts';
 import { ddb, tableName } from '../../functions/lib/dynamodb.ts';
+import { fromUsd, usdMinorEquivalent } from '../../functions/lib/money.ts';
 import { writeTransaction } from '../../functions/lib/transactions.ts';
 import { riskConfig } from '../../functions/monitoring/config.ts';
 import { raiseFlag } from '../../functions/monitoring/flags.ts';
@@ -47,6 +48,27 @@ async function commandsDuring(
 const READS = /^(GetItem|BatchGetItem|Query|Scan|TransactGetItems)Command$/;
 
 describe('rule edges', { timeout: 120_000 }, () => {
+  it('new device with a high amount, in JPY, USD and KWD (exponents 0, 2, 3): the threshold means the same money, converted as the callers do (usdMinorEquivalent)', async () => {
+    const thresholdUsd = config().new_device_high_amount.minAmountUsdMinor / 100;
+    for (const currency of ['JPY', 'USD', 'KWD'] as const) {
+      const who = actor();
+      await fired({ action: 'sign_in', ...who }); // the customer's usual device
+      const threshold = fromUsd(thresholdUsd, currency); // USD 500.00 = JPY 75,000 = KWD 150.000
+      const checkout = (amount: number) => ({
+        action: 'checkout' as const,
+        ...who,
+        deviceId: unique('dev'),
+        amountUsdMinor: usdMinorEquivalent(amount, currency),
+      });
+      expect(await fired(checkout(threshold - 1)), `${currency} one minor unit below`).not.toContain(
+        'new_device_high_amount',
+      );
+      expect(await fired(checkout(threshold)), `${currency} at the threshold`).toContain(
+        'new_device_high_amount',
+      );
+    }
+  });
+
   it('shared device or IP, the IP side: a 3rd customer from one IP within 24 h fires (each on a device of its own), a 2nd does not', async () => {
     const ipHash = unique('ip');
     const signIn = () => ({ action: 'sign_in' as const, ...actor(), ipHash });

@@ -7,9 +7,11 @@ import {
   CURRENCY_CODES,
   currencyExponent,
   formatMoney,
+  fromUsd,
   MoneySchema,
   NonNegativeMoneySchema,
   toMinorUnits,
+  usdMinorEquivalent,
 } from '../../functions/lib/money.ts';
 import { thrownApiError } from '../support/errors.ts';
 
@@ -192,5 +194,31 @@ describe('toMinorUnits', () => {
         text,
       ).toMatchObject({ status: 400, code: 'invalid_amount' });
     }
+  });
+});
+
+describe('usdMinorEquivalent (risk thresholds in every currency)', () => {
+  it('maps USD 500.00 in JPY, USD and KWD (exponents 0, 2, 3) to 50,000 USD minor units, one minor unit less below it', () => {
+    expect([fromUsd(500, 'JPY'), fromUsd(500, 'USD'), fromUsd(500, 'KWD')]).toEqual([
+      75_000, 50_000, 150_000,
+    ]);
+    for (const currency of ['JPY', 'USD', 'KWD'] as const) {
+      expect(usdMinorEquivalent(fromUsd(500, currency), currency)).toBe(50_000);
+      expect(usdMinorEquivalent(fromUsd(500, currency) - 1, currency)).toBe(49_999);
+    }
+  });
+
+  it('is the inverse of fromUsd on whole dollars, rounding down in between, in every supported currency', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...CURRENCY_CODES),
+        fc.integer({ min: 0, max: 1_000_000 }),
+        (currency, usd) => {
+          const amount = fromUsd(usd, currency);
+          expect(usdMinorEquivalent(amount, currency)).toBe(usd * 100);
+          if (amount > 0) expect(usdMinorEquivalent(amount - 1, currency)).toBeLessThan(usd * 100);
+        },
+      ),
+    );
   });
 });

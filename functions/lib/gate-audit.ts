@@ -74,11 +74,24 @@ export async function auditedGate<T>(
     return result;
   } catch (error) {
     if (error instanceof ApiError && error.status < 500) {
-      const refusal = gateAuditItem(gate, error.code, error.param ? { param: error.param } : {}, clock);
-      await writeTransaction([refusal]).catch((auditError: unknown) =>
-        logger.error('gate audit write failed', { gate: gate.gate, error: auditError as Error }),
-      );
+      await auditGateRefusal(gate, error.code, error.param ? { param: error.param } : {}, clock);
     }
     throw error;
   }
+}
+
+/**
+ * Audits one refusal of `gate` with its error `code` (and `metadata`), on its own, since nothing
+ * else is written: for a gate that refuses outside `auditedGate` (the step-up gate, whose allowed
+ * decisions the action it approves audits). A failed audit write is logged, never thrown.
+ */
+export async function auditGateRefusal(
+  gate: Gate,
+  code: string,
+  metadata: AuditEvent['metadata'],
+  clock: Clock,
+): Promise<void> {
+  await writeTransaction([gateAuditItem(gate, code, metadata, clock)]).catch((error: unknown) =>
+    logger.error('gate audit write failed', { gate: gate.gate, error: error as Error }),
+  );
 }

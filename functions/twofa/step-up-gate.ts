@@ -12,16 +12,15 @@
  * the token was already used: answer `stepUpInvalid()` (403 `step_up_invalid`).
  *
  * Every refusal of this gate is audited here, for every action (issue 11: "every gate decision,
- * allowed or refused, and why"): `twofa.step_up_refused` under the customer, reason = the code
+ * allowed or refused, and why"): `gate.step_up` under the customer (lib/gate-audit.ts), reason = the code
  * (`step_up_required`, `step_up_invalid`), metadata `stepUpAction` and, where it is known, `check`
  * (`missing`, `signature_or_expiry`, `customer`, `action`, `amount`, `payee`, `already_used`).
  * An allowed step-up is audited by the action it approves (its own audit item, in the transaction
  * that uses the token up), and a verified one by `twofa.step_up_verified` (verification.ts).
  */
-import { auditItem } from '../lib/audit.ts';
 import { type Clock, clock as defaultClock } from '../lib/clock.ts';
 import { domainError } from '../lib/errors.ts';
-import { logger } from '../lib/logger.ts';
+import { auditGateRefusal } from '../lib/gate-audit.ts';
 import {
   type Cancellation,
   isCancellation,
@@ -78,40 +77,28 @@ export async function requireStepUp(
   const now = clock.now();
   const claims = await verifyStepUpToken(raw, now);
   if (!claims) throw await refuse('step_up_invalid', 'signature_or_expiry');
-  const mismatch =
-    claims.customerId !== input.customerId
-      ? 'customer'
-      : claims.action !== input.action
-        ? 'action'
-        : !sameAmount(claims.amount, input.amount)
-          ? 'amount'
-          : claims.payee !== input.payee
-            ? 'payee'
-            : undefined;
+  // What the token was issued for, in order; the first that differs names the refusal.
+  const mismatch = (
+    [
+      ['customer', claims.customerId === input.customerId],
+      ['action', claims.action === input.action],
+      ['amount', sameAmount(claims.amount, input.amount)],
+      ['payee', claims.payee === input.payee],
+    ] as const
+  ).find(([, matches]) => !matches)?.[0];
   if (mismatch) throw await refuse('step_up_invalid', mismatch);
   return consumeStepUpItem(claims.challengeId, input.customerId, input.action, claims.expiresAt, now);
 }
 
-/** Audits one refusal of the step-up gate; an audit write that fails is logged, never thrown. */
-async function auditStepUpRefusal(
+/** Audits one refusal of the step-up gate as `gate.step_up` (lib/gate-audit.ts); never throws. */
+function auditStepUpRefusal(
   who: { customerId: string; action: string },
   code: 'step_up_required' | 'step_up_invalid',
   check: string,
   clock: Clock,
 ): Promise<void> {
-  const item = auditItem(
-    {
-      action: 'twofa.step_up_refused',
-      subject: who.customerId,
-      actor: who.customerId,
-      reason: code,
-      metadata: { stepUpAction: who.action, check },
-    },
-    clock,
-  );
-  await writeTransaction([item]).catch((error: unknown) =>
-    logger.error('step-up refusal audit write failed', { action: who.action, error: error as Error }),
-  );
+  const gate = { gate: 'step_up', customerId: who.customerId, metadata: { stepUpAction: who.action } };
+  return auditGateRefusal(gate, code, { check }, clock);
 }
 
 /**

@@ -210,7 +210,7 @@ describe('every gate decision is audited, allowed or refused, and why', { timeou
       Audit & { type: string; sk: string }
     >;
     const refusals = items
-      .filter((i) => i.type === 'audit' && i.subject === s.customerId && i.action === 'twofa.step_up_refused')
+      .filter((i) => i.type === 'audit' && i.subject === s.customerId && i.action === 'gate.step_up')
       .sort((a, b) => a.sk.localeCompare(b.sk))
       .map((i) => [i.metadata.stepUpAction, i.reason, i.metadata.check]);
     expect(refusals).toEqual([

@@ -155,9 +155,9 @@ describe('step-up and sessions', () => {
     expect((await addCard(session, body('4242424242424242'), 'not.a.token')).json).toMatchObject({
       error: { code: 'step_up_invalid' },
     });
-    // Nothing written but the two refusals' audit items (twofa.step_up_refused, step-up-gate.ts).
+    // Nothing written but the two refusals' audit items (gate.step_up, step-up-gate.ts).
     const after = await app.scanAll();
-    const refusals = (after.main ?? []).filter((i) => i.action === 'twofa.step_up_refused');
+    const refusals = (after.main ?? []).filter((i) => i.action === 'gate.step_up');
     expect(refusals.map((i) => [i.reason, (i.metadata as { check: string }).check])).toEqual([
       ['step_up_required', 'missing'],
       ['step_up_invalid', 'signature_or_expiry'],

@@ -113,10 +113,11 @@ describe('balance and withdrawals over HTTP', () => {
 
     const noKyc = await post({ 'Step-Up-Token': await token() });
     expect([noKyc.status, noKyc.json.error.code]).toEqual([403, 'identity_not_verified']);
-    await app().call('POST', '/v1/me/identity-verifications', {
+    const kyc = await app().call<{ status: string }>('POST', '/v1/me/identity-verifications', {
       auth: shopper.sessionToken,
       body: { documentType: 'passport', documentNumber: 'K77777777', country: 'NL' },
     });
+    expect([kyc.status, kyc.json.status], kyc.text).toEqual([201, 'verified']);
     const cases: Array<[Record<string, string>, Json, number, string]> = [
       [{}, body, 403, 'step_up_required'],
       [{ 'Step-Up-Token': await token(999) }, body, 403, 'step_up_invalid'],
